@@ -1,0 +1,1 @@
+//! [`MemFs`]: an in-memory, fault-injecting file system for tests. (Being written.)

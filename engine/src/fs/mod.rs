@@ -1,0 +1,113 @@
+//! The file-system seam: every byte the engine reads or writes goes through [`FileSystem`].
+//!
+//! This is the only module that touches `std::fs`. Implementations:
+//! * [`OsFs`]: the operating system's files (`pread`/`write`/`fdatasync`);
+//! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
+//!   simulate power loss (unsynced file data and unsynced directory entries vanish).
+//!
+//! The trait is shaped so that an io_uring backend fits: reads are positional (`read_at`), writes
+//! are appends to a file that only grows, and durability is explicit (`sync`, `sync_dir`).
+
+mod mem;
+mod os;
+
+// pub use mem::{FaultMode, MemFs};
+pub use os::OsFs;
+
+use std::fmt::Debug;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A file opened for appending. Only one thread appends at a time; `sync` may run concurrently.
+pub trait WritableFile: Send + Sync + Debug {
+    /// Appends all of `data` at the end of the file.
+    fn append(&self, data: &[u8]) -> io::Result<()>;
+    /// Makes every appended byte durable (`fdatasync`).
+    fn sync(&self) -> io::Result<()>;
+    /// The file's length including unsynced appends.
+    fn len(&self) -> u64;
+    /// True when nothing has been appended and the file was empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A file opened for positional reads.
+pub trait ReadableFile: Send + Sync + Debug {
+    /// Reads up to `buf.len()` bytes at `offset`; returns how many were read (0 at end of file).
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
+    /// The file's current length.
+    fn len(&self) -> io::Result<u64>;
+
+    /// Reads as many bytes as fit in `buf` starting at `offset`, stopping early only at end of
+    /// file; returns the count read.
+    fn read_full_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut done = 0;
+        while done < buf.len() {
+            let Some(rest) = buf.get_mut(done..) else { break };
+            let n = self.read_at(rest, offset + done as u64)?;
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        Ok(done)
+    }
+}
+
+/// A held lock on a database directory; released when dropped.
+pub trait FileLock: Send + Sync + Debug {}
+
+/// The operations the engine needs from a file system.
+pub trait FileSystem: Send + Sync + Debug {
+    /// Creates `dir` and its missing parents.
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()>;
+    /// Creates `path` (truncating an existing file) for appending.
+    fn create(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>>;
+    /// Opens an existing file for positional reads.
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>>;
+    /// Atomically replaces `to` with `from` (durable only after [`FileSystem::sync_dir`]).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file (durable only after [`FileSystem::sync_dir`]).
+    fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Cuts a file to `len` bytes and makes the new length durable.
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
+    /// The names of the entries of `dir` (not full paths), in no particular order.
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
+    /// True when `path` exists.
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// Makes the directory's entries (creations, renames, removals) durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Takes an exclusive lock on `path` (created if missing); fails at once if it is held.
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
+}
+
+/// Reads a whole small file, refusing files longer than `len_max` before allocating for them.
+pub fn read_small_file(fs: &dyn FileSystem, path: &Path, len_max: u64) -> io::Result<Vec<u8>> {
+    let f = fs.open(path)?;
+    let len = f.len()?;
+    if len > len_max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is {len} bytes, more than the {len_max} allowed", path.display()),
+        ));
+    }
+    // `len <= len_max`, a small bound chosen by the caller.
+    let mut buf = vec![0u8; len as usize];
+    let n = f.read_full_at(&mut buf, 0)?;
+    buf.truncate(n);
+    Ok(buf)
+}
+
+/// Writes `data` to `path` atomically and durably: a temporary file is written and synced,
+/// renamed over `path`, and the directory is synced.
+pub fn write_file_atomic(fs: &dyn FileSystem, dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+    let tmp = dir.join(format!("{name}.tmp"));
+    let f = fs.create(&tmp)?;
+    f.append(data)?;
+    f.sync()?;
+    drop(f);
+    fs.rename(&tmp, &dir.join(name))?;
+    fs.sync_dir(dir)
+}

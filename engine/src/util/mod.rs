@@ -1,0 +1,5 @@
+//! Small helpers shared by the codecs: integer coding and checksums.
+
+pub mod coding;
+pub mod crc;
+pub mod rand;
