@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | seam | [`fs`] | every file operation; OS and fault-injecting in-memory implementations |
 //! | util | `util` | integer coding, checksums |
-//! | codecs | [`wal`], `batch`, `manifest` | byte formats of the log, write batches, version edits |
+//! | codecs | `wal`, `batch`, `manifest` | byte formats of the log, write batches, version edits |
 //! | memtable | `memtable` | the lock-free skiplist holding recent writes |
 //! | db | [`Db`] | group commit, recovery, keyspaces, snapshots, iterators |
 #![cfg_attr(
@@ -17,6 +17,10 @@
 
 pub mod error;
 pub mod fs;
+pub mod iter;
+pub mod key;
+pub mod memtable;
+mod sync;
 mod util;
 
 pub use error::{Error, Result};

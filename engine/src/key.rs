@@ -1,0 +1,82 @@
+//! Internal keys: what the memtable (and later the SSTables) order entries by.
+//!
+//! An internal key is `(user key, sequence number, kind)`, ordered by user key ascending (bytewise),
+//! then by *trailer* descending, where `trailer = sequence << 8 | kind`. So for one user key the
+//! newest version comes first, and a lookup for "the newest version at or below sequence `s`" is a
+//! seek to `(key, s << 8 | KIND_SEEK)`.
+
+use std::cmp::Ordering;
+
+/// A write's position in the database's single history.
+pub type SequenceNumber = u64;
+
+/// Largest sequence number (56 bits: the trailer keeps 8 bits for the kind).
+pub const SEQUENCE_MAX: SequenceNumber = (1 << 56) - 1;
+
+/// What an entry says about its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ValueKind {
+    /// The key has this value.
+    Put = 1,
+    /// The key is deleted (a tombstone).
+    Delete = 2,
+}
+
+/// Kind byte used in seek targets: larger than every real kind, so `(k, s << 8 | KIND_SEEK)`
+/// orders before every entry of `k` at sequence `s`.
+pub const KIND_SEEK: u8 = 0xff;
+
+impl ValueKind {
+    /// Decodes a kind byte; `0` is reserved and, like any unknown byte, yields `None`.
+    pub fn from_u8(b: u8) -> Option<Self> {
+        match b {
+            1 => Some(ValueKind::Put),
+            2 => Some(ValueKind::Delete),
+            _ => None,
+        }
+    }
+}
+
+/// Packs a sequence number and a kind byte.
+#[inline]
+pub fn trailer(seq: SequenceNumber, kind: u8) -> u64 {
+    (seq << 8) | u64::from(kind)
+}
+
+/// The sequence number of a trailer.
+#[inline]
+pub fn trailer_seq(trailer: u64) -> SequenceNumber {
+    trailer >> 8
+}
+
+/// The kind byte of a trailer.
+#[inline]
+pub fn trailer_kind(trailer: u64) -> u8 {
+    (trailer & 0xff) as u8
+}
+
+/// Compares two internal keys given as (user key, trailer).
+#[inline]
+pub fn compare(a_key: &[u8], a_trailer: u64, b_key: &[u8], b_trailer: u64) -> Ordering {
+    a_key.cmp(b_key).then_with(|| b_trailer.cmp(&a_trailer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_versions_sort_first() {
+        let new = trailer(10, ValueKind::Put as u8);
+        let old = trailer(5, ValueKind::Put as u8);
+        assert_eq!(compare(b"a", new, b"a", old), Ordering::Less);
+        assert_eq!(compare(b"a", old, b"b", new), Ordering::Less);
+        let seek = trailer(7, KIND_SEEK);
+        assert_eq!(compare(b"a", seek, b"a", old), Ordering::Less);
+        assert_eq!(compare(b"a", seek, b"a", new), Ordering::Greater);
+        assert_eq!(trailer_seq(new), 10);
+        assert_eq!(trailer_kind(new), 1);
+        assert_eq!(ValueKind::from_u8(0), None);
+    }
+}
