@@ -871,3 +871,503 @@ impl FileSystem for MemFs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::{read_small_file, write_file_atomic};
+
+    fn p(s: &str) -> &Path {
+        Path::new(s)
+    }
+
+    fn read_all(f: &dyn ReadableFile) -> Vec<u8> {
+        let mut buf = vec![0u8; f.len().unwrap() as usize];
+        let n = f.read_full_at(&mut buf, 0).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    /// A file system with the directory `db` and the durable (data and entry) file `db/f`
+    /// holding `durable`.
+    fn with_durable_file(durable: &[u8]) -> (MemFs, Arc<dyn WritableFile>) {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/f")).unwrap();
+        w.append(durable).unwrap();
+        w.sync().unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        (fs, w)
+    }
+
+    #[test]
+    fn create_append_read() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("/data/db")).unwrap();
+        let w = fs.create(p("/data/db/log")).unwrap();
+        assert!(w.is_empty());
+        w.append(b"hello ").unwrap();
+        let r = fs.open(p("/data/./db//log")).unwrap();
+        assert_eq!(read_all(&*r), b"hello ");
+        // Readers see later appends.
+        w.append(b"world").unwrap();
+        assert_eq!(w.len(), 11);
+        assert_eq!(r.len().unwrap(), 11);
+        let mut buf = [0u8; 4];
+        assert_eq!(r.read_at(&mut buf, 6).unwrap(), 4);
+        assert_eq!(&buf, b"worl");
+        assert_eq!(r.read_at(&mut buf, 9).unwrap(), 2);
+        assert_eq!(&buf[..2], b"ld");
+        assert_eq!(r.read_at(&mut buf, 11).unwrap(), 0);
+        assert_eq!(r.read_at(&mut buf, u64::MAX).unwrap(), 0);
+        assert_eq!(fs.file_bytes("/data/db/log").unwrap(), b"hello world");
+
+        // `create` truncates: a new inode, while the old reader keeps the old bytes.
+        let w2 = fs.create(p("/data/db/log")).unwrap();
+        assert_eq!(w2.len(), 0);
+        assert_eq!(read_all(&*r), b"hello world");
+        assert_eq!(fs.file_bytes("/data/db/log").unwrap(), b"");
+
+        // Relative and absolute paths are different namespaces; missing things are NotFound.
+        assert_eq!(
+            fs.open(p("data/db/log")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.create(p("nodir/f")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.create(p("/data/db")).unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+        let w3 = fs.create(p("top")).unwrap();
+        w3.append(b"x").unwrap();
+        assert_eq!(fs.file_bytes("./top").unwrap(), b"x");
+    }
+
+    #[test]
+    fn works_behind_the_trait_helpers() {
+        let fs = MemFs::new();
+        let dynfs: Arc<dyn FileSystem> = Arc::new(fs.clone());
+        dynfs.create_dir_all(p("db")).unwrap();
+        write_file_atomic(&*dynfs, p("db"), "CURRENT", b"MANIFEST-1\n").unwrap();
+        assert_eq!(
+            read_small_file(&*dynfs, p("db/CURRENT"), 100).unwrap(),
+            b"MANIFEST-1\n"
+        );
+        assert!(read_small_file(&*dynfs, p("db/CURRENT"), 3).is_err());
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/CURRENT").unwrap(), b"MANIFEST-1\n");
+        assert!(!fs.exists(p("db/CURRENT.tmp")).unwrap());
+    }
+
+    #[test]
+    fn sync_then_crash_keeps_data() {
+        for seed in 0..20 {
+            let (fs, _w) = with_durable_file(b"all synced");
+            fs.crash(seed);
+            assert_eq!(fs.file_bytes("db/f").unwrap(), b"all synced");
+            assert_eq!(fs.durable_len("db/f"), Some(10));
+            assert_eq!(read_all(&*fs.open(p("db/f")).unwrap()), b"all synced");
+        }
+    }
+
+    #[test]
+    fn unsynced_appends_survive_as_a_prefix() {
+        let unsynced: Vec<u8> = (0u8..200).collect();
+        let (mut none, mut some, mut all) = (0, 0, 0);
+        for seed in 0..300 {
+            let (fs, w) = with_durable_file(b"durable");
+            for chunk in unsynced.chunks(37) {
+                w.append(chunk).unwrap();
+            }
+            assert_eq!(fs.durable_len("db/f"), Some(7));
+            fs.crash(seed);
+            let got = fs.file_bytes("db/f").unwrap();
+            let tail = got
+                .strip_prefix(b"durable".as_slice())
+                .expect("durable bytes kept");
+            assert!(unsynced.starts_with(tail), "seed {seed}: not a prefix");
+            match tail.len() {
+                0 => none += 1,
+                200 => all += 1,
+                _ => some += 1,
+            }
+            // What survived is durable now.
+            assert_eq!(fs.durable_len("db/f"), Some(got.len() as u64));
+            fs.crash(seed.wrapping_add(1000));
+            assert_eq!(fs.file_bytes("db/f").unwrap(), got);
+            // The same history and seed give the same result.
+            let (fs2, w2) = with_durable_file(b"durable");
+            for chunk in unsynced.chunks(37) {
+                w2.append(chunk).unwrap();
+            }
+            fs2.crash(seed);
+            assert_eq!(fs2.file_bytes("db/f").unwrap(), got);
+        }
+        assert!(
+            none > 0 && some > 0 && all > 0,
+            "none {none}, some {some}, all {all}"
+        );
+
+        let (fs, w) = with_durable_file(b"durable");
+        w.append(b"lost").unwrap();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"durable");
+    }
+
+    #[test]
+    fn file_in_unsynced_dir_vanishes() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/new")).unwrap();
+        w.append(b"data").unwrap();
+        w.sync().unwrap();
+        assert!(fs.exists(p("db/new")).unwrap());
+        fs.crash(7);
+        assert!(!fs.exists(p("db/new")).unwrap());
+        assert_eq!(
+            fs.open(p("db/new")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(fs.list(p("db")).unwrap().is_empty());
+        assert_eq!(fs.file_bytes("db/new"), None);
+        // The directory itself was durable at once.
+        assert!(fs.exists(p("db")).unwrap());
+
+        // A dir-synced file whose data was never synced survives empty.
+        let w = fs.create(p("db/empty")).unwrap();
+        w.append(b"unsynced").unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/empty").unwrap(), b"");
+    }
+
+    #[test]
+    fn rename_and_remove_need_sync_dir() {
+        let (fs, _w) = with_durable_file(b"v1");
+        fs.rename(p("db/f"), p("db/g")).unwrap();
+        assert!(!fs.exists(p("db/f")).unwrap());
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+        fs.crash(1);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"v1");
+        assert!(!fs.exists(p("db/g")).unwrap());
+
+        fs.rename(p("db/f"), p("db/g")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash(2);
+        assert!(!fs.exists(p("db/f")).unwrap());
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+
+        // Rename over an existing file replaces it.
+        fs.set_file_bytes("db/h", b"other").unwrap();
+        fs.rename(p("db/g"), p("db/h")).unwrap();
+        assert_eq!(fs.file_bytes("db/h").unwrap(), b"v1");
+        assert_eq!(
+            fs.rename(p("db/g"), p("db/h")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.crash(3);
+        assert_eq!(fs.file_bytes("db/h").unwrap(), b"other");
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+
+        fs.remove(p("db/g")).unwrap();
+        assert!(!fs.exists(p("db/g")).unwrap());
+        assert_eq!(
+            fs.remove(p("db/g")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.crash(4);
+        assert!(fs.exists(p("db/g")).unwrap());
+        fs.remove(p("db/g")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash(5);
+        assert!(!fs.exists(p("db/g")).unwrap());
+    }
+
+    #[test]
+    fn create_over_durable_file_without_sync_dir_comes_back() {
+        let (fs, _w) = with_durable_file(b"old");
+        let w = fs.create(p("db/f")).unwrap();
+        w.append(b"new").unwrap();
+        w.sync().unwrap();
+        fs.crash(0);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"old");
+    }
+
+    #[test]
+    fn removed_file_stays_readable_through_open_handle() {
+        let (fs, w) = with_durable_file(b"abc");
+        let r = fs.open(p("db/f")).unwrap();
+        fs.remove(p("db/f")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        w.append(b"d").unwrap();
+        assert_eq!(read_all(&*r), b"abcd");
+        drop((r, w));
+        assert_eq!(
+            fs.lock_state().inodes.len(),
+            0,
+            "unreferenced inode dropped"
+        );
+    }
+
+    #[test]
+    fn handles_are_stale_after_crash() {
+        let (fs, w) = with_durable_file(b"kept");
+        let r = fs.open(p("db/f")).unwrap();
+        let lock = fs.lock(p("db/LOCK")).unwrap();
+        w.append(b"+1").unwrap();
+        assert_eq!(w.len(), 6);
+        fs.crash_drop_unsynced();
+
+        for e in [
+            w.append(b"zzz").unwrap_err(),
+            w.sync().unwrap_err(),
+            r.len().unwrap_err(),
+        ] {
+            assert!(
+                e.to_string().contains("stale handle after simulated crash"),
+                "{e}"
+            );
+        }
+        assert!(r.read_at(&mut [0u8; 4], 0).is_err());
+        assert_eq!(w.len(), 6, "a stale len reports the last length seen");
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"kept");
+
+        // Locks are released by the crash; the stale guard's drop does not release a new lock.
+        let lock2 = fs.lock(p("db/LOCK")).unwrap();
+        drop(lock);
+        assert_eq!(
+            fs.lock(p("db/LOCK")).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+        drop(lock2);
+
+        // Fresh handles work; dropping stale ones does not disturb them.
+        let w2 = fs.create(p("db/g")).unwrap();
+        drop((w, r));
+        w2.append(b"new").unwrap();
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"new");
+    }
+
+    #[test]
+    fn fail_after_once() {
+        let (fs, w) = with_durable_file(b"base");
+        let start = fs.op_count();
+        fs.fail_after(1, FaultMode::Once);
+        w.append(b"a").unwrap(); // op 0: fine
+        let e = w.append(b"b").unwrap_err(); // op 1: injected
+        assert_eq!(e.to_string(), "injected fault");
+        assert_eq!(
+            fs.file_bytes("db/f").unwrap(),
+            b"basea",
+            "a failed append writes nothing"
+        );
+        w.append(b"c").unwrap(); // op 2: fine again
+        assert_eq!(fs.op_count(), start + 3);
+        assert_eq!(fs.faults_hit(), 1);
+
+        // A failed sync makes nothing durable.
+        fs.fail_after(0, FaultMode::Once);
+        assert!(w.sync().is_err());
+        assert_eq!(fs.durable_len("db/f"), Some(4));
+        // A failed create creates nothing; a failed rename renames nothing.
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.create(p("db/x")).is_err());
+        assert!(!fs.exists(p("db/x")).unwrap());
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.rename(p("db/f"), p("db/y")).is_err());
+        assert!(fs.exists(p("db/f")).unwrap());
+        // A failed sync_dir makes no entry durable.
+        fs.create(p("db/z")).unwrap();
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.sync_dir(p("db")).is_err());
+        fs.crash_drop_unsynced();
+        assert!(!fs.exists(p("db/z")).unwrap());
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"base");
+        assert_eq!(fs.faults_hit(), 5);
+    }
+
+    #[test]
+    fn fail_after_permanent_and_op_count() {
+        let fs = MemFs::new();
+        assert_eq!(fs.op_count(), 0);
+        fs.create_dir_all(p("d")).unwrap();
+        let w = fs.create(p("d/f")).unwrap();
+        let r = fs.open(p("d/f")).unwrap();
+        w.append(b"x").unwrap();
+        w.sync().unwrap();
+        r.len().unwrap();
+        r.read_at(&mut [0u8; 1], 0).unwrap();
+        let _ = w.len(); // not counted
+        assert!(fs.exists(p("d/f")).unwrap());
+        assert!(fs.open(p("d/missing")).is_err()); // counted although it fails
+        assert_eq!(fs.op_count(), 9);
+
+        fs.fail_after(2, FaultMode::Permanent);
+        w.append(b"1").unwrap();
+        fs.list(p("d")).unwrap();
+        assert!(w.append(b"2").is_err());
+        assert!(w.sync().is_err());
+        assert!(fs.list(p("d")).is_err());
+        assert!(r.len().is_err());
+        assert!(fs.lock(p("d/LOCK")).is_err());
+        assert_eq!(fs.faults_hit(), 5);
+        assert_eq!(fs.op_count(), 16);
+        let _ = w.len(); // still infallible
+        fs.clear_faults();
+        assert_eq!(fs.file_bytes("d/f").unwrap(), b"x1");
+        assert_eq!(fs.durable_len("d/f"), Some(1));
+        assert!(!fs.exists(p("d/LOCK")).unwrap());
+        w.append(b"3").unwrap();
+        assert_eq!(fs.faults_hit(), 5);
+        assert_eq!(fs.op_count(), 18);
+    }
+
+    #[test]
+    fn lock_conflict_and_release() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let l1 = fs.lock(p("db/LOCK")).unwrap();
+        assert!(fs.exists(p("db/LOCK")).unwrap(), "lock creates the file");
+        assert_eq!(
+            fs.lock(p("db/./LOCK")).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+        let other = fs.lock(p("db/OTHER")).unwrap();
+        drop(l1);
+        let l2 = fs.lock(p("db/LOCK")).unwrap();
+        drop((l2, other));
+        assert_eq!(
+            fs.lock(p("nodir/LOCK")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        // Locking keeps an existing file's bytes.
+        fs.set_file_bytes("db/LOCK", b"pid").unwrap();
+        let _l3 = fs.lock(p("db/LOCK")).unwrap();
+        assert_eq!(fs.file_bytes("db/LOCK").unwrap(), b"pid");
+    }
+
+    #[test]
+    fn truncate_is_durable() {
+        let (fs, w) = with_durable_file(b"0123");
+        w.append(b"456789").unwrap();
+        fs.truncate(p("db/f"), 6).unwrap();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"012345");
+        assert_eq!(fs.durable_len("db/f"), Some(6));
+        assert_eq!(w.len(), 6);
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"012345");
+        fs.truncate(p("db/f"), 2).unwrap();
+        fs.crash(9);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"01");
+        fs.truncate(p("db/f"), 4).unwrap();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"01\0\0");
+        assert_eq!(
+            fs.truncate(p("db/nope"), 0).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn list_and_exists() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("a/b/c")).unwrap();
+        fs.create_dir_all(p("a/./b/../b/d/")).unwrap();
+        fs.create(p("a/b/file1")).unwrap();
+        fs.create(p("a/b/file2")).unwrap();
+        assert_eq!(fs.list(p("a/b")).unwrap(), ["c", "d", "file1", "file2"]);
+        assert_eq!(fs.list(p("a")).unwrap(), ["b"]);
+        assert_eq!(fs.list(p("")).unwrap(), ["a"]);
+        assert_eq!(fs.list(p(".")).unwrap(), ["a"]);
+        assert!(fs.list(p("/")).unwrap().is_empty());
+        assert_eq!(
+            fs.list(p("a/x")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.list(p("a/b/file1")).unwrap_err().kind(),
+            io::ErrorKind::NotADirectory
+        );
+        for yes in [
+            "a",
+            "a/b",
+            "a/b/c",
+            "./a/b/d",
+            "a/b/file1",
+            "a//b/./file2",
+            "",
+            "/",
+        ] {
+            assert!(fs.exists(p(yes)).unwrap(), "{yes}");
+        }
+        for no in ["b", "a/b/file3", "a/b/c/file1", "/a"] {
+            assert!(!fs.exists(p(no)).unwrap(), "{no}");
+        }
+        assert_eq!(
+            fs.create_dir_all(p("a/b/file1/x")).unwrap_err().kind(),
+            io::ErrorKind::NotADirectory
+        );
+        assert_eq!(
+            fs.create_dir_all(p("a/b/file1")).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert!(!fs.exists(p("a/b/file1/x")).unwrap());
+        fs.remove(p("a/b/file2")).unwrap();
+        assert_eq!(fs.list(p("a/b")).unwrap(), ["c", "d", "file1"]);
+        assert_eq!(
+            fs.sync_dir(p("nodir")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.sync_dir(p("")).unwrap();
+    }
+
+    #[test]
+    fn dir_over_removed_durable_file() {
+        let (fs, _w) = with_durable_file(b"x");
+        fs.remove(p("db/f")).unwrap();
+        fs.create_dir_all(p("db/f")).unwrap();
+        fs.crash(0);
+        assert_eq!(fs.list(p("db")).unwrap(), ["f"]);
+        assert_eq!(fs.file_bytes("db/f"), None);
+    }
+
+    #[test]
+    fn set_file_bytes_for_corruption() {
+        let (fs, w) = with_durable_file(b"good data");
+        let r = fs.open(p("db/f")).unwrap();
+        fs.set_file_bytes("db/f", b"bad data").unwrap();
+        assert_eq!(read_all(&*r), b"bad data", "same inode: readers see it");
+        assert_eq!(w.len(), 8);
+        fs.set_file_bytes("db/new", b"fresh").unwrap();
+        assert_eq!(fs.durable_len("db/new"), Some(5));
+        assert!(fs.set_file_bytes("nodir/x", b"").is_err());
+        let ops = fs.op_count();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"bad data");
+        assert_eq!(fs.file_bytes("db/new").unwrap(), b"fresh");
+        assert_eq!(fs.op_count(), ops, "helpers and crashes are not counted");
+        assert_eq!(fs.durable_len("db/none"), None);
+    }
+
+    #[test]
+    fn shared_between_threads() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/log")).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let w = Arc::clone(&w);
+                s.spawn(move || {
+                    for _ in 0..100 {
+                        w.append(&[t]).unwrap();
+                        w.sync().unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(fs.durable_len("db/log"), Some(400));
+        assert_eq!(fs.op_count(), 2 + 800);
+    }
+}
