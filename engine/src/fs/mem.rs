@@ -1,1 +1,1373 @@
-//! [`MemFs`]: an in-memory, fault-injecting file system for tests. (Being written.)
+//! [`MemFs`]: an in-memory, fault-injecting file system for tests.
+//!
+//! Crash and fault-injection tests of the database run against a [`MemFs`]: the test keeps a
+//! clone (they share one state behind an `Arc<Mutex<_>>`), hands another to the database as an
+//! `Arc<dyn FileSystem>`, and then fails chosen operations or simulates power loss.
+//!
+//! # Model
+//!
+//! * **Paths** are normalised by components: `.` is dropped, `..` removes the component before it
+//!   (it is ignored right after `/` and kept at the start of a relative path), and repeated and
+//!   trailing separators do not matter. So `a/./b`, `a//b/` and `a/c/../b` name one file.
+//!   Relative and absolute paths both work but are different namespaces: `a` and `/a` are
+//!   different files (there is no current directory). The two roots, the empty path (also
+//!   spelled `.`) and `/`, always exist.
+//! * **Directories** are a set of paths. [`FileSystem::create_dir_all`] adds a directory and its
+//!   missing parents, and that is *durable at once* (a simplification: real file systems need an
+//!   `fsync` of the parent). Directories are never removed and cannot be renamed.
+//! * **Inodes** hold a file's contents twice: `live` bytes (what reads see) and `durable` bytes
+//!   (what survives power loss). In this model `live` always starts with `durable`: only appends
+//!   change `live` without making it durable.
+//! * **Entries**: every directory maps names to inodes twice, in a `live` map (what `open`,
+//!   `list` and `exists` see) and a `durable` map (what survives power loss).
+//!
+//! # Operations
+//!
+//! * [`FileSystem::create`] needs the parent directory (else `NotFound`) and points the live entry
+//!   at a *new, empty* inode. The old inode (if any) is untouched: readers holding it still read
+//!   it, and if the old entry was durable and the directory is not synced, a crash brings the old
+//!   contents back.
+//! * [`FileSystem::open`] needs a live entry (else `NotFound`); a reader reads the inode's live
+//!   bytes, so it sees later appends. Handles keep working after their entry is removed or
+//!   replaced (like an unlinked but open POSIX file).
+//! * [`WritableFile::append`] extends the live bytes; [`WritableFile::sync`] sets the inode's
+//!   durable bytes to its live bytes; [`WritableFile::len`] is the live length.
+//! * [`FileSystem::rename`] and [`FileSystem::remove`] change only live entries;
+//!   [`FileSystem::sync_dir`] sets that directory's durable entries to its live entries. A
+//!   rename between two directories is durable per directory: if only one of them is synced
+//!   before a crash, the file may survive under both names (sharing one inode, like a hard link)
+//!   or under neither.
+//! * [`FileSystem::truncate`] cuts (or zero-extends) the live bytes and then makes the inode
+//!   durable (durable = live). It does not make the entry durable.
+//! * [`FileSystem::list`] returns the live entry names plus the names of immediate
+//!   subdirectories, sorted; [`FileSystem::exists`] checks live entries and directories.
+//! * [`FileSystem::lock`] creates the file entry if missing (not durable until `sync_dir`, like
+//!   any creation) and records the path in an in-process set of held locks; locking a held path
+//!   fails with [`io::ErrorKind::WouldBlock`]. Dropping the guard releases the lock.
+//! * A file and a directory never share a name: creating a file over a directory fails with
+//!   `IsADirectory`, a directory over a file with `NotADirectory` / `AlreadyExists`. Creating a
+//!   directory where only a *durable* (already removed) file entry is left drops that entry for
+//!   good, as directory creation is durable at once.
+//!
+//! # Power loss
+//!
+//! [`MemFs::crash`]`(seed)` simulates power loss and reboot:
+//! * every directory's live entries become its durable entries, so files never covered by a
+//!   `sync_dir` vanish and renames and removals not synced are undone;
+//! * every inode's live bytes become its durable bytes plus a prefix of its unsynced (appended
+//!   since the last sync) bytes; the prefix length is pseudo-random from `seed`, and is `0` and
+//!   "all of them" each with probability of about 1/4 so both edges are exercised often (if live
+//!   bytes ever did not start with the durable ones, they would become just the durable ones);
+//! * what is left is what is on the "disk", so it all becomes durable (a second crash keeps it);
+//! * every handle opened before ([`WritableFile`], [`ReadableFile`], [`FileLock`]) becomes stale:
+//!   each operation on it fails with an `io::Error` "stale handle after simulated crash" and never
+//!   changes the new state (a stale [`WritableFile::len`], which cannot fail, reports the last
+//!   length that handle saw); every lock is released. Each handle stores the crash generation it
+//!   was opened in;
+//! * inodes no longer referenced by any entry are dropped.
+//!
+//! The same history with the same seed gives the same result. [`MemFs::crash_drop_unsynced`]
+//! is the same but keeps no unsynced byte at all. A crash does not count as an operation and
+//! leaves the operation count and any armed fault as they are.
+//!
+//! # Fault injection
+//!
+//! Every call counts as one operation: each [`FileSystem`] method, and [`WritableFile::append`],
+//! [`WritableFile::sync`], [`ReadableFile::read_at`] and [`ReadableFile::len`] — but not the
+//! infallible [`WritableFile::len`], nor dropping a handle, nor the test helpers of [`MemFs`].
+//! A call counts before anything else is checked, so one that then fails (`NotFound`, a stale
+//! handle, ...) counts too. [`MemFs::fail_after`]`(k, mode)` arms a fault: the `k`-th counted
+//! operation from now (`k = 0` is the very next one) fails with `io::Error::other("injected
+//! fault")` without any effect (a failed append writes nothing, a failed sync makes nothing
+//! durable, a failed create creates nothing). With [`FaultMode::Permanent`] every later operation
+//! fails the same way until [`MemFs::clear_faults`]; with [`FaultMode::Once`] only that one does.
+//! [`MemFs::op_count`] counts operations since the file system was made and [`MemFs::faults_hit`]
+//! counts the operations that failed with an injected fault.
+//!
+//! # Test helpers
+//!
+//! [`MemFs::file_bytes`], [`MemFs::set_file_bytes`] and [`MemFs::durable_len`] inspect and
+//! corrupt files directly; they are not counted and never fail by injection.
+
+use super::{FileLock, FileSystem, ReadableFile, WritableFile};
+use crate::util::rand::SplitMix64;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// How long an armed fault lasts (see [`MemFs::fail_after`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultMode {
+    /// Only the chosen operation fails.
+    Once,
+    /// The chosen operation and every later one fail, until [`MemFs::clear_faults`].
+    Permanent,
+}
+
+/// An in-memory file system that can fail chosen operations and simulate power loss.
+///
+/// Cloning is cheap and the clones share one state. The exact semantics (what survives
+/// [`MemFs::crash`], which operations [`MemFs::fail_after`] counts, stale handles) are in the top
+/// comment of `engine/src/fs/mem.rs`.
+#[derive(Clone, Default)]
+pub struct MemFs {
+    state: Arc<Mutex<State>>,
+}
+
+type InodeId = u64;
+
+/// A file's contents.
+#[derive(Default)]
+struct Inode {
+    /// What readers see.
+    live: Vec<u8>,
+    /// What survives power loss.
+    durable: Vec<u8>,
+    /// Open readers and writers (of the current generation); an inode with open handles is kept
+    /// even when no entry names it.
+    handles: usize,
+}
+
+impl Inode {
+    /// Makes every live byte durable.
+    fn make_durable(&mut self) {
+        match self.live.get(self.durable.len()..) {
+            // Append-only since the last sync (the usual case): copy only the new tail.
+            Some(tail) if self.live.starts_with(&self.durable) => {
+                self.durable.extend_from_slice(tail)
+            }
+            _ => self.durable.clone_from(&self.live),
+        }
+    }
+}
+
+/// A directory's entries.
+#[derive(Default)]
+struct Dir {
+    live: BTreeMap<OsString, InodeId>,
+    durable: BTreeMap<OsString, InodeId>,
+}
+
+#[derive(Clone, Copy)]
+struct Fault {
+    /// The absolute operation index that fails.
+    at: u64,
+    mode: FaultMode,
+}
+
+#[derive(Default)]
+struct State {
+    /// Every directory created. The roots (the empty path and `/`) exist implicitly; an entry for
+    /// a root appears here when a file is put in it.
+    dirs: BTreeMap<PathBuf, Dir>,
+    inodes: BTreeMap<InodeId, Inode>,
+    next_inode: InodeId,
+    /// Paths of held locks (normalised).
+    locks: BTreeSet<PathBuf>,
+    /// Bumped by every crash; handles of an older generation are stale.
+    generation: u64,
+    /// Operations counted since creation.
+    ops: u64,
+    /// The armed fault, if any.
+    fault: Option<Fault>,
+    /// A permanent fault fired: every operation fails.
+    failing: bool,
+    faults_hit: u64,
+}
+
+fn injected() -> io::Error {
+    io::Error::other("injected fault")
+}
+
+fn stale() -> io::Error {
+    io::Error::other("stale handle after simulated crash")
+}
+
+fn not_found(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{}: no such file or directory", path.display()),
+    )
+}
+
+fn is_a_directory(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::IsADirectory,
+        format!("{} is a directory", path.display()),
+    )
+}
+
+fn not_a_directory(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotADirectory,
+        format!("{} is not a directory", path.display()),
+    )
+}
+
+/// Normalises `path` by components (see the module docs).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::CurDir | Component::ParentDir) | None => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// True for a normalised path with no parent: the empty path or `/`.
+fn is_root(path: &Path) -> bool {
+    path.parent().is_none()
+}
+
+/// Splits a normalised file path into its parent directory and its name.
+fn split(path: &Path) -> io::Result<(&Path, OsString)> {
+    match (path.parent(), path.file_name()) {
+        (Some(parent), Some(name)) => Ok((parent, name.to_os_string())),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} does not name a file", path.display()),
+        )),
+    }
+}
+
+impl State {
+    /// Counts one operation and fails it if a fault says so.
+    fn begin_op(&mut self) -> io::Result<()> {
+        let index = self.ops;
+        self.ops = self.ops.wrapping_add(1);
+        if self.failing {
+            self.faults_hit = self.faults_hit.wrapping_add(1);
+            return Err(injected());
+        }
+        if let Some(fault) = self.fault {
+            if fault.at <= index {
+                self.fault = None;
+                self.failing = fault.mode == FaultMode::Permanent;
+                self.faults_hit = self.faults_hit.wrapping_add(1);
+                return Err(injected());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_generation(&self, generation: u64) -> io::Result<()> {
+        if generation == self.generation {
+            Ok(())
+        } else {
+            Err(stale())
+        }
+    }
+
+    fn dir_exists(&self, path: &Path) -> bool {
+        is_root(path) || self.dirs.contains_key(path)
+    }
+
+    fn dir(&self, path: &Path) -> Option<&Dir> {
+        self.dirs.get(path)
+    }
+
+    fn dir_mut(&mut self, path: &Path) -> Option<&mut Dir> {
+        if is_root(path) {
+            Some(self.dirs.entry(path.to_path_buf()).or_default())
+        } else {
+            self.dirs.get_mut(path)
+        }
+    }
+
+    /// The inode of the live entry `path` (normalised).
+    fn live_entry(&self, path: &Path) -> Option<InodeId> {
+        let (parent, name) = split(path).ok()?;
+        self.dir(parent)?.live.get(&name).copied()
+    }
+
+    /// The inode of the live entry `path` (normalised), or the error `open` would give.
+    fn file(&self, path: &Path) -> io::Result<InodeId> {
+        if self.dir_exists(path) {
+            return Err(is_a_directory(path));
+        }
+        split(path)?;
+        self.live_entry(path).ok_or_else(|| not_found(path))
+    }
+
+    /// Checks that `path` (normalised) can name a new file: its parent exists and it is not a
+    /// directory.
+    fn check_new_file(&self, path: &Path) -> io::Result<()> {
+        let (parent, _) = split(path)?;
+        if self.dir_exists(path) {
+            return Err(is_a_directory(path));
+        }
+        if !self.dir_exists(parent) {
+            return Err(not_found(parent));
+        }
+        Ok(())
+    }
+
+    /// Checks that `path` (normalised) is an existing directory.
+    fn check_dir(&self, path: &Path) -> io::Result<()> {
+        if self.dir_exists(path) {
+            Ok(())
+        } else if self.live_entry(path).is_some() {
+            Err(not_a_directory(path))
+        } else {
+            Err(not_found(path))
+        }
+    }
+
+    fn new_inode(&mut self, handles: usize) -> InodeId {
+        let id = self.next_inode;
+        self.next_inode = self.next_inode.wrapping_add(1);
+        self.inodes.insert(
+            id,
+            Inode {
+                handles,
+                ..Inode::default()
+            },
+        );
+        id
+    }
+
+    fn inode(&self, id: InodeId) -> io::Result<&Inode> {
+        self.inodes
+            .get(&id)
+            .ok_or_else(|| io::Error::other("MemFs: inode of an open handle is gone"))
+    }
+
+    fn inode_mut(&mut self, id: InodeId) -> io::Result<&mut Inode> {
+        self.inodes
+            .get_mut(&id)
+            .ok_or_else(|| io::Error::other("MemFs: inode of an open handle is gone"))
+    }
+
+    /// Points the live entry `path` (normalised, parent existing) at `id`.
+    fn link(&mut self, path: &Path, id: InodeId) -> io::Result<()> {
+        let (parent, name) = split(path)?;
+        let dir = self.dir_mut(parent).ok_or_else(|| not_found(parent))?;
+        if let Some(old) = dir.live.insert(name, id) {
+            self.collect(old);
+        }
+        Ok(())
+    }
+
+    /// Drops inode `id` if no handle holds it and no entry names it.
+    fn collect(&mut self, id: InodeId) {
+        let Some(inode) = self.inodes.get(&id) else {
+            return;
+        };
+        if inode.handles > 0 {
+            return;
+        }
+        let named = self
+            .dirs
+            .values()
+            .any(|d| d.live.values().chain(d.durable.values()).any(|&i| i == id));
+        if !named {
+            self.inodes.remove(&id);
+        }
+    }
+
+    /// Drops every inode that no handle holds and no entry names.
+    fn collect_all(&mut self) {
+        let named: BTreeSet<InodeId> = self
+            .dirs
+            .values()
+            .flat_map(|d| d.live.values().chain(d.durable.values()))
+            .copied()
+            .collect();
+        self.inodes
+            .retain(|id, inode| inode.handles > 0 || named.contains(id));
+    }
+
+    /// Simulates power loss; `rng` picks how many unsynced bytes survive (none without it).
+    fn power_loss(&mut self, mut rng: Option<SplitMix64>) {
+        for dir in self.dirs.values_mut() {
+            dir.live.clone_from(&dir.durable);
+        }
+        for inode in self.inodes.values_mut() {
+            inode.handles = 0;
+        }
+        self.collect_all();
+        for inode in self.inodes.values_mut() {
+            if inode.live.starts_with(&inode.durable) {
+                let unsynced = inode.live.len().saturating_sub(inode.durable.len());
+                let keep = match rng.as_mut() {
+                    Some(rng) if unsynced > 0 => pick_kept(rng, unsynced),
+                    _ => 0,
+                };
+                inode
+                    .live
+                    .truncate(inode.durable.len().saturating_add(keep));
+            } else {
+                inode.live.clone_from(&inode.durable);
+            }
+            // What is left is on the disk now.
+            inode.durable.clone_from(&inode.live);
+        }
+        self.locks.clear();
+        self.generation = self.generation.wrapping_add(1);
+    }
+}
+
+/// How many of `unsynced` bytes survive a crash: none or all with probability 1/4 each, else
+/// uniform in `0..=unsynced`.
+fn pick_kept(rng: &mut SplitMix64, unsynced: usize) -> usize {
+    match rng.next_u64() % 4 {
+        0 => 0,
+        1 => unsynced,
+        _ => {
+            let bound = (unsynced as u64).saturating_add(1);
+            usize::try_from(rng.next_u64() % bound).unwrap_or(unsynced)
+        }
+    }
+}
+
+impl MemFs {
+    /// An empty file system: only the roots (the empty path and `/`) exist, no fault is armed.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Simulates power loss and reboot, keeping a pseudo-random (from `seed`) prefix of each
+    /// file's unsynced bytes. Unsynced directory entries are lost, every handle opened before
+    /// becomes stale and every lock is released. See the module docs.
+    pub fn crash(&self, seed: u64) {
+        self.lock_state().power_loss(Some(SplitMix64::new(seed)));
+    }
+
+    /// Like [`MemFs::crash`], but no unsynced byte survives.
+    pub fn crash_drop_unsynced(&self) {
+        self.lock_state().power_loss(None);
+    }
+
+    /// Arms a fault: the `k`-th counted operation from now (`k = 0`: the very next one) fails
+    /// with `io::Error::other("injected fault")` and has no effect; with
+    /// [`FaultMode::Permanent`] every later operation fails too. Replaces an armed fault and
+    /// ends a permanent failure already under way.
+    pub fn fail_after(&self, k: u64, mode: FaultMode) {
+        let mut st = self.lock_state();
+        st.fault = Some(Fault {
+            at: st.ops.saturating_add(k),
+            mode,
+        });
+        st.failing = false;
+    }
+
+    /// Disarms any fault and ends a permanent failure.
+    pub fn clear_faults(&self) {
+        let mut st = self.lock_state();
+        st.fault = None;
+        st.failing = false;
+    }
+
+    /// The number of operations counted since this file system was made (failed ones included).
+    pub fn op_count(&self) -> u64 {
+        self.lock_state().ops
+    }
+
+    /// The number of operations that failed with an injected fault.
+    pub fn faults_hit(&self) -> u64 {
+        self.lock_state().faults_hit
+    }
+
+    /// Test helper: the live bytes of the file `path` names now, or `None` if there is no such
+    /// file.
+    pub fn file_bytes(&self, path: impl AsRef<Path>) -> Option<Vec<u8>> {
+        let st = self.lock_state();
+        let id = st.live_entry(&normalize(path.as_ref()))?;
+        st.inodes.get(&id).map(|inode| inode.live.clone())
+    }
+
+    /// Test helper: the durable length of the file `path` names now (the entry itself may not
+    /// be durable), or `None` if there is no such file.
+    pub fn durable_len(&self, path: impl AsRef<Path>) -> Option<u64> {
+        let st = self.lock_state();
+        let id = st.live_entry(&normalize(path.as_ref()))?;
+        st.inodes.get(&id).map(|inode| inode.durable.len() as u64)
+    }
+
+    /// Test helper (for corruption tests): sets both the live and the durable bytes of the file
+    /// `path` (an existing one keeps its inode, so open readers see the new bytes; a missing one
+    /// is created) and makes its directory entry durable. Fails if the parent directory is
+    /// missing or `path` is a directory.
+    pub fn set_file_bytes(&self, path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
+        let mut st = self.lock_state();
+        let path = normalize(path.as_ref());
+        st.check_new_file(&path)?;
+        let id = match st.live_entry(&path) {
+            Some(id) => id,
+            None => {
+                let id = st.new_inode(0);
+                st.link(&path, id)?;
+                id
+            }
+        };
+        let inode = st.inode_mut(id)?;
+        inode.live = bytes.to_vec();
+        inode.durable = bytes.to_vec();
+        let (parent, name) = split(&path)?;
+        let dir = st.dir_mut(parent).ok_or_else(|| not_found(parent))?;
+        if let Some(old) = dir.durable.insert(name, id) {
+            if old != id {
+                st.collect(old);
+            }
+        }
+        Ok(())
+    }
+
+    /// Releases a handle of `generation` on inode `id` (nothing if the handle is stale).
+    fn release(&self, id: InodeId, generation: u64) {
+        let mut st = self.lock_state();
+        if st.generation != generation {
+            return;
+        }
+        if let Some(inode) = st.inodes.get_mut(&id) {
+            inode.handles = inode.handles.saturating_sub(1);
+        }
+        st.collect(id);
+    }
+}
+
+impl fmt::Debug for MemFs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("MemFs");
+        // `try_lock`: never block (or deadlock) just to print.
+        if let Ok(st) = self.state.try_lock() {
+            d.field("dirs", &st.dirs.len())
+                .field("inodes", &st.inodes.len())
+                .field("generation", &st.generation)
+                .field("ops", &st.ops)
+                .field("faults_hit", &st.faults_hit);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+/// A [`WritableFile`] of a [`MemFs`].
+struct MemWritable {
+    fs: MemFs,
+    id: InodeId,
+    generation: u64,
+    /// The last length this handle saw (reported by `len` once the handle is stale).
+    len_seen: AtomicU64,
+}
+
+impl fmt::Debug for MemWritable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemWritable")
+            .field("inode", &self.id)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl WritableFile for MemWritable {
+    fn append(&self, data: &[u8]) -> io::Result<()> {
+        let mut st = self.fs.lock_state();
+        st.begin_op()?;
+        st.check_generation(self.generation)?;
+        let inode = st.inode_mut(self.id)?;
+        inode.live.extend_from_slice(data);
+        self.len_seen
+            .store(inode.live.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        let mut st = self.fs.lock_state();
+        st.begin_op()?;
+        st.check_generation(self.generation)?;
+        st.inode_mut(self.id)?.make_durable();
+        Ok(())
+    }
+
+    fn len(&self) -> u64 {
+        let st = self.fs.lock_state();
+        match st
+            .check_generation(self.generation)
+            .and_then(|()| st.inode(self.id))
+        {
+            Ok(inode) => {
+                let len = inode.live.len() as u64;
+                self.len_seen.store(len, Ordering::Relaxed);
+                len
+            }
+            Err(_) => self.len_seen.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl Drop for MemWritable {
+    fn drop(&mut self) {
+        self.fs.release(self.id, self.generation);
+    }
+}
+
+/// A [`ReadableFile`] of a [`MemFs`].
+struct MemReadable {
+    fs: MemFs,
+    id: InodeId,
+    generation: u64,
+}
+
+impl fmt::Debug for MemReadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemReadable")
+            .field("inode", &self.id)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl ReadableFile for MemReadable {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let mut st = self.fs.lock_state();
+        st.begin_op()?;
+        st.check_generation(self.generation)?;
+        let live = &st.inode(self.id)?.live;
+        let src = usize::try_from(offset)
+            .ok()
+            .and_then(|start| live.get(start..))
+            .unwrap_or_default();
+        let n = src.len().min(buf.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        Ok(n)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        let mut st = self.fs.lock_state();
+        st.begin_op()?;
+        st.check_generation(self.generation)?;
+        Ok(st.inode(self.id)?.live.len() as u64)
+    }
+}
+
+impl Drop for MemReadable {
+    fn drop(&mut self) {
+        self.fs.release(self.id, self.generation);
+    }
+}
+
+/// A [`FileLock`] of a [`MemFs`].
+struct MemLock {
+    fs: MemFs,
+    path: PathBuf,
+    generation: u64,
+}
+
+impl fmt::Debug for MemLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemLock")
+            .field("path", &self.path)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl FileLock for MemLock {}
+
+impl Drop for MemLock {
+    fn drop(&mut self) {
+        let mut st = self.fs.lock_state();
+        if st.generation == self.generation {
+            st.locks.remove(&self.path);
+        }
+    }
+}
+
+impl FileSystem for MemFs {
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let dir = normalize(dir);
+        // Top-down: the roots first, `dir` last.
+        let mut chain: Vec<&Path> = dir.ancestors().filter(|p| !is_root(p)).collect();
+        chain.reverse();
+        // Check everything first so that a failure has no effect.
+        for &p in &chain {
+            if st.live_entry(p).is_some() {
+                return Err(if p == dir.as_path() {
+                    io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        format!("{} is a file", p.display()),
+                    )
+                } else {
+                    not_a_directory(p)
+                });
+            }
+        }
+        for &p in &chain {
+            if st.dirs.contains_key(p) {
+                continue;
+            }
+            st.dirs.insert(p.to_path_buf(), Dir::default());
+            // Directory creation is durable at once, so a removed (but not dir-synced) file of
+            // the same name is gone for good: a file and a directory never share a name.
+            if let (Some(parent), Some(name)) = (p.parent(), p.file_name()) {
+                if let Some(old) = st.dirs.get_mut(parent).and_then(|d| d.durable.remove(name)) {
+                    st.collect(old);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let path = normalize(path);
+        st.check_new_file(&path)?;
+        let id = st.new_inode(1);
+        st.link(&path, id)?;
+        Ok(Arc::new(MemWritable {
+            fs: self.clone(),
+            id,
+            generation: st.generation,
+            len_seen: AtomicU64::new(0),
+        }))
+    }
+
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let id = st.file(&normalize(path))?;
+        let inode = st.inode_mut(id)?;
+        inode.handles = inode.handles.saturating_add(1);
+        Ok(Arc::new(MemReadable {
+            fs: self.clone(),
+            id,
+            generation: st.generation,
+        }))
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let (from, to) = (normalize(from), normalize(to));
+        if st.dir_exists(&from) {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("MemFs cannot rename the directory {}", from.display()),
+            ));
+        }
+        let id = st.file(&from)?;
+        st.check_new_file(&to)?;
+        if from == to {
+            return Ok(());
+        }
+        let (from_parent, from_name) = split(&from)?;
+        if let Some(dir) = st.dir_mut(from_parent) {
+            dir.live.remove(&from_name);
+        }
+        st.link(&to, id)
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let path = normalize(path);
+        let id = st.file(&path)?;
+        let (parent, name) = split(&path)?;
+        if let Some(dir) = st.dir_mut(parent) {
+            dir.live.remove(&name);
+        }
+        st.collect(id);
+        Ok(())
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let id = st.file(&normalize(path))?;
+        let len = usize::try_from(len).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("length {len} is too large"),
+            )
+        })?;
+        let inode = st.inode_mut(id)?;
+        inode.live.resize(len, 0);
+        inode.durable.clone_from(&inode.live);
+        Ok(())
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let dir = normalize(dir);
+        st.check_dir(&dir)?;
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        if let Some(d) = st.dir(&dir) {
+            names.extend(d.live.keys().filter_map(|n| n.to_str()).map(str::to_owned));
+        }
+        let subdirs = st.dirs.keys().filter(|p| p.parent() == Some(dir.as_path()));
+        names.extend(
+            subdirs
+                .filter_map(|p| p.file_name()?.to_str())
+                .map(str::to_owned),
+        );
+        Ok(names.into_iter().collect())
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let path = normalize(path);
+        Ok(st.dir_exists(&path) || st.live_entry(&path).is_some())
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let dir = normalize(dir);
+        st.check_dir(&dir)?;
+        let Some(d) = st.dir_mut(&dir) else {
+            return Err(not_found(&dir));
+        };
+        let old = std::mem::replace(&mut d.durable, d.live.clone());
+        for id in old.into_values() {
+            st.collect(id);
+        }
+        Ok(())
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let path = normalize(path);
+        st.check_new_file(&path)?;
+        if st.locks.contains(&path) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!("{} is held by another handle", path.display()),
+            ));
+        }
+        if st.live_entry(&path).is_none() {
+            let id = st.new_inode(0);
+            st.link(&path, id)?;
+        }
+        st.locks.insert(path.clone());
+        Ok(Box::new(MemLock {
+            fs: self.clone(),
+            path,
+            generation: st.generation,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::{read_small_file, write_file_atomic};
+
+    fn p(s: &str) -> &Path {
+        Path::new(s)
+    }
+
+    fn read_all(f: &dyn ReadableFile) -> Vec<u8> {
+        let mut buf = vec![0u8; f.len().unwrap() as usize];
+        let n = f.read_full_at(&mut buf, 0).unwrap();
+        buf.truncate(n);
+        buf
+    }
+
+    /// A file system with the directory `db` and the durable (data and entry) file `db/f`
+    /// holding `durable`.
+    fn with_durable_file(durable: &[u8]) -> (MemFs, Arc<dyn WritableFile>) {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/f")).unwrap();
+        w.append(durable).unwrap();
+        w.sync().unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        (fs, w)
+    }
+
+    #[test]
+    fn create_append_read() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("/data/db")).unwrap();
+        let w = fs.create(p("/data/db/log")).unwrap();
+        assert!(w.is_empty());
+        w.append(b"hello ").unwrap();
+        let r = fs.open(p("/data/./db//log")).unwrap();
+        assert_eq!(read_all(&*r), b"hello ");
+        // Readers see later appends.
+        w.append(b"world").unwrap();
+        assert_eq!(w.len(), 11);
+        assert_eq!(r.len().unwrap(), 11);
+        let mut buf = [0u8; 4];
+        assert_eq!(r.read_at(&mut buf, 6).unwrap(), 4);
+        assert_eq!(&buf, b"worl");
+        assert_eq!(r.read_at(&mut buf, 9).unwrap(), 2);
+        assert_eq!(&buf[..2], b"ld");
+        assert_eq!(r.read_at(&mut buf, 11).unwrap(), 0);
+        assert_eq!(r.read_at(&mut buf, u64::MAX).unwrap(), 0);
+        assert_eq!(fs.file_bytes("/data/db/log").unwrap(), b"hello world");
+
+        // `create` truncates: a new inode, while the old reader keeps the old bytes.
+        let w2 = fs.create(p("/data/db/log")).unwrap();
+        assert_eq!(w2.len(), 0);
+        assert_eq!(read_all(&*r), b"hello world");
+        assert_eq!(fs.file_bytes("/data/db/log").unwrap(), b"");
+
+        // Relative and absolute paths are different namespaces; missing things are NotFound.
+        assert_eq!(
+            fs.open(p("data/db/log")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.create(p("nodir/f")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.create(p("/data/db")).unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+        let w3 = fs.create(p("top")).unwrap();
+        w3.append(b"x").unwrap();
+        assert_eq!(fs.file_bytes("./top").unwrap(), b"x");
+    }
+
+    #[test]
+    fn works_behind_the_trait_helpers() {
+        let fs = MemFs::new();
+        let dynfs: Arc<dyn FileSystem> = Arc::new(fs.clone());
+        dynfs.create_dir_all(p("db")).unwrap();
+        write_file_atomic(&*dynfs, p("db"), "CURRENT", b"MANIFEST-1\n").unwrap();
+        assert_eq!(
+            read_small_file(&*dynfs, p("db/CURRENT"), 100).unwrap(),
+            b"MANIFEST-1\n"
+        );
+        assert!(read_small_file(&*dynfs, p("db/CURRENT"), 3).is_err());
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/CURRENT").unwrap(), b"MANIFEST-1\n");
+        assert!(!fs.exists(p("db/CURRENT.tmp")).unwrap());
+    }
+
+    #[test]
+    fn sync_then_crash_keeps_data() {
+        for seed in 0..20 {
+            let (fs, _w) = with_durable_file(b"all synced");
+            fs.crash(seed);
+            assert_eq!(fs.file_bytes("db/f").unwrap(), b"all synced");
+            assert_eq!(fs.durable_len("db/f"), Some(10));
+            assert_eq!(read_all(&*fs.open(p("db/f")).unwrap()), b"all synced");
+        }
+    }
+
+    #[test]
+    fn unsynced_appends_survive_as_a_prefix() {
+        let unsynced: Vec<u8> = (0u8..200).collect();
+        let (mut none, mut some, mut all) = (0, 0, 0);
+        for seed in 0..300 {
+            let (fs, w) = with_durable_file(b"durable");
+            for chunk in unsynced.chunks(37) {
+                w.append(chunk).unwrap();
+            }
+            assert_eq!(fs.durable_len("db/f"), Some(7));
+            fs.crash(seed);
+            let got = fs.file_bytes("db/f").unwrap();
+            let tail = got
+                .strip_prefix(b"durable".as_slice())
+                .expect("durable bytes kept");
+            assert!(unsynced.starts_with(tail), "seed {seed}: not a prefix");
+            match tail.len() {
+                0 => none += 1,
+                200 => all += 1,
+                _ => some += 1,
+            }
+            // What survived is durable now.
+            assert_eq!(fs.durable_len("db/f"), Some(got.len() as u64));
+            fs.crash(seed.wrapping_add(1000));
+            assert_eq!(fs.file_bytes("db/f").unwrap(), got);
+            // The same history and seed give the same result.
+            let (fs2, w2) = with_durable_file(b"durable");
+            for chunk in unsynced.chunks(37) {
+                w2.append(chunk).unwrap();
+            }
+            fs2.crash(seed);
+            assert_eq!(fs2.file_bytes("db/f").unwrap(), got);
+        }
+        assert!(
+            none > 0 && some > 0 && all > 0,
+            "none {none}, some {some}, all {all}"
+        );
+
+        let (fs, w) = with_durable_file(b"durable");
+        w.append(b"lost").unwrap();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"durable");
+    }
+
+    #[test]
+    fn file_in_unsynced_dir_vanishes() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/new")).unwrap();
+        w.append(b"data").unwrap();
+        w.sync().unwrap();
+        assert!(fs.exists(p("db/new")).unwrap());
+        fs.crash(7);
+        assert!(!fs.exists(p("db/new")).unwrap());
+        assert_eq!(
+            fs.open(p("db/new")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(fs.list(p("db")).unwrap().is_empty());
+        assert_eq!(fs.file_bytes("db/new"), None);
+        // The directory itself was durable at once.
+        assert!(fs.exists(p("db")).unwrap());
+
+        // A dir-synced file whose data was never synced survives empty.
+        let w = fs.create(p("db/empty")).unwrap();
+        w.append(b"unsynced").unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/empty").unwrap(), b"");
+    }
+
+    #[test]
+    fn rename_and_remove_need_sync_dir() {
+        let (fs, _w) = with_durable_file(b"v1");
+        fs.rename(p("db/f"), p("db/g")).unwrap();
+        assert!(!fs.exists(p("db/f")).unwrap());
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+        fs.crash(1);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"v1");
+        assert!(!fs.exists(p("db/g")).unwrap());
+
+        fs.rename(p("db/f"), p("db/g")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash(2);
+        assert!(!fs.exists(p("db/f")).unwrap());
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+
+        // Rename over an existing file replaces it.
+        fs.set_file_bytes("db/h", b"other").unwrap();
+        fs.rename(p("db/g"), p("db/h")).unwrap();
+        assert_eq!(fs.file_bytes("db/h").unwrap(), b"v1");
+        assert_eq!(
+            fs.rename(p("db/g"), p("db/h")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.crash(3);
+        assert_eq!(fs.file_bytes("db/h").unwrap(), b"other");
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
+
+        fs.remove(p("db/g")).unwrap();
+        assert!(!fs.exists(p("db/g")).unwrap());
+        assert_eq!(
+            fs.remove(p("db/g")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.crash(4);
+        assert!(fs.exists(p("db/g")).unwrap());
+        fs.remove(p("db/g")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        fs.crash(5);
+        assert!(!fs.exists(p("db/g")).unwrap());
+    }
+
+    #[test]
+    fn create_over_durable_file_without_sync_dir_comes_back() {
+        let (fs, _w) = with_durable_file(b"old");
+        let w = fs.create(p("db/f")).unwrap();
+        w.append(b"new").unwrap();
+        w.sync().unwrap();
+        fs.crash(0);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"old");
+    }
+
+    #[test]
+    fn removed_file_stays_readable_through_open_handle() {
+        let (fs, w) = with_durable_file(b"abc");
+        let r = fs.open(p("db/f")).unwrap();
+        fs.remove(p("db/f")).unwrap();
+        fs.sync_dir(p("db")).unwrap();
+        w.append(b"d").unwrap();
+        assert_eq!(read_all(&*r), b"abcd");
+        drop((r, w));
+        assert_eq!(
+            fs.lock_state().inodes.len(),
+            0,
+            "unreferenced inode dropped"
+        );
+    }
+
+    #[test]
+    fn handles_are_stale_after_crash() {
+        let (fs, w) = with_durable_file(b"kept");
+        let r = fs.open(p("db/f")).unwrap();
+        let lock = fs.lock(p("db/LOCK")).unwrap();
+        w.append(b"+1").unwrap();
+        assert_eq!(w.len(), 6);
+        fs.crash_drop_unsynced();
+
+        for e in [
+            w.append(b"zzz").unwrap_err(),
+            w.sync().unwrap_err(),
+            r.len().unwrap_err(),
+        ] {
+            assert!(
+                e.to_string().contains("stale handle after simulated crash"),
+                "{e}"
+            );
+        }
+        assert!(r.read_at(&mut [0u8; 4], 0).is_err());
+        assert_eq!(w.len(), 6, "a stale len reports the last length seen");
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"kept");
+
+        // Locks are released by the crash; the stale guard's drop does not release a new lock.
+        let lock2 = fs.lock(p("db/LOCK")).unwrap();
+        drop(lock);
+        assert_eq!(
+            fs.lock(p("db/LOCK")).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+        drop(lock2);
+
+        // Fresh handles work; dropping stale ones does not disturb them.
+        let w2 = fs.create(p("db/g")).unwrap();
+        drop((w, r));
+        w2.append(b"new").unwrap();
+        assert_eq!(fs.file_bytes("db/g").unwrap(), b"new");
+    }
+
+    #[test]
+    fn fail_after_once() {
+        let (fs, w) = with_durable_file(b"base");
+        let start = fs.op_count();
+        fs.fail_after(1, FaultMode::Once);
+        w.append(b"a").unwrap(); // op 0: fine
+        let e = w.append(b"b").unwrap_err(); // op 1: injected
+        assert_eq!(e.to_string(), "injected fault");
+        assert_eq!(
+            fs.file_bytes("db/f").unwrap(),
+            b"basea",
+            "a failed append writes nothing"
+        );
+        w.append(b"c").unwrap(); // op 2: fine again
+        assert_eq!(fs.op_count(), start + 3);
+        assert_eq!(fs.faults_hit(), 1);
+
+        // A failed sync makes nothing durable.
+        fs.fail_after(0, FaultMode::Once);
+        assert!(w.sync().is_err());
+        assert_eq!(fs.durable_len("db/f"), Some(4));
+        // A failed create creates nothing; a failed rename renames nothing.
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.create(p("db/x")).is_err());
+        assert!(!fs.exists(p("db/x")).unwrap());
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.rename(p("db/f"), p("db/y")).is_err());
+        assert!(fs.exists(p("db/f")).unwrap());
+        // A failed sync_dir makes no entry durable.
+        fs.create(p("db/z")).unwrap();
+        fs.fail_after(0, FaultMode::Once);
+        assert!(fs.sync_dir(p("db")).is_err());
+        fs.crash_drop_unsynced();
+        assert!(!fs.exists(p("db/z")).unwrap());
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"base");
+        assert_eq!(fs.faults_hit(), 5);
+    }
+
+    #[test]
+    fn fail_after_permanent_and_op_count() {
+        let fs = MemFs::new();
+        assert_eq!(fs.op_count(), 0);
+        fs.create_dir_all(p("d")).unwrap();
+        let w = fs.create(p("d/f")).unwrap();
+        let r = fs.open(p("d/f")).unwrap();
+        w.append(b"x").unwrap();
+        w.sync().unwrap();
+        r.len().unwrap();
+        r.read_at(&mut [0u8; 1], 0).unwrap();
+        let _ = w.len(); // not counted
+        assert!(fs.exists(p("d/f")).unwrap());
+        assert!(fs.open(p("d/missing")).is_err()); // counted although it fails
+        assert_eq!(fs.op_count(), 9);
+
+        fs.fail_after(2, FaultMode::Permanent);
+        w.append(b"1").unwrap();
+        fs.list(p("d")).unwrap();
+        assert!(w.append(b"2").is_err());
+        assert!(w.sync().is_err());
+        assert!(fs.list(p("d")).is_err());
+        assert!(r.len().is_err());
+        assert!(fs.lock(p("d/LOCK")).is_err());
+        assert_eq!(fs.faults_hit(), 5);
+        assert_eq!(fs.op_count(), 16);
+        let _ = w.len(); // still infallible
+        fs.clear_faults();
+        assert_eq!(fs.file_bytes("d/f").unwrap(), b"x1");
+        assert_eq!(fs.durable_len("d/f"), Some(1));
+        assert!(!fs.exists(p("d/LOCK")).unwrap());
+        w.append(b"3").unwrap();
+        assert_eq!(fs.faults_hit(), 5);
+        assert_eq!(fs.op_count(), 18);
+    }
+
+    #[test]
+    fn lock_conflict_and_release() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let l1 = fs.lock(p("db/LOCK")).unwrap();
+        assert!(fs.exists(p("db/LOCK")).unwrap(), "lock creates the file");
+        assert_eq!(
+            fs.lock(p("db/./LOCK")).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
+        let other = fs.lock(p("db/OTHER")).unwrap();
+        drop(l1);
+        let l2 = fs.lock(p("db/LOCK")).unwrap();
+        drop((l2, other));
+        assert_eq!(
+            fs.lock(p("nodir/LOCK")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        // Locking keeps an existing file's bytes.
+        fs.set_file_bytes("db/LOCK", b"pid").unwrap();
+        let _l3 = fs.lock(p("db/LOCK")).unwrap();
+        assert_eq!(fs.file_bytes("db/LOCK").unwrap(), b"pid");
+    }
+
+    #[test]
+    fn truncate_is_durable() {
+        let (fs, w) = with_durable_file(b"0123");
+        w.append(b"456789").unwrap();
+        fs.truncate(p("db/f"), 6).unwrap();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"012345");
+        assert_eq!(fs.durable_len("db/f"), Some(6));
+        assert_eq!(w.len(), 6);
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"012345");
+        fs.truncate(p("db/f"), 2).unwrap();
+        fs.crash(9);
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"01");
+        fs.truncate(p("db/f"), 4).unwrap();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"01\0\0");
+        assert_eq!(
+            fs.truncate(p("db/nope"), 0).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn list_and_exists() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("a/b/c")).unwrap();
+        fs.create_dir_all(p("a/./b/../b/d/")).unwrap();
+        fs.create(p("a/b/file1")).unwrap();
+        fs.create(p("a/b/file2")).unwrap();
+        assert_eq!(fs.list(p("a/b")).unwrap(), ["c", "d", "file1", "file2"]);
+        assert_eq!(fs.list(p("a")).unwrap(), ["b"]);
+        assert_eq!(fs.list(p("")).unwrap(), ["a"]);
+        assert_eq!(fs.list(p(".")).unwrap(), ["a"]);
+        assert!(fs.list(p("/")).unwrap().is_empty());
+        assert_eq!(
+            fs.list(p("a/x")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert_eq!(
+            fs.list(p("a/b/file1")).unwrap_err().kind(),
+            io::ErrorKind::NotADirectory
+        );
+        for yes in [
+            "a",
+            "a/b",
+            "a/b/c",
+            "./a/b/d",
+            "a/b/file1",
+            "a//b/./file2",
+            "",
+            "/",
+        ] {
+            assert!(fs.exists(p(yes)).unwrap(), "{yes}");
+        }
+        for no in ["b", "a/b/file3", "a/b/c/file1", "/a"] {
+            assert!(!fs.exists(p(no)).unwrap(), "{no}");
+        }
+        assert_eq!(
+            fs.create_dir_all(p("a/b/file1/x")).unwrap_err().kind(),
+            io::ErrorKind::NotADirectory
+        );
+        assert_eq!(
+            fs.create_dir_all(p("a/b/file1")).unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert!(!fs.exists(p("a/b/file1/x")).unwrap());
+        fs.remove(p("a/b/file2")).unwrap();
+        assert_eq!(fs.list(p("a/b")).unwrap(), ["c", "d", "file1"]);
+        assert_eq!(
+            fs.sync_dir(p("nodir")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        fs.sync_dir(p("")).unwrap();
+    }
+
+    #[test]
+    fn dir_over_removed_durable_file() {
+        let (fs, _w) = with_durable_file(b"x");
+        fs.remove(p("db/f")).unwrap();
+        fs.create_dir_all(p("db/f")).unwrap();
+        fs.crash(0);
+        assert_eq!(fs.list(p("db")).unwrap(), ["f"]);
+        assert_eq!(fs.file_bytes("db/f"), None);
+    }
+
+    #[test]
+    fn set_file_bytes_for_corruption() {
+        let (fs, w) = with_durable_file(b"good data");
+        let r = fs.open(p("db/f")).unwrap();
+        fs.set_file_bytes("db/f", b"bad data").unwrap();
+        assert_eq!(read_all(&*r), b"bad data", "same inode: readers see it");
+        assert_eq!(w.len(), 8);
+        fs.set_file_bytes("db/new", b"fresh").unwrap();
+        assert_eq!(fs.durable_len("db/new"), Some(5));
+        assert!(fs.set_file_bytes("nodir/x", b"").is_err());
+        let ops = fs.op_count();
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"bad data");
+        assert_eq!(fs.file_bytes("db/new").unwrap(), b"fresh");
+        assert_eq!(fs.op_count(), ops, "helpers and crashes are not counted");
+        assert_eq!(fs.durable_len("db/none"), None);
+    }
+
+    #[test]
+    fn shared_between_threads() {
+        let fs = MemFs::new();
+        fs.create_dir_all(p("db")).unwrap();
+        let w = fs.create(p("db/log")).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let w = Arc::clone(&w);
+                s.spawn(move || {
+                    for _ in 0..100 {
+                        w.append(&[t]).unwrap();
+                        w.sync().unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(fs.durable_len("db/log"), Some(400));
+        assert_eq!(fs.op_count(), 2 + 800);
+    }
+}

@@ -11,7 +11,7 @@
 mod mem;
 mod os;
 
-// pub use mem::{FaultMode, MemFs};
+pub use mem::{FaultMode, MemFs};
 pub use os::OsFs;
 
 use std::fmt::Debug;
