@@ -6,21 +6,36 @@
 //! |---|---|---|
 //! | seam | [`fs`] | every file operation; OS and fault-injecting in-memory implementations |
 //! | util | `util` | integer coding, checksums |
-//! | codecs | `wal`, `batch`, `manifest` | byte formats of the log, write batches, version edits |
-//! | memtable | `memtable` | the lock-free skiplist holding recent writes |
+//! | codecs | [`wal`], [`batch`], [`manifest`] | byte formats of the log, write batches, version edits |
+//! | memtable | [`memtable`] | the lock-free skiplist holding recent writes |
 //! | db | [`Db`] | group commit, recovery, keyspaces, snapshots, iterators |
+//!
+//! Start at [`Db::open`].
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 #![warn(missing_docs)]
 
+pub mod batch;
+mod db;
 pub mod error;
 pub mod fs;
 pub mod iter;
 pub mod key;
+pub mod manifest;
 pub mod memtable;
 mod sync;
 mod util;
+pub mod wal;
 
+pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
+pub use db::{
+    DbIterator, Keyspace, Snapshot, WriteBatch, DEFAULT_KEYSPACE, Db,
+};
 pub use error::{Error, Result};
+
+/// File names of a database directory.
+pub mod filename {
+    pub use crate::db::filename::*;
+}

@@ -1,0 +1,429 @@
+//! The database: the public API over the write path, recovery, keyspaces, snapshots and
+//! iterators.
+//!
+//! ```no_run
+//! use shale_engine::{Db, IterOptions, Options, WriteBatch, WriteOptions};
+//! # fn main() -> shale_engine::Result<()> {
+//! let db = Db::open("/tmp/shale-example", Options::default())?;
+//! let ks = db.default_keyspace();
+//! db.put(&ks, b"hello", b"world")?;
+//! let users = db.create_keyspace("users")?;
+//! let mut batch = WriteBatch::new();
+//! batch.put(&users, b"u1", b"ada").delete(&ks, b"hello");
+//! db.write(batch, WriteOptions::SYNC)?;
+//! let snap = db.snapshot();
+//! for kv in db.iter(&users, IterOptions::prefix("u"))? {
+//!     let (k, v) = kv?;
+//!     println!("{k:?} = {v:?}");
+//! }
+//! assert_eq!(snap.get(&ks, b"hello")?, None);
+//! # Ok(()) }
+//! ```
+
+pub(crate) mod filename;
+mod iter;
+mod keyspace;
+pub(crate) mod options;
+mod recovery;
+mod snapshot;
+mod write;
+
+pub use iter::DbIterator;
+pub use keyspace::Keyspace;
+pub use recovery::DEFAULT_KEYSPACE;
+pub use snapshot::Snapshot;
+pub use write::WriteBatch;
+
+use crate::error::{Error, Result};
+use crate::fs::{FileLock, WritableFile};
+use crate::iter::{InternalIterator, MergingIterator};
+use crate::key::SequenceNumber;
+use crate::manifest::{ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::memtable::Lookup;
+use crate::wal::LogWriter;
+use crate::{IterOptions, Options, WriteOptions};
+use keyspace::KeyspaceState;
+use snapshot::SnapshotList;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+/// State touched only by the one thread committing (the group-commit leader, or a keyspace
+/// change), under `Core::commit`.
+pub(crate) struct CommitState {
+    pub(crate) wal: LogWriter,
+    pub(crate) wal_number: u64,
+    /// Last sequence number written to the WAL.
+    pub(crate) last_seq: SequenceNumber,
+    pub(crate) manifest: LogWriter,
+    pub(crate) manifest_state: ManifestState,
+    pub(crate) next_file: u64,
+}
+
+static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Everything shared by the database's handles, snapshots and background threads.
+pub(crate) struct Core {
+    pub(crate) dir: PathBuf,
+    pub(crate) opts: Options,
+    pub(crate) db_id: u64,
+    _lock: Box<dyn FileLock>,
+    queue: Mutex<write::WriteQueue>,
+    queue_cv: Condvar,
+    pub(crate) commit: Mutex<CommitState>,
+    /// Last sequence number whose writes are all in the memtables: what readers see.
+    pub(crate) visible_seq: AtomicU64,
+    keyspaces: RwLock<BTreeMap<String, Keyspace>>,
+    poisoned: AtomicBool,
+    poison_cause: Mutex<Option<String>>,
+    pub(crate) snapshots: SnapshotList,
+    pub(crate) current_wal: Mutex<Arc<dyn WritableFile>>,
+    shutdown: Mutex<bool>,
+    shutdown_cv: Condvar,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core").field("dir", &self.dir).field("db_id", &self.db_id).finish()
+    }
+}
+
+impl Core {
+    pub(crate) fn check_poison(&self) -> Result<()> {
+        if !self.poisoned.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let cause = self.poison_cause.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        Err(Error::Poisoned(cause.unwrap_or_default()))
+    }
+
+    pub(crate) fn poison(&self, e: &Error) {
+        let mut cause = self.poison_cause.lock().unwrap_or_else(|e| e.into_inner());
+        if cause.is_none() {
+            *cause = Some(e.to_string());
+        }
+        self.poisoned.store(true, Ordering::Release);
+    }
+
+    fn state_of<'a>(&self, ks: &'a Keyspace) -> Result<&'a KeyspaceState> {
+        self.check_keyspace(&ks.state)?;
+        Ok(&ks.state)
+    }
+
+    pub(crate) fn get_at(
+        &self,
+        ks: &Keyspace,
+        key: &[u8],
+        seq: SequenceNumber,
+    ) -> Result<Option<Vec<u8>>> {
+        let state = self.state_of(ks)?;
+        let mems = state.mems();
+        for m in mems.newest_first() {
+            match m.get(key, seq) {
+                Some(Lookup::Value(v)) => return Ok(Some(v)),
+                Some(Lookup::Deleted) => return Ok(None),
+                None => {}
+            }
+        }
+        Ok(None)
+    }
+
+    pub(crate) fn iter_at(
+        &self,
+        ks: &Keyspace,
+        opts: IterOptions,
+        seq: SequenceNumber,
+    ) -> Result<DbIterator> {
+        let state = self.state_of(ks)?;
+        let mems = state.mems();
+        let children: Vec<Box<dyn InternalIterator>> =
+            mems.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
+        Ok(DbIterator::new(MergingIterator::new(children), seq, opts))
+    }
+
+    /// Appends `edit` to the manifest durably, then applies it to the in-memory state.
+    fn log_edit(&self, cs: &mut CommitState, edit: &VersionEdit) -> Result<()> {
+        let res = cs.manifest.add_records(&[&edit.encode()]).and_then(|_| cs.manifest.sync());
+        if let Err(e) = res {
+            let e = Error::Io(e);
+            self.poison(&e);
+            return Err(e);
+        }
+        cs.manifest_state.apply(edit)
+    }
+
+    fn background_sync(self: Arc<Self>, interval: std::time::Duration) {
+        let mut synced: Option<(usize, u64)> = None;
+        loop {
+            {
+                let stop = self.shutdown.lock().unwrap_or_else(|e| e.into_inner());
+                let (stop, _) = self
+                    .shutdown_cv
+                    .wait_timeout_while(stop, interval, |s| !*s)
+                    .unwrap_or_else(|e| e.into_inner());
+                if *stop {
+                    return;
+                }
+            }
+            if self.check_poison().is_err() {
+                continue;
+            }
+            let file = Arc::clone(&*self.current_wal.lock().unwrap_or_else(|e| e.into_inner()));
+            let id = Arc::as_ptr(&file) as *const () as usize;
+            let len = file.len();
+            if synced == Some((id, len)) {
+                continue;
+            }
+            match file.sync() {
+                Ok(()) => synced = Some((id, len)),
+                Err(e) => self.poison(&Error::Io(e)),
+            }
+        }
+    }
+}
+
+/// Stops background threads when the last handle goes.
+struct DbShared {
+    core: Arc<Core>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl DbShared {
+    fn stop_threads(&self) {
+        *self.core.shutdown.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.core.shutdown_cv.notify_all();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for DbShared {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+/// An open database. `Send + Sync`; clone it to share it between threads.
+///
+/// Dropping the last handle stops background threads; writes acknowledged without `sync` are in
+/// the operating system's page cache (they survive a process crash, not a power loss). Use
+/// [`Db::close`] to make everything durable first.
+#[derive(Clone)]
+pub struct Db {
+    shared: Arc<DbShared>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("dir", &self.core().dir).finish()
+    }
+}
+
+impl Db {
+    /// Opens the database in `path`, creating it if `options.create_if_missing`, and recovers
+    /// every write the WAL holds.
+    pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Db> {
+        recovery::check_options(&options)?;
+        let dir = path.as_ref().to_path_buf();
+        let fs = Arc::clone(&options.fs);
+        if options.create_if_missing {
+            fs.create_dir_all(&dir)?;
+        }
+        let lock = fs.lock(&dir.join(filename::LOCK)).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::WouldBlock {
+                Error::Locked(format!("{}: {e}", dir.display()))
+            } else {
+                Error::Io(e)
+            }
+        })?;
+        let db_id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
+        let rec = recovery::recover(fs.as_ref(), &dir, &options, db_id)?;
+        let last_seq = rec.commit.last_seq;
+        let interval = options.wal_sync_interval;
+        let core = Arc::new(Core {
+            dir,
+            opts: options,
+            db_id,
+            _lock: lock,
+            queue: Mutex::new(write::WriteQueue::default()),
+            queue_cv: Condvar::new(),
+            commit: Mutex::new(rec.commit),
+            visible_seq: AtomicU64::new(last_seq),
+            keyspaces: RwLock::new(rec.keyspaces),
+            poisoned: AtomicBool::new(false),
+            poison_cause: Mutex::new(None),
+            snapshots: SnapshotList::default(),
+            current_wal: Mutex::new(rec.wal_file),
+            shutdown: Mutex::new(false),
+            shutdown_cv: Condvar::new(),
+        });
+        let mut threads = Vec::new();
+        if let Some(iv) = interval {
+            let c = Arc::clone(&core);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("shale-wal-sync".into())
+                    .spawn(move || c.background_sync(iv))?,
+            );
+        }
+        Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
+    }
+
+    fn core(&self) -> &Arc<Core> {
+        &self.shared.core
+    }
+
+    /// The directory the database lives in.
+    pub fn path(&self) -> &Path {
+        &self.core().dir
+    }
+
+    /// The keyspace every database has ([`DEFAULT_KEYSPACE`]).
+    pub fn default_keyspace(&self) -> Keyspace {
+        self.keyspace(DEFAULT_KEYSPACE).unwrap_or_else(|_| {
+            // The default keyspace cannot be dropped, so it is always present; this arm only
+            // exists to avoid a panic path.
+            let ks = self.core().keyspaces.read().unwrap_or_else(|e| e.into_inner());
+            ks.values().next().cloned().unwrap_or_else(|| Keyspace {
+                state: Arc::new(KeyspaceState::new(0, DEFAULT_KEYSPACE.into(), 0, 0)),
+            })
+        })
+    }
+
+    /// An existing keyspace by name.
+    pub fn keyspace(&self, name: &str) -> Result<Keyspace> {
+        let ks = self.core().keyspaces.read().unwrap_or_else(|e| e.into_inner());
+        ks.get(name).cloned().ok_or_else(|| Error::NotFound(format!("keyspace {name:?}")))
+    }
+
+    /// Names of every keyspace, sorted.
+    pub fn list_keyspaces(&self) -> Vec<String> {
+        self.core().keyspaces.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect()
+    }
+
+    /// Creates a keyspace (durably: it exists after a crash once this returns).
+    pub fn create_keyspace(&self, name: &str) -> Result<Keyspace> {
+        if name.is_empty() || name.len() > KEYSPACE_NAME_LEN_MAX {
+            return Err(Error::invalid(format!(
+                "keyspace name must be 1..={KEYSPACE_NAME_LEN_MAX} bytes, got {}",
+                name.len()
+            )));
+        }
+        let core = self.core();
+        core.check_poison()?;
+        let mut cs = core.commit.lock().unwrap_or_else(|e| e.into_inner());
+        if core.keyspaces.read().unwrap_or_else(|e| e.into_inner()).contains_key(name) {
+            return Err(Error::AlreadyExists(format!("keyspace {name:?}")));
+        }
+        let id = cs.manifest_state.next_keyspace;
+        let edit = VersionEdit {
+            add_keyspaces: vec![(id, name.to_owned())],
+            next_keyspace: Some(id.saturating_add(1)),
+            ..Default::default()
+        };
+        core.log_edit(&mut cs, &edit)?;
+        let ks = Keyspace {
+            state: Arc::new(KeyspaceState::new(id, name.to_owned(), core.db_id, cs.wal_number)),
+        };
+        core.keyspaces
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_owned(), ks.clone());
+        Ok(ks)
+    }
+
+    /// Drops a keyspace and its data (durably). The default keyspace cannot be dropped. Handles
+    /// to it fail from now on.
+    pub fn drop_keyspace(&self, ks: &Keyspace) -> Result<()> {
+        let core = self.core();
+        if ks.name() == DEFAULT_KEYSPACE {
+            return Err(Error::invalid("the default keyspace cannot be dropped"));
+        }
+        core.check_keyspace(&ks.state)?;
+        core.check_poison()?;
+        let mut cs = core.commit.lock().unwrap_or_else(|e| e.into_inner());
+        core.check_keyspace(&ks.state)?;
+        let edit = VersionEdit { drop_keyspaces: vec![ks.id()], ..Default::default() };
+        core.log_edit(&mut cs, &edit)?;
+        ks.state.dropped.store(true, Ordering::Release);
+        core.keyspaces.write().unwrap_or_else(|e| e.into_inner()).remove(ks.name());
+        Ok(())
+    }
+
+    /// Sets `key` to `value` in `ks` (without waiting for an fsync).
+    pub fn put(&self, ks: &Keyspace, key: &[u8], value: &[u8]) -> Result<()> {
+        self.put_with(ks, key, value, WriteOptions::default())
+    }
+
+    /// Sets `key` to `value` in `ks` with explicit write options.
+    pub fn put_with(&self, ks: &Keyspace, key: &[u8], value: &[u8], o: WriteOptions) -> Result<()> {
+        let mut b = WriteBatch::new();
+        b.put(ks, key, value);
+        self.write(b, o)
+    }
+
+    /// Deletes `key` from `ks` (without waiting for an fsync).
+    pub fn delete(&self, ks: &Keyspace, key: &[u8]) -> Result<()> {
+        self.delete_with(ks, key, WriteOptions::default())
+    }
+
+    /// Deletes `key` from `ks` with explicit write options.
+    pub fn delete_with(&self, ks: &Keyspace, key: &[u8], o: WriteOptions) -> Result<()> {
+        let mut b = WriteBatch::new();
+        b.delete(ks, key);
+        self.write(b, o)
+    }
+
+    /// Applies `batch` atomically: after any crash all of it or none of it is visible. With
+    /// `sync`, returns once the batch is on stable storage.
+    pub fn write(&self, batch: WriteBatch, options: WriteOptions) -> Result<()> {
+        self.core().write(batch, options)
+    }
+
+    /// The current value of `key` in `ks`.
+    pub fn get(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let core = self.core();
+        core.get_at(ks, key, core.last_sequence())
+    }
+
+    /// An iterator over `ks` at the current state.
+    pub fn iter(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
+        let core = self.core();
+        core.iter_at(ks, options, core.last_sequence())
+    }
+
+    /// A read view of the current state.
+    pub fn snapshot(&self) -> Snapshot {
+        let core = Arc::clone(self.core());
+        // Register before reading the sequence can't race with release: the list counts by seq.
+        let seq = core.last_sequence();
+        core.snapshots.acquire(seq);
+        Snapshot { core, seq }
+    }
+
+    /// Sequence number of the last write visible to readers.
+    pub fn latest_sequence(&self) -> SequenceNumber {
+        self.core().last_sequence()
+    }
+
+    /// The oldest live snapshot's sequence number.
+    pub fn oldest_snapshot(&self) -> Option<SequenceNumber> {
+        self.core().snapshots.oldest()
+    }
+
+    /// Makes every acknowledged write durable (fsync of the WAL).
+    pub fn sync_wal(&self) -> Result<()> {
+        self.core().sync_wal()
+    }
+
+    /// Syncs the WAL and stops background threads. Other clones of this handle stay usable.
+    pub fn close(self) -> Result<()> {
+        let r = self.core().sync_wal();
+        self.shared.stop_threads();
+        r
+    }
+}

@@ -1,0 +1,171 @@
+//! Options of a database, of writes and of iterators.
+
+use crate::fs::{FileSystem, OsFs};
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How recovery treats a damaged WAL (RocksDB's `WALRecoveryMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WalRecoveryMode {
+    /// Default. A torn tail (the newest WAL ends inside a record: a write that was never
+    /// acknowledged as durable) is dropped and cut off; any other damage is `Corruption`.
+    #[default]
+    TolerateCorruptedTail,
+    /// Any damage, a torn tail included, is `Corruption`.
+    AbsoluteConsistency,
+    /// Salvage: recover up to the last good record, cut the log there and drop what follows
+    /// (later WAL files included). Use when `Corruption` stops an open and losing the tail of the
+    /// history is acceptable.
+    PointInTime,
+}
+
+/// Options for [`crate::Db::open`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Create the database if it does not exist (default true).
+    pub create_if_missing: bool,
+    /// Fail if the database already exists (default false).
+    pub error_if_exists: bool,
+    /// A keyspace's active memtable becomes immutable once it allocates this many bytes
+    /// (default 64 MiB).
+    pub memtable_bytes_max: usize,
+    /// Longest key accepted (default 64 KiB; at most 16 MiB).
+    pub key_len_max: usize,
+    /// Longest value accepted (default 16 MiB; at most 1 GiB).
+    pub value_len_max: usize,
+    /// Largest encoded write batch accepted (default 64 MiB; at most 2 GiB).
+    pub batch_bytes_max: usize,
+    /// A group commit stops adding writers' batches once it holds this many bytes (default 1 MiB).
+    pub group_commit_bytes_max: usize,
+    /// When set, a background thread fsyncs the WAL this often if it holds unsynced writes, so
+    /// that writes without `sync` are durable within about this interval. `None` (default): only
+    /// writes with `sync: true` fsync.
+    pub wal_sync_interval: Option<Duration>,
+    /// What recovery does with a damaged WAL.
+    pub wal_recovery_mode: WalRecoveryMode,
+    /// The file system the database lives on (default: the operating system's).
+    pub fs: Arc<dyn FileSystem>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            create_if_missing: true,
+            error_if_exists: false,
+            memtable_bytes_max: 64 << 20,
+            key_len_max: 64 << 10,
+            value_len_max: 16 << 20,
+            batch_bytes_max: 64 << 20,
+            group_commit_bytes_max: 1 << 20,
+            wal_sync_interval: None,
+            wal_recovery_mode: WalRecoveryMode::default(),
+            fs: Arc::new(OsFs),
+        }
+    }
+}
+
+/// Hard ceilings on the configurable bounds (they keep every length inside a `u32`).
+pub(crate) const KEY_LEN_CEILING: usize = 16 << 20;
+pub(crate) const VALUE_LEN_CEILING: usize = 1 << 30;
+pub(crate) const BATCH_BYTES_CEILING: usize = 2 << 30;
+
+/// Options for one write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Return only once the write is on stable storage (fsync of the WAL, shared with every
+    /// write of the same group commit).
+    pub sync: bool,
+}
+
+impl WriteOptions {
+    /// `sync: true`.
+    pub const SYNC: WriteOptions = WriteOptions { sync: true };
+}
+
+/// Which entries an iterator visits, and in which direction.
+#[derive(Debug, Clone)]
+pub struct IterOptions {
+    /// Lower bound on user keys.
+    pub lower: Bound<Vec<u8>>,
+    /// Upper bound on user keys.
+    pub upper: Bound<Vec<u8>>,
+    /// Visit keys from largest to smallest.
+    pub reverse: bool,
+}
+
+impl Default for IterOptions {
+    fn default() -> Self {
+        Self::all()
+    }
+}
+
+impl IterOptions {
+    /// Every key, ascending.
+    pub fn all() -> Self {
+        IterOptions { lower: Bound::Unbounded, upper: Bound::Unbounded, reverse: false }
+    }
+
+    /// Keys in `[start, end)`, ascending.
+    pub fn range(start: impl Into<Vec<u8>>, end: impl Into<Vec<u8>>) -> Self {
+        IterOptions {
+            lower: Bound::Included(start.into()),
+            upper: Bound::Excluded(end.into()),
+            reverse: false,
+        }
+    }
+
+    /// Keys that start with `prefix`, ascending.
+    pub fn prefix(prefix: impl Into<Vec<u8>>) -> Self {
+        let p: Vec<u8> = prefix.into();
+        let upper = match prefix_successor(&p) {
+            Some(s) => Bound::Excluded(s),
+            None => Bound::Unbounded,
+        };
+        IterOptions { lower: Bound::Included(p), upper, reverse: false }
+    }
+
+    /// Sets the lower bound (inclusive).
+    pub fn from(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.lower = Bound::Included(key.into());
+        self
+    }
+
+    /// Sets the upper bound (exclusive).
+    pub fn to(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.upper = Bound::Excluded(key.into());
+        self
+    }
+
+    /// Visits keys from largest to smallest.
+    pub fn reverse(mut self) -> Self {
+        self.reverse = true;
+        self
+    }
+}
+
+/// The smallest key greater than every key starting with `p`, or `None` if there is none
+/// (`p` is empty or all `0xff`).
+pub(crate) fn prefix_successor(p: &[u8]) -> Option<Vec<u8>> {
+    let mut s = p.to_vec();
+    while let Some(last) = s.pop() {
+        if last != 0xff {
+            s.push(last + 1);
+            return Some(s);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn successor() {
+        assert_eq!(prefix_successor(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(prefix_successor(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_successor(&[0xff, 0xff]), None);
+        assert_eq!(prefix_successor(b""), None);
+    }
+}

@@ -1,0 +1,314 @@
+//! Opening a database: lock, read the manifest, replay the WAL, start a fresh manifest and WAL.
+//!
+//! Order of an open:
+//! 1. create the directory if asked, take `LOCK`;
+//! 2. read `CURRENT` and replay the manifest it names (a torn last record of the manifest is an
+//!    edit that was never acknowledged, and is ignored);
+//! 3. replay every WAL file numbered at or above the manifest's log number, oldest first, into
+//!    fresh memtables, following [`WalRecoveryMode`] on damage; a torn tail is cut off the file so
+//!    that the next open finds a clean log;
+//! 4. write a new manifest holding one snapshot of the state, point `CURRENT` at it, remove the
+//!    old manifest;
+//! 5. create a new WAL file (never append to a recovered one) and sync the directory.
+
+use super::keyspace::KeyspaceState;
+use super::{filename, CommitState, Core, Keyspace};
+use crate::batch::{BatchEntries, KeyspaceId};
+use crate::db::options::{
+    BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING,
+};
+use crate::error::{Error, Result};
+use crate::fs::{self, FileSystem};
+use crate::key::SequenceNumber;
+use crate::manifest::{self, ManifestState, VersionEdit};
+use crate::wal::{LogEvent, LogReader, LogWriter};
+use crate::{Options, WalRecoveryMode};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Name of the keyspace every database has.
+pub const DEFAULT_KEYSPACE: &str = "default";
+
+/// What recovery hands to [`Core`].
+pub(crate) struct Recovered {
+    pub(crate) commit: CommitState,
+    pub(crate) keyspaces: BTreeMap<String, Keyspace>,
+    pub(crate) wal_file: Arc<dyn fs::WritableFile>,
+}
+
+fn io_at(e: std::io::Error, what: &str, path: &Path) -> Error {
+    Error::Io(std::io::Error::new(e.kind(), format!("{what} {}: {e}", path.display())))
+}
+
+pub(crate) fn check_options(o: &Options) -> Result<()> {
+    let bad = |what: &str, v: usize, max: usize| {
+        Err(Error::invalid(format!("option {what} = {v} is outside 1..={max}")))
+    };
+    if o.key_len_max == 0 || o.key_len_max > KEY_LEN_CEILING {
+        return bad("key_len_max", o.key_len_max, KEY_LEN_CEILING);
+    }
+    if o.value_len_max > VALUE_LEN_CEILING {
+        return bad("value_len_max", o.value_len_max, VALUE_LEN_CEILING);
+    }
+    if o.batch_bytes_max == 0 || o.batch_bytes_max > BATCH_BYTES_CEILING {
+        return bad("batch_bytes_max", o.batch_bytes_max, BATCH_BYTES_CEILING);
+    }
+    if o.memtable_bytes_max == 0 {
+        return bad("memtable_bytes_max", 0, usize::MAX);
+    }
+    Ok(())
+}
+
+/// Reads `CURRENT` and replays the manifest it names.
+fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<(ManifestState, u64)> {
+    let current = fs::read_small_file(fs, &dir.join(filename::CURRENT), 4096)
+        .map_err(|e| io_at(e, "reading", &dir.join(filename::CURRENT)))?;
+    let name = std::str::from_utf8(&current)
+        .ok()
+        .and_then(|s| s.strip_suffix('\n'))
+        .ok_or_else(|| Error::corruption("CURRENT does not hold a manifest name and a newline"))?;
+    let Some(filename::FileKind::Manifest(number)) = filename::parse(name) else {
+        return Err(Error::corruption(format!("CURRENT names {name:?}, not a manifest")));
+    };
+    let path = dir.join(name);
+    let file = fs.open(&path).map_err(|e| io_at(e, "opening", &path))?;
+    let mut reader = LogReader::new(file, manifest::RECORD_LEN_MAX);
+    let mut state = ManifestState::default();
+    let mut records = 0usize;
+    loop {
+        match reader.read_record()? {
+            LogEvent::Record { payload, .. } => {
+                state.apply(&VersionEdit::decode(payload)?)?;
+                records += 1;
+            }
+            LogEvent::End { .. } | LogEvent::TornTail { .. } => break,
+            LogEvent::Corrupt { offset, reason } => {
+                return Err(Error::corruption(format!(
+                    "{} at offset {offset}: {reason}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    if records == 0 {
+        return Err(Error::corruption(format!("{} holds no snapshot record", path.display())));
+    }
+    Ok((state, number))
+}
+
+/// How a WAL replay ended.
+enum Stop {
+    /// Replay continues with the next file.
+    Continue,
+    /// Replay stops here (point-in-time salvage): later WAL files are dropped.
+    Salvaged,
+}
+
+struct Replay<'a> {
+    fs: &'a dyn FileSystem,
+    dir: &'a Path,
+    opts: &'a Options,
+    live: &'a BTreeMap<KeyspaceId, Arc<KeyspaceState>>,
+    next_keyspace: KeyspaceId,
+    last_seq: SequenceNumber,
+}
+
+impl Replay<'_> {
+    fn apply_record(&mut self, payload: &[u8], wal_number: u64) -> Result<()> {
+        let entries = BatchEntries::new(payload, KEY_LEN_CEILING, VALUE_LEN_CEILING)?;
+        let first = entries.sequence();
+        if first <= self.last_seq && entries.count() > 0 {
+            return Err(Error::corruption(format!(
+                "WAL {wal_number}: batch sequence {first} does not follow {}",
+                self.last_seq
+            )));
+        }
+        let mut seq = first;
+        for e in entries {
+            let e = e?;
+            match self.live.get(&e.keyspace) {
+                Some(ks) => {
+                    let mems = ks.mems();
+                    if mems.active.approximate_bytes() >= self.opts.memtable_bytes_max {
+                        ks.switch_memtable(wal_number);
+                    }
+                    ks.mems().active.add(seq, e.kind, e.key, e.value);
+                }
+                // Written before its keyspace was dropped.
+                None if e.keyspace < self.next_keyspace => {}
+                None => {
+                    return Err(Error::corruption(format!(
+                        "WAL {wal_number}: entry for keyspace {} that was never created",
+                        e.keyspace
+                    )))
+                }
+            }
+            self.last_seq = seq;
+            seq += 1;
+        }
+        Ok(())
+    }
+
+    fn replay_file(&mut self, number: u64, is_last: bool) -> Result<Stop> {
+        let path = self.dir.join(filename::wal(number));
+        let file = self.fs.open(&path).map_err(|e| io_at(e, "opening", &path))?;
+        let mut reader = LogReader::new(file, BATCH_BYTES_CEILING);
+        let mode = self.opts.wal_recovery_mode;
+        loop {
+            let (offset, why) = match reader.read_record()? {
+                LogEvent::Record { payload, offset, .. } => match self.apply_record(payload, number) {
+                    Ok(()) => continue,
+                    Err(Error::Corruption(m)) => (offset, m),
+                    Err(e) => return Err(e),
+                },
+                LogEvent::End { .. } => return Ok(Stop::Continue),
+                LogEvent::TornTail { offset } => {
+                    let tolerated = match mode {
+                        WalRecoveryMode::TolerateCorruptedTail => is_last,
+                        WalRecoveryMode::AbsoluteConsistency => false,
+                        WalRecoveryMode::PointInTime => true,
+                    };
+                    if !tolerated {
+                        return Err(Error::corruption(format!(
+                            "{}: log ends inside a record at offset {offset}",
+                            path.display()
+                        )));
+                    }
+                    self.fs.truncate(&path, offset).map_err(|e| io_at(e, "truncating", &path))?;
+                    return Ok(if is_last { Stop::Continue } else { Stop::Salvaged });
+                }
+                LogEvent::Corrupt { offset, reason } => (offset, reason),
+            };
+            if mode != WalRecoveryMode::PointInTime {
+                return Err(Error::corruption(format!(
+                    "{} at offset {offset}: {why}",
+                    path.display()
+                )));
+            }
+            self.fs.truncate(&path, offset).map_err(|e| io_at(e, "truncating", &path))?;
+            return Ok(Stop::Salvaged);
+        }
+    }
+}
+
+/// Opens (or creates) the database in `dir`.
+pub(crate) fn recover(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    opts: &Options,
+    db_id: u64,
+) -> Result<Recovered> {
+    let exists = fs.exists(&dir.join(filename::CURRENT))?;
+    let (mut state, old_manifest) = if exists {
+        if opts.error_if_exists {
+            return Err(Error::AlreadyExists(format!("database {}", dir.display())));
+        }
+        let (s, n) = read_manifest(fs, dir)?;
+        (s, Some(n))
+    } else {
+        if !opts.create_if_missing {
+            return Err(Error::NotFound(format!("database {} (no CURRENT file)", dir.display())));
+        }
+        let mut s = ManifestState { next_file: 1, ..Default::default() };
+        s.keyspaces.insert(0, DEFAULT_KEYSPACE.to_owned());
+        s.next_keyspace = 1;
+        (s, None)
+    };
+
+    // Inventory the directory.
+    let mut wals = Vec::new();
+    let mut max_number = 0u64;
+    for name in fs.list(dir)? {
+        match filename::parse(&name) {
+            Some(filename::FileKind::Wal(n)) => {
+                max_number = max_number.max(n);
+                if n >= state.log_number {
+                    wals.push(n);
+                } else {
+                    // Obsolete: its data is recorded elsewhere.
+                    fs.remove(&dir.join(&name))?;
+                }
+            }
+            Some(filename::FileKind::Manifest(n)) => max_number = max_number.max(n),
+            Some(filename::FileKind::Temp) => fs.remove(&dir.join(&name))?,
+            _ => {}
+        }
+    }
+    wals.sort_unstable();
+    let mut next_file = state.next_file.max(max_number + 1);
+
+    // Keyspaces, with memtables starting at the first WAL replayed.
+    let first_wal = wals.first().copied().unwrap_or(next_file);
+    let live: BTreeMap<KeyspaceId, Arc<KeyspaceState>> = state
+        .keyspaces
+        .iter()
+        .map(|(id, name)| (*id, Arc::new(KeyspaceState::new(*id, name.clone(), db_id, first_wal))))
+        .collect();
+
+    let mut replay = Replay {
+        fs,
+        dir,
+        opts,
+        live: &live,
+        next_keyspace: state.next_keyspace,
+        last_seq: state.last_sequence,
+    };
+    let mut salvaged_at: Option<usize> = None;
+    for (i, &n) in wals.iter().enumerate() {
+        if let Stop::Salvaged = replay.replay_file(n, i + 1 == wals.len())? {
+            salvaged_at = Some(i);
+            break;
+        }
+    }
+    let last_seq = replay.last_seq;
+    if let Some(i) = salvaged_at {
+        for &n in wals.iter().skip(i + 1) {
+            fs.remove(&dir.join(filename::wal(n)))?;
+        }
+    }
+
+    // A fresh manifest with one snapshot record, then CURRENT, then drop the old manifest.
+    let manifest_number = next_file;
+    let wal_number = next_file + 1;
+    next_file += 2;
+    state.next_file = next_file;
+    state.last_sequence = last_seq;
+    if wals.is_empty() {
+        state.log_number = wal_number;
+    }
+    let manifest_name = filename::manifest(manifest_number);
+    let manifest_path = dir.join(&manifest_name);
+    let mfile = fs.create(&manifest_path).map_err(|e| io_at(e, "creating", &manifest_path))?;
+    let mut manifest = LogWriter::new(mfile);
+    manifest.add_records(&[&state.snapshot().encode()])?;
+    manifest.sync()?;
+    fs::write_file_atomic(fs, dir, filename::CURRENT, format!("{manifest_name}\n").as_bytes())?;
+    if let Some(old) = old_manifest.filter(|&o| o != manifest_number) {
+        let p = dir.join(filename::manifest(old));
+        if fs.exists(&p)? {
+            fs.remove(&p)?;
+        }
+    }
+
+    let wal_path = dir.join(filename::wal(wal_number));
+    let wal_file = fs.create(&wal_path).map_err(|e| io_at(e, "creating", &wal_path))?;
+    fs.sync_dir(dir)?;
+
+    let keyspaces = live
+        .values()
+        .map(|s| (s.name.clone(), Keyspace { state: Arc::clone(s) }))
+        .collect();
+    Ok(Recovered {
+        commit: CommitState {
+            wal: LogWriter::new(Arc::clone(&wal_file)),
+            wal_number,
+            last_seq,
+            manifest,
+            manifest_state: state,
+            next_file,
+        },
+        keyspaces,
+        wal_file,
+    })
+}

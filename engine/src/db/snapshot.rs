@@ -1,0 +1,67 @@
+//! Snapshots: read views at a sequence number.
+
+use super::iter::DbIterator;
+use super::{Core, Keyspace};
+use crate::error::Result;
+use crate::key::SequenceNumber;
+use crate::IterOptions;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+/// Live snapshots, counted by sequence number (compaction will keep versions they need).
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotList {
+    live: Mutex<BTreeMap<SequenceNumber, usize>>,
+}
+
+impl SnapshotList {
+    pub(crate) fn acquire(&self, seq: SequenceNumber) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        *live.entry(seq).or_insert(0) += 1;
+    }
+
+    pub(crate) fn release(&self, seq: SequenceNumber) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = live.get_mut(&seq) {
+            *n -= 1;
+            if *n == 0 {
+                live.remove(&seq);
+            }
+        }
+    }
+
+    /// The oldest live snapshot's sequence number.
+    pub(crate) fn oldest(&self) -> Option<SequenceNumber> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().next().copied()
+    }
+}
+
+/// A consistent read view: reads through it never see writes made after it was taken.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub(crate) core: Arc<Core>,
+    pub(crate) seq: SequenceNumber,
+}
+
+impl Snapshot {
+    /// The sequence number of the last write the snapshot sees.
+    pub fn sequence(&self) -> SequenceNumber {
+        self.seq
+    }
+
+    /// The value of `key` as of the snapshot.
+    pub fn get(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.core.get_at(ks, key, self.seq)
+    }
+
+    /// An iterator over the keyspace as of the snapshot.
+    pub fn iter(&self, ks: &Keyspace, opts: IterOptions) -> Result<DbIterator> {
+        self.core.iter_at(ks, opts, self.seq)
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        self.core.snapshots.release(self.seq);
+    }
+}

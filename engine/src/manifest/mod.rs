@@ -1,0 +1,29 @@
+//! The MANIFEST: which keyspaces (and, from the SSTable issue on, which files) make up the database.
+//!
+//! A manifest file `MANIFEST-NNNNNN` is a log in the WAL's format (`crate::wal`: 32 KiB blocks,
+//! crc32-checked fragments) whose records are [`VersionEdit`]s. The first record of a manifest is a
+//! full snapshot of the state; later records are changes. `CURRENT` names the live manifest and is
+//! replaced atomically (write `CURRENT.tmp`, fsync, rename, fsync the directory). Every open writes a
+//! fresh manifest holding one snapshot record, so a manifest never grows past one session's edits.
+//!
+//! A version edit is a sequence of tagged fields (`tag:varint32` then the field):
+//!
+//! | tag | field | encoding |
+//! |---|---|---|
+//! | 0 | reserved | never written |
+//! | 1 | next file number | varint64 |
+//! | 2 | last sequence | varint64 |
+//! | 3 | log number: WAL files numbered below it are obsolete | varint64 |
+//! | 4 | next keyspace id | varint32 |
+//! | 5 | add keyspace | id:varint32, name: varint32 length + UTF-8 bytes (1..=255) |
+//! | 6 | drop keyspace | id:varint32 |
+//!
+//! An unknown tag is corruption (a newer format must bump the manifest's first record). Details and a
+//! worked example: `docs/format/manifest.md`.
+
+mod edit;
+
+pub use edit::{ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+
+/// Largest manifest record accepted when reading (a snapshot of thousands of keyspaces fits).
+pub const RECORD_LEN_MAX: usize = 64 << 20;
