@@ -43,6 +43,7 @@ impl Error {
     }
 
     /// Shorthand for a [`Error::InvalidArgument`] with a formatted message.
+    #[allow(dead_code)] // for the db layer, not written yet
     pub(crate) fn invalid(msg: impl Into<String>) -> Self {
         Error::InvalidArgument(msg.into())
     }

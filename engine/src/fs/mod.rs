@@ -39,6 +39,10 @@ pub trait ReadableFile: Send + Sync + Debug {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// The file's current length.
     fn len(&self) -> io::Result<u64>;
+    /// True when the file holds no bytes.
+    fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
 
     /// Reads as many bytes as fit in `buf` starting at `offset`, stopping early only at end of
     /// file; returns the count read.
@@ -102,7 +106,12 @@ pub fn read_small_file(fs: &dyn FileSystem, path: &Path, len_max: u64) -> io::Re
 
 /// Writes `data` to `path` atomically and durably: a temporary file is written and synced,
 /// renamed over `path`, and the directory is synced.
-pub fn write_file_atomic(fs: &dyn FileSystem, dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+pub fn write_file_atomic(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    name: &str,
+    data: &[u8],
+) -> io::Result<()> {
     let tmp = dir.join(format!("{name}.tmp"));
     let f = fs.create(&tmp)?;
     f.append(data)?;
