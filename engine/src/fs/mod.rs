@@ -5,13 +5,17 @@
 //! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
 //!   simulate power loss (unsynced file data and unsynced directory entries vanish).
 //!
+//! [`BytesFile`] is a lone [`ReadableFile`] over bytes already in memory (fuzzing, tests).
+//!
 //! The trait is shaped so that an io_uring backend fits: reads are positional (`read_at`), writes
 //! are appends to a file that only grows, and durability is explicit (`sync`, `sync_dir`).
 
+mod bytes;
 mod mem;
 mod os;
 
 // pub use mem::{FaultMode, MemFs};
+pub use bytes::BytesFile;
 pub use os::OsFs;
 
 use std::fmt::Debug;
