@@ -21,5 +21,6 @@ pub mod fs;
 // allow once they use every helper.
 #[allow(dead_code)]
 mod util;
+pub mod wal;
 
 pub use error::{Error, Result};
