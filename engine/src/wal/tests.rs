@@ -682,3 +682,54 @@ fn one_append_per_group_and_failed_appends_leave_no_trace() {
     assert!(recs.iter().map(|r| &r.payload).eq(want.iter()));
     assert_eq!(ev, Ev::End(b));
 }
+
+/// The checks of the `wal_reader` fuzz target (which needs nightly), over generated inputs:
+/// garbage, and sequences of well-formed fragments of random types, lengths and padding.
+#[test]
+fn generated_inputs_keep_the_reader_consistent() {
+    let mut rng = SplitMix64::new(77);
+    for case in 0..3000 {
+        let mut data = Vec::new();
+        if case % 4 == 0 {
+            let len = below(&mut rng, 300) as usize;
+            data = random_bytes(&mut rng, len);
+        } else {
+            while data.len() < 3 * BLOCK_LEN && below(&mut rng, 8) != 0 {
+                let len = match below(&mut rng, 3) {
+                    0 => below(&mut rng, 20),
+                    1 => below(&mut rng, 40_000),
+                    _ => (B - data.len() as u64 % B).saturating_sub(H + below(&mut rng, 8)),
+                } as usize;
+                let payload = random_bytes(&mut rng, len.min(FRAGMENT_PAYLOAD_MAX));
+                data.extend_from_slice(&fragment(below(&mut rng, 6) as u8, &payload));
+                if below(&mut rng, 4) == 0 {
+                    data.resize(data.len() + below(&mut rng, 8) as usize, 0);
+                }
+            }
+            data.truncate(below(&mut rng, data.len() as u64 + 1) as usize + data.len() / 2);
+        }
+        let file_len = data.len() as u64;
+        let max = [MAX, 100, 40_000, 0, 32_761][case % 5];
+        let mut r = LogReader::new(bytes_file(data), max);
+        let mut last_end = 0;
+        let terminal = loop {
+            match Ev::of(r.read_record().unwrap()) {
+                Ev::Rec { payload, offset, end } => {
+                    assert!(payload.len() <= max);
+                    assert!(last_end <= offset && offset < end && end <= file_len);
+                    assert!(end - offset >= H + payload.len() as u64);
+                    last_end = end;
+                }
+                ev @ Ev::End(offset) => {
+                    assert_eq!(offset, last_end);
+                    break ev;
+                }
+                ev @ (Ev::Torn(offset) | Ev::Corrupt(offset, _)) => {
+                    assert!(last_end <= offset && offset < file_len, "case {case}: {ev:?}");
+                    break ev;
+                }
+            }
+        };
+        assert_eq!(Ev::of(r.read_record().unwrap()), terminal);
+    }
+}
