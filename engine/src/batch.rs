@@ -146,7 +146,7 @@ impl<'a> BatchEntries<'a> {
     }
 
     /// Number of entries the header announces.
-    pub fn count(&self) -> u32 {
+    pub fn entry_count(&self) -> u32 {
         self.count
     }
 
@@ -173,7 +173,9 @@ impl<'a> Iterator for BatchEntries<'a> {
                 return None;
             }
             self.d = Decoder::new(&[], "write batch");
-            return Some(Err(Error::corruption("write batch: trailing bytes after the last entry")));
+            return Some(Err(Error::corruption(
+                "write batch: trailing bytes after the last entry",
+            )));
         }
         self.left -= 1;
         let r = self.decode_one();
@@ -198,7 +200,7 @@ mod tests {
         b.set_sequence(42);
         let e = BatchEntries::new(b.encoded(), 100, 100).unwrap();
         assert_eq!(e.sequence(), 42);
-        assert_eq!(e.count(), 3);
+        assert_eq!(e.entry_count(), 3);
         let got: Vec<_> = e.collect::<Result<_>>().unwrap();
         assert_eq!(
             got,
@@ -215,10 +217,7 @@ mod tests {
         let mut b = BatchRep::new();
         b.put(0, b"a", b"1");
         b.set_sequence(5);
-        assert_eq!(
-            b.encoded(),
-            &[5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'][..]
-        );
+        assert_eq!(b.encoded(), &[5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'][..]);
     }
 
     #[test]

@@ -30,9 +30,7 @@ mod util;
 pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
-pub use db::{
-    DbIterator, Keyspace, Snapshot, WriteBatch, DEFAULT_KEYSPACE, Db,
-};
+pub use db::{Db, DbIterator, Keyspace, Snapshot, WriteBatch, DEFAULT_KEYSPACE};
 pub use error::{Error, Result};
 
 /// File names of a database directory.

@@ -92,7 +92,8 @@ fn show(b: &[u8]) -> String {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let opts = Options { create_if_missing: !cli.no_create, ..Options::default() };
     let db = Db::open(&cli.db, opts).map_err(|e| format!("opening {}: {e}", cli.db.display()))?;
-    let ks = || -> Result<Keyspace, String> { db.keyspace(&cli.keyspace).map_err(|e| e.to_string()) };
+    let ks =
+        || -> Result<Keyspace, String> { db.keyspace(&cli.keyspace).map_err(|e| e.to_string()) };
     let mut out = std::io::stdout().lock();
     let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
     match cli.cmd {

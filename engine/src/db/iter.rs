@@ -131,7 +131,8 @@ impl DbIterator {
             while self.inner.valid() && self.inner.user_key() == k.as_slice() {
                 if self.visible() {
                     let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
-                    newest = Some((kind == Some(ValueKind::Put)).then(|| self.inner.value().to_vec()));
+                    newest =
+                        Some((kind == Some(ValueKind::Put)).then(|| self.inner.value().to_vec()));
                 }
                 self.inner.prev();
             }

@@ -12,11 +12,9 @@
 //! 5. create a new WAL file (never append to a recovered one) and sync the directory.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, CommitState, Core, Keyspace};
+use super::{filename, CommitState, Keyspace};
 use crate::batch::{BatchEntries, KeyspaceId};
-use crate::db::options::{
-    BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING,
-};
+use crate::db::options::{BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING};
 use crate::error::{Error, Result};
 use crate::fs::{self, FileSystem};
 use crate::key::SequenceNumber;
@@ -101,6 +99,8 @@ fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<(ManifestState, u64)
 enum Stop {
     /// Replay continues with the next file.
     Continue,
+    /// The file holds no record at all: replay continues, and the file can be removed.
+    Empty,
     /// Replay stops here (point-in-time salvage): later WAL files are dropped.
     Salvaged,
 }
@@ -118,14 +118,14 @@ impl Replay<'_> {
     fn apply_record(&mut self, payload: &[u8], wal_number: u64) -> Result<()> {
         let entries = BatchEntries::new(payload, KEY_LEN_CEILING, VALUE_LEN_CEILING)?;
         let first = entries.sequence();
-        if first <= self.last_seq && entries.count() > 0 {
+        let count = entries.entry_count();
+        if first <= self.last_seq && count > 0 {
             return Err(Error::corruption(format!(
                 "WAL {wal_number}: batch sequence {first} does not follow {}",
                 self.last_seq
             )));
         }
-        let mut seq = first;
-        for e in entries {
+        for (seq, e) in (first..).zip(entries) {
             let e = e?;
             match self.live.get(&e.keyspace) {
                 Some(ks) => {
@@ -145,7 +145,6 @@ impl Replay<'_> {
                 }
             }
             self.last_seq = seq;
-            seq += 1;
         }
         Ok(())
     }
@@ -157,12 +156,16 @@ impl Replay<'_> {
         let mode = self.opts.wal_recovery_mode;
         loop {
             let (offset, why) = match reader.read_record()? {
-                LogEvent::Record { payload, offset, .. } => match self.apply_record(payload, number) {
-                    Ok(()) => continue,
-                    Err(Error::Corruption(m)) => (offset, m),
-                    Err(e) => return Err(e),
-                },
-                LogEvent::End { .. } => return Ok(Stop::Continue),
+                LogEvent::Record { payload, offset, .. } => {
+                    match self.apply_record(payload, number) {
+                        Ok(()) => continue,
+                        Err(Error::Corruption(m)) => (offset, m),
+                        Err(e) => return Err(e),
+                    }
+                }
+                LogEvent::End { offset } => {
+                    return Ok(if offset == 0 { Stop::Empty } else { Stop::Continue })
+                }
                 LogEvent::TornTail { offset } => {
                     let tolerated = match mode {
                         WalRecoveryMode::TolerateCorruptedTail => is_last,
@@ -252,16 +255,23 @@ pub(crate) fn recover(
         opts,
         live: &live,
         next_keyspace: state.next_keyspace,
-        last_seq: state.last_sequence,
+        // The manifest's last sequence is only a floor for new sequence numbers: WAL files it
+        // still names hold older batches, so replay checks order among them alone.
+        last_seq: 0,
     };
     let mut salvaged_at: Option<usize> = None;
+    let mut empty = Vec::new();
     for (i, &n) in wals.iter().enumerate() {
-        if let Stop::Salvaged = replay.replay_file(n, i + 1 == wals.len())? {
-            salvaged_at = Some(i);
-            break;
+        match replay.replay_file(n, i + 1 == wals.len())? {
+            Stop::Salvaged => {
+                salvaged_at = Some(i);
+                break;
+            }
+            Stop::Empty => empty.push(n),
+            Stop::Continue => {}
         }
     }
-    let last_seq = replay.last_seq;
+    let last_seq = replay.last_seq.max(state.last_sequence);
     if let Some(i) = salvaged_at {
         for &n in wals.iter().skip(i + 1) {
             fs.remove(&dir.join(filename::wal(n)))?;
@@ -291,14 +301,17 @@ pub(crate) fn recover(
         }
     }
 
+    // WAL files without a single record carry nothing: remove them (the sync_dir below covers it).
+    for n in empty {
+        fs.remove(&dir.join(filename::wal(n)))?;
+    }
+
     let wal_path = dir.join(filename::wal(wal_number));
     let wal_file = fs.create(&wal_path).map_err(|e| io_at(e, "creating", &wal_path))?;
     fs.sync_dir(dir)?;
 
-    let keyspaces = live
-        .values()
-        .map(|s| (s.name.clone(), Keyspace { state: Arc::clone(s) }))
-        .collect();
+    let keyspaces =
+        live.values().map(|s| (s.name.clone(), Keyspace { state: Arc::clone(s) })).collect();
     Ok(Recovered {
         commit: CommitState {
             wal: LogWriter::new(Arc::clone(&wal_file)),

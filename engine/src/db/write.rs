@@ -192,7 +192,8 @@ impl Core {
 
     fn commit_group(&self, group: &mut [Pending]) -> Vec<Result<()>> {
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
-        let fail_all = |e: Error| group.iter().map(|_| Err(replicate(&e))).collect::<Vec<_>>();
+        let n = group.len();
+        let fail_all = |e: Error| (0..n).map(|_| Err(replicate(&e))).collect::<Vec<_>>();
         if let Err(e) = self.check_poison() {
             return fail_all(e);
         }
@@ -314,13 +315,11 @@ fn apply_batch(batch: &WriteBatch) -> Result<()> {
     let actives: Vec<(KeyspaceId, Arc<MemTable>)> =
         batch.keyspaces.iter().map(|ks| (ks.id, Arc::clone(&ks.mems().active))).collect();
     let entries = batch.rep.entries()?;
-    let mut seq = entries.sequence();
-    for e in entries {
+    for (seq, e) in (entries.sequence()..).zip(entries) {
         let e = e?;
         if let Some((_, m)) = actives.iter().find(|(id, _)| *id == e.keyspace) {
             m.add(seq, e.kind, e.key, e.value);
         }
-        seq += 1;
     }
     Ok(())
 }

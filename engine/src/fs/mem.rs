@@ -195,17 +195,11 @@ fn not_found(path: &Path) -> io::Error {
 }
 
 fn is_a_directory(path: &Path) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::IsADirectory,
-        format!("{} is a directory", path.display()),
-    )
+    io::Error::new(io::ErrorKind::IsADirectory, format!("{} is a directory", path.display()))
 }
 
 fn not_a_directory(path: &Path) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotADirectory,
-        format!("{} is not a directory", path.display()),
-    )
+    io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a directory", path.display()))
 }
 
 /// Normalises `path` by components (see the module docs).
@@ -329,13 +323,7 @@ impl State {
     fn new_inode(&mut self, handles: usize) -> InodeId {
         let id = self.next_inode;
         self.next_inode = self.next_inode.wrapping_add(1);
-        self.inodes.insert(
-            id,
-            Inode {
-                handles,
-                ..Inode::default()
-            },
-        );
+        self.inodes.insert(id, Inode { handles, ..Inode::default() });
         id
     }
 
@@ -369,10 +357,8 @@ impl State {
         if inode.handles > 0 {
             return;
         }
-        let named = self
-            .dirs
-            .values()
-            .any(|d| d.live.values().chain(d.durable.values()).any(|&i| i == id));
+        let named =
+            self.dirs.values().any(|d| d.live.values().chain(d.durable.values()).any(|&i| i == id));
         if !named {
             self.inodes.remove(&id);
         }
@@ -386,8 +372,7 @@ impl State {
             .flat_map(|d| d.live.values().chain(d.durable.values()))
             .copied()
             .collect();
-        self.inodes
-            .retain(|id, inode| inode.handles > 0 || named.contains(id));
+        self.inodes.retain(|id, inode| inode.handles > 0 || named.contains(id));
     }
 
     /// Simulates power loss; `rng` picks how many unsynced bytes survive (none without it).
@@ -406,9 +391,7 @@ impl State {
                     Some(rng) if unsynced > 0 => pick_kept(rng, unsynced),
                     _ => 0,
                 };
-                inode
-                    .live
-                    .truncate(inode.durable.len().saturating_add(keep));
+                inode.live.truncate(inode.durable.len().saturating_add(keep));
             } else {
                 inode.live.clone_from(&inode.durable);
             }
@@ -461,10 +444,7 @@ impl MemFs {
     /// ends a permanent failure already under way.
     pub fn fail_after(&self, k: u64, mode: FaultMode) {
         let mut st = self.lock_state();
-        st.fault = Some(Fault {
-            at: st.ops.saturating_add(k),
-            mode,
-        });
+        st.fault = Some(Fault { at: st.ops.saturating_add(k), mode });
         st.failing = false;
     }
 
@@ -583,8 +563,7 @@ impl WritableFile for MemWritable {
         st.check_generation(self.generation)?;
         let inode = st.inode_mut(self.id)?;
         inode.live.extend_from_slice(data);
-        self.len_seen
-            .store(inode.live.len() as u64, Ordering::Relaxed);
+        self.len_seen.store(inode.live.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
@@ -598,10 +577,7 @@ impl WritableFile for MemWritable {
 
     fn len(&self) -> u64 {
         let st = self.fs.lock_state();
-        match st
-            .check_generation(self.generation)
-            .and_then(|()| st.inode(self.id))
-        {
+        match st.check_generation(self.generation).and_then(|()| st.inode(self.id)) {
             Ok(inode) => {
                 let len = inode.live.len() as u64;
                 self.len_seen.store(len, Ordering::Relaxed);
@@ -640,10 +616,8 @@ impl ReadableFile for MemReadable {
         st.begin_op()?;
         st.check_generation(self.generation)?;
         let live = &st.inode(self.id)?.live;
-        let src = usize::try_from(offset)
-            .ok()
-            .and_then(|start| live.get(start..))
-            .unwrap_or_default();
+        let src =
+            usize::try_from(offset).ok().and_then(|start| live.get(start..)).unwrap_or_default();
         let n = src.len().min(buf.len());
         if let (Some(dst), Some(src)) = (buf.get_mut(..n), src.get(..n)) {
             dst.copy_from_slice(src);
@@ -750,11 +724,7 @@ impl FileSystem for MemFs {
         let id = st.file(&normalize(path))?;
         let inode = st.inode_mut(id)?;
         inode.handles = inode.handles.saturating_add(1);
-        Ok(Arc::new(MemReadable {
-            fs: self.clone(),
-            id,
-            generation: st.generation,
-        }))
+        Ok(Arc::new(MemReadable { fs: self.clone(), id, generation: st.generation }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
@@ -797,10 +767,7 @@ impl FileSystem for MemFs {
         st.begin_op()?;
         let id = st.file(&normalize(path))?;
         let len = usize::try_from(len).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("length {len} is too large"),
-            )
+            io::Error::new(io::ErrorKind::InvalidInput, format!("length {len} is too large"))
         })?;
         let inode = st.inode_mut(id)?;
         inode.live.resize(len, 0);
@@ -818,11 +785,7 @@ impl FileSystem for MemFs {
             names.extend(d.live.keys().filter_map(|n| n.to_str()).map(str::to_owned));
         }
         let subdirs = st.dirs.keys().filter(|p| p.parent() == Some(dir.as_path()));
-        names.extend(
-            subdirs
-                .filter_map(|p| p.file_name()?.to_str())
-                .map(str::to_owned),
-        );
+        names.extend(subdirs.filter_map(|p| p.file_name()?.to_str()).map(str::to_owned));
         Ok(names.into_iter().collect())
     }
 
@@ -864,11 +827,7 @@ impl FileSystem for MemFs {
             st.link(&path, id)?;
         }
         st.locks.insert(path.clone());
-        Ok(Box::new(MemLock {
-            fs: self.clone(),
-            path,
-            generation: st.generation,
-        }))
+        Ok(Box::new(MemLock { fs: self.clone(), path, generation: st.generation }))
     }
 }
 
@@ -929,18 +888,9 @@ mod tests {
         assert_eq!(fs.file_bytes("/data/db/log").unwrap(), b"");
 
         // Relative and absolute paths are different namespaces; missing things are NotFound.
-        assert_eq!(
-            fs.open(p("data/db/log")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
-        assert_eq!(
-            fs.create(p("nodir/f")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
-        assert_eq!(
-            fs.create(p("/data/db")).unwrap_err().kind(),
-            io::ErrorKind::IsADirectory
-        );
+        assert_eq!(fs.open(p("data/db/log")).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(fs.create(p("nodir/f")).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(fs.create(p("/data/db")).unwrap_err().kind(), io::ErrorKind::IsADirectory);
         let w3 = fs.create(p("top")).unwrap();
         w3.append(b"x").unwrap();
         assert_eq!(fs.file_bytes("./top").unwrap(), b"x");
@@ -952,10 +902,7 @@ mod tests {
         let dynfs: Arc<dyn FileSystem> = Arc::new(fs.clone());
         dynfs.create_dir_all(p("db")).unwrap();
         write_file_atomic(&*dynfs, p("db"), "CURRENT", b"MANIFEST-1\n").unwrap();
-        assert_eq!(
-            read_small_file(&*dynfs, p("db/CURRENT"), 100).unwrap(),
-            b"MANIFEST-1\n"
-        );
+        assert_eq!(read_small_file(&*dynfs, p("db/CURRENT"), 100).unwrap(), b"MANIFEST-1\n");
         assert!(read_small_file(&*dynfs, p("db/CURRENT"), 3).is_err());
         fs.crash_drop_unsynced();
         assert_eq!(fs.file_bytes("db/CURRENT").unwrap(), b"MANIFEST-1\n");
@@ -985,9 +932,7 @@ mod tests {
             assert_eq!(fs.durable_len("db/f"), Some(7));
             fs.crash(seed);
             let got = fs.file_bytes("db/f").unwrap();
-            let tail = got
-                .strip_prefix(b"durable".as_slice())
-                .expect("durable bytes kept");
+            let tail = got.strip_prefix(b"durable".as_slice()).expect("durable bytes kept");
             assert!(unsynced.starts_with(tail), "seed {seed}: not a prefix");
             match tail.len() {
                 0 => none += 1,
@@ -1006,10 +951,7 @@ mod tests {
             fs2.crash(seed);
             assert_eq!(fs2.file_bytes("db/f").unwrap(), got);
         }
-        assert!(
-            none > 0 && some > 0 && all > 0,
-            "none {none}, some {some}, all {all}"
-        );
+        assert!(none > 0 && some > 0 && all > 0, "none {none}, some {some}, all {all}");
 
         let (fs, w) = with_durable_file(b"durable");
         w.append(b"lost").unwrap();
@@ -1027,10 +969,7 @@ mod tests {
         assert!(fs.exists(p("db/new")).unwrap());
         fs.crash(7);
         assert!(!fs.exists(p("db/new")).unwrap());
-        assert_eq!(
-            fs.open(p("db/new")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.open(p("db/new")).unwrap_err().kind(), io::ErrorKind::NotFound);
         assert!(fs.list(p("db")).unwrap().is_empty());
         assert_eq!(fs.file_bytes("db/new"), None);
         // The directory itself was durable at once.
@@ -1064,20 +1003,14 @@ mod tests {
         fs.set_file_bytes("db/h", b"other").unwrap();
         fs.rename(p("db/g"), p("db/h")).unwrap();
         assert_eq!(fs.file_bytes("db/h").unwrap(), b"v1");
-        assert_eq!(
-            fs.rename(p("db/g"), p("db/h")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.rename(p("db/g"), p("db/h")).unwrap_err().kind(), io::ErrorKind::NotFound);
         fs.crash(3);
         assert_eq!(fs.file_bytes("db/h").unwrap(), b"other");
         assert_eq!(fs.file_bytes("db/g").unwrap(), b"v1");
 
         fs.remove(p("db/g")).unwrap();
         assert!(!fs.exists(p("db/g")).unwrap());
-        assert_eq!(
-            fs.remove(p("db/g")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.remove(p("db/g")).unwrap_err().kind(), io::ErrorKind::NotFound);
         fs.crash(4);
         assert!(fs.exists(p("db/g")).unwrap());
         fs.remove(p("db/g")).unwrap();
@@ -1105,11 +1038,7 @@ mod tests {
         w.append(b"d").unwrap();
         assert_eq!(read_all(&*r), b"abcd");
         drop((r, w));
-        assert_eq!(
-            fs.lock_state().inodes.len(),
-            0,
-            "unreferenced inode dropped"
-        );
+        assert_eq!(fs.lock_state().inodes.len(), 0, "unreferenced inode dropped");
     }
 
     #[test]
@@ -1121,15 +1050,8 @@ mod tests {
         assert_eq!(w.len(), 6);
         fs.crash_drop_unsynced();
 
-        for e in [
-            w.append(b"zzz").unwrap_err(),
-            w.sync().unwrap_err(),
-            r.len().unwrap_err(),
-        ] {
-            assert!(
-                e.to_string().contains("stale handle after simulated crash"),
-                "{e}"
-            );
+        for e in [w.append(b"zzz").unwrap_err(), w.sync().unwrap_err(), r.len().unwrap_err()] {
+            assert!(e.to_string().contains("stale handle after simulated crash"), "{e}");
         }
         assert!(r.read_at(&mut [0u8; 4], 0).is_err());
         assert_eq!(w.len(), 6, "a stale len reports the last length seen");
@@ -1138,10 +1060,7 @@ mod tests {
         // Locks are released by the crash; the stale guard's drop does not release a new lock.
         let lock2 = fs.lock(p("db/LOCK")).unwrap();
         drop(lock);
-        assert_eq!(
-            fs.lock(p("db/LOCK")).unwrap_err().kind(),
-            io::ErrorKind::WouldBlock
-        );
+        assert_eq!(fs.lock(p("db/LOCK")).unwrap_err().kind(), io::ErrorKind::WouldBlock);
         drop(lock2);
 
         // Fresh handles work; dropping stale ones does not disturb them.
@@ -1159,11 +1078,7 @@ mod tests {
         w.append(b"a").unwrap(); // op 0: fine
         let e = w.append(b"b").unwrap_err(); // op 1: injected
         assert_eq!(e.to_string(), "injected fault");
-        assert_eq!(
-            fs.file_bytes("db/f").unwrap(),
-            b"basea",
-            "a failed append writes nothing"
-        );
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"basea", "a failed append writes nothing");
         w.append(b"c").unwrap(); // op 2: fine again
         assert_eq!(fs.op_count(), start + 3);
         assert_eq!(fs.faults_hit(), 1);
@@ -1231,18 +1146,12 @@ mod tests {
         fs.create_dir_all(p("db")).unwrap();
         let l1 = fs.lock(p("db/LOCK")).unwrap();
         assert!(fs.exists(p("db/LOCK")).unwrap(), "lock creates the file");
-        assert_eq!(
-            fs.lock(p("db/./LOCK")).unwrap_err().kind(),
-            io::ErrorKind::WouldBlock
-        );
+        assert_eq!(fs.lock(p("db/./LOCK")).unwrap_err().kind(), io::ErrorKind::WouldBlock);
         let other = fs.lock(p("db/OTHER")).unwrap();
         drop(l1);
         let l2 = fs.lock(p("db/LOCK")).unwrap();
         drop((l2, other));
-        assert_eq!(
-            fs.lock(p("nodir/LOCK")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.lock(p("nodir/LOCK")).unwrap_err().kind(), io::ErrorKind::NotFound);
         // Locking keeps an existing file's bytes.
         fs.set_file_bytes("db/LOCK", b"pid").unwrap();
         let _l3 = fs.lock(p("db/LOCK")).unwrap();
@@ -1264,10 +1173,7 @@ mod tests {
         assert_eq!(fs.file_bytes("db/f").unwrap(), b"01");
         fs.truncate(p("db/f"), 4).unwrap();
         assert_eq!(fs.file_bytes("db/f").unwrap(), b"01\0\0");
-        assert_eq!(
-            fs.truncate(p("db/nope"), 0).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.truncate(p("db/nope"), 0).unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 
     #[test]
@@ -1282,24 +1188,9 @@ mod tests {
         assert_eq!(fs.list(p("")).unwrap(), ["a"]);
         assert_eq!(fs.list(p(".")).unwrap(), ["a"]);
         assert!(fs.list(p("/")).unwrap().is_empty());
-        assert_eq!(
-            fs.list(p("a/x")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
-        assert_eq!(
-            fs.list(p("a/b/file1")).unwrap_err().kind(),
-            io::ErrorKind::NotADirectory
-        );
-        for yes in [
-            "a",
-            "a/b",
-            "a/b/c",
-            "./a/b/d",
-            "a/b/file1",
-            "a//b/./file2",
-            "",
-            "/",
-        ] {
+        assert_eq!(fs.list(p("a/x")).unwrap_err().kind(), io::ErrorKind::NotFound);
+        assert_eq!(fs.list(p("a/b/file1")).unwrap_err().kind(), io::ErrorKind::NotADirectory);
+        for yes in ["a", "a/b", "a/b/c", "./a/b/d", "a/b/file1", "a//b/./file2", "", "/"] {
             assert!(fs.exists(p(yes)).unwrap(), "{yes}");
         }
         for no in ["b", "a/b/file3", "a/b/c/file1", "/a"] {
@@ -1316,10 +1207,7 @@ mod tests {
         assert!(!fs.exists(p("a/b/file1/x")).unwrap());
         fs.remove(p("a/b/file2")).unwrap();
         assert_eq!(fs.list(p("a/b")).unwrap(), ["c", "d", "file1"]);
-        assert_eq!(
-            fs.sync_dir(p("nodir")).unwrap_err().kind(),
-            io::ErrorKind::NotFound
-        );
+        assert_eq!(fs.sync_dir(p("nodir")).unwrap_err().kind(), io::ErrorKind::NotFound);
         fs.sync_dir(p("")).unwrap();
     }
 

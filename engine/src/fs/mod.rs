@@ -5,12 +5,16 @@
 //! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
 //!   simulate power loss (unsynced file data and unsynced directory entries vanish).
 //!
+//! [`BytesFile`] is a lone [`ReadableFile`] over bytes already in memory (fuzzing, tests).
+//!
 //! The trait is shaped so that an io_uring backend fits: reads are positional (`read_at`), writes
 //! are appends to a file that only grows, and durability is explicit (`sync`, `sync_dir`).
 
+mod bytes;
 mod mem;
 mod os;
 
+pub use bytes::BytesFile;
 pub use mem::{FaultMode, MemFs};
 pub use os::OsFs;
 
@@ -39,6 +43,10 @@ pub trait ReadableFile: Send + Sync + Debug {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize>;
     /// The file's current length.
     fn len(&self) -> io::Result<u64>;
+    /// True when the file holds no bytes.
+    fn is_empty(&self) -> io::Result<bool> {
+        Ok(self.len()? == 0)
+    }
 
     /// Reads as many bytes as fit in `buf` starting at `offset`, stopping early only at end of
     /// file; returns the count read.
@@ -102,7 +110,12 @@ pub fn read_small_file(fs: &dyn FileSystem, path: &Path, len_max: u64) -> io::Re
 
 /// Writes `data` to `path` atomically and durably: a temporary file is written and synced,
 /// renamed over `path`, and the directory is synced.
-pub fn write_file_atomic(fs: &dyn FileSystem, dir: &Path, name: &str, data: &[u8]) -> io::Result<()> {
+pub fn write_file_atomic(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    name: &str,
+    data: &[u8],
+) -> io::Result<()> {
     let tmp = dir.join(format!("{name}.tmp"));
     let f = fs.create(&tmp)?;
     f.append(data)?;

@@ -30,7 +30,9 @@ impl MergingIterator {
 
     fn cmp_children(&self, a: usize, b: usize) -> Ordering {
         match (self.children.get(a), self.children.get(b)) {
-            (Some(x), Some(y)) => key::compare(x.user_key(), x.trailer(), y.user_key(), y.trailer()),
+            (Some(x), Some(y)) => {
+                key::compare(x.user_key(), x.trailer(), y.user_key(), y.trailer())
+            }
             _ => Ordering::Equal,
         }
     }
@@ -116,7 +118,9 @@ impl InternalIterator for MergingIterator {
                         continue;
                     }
                     c.seek(&k, t);
-                    if c.valid() && key::compare(c.user_key(), c.trailer(), &k, t) == Ordering::Equal {
+                    if c.valid()
+                        && key::compare(c.user_key(), c.trailer(), &k, t) == Ordering::Equal
+                    {
                         c.next();
                     }
                 }

@@ -78,8 +78,9 @@ impl VersionEdit {
                 TAG_ADD_KEYSPACE => {
                     let id = d.varint32()?;
                     let name = d.length_prefixed(KEYSPACE_NAME_LEN_MAX)?;
-                    let name = std::str::from_utf8(name)
-                        .map_err(|_| Error::corruption("version edit: keyspace name is not UTF-8"))?;
+                    let name = std::str::from_utf8(name).map_err(|_| {
+                        Error::corruption("version edit: keyspace name is not UTF-8")
+                    })?;
                     e.add_keyspaces.push((id, name.to_owned()));
                 }
                 TAG_DROP_KEYSPACE => e.drop_keyspaces.push(d.varint32()?),

@@ -57,7 +57,7 @@ const NODE_ALIGN: usize = if mem::align_of::<NodeHead>() > mem::align_of::<Atomi
 /// Offset of the tower: the head rounded up to the pointer alignment.
 const TOWER_OFFSET: usize = mem::size_of::<NodeHead>().next_multiple_of(NODE_ALIGN);
 const _: () = assert!(TOWER_OFFSET >= mem::size_of::<NodeHead>());
-const _: () = assert!(TOWER_OFFSET % mem::align_of::<AtomicPtr<Node>>() == 0);
+const _: () = assert!(TOWER_OFFSET.is_multiple_of(mem::align_of::<AtomicPtr<Node>>()));
 const _: () = assert!(HEIGHT_MAX <= u8::MAX as usize);
 
 fn node_layout(height: usize, key_len: usize, value_len: usize) -> Option<Layout> {
@@ -261,7 +261,7 @@ impl SkipList {
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         let mut h = 1;
-        while h < HEIGHT_MAX && z % BRANCHING == 0 {
+        while h < HEIGHT_MAX && z.is_multiple_of(BRANCHING) {
             h += 1;
             z /= BRANCHING;
         }
@@ -286,7 +286,13 @@ impl SkipList {
     }
 
     /// [`SkipList::insert`] with a chosen tower height (`1..=HEIGHT_MAX`); for tests and loom.
-    pub(crate) fn insert_with_height(&self, user_key: &[u8], trailer: u64, value: &[u8], height: usize) {
+    pub(crate) fn insert_with_height(
+        &self,
+        user_key: &[u8],
+        trailer: u64,
+        value: &[u8],
+        height: usize,
+    ) {
         let height = height.clamp(1, HEIGHT_MAX);
         let (node, size) = Node::alloc(height, user_key, trailer, value);
         let node_ptr = node.as_ptr();
@@ -529,9 +535,10 @@ mod tests {
                         if i % 64 == 0 {
                             // Readers see a sorted prefix-consistent list at any time.
                             let got = collect(&list);
-                            assert!(got.windows(2).all(|w| key::compare(
-                                &w[0].0, w[0].1, &w[1].0, w[1].1
-                            ) == cmp::Ordering::Less));
+                            assert!(got
+                                .windows(2)
+                                .all(|w| key::compare(&w[0].0, w[0].1, &w[1].0, w[1].1)
+                                    == cmp::Ordering::Less));
                         }
                     }
                 })
@@ -591,9 +598,11 @@ mod loom_tests {
             let list = Arc::new(SkipList::new(0));
             list.insert_with_height(b"b", trailer(1, 1), b"", 1);
             let l1 = Arc::clone(&list);
-            let t1 = loom::thread::spawn(move || l1.insert_with_height(b"a", trailer(2, 1), b"", 2));
+            let t1 =
+                loom::thread::spawn(move || l1.insert_with_height(b"a", trailer(2, 1), b"", 2));
             let l2 = Arc::clone(&list);
-            let t2 = loom::thread::spawn(move || l2.insert_with_height(b"c", trailer(3, 1), b"", 2));
+            let t2 =
+                loom::thread::spawn(move || l2.insert_with_height(b"c", trailer(3, 1), b"", 2));
             let seen = keys(&list);
             assert!(seen.windows(2).all(|w| w[0] < w[1]));
             assert!(seen.contains(&b"b".to_vec()));
@@ -609,9 +618,11 @@ mod loom_tests {
         model(|| {
             let list = Arc::new(SkipList::new(0));
             let l1 = Arc::clone(&list);
-            let t1 = loom::thread::spawn(move || l1.insert_with_height(b"x", trailer(1, 1), b"1", 2));
+            let t1 =
+                loom::thread::spawn(move || l1.insert_with_height(b"x", trailer(1, 1), b"1", 2));
             let l2 = Arc::clone(&list);
-            let t2 = loom::thread::spawn(move || l2.insert_with_height(b"y", trailer(2, 1), b"2", 1));
+            let t2 =
+                loom::thread::spawn(move || l2.insert_with_height(b"y", trailer(2, 1), b"2", 1));
             let p = list.seek(b"x", trailer(5, 0xff));
             if let Some(n) = list.node(p) {
                 // A reader that sees a node sees its bytes fully initialised.

@@ -2,7 +2,7 @@
 //!
 //! * fixed-width integers are little-endian;
 //! * varints are LEB128 (7 bits a byte, low groups first, high bit = "more"): a `u32` takes at most
-//!   [`VARINT32_LEN_MAX`] bytes, a `u64` at most [`VARINT64_LEN_MAX`];
+//!   5 bytes, a `u64` at most [`VARINT64_LEN_MAX`];
 //! * a length-prefixed slice is a varint32 length followed by that many bytes.
 //!
 //! Decoding goes through [`Decoder`], which never panics and never allocates: every read is
@@ -10,8 +10,6 @@
 
 use crate::error::{Error, Result};
 
-/// Most bytes a varint-encoded `u32` takes.
-pub const VARINT32_LEN_MAX: usize = 5;
 /// Most bytes a varint-encoded `u64` takes.
 pub const VARINT64_LEN_MAX: usize = 10;
 
@@ -29,30 +27,10 @@ pub fn put_varint32(dst: &mut Vec<u8>, v: u32) {
     put_varint64(dst, u64::from(v));
 }
 
-/// Bytes `v` takes as a varint.
-pub fn varint_len(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 0x80 {
-        v >>= 7;
-        n += 1;
-    }
-    n
-}
-
 /// Appends a varint32 length and then `s`. `s` must be shorter than 4 GiB (callers bound it).
 pub fn put_length_prefixed(dst: &mut Vec<u8>, s: &[u8]) {
     put_varint64(dst, s.len() as u64);
     dst.extend_from_slice(s);
-}
-
-/// Appends `v` little-endian.
-pub fn put_fixed32(dst: &mut Vec<u8>, v: u32) {
-    dst.extend_from_slice(&v.to_le_bytes());
-}
-
-/// Appends `v` little-endian.
-pub fn put_fixed64(dst: &mut Vec<u8>, v: u64) {
-    dst.extend_from_slice(&v.to_le_bytes());
 }
 
 /// A bounds-checked cursor over bytes that came from disk or the network.
@@ -167,11 +145,6 @@ mod tests {
             assert_eq!(d.varint64().unwrap(), v);
         }
         assert!(d.is_empty());
-        for &v in &vals {
-            let mut b = Vec::new();
-            put_varint64(&mut b, v);
-            assert_eq!(b.len(), varint_len(v));
-        }
     }
 
     #[test]
@@ -190,8 +163,8 @@ mod tests {
     #[test]
     fn fixed_and_prefixed() {
         let mut b = Vec::new();
-        put_fixed32(&mut b, 0xdead_beef);
-        put_fixed64(&mut b, 42);
+        b.extend_from_slice(&0xdead_beef_u32.to_le_bytes());
+        b.extend_from_slice(&42u64.to_le_bytes());
         put_length_prefixed(&mut b, b"hello");
         let mut d = Decoder::new(&b, "t");
         assert_eq!(d.fixed32().unwrap(), 0xdead_beef);
