@@ -76,6 +76,7 @@ pub(crate) struct Core {
     /// Last sequence number whose writes are all in the memtables: what readers see.
     pub(crate) visible_seq: AtomicU64,
     keyspaces: RwLock<BTreeMap<String, Keyspace>>,
+    default_ks: Keyspace,
     poisoned: AtomicBool,
     poison_cause: Mutex<Option<String>>,
     pub(crate) snapshots: SnapshotList,
@@ -232,6 +233,8 @@ impl Db {
         let fs = Arc::clone(&options.fs);
         if options.create_if_missing {
             fs.create_dir_all(&dir)?;
+        } else if !fs.exists(&dir)? {
+            return Err(Error::NotFound(format!("database {} (no such directory)", dir.display())));
         }
         let lock = fs.lock(&dir.join(filename::LOCK)).map_err(|e| {
             if e.kind() == std::io::ErrorKind::WouldBlock {
@@ -243,6 +246,11 @@ impl Db {
         let db_id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
         let rec = recovery::recover(fs.as_ref(), &dir, &options, db_id)?;
         let last_seq = rec.commit.last_seq;
+        let default_ks = rec
+            .keyspaces
+            .get(DEFAULT_KEYSPACE)
+            .cloned()
+            .ok_or_else(|| Error::corruption("manifest: the default keyspace is missing"))?;
         let interval = options.wal_sync_interval;
         let core = Arc::new(Core {
             dir,
@@ -254,6 +262,7 @@ impl Db {
             commit: Mutex::new(rec.commit),
             visible_seq: AtomicU64::new(last_seq),
             keyspaces: RwLock::new(rec.keyspaces),
+            default_ks,
             poisoned: AtomicBool::new(false),
             poison_cause: Mutex::new(None),
             snapshots: SnapshotList::default(),
@@ -284,14 +293,7 @@ impl Db {
 
     /// The keyspace every database has ([`DEFAULT_KEYSPACE`]).
     pub fn default_keyspace(&self) -> Keyspace {
-        self.keyspace(DEFAULT_KEYSPACE).unwrap_or_else(|_| {
-            // The default keyspace cannot be dropped, so it is always present; this arm only
-            // exists to avoid a panic path.
-            let ks = self.core().keyspaces.read().unwrap_or_else(|e| e.into_inner());
-            ks.values().next().cloned().unwrap_or_else(|| Keyspace {
-                state: Arc::new(KeyspaceState::new(0, DEFAULT_KEYSPACE.into(), 0, 0)),
-            })
-        })
+        self.core().default_ks.clone()
     }
 
     /// An existing keyspace by name.

@@ -59,14 +59,14 @@ pub(crate) fn check_options(o: &Options) -> Result<()> {
 }
 
 /// Reads `CURRENT` and replays the manifest it names.
-fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<(ManifestState, u64)> {
+fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<ManifestState> {
     let current = fs::read_small_file(fs, &dir.join(filename::CURRENT), 4096)
         .map_err(|e| io_at(e, "reading", &dir.join(filename::CURRENT)))?;
     let name = std::str::from_utf8(&current)
         .ok()
         .and_then(|s| s.strip_suffix('\n'))
         .ok_or_else(|| Error::corruption("CURRENT does not hold a manifest name and a newline"))?;
-    let Some(filename::FileKind::Manifest(number)) = filename::parse(name) else {
+    let Some(filename::FileKind::Manifest(_)) = filename::parse(name) else {
         return Err(Error::corruption(format!("CURRENT names {name:?}, not a manifest")));
     };
     let path = dir.join(name);
@@ -92,7 +92,7 @@ fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<(ManifestState, u64)
     if records == 0 {
         return Err(Error::corruption(format!("{} holds no snapshot record", path.display())));
     }
-    Ok((state, number))
+    Ok(state)
 }
 
 /// How a WAL replay ended.
@@ -203,12 +203,11 @@ pub(crate) fn recover(
     db_id: u64,
 ) -> Result<Recovered> {
     let exists = fs.exists(&dir.join(filename::CURRENT))?;
-    let (mut state, old_manifest) = if exists {
+    let mut state = if exists {
         if opts.error_if_exists {
             return Err(Error::AlreadyExists(format!("database {}", dir.display())));
         }
-        let (s, n) = read_manifest(fs, dir)?;
-        (s, Some(n))
+        read_manifest(fs, dir)?
     } else {
         if !opts.create_if_missing {
             return Err(Error::NotFound(format!("database {} (no CURRENT file)", dir.display())));
@@ -216,11 +215,15 @@ pub(crate) fn recover(
         let mut s = ManifestState { next_file: 1, ..Default::default() };
         s.keyspaces.insert(0, DEFAULT_KEYSPACE.to_owned());
         s.next_keyspace = 1;
-        (s, None)
+        s
     };
+    if state.keyspaces.get(&0).map(String::as_str) != Some(DEFAULT_KEYSPACE) {
+        return Err(Error::corruption("manifest: the default keyspace (id 0) is missing"));
+    }
 
     // Inventory the directory.
     let mut wals = Vec::new();
+    let mut manifests = Vec::new();
     let mut max_number = 0u64;
     for name in fs.list(dir)? {
         match filename::parse(&name) {
@@ -233,7 +236,10 @@ pub(crate) fn recover(
                     fs.remove(&dir.join(&name))?;
                 }
             }
-            Some(filename::FileKind::Manifest(n)) => max_number = max_number.max(n),
+            Some(filename::FileKind::Manifest(n)) => {
+                max_number = max_number.max(n);
+                manifests.push(n);
+            }
             Some(filename::FileKind::Temp) => fs.remove(&dir.join(&name))?,
             _ => {}
         }
@@ -272,6 +278,13 @@ pub(crate) fn recover(
         }
     }
     let last_seq = replay.last_seq.max(state.last_sequence);
+    // The replayed WAL files may have been written without fsync by the previous process: make
+    // them durable before the new WAL takes writes, or a later acknowledged sync write could
+    // survive a power loss that takes earlier, already-visible writes with it.
+    for &n in wals.iter().take(salvaged_at.map_or(wals.len(), |i| i + 1)) {
+        let p = dir.join(filename::wal(n));
+        fs.sync_file(&p).map_err(|e| io_at(e, "syncing", &p))?;
+    }
     if let Some(i) = salvaged_at {
         for &n in wals.iter().skip(i + 1) {
             fs.remove(&dir.join(filename::wal(n)))?;
@@ -294,11 +307,9 @@ pub(crate) fn recover(
     manifest.add_records(&[&state.snapshot().encode()])?;
     manifest.sync()?;
     fs::write_file_atomic(fs, dir, filename::CURRENT, format!("{manifest_name}\n").as_bytes())?;
-    if let Some(old) = old_manifest.filter(|&o| o != manifest_number) {
-        let p = dir.join(filename::manifest(old));
-        if fs.exists(&p)? {
-            fs.remove(&p)?;
-        }
+    // The previous manifest, and any left by an open that crashed before switching CURRENT.
+    for n in manifests.into_iter().filter(|&n| n != manifest_number) {
+        fs.remove(&dir.join(filename::manifest(n)))?;
     }
 
     // WAL files without a single record carry nothing: remove them (the sync_dir below covers it).

@@ -37,6 +37,9 @@ impl SnapshotList {
 }
 
 /// A consistent read view: reads through it never see writes made after it was taken.
+///
+/// A snapshot keeps the database's shared state alive, the directory lock included: drop every
+/// snapshot (and every `Db` handle) before opening the same directory again.
 #[derive(Debug)]
 pub struct Snapshot {
     pub(crate) core: Arc<Core>,

@@ -775,6 +775,15 @@ impl FileSystem for MemFs {
         Ok(())
     }
 
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let id = st.file(&normalize(path))?;
+        let inode = st.inode_mut(id)?;
+        inode.durable.clone_from(&inode.live);
+        Ok(())
+    }
+
     fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
         let mut st = self.lock_state();
         st.begin_op()?;
@@ -1174,6 +1183,17 @@ mod tests {
         fs.truncate(p("db/f"), 4).unwrap();
         assert_eq!(fs.file_bytes("db/f").unwrap(), b"01\0\0");
         assert_eq!(fs.truncate(p("db/nope"), 0).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn sync_file_by_path_makes_bytes_durable() {
+        let (fs, w) = with_durable_file(b"0123");
+        w.append(b"45").unwrap();
+        fs.sync_file(p("db/f")).unwrap();
+        assert_eq!(fs.durable_len("db/f"), Some(6));
+        fs.crash_drop_unsynced();
+        assert_eq!(fs.file_bytes("db/f").unwrap(), b"012345");
+        assert_eq!(fs.sync_file(p("db/nope")).unwrap_err().kind(), io::ErrorKind::NotFound);
     }
 
     #[test]

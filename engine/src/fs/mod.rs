@@ -81,6 +81,9 @@ pub trait FileSystem: Send + Sync + Debug {
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// Cuts a file to `len` bytes and makes the new length durable.
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
+    /// Makes the bytes of an existing file durable (`fdatasync` of a fresh handle): for files
+    /// written by an earlier process, whose data may still sit only in the page cache.
+    fn sync_file(&self, path: &Path) -> io::Result<()>;
     /// The names of the entries of `dir` (not full paths), in no particular order.
     fn list(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// True when `path` exists.

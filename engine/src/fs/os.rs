@@ -90,6 +90,10 @@ impl FileSystem for OsFs {
         f.sync_all()
     }
 
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        File::open(path)?.sync_data()
+    }
+
     fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
         let mut out = Vec::new();
         for entry in fs::read_dir(dir)? {

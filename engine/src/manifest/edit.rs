@@ -179,14 +179,14 @@ mod tests {
 
     #[test]
     fn worked_example_bytes() {
-        let e = VersionEdit {
-            next_file: Some(4),
-            add_keyspaces: vec![(0, "default".into())],
-            ..Default::default()
-        };
-        let mut want = vec![1, 4, 5, 0, 7];
+        // The snapshot record of a new database, as in docs/format/manifest.md.
+        let mut s = ManifestState { next_file: 4, log_number: 3, ..Default::default() };
+        s.apply(&VersionEdit { add_keyspaces: vec![(0, "default".into())], ..Default::default() })
+            .unwrap();
+        let mut want = vec![0x01, 0x04, 0x02, 0x00, 0x03, 0x03, 0x04, 0x01, 0x05, 0x00, 0x07];
         want.extend_from_slice(b"default");
-        assert_eq!(e.encode(), want);
+        assert_eq!(s.snapshot().encode(), want);
+        assert_eq!(want.len(), 18);
     }
 
     #[test]

@@ -279,6 +279,25 @@ impl SkipList {
         key::compare(n.key(), n.trailer(), key, trailer) == cmp::Ordering::Less
     }
 
+    /// From `start` (the head or a node `< key` reached at `level`), walks right at `level` to the
+    /// last node `< (key, trailer)`; returns it and its successor there.
+    fn splice_at<'a>(
+        mut start: &'a Node,
+        level: usize,
+        key: &[u8],
+        trailer: u64,
+    ) -> (&'a Node, *mut Node) {
+        loop {
+            let n = start.next(level);
+            if Self::node_lt(n, key, trailer) {
+                // SAFETY: node_lt returned true, so `n` is non-null and live.
+                start = unsafe { &*n };
+            } else {
+                return (start, n);
+            }
+        }
+    }
+
     /// Inserts an entry. Internal keys must be unique (sequence numbers are).
     pub fn insert(&self, user_key: &[u8], trailer: u64, value: &[u8]) {
         let height = self.random_height();
@@ -305,15 +324,8 @@ impl SkipList {
         let mut next: [*mut Node; HEIGHT_MAX] = [ptr::null_mut(); HEIGHT_MAX];
         let mut x: &Node = self.head();
         for level in (0..list_height).rev() {
-            let n = loop {
-                let n = x.next(level);
-                if Self::node_lt(n, user_key, trailer) {
-                    // SAFETY: node_lt returned true, so `n` is non-null and live.
-                    x = unsafe { &*n };
-                } else {
-                    break n;
-                }
-            };
+            let (p_node, n) = Self::splice_at(x, level, user_key, trailer);
+            x = p_node;
             if let (Some(p), Some(nx)) = (prev.get_mut(level), next.get_mut(level)) {
                 *p = x;
                 *nx = n;
@@ -334,17 +346,8 @@ impl SkipList {
                     Ok(_) => break,
                     Err(_) => {
                         // Someone linked a node after `pred` at this level: move right from pred.
-                        let mut x = pred;
-                        let n = loop {
-                            let n = x.next(level);
-                            if Self::node_lt(n, user_key, trailer) {
-                                // SAFETY: non-null and live (node_lt returned true).
-                                x = unsafe { &*n };
-                            } else {
-                                break n;
-                            }
-                        };
-                        *p = x;
+                        let (p_node, n) = Self::splice_at(pred, level, user_key, trailer);
+                        *p = p_node;
                         *nx = n;
                     }
                 }
