@@ -19,4 +19,7 @@ echo "== loom (skiplist interleavings)"
 RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
   cargo test -p shale-engine --lib --release loom
 
+echo "== fuzz targets compile (run them with cargo fuzz; see README)"
+(cd fuzz && cargo check --quiet)
+
 echo "== all tests passed"

@@ -60,8 +60,14 @@ pub(crate) fn check_options(o: &Options) -> Result<()> {
 
 /// Reads `CURRENT` and replays the manifest it names.
 fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<ManifestState> {
-    let current = fs::read_small_file(fs, &dir.join(filename::CURRENT), 4096)
-        .map_err(|e| io_at(e, "reading", &dir.join(filename::CURRENT)))?;
+    let current_path = dir.join(filename::CURRENT);
+    let current = fs::read_small_file(fs, &current_path, 4096).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            Error::corruption(format!("{}: {e}", current_path.display()))
+        } else {
+            io_at(e, "reading", &current_path)
+        }
+    })?;
     let name = std::str::from_utf8(&current)
         .ok()
         .and_then(|s| s.strip_suffix('\n'))
@@ -101,8 +107,9 @@ enum Stop {
     Continue,
     /// The file holds no record at all: replay continues, and the file can be removed.
     Empty,
-    /// Replay stops here (point-in-time salvage): later WAL files are dropped.
-    Salvaged,
+    /// Replay stops here (point-in-time salvage): this file is to be cut at the offset and later
+    /// WAL files dropped. The caller does both, in the order that keeps a crash in between safe.
+    Salvaged(u64),
 }
 
 struct Replay<'a> {
@@ -178,8 +185,11 @@ impl Replay<'_> {
                             path.display()
                         )));
                     }
+                    if !is_last {
+                        return Ok(Stop::Salvaged(offset));
+                    }
                     self.fs.truncate(&path, offset).map_err(|e| io_at(e, "truncating", &path))?;
-                    return Ok(if is_last { Stop::Continue } else { Stop::Salvaged });
+                    return Ok(Stop::Continue);
                 }
                 LogEvent::Corrupt { offset, reason } => (offset, reason),
             };
@@ -189,8 +199,7 @@ impl Replay<'_> {
                     path.display()
                 )));
             }
-            self.fs.truncate(&path, offset).map_err(|e| io_at(e, "truncating", &path))?;
-            return Ok(Stop::Salvaged);
+            return Ok(Stop::Salvaged(offset));
         }
     }
 }
@@ -265,12 +274,12 @@ pub(crate) fn recover(
         // still names hold older batches, so replay checks order among them alone.
         last_seq: 0,
     };
-    let mut salvaged_at: Option<usize> = None;
+    let mut salvaged_at: Option<(usize, u64)> = None;
     let mut empty = Vec::new();
     for (i, &n) in wals.iter().enumerate() {
         match replay.replay_file(n, i + 1 == wals.len())? {
-            Stop::Salvaged => {
-                salvaged_at = Some(i);
+            Stop::Salvaged(offset) => {
+                salvaged_at = Some((i, offset));
                 break;
             }
             Stop::Empty => empty.push(n),
@@ -281,13 +290,20 @@ pub(crate) fn recover(
     // The replayed WAL files may have been written without fsync by the previous process: make
     // them durable before the new WAL takes writes, or a later acknowledged sync write could
     // survive a power loss that takes earlier, already-visible writes with it.
-    for &n in wals.iter().take(salvaged_at.map_or(wals.len(), |i| i + 1)) {
+    for &n in wals.iter().take(salvaged_at.map_or(wals.len(), |(i, _)| i + 1)) {
         let p = dir.join(filename::wal(n));
         fs.sync_file(&p).map_err(|e| io_at(e, "syncing", &p))?;
     }
-    if let Some(i) = salvaged_at {
+    if let Some((i, offset)) = salvaged_at {
+        // Later WAL files go first, durably; only then is the damaged one cut. Cutting first
+        // would let a crash bring the later files back after a hole in the history.
         for &n in wals.iter().skip(i + 1) {
             fs.remove(&dir.join(filename::wal(n)))?;
+        }
+        fs.sync_dir(dir)?;
+        if let Some(&n) = wals.get(i) {
+            let p = dir.join(filename::wal(n));
+            fs.truncate(&p, offset).map_err(|e| io_at(e, "truncating", &p))?;
         }
     }
 

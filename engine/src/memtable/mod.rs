@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::iter::InternalIterator;
 use crate::key::{self, SequenceNumber, ValueKind, KIND_SEEK};
 use skiplist::{Position, SkipList};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The answer of a memtable to a point lookup.
@@ -21,8 +20,6 @@ pub enum Lookup {
     /// The newest visible version is a tombstone.
     Deleted,
 }
-
-static NEXT_SEED: AtomicU64 = AtomicU64::new(0x5EED);
 
 /// An in-memory table of entries.
 pub struct MemTable {
@@ -45,7 +42,8 @@ impl std::fmt::Debug for MemTable {
 impl MemTable {
     /// An empty memtable whose entries start in WAL file `wal_number`.
     pub fn new(wal_number: u64) -> Self {
-        let seed = NEXT_SEED.fetch_add(0x9E37_79B9, Ordering::Relaxed);
+        // Deterministic: the same history builds the same towers (reproducible tests).
+        let seed = crate::util::rand::SplitMix64::new(wal_number).next_u64();
         MemTable { list: SkipList::new(seed), wal_number }
     }
 

@@ -72,9 +72,9 @@
 //!
 //! A fragment whose length runs past the end of the file is torn, not corrupt: a crash that
 //! persisted the header but not all of the payload looks exactly like that. The length field is
-//! not covered by the crc, so a damaged length in a fragment of the file's last block that now
-//! points past the end of the file is also reported as `TornTail`; anywhere else damage is
-//! `Corrupt`.
+//! not covered by the crc, so a damaged length could pass for a torn write; the reader reports
+//! `Corrupt` instead when the bytes up to the end of the file match the fragment's crc (only
+//! the length is wrong) or when a checksum-valid fragment follows (the log goes on).
 //!
 //! A zero-filled tail reads as `End` at the end of the last record: a writer must not append
 //! after the zeros (a later reader would find data after a zero header), so cut the file to

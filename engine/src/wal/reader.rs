@@ -163,6 +163,60 @@ impl LogReader {
         Step::Stop(Stop::Torn(self.open.unwrap_or(here)))
     }
 
+    /// The fragment header at `here` (= `block[pos..]`) declares a length that runs past the end
+    /// of the file. A crash that cut the append short leaves exactly that, followed only by a
+    /// prefix of the fragment's payload. But the length is not covered by the checksum, so a
+    /// damaged length looks the same, except that whole, checksum-valid fragments (the rest of
+    /// the log) then follow it. Look for one: if there is, this is corruption, not a torn tail,
+    /// and recovery must not silently cut acknowledged records off.
+    ///
+    /// Likewise when the bytes up to the end of the file complete the fragment: its checksum
+    /// matches them, so only the length is wrong.
+    ///
+    /// The scan covers at most the rest of one block and checks a checksum only where a type
+    /// byte and a length that fits line up. A payload that itself embeds a valid fragment can
+    /// make a real torn tail read as corruption: the safe direction.
+    fn torn_unless_valid_fragment_follows(&self, here: u64) -> Step {
+        let data = self.block.get(self.pos + HEADER_LEN..).unwrap_or_default();
+        // The whole fragment may be there, with only its length damaged: then the bytes up to
+        // the end of the file carry the checksum (a cut-short payload almost never does).
+        if let Some(h) = self.block.get(self.pos..).and_then(|b| b.first_chunk::<HEADER_LEN>()) {
+            let h = Header::decode(*h);
+            if crc::type_and_payload(h.ty, data) == h.crc {
+                return self.corrupt(
+                    here,
+                    format!(
+                        "fragment at {here} is complete up to the end of the file but its \
+                         length field says {}: damaged length",
+                        h.len
+                    ),
+                );
+            }
+        }
+        let mut j = 0usize;
+        while let Some(window) = data.get(j..) {
+            let Some((h, rest)) = window.split_first_chunk::<HEADER_LEN>() else { break };
+            let h = Header::decode(*h);
+            let len = usize::from(h.len);
+            if RecordType::try_from(h.ty).is_ok() {
+                if let Some(payload) = rest.get(..len) {
+                    if crc::type_and_payload(h.ty, payload) == h.crc {
+                        let at = here + (HEADER_LEN + j) as u64;
+                        return self.corrupt(
+                            here,
+                            format!(
+                                "fragment at {here} runs past the end of the file, \
+                                 but a valid fragment follows at {at}: damaged length"
+                            ),
+                        );
+                    }
+                }
+            }
+            j += 1;
+        }
+        self.torn(here)
+    }
+
     /// Bad bytes at `here`: the open record, or the one starting at `here`, is corrupt.
     fn corrupt(&self, here: u64, reason: String) -> Step {
         Step::Stop(Stop::Corrupt(self.open.unwrap_or(here), reason))
@@ -264,7 +318,7 @@ impl LogReader {
             // No writer lets a fragment cross its block, so this is damage; but when the file
             // ends before the declared end, it looks just like a fragment cut short by a crash.
             if self.block.len() < BLOCK_LEN || !self.file_continues_past_block()? {
-                return Ok(self.torn(here));
+                return Ok(self.torn_unless_valid_fragment_follows(here));
             }
             return Ok(self.corrupt(
                 here,
@@ -273,7 +327,8 @@ impl LogReader {
         }
         let payload = self.pos + HEADER_LEN..end_in_block;
         let Some(bytes) = self.block.get(payload.clone()) else {
-            return Ok(self.torn(here)); // the file ends inside the payload
+            // The file ends inside the payload.
+            return Ok(self.torn_unless_valid_fragment_follows(here));
         };
         if crc::type_and_payload(header.ty, bytes) != header.crc {
             return Ok(self.corrupt(here, format!("checksum mismatch in the fragment at {here}")));
