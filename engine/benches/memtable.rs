@@ -1,1 +1,135 @@
-fn main() {}
+//! Memtable benchmarks: inserts of random 16-byte keys with 100-byte values (one thread, and two
+//! threads inserting into the same memtable), and point lookups (hit and miss) in a memtable of
+//! 100 000 entries.
+//!
+//! `cargo bench -p shale-engine --bench memtable`
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use shale_engine::key::{ValueKind, SEQUENCE_MAX};
+use shale_engine::memtable::{Lookup, MemTable};
+use std::time::{Duration, Instant};
+
+const VALUE: [u8; 100] = [0x5a; 100];
+/// Inserts go into a fresh memtable every this many entries, so that a sample's cost does not
+/// depend on how many iterations criterion chose for it (and memory stays bounded).
+const CHUNK: u64 = 100_000;
+/// Entries of the memtable the lookups run against.
+const GET_ENTRIES: u64 = 100_000;
+
+/// One SplitMix64 step: a stateless 64-bit mix.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The `i`-th random 16-byte key of stream `stream`.
+fn key(stream: u64, i: u64) -> [u8; 16] {
+    let a = mix(stream.wrapping_mul(0x1_0000_0001) ^ (i << 1));
+    let b = mix(a ^ 0x5555);
+    let mut k = [0u8; 16];
+    k[..8].copy_from_slice(&a.to_be_bytes());
+    k[8..].copy_from_slice(&b.to_be_bytes());
+    k
+}
+
+/// Inserts `n` entries into `table` from `threads` threads concurrently (sequence numbers are
+/// unique: thread `j` uses `j + 1, j + 1 + threads, ...`); returns the time the inserts took.
+fn insert_chunk(table: &MemTable, stream: u64, n: u64, threads: u64) -> Duration {
+    if threads == 1 {
+        let start = Instant::now();
+        for i in 0..n {
+            table.add(i + 1, ValueKind::Put, &key(stream, i), &VALUE);
+        }
+        return start.elapsed();
+    }
+    let barrier = std::sync::Barrier::new(threads as usize + 1);
+    let start = std::thread::scope(|s| {
+        for j in 0..threads {
+            let barrier = &barrier;
+            s.spawn(move || {
+                barrier.wait();
+                let mut i = j;
+                while i < n {
+                    table.add(i + 1, ValueKind::Put, &key(stream, i), &VALUE);
+                    i += threads;
+                }
+            });
+        }
+        barrier.wait();
+        Instant::now()
+    });
+    start.elapsed()
+}
+
+fn insert(c: &mut Criterion) {
+    let mut g = c.benchmark_group("memtable_insert");
+    g.throughput(Throughput::Elements(1));
+    for threads in [1u64, 2] {
+        g.bench_function(BenchmarkId::from_parameter(format!("{threads}_threads")), |b| {
+            let mut stream = 0u64;
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut done = 0u64;
+                while done < iters {
+                    let n = (iters - done).min(CHUNK);
+                    stream += 1;
+                    let table = MemTable::new(1);
+                    total += insert_chunk(&table, stream, n, threads);
+                    assert_eq!(table.len() as u64, n);
+                    // Dropping the table is not part of the measurement.
+                    drop(table);
+                    done += n;
+                }
+                total
+            });
+        });
+    }
+    g.finish();
+}
+
+fn get(c: &mut Criterion) {
+    const STREAM: u64 = 0xFEED;
+    const MISS_STREAM: u64 = 0xBAD;
+    let table = MemTable::new(1);
+    for i in 0..GET_ENTRIES {
+        table.add(i + 1, ValueKind::Put, &key(STREAM, i), &VALUE);
+    }
+    let mut g = c.benchmark_group("memtable_get");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("hit_100k", |b| {
+        let mut n = 0u64;
+        b.iter(|| {
+            n += 1;
+            let k = key(STREAM, mix(n) % GET_ENTRIES);
+            let r = table.get(black_box(&k), SEQUENCE_MAX);
+            debug_assert!(matches!(r, Some(Lookup::Value(_))));
+            r
+        });
+    });
+    g.bench_function("miss_100k", |b| {
+        let mut n = 0u64;
+        b.iter(|| {
+            n += 1;
+            let k = key(MISS_STREAM, n);
+            let r = table.get(black_box(&k), SEQUENCE_MAX);
+            debug_assert!(r.is_none());
+            r
+        });
+    });
+    g.finish();
+    // The lookups measured above really hit and miss.
+    assert!(matches!(table.get(&key(STREAM, 7), SEQUENCE_MAX), Some(Lookup::Value(_))));
+    assert_eq!(table.get(&key(MISS_STREAM, 7), SEQUENCE_MAX), None);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = insert, get
+}
+criterion_main!(benches);
