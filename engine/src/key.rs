@@ -62,6 +62,35 @@ pub fn compare(a_key: &[u8], a_trailer: u64, b_key: &[u8], b_trailer: u64) -> Or
     a_key.cmp(b_key).then_with(|| b_trailer.cmp(&a_trailer))
 }
 
+/// Bytes of the trailer at the end of an encoded internal key.
+pub const TRAILER_LEN: usize = 8;
+
+/// Encodes an internal key as stored in SSTables: the user key, then the trailer as 8 bytes
+/// little-endian.
+pub fn encode_internal(dst: &mut Vec<u8>, user_key: &[u8], trailer: u64) {
+    dst.extend_from_slice(user_key);
+    dst.extend_from_slice(&trailer.to_le_bytes());
+}
+
+/// Splits an encoded internal key into user key and trailer; `None` if shorter than a trailer.
+#[inline]
+pub fn split_internal(ikey: &[u8]) -> Option<(&[u8], u64)> {
+    let cut = ikey.len().checked_sub(TRAILER_LEN)?;
+    let (user, t) = ikey.split_at_checked(cut)?;
+    let t: [u8; TRAILER_LEN] = t.try_into().ok()?;
+    Some((user, u64::from_le_bytes(t)))
+}
+
+/// Compares two encoded internal keys (a malformed key, shorter than a trailer, sorts first).
+pub fn compare_internal(a: &[u8], b: &[u8]) -> Ordering {
+    match (split_internal(a), split_internal(b)) {
+        (Some((ak, at)), Some((bk, bt))) => compare(ak, at, bk, bt),
+        (None, None) => a.cmp(b),
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +107,18 @@ mod tests {
         assert_eq!(trailer_seq(new), 10);
         assert_eq!(trailer_kind(new), 1);
         assert_eq!(ValueKind::from_u8(0), None);
+    }
+
+    #[test]
+    fn internal_encoding() {
+        let mut a = Vec::new();
+        encode_internal(&mut a, b"key", trailer(9, 1));
+        assert_eq!(a.len(), 3 + TRAILER_LEN);
+        assert_eq!(split_internal(&a), Some((&b"key"[..], trailer(9, 1))));
+        let mut b = Vec::new();
+        encode_internal(&mut b, b"key", trailer(3, 1));
+        assert_eq!(compare_internal(&a, &b), Ordering::Less);
+        assert_eq!(split_internal(b"short"), None);
+        assert_eq!(compare_internal(b"x", &a), Ordering::Less);
     }
 }

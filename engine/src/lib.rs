@@ -25,6 +25,7 @@ pub mod iter;
 pub mod key;
 pub mod manifest;
 pub mod memtable;
+pub mod sst;
 mod sync;
 mod util;
 pub mod wal;

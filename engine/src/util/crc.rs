@@ -9,6 +9,15 @@ pub fn type_and_payload(ty: u8, payload: &[u8]) -> u32 {
     h.finalize()
 }
 
+/// CRC-32 of `payload` followed by `ty` (the SSTable block trailer's order: the type byte
+/// follows the block on disk).
+pub fn payload_and_type(payload: &[u8], ty: u8) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(payload);
+    h.update(&[ty]);
+    h.finalize()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
