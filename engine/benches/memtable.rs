@@ -1,8 +1,11 @@
 //! Memtable benchmarks: inserts of random 16-byte keys with 100-byte values (one thread, and two
-//! threads inserting into the same memtable), and point lookups (hit and miss) in a memtable of
-//! 100 000 entries.
+//! threads inserting into the same memtable), and point lookups in a memtable of 100 000 entries
+//! (hit and miss from one thread, and hits from two threads reading it at once). Throughput is
+//! operations per second over all threads.
 //!
 //! `cargo bench -p shale-engine --bench memtable`
+
+mod common;
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use shale_engine::key::{ValueKind, SEQUENCE_MAX};
@@ -15,6 +18,9 @@ const VALUE: [u8; 100] = [0x5a; 100];
 const CHUNK: u64 = 100_000;
 /// Entries of the memtable the lookups run against.
 const GET_ENTRIES: u64 = 100_000;
+/// Key stream of the memtable the lookups run against, and one none of whose keys it holds.
+const GET_STREAM: u64 = 0xFEED;
+const MISS_STREAM: u64 = 0xBAD;
 
 /// One SplitMix64 step: a stateless 64-bit mix.
 fn mix(x: u64) -> u64 {
@@ -44,23 +50,18 @@ fn insert_chunk(table: &MemTable, stream: u64, n: u64, threads: u64) -> Duration
         }
         return start.elapsed();
     }
-    let barrier = std::sync::Barrier::new(threads as usize + 1);
-    let start = std::thread::scope(|s| {
-        for j in 0..threads {
-            let barrier = &barrier;
-            s.spawn(move || {
-                barrier.wait();
-                let mut i = j;
-                while i < n {
-                    table.add(i + 1, ValueKind::Put, &key(stream, i), &VALUE);
-                    i += threads;
-                }
-            });
+    common::timed_threads(threads, |j| {
+        let mut i = j;
+        while i < n {
+            table.add(i + 1, ValueKind::Put, &key(stream, i), &VALUE);
+            i += threads;
         }
-        barrier.wait();
-        Instant::now()
-    });
-    start.elapsed()
+    })
+}
+
+/// The key of the `n`-th lookup that hits: a pseudo-random one of the memtable's entries.
+fn hit_key(n: u64) -> [u8; 16] {
+    key(GET_STREAM, mix(n) % GET_ENTRIES)
 }
 
 fn insert(c: &mut Criterion) {
@@ -90,11 +91,9 @@ fn insert(c: &mut Criterion) {
 }
 
 fn get(c: &mut Criterion) {
-    const STREAM: u64 = 0xFEED;
-    const MISS_STREAM: u64 = 0xBAD;
     let table = MemTable::new(1);
     for i in 0..GET_ENTRIES {
-        table.add(i + 1, ValueKind::Put, &key(STREAM, i), &VALUE);
+        table.add(i + 1, ValueKind::Put, &key(GET_STREAM, i), &VALUE);
     }
     let mut g = c.benchmark_group("memtable_get");
     g.throughput(Throughput::Elements(1));
@@ -102,10 +101,30 @@ fn get(c: &mut Criterion) {
         let mut n = 0u64;
         b.iter(|| {
             n += 1;
-            let k = key(STREAM, mix(n) % GET_ENTRIES);
+            let k = hit_key(n);
             let r = table.get(black_box(&k), SEQUENCE_MAX);
             debug_assert!(matches!(r, Some(Lookup::Value(_))));
             r
+        });
+    });
+    // Two threads looking up at once, `iters` lookups between them (`Throughput` counts each).
+    g.bench_function("hit_100k_2_threads", |b| {
+        const THREADS: u64 = 2;
+        let mut done = 0u64;
+        b.iter_custom(|iters| {
+            let first = done;
+            done += iters;
+            common::timed_threads(THREADS, |t| {
+                // This thread's share of the sample's lookups: `first + t + 1`, then every
+                // THREADS-th.
+                let mut n = first + t + 1;
+                while n <= first + iters {
+                    let r = table.get(black_box(&hit_key(n)), SEQUENCE_MAX);
+                    debug_assert!(matches!(r, Some(Lookup::Value(_))));
+                    black_box(r);
+                    n += THREADS;
+                }
+            })
         });
     });
     g.bench_function("miss_100k", |b| {
@@ -120,16 +139,13 @@ fn get(c: &mut Criterion) {
     });
     g.finish();
     // The lookups measured above really hit and miss.
-    assert!(matches!(table.get(&key(STREAM, 7), SEQUENCE_MAX), Some(Lookup::Value(_))));
+    assert!(matches!(table.get(&key(GET_STREAM, 7), SEQUENCE_MAX), Some(Lookup::Value(_))));
     assert_eq!(table.get(&key(MISS_STREAM, 7), SEQUENCE_MAX), None);
 }
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+    config = common::config();
     targets = insert, get
 }
 criterion_main!(benches);

@@ -4,10 +4,11 @@
 //!
 //! `cargo bench -p shale-engine --bench wal`
 
+mod common;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use shale_engine::{Db, Options, WriteOptions};
-use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const VALUE: [u8; 100] = [0xa5; 100];
 
@@ -18,24 +19,14 @@ fn run(threads: u64, iters: u64, sync: bool) -> Duration {
     let db = Db::open(dir.path(), Options::default()).expect("open");
     let ks = db.default_keyspace();
     let opts = WriteOptions { sync };
-    let barrier = Barrier::new(threads as usize + 1);
-    let start = std::thread::scope(|s| {
-        for t in 0..threads {
-            let share = iters / threads + u64::from(t < iters % threads);
-            let (db, ks, barrier) = (&db, &ks, &barrier);
-            s.spawn(move || {
-                barrier.wait();
-                for i in 0..share {
-                    // 16 bytes: thread, then index.
-                    let key = format!("{t:04}-{i:011}");
-                    db.put_with(ks, key.as_bytes(), &VALUE, opts).expect("put");
-                }
-            });
+    let elapsed = common::timed_threads(threads, |t| {
+        let share = iters / threads + u64::from(t < iters % threads);
+        for i in 0..share {
+            // 16 bytes: thread, then index.
+            let key = format!("{t:04}-{i:011}");
+            db.put_with(&ks, key.as_bytes(), &VALUE, opts).expect("put");
         }
-        barrier.wait();
-        Instant::now()
     });
-    let elapsed = start.elapsed();
     assert_eq!(db.latest_sequence(), iters, "every put took one sequence number");
     db.close().expect("close");
     elapsed
@@ -57,10 +48,7 @@ fn writes(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+    config = common::config();
     targets = writes
 }
 criterion_main!(benches);

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::Rng;
+use common::{expected, Kvs, Rng};
 use shale_engine::fs::{FileSystem, MemFs};
 use shale_engine::{
     Db, Error, IterOptions, Keyspace, Options, WriteBatch, WriteOptions, DEFAULT_KEYSPACE,
@@ -13,8 +13,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-type Kvs = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Asserts that `$e` is `Err($pat)`.
 macro_rules! assert_err {
@@ -28,14 +26,20 @@ fn mem_opts(fs: &MemFs) -> Options {
     Options { fs: Arc::new(fs.clone()), ..Options::default() }
 }
 
+/// Opens the database at `/db` of `fs`.
+fn mem_open(fs: &MemFs) -> Db {
+    Db::open("/db", mem_opts(fs)).expect("open")
+}
+
+/// A fresh `MemFs` and a new database at `/db` in it.
 fn mem_db() -> (MemFs, Db) {
     let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).expect("open");
+    let db = mem_open(&fs);
     (fs, db)
 }
 
 fn collect(it: shale_engine::Result<shale_engine::DbIterator>) -> Kvs {
-    it.expect("iter").collect::<shale_engine::Result<Kvs>>().expect("iteration")
+    common::collect_kvs(it).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn keys(kvs: &Kvs) -> Vec<Vec<u8>> {
@@ -52,30 +56,6 @@ fn kv(k: &[u8], v: &[u8]) -> (Vec<u8>, Vec<u8>) {
 
 fn v(b: &[u8]) -> Option<Vec<u8>> {
     Some(b.to_vec())
-}
-
-fn in_bounds(k: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
-    let lo = match lower {
-        Bound::Unbounded => true,
-        Bound::Included(l) => k >= l.as_slice(),
-        Bound::Excluded(l) => k > l.as_slice(),
-    };
-    let hi = match upper {
-        Bound::Unbounded => true,
-        Bound::Included(u) => k <= u.as_slice(),
-        Bound::Excluded(u) => k < u.as_slice(),
-    };
-    lo && hi
-}
-
-/// What `opts` must yield over the sorted `data`.
-fn expected(data: &Kvs, opts: &IterOptions) -> Kvs {
-    let mut out: Kvs =
-        data.iter().filter(|(k, _)| in_bounds(k, &opts.lower, &opts.upper)).cloned().collect();
-    if opts.reverse {
-        out.reverse();
-    }
-    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +182,7 @@ fn check_all_bounds(db: &Db, ks: &Keyspace, data: &Kvs, points: &[&[u8]], what: 
             for reverse in [false, true] {
                 let o = IterOptions { lower: lower.clone(), upper: upper.clone(), reverse };
                 let got = collect(db.iter(ks, o.clone()));
-                assert_eq!(got, expected(data, &o), "{what}: {o:?}");
+                assert_eq!(got, expected(data.iter().map(|(k, v)| (k, v)), &o), "{what}: {o:?}");
             }
         }
     }
@@ -628,7 +608,7 @@ fn drop_keyspace_while_a_writer_writes_to_it() {
         assert_eq!(e, ok);
     }
     drop(db);
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let db = mem_open(&fs);
     assert_eq!(db.list_keyspaces(), vec![DEFAULT_KEYSPACE]);
     assert_eq!(all(&db, &db.default_keyspace()).len() as u64, ok);
     let victim = db.create_keyspace("victim").unwrap();
@@ -637,12 +617,11 @@ fn drop_keyspace_while_a_writer_writes_to_it() {
 
 #[test]
 fn keyspace_handle_of_another_db_instance_is_refused() {
-    let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let (fs, db) = mem_db();
     let a = db.create_keyspace("a").unwrap();
     db.put(&a, b"k", b"v").unwrap();
     drop(db);
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let db = mem_open(&fs);
     assert_err!(db.get(&a, b"k"), Error::InvalidArgument(_));
     assert_err!(db.put(&a, b"k", b"w"), Error::InvalidArgument(_));
     assert_err!(db.drop_keyspace(&a), Error::InvalidArgument(_));
@@ -835,8 +814,7 @@ fn oversize_keys_values_and_batches_are_rejected_whole() {
 
 #[test]
 fn default_bounds_accept_limits_and_reject_one_more() {
-    let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let (_fs, db) = mem_db();
     let ks = db.default_keyspace();
     let d = Options::default();
     let kmax = vec![b'k'; d.key_len_max];
@@ -938,7 +916,7 @@ fn error_if_exists() {
     drop(db);
     // An existing one is refused, and left as it was.
     assert_err!(Db::open("/db", opts.clone()), Error::AlreadyExists(_));
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let db = mem_open(&fs);
     assert_eq!(db.get(&db.default_keyspace(), b"k").unwrap(), v(b"v"));
     drop(db);
     // Also on the real file system.
@@ -952,8 +930,7 @@ fn error_if_exists() {
 
 #[test]
 fn create_if_missing_false_opens_an_existing_database() {
-    let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let (fs, db) = mem_db();
     db.put(&db.default_keyspace(), b"k", b"v").unwrap();
     drop(db);
     let db = Db::open("/db", Options { create_if_missing: false, ..mem_opts(&fs) }).unwrap();
@@ -1000,8 +977,7 @@ fn create_if_missing_false_on_a_missing_directory_is_not_found() {
 
 #[test]
 fn empty_key_and_empty_value_round_trip() {
-    let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let (fs, db) = mem_db();
     let ks = db.default_keyspace();
     db.put(&ks, b"", b"").unwrap();
     assert_eq!(db.get(&ks, b"").unwrap(), Some(Vec::new()));
@@ -1024,7 +1000,7 @@ fn empty_key_and_empty_value_round_trip() {
     db.write(b, WriteOptions::SYNC).unwrap();
     drop(snap);
     drop(db);
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let db = mem_open(&fs);
     let ks = db.default_keyspace();
     assert_eq!(all(&db, &ks), vec![kv(b"", b""), kv(b"k", b"")]);
     db.delete(&ks, b"").unwrap();
@@ -1192,14 +1168,14 @@ fn power_loss_after_reopen_loses_no_acknowledged_history() {
     for seed in 0..8u64 {
         let fs = MemFs::new();
         {
-            let db = Db::open("/db", mem_opts(&fs)).unwrap();
+            let db = mem_open(&fs);
             let ks = db.default_keyspace();
             for i in 0..20u32 {
                 db.put(&ks, format!("a{i:02}").as_bytes(), &[b'x'; 30]).unwrap();
             }
             drop(db); // the process exits: nothing was synced
         }
-        let db = Db::open("/db", mem_opts(&fs)).unwrap();
+        let db = mem_open(&fs);
         let ks = db.default_keyspace();
         assert_eq!(all(&db, &ks).len(), 20);
         db.put_with(&ks, b"c", b"synced", WriteOptions::SYNC).unwrap();
@@ -1224,8 +1200,7 @@ fn power_loss_after_reopen_loses_no_acknowledged_history() {
 
 #[test]
 fn sync_writes_survive_power_loss_memfs() {
-    let fs = MemFs::new();
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let (fs, db) = mem_db();
     let ks = db.default_keyspace();
     db.put(&ks, b"a", b"1").unwrap();
     db.put_with(&ks, b"b", b"2", WriteOptions::SYNC).unwrap();
@@ -1234,7 +1209,7 @@ fn sync_writes_survive_power_loss_memfs() {
     db.put(&ks, b"d", b"4").unwrap();
     fs.crash_drop_unsynced();
     drop(db);
-    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let db = mem_open(&fs);
     let ks = db.default_keyspace();
     assert_eq!(all(&db, &ks), vec![kv(b"a", b"1"), kv(b"b", b"2"), kv(b"c", b"3")]);
     assert_eq!(db.latest_sequence(), 3);

@@ -19,7 +19,7 @@
 
 mod common;
 
-use common::Rng;
+use common::{OnPanic, Rng};
 use shale_engine::fs::{FaultMode, MemFs};
 use shale_engine::{Db, Error, IterOptions, Options, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,17 +27,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 const DIR: &str = "db";
-
-/// Prints the seed (and what was running) if the test panics while this is alive.
-struct OnPanic(String);
-
-impl Drop for OnPanic {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("FAILED: {}", self.0);
-        }
-    }
-}
 
 fn options(fs: &MemFs, memtable_bytes_max: usize) -> Options {
     Options { fs: Arc::new(fs.clone()), memtable_bytes_max, ..Options::default() }
@@ -127,6 +116,18 @@ struct Model {
 }
 
 impl Model {
+    /// The model of a new database (only the default keyspace, empty; nothing written).
+    fn new(db: &Db) -> Model {
+        Model {
+            live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
+            base: Data::new(),
+            base_seq: 0,
+            history: Vec::new(),
+            synced: 0,
+            next_ks: 0,
+        }
+    }
+
     /// The state after the first `p` writes of the history, as the database shows it.
     fn view(&self, p: usize) -> View {
         let mut data = self.base.clone();
@@ -251,9 +252,6 @@ fn check_recovered(db: &Db, m: &Model, probes: &[Vec<u8>]) -> usize {
     p
 }
 
-/// One random history of two power-loss rounds. With `process_crashes`, some sessions end by
-/// dropping the database without `close` (a process crash: unsynced writes stay in the "page
-/// cache") and reopening it before the power fails.
 /// What a history exercised (so that the test can check it is not vacuous).
 #[derive(Debug, Default)]
 struct Stats {
@@ -279,6 +277,9 @@ fn memtable_of(rng: &mut Rng) -> usize {
     }
 }
 
+/// One random history of two power-loss rounds. With `process_crashes`, some sessions end by
+/// dropping the database without `close` (a process crash: unsynced writes stay in the "page
+/// cache") and reopening it before the power fails.
 fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
     let _guard = OnPanic(format!("seed {seed} (process_crashes: {process_crashes})"));
     let mut rng = Rng::new(seed);
@@ -286,14 +287,7 @@ fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
     let memtable = memtable_of(&mut rng);
     let probes: Vec<Vec<u8>> = (0..4).map(|_| key_of(&mut rng)).collect();
     let mut db = open(&fs, memtable);
-    let mut m = Model {
-        live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
-        base: Data::new(),
-        base_seq: 0,
-        history: Vec::new(),
-        synced: 0,
-        next_ks: 0,
-    };
+    let mut m = Model::new(&db);
     for round in 0..2 {
         let sessions = rng.range(1, 3);
         for session in 0..sessions {
@@ -367,8 +361,7 @@ fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
 }
 
 fn seed_range() -> std::ops::Range<u64> {
-    let n =
-        std::env::var("SHALE_CRASH_SEEDS").ok().and_then(|s| common::parse_u64(&s)).unwrap_or(200);
+    let n = common::env_u64("SHALE_CRASH_SEEDS").unwrap_or(200);
     let first = common::env_seed(0);
     first..first + n
 }
@@ -449,14 +442,7 @@ fn crashed_db(seed: u64) -> (MemFs, usize) {
     let fs = MemFs::new();
     let memtable = memtable_of(&mut rng);
     let db = open(&fs, memtable);
-    let mut m = Model {
-        live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
-        base: Data::new(),
-        base_seq: 0,
-        history: Vec::new(),
-        synced: 0,
-        next_ks: 0,
-    };
+    let mut m = Model::new(&db);
     let most = if memtable == 1 { 20 } else { 80 };
     let n = rng.range(most / 4, most);
     random_ops(&db, &mut rng, &mut m, n);

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{parse_u64, Rng};
+use common::{collect_kvs, env_u64, expected, in_bounds, Kvs, Rng};
 use shale_engine::fs::{FileSystem, MemFs};
 use shale_engine::{
     Db, Error, IterOptions, Keyspace, Options, Snapshot, WriteBatch, WriteOptions, DEFAULT_KEYSPACE,
@@ -26,7 +26,6 @@ use std::sync::Arc;
 type KsModel = BTreeMap<Vec<u8>, Vec<u8>>;
 /// Every live keyspace by name (`(keyspace name, key) -> value`, nested for cheap ranges).
 type Model = BTreeMap<String, KsModel>;
-type Kvs = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Keyspace names the runs use (the default one is never dropped). One is not ASCII.
 const KS_NAMES: [&str; 5] = [DEFAULT_KEYSPACE, "a", "b", "c", "ključ"];
@@ -66,33 +65,6 @@ fn show_opts(o: &IterOptions) -> String {
     )
 }
 
-fn in_bounds(k: &[u8], lower: &Bound<Vec<u8>>, upper: &Bound<Vec<u8>>) -> bool {
-    let lo = match lower {
-        Bound::Unbounded => true,
-        Bound::Included(l) => k >= l.as_slice(),
-        Bound::Excluded(l) => k > l.as_slice(),
-    };
-    let hi = match upper {
-        Bound::Unbounded => true,
-        Bound::Included(u) => k <= u.as_slice(),
-        Bound::Excluded(u) => k < u.as_slice(),
-    };
-    lo && hi
-}
-
-/// What an iterator with `opts` must yield over `m`.
-fn expected(m: &KsModel, opts: &IterOptions) -> Kvs {
-    let mut v: Kvs = m
-        .iter()
-        .filter(|(k, _)| in_bounds(k, &opts.lower, &opts.upper))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if opts.reverse {
-        v.reverse();
-    }
-    v
-}
-
 /// `None` when equal, else a description of the first difference.
 fn diff_kvs(got: &Kvs, want: &Kvs) -> Option<String> {
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -118,11 +90,6 @@ fn diff_kvs(got: &Kvs, want: &Kvs) -> Option<String> {
         ));
     }
     None
-}
-
-fn collect(it: shale_engine::Result<shale_engine::DbIterator>) -> Result<Kvs, String> {
-    let it = it.map_err(|e| format!("iter failed: {e}"))?;
-    it.collect::<shale_engine::Result<Kvs>>().map_err(|e| format!("iteration failed: {e}"))
 }
 
 /// How one seed runs.
@@ -248,16 +215,21 @@ impl Run {
         };
         let db = Db::open(&run.dir, run.opts.clone())
             .unwrap_or_else(|e| run.fail(format!("first open failed: {e}")));
-        run.handles.insert(DEFAULT_KEYSPACE.into(), db.default_keyspace());
-        run.model.insert(DEFAULT_KEYSPACE.into(), KsModel::new());
-        run.gens.insert(DEFAULT_KEYSPACE.into(), run.next_gen);
-        run.next_gen += 1;
+        run.add_keyspace(DEFAULT_KEYSPACE, db.default_keyspace());
         run.db = Some(db);
         run
     }
 
     fn db(&self) -> &Db {
         self.db.as_ref().expect("db is open")
+    }
+
+    /// Tracks a keyspace just created under `name` (empty, a new incarnation) with handle `h`.
+    fn add_keyspace(&mut self, name: &str, h: Keyspace) {
+        self.handles.insert(name.to_owned(), h);
+        self.model.insert(name.to_owned(), KsModel::new());
+        self.gens.insert(name.to_owned(), self.next_gen);
+        self.next_gen += 1;
     }
 
     #[track_caller]
@@ -489,7 +461,7 @@ impl Run {
     fn check_iter(&self, ks: &str, opts: &IterOptions, what: &str) {
         let h = self.handle(ks);
         let want = expected(&self.model[ks], opts);
-        let got = collect(self.db().iter(&h, opts.clone()))
+        let got = collect_kvs(self.db().iter(&h, opts.clone()))
             .unwrap_or_else(|e| self.fail(format!("{what} {ks} {}: {e}", show_opts(opts))));
         if let Some(d) = diff_kvs(&got, &want) {
             self.fail(format!("{what} {ks} {}: {d}", show_opts(opts)));
@@ -526,10 +498,7 @@ impl Run {
         if h.name() != name {
             self.fail(format!("created keyspace is named {:?}, want {name:?}", h.name()));
         }
-        self.handles.insert(name.clone(), h);
-        self.model.insert(name.clone(), KsModel::new());
-        self.gens.insert(name.clone(), self.next_gen);
-        self.next_gen += 1;
+        self.add_keyspace(&name, h);
         self.check_list();
         // A new (or recreated) keyspace starts empty.
         self.check_iter(&name, &IterOptions::all(), "iter of a new keyspace");
@@ -655,7 +624,7 @@ impl Run {
             if full {
                 for reverse in [false, true] {
                     let o = IterOptions { reverse, ..IterOptions::all() };
-                    let got = collect(s.snap.iter(&h, o.clone()))
+                    let got = collect_kvs(s.snap.iter(&h, o.clone()))
                         .unwrap_or_else(|e| self.fail(format!("{what} {name}: {e}")));
                     if let Some(d) = diff_kvs(&got, &expected(want_model, &o)) {
                         self.fail(format!("{what} full iter {name} {}: {d}", show_opts(&o)));
@@ -676,7 +645,7 @@ impl Run {
                         want.as_deref().map(hex)
                     ));
                 }
-                let got = collect(s.snap.iter(&h, o.clone()))
+                let got = collect_kvs(s.snap.iter(&h, o.clone()))
                     .unwrap_or_else(|e| self.fail(format!("{what} {pn}: {e}")));
                 if let Some(d) = diff_kvs(&got, &expected(want_model, o)) {
                     self.fail(format!("{what} iter {pn} {}: {d}", show_opts(o)));
@@ -778,10 +747,7 @@ impl Run {
                 .db()
                 .create_keyspace(name)
                 .unwrap_or_else(|e| self.fail(format!("create_keyspace({name:?}): {e}")));
-            self.handles.insert(name.into(), h);
-            self.model.insert(name.into(), KsModel::new());
-            self.gens.insert(name.into(), self.next_gen);
-            self.next_gen += 1;
+            self.add_keyspace(name, h);
         }
         for op in 0..self.cfg.ops {
             self.op = op;
@@ -802,7 +768,7 @@ impl Run {
 }
 
 fn env_usize(name: &str) -> Option<usize> {
-    std::env::var(name).ok().and_then(|s| parse_u64(&s)).map(|v| v as usize)
+    env_u64(name).map(|v| v as usize)
 }
 
 fn ops_per_seed() -> usize {
@@ -812,7 +778,7 @@ fn ops_per_seed() -> usize {
 /// The seeds of the `MemFs` runs whose configuration has (or has not) a small memtable.
 fn memfs_seeds(small: bool) -> Vec<u64> {
     let ops = ops_per_seed();
-    let all: Vec<u64> = match std::env::var("SHALE_MODEL_SEED").ok().and_then(|s| parse_u64(&s)) {
+    let all: Vec<u64> = match env_u64("SHALE_MODEL_SEED") {
         Some(s) => vec![s],
         None => {
             let n = env_usize("SHALE_MODEL_SEEDS").unwrap_or(6) as u64;
@@ -841,10 +807,7 @@ fn model_memfs_default_memtable() {
 /// One seed on the real file system (small memtable: even seed).
 #[test]
 fn model_osfs() {
-    let seed = std::env::var("SHALE_MODEL_OS_SEED")
-        .ok()
-        .and_then(|s| parse_u64(&s))
-        .unwrap_or(SEED_BASE + 0x100);
+    let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
     Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Os)).run();
 }
 
@@ -928,8 +891,8 @@ fn conc_writer(seed: u64, t: u8, ops: usize, db: &Db, ks: &[Keyspace; 2]) -> ([K
                 let snap = db.snapshot();
                 let want = expected(&model[i], &prefix);
                 for (what, got) in [
-                    ("snapshot iter", collect(snap.iter(&ks[i], prefix.clone()))),
-                    ("latest iter", collect(db.iter(&ks[i], prefix.clone()))),
+                    ("snapshot iter", collect_kvs(snap.iter(&ks[i], prefix.clone()))),
+                    ("latest iter", collect_kvs(db.iter(&ks[i], prefix.clone()))),
                 ] {
                     let got = got.unwrap_or_else(|e| panic!("{}", ctx(op, format!("{what}: {e}"))));
                     if let Some(d) = diff_kvs(&got, &want) {
@@ -985,9 +948,9 @@ fn conc_reader(seed: u64, r: u64, db: &Db, ks: &[Keyspace; 2], stop: &AtomicBool
             opts = opts.reverse();
         }
         let first =
-            collect(snap.iter(&ks[i], opts.clone())).unwrap_or_else(|e| panic!("{}", ctx(e)));
+            collect_kvs(snap.iter(&ks[i], opts.clone())).unwrap_or_else(|e| panic!("{}", ctx(e)));
         let second =
-            collect(snap.iter(&ks[i], opts.clone())).unwrap_or_else(|e| panic!("{}", ctx(e)));
+            collect_kvs(snap.iter(&ks[i], opts.clone())).unwrap_or_else(|e| panic!("{}", ctx(e)));
         if let Some(d) = diff_kvs(&second, &first) {
             panic!(
                 "{}",
@@ -997,7 +960,7 @@ fn conc_reader(seed: u64, r: u64, db: &Db, ks: &[Keyspace; 2], stop: &AtomicBool
         let mut other_dir = opts.clone();
         other_dir.reverse = !opts.reverse;
         let mut third =
-            collect(snap.iter(&ks[i], other_dir)).unwrap_or_else(|e| panic!("{}", ctx(e)));
+            collect_kvs(snap.iter(&ks[i], other_dir)).unwrap_or_else(|e| panic!("{}", ctx(e)));
         third.reverse();
         if let Some(d) = diff_kvs(&third, &first) {
             panic!(
@@ -1020,9 +983,7 @@ fn conc_reader(seed: u64, r: u64, db: &Db, ks: &[Keyspace; 2], stop: &AtomicBool
             }
         }
         for (k, v) in &first {
-            if !in_bounds(k, &opts.lower, &opts.upper)
-                || !(b'0'..b'0' + CONC_WRITERS).contains(&k[0])
-            {
+            if !in_bounds(k, &opts) || !(b'0'..b'0' + CONC_WRITERS).contains(&k[0]) {
                 panic!(
                     "{}",
                     ctx(format!("key {} outside the bounds {}", hex(k), show_opts(&opts)))
@@ -1051,7 +1012,7 @@ fn conc_check_final(seed: u64, what: &str, db: &Db, union: &[KsModel; 2], seq: u
         let ks = db.keyspace(name).unwrap_or_else(|e| panic!("seed={seed:#x} {what}: {name}: {e}"));
         for reverse in [false, true] {
             let o = IterOptions { reverse, ..IterOptions::all() };
-            let got = collect(db.iter(&ks, o.clone()))
+            let got = collect_kvs(db.iter(&ks, o.clone()))
                 .unwrap_or_else(|e| panic!("seed={seed:#x} {what}: {name}: {e}"));
             if let Some(d) = diff_kvs(&got, &expected(&union[i], &o)) {
                 panic!(
@@ -1066,10 +1027,7 @@ fn conc_check_final(seed: u64, what: &str, db: &Db, union: &[KsModel; 2], seq: u
 
 #[test]
 fn model_concurrent() {
-    let seed = std::env::var("SHALE_MODEL_CONC_SEED")
-        .ok()
-        .and_then(|s| parse_u64(&s))
-        .unwrap_or(SEED_BASE + 0x200);
+    let seed = env_u64("SHALE_MODEL_CONC_SEED").unwrap_or(SEED_BASE + 0x200);
     let ops = env_usize("SHALE_MODEL_CONC_OPS").unwrap_or(1500);
     eprintln!("concurrent model run: seed {seed:#x}, {ops} ops per writer");
     let fs = MemFs::new();

@@ -2,6 +2,12 @@
 //! binary uses every item).
 #![allow(dead_code)]
 
+use shale_engine::{DbIterator, IterOptions};
+use std::ops::Bound;
+
+/// Key-value pairs, in iteration order.
+pub type Kvs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// SplitMix64: a tiny seedable PRNG, so that every test run is reproducible from its seed.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -60,7 +66,12 @@ impl Rng {
 
 /// Seed of the current test run: `SHALE_TEST_SEED` if set (decimal or 0x-hex), else `default`.
 pub fn env_seed(default: u64) -> u64 {
-    std::env::var("SHALE_TEST_SEED").ok().and_then(|s| parse_u64(&s)).unwrap_or(default)
+    env_u64("SHALE_TEST_SEED").unwrap_or(default)
+}
+
+/// The environment variable `name` as a decimal or 0x-hex integer, if it is set and parses.
+pub fn env_u64(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|s| parse_u64(&s))
 }
 
 /// Parses a decimal or `0x`-prefixed hexadecimal integer.
@@ -70,4 +81,52 @@ pub fn parse_u64(s: &str) -> Option<u64> {
         Some(h) => u64::from_str_radix(h, 16).ok(),
         None => s.parse().ok(),
     }
+}
+
+/// Prints what was running (a seed, an offset, ...) if the test panics while this is alive.
+pub struct OnPanic(pub String);
+
+impl Drop for OnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("FAILED: {}", self.0);
+        }
+    }
+}
+
+/// Whether `k` lies within the bounds of `opts`.
+pub fn in_bounds(k: &[u8], opts: &IterOptions) -> bool {
+    let lo = match &opts.lower {
+        Bound::Unbounded => true,
+        Bound::Included(l) => k >= l.as_slice(),
+        Bound::Excluded(l) => k > l.as_slice(),
+    };
+    let hi = match &opts.upper {
+        Bound::Unbounded => true,
+        Bound::Included(u) => k <= u.as_slice(),
+        Bound::Excluded(u) => k < u.as_slice(),
+    };
+    lo && hi
+}
+
+/// What an iterator with `opts` must yield over `data` (pairs in ascending key order).
+pub fn expected<'a>(
+    data: impl IntoIterator<Item = (&'a Vec<u8>, &'a Vec<u8>)>,
+    opts: &IterOptions,
+) -> Kvs {
+    let mut out: Kvs = data
+        .into_iter()
+        .filter(|(k, _)| in_bounds(k, opts))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if opts.reverse {
+        out.reverse();
+    }
+    out
+}
+
+/// Every pair an iterator yields, or a description of the error that ended it.
+pub fn collect_kvs(it: shale_engine::Result<DbIterator>) -> Result<Kvs, String> {
+    let it = it.map_err(|e| format!("iter failed: {e}"))?;
+    it.collect::<shale_engine::Result<Kvs>>().map_err(|e| format!("iteration failed: {e}"))
 }
