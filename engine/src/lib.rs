@@ -26,6 +26,7 @@ pub mod key;
 pub mod manifest;
 pub mod memtable;
 pub mod sst;
+mod version;
 mod sync;
 mod util;
 pub mod wal;

@@ -21,6 +21,7 @@
 //! ```
 
 pub(crate) mod filename;
+mod flush;
 mod iter;
 mod keyspace;
 pub(crate) mod options;
@@ -38,13 +39,15 @@ use crate::error::{Error, Result};
 use crate::fs::{FileLock, WritableFile};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::SequenceNumber;
-use crate::manifest::{ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::sst::{BlockCache, TableOptions};
+use crate::version::{self, TableCache};
 use crate::memtable::Lookup;
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
 use keyspace::KeyspaceState;
 use snapshot::SnapshotList;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -57,9 +60,17 @@ pub(crate) struct CommitState {
     pub(crate) wal_number: u64,
     /// Last sequence number written to the WAL.
     pub(crate) last_seq: SequenceNumber,
+    /// WAL files that may still hold unflushed writes (the current one included).
+    pub(crate) live_wals: BTreeSet<u64>,
     pub(crate) manifest: LogWriter,
     pub(crate) manifest_state: ManifestState,
-    pub(crate) next_file: u64,
+}
+
+/// What background threads wait on.
+#[derive(Debug, Default)]
+pub(crate) struct BgState {
+    pub(crate) shutdown: bool,
+    pub(crate) flush_requested: bool,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -75,14 +86,18 @@ pub(crate) struct Core {
     pub(crate) commit: Mutex<CommitState>,
     /// Last sequence number whose writes are all in the memtables: what readers see.
     pub(crate) visible_seq: AtomicU64,
-    keyspaces: RwLock<BTreeMap<String, Keyspace>>,
+    pub(crate) keyspaces: RwLock<BTreeMap<String, Keyspace>>,
     default_ks: Keyspace,
+    /// Next file number to hand out (WAL files, tables, manifests).
+    pub(crate) next_file: AtomicU64,
+    pub(crate) table_opts: TableOptions,
+    pub(crate) tables: TableCache,
     poisoned: AtomicBool,
     poison_cause: Mutex<Option<String>>,
     pub(crate) snapshots: SnapshotList,
     pub(crate) current_wal: Mutex<Arc<dyn WritableFile>>,
-    shutdown: Mutex<bool>,
-    shutdown_cv: Condvar,
+    pub(crate) bg: Mutex<BgState>,
+    pub(crate) bg_cv: Condvar,
 }
 
 impl std::fmt::Debug for Core {
@@ -120,15 +135,15 @@ impl Core {
         seq: SequenceNumber,
     ) -> Result<Option<Vec<u8>>> {
         let state = self.state_of(ks)?;
-        let mems = state.mems();
-        for m in mems.newest_first() {
-            match m.get(key, seq) {
-                Some(Lookup::Value(v)) => return Ok(Some(v)),
-                Some(Lookup::Deleted) => return Ok(None),
-                None => {}
-            }
-        }
-        Ok(None)
+        let sv = state.sv();
+        let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
+            Some(l) => Some(l),
+            None => version::get(&self.tables, &sv.files, key, seq)?,
+        };
+        Ok(match found {
+            Some(Lookup::Value(v)) => Some(v),
+            Some(Lookup::Deleted) | None => None,
+        })
     }
 
     pub(crate) fn iter_at(
@@ -138,9 +153,10 @@ impl Core {
         seq: SequenceNumber,
     ) -> Result<DbIterator> {
         let state = self.state_of(ks)?;
-        let mems = state.mems();
-        let children: Vec<Box<dyn InternalIterator>> =
-            mems.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
+        let sv = state.sv();
+        let mut children: Vec<Box<dyn InternalIterator>> =
+            sv.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
+        children.extend(version::iterators(&self.tables, &sv.files)?);
         Ok(DbIterator::new(MergingIterator::new(children), seq, opts))
     }
 
@@ -159,12 +175,12 @@ impl Core {
         let mut synced: Option<(usize, u64)> = None;
         loop {
             {
-                let stop = self.shutdown.lock().unwrap_or_else(|e| e.into_inner());
-                let (stop, _) = self
-                    .shutdown_cv
-                    .wait_timeout_while(stop, interval, |s| !*s)
+                let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                let (bg, _) = self
+                    .bg_cv
+                    .wait_timeout_while(bg, interval, |s| !s.shutdown)
                     .unwrap_or_else(|e| e.into_inner());
-                if *stop {
+                if bg.shutdown {
                     return;
                 }
             }
@@ -193,8 +209,8 @@ struct DbShared {
 
 impl DbShared {
     fn stop_threads(&self) {
-        *self.core.shutdown.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.core.shutdown_cv.notify_all();
+        self.core.bg.lock().unwrap_or_else(|e| e.into_inner()).shutdown = true;
+        self.core.bg_cv.notify_all();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         for t in threads {
             let _ = t.join();
@@ -244,7 +260,12 @@ impl Db {
             }
         })?;
         let db_id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
-        let rec = recovery::recover(fs.as_ref(), &dir, &options, db_id)?;
+        let table_opts = options.table;
+        let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
+        let block_cache = (options.block_cache_bytes > 0)
+            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
+        let tables =
+            TableCache::new(Arc::clone(&fs), dir.clone(), options.table_cache_files, block_cache);
         let last_seq = rec.commit.last_seq;
         let default_ks = rec
             .keyspaces
@@ -267,10 +288,15 @@ impl Db {
             poison_cause: Mutex::new(None),
             snapshots: SnapshotList::default(),
             current_wal: Mutex::new(rec.wal_file),
-            shutdown: Mutex::new(false),
-            shutdown_cv: Condvar::new(),
+            next_file: AtomicU64::new(rec.next_file),
+            table_opts,
+            tables,
+            bg: Mutex::new(BgState::default()),
+            bg_cv: Condvar::new(),
         });
         let mut threads = Vec::new();
+        let c = Arc::clone(&core);
+        threads.push(std::thread::Builder::new().name("shale-flush".into()).spawn(move || c.flush_loop())?);
         if let Some(iv) = interval {
             let c = Arc::clone(&core);
             threads.push(
@@ -329,7 +355,13 @@ impl Db {
         };
         core.log_edit(&mut cs, &edit)?;
         let ks = Keyspace {
-            state: Arc::new(KeyspaceState::new(id, name.to_owned(), core.db_id, cs.wal_number)),
+            state: Arc::new(KeyspaceState::new(
+                id,
+                name.to_owned(),
+                core.db_id,
+                cs.wal_number,
+                Arc::new(LevelFiles::default()),
+            )),
         };
         core.keyspaces
             .write()
@@ -349,10 +381,22 @@ impl Db {
         core.check_poison()?;
         let mut cs = core.commit.lock().unwrap_or_else(|e| e.into_inner());
         core.check_keyspace(&ks.state)?;
+        let files: Vec<u64> = cs
+            .manifest_state
+            .files
+            .get(&ks.id())
+            .map(|levels| levels.iter().flatten().map(|f| f.number).collect())
+            .unwrap_or_default();
         let edit = VersionEdit { drop_keyspaces: vec![ks.id()], ..Default::default() };
         core.log_edit(&mut cs, &edit)?;
         ks.state.dropped.store(true, Ordering::Release);
         core.keyspaces.write().unwrap_or_else(|e| e.into_inner()).remove(ks.name());
+        // The manifest no longer names its tables: remove them (open readers keep their handles).
+        for n in files {
+            core.tables.evict(n);
+            let p = core.dir.join(filename::table(n));
+            core.opts.fs.remove(&p)?;
+        }
         Ok(())
     }
 
@@ -415,6 +459,11 @@ impl Db {
     /// The oldest live snapshot's sequence number.
     pub fn oldest_snapshot(&self) -> Option<SequenceNumber> {
         self.core().snapshots.oldest()
+    }
+
+    /// Writes every memtable holding data to an L0 SSTable and waits for it.
+    pub fn flush(&self) -> Result<()> {
+        self.core().flush_all()
     }
 
     /// Makes every acknowledged write durable (fsync of the WAL).

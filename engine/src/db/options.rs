@@ -1,6 +1,7 @@
 //! Options of a database, of writes and of iterators.
 
 use crate::fs::{FileSystem, OsFs};
+use crate::sst::TableOptions;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +45,12 @@ pub struct Options {
     pub wal_sync_interval: Option<Duration>,
     /// What recovery does with a damaged WAL.
     pub wal_recovery_mode: WalRecoveryMode,
+    /// How SSTables are built: block size, bloom bits per key, compression.
+    pub table: TableOptions,
+    /// Bytes of uncompressed blocks kept in the block cache (default 32 MiB; 0 disables it).
+    pub block_cache_bytes: usize,
+    /// Most SSTables kept open at once (default 1000).
+    pub table_cache_files: usize,
     /// The file system the database lives on (default: the operating system's).
     pub fs: Arc<dyn FileSystem>,
 }
@@ -60,6 +67,9 @@ impl Default for Options {
             group_commit_bytes_max: 1 << 20,
             wal_sync_interval: None,
             wal_recovery_mode: WalRecoveryMode::default(),
+            table: TableOptions::default(),
+            block_cache_bytes: 32 << 20,
+            table_cache_files: 1000,
             fs: Arc::new(OsFs),
         }
     }

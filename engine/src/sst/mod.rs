@@ -35,6 +35,13 @@
 
 pub mod block;
 pub mod filter;
+pub mod props;
+mod reader;
+mod writer;
+
+pub use props::TableProperties;
+pub use reader::{BlockCache, ReadStats, Table, TableIter, BLOCK_CONTENTS_LEN_MAX};
+pub use writer::{TableBuilder, TableOptions};
 
 use crate::error::{Error, Result};
 use crate::util::coding::{self, Decoder};
