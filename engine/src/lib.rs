@@ -8,6 +8,7 @@
 //! | util | `util` | integer coding, checksums |
 //! | codecs | [`wal`], [`batch`], [`manifest`] | byte formats of the log, write batches, version edits |
 //! | memtable | [`memtable`] | the lock-free skiplist holding recent writes |
+//! | cache | [`cache`] | sharded LRU caches of blocks and open tables |
 //! | db | [`Db`] | group commit, recovery, keyspaces, snapshots, iterators |
 //!
 //! Start at [`Db::open`].
@@ -18,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod cache;
 mod db;
 pub mod error;
 pub mod fs;
