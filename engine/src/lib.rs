@@ -28,9 +28,9 @@ pub mod key;
 pub mod manifest;
 pub mod memtable;
 pub mod sst;
-mod version;
 mod sync;
 mod util;
+mod version;
 pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};

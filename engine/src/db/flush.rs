@@ -72,7 +72,9 @@ impl Core {
         let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
         keyspaces
             .values()
-            .filter_map(|ks| ks.state.sv().immutables.last().cloned().map(|m| (Arc::clone(&ks.state), m)))
+            .filter_map(|ks| {
+                ks.state.sv().immutables.last().cloned().map(|m| (Arc::clone(&ks.state), m))
+            })
             .min_by_key(|(_, m)| m.wal_number())
     }
 
@@ -125,6 +127,23 @@ impl Core {
         Ok(true)
     }
 
+    /// Flushes until no immutable memtable is left; a failure poisons the database.
+    pub(crate) fn flush_pending(&self) {
+        loop {
+            if self.check_poison().is_err() {
+                return;
+            }
+            match self.flush_one() {
+                Ok(true) => self.bg_cv.notify_all(),
+                Ok(false) => return,
+                Err(e) => {
+                    self.poison(&e);
+                    return;
+                }
+            }
+        }
+    }
+
     /// The flush thread: waits for work, flushes until no immutable memtable is left.
     pub(crate) fn flush_loop(self: Arc<Self>) {
         loop {
@@ -138,19 +157,7 @@ impl Core {
                 }
                 bg.flush_requested = false;
             }
-            loop {
-                if self.check_poison().is_err() {
-                    break;
-                }
-                match self.flush_one() {
-                    Ok(true) => self.bg_cv.notify_all(),
-                    Ok(false) => break,
-                    Err(e) => {
-                        self.poison(&e);
-                        break;
-                    }
-                }
-            }
+            self.flush_pending();
             self.bg_cv.notify_all();
         }
     }
@@ -180,7 +187,11 @@ impl Core {
                 }
             }
         }
-        self.request_flush();
+        if self.opts.background_flush {
+            self.request_flush();
+        } else {
+            self.flush_pending();
+        }
         let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             self.check_poison()?;

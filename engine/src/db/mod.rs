@@ -40,9 +40,9 @@ use crate::fs::{FileLock, WritableFile};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::SequenceNumber;
 use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::memtable::Lookup;
 use crate::sst::{BlockCache, TableOptions};
 use crate::version::{self, TableCache};
-use crate::memtable::Lookup;
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
 use keyspace::KeyspaceState;
@@ -98,6 +98,8 @@ pub(crate) struct Core {
     pub(crate) current_wal: Mutex<Arc<dyn WritableFile>>,
     pub(crate) bg: Mutex<BgState>,
     pub(crate) bg_cv: Condvar,
+    /// Memtable switches so far (tells a writer that its group switched one).
+    pub(crate) rotations: AtomicU64,
 }
 
 impl std::fmt::Debug for Core {
@@ -293,10 +295,17 @@ impl Db {
             tables,
             bg: Mutex::new(BgState::default()),
             bg_cv: Condvar::new(),
+            rotations: AtomicU64::new(0),
         });
         let mut threads = Vec::new();
-        let c = Arc::clone(&core);
-        threads.push(std::thread::Builder::new().name("shale-flush".into()).spawn(move || c.flush_loop())?);
+        if core.opts.background_flush {
+            let c = Arc::clone(&core);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("shale-flush".into())
+                    .spawn(move || c.flush_loop())?,
+            );
+        }
         if let Some(iv) = interval {
             let c = Arc::clone(&core);
             threads.push(

@@ -45,6 +45,10 @@ pub struct Options {
     pub wal_sync_interval: Option<Duration>,
     /// What recovery does with a damaged WAL.
     pub wal_recovery_mode: WalRecoveryMode,
+    /// Flush immutable memtables on a background thread (default true). When false, the writer
+    /// whose group switched a memtable flushes it before returning: slower writes, but every
+    /// file operation happens in a deterministic order (fault-injection tests rely on it).
+    pub background_flush: bool,
     /// How SSTables are built: block size, bloom bits per key, compression.
     pub table: TableOptions,
     /// Bytes of uncompressed blocks kept in the block cache (default 32 MiB; 0 disables it).
@@ -67,6 +71,7 @@ impl Default for Options {
             group_commit_bytes_max: 1 << 20,
             wal_sync_interval: None,
             wal_recovery_mode: WalRecoveryMode::default(),
+            background_flush: true,
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,
             table_cache_files: 1000,

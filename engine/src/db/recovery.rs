@@ -295,7 +295,13 @@ pub(crate) fn recover(
     }
     // The manifest's last sequence is only a floor for new sequence numbers: WAL files it still
     // names hold older batches, so replay checks order among them alone.
-    let last_seq = replay.last_seq.max(state.last_sequence);
+    let files_seq = state
+        .files
+        .values()
+        .flat_map(|levels| levels.iter().flatten().map(|f| f.largest_seq))
+        .max()
+        .unwrap_or(0);
+    let last_seq = replay.last_seq.max(state.last_sequence).max(files_seq);
     let recovered = std::mem::take(&mut replay.mems);
 
     // Flush what was recovered: afterwards no WAL file is needed.
@@ -336,11 +342,17 @@ pub(crate) fn recover(
     let live_tables: BTreeSet<u64> = state.live_files().collect();
     let mut remove: Vec<String> = obsolete;
     remove.extend(wals.iter().map(|n| filename::wal(*n)));
-    remove.extend(manifests.iter().filter(|&&n| n != manifest_number).map(|n| filename::manifest(*n)));
+    remove.extend(
+        manifests.iter().filter(|&&n| n != manifest_number).map(|n| filename::manifest(*n)),
+    );
     remove.extend(tables.iter().filter(|n| !live_tables.contains(n)).map(|n| filename::table(*n)));
     for name in remove {
         let p = dir.join(name);
-        fs.remove(&p).map_err(|e| io_at(e, "removing", &p))?;
+        match fs.remove(&p) {
+            // `CURRENT.tmp` was just reused (and renamed away) by the switch of CURRENT.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            r => r.map_err(|e| io_at(e, "removing", &p))?,
+        }
     }
 
     let wal_path = dir.join(filename::wal(wal_number));

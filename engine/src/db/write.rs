@@ -164,7 +164,15 @@ impl Core {
                     }
                 }
                 drop(q);
+                let rotations = self.rotations.load(Ordering::Relaxed);
                 let results = self.commit_group(&mut group);
+                if !self.opts.background_flush
+                    && self.rotations.load(Ordering::Relaxed) != rotations
+                {
+                    // Inline flush: the group's writes are durable already; a failed flush
+                    // poisons the database but does not fail them.
+                    self.flush_pending();
+                }
                 q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 for (p, r) in group.iter().zip(results) {
                     q.done.insert(p.id, r);
@@ -276,6 +284,7 @@ impl Core {
         for ks in keyspaces {
             ks.switch_memtable(number);
         }
+        self.rotations.fetch_add(1, Ordering::Relaxed);
         self.request_flush();
         Ok(())
     }

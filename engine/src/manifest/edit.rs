@@ -276,7 +276,9 @@ impl ManifestState {
         level: u32,
     ) -> Result<&mut Vec<std::sync::Arc<FileMeta>>> {
         if !self.keyspaces.contains_key(&ks) {
-            return Err(Error::corruption(format!("manifest: file edit for unknown keyspace {ks}")));
+            return Err(Error::corruption(format!(
+                "manifest: file edit for unknown keyspace {ks}"
+            )));
         }
         self.files
             .entry(ks)

@@ -113,9 +113,7 @@ impl TableProperties {
                 }
                 12 => p.filter_bits_per_key = d.varint32()?,
                 13 => p.keyspace = d.varint32()?,
-                tag => {
-                    return Err(Error::corruption(format!("sst properties: unknown tag {tag}")))
-                }
+                tag => return Err(Error::corruption(format!("sst properties: unknown tag {tag}"))),
             }
         }
         Ok(p)

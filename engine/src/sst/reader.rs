@@ -40,7 +40,7 @@ pub struct Table {
     number: u64,
     size: u64,
     index: Arc<Block>,
-    filter: Option<Vec<u8>>,
+    filter: Option<BloomFilter>,
     props: TableProperties,
     cache: Option<Arc<BlockCache>>,
     stats: Arc<ReadStats>,
@@ -80,12 +80,15 @@ fn read_contents(
         .ok_or_else(|| {
             Error::corruption(format!("sst {number}: block handle {h:?} outside the file"))
         })?;
-    let len = usize::try_from(end - h.offset).map_err(|_| Error::corruption("sst: block too large"))?;
+    let len =
+        usize::try_from(end - h.offset).map_err(|_| Error::corruption("sst: block too large"))?;
     stats.blocks_read.fetch_add(1, Ordering::Relaxed);
     let buf = read_exact(file, h.offset, len)?;
     let (stored, trailer) = buf.split_at_checked(len - BLOCK_TRAILER_LEN).unwrap_or((&buf, &[]));
     unpack_block(stored, trailer, BLOCK_CONTENTS_LEN_MAX).map_err(|e| match e {
-        Error::Corruption(m) => Error::Corruption(format!("sst {number} block at {}: {m}", h.offset)),
+        Error::Corruption(m) => {
+            Error::Corruption(format!("sst {number} block at {}: {m}", h.offset))
+        }
         e => e,
     })
 }
@@ -103,13 +106,12 @@ impl Table {
         if size < FOOTER_LEN as u64 {
             return Err(Error::corruption(format!("sst {number}: {size} bytes is too short")));
         }
-        let footer = Footer::decode(&read_exact(file.as_ref(), size - FOOTER_LEN as u64, FOOTER_LEN)?)?;
+        let footer =
+            Footer::decode(&read_exact(file.as_ref(), size - FOOTER_LEN as u64, FOOTER_LEN)?)?;
         let read = |h| read_contents(file.as_ref(), number, size, &stats, h);
         let index = Arc::new(Block::new(read(footer.index)?)?);
         let filter = if footer.filter.size > 0 {
-            let bytes = read(footer.filter)?;
-            BloomFilter::new(&bytes)?;
-            Some(bytes)
+            Some(BloomFilter::new(read(footer.filter)?)?)
         } else {
             None
         };
@@ -120,7 +122,8 @@ impl Table {
     /// The data block at `h`, through the block cache.
     fn data_block(&self, h: BlockHandle) -> Result<Arc<Block>> {
         let load = || {
-            let contents = read_contents(self.file.as_ref(), self.number, self.size, &self.stats, h)?;
+            let contents =
+                read_contents(self.file.as_ref(), self.number, self.size, &self.stats, h)?;
             let b = Block::new(contents)?;
             let charge = b.len();
             Ok((Arc::new(b), charge))
@@ -149,7 +152,7 @@ impl Table {
     /// Does the filter allow `user_key` (true when there is no filter)?
     pub fn may_contain(&self, user_key: &[u8]) -> bool {
         match &self.filter {
-            Some(f) => BloomFilter::new(f).map(|b| b.may_contain(user_key)).unwrap_or(true),
+            Some(f) => f.may_contain(user_key),
             None => true,
         }
     }

@@ -64,7 +64,8 @@ impl std::fmt::Debug for TableBuilder {
 impl TableBuilder {
     /// A builder writing to `file` (empty) a table of keyspace `keyspace`.
     pub fn new(file: Arc<dyn WritableFile>, opts: TableOptions, keyspace: u32) -> Self {
-        let bloom = (opts.bloom_bits_per_key > 0).then(|| BloomBuilder::new(opts.bloom_bits_per_key));
+        let bloom =
+            (opts.bloom_bits_per_key > 0).then(|| BloomBuilder::new(opts.bloom_bits_per_key));
         TableBuilder {
             file,
             data: BlockBuilder::new(opts.restart_interval.max(1)),

@@ -58,7 +58,13 @@ impl TableCache {
             let file = self.fs.open(&path).map_err(|e| {
                 Error::Io(std::io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))
             })?;
-            let t = Table::open(file, meta.number, meta.size, self.blocks.clone(), Arc::clone(&self.stats))?;
+            let t = Table::open(
+                file,
+                meta.number,
+                meta.size,
+                self.blocks.clone(),
+                Arc::clone(&self.stats),
+            )?;
             Ok((Arc::new(t), 1))
         })
     }
