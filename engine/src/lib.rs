@@ -34,7 +34,10 @@ mod version;
 pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
-pub use db::{Db, DbIterator, Keyspace, Snapshot, WriteBatch, DEFAULT_KEYSPACE};
+pub use db::{
+    Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, Snapshot, VerifyReport,
+    WriteBatch, DEFAULT_KEYSPACE,
+};
 pub use error::{Error, Result};
 
 /// File names of a database directory.

@@ -27,12 +27,14 @@ mod keyspace;
 pub(crate) mod options;
 mod recovery;
 mod snapshot;
+mod stats;
 mod write;
 
 pub use iter::DbIterator;
 pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
 pub use snapshot::Snapshot;
+pub use stats::{DbStats, KeyspaceStats, LevelStats, VerifyReport};
 pub use write::WriteBatch;
 
 use crate::error::{Error, Result};
@@ -317,7 +319,7 @@ impl Db {
         Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
     }
 
-    fn core(&self) -> &Arc<Core> {
+    pub(crate) fn core(&self) -> &Arc<Core> {
         &self.shared.core
     }
 

@@ -196,6 +196,19 @@ impl Table {
         Ok(result)
     }
 
+    /// Every data block: the last internal key in it (encoded) and its handle, in order.
+    pub fn data_blocks(&self) -> Result<Vec<(Vec<u8>, BlockHandle)>> {
+        let mut out = Vec::new();
+        let mut it = self.index.iter();
+        it.seek_to_first();
+        while it.valid() {
+            out.push((it.internal_key().to_vec(), decode_handle(it.value())?));
+            it.next();
+        }
+        it.status()?;
+        Ok(out)
+    }
+
     /// An iterator over every entry.
     pub fn iter(self: &Arc<Self>) -> TableIter {
         TableIter { table: Arc::clone(self), index: self.index.iter(), data: None, error: None }
