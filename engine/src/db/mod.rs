@@ -268,8 +268,13 @@ impl Db {
         let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
         let block_cache = (options.block_cache_bytes > 0)
             .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
-        let tables =
-            TableCache::new(Arc::clone(&fs), dir.clone(), options.table_cache_files, block_cache);
+        let tables = TableCache::new(
+            Arc::clone(&fs),
+            dir.clone(),
+            options.table_cache_files,
+            block_cache,
+            options.mmap_reads,
+        );
         let last_seq = rec.commit.last_seq;
         let default_ks = rec
             .keyspaces

@@ -53,6 +53,9 @@ pub struct Options {
     pub table: TableOptions,
     /// Bytes of uncompressed blocks kept in the block cache (default 32 MiB; 0 disables it).
     pub block_cache_bytes: usize,
+    /// Read SSTables through memory maps instead of `pread` (default false). Block checksums are
+    /// still verified on every read.
+    pub mmap_reads: bool,
     /// Most SSTables kept open at once (default 1000).
     pub table_cache_files: usize,
     /// The file system the database lives on (default: the operating system's).
@@ -74,6 +77,7 @@ impl Default for Options {
             background_flush: true,
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,
+            mmap_reads: false,
             table_cache_files: 1000,
             fs: Arc::new(OsFs),
         }

@@ -24,6 +24,7 @@ pub struct TableCache {
     tables: ShardedLru<u64, Table>,
     blocks: Option<Arc<BlockCache>>,
     stats: Arc<ReadStats>,
+    mmap: bool,
 }
 
 impl std::fmt::Debug for TableCache {
@@ -40,6 +41,7 @@ impl TableCache {
         dir: PathBuf,
         open_files_max: usize,
         blocks: Option<Arc<BlockCache>>,
+        mmap: bool,
     ) -> Self {
         let shards = if open_files_max >= 64 { 16 } else { 1 };
         TableCache {
@@ -48,6 +50,7 @@ impl TableCache {
             tables: ShardedLru::new(open_files_max.max(1), shards),
             blocks,
             stats: Arc::new(ReadStats::default()),
+            mmap,
         }
     }
 
@@ -55,7 +58,8 @@ impl TableCache {
     pub fn table(&self, meta: &FileMeta) -> Result<Arc<Table>> {
         self.tables.get_or_insert_with(meta.number, || {
             let path = self.dir.join(filename::table(meta.number));
-            let file = self.fs.open(&path).map_err(|e| {
+            let opened = if self.mmap { self.fs.open_mmap(&path) } else { self.fs.open(&path) };
+            let file = opened.map_err(|e| {
                 Error::Io(std::io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))
             })?;
             let t = Table::open(
