@@ -116,6 +116,10 @@ impl Core {
         self.log_edit(&mut cs, &edit)?;
         let files = cs.manifest_state.files.get(&ks.id).cloned().unwrap_or_default();
         ks.install_flush(&mem, Arc::new(files));
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        if let Some((_, _, m)) = edit.new_files.first() {
+            self.counters.flush_bytes.fetch_add(m.size, Ordering::Relaxed);
+        }
         // Every write in WAL files below `global` is in a durable table now.
         let obsolete: Vec<u64> = cs.live_wals.range(..global).copied().collect();
         for n in obsolete {
@@ -135,7 +139,10 @@ impl Core {
             }
             match self.flush_one() {
                 Ok(true) => self.bg_cv.notify_all(),
-                Ok(false) => return,
+                Ok(false) => {
+                    self.request_compaction();
+                    return;
+                }
                 Err(e) => {
                     self.poison(&e);
                     return;

@@ -83,6 +83,17 @@ impl KeyspaceState {
         *guard = Arc::new(SuperVersion { active: Arc::clone(&old.active), immutables, files });
     }
 
+    /// Installs a new set of files (after a compaction), keeping the memtables.
+    pub(crate) fn install_files(&self, files: Arc<LevelFiles>) {
+        let mut guard = self.sv.write().unwrap_or_else(|e| e.into_inner());
+        let old = Arc::clone(&guard);
+        *guard = Arc::new(SuperVersion {
+            active: Arc::clone(&old.active),
+            immutables: old.immutables.clone(),
+            files,
+        });
+    }
+
     /// The WAL number below which this keyspace has no unflushed write, given the WAL
     /// currently written: the oldest memtable's, or the current WAL when no memtable holds data.
     pub(crate) fn log_number(&self, current_wal: u64) -> u64 {

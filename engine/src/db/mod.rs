@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod compact;
 pub(crate) mod filename;
 mod flush;
 mod iter;
@@ -73,6 +74,7 @@ pub(crate) struct CommitState {
 pub(crate) struct BgState {
     pub(crate) shutdown: bool,
     pub(crate) flush_requested: bool,
+    pub(crate) compaction_requested: bool,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -102,6 +104,13 @@ pub(crate) struct Core {
     pub(crate) bg_cv: Condvar,
     /// Memtable switches so far (tells a writer that its group switched one).
     pub(crate) rotations: AtomicU64,
+    pub(crate) counters: compact::WorkCounters,
+    /// Per keyspace and level: largest key of the file compacted last (round robin).
+    pub(crate) compact_pointers: Mutex<std::collections::HashMap<u32, Vec<Vec<u8>>>>,
+    /// Tables removed from the tree, deleted once no super version refers to them.
+    pub(crate) obsolete: Mutex<Vec<Arc<crate::manifest::FileMeta>>>,
+    /// Serialises manual compactions.
+    pub(crate) manual_compaction: Mutex<()>,
 }
 
 impl std::fmt::Debug for Core {
@@ -303,6 +312,10 @@ impl Db {
             bg: Mutex::new(BgState::default()),
             bg_cv: Condvar::new(),
             rotations: AtomicU64::new(0),
+            counters: compact::WorkCounters::default(),
+            compact_pointers: Mutex::new(std::collections::HashMap::new()),
+            obsolete: Mutex::new(Vec::new()),
+            manual_compaction: Mutex::new(()),
         });
         let mut threads = Vec::new();
         if core.opts.background_flush {
@@ -312,7 +325,15 @@ impl Db {
                     .name("shale-flush".into())
                     .spawn(move || c.flush_loop())?,
             );
+            let c = Arc::clone(&core);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("shale-compact".into())
+                    .spawn(move || c.compaction_loop())?,
+            );
         }
+        // Recovery may have left L0 past its trigger.
+        core.request_compaction();
         if let Some(iv) = interval {
             let c = Arc::clone(&core);
             threads.push(
@@ -475,6 +496,20 @@ impl Db {
     /// The oldest live snapshot's sequence number.
     pub fn oldest_snapshot(&self) -> Option<SequenceNumber> {
         self.core().snapshots.oldest()
+    }
+
+    /// Compacts the tables of `ks` holding keys in `[start, end]` (every table when both are
+    /// `None`) down to the last level, after flushing the memtables: afterwards the range is
+    /// in one sorted run, without shadowed versions or obsolete tombstones.
+    pub fn compact_range(
+        &self,
+        ks: &Keyspace,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+    ) -> Result<()> {
+        let core = self.core();
+        core.check_keyspace(&ks.state)?;
+        core.compact_range(&ks.state, start, end)
     }
 
     /// Writes every memtable holding data to an L0 SSTable and waits for it.

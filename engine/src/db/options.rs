@@ -1,5 +1,6 @@
 //! Options of a database, of writes and of iterators.
 
+use crate::compaction::CompactionOptions;
 use crate::fs::{FileSystem, OsFs};
 use crate::sst::TableOptions;
 use std::ops::Bound;
@@ -53,6 +54,13 @@ pub struct Options {
     pub table: TableOptions,
     /// Bytes of uncompressed blocks kept in the block cache (default 32 MiB; 0 disables it).
     pub block_cache_bytes: usize,
+    /// Leveled compaction: L0 trigger and stall thresholds, level sizes, output file size.
+    pub compaction: CompactionOptions,
+    /// Compaction writes at most this many bytes per second (0, the default: unlimited).
+    pub compaction_bytes_per_sec: u64,
+    /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
+    /// thread (default 4): memory never grows without bound.
+    pub max_immutable_memtables: usize,
     /// Read SSTables through memory maps instead of `pread` (default false). Block checksums are
     /// still verified on every read.
     pub mmap_reads: bool,
@@ -77,6 +85,9 @@ impl Default for Options {
             background_flush: true,
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,
+            compaction: CompactionOptions::default(),
+            compaction_bytes_per_sec: 0,
+            max_immutable_memtables: 4,
             mmap_reads: false,
             table_cache_files: 1000,
             fs: Arc::new(OsFs),

@@ -55,6 +55,37 @@ pub struct DbStats {
     pub bloom_negatives: u64,
     /// Lookups a bloom filter let through for a key the table did not have.
     pub bloom_false_positives: u64,
+    /// Bytes of write batches accepted.
+    pub user_bytes: u64,
+    /// Memtables flushed, and the bytes of tables they became.
+    pub flushes: u64,
+    /// Bytes of tables written by flushes.
+    pub flush_bytes: u64,
+    /// Compactions run (trivial moves excluded).
+    pub compactions: u64,
+    /// Tables moved down a level without a rewrite.
+    pub trivial_moves: u64,
+    /// Bytes of tables compactions read.
+    pub compaction_read_bytes: u64,
+    /// Bytes of tables compactions wrote.
+    pub compaction_write_bytes: u64,
+    /// Times a writer had to stop for flush or compaction to catch up.
+    pub stalls: u64,
+    /// Total time writers spent stopped, in microseconds.
+    pub stall_micros: u64,
+    /// Writes delayed by a millisecond because L0 was deep.
+    pub slowdowns: u64,
+}
+
+impl DbStats {
+    /// Write amplification of the tree: bytes written to tables (flushes and compactions) per
+    /// byte flushed; 1.0 before any compaction. (The WAL adds one more write of `user_bytes`.)
+    pub fn write_amplification(&self) -> f64 {
+        if self.flush_bytes == 0 {
+            return 0.0;
+        }
+        (self.flush_bytes + self.compaction_write_bytes) as f64 / self.flush_bytes as f64
+    }
 }
 
 /// What [`Db::verify`] checked.
@@ -98,6 +129,17 @@ impl Core {
             out.block_cache_hits = s.hits;
             out.block_cache_misses = s.misses;
         }
+        let c = &self.counters;
+        out.user_bytes = c.user_bytes.load(Ordering::Relaxed);
+        out.flushes = c.flushes.load(Ordering::Relaxed);
+        out.flush_bytes = c.flush_bytes.load(Ordering::Relaxed);
+        out.compactions = c.compactions.load(Ordering::Relaxed);
+        out.trivial_moves = c.trivial_moves.load(Ordering::Relaxed);
+        out.compaction_read_bytes = c.compaction_read_bytes.load(Ordering::Relaxed);
+        out.compaction_write_bytes = c.compaction_write_bytes.load(Ordering::Relaxed);
+        out.stalls = c.stalls.load(Ordering::Relaxed);
+        out.stall_micros = c.stall_micros.load(Ordering::Relaxed);
+        out.slowdowns = c.slowdowns.load(Ordering::Relaxed);
         let r = self.tables.stats();
         out.blocks_read = r.blocks_read.load(Ordering::Relaxed);
         out.bloom_checks = r.bloom_checks.load(Ordering::Relaxed);

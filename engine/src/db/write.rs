@@ -141,6 +141,8 @@ impl Core {
     pub(crate) fn write(&self, batch: WriteBatch, opts: WriteOptions) -> Result<()> {
         self.validate(&batch)?;
         self.check_poison()?;
+        self.stall_if_needed(&batch.keyspaces)?;
+        self.counters.user_bytes.fetch_add(batch.encoded_len() as u64, Ordering::Relaxed);
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let id = q.next_id;
         q.next_id += 1;
