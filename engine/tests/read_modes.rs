@@ -14,6 +14,8 @@ fn every_read_mode_returns_the_same_data() {
                     mmap_reads,
                     block_cache_bytes,
                     memtable_bytes_max: 64 << 10,
+                    // Inline flushes and compactions: the table count cannot change under us.
+                    background_flush: false,
                     ..Options::default()
                 };
                 opts.table.compression = compression;
