@@ -64,6 +64,16 @@ enum Cmd {
     DropKeyspace { name: String },
     /// Writes every memtable to an SSTable now.
     Flush,
+    /// Flushes, then compacts the keyspace's tables (those holding keys in [--from, --to] when
+    /// given) down to the last level.
+    Compact {
+        /// First key of the range (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last key of the range (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// Prints the level table, memtables and cache counters.
     Stats,
     /// Reads every block of every live SSTable and checks every checksum; exit code 1 on
@@ -104,6 +114,24 @@ fn print_stats(s: &DbStats, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     writeln!(out, "last sequence: {}", s.last_sequence)?;
+    writeln!(
+        out,
+        "flushes: {} ({:.3} MB); compactions: {} (read {:.3} MB, wrote {:.3} MB), trivial moves {}",
+        s.flushes,
+        s.flush_bytes as f64 / 1048576.0,
+        s.compactions,
+        s.compaction_read_bytes as f64 / 1048576.0,
+        s.compaction_write_bytes as f64 / 1048576.0,
+        s.trivial_moves
+    )?;
+    writeln!(
+        out,
+        "write amplification: {:.2}; stalls: {} ({} ms), slowdowns {}",
+        s.write_amplification(),
+        s.stalls,
+        s.stall_micros / 1000,
+        s.slowdowns
+    )?;
     writeln!(
         out,
         "block cache: {:.3} / {:.3} MB, {} hits, {} misses; blocks read {}",
@@ -189,6 +217,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             db.drop_keyspace(&k).map_err(|e| e.to_string())?;
         }
         Cmd::Flush => db.flush().map_err(|e| e.to_string())?,
+        Cmd::Compact { from, to } => {
+            let from = from.as_deref().map(parse_bytes).transpose()?;
+            let to = to.as_deref().map(parse_bytes).transpose()?;
+            db.compact_range(&ks()?, from.as_deref(), to.as_deref()).map_err(|e| e.to_string())?;
+        }
         Cmd::Stats => w(print_stats(&db.stats(), out))?,
         Cmd::Verify => match db.verify() {
             Ok(r) => w(writeln!(out, "ok: {} tables, {} entries", r.tables, r.entries))?,

@@ -70,6 +70,10 @@ fn flush_stats_verify_and_dumps() {
     let stats = ok(&db, &["stats"]);
     assert!(stats.contains("** keyspace default **"), "{stats}");
     assert!(stats.contains("  L0"), "{stats}");
+    ok(&db, &["compact"]);
+    let stats = ok(&db, &["stats"]);
+    assert!(stats.contains("  L6       1"), "compact leaves one table in the last level: {stats}");
+    assert!(stats.contains("write amplification"), "{stats}");
     let verify = ok(&db, &["verify"]);
     assert!(verify.starts_with("ok: "), "{verify}");
     assert!(verify.contains("50 entries"), "{verify}");
