@@ -74,6 +74,8 @@ enum Cmd {
         #[arg(long)]
         to: Option<String>,
     },
+    /// Writes a consistent, openable copy of the database into the new directory OUT.
+    Checkpoint { out: PathBuf },
     /// Prints the level table, memtables and cache counters.
     Stats,
     /// Reads every block of every live SSTable and checks every checksum; exit code 1 on
@@ -223,6 +225,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             db.compact_range(&ks()?, from.as_deref(), to.as_deref()).map_err(|e| e.to_string())?;
         }
         Cmd::Stats => w(print_stats(&db.stats(), out))?,
+        Cmd::Checkpoint { out: dir } => {
+            let seq = db.checkpoint(&dir).map_err(|e| e.to_string())?;
+            w(writeln!(out, "checkpoint {} at sequence {seq}", dir.display()))?;
+        }
         Cmd::Verify => match db.verify() {
             Ok(r) => w(writeln!(out, "ok: {} tables, {} entries", r.tables, r.entries))?,
             Err(e) => {

@@ -70,6 +70,10 @@ fn flush_stats_verify_and_dumps() {
     let stats = ok(&db, &["stats"]);
     assert!(stats.contains("** keyspace default **"), "{stats}");
     assert!(stats.contains("  L0"), "{stats}");
+    let cp = dir.path().join("cp");
+    let said = ok(&db, &["checkpoint", cp.to_str().unwrap()]);
+    assert!(said.starts_with("checkpoint "), "{said}");
+    assert_eq!(ok(&cp, &["get", "key007"]), "value7\n");
     ok(&db, &["compact"]);
     let stats = ok(&db, &["stats"]);
     assert!(stats.contains("  L6       1"), "compact leaves one table in the last level: {stats}");

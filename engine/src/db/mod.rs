@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod checkpoint;
 mod compact;
 pub(crate) mod filename;
 mod flush;
@@ -510,6 +511,13 @@ impl Db {
         let core = self.core();
         core.check_keyspace(&ks.state)?;
         core.compact_range(&ks.state, start, end)
+    }
+
+    /// Writes a consistent, openable copy of the database into the new directory `dir` while
+    /// writes continue (tables are hard-linked, the WAL tail copied). Returns the sequence number
+    /// of the last write the copy holds.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<SequenceNumber> {
+        self.core().checkpoint(dir.as_ref())
     }
 
     /// Writes every memtable holding data to an L0 SSTable and waits for it.

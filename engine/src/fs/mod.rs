@@ -84,6 +84,9 @@ pub trait FileSystem: Send + Sync + Debug {
     }
     /// Atomically replaces `to` with `from` (durable only after [`FileSystem::sync_dir`]).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes `to` a second name of the file `from` (a hard link; durable after
+    /// [`FileSystem::sync_dir`]). `to` must not exist.
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file (durable only after [`FileSystem::sync_dir`]).
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// Cuts a file to `len` bytes and makes the new length durable.
