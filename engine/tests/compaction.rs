@@ -48,7 +48,7 @@ fn sustained_writes_stay_bounded_and_correct() {
         written += (k.len() + v.len()) as u64;
         db.put(&ks, &k, &v).unwrap();
         model.insert(k, v);
-        if i % 5000 == 0 {
+        if i.is_multiple_of(5000) {
             let s = db.stats();
             let k0 = &s.keyspaces[0];
             max_mem = max_mem.max(k0.memtable_bytes);

@@ -9,8 +9,10 @@
 //! manifest edit, and removes input files once no reader holds them. `docs/compaction.md`
 //! explains the picker and the stall rules with their numbers.
 
+pub mod filter;
 pub mod picker;
 pub mod run;
 
+pub use filter::{ttl_expiry, ttl_value, CompactionFilter, Decision, TtlFilter};
 pub use picker::{level_targets, pick, Compaction, CompactionOptions, LevelTargets};
 pub use run::{run_compaction, CompactionOutput, OutputFiles};

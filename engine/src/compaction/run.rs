@@ -28,6 +28,8 @@ pub struct CompactionOutput {
     pub entries_out: u64,
     /// Entries dropped as invisible or as obsolete tombstones.
     pub dropped: u64,
+    /// Entries a compaction filter removed or replaced.
+    pub filtered: u64,
 }
 
 /// Where output tables go: `create(number)` makes the file of a new table number.
@@ -80,6 +82,18 @@ impl Output<'_> {
     }
 }
 
+/// A compaction filter bound to one compaction: the keyspace's name and the output level.
+pub struct FilterCtx<'a> {
+    /// The filter.
+    pub filter: &'a dyn super::CompactionFilter,
+    /// The keyspace compacted.
+    pub keyspace: &'a str,
+    /// The output level.
+    pub level: usize,
+    /// The newest live snapshot (0: none). Versions a snapshot can see are never filtered.
+    pub newest_snapshot: SequenceNumber,
+}
+
 /// Merges `inputs` into new tables of at most about `target_file_bytes` each.
 #[allow(clippy::too_many_arguments)]
 pub fn run_compaction(
@@ -91,6 +105,7 @@ pub fn run_compaction(
     keyspace: KeyspaceId,
     files: &mut dyn OutputFiles,
     throttle: &mut dyn FnMut(u64),
+    filter: Option<FilterCtx<'_>>,
 ) -> Result<CompactionOutput> {
     let mut it = MergingIterator::new(inputs);
     it.seek_to_first();
@@ -113,6 +128,33 @@ pub fn run_compaction(
                 last_seq_for_key = SequenceNumber::MAX;
             }
             let is_delete = ValueKind::from_u8(key::trailer_kind(t)) == Some(ValueKind::Delete);
+            // The filter sees the newest version of a key, unless a snapshot can see it.
+            let newest = last_seq_for_key == SequenceNumber::MAX;
+            let decision = match &filter {
+                Some(f) if newest && !is_delete && seq > f.newest_snapshot => {
+                    f.filter.filter(f.keyspace, f.level, it.user_key(), it.value())
+                }
+                _ => super::Decision::Keep,
+            };
+            if decision != super::Decision::Keep {
+                last_seq_for_key = seq;
+                stats.filtered += 1;
+                match decision {
+                    super::Decision::Replace(v) => {
+                        out.add(it.user_key(), t, &v)?;
+                        stats.entries_out += 1;
+                    }
+                    _ if is_bottom(it.user_key()) => stats.dropped += 1,
+                    _ => {
+                        // A tombstone in its place hides older versions further down.
+                        let tomb = key::trailer(seq, ValueKind::Delete as u8);
+                        out.add(it.user_key(), tomb, &[])?;
+                        stats.entries_out += 1;
+                    }
+                }
+                it.next();
+                continue;
+            }
             let drop = if last_seq_for_key <= smallest_snapshot {
                 true // shadowed by a newer version every reader sees
             } else {

@@ -115,6 +115,12 @@ impl Core {
             ks.id,
             &mut outputs,
             &mut limiter,
+            self.opts.compaction_filter.as_deref().map(|filter| compaction::run::FilterCtx {
+                filter,
+                keyspace: &ks.name,
+                level: c.output_level,
+                newest_snapshot: self.snapshots.newest().unwrap_or(0),
+            }),
         )
         .and_then(|out| {
             if !out.files.is_empty() {

@@ -474,6 +474,25 @@ impl Db {
         core.get_at(ks, key, core.last_sequence())
     }
 
+    /// [`Db::get`], but an entry the compaction filter would remove (an expired TTL entry) reads
+    /// as absent before a compaction gets to it.
+    pub fn get_unexpired(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let v = self.get(ks, key)?;
+        Ok(match (&self.core().opts.compaction_filter, v) {
+            (Some(f), Some(v)) if f.hides(ks.name(), key, &v) => None,
+            (_, v) => v,
+        })
+    }
+
+    /// [`Db::iter`], skipping entries the compaction filter would remove (expired TTL entries).
+    pub fn iter_unexpired(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
+        let it = self.iter(ks, options)?;
+        Ok(match &self.core().opts.compaction_filter {
+            Some(f) => it.hiding(Arc::clone(f), ks.name().to_owned()),
+            None => it,
+        })
+    }
+
     /// An iterator over `ks` at the current state.
     pub fn iter(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
         let core = self.core();

@@ -1,6 +1,6 @@
 //! Options of a database, of writes and of iterators.
 
-use crate::compaction::CompactionOptions;
+use crate::compaction::{CompactionFilter, CompactionOptions};
 use crate::fs::{FileSystem, OsFs};
 use crate::sst::TableOptions;
 use std::ops::Bound;
@@ -56,6 +56,9 @@ pub struct Options {
     pub block_cache_bytes: usize,
     /// Leveled compaction: L0 trigger and stall thresholds, level sizes, output file size.
     pub compaction: CompactionOptions,
+    /// Called by compactions on live values: keep, remove or replace (see
+    /// [`crate::compaction::TtlFilter`] for expiry). Default none.
+    pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
     /// Compaction writes at most this many bytes per second (0, the default: unlimited).
     pub compaction_bytes_per_sec: u64,
     /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
@@ -86,6 +89,7 @@ impl Default for Options {
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,
             compaction: CompactionOptions::default(),
+            compaction_filter: None,
             compaction_bytes_per_sec: 0,
             max_immutable_memtables: 4,
             mmap_reads: false,

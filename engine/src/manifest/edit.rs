@@ -257,7 +257,7 @@ impl ManifestState {
             let level_files = self.level_mut(*ks, *level)?;
             level_files.push(std::sync::Arc::new(f.clone()));
             if *level == 0 {
-                level_files.sort_by(|a, b| b.number.cmp(&a.number));
+                level_files.sort_by_key(|f| std::cmp::Reverse(f.number));
             } else {
                 level_files.sort_by(|a, b| crate::key::compare_internal(&a.smallest, &b.smallest));
             }
@@ -360,7 +360,7 @@ mod tests {
         again.apply(&s.snapshot()).unwrap();
         assert_eq!(again, s);
         // Files of a dropped keyspace go with it; deleting an absent file is corruption.
-        assert!(s.files.get(&1).is_none());
+        assert!(!s.files.contains_key(&1));
         let mut t = ManifestState::default();
         t.apply(&dec).unwrap();
         assert_eq!(t.files[&1][0].len(), 1);
