@@ -1,7 +1,7 @@
 //! Compaction: the tree stays shaped and bounded under sustained writes, and compaction never
 //! loses, resurrects or duplicates a key, with or without snapshots.
 
-use shale_engine::compaction::CompactionOptions;
+use shale_engine::compaction::{CompactionOptions, CompactionStyle, UniversalOptions};
 use shale_engine::{Db, IterOptions, Options, WriteOptions};
 use std::collections::BTreeMap;
 
@@ -31,8 +31,20 @@ impl Rng {
 
 #[test]
 fn sustained_writes_stay_bounded_and_correct() {
+    sustained(small_tree(true), "leveled");
+}
+
+#[test]
+fn sustained_writes_universal() {
+    let opts = Options {
+        compaction_style: CompactionStyle::Universal(UniversalOptions::default()),
+        ..small_tree(true)
+    };
+    sustained(opts, "universal");
+}
+
+fn sustained(opts: Options, style: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let opts = small_tree(true);
     let db = Db::open(dir.path(), opts.clone()).unwrap();
     let ks = db.default_keyspace();
     let mut rng = Rng(7);
@@ -68,7 +80,7 @@ fn sustained_writes_stay_bounded_and_correct() {
     let deeper: usize = k0.levels[1..].iter().map(|l| l.files).sum();
     assert!(deeper > 0, "data reached deeper levels: {k0:?}");
     println!(
-        "sustained: {} MiB written in {i} puts; write amplification {:.2} (flushed {} MiB, \
+        "sustained ({style}): {} MiB written in {i} puts; write amplification {:.2} (flushed {} MiB, \
          compactions wrote {} MiB, {} compactions, {} trivial moves); stalls {} ({} ms), \
          slowdowns {}; peak memtables {} KiB; levels {:?}",
         written >> 20,

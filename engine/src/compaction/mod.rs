@@ -12,7 +12,19 @@
 pub mod filter;
 pub mod picker;
 pub mod run;
+pub mod universal;
 
 pub use filter::{ttl_expiry, ttl_value, CompactionFilter, Decision, TtlFilter};
 pub use picker::{level_targets, pick, Compaction, CompactionOptions, LevelTargets};
 pub use run::{run_compaction, CompactionOutput, OutputFiles};
+pub use universal::{pick_universal, UniversalOptions};
+
+/// How a keyspace is compacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompactionStyle {
+    /// Leveled (default): low read and space amplification.
+    #[default]
+    Leveled,
+    /// Universal (size-tiered): low write amplification, for write-heavy keyspaces.
+    Universal(UniversalOptions),
+}

@@ -3,7 +3,7 @@
 
 use super::keyspace::KeyspaceState;
 use super::{filename, Core};
-use crate::compaction::{self, picker, Compaction, OutputFiles};
+use crate::compaction::{self, picker, Compaction, CompactionStyle, OutputFiles};
 use crate::error::{Error, Result};
 use crate::fs::WritableFile;
 use crate::iter::InternalIterator;
@@ -56,8 +56,14 @@ impl Core {
             .collect();
         for ks in keyspaces {
             let files = ks.sv().files.clone();
-            let pointers = self.pointers_of(ks.id);
-            if let Some(c) = compaction::pick(&files, &self.opts.compaction, &pointers) {
+            let style = self.opts.keyspace_styles.get(&ks.name).copied();
+            let picked = match style.unwrap_or(self.opts.compaction_style) {
+                CompactionStyle::Leveled => {
+                    compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id))
+                }
+                CompactionStyle::Universal(u) => compaction::pick_universal(&files, &u),
+            };
+            if let Some(c) = picked {
                 self.execute(&ks, &c)?;
                 return Ok(true);
             }
@@ -110,7 +116,8 @@ impl Core {
             iters,
             smallest_snapshot,
             &is_bottom,
-            self.opts.compaction.target_file_bytes,
+            // An L0 output is one sorted run: never split it.
+            if c.output_level == 0 { u64::MAX } else { self.opts.compaction.target_file_bytes },
             self.table_opts,
             ks.id,
             &mut outputs,

@@ -80,6 +80,7 @@ impl Core {
 
     /// Flushes one immutable memtable; `false` when there was none.
     pub(crate) fn flush_one(&self) -> Result<bool> {
+        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
         let Some((ks, mem)) = self.next_flush() else { return Ok(false) };
         let number = self.next_file.fetch_add(1, Ordering::SeqCst);
         let fs = self.opts.fs.as_ref();

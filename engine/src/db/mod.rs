@@ -112,6 +112,9 @@ pub(crate) struct Core {
     pub(crate) obsolete: Mutex<Vec<Arc<crate::manifest::FileMeta>>>,
     /// Serialises manual compactions.
     pub(crate) manual_compaction: Mutex<()>,
+    /// Serialises flushes (the flush thread, inline flushes and `Db::flush` callers): a memtable
+    /// is flushed exactly once, oldest first.
+    pub(crate) flush_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Core {
@@ -317,6 +320,7 @@ impl Db {
             compact_pointers: Mutex::new(std::collections::HashMap::new()),
             obsolete: Mutex::new(Vec::new()),
             manual_compaction: Mutex::new(()),
+            flush_lock: Mutex::new(()),
         });
         let mut threads = Vec::new();
         if core.opts.background_flush {
@@ -425,7 +429,19 @@ impl Db {
             .get(&ks.id())
             .map(|levels| levels.iter().flatten().map(|f| f.number).collect())
             .unwrap_or_default();
-        let edit = VersionEdit { drop_keyspaces: vec![ks.id()], ..Default::default() };
+        // The keyspace's writes may be the newest ones and may leave with the WAL once other
+        // keyspaces flush: record the last sequence so that it never goes back after a reopen,
+        // after making every write up to it durable (so the record never runs ahead of the data).
+        if let Err(e) = cs.wal.sync() {
+            let e = Error::Io(e);
+            core.poison(&e);
+            return Err(e);
+        }
+        let edit = VersionEdit {
+            drop_keyspaces: vec![ks.id()],
+            last_sequence: Some(cs.last_seq),
+            ..Default::default()
+        };
         core.log_edit(&mut cs, &edit)?;
         ks.state.dropped.store(true, Ordering::Release);
         core.keyspaces.write().unwrap_or_else(|e| e.into_inner()).remove(ks.name());

@@ -1,6 +1,6 @@
 //! Options of a database, of writes and of iterators.
 
-use crate::compaction::{CompactionFilter, CompactionOptions};
+use crate::compaction::{CompactionFilter, CompactionOptions, CompactionStyle};
 use crate::fs::{FileSystem, OsFs};
 use crate::sst::TableOptions;
 use std::ops::Bound;
@@ -56,6 +56,10 @@ pub struct Options {
     pub block_cache_bytes: usize,
     /// Leveled compaction: L0 trigger and stall thresholds, level sizes, output file size.
     pub compaction: CompactionOptions,
+    /// Compaction style of every keyspace not named in `keyspace_styles` (default leveled).
+    pub compaction_style: CompactionStyle,
+    /// Per keyspace name: its compaction style (e.g. universal for a write-heavy keyspace).
+    pub keyspace_styles: std::collections::HashMap<String, CompactionStyle>,
     /// Called by compactions on live values: keep, remove or replace (see
     /// [`crate::compaction::TtlFilter`] for expiry). Default none.
     pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
@@ -89,6 +93,8 @@ impl Default for Options {
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,
             compaction: CompactionOptions::default(),
+            compaction_style: CompactionStyle::Leveled,
+            keyspace_styles: std::collections::HashMap::new(),
             compaction_filter: None,
             compaction_bytes_per_sec: 0,
             max_immutable_memtables: 4,

@@ -257,7 +257,9 @@ impl ManifestState {
             let level_files = self.level_mut(*ks, *level)?;
             level_files.push(std::sync::Arc::new(f.clone()));
             if *level == 0 {
-                level_files.sort_by_key(|f| std::cmp::Reverse(f.number));
+                // Newest data first: by largest sequence (runs' sequence ranges are disjoint),
+                // then by file number.
+                level_files.sort_by_key(|f| std::cmp::Reverse((f.largest_seq, f.number)));
             } else {
                 level_files.sort_by(|a, b| crate::key::compare_internal(&a.smallest, &b.smallest));
             }
