@@ -1,14 +1,20 @@
-//! SSTable building-block benchmarks: building 4 KiB data blocks of 16-byte user keys and
-//! 100-byte values, iterating over and seeking in such a block, and bloom filter probes (hit and
-//! miss) at 10 bits per key over 1 000 000 keys.
+//! SSTable benchmarks: building 4 KiB data blocks of 16-byte user keys and 100-byte values,
+//! iterating over and seeking in such a block, bloom filter probes (hit and miss) at 10 bits per
+//! key over 1 000 000 keys, and point lookups in a whole table of 100 000 such entries (default
+//! table options: 4 KiB blocks, zstd, 10 bloom bits per key) with its blocks in the block cache
+//! or read from the file each time.
 //!
-//! `cargo bench -p shale-engine --bench sst`
+//! `cargo bench -p shale-engine --bench sst` (`-- --quick get` for the table lookups only)
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use shale_engine::fs::{FileSystem, OsFs};
 use shale_engine::iter::InternalIterator;
+use shale_engine::key::SEQUENCE_MAX;
 use shale_engine::key::{encode_internal, trailer, ValueKind};
+use shale_engine::memtable::Lookup;
 use shale_engine::sst::block::{Block, BlockBuilder, DEFAULT_RESTART_INTERVAL};
 use shale_engine::sst::filter::{BloomBuilder, BloomFilter};
+use shale_engine::sst::{BlockCache, ReadStats, Table, TableBuilder, TableOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -148,12 +154,83 @@ fn bloom(c: &mut Criterion) {
     assert!((0..1000).all(|i| f.may_contain(&key(STREAM, i))));
 }
 
+const TABLE_KEYS: u64 = 100_000;
+
+fn table_get(c: &mut Criterion) {
+    // 100 000 distinct random 16-byte user keys (sorted), 100-byte values, one version each.
+    let mut users: Vec<[u8; 16]> = (0..TABLE_KEYS).map(|i| key(3, i)).collect();
+    users.sort_unstable();
+    users.dedup();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("000001.sst");
+    let file = OsFs.create(&path).expect("create");
+    let mut b = TableBuilder::new(file, TableOptions::default(), 0);
+    for (i, u) in users.iter().enumerate() {
+        b.add(u, trailer(i as u64 + 1, ValueKind::Put as u8), &VALUE).expect("add");
+    }
+    let (props, size) = b.finish().expect("finish");
+    let open = |number: u64, cache: Option<Arc<BlockCache>>| {
+        let file = OsFs.open(&path).expect("open file");
+        let stats = Arc::new(ReadStats::default());
+        Table::open(file, number, size, cache, stats).expect("open table")
+    };
+    let n = users.len() as u64;
+    let mut g = c.benchmark_group("sst_table_get");
+    g.throughput(Throughput::Elements(1));
+    // Every block in a large block cache, warmed by one lookup per block beforehand: a lookup is
+    // a bloom probe, an index seek and a seek in a cached, decoded block.
+    let cache = Arc::new(BlockCache::new(256 << 20, 16));
+    let cached = open(1, Some(Arc::clone(&cache)));
+    for u in &users {
+        cached.get(u, SEQUENCE_MAX).expect("warm");
+    }
+    assert_eq!(cache.len() as u64, props.data_blocks, "every block cached");
+    g.bench_function("cached", |bench| {
+        let mut i = 0u64;
+        bench.iter(|| {
+            i += 1;
+            let u = &users[(mix(i) % n) as usize];
+            let r = cached.get(black_box(u), SEQUENCE_MAX).expect("get");
+            debug_assert!(matches!(r, Some(Lookup::Value(_))));
+            r
+        });
+    });
+    // No block cache: every lookup reads its data block from the file (pread through `OsFs`),
+    // checks its crc32 and zstd-decompresses it. The file is in the operating system's page
+    // cache (it was just written, and is re-read constantly), so this measures the read
+    // syscall, checksum and decompression, not a disk.
+    let uncached = open(2, None);
+    g.bench_function("uncached_osfs", |bench| {
+        let mut i = 0u64;
+        bench.iter(|| {
+            i += 1;
+            let u = &users[(mix(i) % n) as usize];
+            let r = uncached.get(black_box(u), SEQUENCE_MAX).expect("get");
+            debug_assert!(matches!(r, Some(Lookup::Value(_))));
+            r
+        });
+    });
+    // An absent key: the bloom filter answers about 99% of the time without reading a block.
+    g.bench_function("absent_uncached", |bench| {
+        let mut i = 0u64;
+        bench.iter(|| {
+            i += 1;
+            uncached.get(black_box(&key(0xAB5E, i)), SEQUENCE_MAX).expect("get")
+        });
+    });
+    g.finish();
+    println!(
+        "sst_table_get: {n} entries, {} data blocks, {size} bytes ({} bytes of data blocks)",
+        props.data_blocks, props.data_bytes
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(2));
-    targets = block, bloom
+    targets = block, bloom, table_get
 }
 criterion_main!(benches);
