@@ -347,6 +347,8 @@ impl Core {
             self.check_poison()?;
             let (mut l0, mut imm) = (0usize, 0usize);
             for ks in keyspaces {
+                // A dropped keyspace never flushes again: fail the write instead of waiting.
+                self.check_keyspace(ks)?;
                 let sv = ks.sv();
                 l0 = l0.max(sv.files.first().map_or(0, Vec::len));
                 imm = imm.max(sv.immutables.len());
