@@ -1345,7 +1345,7 @@ fn concurrent_flushes_flush_each_memtable_once_background() {
     concurrent_flushes(true, 3);
 }
 
-/// ENGINE BUG (see the report): with `background_flush: false`, `Db::flush` runs
+/// Regression test (a bug fixed by serialising flushes): with `background_flush: false`, `Db::flush` runs
 /// `Core::flush_pending` on the calling thread while a write leader may run it too (or another
 /// `flush()` caller), and `Core::flush_one` picks "the oldest immutable memtable" without
 /// claiming it, so two threads build and install the same memtable as two tables.
@@ -1619,7 +1619,7 @@ fn keyspaces_survive_flush_and_reopen() {
     }
 }
 
-/// ENGINE BUG (see the report): sequence numbers must never go backwards across a reopen. When
+/// Regression test (drop_keyspace now records the last sequence): sequence numbers must never go backwards across a reopen. When
 /// the newest writes belonged to a keyspace that was dropped after a flush removed the WAL
 /// holding them, the reopened database derives its last sequence from the live tables only
 /// (flush and drop edits do not record the last sequence in the manifest), and hands out the

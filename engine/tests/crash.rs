@@ -493,8 +493,6 @@ fn power_loss_random_histories_background_flush() {
 /// SHALE_CRASH_SEEDS=1`: there the recovered sequence is below the last durable write's, or in
 /// the middle of a batch whose last entry went to the dropped keyspace.)
 #[test]
-#[ignore = "ENGINE BUG: latest_sequence goes backwards after a reopen when the newest writes \
-            belonged to a keyspace that was flushed and then dropped"]
 fn dropped_keyspace_sequence_numbers_are_not_reused() {
     let fs = MemFs::new();
     let db = open(&fs, 64 << 20);

@@ -772,8 +772,6 @@ fn interrupted_point_in_time_salvage() {
 /// state after a prefix of the writes, or the salvage is refused as `Corruption` (RocksDB's
 /// "SST file is ahead of WALs").
 #[test]
-#[ignore = "ENGINE BUG: a point-in-time salvage mixes a keyspace's tables that are ahead of the \
-            salvage point with the other keyspaces' truncated WAL history"]
 fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
     type W = Vec<(&'static str, &'static [u8], Vec<u8>)>;
     let writes: Vec<W> = vec![

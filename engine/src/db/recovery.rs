@@ -290,6 +290,23 @@ pub(crate) fn recover(
     };
     for (i, &n) in wals.iter().enumerate() {
         if let Stop::Salvaged = replay.replay_file(n, i + 1 == wals.len())? {
+            // A keyspace flushed on its own may already hold, in its tables, writes made after
+            // the damaged record: salvaging would keep those and lose their batch partners in
+            // other keyspaces. Refuse rather than split batches.
+            let ahead = state
+                .files
+                .values()
+                .flat_map(|levels| levels.iter().flatten())
+                .map(|f| f.largest_seq)
+                .max()
+                .unwrap_or(0);
+            if ahead > replay.last_seq {
+                return Err(Error::corruption(format!(
+                    "WAL {n} is damaged, and tables already hold writes up to sequence {ahead}, \
+                     past the last good record ({}): a point-in-time salvage would split batches",
+                    replay.last_seq
+                )));
+            }
             break;
         }
     }
