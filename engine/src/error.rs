@@ -47,6 +47,20 @@ impl Error {
         Error::InvalidArgument(msg.into())
     }
 
+    /// An equal error (`io::Error` is not `Clone`: its kind and message are kept), for reporting
+    /// one failure to several callers.
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Io(io) => Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+            Error::Corruption(m) => Error::Corruption(m.clone()),
+            Error::InvalidArgument(m) => Error::InvalidArgument(m.clone()),
+            Error::NotFound(m) => Error::NotFound(m.clone()),
+            Error::AlreadyExists(m) => Error::AlreadyExists(m.clone()),
+            Error::Poisoned(m) => Error::Poisoned(m.clone()),
+            Error::Locked(m) => Error::Locked(m.clone()),
+        }
+    }
+
     /// True for [`Error::Corruption`].
     pub fn is_corruption(&self) -> bool {
         matches!(self, Error::Corruption(_))

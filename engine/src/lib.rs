@@ -8,6 +8,7 @@
 //! | util | `util` | integer coding, checksums |
 //! | codecs | [`wal`], [`batch`], [`manifest`] | byte formats of the log, write batches, version edits |
 //! | memtable | [`memtable`] | the lock-free skiplist holding recent writes |
+//! | cache | [`cache`] | sharded LRU caches of blocks and open tables |
 //! | db | [`Db`] | group commit, recovery, keyspaces, snapshots, iterators |
 //!
 //! Start at [`Db::open`].
@@ -18,6 +19,8 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod cache;
+pub mod compaction;
 mod db;
 pub mod error;
 pub mod fs;
@@ -28,10 +31,14 @@ pub mod memtable;
 pub mod sst;
 mod sync;
 mod util;
+mod version;
 pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
-pub use db::{Db, DbIterator, Keyspace, Snapshot, WriteBatch, DEFAULT_KEYSPACE};
+pub use db::{
+    Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, Snapshot, VerifyReport,
+    WriteBatch, DEFAULT_KEYSPACE,
+};
 pub use error::{Error, Result};
 
 /// File names of a database directory.

@@ -6,12 +6,16 @@
 //!   prefix of the history that ends on a batch boundary (atomicity) and at or after the last
 //!   write acknowledged as durable; a second reopen must give the same state, and a second round
 //!   of writes and power loss must work too. `power_loss_after_process_crash_*` also ends
-//!   sessions without `close` (a process crash) before the power fails.
+//!   sessions without `close` (a process crash) before the power fails;
+//!   `power_loss_random_histories_background_flush` flushes small memtables on the engine's
+//!   thread while the history writes and the power fails.
 //! * `power_loss_during_recovery`: an I/O error and a power loss at every operation of the open
 //!   that recovers from a power loss.
 //! * `concurrent_sync_writers_*`: four threads writing with `sync` while the power fails.
 //! * `io_error_at_every_operation_*`: a fixed workload failed at its k-th file-system operation, for
 //!   every k, then reopened.
+//! * `crash_at_every_step_of_a_flush`: an I/O error and/or a power loss at every operation of a
+//!   `db.flush()` of several keyspaces (WAL switch, tables, manifest edits, WAL removals).
 //! * `failed_*_poisons_*`: a failed fsync (or append) poisons the database (fsyncgate).
 //!
 //! `SHALE_CRASH_SEEDS` sets the number of random histories (default 200); `SHALE_TEST_SEED` the
@@ -19,7 +23,7 @@
 
 mod common;
 
-use common::{OnPanic, Rng};
+use common::Rng;
 use shale_engine::fs::{FaultMode, MemFs};
 use shale_engine::{Db, Error, IterOptions, Options, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,12 +32,53 @@ use std::sync::Arc;
 
 const DIR: &str = "db";
 
+/// Prints the seed (and what was running) if the test panics while this is alive.
+struct OnPanic(String);
+
+impl Drop for OnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("FAILED: {}", self.0);
+        }
+    }
+}
+
 fn options(fs: &MemFs, memtable_bytes_max: usize) -> Options {
-    Options { fs: Arc::new(fs.clone()), memtable_bytes_max, ..Options::default() }
+    // Inline flushes: every file operation in a reproducible order (the fault tests count them).
+    Options {
+        fs: Arc::new(fs.clone()),
+        memtable_bytes_max,
+        background_flush: false,
+        ..Options::default()
+    }
 }
 
 fn open(fs: &MemFs, memtable_bytes_max: usize) -> Db {
     Db::open(DIR, options(fs, memtable_bytes_max)).expect("open")
+}
+
+/// [`options`] with the flush mode chosen: `background` flushes on the engine's thread,
+/// concurrently with writes (file operations are then not reproducible).
+fn options_with(fs: &MemFs, memtable_bytes_max: usize, background: bool) -> Options {
+    Options { background_flush: background, ..options(fs, memtable_bytes_max) }
+}
+
+/// Checks the files of the database after an open: only the live manifest, the tables it names
+/// (no orphan left by an interrupted flush or recovery) and one WAL.
+fn check_files_after_open(fs: &MemFs, what: &str) {
+    match common::check_db_files(fs, std::path::Path::new(DIR)) {
+        Ok(wals) => assert_eq!(wals.len(), 1, "{what}: WAL files after an open: {wals:?}"),
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
+/// Number of `.sst` files in the database directory.
+fn table_files(fs: &MemFs) -> usize {
+    shale_engine::fs::FileSystem::list(fs, std::path::Path::new(DIR))
+        .expect("list")
+        .iter()
+        .filter(|n| n.ends_with(".sst"))
+        .count()
 }
 
 type Kv = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -116,18 +161,6 @@ struct Model {
 }
 
 impl Model {
-    /// The model of a new database (only the default keyspace, empty; nothing written).
-    fn new(db: &Db) -> Model {
-        Model {
-            live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
-            base: Data::new(),
-            base_seq: 0,
-            history: Vec::new(),
-            synced: 0,
-            next_ks: 0,
-        }
-    }
-
     /// The state after the first `p` writes of the history, as the database shows it.
     fn view(&self, p: usize) -> View {
         let mut data = self.base.clone();
@@ -252,6 +285,9 @@ fn check_recovered(db: &Db, m: &Model, probes: &[Vec<u8>]) -> usize {
     p
 }
 
+/// One random history of two power-loss rounds. With `process_crashes`, some sessions end by
+/// dropping the database without `close` (a process crash: unsynced writes stay in the "page
+/// cache") and reopening it before the power fails.
 /// What a history exercised (so that the test can check it is not vacuous).
 #[derive(Debug, Default)]
 struct Stats {
@@ -261,6 +297,10 @@ struct Stats {
     kept_none: usize,
     /// Power losses with more than one WAL file in the directory.
     multi_wal: usize,
+    /// Power losses with tables in the directory.
+    with_tables: usize,
+    /// Power losses while the background flush thread was working (informative only: timing).
+    mid_flush: usize,
     batches: usize,
 }
 
@@ -277,17 +317,38 @@ fn memtable_of(rng: &mut Rng) -> usize {
     }
 }
 
-/// One random history of two power-loss rounds. With `process_crashes`, some sessions end by
-/// dropping the database without `close` (a process crash: unsynced writes stay in the "page
-/// cache") and reopening it before the power fails.
-fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
-    let _guard = OnPanic(format!("seed {seed} (process_crashes: {process_crashes})"));
+/// The memtable size of a history with background flushes: small, so that memtables fill up
+/// (and the engine's thread flushes them) while the history writes. These histories are not
+/// reproducible anyway: where a flush is when the power fails depends on thread timing.
+fn bg_memtable_of(rng: &mut Rng) -> usize {
+    *rng.pick(&[1, 2 << 10, 8 << 10, 32 << 10])
+}
+
+/// One random history of two power-loss rounds; with `background`, memtables are flushed by the
+/// engine's thread, concurrently with the history (and with the power loss).
+fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut Stats) {
+    let _guard = OnPanic(format!(
+        "seed {seed} (process_crashes: {process_crashes}, background flush: {background})"
+    ));
     let mut rng = Rng::new(seed);
     let fs = MemFs::new();
-    let memtable = memtable_of(&mut rng);
+    let memtable = if background { bg_memtable_of(&mut rng) } else { memtable_of(&mut rng) };
+    let open = |fs: &MemFs, memtable: usize| {
+        let db = Db::open(DIR, options_with(fs, memtable, background)).expect("open");
+        check_files_after_open(fs, "open");
+        db
+    };
+    let options = |fs: &MemFs, memtable: usize| options_with(fs, memtable, background);
     let probes: Vec<Vec<u8>> = (0..4).map(|_| key_of(&mut rng)).collect();
     let mut db = open(&fs, memtable);
-    let mut m = Model::new(&db);
+    let mut m = Model {
+        live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
+        base: Data::new(),
+        base_seq: 0,
+        history: Vec::new(),
+        synced: 0,
+        next_ks: 0,
+    };
     for round in 0..2 {
         let sessions = rng.range(1, 3);
         for session in 0..sessions {
@@ -318,6 +379,7 @@ fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
             .filter(|n| n.ends_with(".log"))
             .count();
         stats.multi_wal += usize::from(wals > 1);
+        stats.with_tables += usize::from(table_files(&fs) > 0);
         stats.batches += m.history.iter().filter(|w| w.ops.len() > 1).count();
         let first_unsynced = m.history.iter().take_while(|w| w.end <= m.synced).count();
         // Power loss. The crash comes before the old handle is dropped.
@@ -326,11 +388,16 @@ fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
         } else {
             fs.crash(rng.next_u64());
         }
+        let ops_at_crash = fs.op_count();
         drop(db);
+        // With background flushes: the engine's thread was still at work when the power failed
+        // (its operations after the crash fail on stale handles).
+        stats.mid_flush += usize::from(fs.op_count() > ops_at_crash);
         db = match Db::open(DIR, options(&fs, memtable)) {
             Ok(db) => db,
             Err(e) => panic!("round {round}: open after power loss failed: {e}"),
         };
+        check_files_after_open(&fs, &format!("round {round}: open after power loss"));
         let p = check_recovered(&db, &m, &probes);
         if first_unsynced < m.history.len() {
             if p == m.history.len() {
@@ -361,7 +428,8 @@ fn run_history(seed: u64, process_crashes: bool, stats: &mut Stats) {
 }
 
 fn seed_range() -> std::ops::Range<u64> {
-    let n = common::env_u64("SHALE_CRASH_SEEDS").unwrap_or(200);
+    let n =
+        std::env::var("SHALE_CRASH_SEEDS").ok().and_then(|s| common::parse_u64(&s)).unwrap_or(200);
     let first = common::env_seed(0);
     first..first + n
 }
@@ -370,7 +438,7 @@ fn seed_range() -> std::ops::Range<u64> {
 fn power_loss_random_histories() {
     let mut stats = Stats::default();
     for seed in seed_range() {
-        run_history(seed, false, &mut stats);
+        run_history(seed, false, false, &mut stats);
     }
     println!("{stats:?}");
     let enough = seed_range().count() >= 50;
@@ -392,8 +460,60 @@ fn power_loss_random_histories() {
 fn power_loss_after_process_crash_random_histories() {
     let mut stats = Stats::default();
     for seed in seed_range() {
-        run_history(seed.wrapping_add(1 << 32), true, &mut stats);
+        run_history(seed.wrapping_add(1 << 32), true, false, &mut stats);
     }
+}
+
+/// Like `power_loss_random_histories` (with process crashes too), but with small memtables flushed
+/// by the engine's background thread while the history writes and when the power fails. The
+/// invariants are the same: every write acknowledged as durable survives, the recovered state is
+/// the state after a prefix of the history that ends on a batch boundary, a reopen changes
+/// nothing, and no open leaves an orphan table. `SHALE_CRASH_SEEDS` scales it (60 by default).
+#[test]
+fn power_loss_random_histories_background_flush() {
+    let mut stats = Stats::default();
+    let range = seed_range();
+    let seeds = ((range.end - range.start) * 3).div_ceil(10);
+    for seed in range.start..range.start + seeds {
+        run_history(seed.wrapping_add(2 << 32), seed % 2 == 1, true, &mut stats);
+    }
+    println!("{stats:?}");
+    assert!(
+        seeds < 20 || (stats.with_tables > 0 && stats.multi_wal > 0 && stats.kept_none > 0),
+        "the histories do not exercise flushes: {stats:?}"
+    );
+}
+
+/// The sequence numbers of a dropped keyspace's writes must not be handed out again after a
+/// reopen: `latest_sequence()` never goes backwards. Here the last (synced) write went to a
+/// keyspace whose memtable was then flushed (its WAL file removed) and which was then dropped (its
+/// table removed): nothing on disk records sequence 3 any more unless a manifest edit does.
+/// (Found by `power_loss_random_histories` with `SHALE_TEST_SEED=101950 SHALE_CRASH_SEEDS=1` and
+/// `power_loss_after_process_crash_random_histories` with `SHALE_TEST_SEED=102711
+/// SHALE_CRASH_SEEDS=1`: there the recovered sequence is below the last durable write's, or in
+/// the middle of a batch whose last entry went to the dropped keyspace.)
+#[test]
+fn dropped_keyspace_sequence_numbers_are_not_reused() {
+    let fs = MemFs::new();
+    let db = open(&fs, 64 << 20);
+    let ks = db.default_keyspace();
+    db.put_with(&ks, b"a", b"1", WriteOptions::SYNC).unwrap(); // 1
+    let other = db.create_keyspace("other").unwrap();
+    db.put(&other, b"x", b"2").unwrap(); // 2
+    db.put_with(&other, b"y", b"3", WriteOptions::SYNC).unwrap(); // 3
+    db.flush().unwrap();
+    db.drop_keyspace(&other).unwrap();
+    assert_eq!(db.latest_sequence(), 3);
+    db.close().unwrap();
+    let db = open(&fs, 64 << 20);
+    assert_eq!(
+        db.latest_sequence(),
+        3,
+        "latest_sequence went backwards across a reopen: the next write reuses sequence numbers"
+    );
+    let ks = db.default_keyspace();
+    db.put(&ks, b"b", b"4").unwrap();
+    assert_eq!(db.latest_sequence(), 4);
 }
 
 /// The smallest history behind `power_loss_after_process_crash_random_histories`: a write without
@@ -442,7 +562,14 @@ fn crashed_db(seed: u64) -> (MemFs, usize) {
     let fs = MemFs::new();
     let memtable = memtable_of(&mut rng);
     let db = open(&fs, memtable);
-    let mut m = Model::new(&db);
+    let mut m = Model {
+        live: BTreeMap::from([("default".to_owned(), db.default_keyspace().id())]),
+        base: Data::new(),
+        base_seq: 0,
+        history: Vec::new(),
+        synced: 0,
+        next_ks: 0,
+    };
     let most = if memtable == 1 { 20 } else { 80 };
     let n = rng.range(most / 4, most);
     random_ops(&db, &mut rng, &mut m, n);
@@ -814,8 +941,10 @@ fn run_fault_pass(mode: FaultMode, crash: bool) -> (u64, usize) {
     assert!(total_writes >= 30, "workload too small");
     let dir_files = shale_engine::fs::FileSystem::list(&fs, std::path::Path::new(DIR)).unwrap();
     let wals = dir_files.iter().filter(|n| n.ends_with(".log")).count();
-    // One WAL per session, plus the rotation.
-    assert_eq!(wals, 3, "the workload must rotate the WAL once: {dir_files:?}");
+    let tables = dir_files.iter().filter(|n| n.ends_with(".sst")).count();
+    // Every open flushes what it recovered and starts one WAL; the rotation flushed a table.
+    assert_eq!(wals, 1, "one live WAL: {dir_files:?}");
+    assert!(tables >= 2, "the workload must flush tables (rotation, recovery): {dir_files:?}");
     let mut errors = 0;
     for k in 0..ops {
         let _guard = OnPanic(format!("fault {mode:?} at operation {k} of {ops}, crash: {crash}"));
@@ -883,6 +1012,156 @@ fn io_error_at_every_operation_permanent_then_power_loss() {
 #[test]
 fn io_error_at_every_operation_once_then_power_loss() {
     run_fault_pass(FaultMode::Once, true);
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3b. An I/O error and a power loss at every step of a flush.
+// ------------------------------------------------------------------------------------------------
+
+/// A workload that leaves a flush with work in several keyspaces: a first session (recovered and
+/// flushed to a table by the second open), then writes to `users` in one WAL, a rotation (the
+/// 20 KB value) whose inline flush writes only the default keyspace's memtable (the `users`
+/// memtable still needs the older WAL, which is kept), more writes to both keyspaces, and an empty
+/// keyspace. Returns the database right before its `db.flush()`.
+fn flush_workload(fs: &MemFs, rec: &mut Record) -> Db {
+    let db = Db::open(DIR, options(fs, FAULT_MEMTABLE)).expect("first open");
+    for n in 0..8 {
+        let e = vec![("default", format!("key{n:02}").into_bytes(), Some(wl_val(n, 60 + n * 5)))];
+        wl_write(&db, rec, e, n == 5).expect("write");
+    }
+    db.create_keyspace("users").expect("create_keyspace");
+    rec.acked.push(Event::CreateKeyspace("users"));
+    wl_write(&db, rec, vec![("users", b"u-first".to_vec(), Some(wl_val(50, 70)))], false)
+        .expect("write");
+    db.close().expect("close");
+    rec.durable_writes = rec.writes().len();
+
+    let db = Db::open(DIR, options(fs, FAULT_MEMTABLE)).expect("second open");
+    for n in 0..5 {
+        let e = vec![("users", format!("u{n:02}").into_bytes(), Some(wl_val(600 + n, 120)))];
+        wl_write(&db, rec, e, n == 3).expect("write");
+    }
+    // Fills the default keyspace's memtable: the next write to it switches the WAL and flushes.
+    wl_write(&db, rec, vec![("default", b"huge".to_vec(), Some(wl_val(700, 20_000)))], false)
+        .expect("write");
+    wl_write(&db, rec, vec![("default", b"key01".to_vec(), None)], false).expect("write");
+    let batch = vec![
+        ("default", b"key02".to_vec(), Some(wl_val(701, 90))),
+        ("users", b"u01".to_vec(), None),
+        ("users", b"u-batch".to_vec(), Some(wl_val(702, 40))),
+    ];
+    wl_write(&db, rec, batch, true).expect("write");
+    db.create_keyspace("empty").expect("create_keyspace");
+    rec.acked.push(Event::CreateKeyspace("empty"));
+    for n in 0..6 {
+        let ks = if n % 2 == 0 { "users" } else { "default" };
+        let e = vec![(ks, format!("late{n}").into_bytes(), Some(wl_val(800 + n, 200)))];
+        wl_write(&db, rec, e, false).expect("write");
+    }
+    rec.failed_call = "flush".into();
+    db
+}
+
+/// Runs the workload, its flush with `fault` armed at the flush's `k`-th operation, then (with
+/// `crash`) a power loss; reopens and checks. Returns whether the flush succeeded.
+fn flush_fault_case(k: u64, fault: Option<FaultMode>, crash: bool) -> bool {
+    let _guard = OnPanic(format!("flush: fault {fault:?} at operation {k}, crash: {crash}"));
+    let fs = MemFs::new();
+    let mut rec = Record::default();
+    let db = flush_workload(&fs, &mut rec);
+    let hits = fs.faults_hit();
+    if let Some(mode) = fault {
+        fs.fail_after(k, mode);
+    }
+    let res = db.flush();
+    let ok = res.is_ok();
+    match (fault, &res) {
+        (None, Err(e)) => panic!("flush failed without a fault: {e}"),
+        (Some(_), Ok(())) => panic!("an injected fault in the flush was swallowed"),
+        (Some(FaultMode::Once), Err(_)) => {
+            assert_eq!(fs.faults_hit(), hits + 1, "the fault did not fire once")
+        }
+        (Some(FaultMode::Permanent), Err(_)) => assert!(fs.faults_hit() > hits, "no fault fired"),
+        (None, Ok(())) => {}
+    }
+    if ok {
+        // A flush that returned Ok made everything before it durable (the WAL was synced when it
+        // was switched, and the tables and the manifest are synced).
+        rec.durable_writes = rec.writes().len();
+    } else {
+        // A failed flush poisons the database.
+        assert!(matches!(db.put(&db.default_keyspace(), b"x", b"y"), Err(Error::Poisoned(_))));
+    }
+    fs.clear_faults();
+    if crash {
+        fs.crash(k);
+    }
+    drop(db);
+    let db = match Db::open(DIR, options(&fs, FAULT_MEMTABLE)) {
+        Ok(db) => db,
+        Err(e) => panic!("reopen after the flush failed: {e}"),
+    };
+    check_files_after_open(&fs, "reopen after the flush");
+    let got = check_workload_state(&db, &rec, crash);
+    assert!(got.contains_key("empty") && got.contains_key("users"), "a keyspace was lost");
+    // The reopened database takes writes and flushes, and they survive a power loss.
+    db.put_with(&db.default_keyspace(), b"after-flush", b"ok", WriteOptions::SYNC)
+        .expect("write after reopen");
+    db.flush().expect("flush after reopen");
+    fs.crash(k + 1);
+    drop(db);
+    let db = Db::open(DIR, options(&fs, FAULT_MEMTABLE)).expect("second reopen");
+    check_files_after_open(&fs, "second reopen");
+    let mut again = dump(&db);
+    let after = again.get_mut("default").and_then(|kv| kv.remove(&b"after-flush"[..]));
+    assert_eq!(after.as_deref(), Some(&b"ok"[..]), "write after reopen lost");
+    assert_eq!(again, got, "second reopen changed the state");
+    ok
+}
+
+/// An I/O error (permanent or once), with and without a power loss after it, at every operation
+/// of a `db.flush()` that writes tables for two keyspaces (one of them holding the only writes
+/// left in an older WAL) and removes two WAL files; and a power loss after a successful flush. The
+/// reopen must succeed, lose no write acknowledged as durable (nor, without a power loss, any
+/// acknowledged write; nor anything before a flush that returned Ok), keep batches atomic, and
+/// leave no table the manifest does not name.
+#[test]
+fn crash_at_every_step_of_a_flush() {
+    // Count the flush's operations, and check what a clean flush leaves.
+    let count = || {
+        let fs = MemFs::new();
+        let db = flush_workload(&fs, &mut Record::default());
+        let tables_before = table_files(&fs);
+        let before = fs.op_count();
+        db.flush().expect("flush");
+        let ops = fs.op_count() - before;
+        db.close().expect("close");
+        (fs, ops, tables_before)
+    };
+    let (fs, ops, tables_before) = count();
+    assert_eq!(count().1, ops, "the flush's file operations are not reproducible");
+    let dir_files = shale_engine::fs::FileSystem::list(&fs, std::path::Path::new(DIR)).unwrap();
+    assert_eq!(
+        table_files(&fs),
+        tables_before + 2,
+        "the flush writes one table per keyspace with data: {dir_files:?}"
+    );
+    assert_eq!(dir_files.iter().filter(|n| n.ends_with(".log")).count(), 1, "{dir_files:?}");
+
+    let mut failed = 0;
+    for k in 0..ops {
+        for (fault, crash) in [
+            (Some(FaultMode::Permanent), true),
+            (Some(FaultMode::Once), true),
+            (Some(FaultMode::Permanent), false),
+            (Some(FaultMode::Once), false),
+            (None, true),
+        ] {
+            failed += usize::from(!flush_fault_case(k, fault, crash));
+        }
+    }
+    println!("flush: {ops} operations, {failed} failed flushes");
+    assert_eq!(failed as u64, 4 * ops, "every injected fault fails the flush");
 }
 
 // ------------------------------------------------------------------------------------------------

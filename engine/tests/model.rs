@@ -7,11 +7,16 @@
 //! * `SHALE_MODEL_SEED=S`: run only seed `S` (decimal or 0x-hex; it goes to whichever test its
 //!   configuration belongs to) — every failure message names the seed and the operation index;
 //! * `SHALE_MODEL_OPS=N`: operations per seed (default 3000).
+//!
+//! Seeds with a small memtable also call `db.flush()` now and then (with the default background
+//! flush, memtables move into L0 SSTables mid-run too), and vary the table options: one in three
+//! has no block cache, one in three stores blocks uncompressed, one in three cuts 1 KiB blocks.
 
 mod common;
 
 use common::{collect_kvs, env_u64, expected, in_bounds, Kvs, Rng};
 use shale_engine::fs::{FileSystem, MemFs};
+use shale_engine::sst::{Compression, TableOptions};
 use shale_engine::{
     Db, Error, IterOptions, Keyspace, Options, Snapshot, WriteBatch, WriteOptions, DEFAULT_KEYSPACE,
 };
@@ -107,6 +112,10 @@ struct Config {
     memtable_bytes_max: usize,
     /// Per-mille of writes with `sync: true`.
     sync_per_mille: u64,
+    /// Per-mille of operations that are `db.flush()` (small memtables only).
+    flush_per_mille: u64,
+    block_cache_bytes: usize,
+    table: TableOptions,
 }
 
 impl Config {
@@ -120,7 +129,28 @@ impl Config {
             Options::default().memtable_bytes_max
         };
         let sync_per_mille = if backend == Backend::Os { 20 } else { 100 };
-        Config { seed, ops, backend, memtable_bytes_max, sync_per_mille }
+        let small = memtable_bytes_max < (1 << 20);
+        let mut block_cache_bytes = Options::default().block_cache_bytes;
+        let mut table = TableOptions::default();
+        if small {
+            // Seeds 0, 2, 4 (mod 6): 1 KiB blocks, no block cache, uncompressed blocks.
+            match seed % 6 {
+                0 => table.block_size = 1 << 10,
+                2 => block_cache_bytes = 0,
+                _ => table.compression = Compression::None,
+            }
+        }
+        let flush_per_mille = if small { 15 } else { 0 };
+        Config {
+            seed,
+            ops,
+            backend,
+            memtable_bytes_max,
+            sync_per_mille,
+            flush_per_mille,
+            block_cache_bytes,
+            table,
+        }
     }
 
     fn small_memtable(&self) -> bool {
@@ -132,8 +162,17 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "seed {:#x}, {} ops, {:?} fs, memtable_bytes_max {}, {}/1000 sync writes",
-            self.seed, self.ops, self.backend, self.memtable_bytes_max, self.sync_per_mille
+            "seed {:#x}, {} ops, {:?} fs, memtable_bytes_max {}, {}/1000 sync writes, \
+             {}/1000 flushes, block cache {} bytes, {} KiB blocks, {:?}",
+            self.seed,
+            self.ops,
+            self.backend,
+            self.memtable_bytes_max,
+            self.sync_per_mille,
+            self.flush_per_mille,
+            self.block_cache_bytes,
+            self.table.block_size >> 10,
+            self.table.compression
         )
     }
 }
@@ -149,6 +188,7 @@ struct Stats {
     reopens: u64,
     creates: u64,
     drops: u64,
+    flushes: u64,
 }
 
 struct SnapEntry {
@@ -190,7 +230,12 @@ impl Run {
                 (None, Some(t), d)
             }
         };
-        let mut opts = Options { memtable_bytes_max: cfg.memtable_bytes_max, ..Options::default() };
+        let mut opts = Options {
+            memtable_bytes_max: cfg.memtable_bytes_max,
+            block_cache_bytes: cfg.block_cache_bytes,
+            table: cfg.table,
+            ..Options::default()
+        };
         if let Some(m) = &memfs {
             opts.fs = Arc::new(m.clone());
         }
@@ -693,7 +738,24 @@ impl Run {
         self.stats.reopens += 1;
     }
 
+    /// `db.flush()`: afterwards every memtable is empty, so the checks that follow read tables.
+    fn op_flush(&mut self) {
+        self.note("flush".into());
+        if let Err(e) = self.db().flush() {
+            self.fail(format!("flush failed: {e}"));
+        }
+        if self.model.values().any(|m| !m.is_empty()) && self.files_of(is_table) == 0 {
+            self.fail("flush left live data but no table file".into());
+        }
+        self.check_all("after flush");
+        self.stats.flushes += 1;
+    }
+
     fn step(&mut self) {
+        if self.cfg.flush_per_mille > 0 && self.rng.chance(self.cfg.flush_per_mille, 1000) {
+            self.op_flush();
+            return;
+        }
         let r = self.rng.below(1000);
         match r {
             0..=279 => self.op_put(),
@@ -721,21 +783,18 @@ impl Run {
     }
 
     fn wal_files(&self) -> usize {
+        self.files_of(is_wal)
+    }
+
+    /// Files of the database directory whose name `pred` accepts.
+    fn files_of(&self, pred: fn(&str) -> bool) -> usize {
         let names = match &self.memfs {
             Some(m) => m.list(&self.dir).unwrap_or_default(),
             None => std::fs::read_dir(&self.dir)
                 .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
                 .unwrap_or_default(),
         };
-        names
-            .iter()
-            .filter(|n| {
-                matches!(
-                    shale_engine::filename::parse(n),
-                    Some(shale_engine::filename::FileKind::Wal(_))
-                )
-            })
-            .count()
+        names.iter().filter(|n| pred(n)).count()
     }
 
     fn run(mut self) {
@@ -757,14 +816,23 @@ impl Run {
         self.check_all("end of run");
         self.op_reopen();
         eprintln!(
-            "model run seed {:#x} done: {:?}, {} WAL files, {} keys, last sequence {}",
+            "model run seed {:#x} done: {:?}, {} WAL files, {} tables, {} keys, last sequence {}",
             self.cfg.seed,
             self.stats,
             self.wal_files(),
+            self.files_of(is_table),
             self.model.values().map(|m| m.len()).sum::<usize>(),
             self.seq
         );
     }
+}
+
+fn is_wal(name: &str) -> bool {
+    matches!(shale_engine::filename::parse(name), Some(shale_engine::filename::FileKind::Wal(_)))
+}
+
+fn is_table(name: &str) -> bool {
+    matches!(shale_engine::filename::parse(name), Some(shale_engine::filename::FileKind::Table(_)))
 }
 
 fn env_usize(name: &str) -> Option<usize> {

@@ -4,22 +4,45 @@
 //!
 //! Each case builds a database in a [`MemFs`], copies its files, damages the copy with
 //! [`MemFs::set_file_bytes`] and opens it.
+//!
+//! Every open replays the WAL files, flushes what it recovered to L0 tables, writes a new
+//! manifest and only then removes the replayed WAL files: a recovered WAL is never cut or
+//! appended to. So where these tests once checked that a torn tail was cut off, they check that
+//! the damaged WAL is gone after the open, that what was recovered is in the tables (a reopen,
+//! which finds an empty WAL, still has it), and that later writes and opens work. Older WAL files
+//! holding data come from [`build_two_wals`].
 
 mod common;
 
-use common::{OnPanic, Rng};
+use common::Rng;
 use shale_engine::filename::{self, FileKind};
-use shale_engine::fs::{BytesFile, FileSystem, MemFs};
+use shale_engine::fs::{BytesFile, FaultMode, FileSystem, MemFs};
 use shale_engine::wal::{LogEvent, LogReader, BLOCK_LEN, HEADER_LEN};
-use shale_engine::{Db, Error, IterOptions, Options, WalRecoveryMode, WriteOptions};
+use shale_engine::{Db, Error, IterOptions, Options, WalRecoveryMode, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
 const DIR: &str = "db";
 
+struct OnPanic(String);
+
+impl Drop for OnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("FAILED: {}", self.0);
+        }
+    }
+}
+
 fn options(fs: &MemFs, mode: WalRecoveryMode) -> Options {
-    Options { fs: Arc::new(fs.clone()), wal_recovery_mode: mode, ..Options::default() }
+    // Inline flushes: every file operation in a reproducible order (the salvage test counts them).
+    Options {
+        fs: Arc::new(fs.clone()),
+        wal_recovery_mode: mode,
+        background_flush: false,
+        ..Options::default()
+    }
 }
 
 fn try_open(fs: &MemFs, mode: WalRecoveryMode) -> shale_engine::Result<Db> {
@@ -27,24 +50,9 @@ fn try_open(fs: &MemFs, mode: WalRecoveryMode) -> shale_engine::Result<Db> {
 }
 
 fn open(fs: &MemFs) -> Db {
-    try_open(fs, WalRecoveryMode::default()).unwrap_or_else(|e| panic!("open failed: {e}"))
-}
-
-/// Opens `fs` in `mode`: the database, or `None` if the open fails with `Corruption`; any other
-/// error fails the test.
-fn open_unless_corrupt(fs: &MemFs, mode: WalRecoveryMode) -> Option<Db> {
-    match try_open(fs, mode) {
-        Ok(db) => Some(db),
-        Err(Error::Corruption(_)) => None,
-        Err(e) => panic!("{mode:?} open: expected Corruption or success, got {e:?}"),
-    }
-}
-
-/// Asserts that opening `fs` in `mode` fails with `Corruption`; `damage` names what a successful
-/// open would have accepted.
-fn assert_corruption(fs: &MemFs, mode: WalRecoveryMode, damage: &str) {
-    if open_unless_corrupt(fs, mode).is_some() {
-        panic!("{mode:?} open accepted {damage}");
+    match try_open(fs, WalRecoveryMode::default()) {
+        Ok(db) => db,
+        Err(e) => panic!("open failed: {e}"),
     }
 }
 
@@ -80,13 +88,6 @@ fn with_file(files: &Files, name: &str, bytes: Vec<u8>) -> Files {
     f
 }
 
-/// `files` with the byte at `at` of file `name` XORed with `mask`.
-fn flipped(files: &Files, name: &str, at: usize, mask: u8) -> Files {
-    let mut bytes = files[name].clone();
-    bytes[at] ^= mask;
-    with_file(files, name, bytes)
-}
-
 /// WAL file names, oldest first.
 fn wal_names(files: &Files) -> Vec<String> {
     let mut wals: Vec<(u64, String)> = files
@@ -100,14 +101,9 @@ fn wal_names(files: &Files) -> Vec<String> {
     wals.into_iter().map(|(_, n)| n).collect()
 }
 
-/// The WAL files that hold bytes, oldest first.
-fn nonempty_wals(files: &Files) -> Vec<String> {
-    wal_names(files).into_iter().filter(|n| !files[n].is_empty()).collect()
-}
-
 /// The newest WAL file that holds bytes.
 fn newest_wal(files: &Files) -> String {
-    nonempty_wals(files).pop().expect("a non-empty WAL")
+    wal_names(files).into_iter().rev().find(|n| !files[n].is_empty()).expect("a non-empty WAL")
 }
 
 fn manifest_name(files: &Files) -> String {
@@ -136,19 +132,6 @@ fn records(bytes: &[u8]) -> Vec<Rec> {
                 return out;
             }
             other => panic!("the intact log reads as {other:?}"),
-        }
-    }
-}
-
-/// Whether `bytes` reads as a clean log (no torn tail, no corruption) with `n` records.
-fn clean_log_with(bytes: &[u8], n: usize) -> bool {
-    let mut reader = LogReader::new(Arc::new(BytesFile::new(bytes.to_vec())), usize::MAX);
-    let mut count = 0;
-    loop {
-        match reader.read_record().unwrap() {
-            LogEvent::Record { .. } => count += 1,
-            LogEvent::End { .. } => return count == n,
-            _ => return false,
         }
     }
 }
@@ -183,29 +166,97 @@ fn key(i: usize) -> Vec<u8> {
     format!("key-{i:03}").into_bytes()
 }
 
-/// Builds a database holding `values[i]` under `key(i)`, one put per record; `sessions` splits
-/// the puts over that many open-close sessions (one WAL file each). Every fourth put syncs.
-fn build(values: &[Vec<u8>], sessions: usize) -> Files {
+/// Builds a database holding `values[i]` under `key(i)`, one put per record, in one session: its
+/// one WAL file holds every record (no table). Every fourth put syncs.
+fn build(values: &[Vec<u8>]) -> Files {
     let fs = MemFs::new();
-    let per = values.len().div_ceil(sessions);
-    for chunk in (0..values.len()).collect::<Vec<_>>().chunks(per) {
-        let db = open(&fs);
-        let ks = db.default_keyspace();
-        for &i in chunk {
-            db.put_with(&ks, &key(i), &values[i], WriteOptions { sync: i % 4 == 3 }).unwrap();
-        }
-        db.close().unwrap();
+    let db = open(&fs);
+    let ks = db.default_keyspace();
+    for (i, v) in values.iter().enumerate() {
+        db.put_with(&ks, &key(i), v, WriteOptions { sync: i % 4 == 3 }).unwrap();
     }
+    db.close().unwrap();
     files_of(&fs)
 }
 
-/// Builds a database holding `values` in one session (see `build`): its files, the name of its
-/// WAL and the records of that WAL.
-fn build_one_wal(values: &[Vec<u8>]) -> (Files, String, Vec<Rec>) {
-    let files = build(values, 1);
-    let wal = newest_wal(&files);
-    let recs = records(&files[&wal]);
-    (files, wal, recs)
+/// A database whose records `0..split` are only in an OLDER WAL file and records `split..` only in
+/// a newer one; see [`build_two_wals`].
+struct TwoWals {
+    files: Files,
+    older: String,
+    newer: String,
+    /// The table of the interrupted flush, which the manifest does not name.
+    orphan: String,
+}
+
+/// The state a power loss leaves when it strikes during the flush of the memtable that holds
+/// records `0..split`: the WAL was switched (the older WAL synced, records `split..` written to
+/// the newer one and synced), the table was written and synced, but the flush's manifest edit was
+/// not. The next open must replay both WAL files and ignore (and remove) the unnamed table.
+///
+/// Built deterministically with inline flushes: the files just before `db.flush()` (the older
+/// WAL complete, the manifest without the flush's edit), plus the newer WAL and the table as they
+/// are at the end of the session.
+fn build_two_wals(values: &[Vec<u8>], split: usize) -> TwoWals {
+    let fs = MemFs::new();
+    let db = open(&fs);
+    let ks = db.default_keyspace();
+    let put = |i: usize| {
+        db.put_with(&ks, &key(i), &values[i], WriteOptions { sync: i % 4 == 3 }).unwrap();
+    };
+    (0..split).for_each(put);
+    db.sync_wal().unwrap();
+    let before = files_of(&fs);
+    db.flush().unwrap();
+    (split..values.len()).for_each(put);
+    db.close().unwrap();
+    let after = files_of(&fs);
+
+    let manifest = manifest_name(&before);
+    assert_eq!(manifest_name(&after), manifest, "one session, one manifest");
+    assert!(
+        after[&manifest].len() > before[&manifest].len()
+            && after[&manifest].starts_with(&before[&manifest]),
+        "the flush appended an edit to the manifest"
+    );
+    let older = match &wal_names(&before)[..] {
+        [w] => w.clone(),
+        other => panic!("WAL files before the flush: {other:?}"),
+    };
+    let newer = match &wal_names(&after)[..] {
+        [w] => w.clone(),
+        other => panic!("WAL files after the flush: {other:?}"),
+    };
+    assert!(!after.contains_key(&older), "the flush removed the older WAL");
+    let tables: Vec<&String> =
+        after.keys().filter(|n| matches!(filename::parse(n), Some(FileKind::Table(_)))).collect();
+    let orphan = match &tables[..] {
+        [t] => (*t).clone(),
+        other => panic!("tables after the flush: {other:?}"),
+    };
+    assert!(before.keys().all(|n| !matches!(filename::parse(n), Some(FileKind::Table(_)))));
+    let mut files = before;
+    files.insert(newer.clone(), after[&newer].clone());
+    files.insert(orphan.clone(), after[&orphan].clone());
+    assert_eq!(records(&files[&older]).len(), split);
+    assert_eq!(records(&files[&newer]).len(), values.len() - split);
+    TwoWals { files, older, newer, orphan }
+}
+
+/// After a successful open: the directory holds only the new manifest, the tables it names, and
+/// one WAL, which is new (none of `replayed`) and empty; the tables hold `entries` entries.
+fn check_flushed(fs: &MemFs, replayed: &[&String], entries: u64, what: &str) {
+    let wals = match common::check_db_files(fs, Path::new(DIR)) {
+        Ok(w) => w,
+        Err(e) => panic!("{what}: {e}"),
+    };
+    let [wal] = &wals[..] else { panic!("{what}: WAL files {wals:?} after the open") };
+    assert!(!replayed.contains(&wal), "{what}: replayed WAL {wal} was kept");
+    assert_eq!(fs.file_bytes(Path::new(DIR).join(wal)).unwrap().len(), 0, "{what}: new WAL");
+    let (_, state) = common::read_manifest(fs, Path::new(DIR)).unwrap();
+    let in_tables: u64 =
+        state.files.values().flat_map(|levels| levels.iter().flatten()).map(|f| f.entries).sum();
+    assert_eq!(in_tables, entries, "{what}: entries in the tables");
 }
 
 /// Values for `n` records: mostly small, with big multi-block ones at `big`.
@@ -254,8 +305,10 @@ fn check_no_wrong_value(db: &Db, values: &[Vec<u8>], what: &str) -> BTreeSet<usi
 
 fn torn_tail_case(values: &[Vec<u8>]) -> usize {
     let n = values.len();
-    let (files, wal, recs) = build_one_wal(values);
+    let files = build(values);
+    let wal = newest_wal(&files);
     let bytes = &files[&wal];
+    let recs = records(bytes);
     assert_eq!(recs.len(), n);
     let last = recs[n - 1];
     let prev_end = recs[n - 2].end;
@@ -299,17 +352,18 @@ fn torn_tail_case(values: &[Vec<u8>]) -> usize {
         let _guard = OnPanic(format!("cut at {cut} (last record {last:?}, {} bytes)", bytes.len()));
         let cut_files = with_file(&files, &wal, bytes[..cut].to_vec());
 
-        // Default mode: the torn record is dropped and cut off, nothing else is lost.
+        // Default mode: the torn record is dropped, nothing else is lost; the open flushed the
+        // other records to tables and removed the torn WAL.
         let fs = restore(&cut_files);
         let db = open(&fs);
         check_keys(&db, values, 0..n - 1, "first open");
         assert_eq!(db.latest_sequence(), (n - 1) as u64);
-        let cut_wal = fs.file_bytes(Path::new(DIR).join(&wal)).unwrap();
-        assert!(clean_log_with(&cut_wal, n - 1), "the torn tail was not cut off");
-        // Reopening (the cut file is now an older WAL) and writing again work.
+        check_flushed(&fs, &[&wal], (n - 1) as u64, "first open");
+        // Reopening (the data is only in the tables now) and writing again work.
         drop(db);
         let db = open(&fs);
         check_keys(&db, values, 0..n - 1, "second open");
+        assert_eq!(db.latest_sequence(), (n - 1) as u64, "second open");
         {
             let ks = db.default_keyspace();
             db.put_with(&ks, b"new", b"write", WriteOptions::SYNC).unwrap();
@@ -366,9 +420,10 @@ fn torn_tail_at_an_empty_first_fragment() {
     let target = BLOCK_LEN - HEADER_LEN;
     let mut values = vec![vec![9u8; 10], vec![5u8; 30_000], vec![6u8; 300]];
     for _ in 0..4 {
-        let (files, wal, recs) = build_one_wal(&values);
+        let files = build(&values);
+        let recs = records(&files[&newest_wal(&files)]);
         if recs[2].offset == target {
-            let frags = fragments(&files[&wal]);
+            let frags = fragments(&files[&newest_wal(&files)]);
             assert_eq!(frags[2].start, target);
             assert_eq!(frags[2].end, BLOCK_LEN, "an empty FIRST fragment");
             torn_tail_case(&values);
@@ -392,11 +447,19 @@ fn mid_log_values() -> Vec<Vec<u8>> {
     values
 }
 
+fn flip(bytes: &[u8], at: usize, mask: u8) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    b[at] ^= mask;
+    b
+}
+
 #[test]
 fn flipped_byte_in_a_middle_record_is_corruption() {
     let values = mid_log_values();
-    let (files, wal, recs) = build_one_wal(&values);
+    let files = build(&values);
+    let wal = newest_wal(&files);
     let bytes = &files[&wal];
+    let recs = records(bytes);
     let mid = recs[10];
     assert!(
         mid.end / BLOCK_LEN < (bytes.len() - 1) / BLOCK_LEN,
@@ -405,17 +468,21 @@ fn flipped_byte_in_a_middle_record_is_corruption() {
     for at in mid.offset..mid.end {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} (record {mid:?})"));
-            let damaged = flipped(&files, &wal, at, mask);
-            if let Some(db) = open_unless_corrupt(&restore(&damaged), WalRecoveryMode::default()) {
-                check_no_wrong_value(&db, &values, "open");
-                panic!("a flipped byte in the middle of the log was accepted")
+            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            match try_open(&fs, WalRecoveryMode::default()) {
+                Err(Error::Corruption(_)) => {}
+                Err(e) => panic!("expected Corruption, got {e}"),
+                Ok(db) => {
+                    check_no_wrong_value(&db, &values, "open");
+                    panic!("a flipped byte in the middle of the log was accepted")
+                }
             }
             // And the same with AbsoluteConsistency.
-            assert_corruption(
-                &restore(&damaged),
-                WalRecoveryMode::AbsoluteConsistency,
-                "a flipped byte in the middle of the log",
-            );
+            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            assert!(matches!(
+                try_open(&fs, WalRecoveryMode::AbsoluteConsistency),
+                Err(Error::Corruption(_))
+            ));
         }
     }
 }
@@ -424,13 +491,15 @@ fn flipped_byte_in_a_middle_record_is_corruption() {
 /// the length field of a fragment in the file's LAST block that makes the fragment run past the end
 /// of the file: the reader cannot tell that from a torn write (the length is not under the crc),
 /// so the default mode drops that record and every later one (see
-/// `length_flip_in_the_last_block_is_corruption_not_a_torn_tail` for why that is a bug). Never a
-/// wrong value, never a panic.
+/// `length_flip_in_the_last_block_drops_synced_records` for why that is a bug). Never a wrong
+/// value, never a panic.
 #[test]
 fn flipped_bytes_across_the_newest_wal() {
     let values = mid_log_values();
-    let (files, wal, recs) = build_one_wal(&values);
+    let files = build(&values);
+    let wal = newest_wal(&files);
     let bytes = &files[&wal];
+    let recs = records(bytes);
     let frags = fragments(bytes);
     let last_block = (bytes.len() - 1) / BLOCK_LEN;
     let mut offsets: BTreeSet<usize> = (0..bytes.len()).step_by(bytes.len() / 300).collect();
@@ -444,17 +513,27 @@ fn flipped_bytes_across_the_newest_wal() {
     for &at in &offsets {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at}"));
-            let fs = restore(&flipped(&files, &wal, at, mask));
-            if let Some(db) = open_unless_corrupt(&fs, WalRecoveryMode::default()) {
-                let present = check_no_wrong_value(&db, &values, "open");
-                let frag = frags.iter().find(|f| f.start + 4 <= at && at < f.start + 6);
-                let Some(frag) = frag.filter(|f| f.start / BLOCK_LEN == last_block) else {
-                    panic!("a flip outside a length field of the last block was accepted");
-                };
-                let r =
-                    recs.iter().position(|r| r.offset <= frag.start && frag.start < r.end).unwrap();
-                assert_eq!(present, (0..r).collect(), "not exactly the records before the flip");
-                accepted += 1;
+            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            match try_open(&fs, WalRecoveryMode::default()) {
+                Err(Error::Corruption(_)) => {}
+                Err(e) => panic!("expected Corruption or success, got {e}"),
+                Ok(db) => {
+                    let present = check_no_wrong_value(&db, &values, "open");
+                    let frag = frags.iter().find(|f| f.start + 4 <= at && at < f.start + 6);
+                    let Some(frag) = frag.filter(|f| f.start / BLOCK_LEN == last_block) else {
+                        panic!("a flip outside a length field of the last block was accepted");
+                    };
+                    let r = recs
+                        .iter()
+                        .position(|r| r.offset <= frag.start && frag.start < r.end)
+                        .unwrap();
+                    assert_eq!(
+                        present,
+                        (0..r).collect(),
+                        "not exactly the records before the flip"
+                    );
+                    accepted += 1;
+                }
             }
         }
     }
@@ -462,36 +541,48 @@ fn flipped_bytes_across_the_newest_wal() {
 }
 
 /// A length byte flipped in a record of the newest WAL's last block, followed by records that were
-/// synced: the reader takes it for a torn tail, and the default mode silently drops (and cuts off
-/// the file: irrecoverably) that record and every later one, synced writes included. The
-/// documented contract of `TolerateCorruptedTail` is that only a torn tail (a write never
-/// acknowledged as durable) is dropped and "any other damage is Corruption".
+/// synced: the reader takes it for a torn tail, and the default mode silently drops (irrecoverably,
+/// once the open has flushed and removed the WAL) that record and every later one, synced writes
+/// included. The documented contract of `TolerateCorruptedTail` is that only a torn tail (a write
+/// never acknowledged as durable) is dropped and "any other damage is Corruption".
 #[test]
 fn length_flip_in_the_last_block_is_corruption_not_a_torn_tail() {
     let values: Vec<Vec<u8>> = (0..8).map(|i| vec![b'a' + i as u8; 100]).collect();
-    let (files, wal, recs) = build_one_wal(&values); // puts 3 and 7 synced: every record is durable
+    let files = build(&values); // puts 3 and 7 synced: every record is durable
+    let wal = newest_wal(&files);
     let bytes = &files[&wal];
+    let recs = records(bytes);
     assert!(bytes.len() < BLOCK_LEN);
     let at = recs[2].offset + 5; // high byte of record 2's length: 100 -> 32868, past the end
-    let fs = restore(&flipped(&files, &wal, at, 0x80));
-    if let Some(db) = open_unless_corrupt(&fs, WalRecoveryMode::default()) {
-        let present = check_no_wrong_value(&db, &values, "open");
-        let left = fs.file_bytes(Path::new(DIR).join(&wal)).unwrap().len();
-        panic!(
-            "a flipped length byte in record 2 of 8 (all synced) was taken for a torn tail: \
-             records {present:?} recovered, the WAL was cut from {} to {left} bytes",
-            bytes.len()
-        );
+    let fs = restore(&with_file(&files, &wal, flip(bytes, at, 0x80)));
+    match try_open(&fs, WalRecoveryMode::default()) {
+        Err(Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Corruption, got {e}"),
+        Ok(db) => {
+            let present = check_no_wrong_value(&db, &values, "open");
+            let kept = fs.exists(&Path::new(DIR).join(&wal)).unwrap();
+            panic!(
+                "a flipped length byte in record 2 of 8 (all synced) was taken for a torn tail: \
+                 records {present:?} recovered (the WAL was {}removed by the open)",
+                if kept { "not " } else { "" }
+            );
+        }
     }
 }
 
 #[test]
 fn flipped_byte_in_an_older_wal_is_corruption() {
     let values = make_values(11, 20, &[3]);
-    let files = build(&values, 2);
-    let wals = nonempty_wals(&files);
-    assert_eq!(wals.len(), 2, "{wals:?}");
-    let older = &wals[0];
+    let two = build_two_wals(&values, 10);
+    let (files, older) = (&two.files, &two.older);
+    // Undamaged, it opens with every record; the open removes both WAL files and the orphan.
+    let fs = restore(files);
+    let db = open(&fs);
+    check_keys(&db, &values, 0..values.len(), "intact open");
+    check_flushed(&fs, &[older, &two.newer], values.len() as u64, "intact open");
+    assert!(!fs.exists(&Path::new(DIR).join(&two.orphan)).unwrap(), "the orphan table was kept");
+    drop(db);
+
     let bytes = &files[older];
     let frags = fragments(bytes);
     let mut offsets: BTreeSet<usize> = (0..bytes.len()).step_by(53).collect();
@@ -503,16 +594,26 @@ fn flipped_byte_in_an_older_wal_is_corruption() {
     for &at in &offsets {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} of {older}"));
-            let fs = restore(&flipped(&files, older, at, mask));
-            if let Some(db) = open_unless_corrupt(&fs, WalRecoveryMode::default()) {
-                check_no_wrong_value(&db, &values, "open");
-                panic!("a flipped byte in an older WAL was accepted");
+            let damaged = with_file(files, older, flip(bytes, at, mask));
+            let fs = restore(&damaged);
+            match try_open(&fs, WalRecoveryMode::default()) {
+                Err(Error::Corruption(_)) => {}
+                Err(e) => panic!("expected Corruption, got {e}"),
+                Ok(db) => {
+                    check_no_wrong_value(&db, &values, "open");
+                    panic!("a flipped byte in an older WAL was accepted");
+                }
             }
+            // A refused open changes nothing: the WAL files are all still there.
+            assert!(files_of(&fs) == damaged, "a refused open changed the files");
         }
     }
     // A torn end of an older WAL is corruption too (it cannot come from a crash).
-    let cut = with_file(&files, older, bytes[..bytes.len() - 3].to_vec());
-    assert_corruption(&restore(&cut), WalRecoveryMode::default(), "a torn end of an older WAL");
+    let cut = with_file(files, older, bytes[..bytes.len() - 3].to_vec());
+    assert!(matches!(
+        try_open(&restore(&cut), WalRecoveryMode::default()),
+        Err(Error::Corruption(_))
+    ));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -523,13 +624,17 @@ fn flipped_byte_in_an_older_wal_is_corruption() {
 /// reopen works, and new writes work and survive reopens.
 fn check_salvage(files: &Files, values: &[Vec<u8>], keep: usize) {
     let fs = restore(files);
-    let db = try_open(&fs, WalRecoveryMode::PointInTime)
-        .unwrap_or_else(|e| panic!("PointInTime open failed: {e}"));
+    let db = match try_open(&fs, WalRecoveryMode::PointInTime) {
+        Ok(db) => db,
+        Err(e) => panic!("PointInTime open failed: {e}"),
+    };
     check_keys(&db, values, 0..keep, "PointInTime open");
     assert!(db.latest_sequence() >= keep as u64);
     drop(db);
-    let db = try_open(&fs, WalRecoveryMode::default())
-        .unwrap_or_else(|e| panic!("default open after the salvage failed: {e}"));
+    let db = match try_open(&fs, WalRecoveryMode::default()) {
+        Ok(db) => db,
+        Err(e) => panic!("default open after the salvage failed: {e}"),
+    };
     check_keys(&db, values, 0..keep, "default open after salvage");
     let ks = db.default_keyspace();
     // Overwrite a salvaged key and write a lost one: the new versions must win.
@@ -551,7 +656,10 @@ fn check_salvage(files: &Files, values: &[Vec<u8>], keep: usize) {
 #[test]
 fn point_in_time_salvages_up_to_a_corrupt_record() {
     let values = mid_log_values();
-    let (files, wal, recs) = build_one_wal(&values);
+    let files = build(&values);
+    let wal = newest_wal(&files);
+    let bytes = &files[&wal];
+    let recs = records(bytes);
     let mid = recs[10];
     // Every header byte, and a spread of payload bytes, of the middle record.
     let offsets: BTreeSet<usize> = (mid.offset..mid.offset + HEADER_LEN)
@@ -560,73 +668,188 @@ fn point_in_time_salvages_up_to_a_corrupt_record() {
         .collect();
     for &at in &offsets {
         let _guard = OnPanic(format!("flip at {at} (record {mid:?})"));
-        check_salvage(&flipped(&files, &wal, at, 0x01), &values, 10);
+        check_salvage(&with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 10);
     }
     // A corrupt record that spans blocks: a byte of its MIDDLE fragment.
     let big = recs[13];
     let at = (big.offset / BLOCK_LEN + 1) * BLOCK_LEN + 100;
-    check_salvage(&flipped(&files, &wal, at, 0x01), &values, 13);
+    check_salvage(&with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 13);
 }
 
 #[test]
 fn point_in_time_in_an_older_wal_drops_later_files() {
     let values = make_values(12, 20, &[15]);
-    let files = build(&values, 2);
-    let wals = nonempty_wals(&files);
-    assert_eq!(wals.len(), 2);
-    let older = &wals[0];
+    let two = build_two_wals(&values, 10);
+    let (files, older) = (&two.files, &two.older);
     let recs = records(&files[older]);
     assert_eq!(recs.len(), 10);
-    let damaged = flipped(&files, older, recs[4].offset + HEADER_LEN + 3, 0x80);
+    let damaged =
+        with_file(files, older, flip(&files[older], recs[4].offset + HEADER_LEN + 3, 0x80));
     // The default mode refuses it.
-    assert_corruption(&restore(&damaged), WalRecoveryMode::default(), "a flipped byte");
+    assert!(matches!(
+        try_open(&restore(&damaged), WalRecoveryMode::default()),
+        Err(Error::Corruption(_))
+    ));
+    // Exactly records 0..4 survive: not the rest of the older WAL, not the newer WAL, and not the
+    // orphan table (which holds records 0..10).
     check_salvage(&damaged, &values, 4);
-    // The salvage removed the newer WAL.
+    // The salvage flushed records 0..4 and removed both WAL files (the damaged one and the later
+    // one) and the orphan table.
     let fs = restore(&damaged);
     drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
-    let after = files_of(&fs);
-    assert!(!after.contains_key(&wals[1]), "the WAL after the salvage point was kept");
+    check_flushed(&fs, &[older, &two.newer], 4, "salvage");
+    assert!(!fs.exists(&Path::new(DIR).join(&two.orphan)).unwrap(), "the orphan table was kept");
 }
 
-/// A power loss (after an I/O error) at every operation of a point-in-time salvage that cuts an
-/// older WAL and removes the newer one: whatever the next open finds, it must never show the
-/// records of the newer WAL without the ones the salvage cut from the older (a hole in the
-/// history).
+/// A power loss (after an I/O error) at every operation of a point-in-time salvage that stops in
+/// an older WAL and drops the newer one: whatever the next open finds, it must never show the
+/// records of the newer WAL (or of the orphan table) without the ones the salvage dropped from the
+/// older (a hole in the history). The salvage flushes records `0..4`, writes a new manifest whose
+/// log number is past both WAL files, and only then removes them: a crash before the new
+/// manifest is durable leaves the damaged state (the default mode refuses it, a salvage redoes
+/// it), a crash after leaves both WAL files obsolete.
 #[test]
 fn interrupted_point_in_time_salvage() {
     let values = make_values(21, 20, &[]);
-    let files = build(&values, 2);
-    let wals = nonempty_wals(&files);
-    let older = &wals[0];
+    let two = build_two_wals(&values, 10);
+    let (files, older) = (&two.files, &two.older);
     let recs = records(&files[older]);
-    let damaged = flipped(&files, older, recs[4].offset + HEADER_LEN + 3, 0x80);
+    let damaged =
+        with_file(files, older, flip(&files[older], recs[4].offset + HEADER_LEN + 3, 0x80));
     let fs = restore(&damaged);
     let before = fs.op_count();
     drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
     let ops = fs.op_count() - before;
+    let fs = restore(&damaged);
+    let before = fs.op_count();
+    drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
+    assert_eq!(fs.op_count() - before, ops, "the salvage's operations are not reproducible");
     let mut failures = Vec::new();
+    let mut refused = 0;
     for k in 0..ops {
-        let fs = restore(&damaged);
-        fs.fail_after(k, shale_engine::fs::FaultMode::Permanent);
-        assert!(try_open(&fs, WalRecoveryMode::PointInTime).is_err());
-        fs.clear_faults();
-        fs.crash(k);
-        for mode in [WalRecoveryMode::default(), WalRecoveryMode::PointInTime] {
-            match try_open(&fs, mode) {
-                Err(Error::Corruption(_)) if mode == WalRecoveryMode::default() => {}
-                Err(e) => failures.push(format!("op {k}: {mode:?} open failed: {e}")),
-                Ok(db) => {
-                    let present = check_no_wrong_value(&db, &values, "open");
-                    if present != (0..4).collect() {
-                        failures.push(format!(
-                            "op {k}: {mode:?} open recovered records {present:?}, not 0..4"
-                        ));
+        for fault in [FaultMode::Permanent, FaultMode::Once] {
+            let fs = restore(&damaged);
+            fs.fail_after(k, fault);
+            assert!(try_open(&fs, WalRecoveryMode::PointInTime).is_err(), "op {k}: no error");
+            fs.clear_faults();
+            fs.crash(k);
+            for mode in [WalRecoveryMode::default(), WalRecoveryMode::PointInTime] {
+                let what = format!("op {k} ({fault:?}): {mode:?} open");
+                match try_open(&fs, mode) {
+                    Err(Error::Corruption(_)) if mode == WalRecoveryMode::default() => refused += 1,
+                    Err(e) => failures.push(format!("{what} failed: {e}")),
+                    Ok(db) => {
+                        let present = check_no_wrong_value(&db, &values, "open");
+                        if present != (0..4).collect() {
+                            failures
+                                .push(format!("{what} recovered records {present:?}, not 0..4"));
+                        }
+                        if db.latest_sequence() != 4 {
+                            failures
+                                .push(format!("{what}: latest_sequence {}", db.latest_sequence()));
+                        }
+                        if let Err(e) = common::check_db_files(&fs, Path::new(DIR)) {
+                            failures.push(format!("{what}: {e}"));
+                        }
                     }
                 }
             }
         }
     }
     assert!(failures.is_empty(), "{ops} operations in the salvage: {failures:#?}");
+    println!("{ops} operations in the salvage, {refused} default opens refused");
+    // Both outcomes happened: crashes before the new manifest was durable, and after.
+    assert!(refused > 0 && refused < 2 * ops, "{refused} of {} default opens refused", 2 * ops);
+}
+
+/// A salvage that stops in an older WAL file which one keyspace has already flushed past: the
+/// default keyspace's memtable filled up and was flushed (its table holds its writes from the
+/// older WAL, the manifest records that its writes below the newer WAL are all in tables), while
+/// the `other` keyspace still needs the older WAL. A damaged record early in the older WAL stops
+/// the replay there, but the table still holds the default keyspace's LATER writes: the open
+/// must not show them without the `other` keyspace's writes between the damage and them (a hole
+/// in the history, and a cross-keyspace batch split in half). Either the recovered state is the
+/// state after a prefix of the writes, or the salvage is refused as `Corruption` (RocksDB's
+/// "SST file is ahead of WALs").
+#[test]
+fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
+    type W = Vec<(&'static str, &'static [u8], Vec<u8>)>;
+    let writes: Vec<W> = vec![
+        vec![("other", b"b0", b"0".to_vec())],
+        vec![("default", b"a0", b"1".to_vec())], // the damaged record
+        vec![("default", b"a1", b"2".to_vec())],
+        vec![("default", b"a-batch", b"3".to_vec()), ("other", b"b-batch", b"3".to_vec())],
+        vec![("default", b"a2", b"4".to_vec())],
+        vec![("default", b"huge", vec![7u8; 20_000])], // fills the default keyspace's memtable
+        vec![("default", b"a3", b"5".to_vec())],       // switches the WAL, flushes default's
+        vec![("other", b"b1", b"6".to_vec())],
+    ];
+    let fs = MemFs::new();
+    let small = |fs: &MemFs, mode| Options { memtable_bytes_max: 16 << 10, ..options(fs, mode) };
+    let db = Db::open(DIR, small(&fs, WalRecoveryMode::default())).unwrap();
+    db.create_keyspace("other").unwrap();
+    for w in &writes {
+        let mut b = WriteBatch::new();
+        for (ks, k, v) in w {
+            b.put(&db.keyspace(ks).unwrap(), k, v);
+        }
+        db.write(b, WriteOptions::SYNC).unwrap();
+    }
+    db.close().unwrap();
+    let files = files_of(&fs);
+    let wals = wal_names(&files);
+    let [older, newer] = &wals[..] else { panic!("WAL files {wals:?}") };
+    assert_eq!(records(&files[older]).len(), 6, "writes 0..6 in the older WAL");
+    assert_eq!(records(&files[newer]).len(), 2, "writes 6..8 in the newer WAL");
+    let (_, state) = common::read_manifest(&fs, Path::new(DIR)).unwrap();
+    assert_eq!(state.live_files().count(), 1, "the default keyspace's table");
+
+    let view = |p: usize| {
+        let mut out: BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>> = BTreeMap::new();
+        out.insert("default".into(), BTreeMap::new());
+        out.insert("other".into(), BTreeMap::new());
+        for w in &writes[..p] {
+            for (ks, k, v) in w {
+                out.get_mut(*ks).unwrap().insert(k.to_vec(), v.clone());
+            }
+        }
+        out
+    };
+    let recs = records(&files[older]);
+    let damaged = with_file(&files, older, flip(&files[older], recs[1].offset + HEADER_LEN, 0x01));
+    let fs = restore(&damaged);
+    match Db::open(DIR, small(&fs, WalRecoveryMode::PointInTime)) {
+        Err(Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Corruption or a salvage, got {e}"),
+        Ok(db) => {
+            let mut got = BTreeMap::new();
+            for name in db.list_keyspaces() {
+                let ks = db.keyspace(&name).unwrap();
+                let kv: BTreeMap<Vec<u8>, Vec<u8>> =
+                    db.iter(&ks, IterOptions::all()).unwrap().map(|r| r.unwrap()).collect();
+                got.insert(name, kv);
+            }
+            let shown = |m: &BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>| {
+                m.iter()
+                    .map(|(ks, kv)| {
+                        let keys: Vec<String> =
+                            kv.keys().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+                        format!("{ks}: {keys:?}")
+                    })
+                    .collect::<Vec<_>>()
+            };
+            assert!(
+                (0..=writes.len()).any(|p| view(p) == got),
+                "the salvage recovered {:?} (latest_sequence {}): the state after no prefix of the \
+                 writes. The default keyspace's table holds its writes after the damaged record \
+                 (the damaged one too), the other keyspace lost the ones between (half of a \
+                 batch). A consistent salvage keeps {:?}, or refuses with Corruption.",
+                shown(&got),
+                db.latest_sequence(),
+                shown(&view(1))
+            );
+        }
+    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -636,7 +859,7 @@ fn interrupted_point_in_time_salvage() {
 #[test]
 fn zero_filled_tail_opens_with_all_data() {
     let values = make_values(13, 10, &[6]);
-    let files = build(&values, 1);
+    let files = build(&values);
     let wal = newest_wal(&files);
     for zeros in [1usize, 6, 7, 4096, 40_000] {
         let _guard = OnPanic(format!("{zeros} zeros"));
@@ -644,10 +867,13 @@ fn zero_filled_tail_opens_with_all_data() {
         bytes.resize(bytes.len() + zeros, 0);
         let damaged = with_file(&files, &wal, bytes);
         for mode in [WalRecoveryMode::default(), WalRecoveryMode::AbsoluteConsistency] {
-            let db = try_open(&restore(&damaged), mode).unwrap_or_else(|e| panic!("{mode:?}: {e}"));
+            let db = match try_open(&restore(&damaged), mode) {
+                Ok(db) => db,
+                Err(e) => panic!("{mode:?}: {e}"),
+            };
             check_keys(&db, &values, 0..values.len(), "open");
         }
-        // Writes after it, and reopens (the zero-tailed file is an older WAL then), work.
+        // Writes after it, and reopens (the zero-tailed WAL was flushed and removed), work.
         let fs = restore(&damaged);
         let db = open(&fs);
         db.put_with(&db.default_keyspace(), b"after", b"zeros", WriteOptions::SYNC).unwrap();
@@ -711,16 +937,19 @@ fn current_naming_a_missing_manifest_is_an_error() {
     let files = keyspace_db();
     let manifest = manifest_name(&files);
     // CURRENT names a manifest that does not exist.
-    let misnamed = with_file(&files, filename::CURRENT, b"MANIFEST-999999\n".to_vec());
+    let damaged = with_file(&files, filename::CURRENT, b"MANIFEST-999999\n".to_vec());
+    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+        Err(Error::Io(_) | Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Io or Corruption, got {e}"),
+        Ok(_) => panic!("opened a database whose manifest is missing"),
+    }
     // The manifest CURRENT names was removed.
     let mut removed = files.clone();
     removed.remove(&manifest);
-    for damaged in [&misnamed, &removed] {
-        match try_open(&restore(damaged), WalRecoveryMode::default()) {
-            Err(Error::Io(_) | Error::Corruption(_)) => {}
-            Err(e) => panic!("expected Io or Corruption, got {e}"),
-            Ok(_) => panic!("opened a database whose manifest is missing"),
-        }
+    match try_open(&restore(&removed), WalRecoveryMode::default()) {
+        Err(Error::Io(_) | Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Io or Corruption, got {e}"),
+        Ok(_) => panic!("opened a database whose manifest is missing"),
     }
     // And it stays an error (the failed open did not "repair" anything).
     let fs = restore(&removed);
@@ -754,24 +983,33 @@ fn garbage_current_is_corruption() {
     for current in cases {
         let _guard = OnPanic(format!("CURRENT = {:?}", String::from_utf8_lossy(&current)));
         let damaged = with_file(&files, filename::CURRENT, current);
-        assert_corruption(&restore(&damaged), WalRecoveryMode::default(), "a garbage CURRENT");
+        match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+            Err(Error::Corruption(_)) => {}
+            Err(e) => panic!("expected Corruption, got {e}"),
+            Ok(_) => panic!("opened with a garbage CURRENT"),
+        }
     }
 }
 
-/// A CURRENT longer than the 4 KiB the reader accepts is garbage too: `Corruption` (the
-/// InvalidData of `read_small_file`), not an `Io` error that would tell the caller to retry.
+/// A CURRENT longer than the 4 KiB the reader accepts is garbage too, but comes back as
+/// `Error::Io` (InvalidData from `read_small_file`, wrapped by `io_at`), telling the caller
+/// the operation may be retried when the bytes on disk are bad.
 #[test]
 fn oversized_current_is_corruption() {
     let files = keyspace_db();
     let damaged = with_file(&files, filename::CURRENT, vec![b'x'; 5000]);
-    assert_corruption(&restore(&damaged), WalRecoveryMode::default(), "an oversized CURRENT");
+    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+        Err(Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Corruption, got {e:?}"),
+        Ok(_) => panic!("opened with a garbage CURRENT"),
+    }
 }
 
 /// Flips every byte of the MANIFEST (twice). Characterization: `Corruption`, or success with
 /// every keyspace and value intact; the one exception is a flip in the length field of an edit
 /// (the manifest is a single block, the file's last) that sends it past the end of the file: read
 /// as a torn tail, that edit and the later ones are ignored (see
-/// `manifest_length_flip_is_corruption_not_a_torn_tail`).
+/// `manifest_length_flip_drops_an_acknowledged_keyspace`).
 #[test]
 fn flipped_byte_in_the_manifest() {
     let files = keyspace_db();
@@ -784,16 +1022,21 @@ fn flipped_byte_in_the_manifest() {
     for at in 0..bytes.len() {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} of {} bytes", bytes.len()));
-            let fs = restore(&flipped(&files, &manifest, at, mask));
-            if let Some(db) = open_unless_corrupt(&fs, WalRecoveryMode::default()) {
-                let in_length = frags.iter().position(|f| f.start + 4 <= at && at < f.start + 6);
-                match in_length {
-                    // Edits r.. ignored: the keyspaces of the earlier ones.
-                    Some(r) if r > 0 => {
-                        check_keyspace_db(&db, &ALL_KEYSPACES[..r]);
-                        torn += 1;
+            let damaged = with_file(&files, &manifest, flip(bytes, at, mask));
+            match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+                Err(Error::Corruption(_)) => {}
+                Err(e) => panic!("expected Corruption or success, got {e}"),
+                Ok(db) => {
+                    let in_length =
+                        frags.iter().position(|f| f.start + 4 <= at && at < f.start + 6);
+                    match in_length {
+                        // Edits r.. ignored: the keyspaces of the earlier ones.
+                        Some(r) if r > 0 => {
+                            check_keyspace_db(&db, &ALL_KEYSPACES[..r]);
+                            torn += 1;
+                        }
+                        _ => check_keyspace_db(&db, &ALL_KEYSPACES),
                     }
-                    _ => check_keyspace_db(&db, &ALL_KEYSPACES),
                 }
             }
         }
@@ -811,11 +1054,13 @@ fn manifest_length_flip_is_corruption_not_a_torn_tail() {
     let bytes = &files[&manifest];
     let recs = records(bytes);
     let at = recs[3].offset + 5; // high byte of the length of the edit that creates "gamma"
-    let damaged = flipped(&files, &manifest, at, 0x80);
-    if let Some(db) = open_unless_corrupt(&restore(&damaged), WalRecoveryMode::default()) {
-        panic!(
+    let damaged = with_file(&files, &manifest, flip(bytes, at, 0x80));
+    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+        Err(Error::Corruption(_)) => {}
+        Err(e) => panic!("expected Corruption, got {e}"),
+        Ok(db) => panic!(
             "a flipped length byte in the manifest was taken for a torn tail: keyspaces {:?}",
             db.list_keyspaces()
-        );
+        ),
     }
 }

@@ -1,13 +1,18 @@
-//! `shale`: the storage engineer's command line for a Shale database (RocksDB's `ldb`).
+//! `shale`: the storage engineer's command line for a Shale database (RocksDB's `ldb` and
+//! `sst_dump`).
 //!
 //! Keys and values are UTF-8 text, or hex when written `0x…`. Output prints keys and values as
 //! text when they are printable UTF-8, else as `0x…` hex.
 
+mod inspect;
+mod text;
+
 use clap::{Parser, Subcommand};
-use shale_engine::{Db, IterOptions, Keyspace, Options, WriteOptions};
+use shale_engine::{Db, DbStats, IterOptions, Keyspace, Options, WriteOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use text::{parse_bytes, show};
 
 #[derive(Parser, Debug)]
 #[command(name = "shale", version, about = "Inspect and edit a Shale database")]
@@ -57,45 +62,111 @@ enum Cmd {
     CreateKeyspace { name: String },
     /// Drops a keyspace and its data.
     DropKeyspace { name: String },
+    /// Writes every memtable to an SSTable now.
+    Flush,
+    /// Flushes, then compacts the keyspace's tables (those holding keys in [--from, --to] when
+    /// given) down to the last level.
+    Compact {
+        /// First key of the range (inclusive).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last key of the range (inclusive).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Writes a consistent, openable copy of the database into the new directory OUT.
+    Checkpoint { out: PathBuf },
+    /// Prints the level table, memtables and cache counters.
+    Stats,
+    /// Reads every block of every live SSTable and checks every checksum; exit code 1 on
+    /// corruption.
+    Verify,
+    /// Prints the live manifest's edits and the state they build.
+    ManifestDump,
+    /// Prints an SSTable's properties and index, and with --scan every entry.
+    SstDump {
+        file: PathBuf,
+        /// Also print every entry.
+        #[arg(long)]
+        scan: bool,
+    },
+    /// Prints every record (write batch) of a WAL file.
+    WalDump { file: PathBuf },
 }
 
-/// Parses a key or value argument: `0x…` is hex, anything else is UTF-8 text.
-fn parse_bytes(s: &str) -> Result<Vec<u8>, String> {
-    let Some(hex) = s.strip_prefix("0x") else { return Ok(s.as_bytes().to_vec()) };
-    if hex.len() % 2 != 0 {
-        return Err(format!("hex argument {s:?} has an odd number of digits"));
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|d| u8::from_str_radix(d, 16).ok())
-                .ok_or_else(|| format!("hex argument {s:?} has a non-hex digit"))
-        })
-        .collect()
-}
-
-/// Formats bytes as text when printable UTF-8 without tabs/newlines, else as `0x…` hex.
-fn show(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) if !s.starts_with("0x") && s.chars().all(|c| !c.is_control()) => s.to_owned(),
-        _ => {
-            let mut out = String::from("0x");
-            for x in b {
-                out.push_str(&format!("{x:02x}"));
-            }
-            out
+fn print_stats(s: &DbStats, out: &mut dyn Write) -> std::io::Result<()> {
+    for k in &s.keyspaces {
+        writeln!(out, "** keyspace {} **", k.name)?;
+        writeln!(out, "Level   Files   Size(MB)      Entries")?;
+        for (i, l) in k.levels.iter().enumerate() {
+            writeln!(
+                out,
+                "  L{i}   {:>5}  {:>9.3}  {:>11}",
+                l.files,
+                l.bytes as f64 / 1048576.0,
+                l.entries
+            )?;
         }
+        writeln!(
+            out,
+            "memtables: {} entries, {:.3} MB, {} immutable waiting for flush",
+            k.memtable_entries,
+            k.memtable_bytes as f64 / 1048576.0,
+            k.immutable_memtables
+        )?;
     }
+    writeln!(out, "last sequence: {}", s.last_sequence)?;
+    writeln!(
+        out,
+        "flushes: {} ({:.3} MB); compactions: {} (read {:.3} MB, wrote {:.3} MB), trivial moves {}",
+        s.flushes,
+        s.flush_bytes as f64 / 1048576.0,
+        s.compactions,
+        s.compaction_read_bytes as f64 / 1048576.0,
+        s.compaction_write_bytes as f64 / 1048576.0,
+        s.trivial_moves
+    )?;
+    writeln!(
+        out,
+        "write amplification: {:.2}; stalls: {} ({} ms), slowdowns {}",
+        s.write_amplification(),
+        s.stalls,
+        s.stall_micros / 1000,
+        s.slowdowns
+    )?;
+    writeln!(
+        out,
+        "block cache: {:.3} / {:.3} MB, {} hits, {} misses; blocks read {}",
+        s.block_cache_usage as f64 / 1048576.0,
+        s.block_cache_capacity as f64 / 1048576.0,
+        s.block_cache_hits,
+        s.block_cache_misses,
+        s.blocks_read
+    )?;
+    writeln!(
+        out,
+        "bloom: {} checks, {} negatives, {} false positives",
+        s.bloom_checks, s.bloom_negatives, s.bloom_false_positives
+    )
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
+    let mut stdout = std::io::stdout().lock();
+    let out: &mut dyn Write = &mut stdout;
+    let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
+    // File-level commands never open the database.
+    match &cli.cmd {
+        Cmd::SstDump { file, scan } => {
+            return inspect::sst_dump(file, *scan, out).map(|()| ExitCode::SUCCESS)
+        }
+        Cmd::WalDump { file } => return inspect::wal_dump(file, out).map(|()| ExitCode::SUCCESS),
+        _ => {}
+    }
     let opts = Options { create_if_missing: !cli.no_create, ..Options::default() };
     let db = Db::open(&cli.db, opts).map_err(|e| format!("opening {}: {e}", cli.db.display()))?;
     let ks =
         || -> Result<Keyspace, String> { db.keyspace(&cli.keyspace).map_err(|e| e.to_string()) };
-    let mut out = std::io::stdout().lock();
-    let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
+    let mut code = ExitCode::SUCCESS;
     match cli.cmd {
         Cmd::Put { key, value } => {
             let (k, v) = (parse_bytes(&key)?, parse_bytes(&value)?);
@@ -107,7 +178,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 Some(v) => w(writeln!(out, "{}", show(&v)))?,
                 None => {
                     eprintln!("not found: {key}");
-                    return Ok(ExitCode::from(1));
+                    code = ExitCode::from(1);
                 }
             }
         }
@@ -147,9 +218,29 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let k = db.keyspace(&name).map_err(|e| e.to_string())?;
             db.drop_keyspace(&k).map_err(|e| e.to_string())?;
         }
+        Cmd::Flush => db.flush().map_err(|e| e.to_string())?,
+        Cmd::Compact { from, to } => {
+            let from = from.as_deref().map(parse_bytes).transpose()?;
+            let to = to.as_deref().map(parse_bytes).transpose()?;
+            db.compact_range(&ks()?, from.as_deref(), to.as_deref()).map_err(|e| e.to_string())?;
+        }
+        Cmd::Stats => w(print_stats(&db.stats(), out))?,
+        Cmd::Checkpoint { out: dir } => {
+            let seq = db.checkpoint(&dir).map_err(|e| e.to_string())?;
+            w(writeln!(out, "checkpoint {} at sequence {seq}", dir.display()))?;
+        }
+        Cmd::Verify => match db.verify() {
+            Ok(r) => w(writeln!(out, "ok: {} tables, {} entries", r.tables, r.entries))?,
+            Err(e) => {
+                eprintln!("verify failed: {e}");
+                code = ExitCode::from(1);
+            }
+        },
+        Cmd::ManifestDump => inspect::manifest_dump(&cli.db, out)?,
+        Cmd::SstDump { .. } | Cmd::WalDump { .. } => {}
     }
     db.close().map_err(|e| e.to_string())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 fn main() -> ExitCode {
@@ -159,21 +250,5 @@ fn main() -> ExitCode {
             eprintln!("shale: {msg}");
             ExitCode::from(2)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_arguments() {
-        assert_eq!(parse_bytes("abc").unwrap(), b"abc");
-        assert_eq!(parse_bytes("0x00ff").unwrap(), vec![0, 255]);
-        assert!(parse_bytes("0x0").is_err());
-        assert!(parse_bytes("0xzz").is_err());
-        assert_eq!(show(b"abc"), "abc");
-        assert_eq!(show(&[0, 1]), "0x0001");
-        assert_eq!(show(b"0xab"), "0x30786162");
     }
 }

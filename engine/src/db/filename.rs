@@ -3,6 +3,7 @@
 //! | file | name |
 //! |---|---|
 //! | write-ahead log | `NNNNNN.log` |
+//! | SSTable | `NNNNNN.sst` |
 //! | manifest | `MANIFEST-NNNNNN` |
 //! | pointer to the live manifest | `CURRENT` (its content: the manifest's name and `\n`) |
 //! | the process lock | `LOCK` |
@@ -16,6 +17,8 @@ pub enum FileKind {
     Wal(u64),
     /// A manifest with its number.
     Manifest(u64),
+    /// An SSTable with its number.
+    Table(u64),
     /// `CURRENT`.
     Current,
     /// `LOCK`.
@@ -32,6 +35,11 @@ pub const LOCK: &str = "LOCK";
 /// The WAL file name for `number`.
 pub fn wal(number: u64) -> String {
     format!("{number:06}.log")
+}
+
+/// The SSTable file name for `number`.
+pub fn table(number: u64) -> String {
+    format!("{number:06}.sst")
 }
 
 /// The manifest file name for `number`.
@@ -56,6 +64,9 @@ pub fn parse(name: &str) -> Option<FileKind> {
     if let Some(n) = name.strip_suffix(".log") {
         return parse_number(n).map(FileKind::Wal);
     }
+    if let Some(n) = name.strip_suffix(".sst") {
+        return parse_number(n).map(FileKind::Table);
+    }
     None
 }
 
@@ -76,6 +87,7 @@ mod tests {
         assert_eq!(wal(7), "000007.log");
         assert_eq!(parse(&manifest(1234567)), Some(FileKind::Manifest(1234567)));
         assert_eq!(parse("CURRENT"), Some(FileKind::Current));
+        assert_eq!(parse(&table(12)), Some(FileKind::Table(12)));
         assert_eq!(parse("x.log"), None);
         assert_eq!(parse("-1.log"), None);
         assert_eq!(parse("MANIFEST-"), None);

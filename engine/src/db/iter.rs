@@ -17,6 +17,8 @@ pub struct DbIterator {
     reverse: bool,
     started: bool,
     done: bool,
+    /// When set, entries the filter `hides` are skipped (expired TTL entries).
+    hide: Option<(std::sync::Arc<dyn crate::compaction::CompactionFilter>, String)>,
 }
 
 impl std::fmt::Debug for DbIterator {
@@ -39,7 +41,22 @@ impl DbIterator {
             reverse: opts.reverse,
             started: false,
             done: false,
+            hide: None,
         }
+    }
+
+    /// Skips the entries `filter` hides (see `CompactionFilter::hides`).
+    pub(crate) fn hiding(
+        mut self,
+        filter: std::sync::Arc<dyn crate::compaction::CompactionFilter>,
+        keyspace: String,
+    ) -> Self {
+        self.hide = Some((filter, keyspace));
+        self
+    }
+
+    fn hidden(&self, k: &[u8], v: &[u8]) -> bool {
+        self.hide.as_ref().is_some_and(|(f, ks)| f.hides(ks, k, v))
     }
 
     fn above_lower(&self, k: &[u8]) -> bool {
@@ -154,7 +171,13 @@ impl Iterator for DbIterator {
         if !self.started {
             self.start();
         }
-        let item = if self.reverse { self.next_reverse() } else { self.next_forward() };
+        let item = loop {
+            let item = if self.reverse { self.next_reverse() } else { self.next_forward() };
+            match &item {
+                Some((k, v)) if self.hidden(k, v) => continue,
+                _ => break item,
+            }
+        };
         if let Err(e) = self.inner.status() {
             self.done = true;
             return Some(Err(e));

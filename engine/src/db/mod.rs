@@ -20,31 +20,38 @@
 //! # Ok(()) }
 //! ```
 
+mod checkpoint;
+mod compact;
 pub(crate) mod filename;
+mod flush;
 mod iter;
 mod keyspace;
 pub(crate) mod options;
 mod recovery;
 mod snapshot;
+mod stats;
 mod write;
 
 pub use iter::DbIterator;
 pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
 pub use snapshot::Snapshot;
+pub use stats::{DbStats, KeyspaceStats, LevelStats, VerifyReport};
 pub use write::WriteBatch;
 
 use crate::error::{Error, Result};
 use crate::fs::{FileLock, WritableFile};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::SequenceNumber;
-use crate::manifest::{ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
 use crate::memtable::Lookup;
+use crate::sst::{BlockCache, TableOptions};
+use crate::version::{self, TableCache};
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
 use keyspace::KeyspaceState;
 use snapshot::SnapshotList;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
@@ -57,9 +64,18 @@ pub(crate) struct CommitState {
     pub(crate) wal_number: u64,
     /// Last sequence number written to the WAL.
     pub(crate) last_seq: SequenceNumber,
+    /// WAL files that may still hold unflushed writes (the current one included).
+    pub(crate) live_wals: BTreeSet<u64>,
     pub(crate) manifest: LogWriter,
     pub(crate) manifest_state: ManifestState,
-    pub(crate) next_file: u64,
+}
+
+/// What background threads wait on.
+#[derive(Debug, Default)]
+pub(crate) struct BgState {
+    pub(crate) shutdown: bool,
+    pub(crate) flush_requested: bool,
+    pub(crate) compaction_requested: bool,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -75,14 +91,30 @@ pub(crate) struct Core {
     pub(crate) commit: Mutex<CommitState>,
     /// Last sequence number whose writes are all in the memtables: what readers see.
     pub(crate) visible_seq: AtomicU64,
-    keyspaces: RwLock<BTreeMap<String, Keyspace>>,
+    pub(crate) keyspaces: RwLock<BTreeMap<String, Keyspace>>,
     default_ks: Keyspace,
+    /// Next file number to hand out (WAL files, tables, manifests).
+    pub(crate) next_file: AtomicU64,
+    pub(crate) table_opts: TableOptions,
+    pub(crate) tables: TableCache,
     poisoned: AtomicBool,
     poison_cause: Mutex<Option<String>>,
     pub(crate) snapshots: SnapshotList,
     pub(crate) current_wal: Mutex<Arc<dyn WritableFile>>,
-    shutdown: Mutex<bool>,
-    shutdown_cv: Condvar,
+    pub(crate) bg: Mutex<BgState>,
+    pub(crate) bg_cv: Condvar,
+    /// Memtable switches so far (tells a writer that its group switched one).
+    pub(crate) rotations: AtomicU64,
+    pub(crate) counters: compact::WorkCounters,
+    /// Per keyspace and level: largest key of the file compacted last (round robin).
+    pub(crate) compact_pointers: Mutex<std::collections::HashMap<u32, Vec<Vec<u8>>>>,
+    /// Tables removed from the tree, deleted once no super version refers to them.
+    pub(crate) obsolete: Mutex<Vec<Arc<crate::manifest::FileMeta>>>,
+    /// Serialises manual compactions.
+    pub(crate) manual_compaction: Mutex<()>,
+    /// Serialises flushes (the flush thread, inline flushes and `Db::flush` callers): a memtable
+    /// is flushed exactly once, oldest first.
+    pub(crate) flush_lock: Mutex<()>,
 }
 
 impl std::fmt::Debug for Core {
@@ -120,15 +152,15 @@ impl Core {
         seq: SequenceNumber,
     ) -> Result<Option<Vec<u8>>> {
         let state = self.state_of(ks)?;
-        let mems = state.mems();
-        for m in mems.newest_first() {
-            match m.get(key, seq) {
-                Some(Lookup::Value(v)) => return Ok(Some(v)),
-                Some(Lookup::Deleted) => return Ok(None),
-                None => {}
-            }
-        }
-        Ok(None)
+        let sv = state.sv();
+        let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
+            Some(l) => Some(l),
+            None => version::get(&self.tables, &sv.files, key, seq)?,
+        };
+        Ok(match found {
+            Some(Lookup::Value(v)) => Some(v),
+            Some(Lookup::Deleted) | None => None,
+        })
     }
 
     pub(crate) fn iter_at(
@@ -138,9 +170,10 @@ impl Core {
         seq: SequenceNumber,
     ) -> Result<DbIterator> {
         let state = self.state_of(ks)?;
-        let mems = state.mems();
-        let children: Vec<Box<dyn InternalIterator>> =
-            mems.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
+        let sv = state.sv();
+        let mut children: Vec<Box<dyn InternalIterator>> =
+            sv.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
+        children.extend(version::iterators(&self.tables, &sv.files)?);
         Ok(DbIterator::new(MergingIterator::new(children), seq, opts))
     }
 
@@ -159,12 +192,12 @@ impl Core {
         let mut synced: Option<(usize, u64)> = None;
         loop {
             {
-                let stop = self.shutdown.lock().unwrap_or_else(|e| e.into_inner());
-                let (stop, _) = self
-                    .shutdown_cv
-                    .wait_timeout_while(stop, interval, |s| !*s)
+                let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                let (bg, _) = self
+                    .bg_cv
+                    .wait_timeout_while(bg, interval, |s| !s.shutdown)
                     .unwrap_or_else(|e| e.into_inner());
-                if *stop {
+                if bg.shutdown {
                     return;
                 }
             }
@@ -193,8 +226,8 @@ struct DbShared {
 
 impl DbShared {
     fn stop_threads(&self) {
-        *self.core.shutdown.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.core.shutdown_cv.notify_all();
+        self.core.bg.lock().unwrap_or_else(|e| e.into_inner()).shutdown = true;
+        self.core.bg_cv.notify_all();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         for t in threads {
             let _ = t.join();
@@ -244,7 +277,17 @@ impl Db {
             }
         })?;
         let db_id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
-        let rec = recovery::recover(fs.as_ref(), &dir, &options, db_id)?;
+        let table_opts = options.table;
+        let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
+        let block_cache = (options.block_cache_bytes > 0)
+            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
+        let tables = TableCache::new(
+            Arc::clone(&fs),
+            dir.clone(),
+            options.table_cache_files,
+            block_cache,
+            options.mmap_reads,
+        );
         let last_seq = rec.commit.last_seq;
         let default_ks = rec
             .keyspaces
@@ -267,10 +310,35 @@ impl Db {
             poison_cause: Mutex::new(None),
             snapshots: SnapshotList::default(),
             current_wal: Mutex::new(rec.wal_file),
-            shutdown: Mutex::new(false),
-            shutdown_cv: Condvar::new(),
+            next_file: AtomicU64::new(rec.next_file),
+            table_opts,
+            tables,
+            bg: Mutex::new(BgState::default()),
+            bg_cv: Condvar::new(),
+            rotations: AtomicU64::new(0),
+            counters: compact::WorkCounters::default(),
+            compact_pointers: Mutex::new(std::collections::HashMap::new()),
+            obsolete: Mutex::new(Vec::new()),
+            manual_compaction: Mutex::new(()),
+            flush_lock: Mutex::new(()),
         });
         let mut threads = Vec::new();
+        if core.opts.background_flush {
+            let c = Arc::clone(&core);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("shale-flush".into())
+                    .spawn(move || c.flush_loop())?,
+            );
+            let c = Arc::clone(&core);
+            threads.push(
+                std::thread::Builder::new()
+                    .name("shale-compact".into())
+                    .spawn(move || c.compaction_loop())?,
+            );
+        }
+        // Recovery may have left L0 past its trigger.
+        core.request_compaction();
         if let Some(iv) = interval {
             let c = Arc::clone(&core);
             threads.push(
@@ -282,7 +350,7 @@ impl Db {
         Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
     }
 
-    fn core(&self) -> &Arc<Core> {
+    pub(crate) fn core(&self) -> &Arc<Core> {
         &self.shared.core
     }
 
@@ -329,7 +397,13 @@ impl Db {
         };
         core.log_edit(&mut cs, &edit)?;
         let ks = Keyspace {
-            state: Arc::new(KeyspaceState::new(id, name.to_owned(), core.db_id, cs.wal_number)),
+            state: Arc::new(KeyspaceState::new(
+                id,
+                name.to_owned(),
+                core.db_id,
+                cs.wal_number,
+                Arc::new(LevelFiles::default()),
+            )),
         };
         core.keyspaces
             .write()
@@ -349,10 +423,34 @@ impl Db {
         core.check_poison()?;
         let mut cs = core.commit.lock().unwrap_or_else(|e| e.into_inner());
         core.check_keyspace(&ks.state)?;
-        let edit = VersionEdit { drop_keyspaces: vec![ks.id()], ..Default::default() };
+        let files: Vec<u64> = cs
+            .manifest_state
+            .files
+            .get(&ks.id())
+            .map(|levels| levels.iter().flatten().map(|f| f.number).collect())
+            .unwrap_or_default();
+        // The keyspace's writes may be the newest ones and may leave with the WAL once other
+        // keyspaces flush: record the last sequence so that it never goes back after a reopen,
+        // after making every write up to it durable (so the record never runs ahead of the data).
+        if let Err(e) = cs.wal.sync() {
+            let e = Error::Io(e);
+            core.poison(&e);
+            return Err(e);
+        }
+        let edit = VersionEdit {
+            drop_keyspaces: vec![ks.id()],
+            last_sequence: Some(cs.last_seq),
+            ..Default::default()
+        };
         core.log_edit(&mut cs, &edit)?;
         ks.state.dropped.store(true, Ordering::Release);
         core.keyspaces.write().unwrap_or_else(|e| e.into_inner()).remove(ks.name());
+        // The manifest no longer names its tables: remove them (open readers keep their handles).
+        for n in files {
+            core.tables.evict(n);
+            let p = core.dir.join(filename::table(n));
+            core.opts.fs.remove(&p)?;
+        }
         Ok(())
     }
 
@@ -392,6 +490,25 @@ impl Db {
         core.get_at(ks, key, core.last_sequence())
     }
 
+    /// [`Db::get`], but an entry the compaction filter would remove (an expired TTL entry) reads
+    /// as absent before a compaction gets to it.
+    pub fn get_unexpired(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let v = self.get(ks, key)?;
+        Ok(match (&self.core().opts.compaction_filter, v) {
+            (Some(f), Some(v)) if f.hides(ks.name(), key, &v) => None,
+            (_, v) => v,
+        })
+    }
+
+    /// [`Db::iter`], skipping entries the compaction filter would remove (expired TTL entries).
+    pub fn iter_unexpired(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
+        let it = self.iter(ks, options)?;
+        Ok(match &self.core().opts.compaction_filter {
+            Some(f) => it.hiding(Arc::clone(f), ks.name().to_owned()),
+            None => it,
+        })
+    }
+
     /// An iterator over `ks` at the current state.
     pub fn iter(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
         let core = self.core();
@@ -415,6 +532,32 @@ impl Db {
     /// The oldest live snapshot's sequence number.
     pub fn oldest_snapshot(&self) -> Option<SequenceNumber> {
         self.core().snapshots.oldest()
+    }
+
+    /// Compacts the tables of `ks` holding keys in `[start, end]` (every table when both are
+    /// `None`) down to the last level, after flushing the memtables: afterwards the range is
+    /// in one sorted run, without shadowed versions or obsolete tombstones.
+    pub fn compact_range(
+        &self,
+        ks: &Keyspace,
+        start: Option<&[u8]>,
+        end: Option<&[u8]>,
+    ) -> Result<()> {
+        let core = self.core();
+        core.check_keyspace(&ks.state)?;
+        core.compact_range(&ks.state, start, end)
+    }
+
+    /// Writes a consistent, openable copy of the database into the new directory `dir` while
+    /// writes continue (tables are hard-linked, the WAL tail copied). Returns the sequence number
+    /// of the last write the copy holds.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<SequenceNumber> {
+        self.core().checkpoint(dir.as_ref())
+    }
+
+    /// Writes every memtable holding data to an L0 SSTable and waits for it.
+    pub fn flush(&self) -> Result<()> {
+        self.core().flush_all()
     }
 
     /// Makes every acknowledged write durable (fsync of the WAL).

@@ -1,6 +1,8 @@
 //! Options of a database, of writes and of iterators.
 
+use crate::compaction::{CompactionFilter, CompactionOptions, CompactionStyle};
 use crate::fs::{FileSystem, OsFs};
+use crate::sst::TableOptions;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +46,33 @@ pub struct Options {
     pub wal_sync_interval: Option<Duration>,
     /// What recovery does with a damaged WAL.
     pub wal_recovery_mode: WalRecoveryMode,
+    /// Flush immutable memtables on a background thread (default true). When false, the writer
+    /// whose group switched a memtable flushes it before returning: slower writes, but every
+    /// file operation happens in a deterministic order (fault-injection tests rely on it).
+    pub background_flush: bool,
+    /// How SSTables are built: block size, bloom bits per key, compression.
+    pub table: TableOptions,
+    /// Bytes of uncompressed blocks kept in the block cache (default 32 MiB; 0 disables it).
+    pub block_cache_bytes: usize,
+    /// Leveled compaction: L0 trigger and stall thresholds, level sizes, output file size.
+    pub compaction: CompactionOptions,
+    /// Compaction style of every keyspace not named in `keyspace_styles` (default leveled).
+    pub compaction_style: CompactionStyle,
+    /// Per keyspace name: its compaction style (e.g. universal for a write-heavy keyspace).
+    pub keyspace_styles: std::collections::HashMap<String, CompactionStyle>,
+    /// Called by compactions on live values: keep, remove or replace (see
+    /// [`crate::compaction::TtlFilter`] for expiry). Default none.
+    pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
+    /// Compaction writes at most this many bytes per second (0, the default: unlimited).
+    pub compaction_bytes_per_sec: u64,
+    /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
+    /// thread (default 4): memory never grows without bound.
+    pub max_immutable_memtables: usize,
+    /// Read SSTables through memory maps instead of `pread` (default false). Block checksums are
+    /// still verified on every read.
+    pub mmap_reads: bool,
+    /// Most SSTables kept open at once (default 1000).
+    pub table_cache_files: usize,
     /// The file system the database lives on (default: the operating system's).
     pub fs: Arc<dyn FileSystem>,
 }
@@ -60,6 +89,17 @@ impl Default for Options {
             group_commit_bytes_max: 1 << 20,
             wal_sync_interval: None,
             wal_recovery_mode: WalRecoveryMode::default(),
+            background_flush: true,
+            table: TableOptions::default(),
+            block_cache_bytes: 32 << 20,
+            compaction: CompactionOptions::default(),
+            compaction_style: CompactionStyle::Leveled,
+            keyspace_styles: std::collections::HashMap::new(),
+            compaction_filter: None,
+            compaction_bytes_per_sec: 0,
+            max_immutable_memtables: 4,
+            mmap_reads: false,
+            table_cache_files: 1000,
             fs: Arc::new(OsFs),
         }
     }

@@ -5,23 +5,31 @@
 //! 2. read `CURRENT` and replay the manifest it names (a torn last record of the manifest is an
 //!    edit that was never acknowledged, and is ignored);
 //! 3. replay every WAL file numbered at or above the manifest's log number, oldest first, into
-//!    fresh memtables, following [`WalRecoveryMode`] on damage; a torn tail is cut off the file so
-//!    that the next open finds a clean log;
-//! 4. write a new manifest holding one snapshot of the state, point `CURRENT` at it, remove the
-//!    old manifest;
-//! 5. create a new WAL file (never append to a recovered one) and sync the directory.
+//!    fresh memtables (skipping a keyspace's writes in WAL files below its own log number: those
+//!    are in its SSTables), following [`WalRecoveryMode`] on damage;
+//! 4. flush the recovered memtables to L0 SSTables (each fsynced), fsync the directory;
+//! 5. write a new manifest holding one snapshot of the state (with the new tables, and a log
+//!    number past every replayed WAL), point `CURRENT` at it;
+//! 6. only then remove the replayed WAL files, the old manifest and any SSTable the manifest
+//!    does not name (left by a flush that crashed before its manifest edit);
+//! 7. create a new WAL file and fsync the directory.
+//!
+//! A crash anywhere before step 5 completes leaves the previous manifest and every WAL in place:
+//! the next open redoes the recovery. Nothing is ever appended to, or cut off, a recovered WAL.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, CommitState, Keyspace};
+use super::{filename, flush, CommitState, Keyspace};
 use crate::batch::{BatchEntries, KeyspaceId};
 use crate::db::options::{BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING};
 use crate::error::{Error, Result};
 use crate::fs::{self, FileSystem};
 use crate::key::SequenceNumber;
-use crate::manifest::{self, ManifestState, VersionEdit};
+use crate::manifest::{self, LevelFiles, ManifestState, VersionEdit};
+use crate::memtable::MemTable;
+use crate::sst::TableOptions;
 use crate::wal::{LogEvent, LogReader, LogWriter};
 use crate::{Options, WalRecoveryMode};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -33,6 +41,7 @@ pub(crate) struct Recovered {
     pub(crate) commit: CommitState,
     pub(crate) keyspaces: BTreeMap<String, Keyspace>,
     pub(crate) wal_file: Arc<dyn fs::WritableFile>,
+    pub(crate) next_file: u64,
 }
 
 fn io_at(e: std::io::Error, what: &str, path: &Path) -> Error {
@@ -105,19 +114,17 @@ fn read_manifest(fs: &dyn FileSystem, dir: &Path) -> Result<ManifestState> {
 enum Stop {
     /// Replay continues with the next file.
     Continue,
-    /// The file holds no record at all: replay continues, and the file can be removed.
-    Empty,
-    /// Replay stops here (point-in-time salvage): this file is to be cut at the offset and later
-    /// WAL files dropped. The caller does both, in the order that keeps a crash in between safe.
-    Salvaged(u64),
+    /// Replay stops here (a salvage): later WAL files are not replayed.
+    Salvaged,
 }
 
 struct Replay<'a> {
     fs: &'a dyn FileSystem,
     dir: &'a Path,
     opts: &'a Options,
-    live: &'a BTreeMap<KeyspaceId, Arc<KeyspaceState>>,
-    next_keyspace: KeyspaceId,
+    state: &'a ManifestState,
+    /// Per live keyspace: its memtables, oldest first (the last one takes writes).
+    mems: BTreeMap<KeyspaceId, Vec<Arc<MemTable>>>,
     last_seq: SequenceNumber,
 }
 
@@ -134,16 +141,23 @@ impl Replay<'_> {
         }
         for (seq, e) in (first..).zip(entries) {
             let e = e?;
-            match self.live.get(&e.keyspace) {
-                Some(ks) => {
-                    let mems = ks.mems();
-                    if mems.active.approximate_bytes() >= self.opts.memtable_bytes_max {
-                        ks.switch_memtable(wal_number);
+            let skip_before = self.state.keyspace_log(e.keyspace);
+            match self.mems.get_mut(&e.keyspace) {
+                // Already in the keyspace's SSTables.
+                Some(_) if wal_number < skip_before => {}
+                Some(mems) => {
+                    let full = mems
+                        .last()
+                        .is_none_or(|m| m.approximate_bytes() >= self.opts.memtable_bytes_max);
+                    if full {
+                        mems.push(Arc::new(MemTable::new(wal_number)));
                     }
-                    ks.mems().active.add(seq, e.kind, e.key, e.value);
+                    if let Some(m) = mems.last() {
+                        m.add(seq, e.kind, e.key, e.value);
+                    }
                 }
                 // Written before its keyspace was dropped.
-                None if e.keyspace < self.next_keyspace => {}
+                None if e.keyspace < self.state.next_keyspace => {}
                 None => {
                     return Err(Error::corruption(format!(
                         "WAL {wal_number}: entry for keyspace {} that was never created",
@@ -170,9 +184,7 @@ impl Replay<'_> {
                         Err(e) => return Err(e),
                     }
                 }
-                LogEvent::End { offset } => {
-                    return Ok(if offset == 0 { Stop::Empty } else { Stop::Continue })
-                }
+                LogEvent::End { .. } => return Ok(Stop::Continue),
                 LogEvent::TornTail { offset } => {
                     let tolerated = match mode {
                         WalRecoveryMode::TolerateCorruptedTail => is_last,
@@ -185,11 +197,7 @@ impl Replay<'_> {
                             path.display()
                         )));
                     }
-                    if !is_last {
-                        return Ok(Stop::Salvaged(offset));
-                    }
-                    self.fs.truncate(&path, offset).map_err(|e| io_at(e, "truncating", &path))?;
-                    return Ok(Stop::Continue);
+                    return Ok(if is_last { Stop::Continue } else { Stop::Salvaged });
                 }
                 LogEvent::Corrupt { offset, reason } => (offset, reason),
             };
@@ -199,7 +207,7 @@ impl Replay<'_> {
                     path.display()
                 )));
             }
-            return Ok(Stop::Salvaged(offset));
+            return Ok(Stop::Salvaged);
         }
     }
 }
@@ -209,6 +217,7 @@ pub(crate) fn recover(
     fs: &dyn FileSystem,
     dir: &Path,
     opts: &Options,
+    topts: &TableOptions,
     db_id: u64,
 ) -> Result<Recovered> {
     let exists = fs.exists(&dir.join(filename::CURRENT))?;
@@ -232,7 +241,9 @@ pub(crate) fn recover(
 
     // Inventory the directory.
     let mut wals = Vec::new();
+    let mut obsolete = Vec::new();
     let mut manifests = Vec::new();
+    let mut tables = Vec::new();
     let mut max_number = 0u64;
     for name in fs.list(dir)? {
         match filename::parse(&name) {
@@ -241,81 +252,101 @@ pub(crate) fn recover(
                 if n >= state.log_number {
                     wals.push(n);
                 } else {
-                    // Obsolete: its data is recorded elsewhere.
-                    fs.remove(&dir.join(&name))?;
+                    obsolete.push(name);
                 }
             }
             Some(filename::FileKind::Manifest(n)) => {
                 max_number = max_number.max(n);
                 manifests.push(n);
             }
-            Some(filename::FileKind::Temp) => fs.remove(&dir.join(&name))?,
+            Some(filename::FileKind::Table(n)) => {
+                max_number = max_number.max(n);
+                tables.push(n);
+            }
+            Some(filename::FileKind::Temp) => obsolete.push(name),
             _ => {}
         }
     }
     wals.sort_unstable();
+    let live_tables: BTreeSet<u64> = state.live_files().collect();
+    for n in &live_tables {
+        if !tables.contains(n) {
+            return Err(Error::corruption(format!(
+                "manifest names {} but the file is missing",
+                filename::table(*n)
+            )));
+        }
+    }
     let mut next_file = state.next_file.max(max_number + 1);
 
-    // Keyspaces, with memtables starting at the first WAL replayed.
-    let first_wal = wals.first().copied().unwrap_or(next_file);
-    let live: BTreeMap<KeyspaceId, Arc<KeyspaceState>> = state
-        .keyspaces
-        .iter()
-        .map(|(id, name)| (*id, Arc::new(KeyspaceState::new(*id, name.clone(), db_id, first_wal))))
-        .collect();
-
+    // Replay the WAL into memtables.
     let mut replay = Replay {
         fs,
         dir,
         opts,
-        live: &live,
-        next_keyspace: state.next_keyspace,
-        // The manifest's last sequence is only a floor for new sequence numbers: WAL files it
-        // still names hold older batches, so replay checks order among them alone.
+        state: &state,
+        mems: state.keyspaces.keys().map(|id| (*id, Vec::new())).collect(),
         last_seq: 0,
     };
-    let mut salvaged_at: Option<(usize, u64)> = None;
-    let mut empty = Vec::new();
     for (i, &n) in wals.iter().enumerate() {
-        match replay.replay_file(n, i + 1 == wals.len())? {
-            Stop::Salvaged(offset) => {
-                salvaged_at = Some((i, offset));
-                break;
+        if let Stop::Salvaged = replay.replay_file(n, i + 1 == wals.len())? {
+            // A keyspace flushed on its own may already hold, in its tables, writes made after
+            // the damaged record: salvaging would keep those and lose their batch partners in
+            // other keyspaces. Refuse rather than split batches.
+            let ahead = state
+                .files
+                .values()
+                .flat_map(|levels| levels.iter().flatten())
+                .map(|f| f.largest_seq)
+                .max()
+                .unwrap_or(0);
+            if ahead > replay.last_seq {
+                return Err(Error::corruption(format!(
+                    "WAL {n} is damaged, and tables already hold writes up to sequence {ahead}, \
+                     past the last good record ({}): a point-in-time salvage would split batches",
+                    replay.last_seq
+                )));
             }
-            Stop::Empty => empty.push(n),
-            Stop::Continue => {}
+            break;
         }
     }
-    let last_seq = replay.last_seq.max(state.last_sequence);
-    // The replayed WAL files may have been written without fsync by the previous process: make
-    // them durable before the new WAL takes writes, or a later acknowledged sync write could
-    // survive a power loss that takes earlier, already-visible writes with it.
-    for &n in wals.iter().take(salvaged_at.map_or(wals.len(), |(i, _)| i + 1)) {
-        let p = dir.join(filename::wal(n));
-        fs.sync_file(&p).map_err(|e| io_at(e, "syncing", &p))?;
-    }
-    if let Some((i, offset)) = salvaged_at {
-        // Later WAL files go first, durably; only then is the damaged one cut. Cutting first
-        // would let a crash bring the later files back after a hole in the history.
-        for &n in wals.iter().skip(i + 1) {
-            fs.remove(&dir.join(filename::wal(n)))?;
-        }
-        fs.sync_dir(dir)?;
-        if let Some(&n) = wals.get(i) {
-            let p = dir.join(filename::wal(n));
-            fs.truncate(&p, offset).map_err(|e| io_at(e, "truncating", &p))?;
-        }
-    }
+    // The manifest's last sequence is only a floor for new sequence numbers: WAL files it still
+    // names hold older batches, so replay checks order among them alone.
+    let files_seq = state
+        .files
+        .values()
+        .flat_map(|levels| levels.iter().flatten().map(|f| f.largest_seq))
+        .max()
+        .unwrap_or(0);
+    let last_seq = replay.last_seq.max(state.last_sequence).max(files_seq);
+    let recovered = std::mem::take(&mut replay.mems);
 
-    // A fresh manifest with one snapshot record, then CURRENT, then drop the old manifest.
-    let manifest_number = next_file;
-    let wal_number = next_file + 1;
-    next_file += 2;
+    // Flush what was recovered: afterwards no WAL file is needed.
+    let wal_number = {
+        let mut edit = VersionEdit::default();
+        for (ks, mems) in &recovered {
+            for m in mems {
+                let number = next_file;
+                next_file += 1;
+                if let Some(meta) = flush::build_table(fs, dir, number, *ks, m, topts)? {
+                    edit.new_files.push((*ks, 0, meta));
+                }
+            }
+        }
+        if !edit.new_files.is_empty() {
+            fs.sync_dir(dir)?;
+        }
+        state.apply(&edit)?;
+        next_file
+    };
+    let manifest_number = wal_number + 1;
+    next_file = manifest_number + 1;
     state.next_file = next_file;
     state.last_sequence = last_seq;
-    if wals.is_empty() {
-        state.log_number = wal_number;
-    }
+    state.log_number = wal_number;
+    state.keyspace_logs = state.keyspaces.keys().map(|ks| (*ks, wal_number)).collect();
+
+    // A fresh manifest with one snapshot record, then CURRENT.
     let manifest_name = filename::manifest(manifest_number);
     let manifest_path = dir.join(&manifest_name);
     let mfile = fs.create(&manifest_path).map_err(|e| io_at(e, "creating", &manifest_path))?;
@@ -323,32 +354,48 @@ pub(crate) fn recover(
     manifest.add_records(&[&state.snapshot().encode()])?;
     manifest.sync()?;
     fs::write_file_atomic(fs, dir, filename::CURRENT, format!("{manifest_name}\n").as_bytes())?;
-    // The previous manifest, and any left by an open that crashed before switching CURRENT.
-    for n in manifests.into_iter().filter(|&n| n != manifest_number) {
-        fs.remove(&dir.join(filename::manifest(n)))?;
-    }
 
-    // WAL files without a single record carry nothing: remove them (the sync_dir below covers it).
-    for n in empty {
-        fs.remove(&dir.join(filename::wal(n)))?;
+    // Now nothing refers to the replayed WALs, the old manifests, or unnamed tables.
+    let live_tables: BTreeSet<u64> = state.live_files().collect();
+    let mut remove: Vec<String> = obsolete;
+    remove.extend(wals.iter().map(|n| filename::wal(*n)));
+    remove.extend(
+        manifests.iter().filter(|&&n| n != manifest_number).map(|n| filename::manifest(*n)),
+    );
+    remove.extend(tables.iter().filter(|n| !live_tables.contains(n)).map(|n| filename::table(*n)));
+    for name in remove {
+        let p = dir.join(name);
+        match fs.remove(&p) {
+            // `CURRENT.tmp` was just reused (and renamed away) by the switch of CURRENT.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            r => r.map_err(|e| io_at(e, "removing", &p))?,
+        }
     }
 
     let wal_path = dir.join(filename::wal(wal_number));
     let wal_file = fs.create(&wal_path).map_err(|e| io_at(e, "creating", &wal_path))?;
     fs.sync_dir(dir)?;
 
-    let keyspaces =
-        live.values().map(|s| (s.name.clone(), Keyspace { state: Arc::clone(s) })).collect();
+    let keyspaces = state
+        .keyspaces
+        .iter()
+        .map(|(id, name)| {
+            let files: Arc<LevelFiles> = Arc::new(state.files.get(id).cloned().unwrap_or_default());
+            let ks = KeyspaceState::new(*id, name.clone(), db_id, wal_number, files);
+            (name.clone(), Keyspace { state: Arc::new(ks) })
+        })
+        .collect();
     Ok(Recovered {
         commit: CommitState {
             wal: LogWriter::new(Arc::clone(&wal_file)),
             wal_number,
+            live_wals: BTreeSet::from([wal_number]),
             last_seq,
             manifest,
             manifest_state: state,
-            next_file,
         },
         keyspaces,
         wal_file,
+        next_file,
     })
 }

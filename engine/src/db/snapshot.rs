@@ -30,6 +30,11 @@ impl SnapshotList {
         }
     }
 
+    /// The newest live snapshot's sequence number.
+    pub(crate) fn newest(&self) -> Option<SequenceNumber> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().next_back().copied()
+    }
+
     /// The oldest live snapshot's sequence number.
     pub(crate) fn oldest(&self) -> Option<SequenceNumber> {
         self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().next().copied()

@@ -96,19 +96,6 @@ pub(crate) struct WriteQueue {
     done: HashMap<u64, Result<()>>,
 }
 
-/// A copy of `e` for another writer of the same failed group.
-fn replicate(e: &Error) -> Error {
-    match e {
-        Error::Io(io) => Error::Io(std::io::Error::new(io.kind(), io.to_string())),
-        Error::Corruption(m) => Error::Corruption(m.clone()),
-        Error::InvalidArgument(m) => Error::InvalidArgument(m.clone()),
-        Error::NotFound(m) => Error::NotFound(m.clone()),
-        Error::AlreadyExists(m) => Error::AlreadyExists(m.clone()),
-        Error::Poisoned(m) => Error::Poisoned(m.clone()),
-        Error::Locked(m) => Error::Locked(m.clone()),
-    }
-}
-
 impl Core {
     fn validate(&self, batch: &WriteBatch) -> Result<()> {
         let o = &self.opts;
@@ -154,6 +141,8 @@ impl Core {
     pub(crate) fn write(&self, batch: WriteBatch, opts: WriteOptions) -> Result<()> {
         self.validate(&batch)?;
         self.check_poison()?;
+        self.stall_if_needed(&batch.keyspaces)?;
+        self.counters.user_bytes.fetch_add(batch.encoded_len() as u64, Ordering::Relaxed);
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let id = q.next_id;
         q.next_id += 1;
@@ -177,7 +166,15 @@ impl Core {
                     }
                 }
                 drop(q);
+                let rotations = self.rotations.load(Ordering::Relaxed);
                 let results = self.commit_group(&mut group);
+                if !self.opts.background_flush
+                    && self.rotations.load(Ordering::Relaxed) != rotations
+                {
+                    // Inline flush: the group's writes are durable already; a failed flush
+                    // poisons the database but does not fail them.
+                    self.flush_pending();
+                }
                 q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 for (p, r) in group.iter().zip(results) {
                     q.done.insert(p.id, r);
@@ -193,7 +190,7 @@ impl Core {
     fn commit_group(&self, group: &mut [Pending]) -> Vec<Result<()>> {
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
         let n = group.len();
-        let fail_all = |e: Error| (0..n).map(|_| Err(replicate(&e))).collect::<Vec<_>>();
+        let fail_all = |e: Error| (0..n).map(|_| Err(e.duplicate())).collect::<Vec<_>>();
         if let Err(e) = self.check_poison() {
             return fail_all(e);
         }
@@ -210,7 +207,7 @@ impl Core {
             }
             for ks in &p.batch.keyspaces {
                 if !full.iter().any(|f| Arc::ptr_eq(f, ks))
-                    && ks.mems().active.approximate_bytes() >= self.opts.memtable_bytes_max
+                    && ks.sv().active.approximate_bytes() >= self.opts.memtable_bytes_max
                 {
                     full.push(Arc::clone(ks));
                 }
@@ -279,16 +276,18 @@ impl Core {
         // The old WAL must be durable before the new one takes writes: recovery replays WAL files
         // in order and must never find a hole before a later, durable write.
         cs.wal.sync()?;
-        let number = cs.next_file;
-        cs.next_file += 1;
+        let number = self.next_file.fetch_add(1, Ordering::SeqCst);
         let file = self.opts.fs.create(&self.dir.join(filename::wal(number)))?;
         self.opts.fs.sync_dir(&self.dir)?;
         cs.wal = LogWriter::new(Arc::clone(&file));
         cs.wal_number = number;
+        cs.live_wals.insert(number);
         *self.current_wal.lock().unwrap_or_else(|e| e.into_inner()) = file;
         for ks in keyspaces {
             ks.switch_memtable(number);
         }
+        self.rotations.fetch_add(1, Ordering::Relaxed);
+        self.request_flush();
         Ok(())
     }
 
@@ -313,7 +312,7 @@ impl Core {
 /// memtables.
 fn apply_batch(batch: &WriteBatch) -> Result<()> {
     let actives: Vec<(KeyspaceId, Arc<MemTable>)> =
-        batch.keyspaces.iter().map(|ks| (ks.id, Arc::clone(&ks.mems().active))).collect();
+        batch.keyspaces.iter().map(|ks| (ks.id, Arc::clone(&ks.sv().active))).collect();
     let entries = batch.rep.entries()?;
     for (seq, e) in (entries.sequence()..).zip(entries) {
         let e = e?;

@@ -749,6 +749,15 @@ impl FileSystem for MemFs {
         st.link(&to, id)
     }
 
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let (from, to) = (normalize(from), normalize(to));
+        let id = st.file(&from)?;
+        st.check_new_file(&to)?;
+        st.link(&to, id)
+    }
+
     fn remove(&self, path: &Path) -> io::Result<()> {
         let mut st = self.lock_state();
         st.begin_op()?;

@@ -12,10 +12,12 @@
 
 mod bytes;
 mod mem;
+mod mmap;
 mod os;
 
 pub use bytes::BytesFile;
 pub use mem::{FaultMode, MemFs};
+pub use mmap::MmapFile;
 pub use os::OsFs;
 
 use std::fmt::Debug;
@@ -75,8 +77,16 @@ pub trait FileSystem: Send + Sync + Debug {
     fn create(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>>;
     /// Opens an existing file for positional reads.
     fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>>;
+    /// Opens an existing, immutable file for reads through a memory map where the file system
+    /// supports it (the default reads like [`FileSystem::open`]).
+    fn open_mmap(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        self.open(path)
+    }
     /// Atomically replaces `to` with `from` (durable only after [`FileSystem::sync_dir`]).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Makes `to` a second name of the file `from` (a hard link; durable after
+    /// [`FileSystem::sync_dir`]). `to` must not exist.
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file (durable only after [`FileSystem::sync_dir`]).
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// Cuts a file to `len` bytes and makes the new length durable.

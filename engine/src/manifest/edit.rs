@@ -15,6 +15,71 @@ const TAG_LOG_NUMBER: u32 = 3;
 const TAG_NEXT_KEYSPACE: u32 = 4;
 const TAG_ADD_KEYSPACE: u32 = 5;
 const TAG_DROP_KEYSPACE: u32 = 6;
+const TAG_NEW_FILE: u32 = 7;
+const TAG_DELETE_FILE: u32 = 8;
+const TAG_KEYSPACE_LOG: u32 = 9;
+
+/// Number of levels of the tree (L0 .. L6).
+pub const LEVELS: usize = 7;
+/// Longest smallest/largest key recorded for a file (an internal key: user key + 8).
+const FILE_KEY_LEN_MAX: usize = (16 << 20) + 8;
+
+/// What the manifest records about one SSTable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileMeta {
+    /// File number (`NNNNNN.sst`).
+    pub number: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Smallest internal key (encoded: user key ++ trailer).
+    pub smallest: Vec<u8>,
+    /// Largest internal key (encoded).
+    pub largest: Vec<u8>,
+    /// Smallest sequence number.
+    pub smallest_seq: SequenceNumber,
+    /// Largest sequence number.
+    pub largest_seq: SequenceNumber,
+    /// Entries in the file.
+    pub entries: u64,
+}
+
+impl FileMeta {
+    /// The smallest user key.
+    pub fn smallest_user_key(&self) -> &[u8] {
+        crate::key::split_internal(&self.smallest).map_or(&[], |(k, _)| k)
+    }
+
+    /// The largest user key.
+    pub fn largest_user_key(&self) -> &[u8] {
+        crate::key::split_internal(&self.largest).map_or(&[], |(k, _)| k)
+    }
+
+    fn encode_to(&self, b: &mut Vec<u8>) {
+        coding::put_varint64(b, self.number);
+        coding::put_varint64(b, self.size);
+        coding::put_length_prefixed(b, &self.smallest);
+        coding::put_length_prefixed(b, &self.largest);
+        coding::put_varint64(b, self.smallest_seq);
+        coding::put_varint64(b, self.largest_seq);
+        coding::put_varint64(b, self.entries);
+    }
+
+    fn decode_from(d: &mut Decoder<'_>) -> Result<Self> {
+        Ok(FileMeta {
+            number: d.varint64()?,
+            size: d.varint64()?,
+            smallest: d.length_prefixed(FILE_KEY_LEN_MAX)?.to_vec(),
+            largest: d.length_prefixed(FILE_KEY_LEN_MAX)?.to_vec(),
+            smallest_seq: d.varint64()?,
+            largest_seq: d.varint64()?,
+            entries: d.varint64()?,
+        })
+    }
+}
+
+/// The files of one keyspace, per level. L0 holds newest files first (they may overlap); every
+/// other level is sorted by smallest key with no overlap.
+pub type LevelFiles = [Vec<std::sync::Arc<FileMeta>>; LEVELS];
 
 /// A change to the database's durable state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,6 +96,12 @@ pub struct VersionEdit {
     pub add_keyspaces: Vec<(KeyspaceId, String)>,
     /// Keyspaces dropped.
     pub drop_keyspaces: Vec<KeyspaceId>,
+    /// Files added: (keyspace, level, file).
+    pub new_files: Vec<(KeyspaceId, u32, FileMeta)>,
+    /// Files removed: (keyspace, level, file number).
+    pub deleted_files: Vec<(KeyspaceId, u32, u64)>,
+    /// Per keyspace: WAL files numbered below this hold none of its unflushed writes.
+    pub keyspace_logs: Vec<(KeyspaceId, u64)>,
 }
 
 impl VersionEdit {
@@ -62,6 +133,23 @@ impl VersionEdit {
             coding::put_varint32(&mut b, TAG_DROP_KEYSPACE);
             coding::put_varint32(&mut b, *id);
         }
+        for (ks, level, f) in &self.new_files {
+            coding::put_varint32(&mut b, TAG_NEW_FILE);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint32(&mut b, *level);
+            f.encode_to(&mut b);
+        }
+        for (ks, level, number) in &self.deleted_files {
+            coding::put_varint32(&mut b, TAG_DELETE_FILE);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint32(&mut b, *level);
+            coding::put_varint64(&mut b, *number);
+        }
+        for (ks, log) in &self.keyspace_logs {
+            coding::put_varint32(&mut b, TAG_KEYSPACE_LOG);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint64(&mut b, *log);
+        }
         b
     }
 
@@ -84,6 +172,20 @@ impl VersionEdit {
                     e.add_keyspaces.push((id, name.to_owned()));
                 }
                 TAG_DROP_KEYSPACE => e.drop_keyspaces.push(d.varint32()?),
+                TAG_NEW_FILE => {
+                    let ks = d.varint32()?;
+                    let level = d.varint32()?;
+                    e.new_files.push((ks, level, FileMeta::decode_from(&mut d)?));
+                }
+                TAG_DELETE_FILE => {
+                    let ks = d.varint32()?;
+                    let level = d.varint32()?;
+                    e.deleted_files.push((ks, level, d.varint64()?));
+                }
+                TAG_KEYSPACE_LOG => {
+                    let ks = d.varint32()?;
+                    e.keyspace_logs.push((ks, d.varint64()?));
+                }
                 tag => return Err(Error::corruption(format!("version edit: unknown tag {tag}"))),
             }
         }
@@ -104,6 +206,10 @@ pub struct ManifestState {
     pub next_keyspace: KeyspaceId,
     /// Live keyspaces.
     pub keyspaces: BTreeMap<KeyspaceId, String>,
+    /// Each live keyspace's files.
+    pub files: BTreeMap<KeyspaceId, LevelFiles>,
+    /// Each live keyspace's log number (absent: the global log number).
+    pub keyspace_logs: BTreeMap<KeyspaceId, u64>,
 }
 
 impl ManifestState {
@@ -134,8 +240,63 @@ impl ManifestState {
             if self.keyspaces.remove(id).is_none() {
                 return Err(Error::corruption(format!("manifest: dropping unknown keyspace {id}")));
             }
+            self.files.remove(id);
+            self.keyspace_logs.remove(id);
+        }
+        for (ks, level, number) in &e.deleted_files {
+            let files = self.level_mut(*ks, *level)?;
+            let before = files.len();
+            files.retain(|f| f.number != *number);
+            if files.len() == before {
+                return Err(Error::corruption(format!(
+                    "manifest: deleting file {number} not in keyspace {ks} level {level}"
+                )));
+            }
+        }
+        for (ks, level, f) in &e.new_files {
+            let level_files = self.level_mut(*ks, *level)?;
+            level_files.push(std::sync::Arc::new(f.clone()));
+            if *level == 0 {
+                // Newest data first: by largest sequence (runs' sequence ranges are disjoint),
+                // then by file number.
+                level_files.sort_by_key(|f| std::cmp::Reverse((f.largest_seq, f.number)));
+            } else {
+                level_files.sort_by(|a, b| crate::key::compare_internal(&a.smallest, &b.smallest));
+            }
+        }
+        for (ks, log) in &e.keyspace_logs {
+            if self.keyspaces.contains_key(ks) {
+                self.keyspace_logs.insert(*ks, *log);
+            }
         }
         Ok(())
+    }
+
+    fn level_mut(
+        &mut self,
+        ks: KeyspaceId,
+        level: u32,
+    ) -> Result<&mut Vec<std::sync::Arc<FileMeta>>> {
+        if !self.keyspaces.contains_key(&ks) {
+            return Err(Error::corruption(format!(
+                "manifest: file edit for unknown keyspace {ks}"
+            )));
+        }
+        self.files
+            .entry(ks)
+            .or_default()
+            .get_mut(level as usize)
+            .ok_or_else(|| Error::corruption(format!("manifest: level {level} out of range")))
+    }
+
+    /// The log number of keyspace `ks`: its writes in WAL files below it are all in SSTables.
+    pub fn keyspace_log(&self, ks: KeyspaceId) -> u64 {
+        self.keyspace_logs.get(&ks).copied().unwrap_or(self.log_number).max(self.log_number)
+    }
+
+    /// Every live file number.
+    pub fn live_files(&self) -> impl Iterator<Item = u64> + '_ {
+        self.files.values().flat_map(|levels| levels.iter().flatten().map(|f| f.number))
     }
 
     /// One edit that recreates this whole state.
@@ -147,6 +308,17 @@ impl ManifestState {
             next_keyspace: Some(self.next_keyspace),
             add_keyspaces: self.keyspaces.iter().map(|(id, n)| (*id, n.clone())).collect(),
             drop_keyspaces: Vec::new(),
+            new_files: self
+                .files
+                .iter()
+                .flat_map(|(ks, levels)| {
+                    levels.iter().enumerate().flat_map(move |(level, files)| {
+                        files.iter().map(move |f| (*ks, level as u32, (**f).clone()))
+                    })
+                })
+                .collect(),
+            deleted_files: Vec::new(),
+            keyspace_logs: self.keyspace_logs.iter().map(|(k, l)| (*k, *l)).collect(),
         }
     }
 }
@@ -164,6 +336,21 @@ mod tests {
             next_keyspace: Some(2),
             add_keyspaces: vec![(0, "default".into()), (1, "users".into())],
             drop_keyspaces: vec![],
+            new_files: vec![(
+                1,
+                0,
+                FileMeta {
+                    number: 7,
+                    size: 4096,
+                    smallest: b"a\x01\0\0\0\0\0\0\0".to_vec(),
+                    largest: b"z\x01\0\0\0\0\0\0\0".to_vec(),
+                    smallest_seq: 1,
+                    largest_seq: 9,
+                    entries: 20,
+                },
+            )],
+            deleted_files: vec![],
+            keyspace_logs: vec![(1, 5)],
         };
         let dec = VersionEdit::decode(&e.encode()).unwrap();
         assert_eq!(dec, e);
@@ -174,6 +361,17 @@ mod tests {
         let mut again = ManifestState::default();
         again.apply(&s.snapshot()).unwrap();
         assert_eq!(again, s);
+        // Files of a dropped keyspace go with it; deleting an absent file is corruption.
+        assert!(!s.files.contains_key(&1));
+        let mut t = ManifestState::default();
+        t.apply(&dec).unwrap();
+        assert_eq!(t.files[&1][0].len(), 1);
+        assert_eq!(t.keyspace_log(1), 5);
+        assert_eq!(t.live_files().collect::<Vec<_>>(), vec![7]);
+        t.apply(&VersionEdit { deleted_files: vec![(1, 0, 7)], ..Default::default() }).unwrap();
+        assert!(t
+            .apply(&VersionEdit { deleted_files: vec![(1, 0, 7)], ..Default::default() })
+            .is_err());
         assert!(s.apply(&VersionEdit { drop_keyspaces: vec![1], ..Default::default() }).is_err());
     }
 

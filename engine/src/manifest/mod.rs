@@ -17,13 +17,16 @@
 //! | 4 | next keyspace id | varint32 |
 //! | 5 | add keyspace | id:varint32, name: varint32 length + UTF-8 bytes (1..=255) |
 //! | 6 | drop keyspace | id:varint32 |
+//! | 7 | new file | keyspace:varint32, level:varint32, number:varint64, size:varint64, smallest key and largest key (length-prefixed internal keys), smallest seq:varint64, largest seq:varint64, entries:varint64 |
+//! | 8 | deleted file | keyspace:varint32, level:varint32, number:varint64 |
+//! | 9 | keyspace log number | keyspace:varint32, number:varint64: that keyspace's writes in WAL files below it are all in SSTables |
 //!
 //! An unknown tag is corruption (a newer format must bump the manifest's first record). Details and a
 //! worked example: `docs/format/manifest.md`.
 
 mod edit;
 
-pub use edit::{ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+pub use edit::{FileMeta, LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX, LEVELS};
 
 /// Largest manifest record accepted when reading (a snapshot of thousands of keyspaces fits).
 pub const RECORD_LEN_MAX: usize = 64 << 20;

@@ -35,6 +35,13 @@
 
 pub mod block;
 pub mod filter;
+pub mod props;
+mod reader;
+mod writer;
+
+pub use props::TableProperties;
+pub use reader::{BlockCache, ReadStats, Table, TableIter, BLOCK_CONTENTS_LEN_MAX};
+pub use writer::{TableBuilder, TableOptions};
 
 use crate::error::{Error, Result};
 use crate::util::coding::{self, Decoder};
@@ -250,4 +257,66 @@ mod tests {
         let t = block_trailer(Compression::Zstd, &z);
         assert!(unpack_block(&z, &t, 100).unwrap_err().is_corruption());
     }
+}
+
+#[cfg(test)]
+mod example {
+    //! The worked example of `docs/format/sst.md`.
+    use super::*;
+    use crate::fs::{FileSystem, MemFs};
+    use crate::key::trailer;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    pub(super) fn example_table() -> Vec<u8> {
+        let fs = MemFs::new();
+        let f = fs.create(Path::new("t.sst")).unwrap();
+        let opts = TableOptions {
+            block_size: 4096,
+            restart_interval: 16,
+            bloom_bits_per_key: 10,
+            compression: Compression::None,
+            zstd_level: 3,
+        };
+        let mut b = TableBuilder::new(f, opts, 0);
+        b.add(b"a", trailer(1, 1), b"1").unwrap();
+        b.add(b"b", trailer(2, 1), b"2").unwrap();
+        b.finish().unwrap();
+        fs.file_bytes("t.sst").unwrap()
+    }
+
+    #[test]
+    fn worked_example() {
+        let bytes = example_table();
+        let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        for (i, row) in hex.chunks(16).enumerate() {
+            println!("{:04x}: {}", i * 16, row.join(" "));
+        }
+        let t = Table::open(
+            Arc::new(crate::fs::BytesFile::new(bytes.clone())),
+            1,
+            bytes.len() as u64,
+            None,
+            Arc::new(ReadStats::default()),
+        )
+        .unwrap();
+        assert_eq!(t.properties().entries, 2);
+        assert_eq!(bytes.len(), EXAMPLE_LEN);
+        assert_eq!(&bytes[..EXAMPLE_DATA_BLOCK.len()], EXAMPLE_DATA_BLOCK);
+        // The footer: handles of the index (102, 22), filter (39, 9), properties (53, 44).
+        let footer = Footer::decode(&bytes[bytes.len() - FOOTER_LEN..]).unwrap();
+        assert_eq!(footer.index, BlockHandle { offset: 102, size: 22 });
+        assert_eq!(footer.filter, BlockHandle { offset: 39, size: 9 });
+        assert_eq!(footer.properties, BlockHandle { offset: 53, size: 44 });
+        assert_eq!(&bytes[bytes.len() - 8..], b"shaleSST");
+    }
+
+    const EXAMPLE_LEN: usize = 193;
+    /// The data block (34 bytes) and its trailer (5 bytes).
+    const EXAMPLE_DATA_BLOCK: &[u8] = &[
+        0x00, 0x09, 0x01, 0x61, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0x31, // a@1 put => "1"
+        0x00, 0x09, 0x01, 0x62, 0x01, 0x02, 0, 0, 0, 0, 0, 0, 0x32, // b@2 put => "2"
+        0, 0, 0, 0, 1, 0, 0, 0, // restarts [0], 1 restart
+        0x01, 0x60, 0x51, 0xfd, 0x2d, // type none, crc32
+    ];
 }

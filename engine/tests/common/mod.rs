@@ -130,3 +130,77 @@ pub fn collect_kvs(it: shale_engine::Result<DbIterator>) -> Result<Kvs, String> 
     let it = it.map_err(|e| format!("iter failed: {e}"))?;
     it.collect::<shale_engine::Result<Kvs>>().map_err(|e| format!("iteration failed: {e}"))
 }
+
+/// The manifest `CURRENT` names in `dir` and the state it describes, read the way an open reads
+/// it (a torn last record is an edit never acknowledged, and is ignored).
+pub fn read_manifest(
+    fs: &dyn shale_engine::fs::FileSystem,
+    dir: &std::path::Path,
+) -> Result<(String, shale_engine::manifest::ManifestState), String> {
+    use shale_engine::manifest::{ManifestState, VersionEdit, RECORD_LEN_MAX};
+    use shale_engine::wal::{LogEvent, LogReader};
+    let current = shale_engine::fs::read_small_file(fs, &dir.join("CURRENT"), 4096)
+        .map_err(|e| format!("reading CURRENT: {e}"))?;
+    let name = std::str::from_utf8(&current)
+        .ok()
+        .and_then(|s| s.strip_suffix('\n'))
+        .ok_or_else(|| format!("CURRENT holds {:?}", String::from_utf8_lossy(&current)))?
+        .to_owned();
+    let file = fs.open(&dir.join(&name)).map_err(|e| format!("opening {name}: {e}"))?;
+    let mut reader = LogReader::new(file, RECORD_LEN_MAX);
+    let mut state = ManifestState::default();
+    loop {
+        match reader.read_record().map_err(|e| format!("reading {name}: {e}"))? {
+            LogEvent::Record { payload, .. } => {
+                let edit = VersionEdit::decode(payload).map_err(|e| format!("{name}: {e}"))?;
+                state.apply(&edit).map_err(|e| format!("{name}: {e}"))?;
+            }
+            LogEvent::End { .. } | LogEvent::TornTail { .. } => return Ok((name, state)),
+            LogEvent::Corrupt { offset, reason } => {
+                return Err(format!("{name} is corrupt at offset {offset}: {reason}"))
+            }
+        }
+    }
+}
+
+/// Checks the files of the database directory `dir` after an open: `CURRENT`, `LOCK`, the one
+/// manifest `CURRENT` names, the SSTables that manifest names (each present) and WAL files it
+/// does not call obsolete; anything else (a table no manifest names, an old manifest, an obsolete
+/// WAL, a temporary file) was left behind. Returns the names of the WAL files.
+pub fn check_db_files(
+    fs: &dyn shale_engine::fs::FileSystem,
+    dir: &std::path::Path,
+) -> Result<Vec<String>, String> {
+    use shale_engine::filename::{self, FileKind};
+    let (manifest, state) = read_manifest(fs, dir)?;
+    let live: std::collections::BTreeSet<u64> = state.live_files().collect();
+    let mut names = fs.list(dir).map_err(|e| format!("listing {}: {e}", dir.display()))?;
+    names.sort();
+    let mut stray = Vec::new();
+    let mut wals = Vec::new();
+    let mut tables = std::collections::BTreeSet::new();
+    for name in &names {
+        match filename::parse(name) {
+            Some(FileKind::Current | FileKind::Lock) => {}
+            Some(FileKind::Manifest(_)) if *name == manifest => {}
+            Some(FileKind::Wal(n)) if n >= state.log_number => wals.push(name.clone()),
+            Some(FileKind::Table(n)) if live.contains(&n) => {
+                tables.insert(n);
+            }
+            _ => stray.push(name.clone()),
+        }
+    }
+    let missing: Vec<String> =
+        live.iter().filter(|n| !tables.contains(n)).map(|n| filename::table(*n)).collect();
+    if !missing.is_empty() {
+        return Err(format!("{manifest} names missing tables {missing:?} (directory: {names:?})"));
+    }
+    if !stray.is_empty() {
+        return Err(format!(
+            "files left behind: {stray:?} ({manifest} names tables {live:?}, log number {}; \
+             directory: {names:?})",
+            state.log_number
+        ));
+    }
+    Ok(wals)
+}

@@ -1,0 +1,384 @@
+//! Running compactions: the background thread, installing results, removing obsolete tables,
+//! manual `compact_range`, and the write stalls that keep L0 and the memtables bounded.
+
+use super::keyspace::KeyspaceState;
+use super::{filename, Core};
+use crate::compaction::{self, picker, Compaction, CompactionStyle, OutputFiles};
+use crate::error::{Error, Result};
+use crate::fs::WritableFile;
+use crate::iter::InternalIterator;
+use crate::manifest::{FileMeta, VersionEdit, LEVELS};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Counters of background work (exported by `Db::stats`).
+#[derive(Debug, Default)]
+pub(crate) struct WorkCounters {
+    pub(crate) user_bytes: std::sync::atomic::AtomicU64,
+    pub(crate) flush_bytes: std::sync::atomic::AtomicU64,
+    pub(crate) flushes: std::sync::atomic::AtomicU64,
+    pub(crate) compactions: std::sync::atomic::AtomicU64,
+    pub(crate) trivial_moves: std::sync::atomic::AtomicU64,
+    pub(crate) compaction_read_bytes: std::sync::atomic::AtomicU64,
+    pub(crate) compaction_write_bytes: std::sync::atomic::AtomicU64,
+    pub(crate) stalls: std::sync::atomic::AtomicU64,
+    pub(crate) stall_micros: std::sync::atomic::AtomicU64,
+    pub(crate) slowdowns: std::sync::atomic::AtomicU64,
+}
+
+struct Outputs<'a> {
+    core: &'a Core,
+    numbers: Vec<u64>,
+}
+
+impl OutputFiles for Outputs<'_> {
+    fn next_number(&mut self) -> u64 {
+        let n = self.core.next_file.fetch_add(1, Ordering::SeqCst);
+        self.numbers.push(n);
+        n
+    }
+
+    fn create(&mut self, number: u64) -> Result<Arc<dyn WritableFile>> {
+        Ok(self.core.opts.fs.create(&self.core.dir.join(filename::table(number)))?)
+    }
+}
+
+impl Core {
+    /// Runs one compaction of any keyspace that needs one; `false` when none does.
+    pub(crate) fn compact_once(&self) -> Result<bool> {
+        let keyspaces: Vec<Arc<KeyspaceState>> = self
+            .keyspaces
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .map(|k| Arc::clone(&k.state))
+            .collect();
+        for ks in keyspaces {
+            let files = ks.sv().files.clone();
+            let style = self.opts.keyspace_styles.get(&ks.name).copied();
+            let picked = match style.unwrap_or(self.opts.compaction_style) {
+                CompactionStyle::Leveled => {
+                    compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id))
+                }
+                CompactionStyle::Universal(u) => compaction::pick_universal(&files, &u),
+            };
+            if let Some(c) = picked {
+                self.execute(&ks, &c)?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn pointers_of(&self, ks: u32) -> Vec<Vec<u8>> {
+        let p = self.compact_pointers.lock().unwrap_or_else(|e| e.into_inner());
+        p.get(&ks).cloned().unwrap_or_else(|| vec![Vec::new(); LEVELS])
+    }
+
+    /// Runs `c` on keyspace `ks` and installs the result.
+    pub(crate) fn execute(&self, ks: &Arc<KeyspaceState>, c: &Compaction) -> Result<()> {
+        let c_level = c.level as u32;
+        let out_level = c.output_level as u32;
+        if c.trivial_move {
+            let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+            if ks.is_dropped() {
+                return Ok(());
+            }
+            let edit = VersionEdit {
+                deleted_files: c.inputs.iter().map(|f| (ks.id, c_level, f.number)).collect(),
+                new_files: c.inputs.iter().map(|f| (ks.id, out_level, (**f).clone())).collect(),
+                ..Default::default()
+            };
+            self.log_edit(&mut cs, &edit)?;
+            self.install_files(&mut cs, ks);
+            self.counters.trivial_moves.fetch_add(1, Ordering::Relaxed);
+            self.advance_pointer(ks.id, c);
+            return Ok(());
+        }
+
+        let sv = ks.sv();
+        let mut iters: Vec<Box<dyn InternalIterator>> = Vec::new();
+        let mut read_bytes = 0u64;
+        for f in c.inputs.iter().chain(&c.overlapping) {
+            iters.push(Box::new(self.tables.table(f)?.iter()));
+            read_bytes += f.size;
+        }
+        let deeper: Vec<Arc<FileMeta>> =
+            sv.files.iter().skip(c.output_level + 1).flatten().cloned().collect();
+        let is_bottom = |k: &[u8]| {
+            !deeper.iter().any(|f| f.smallest_user_key() <= k && k <= f.largest_user_key())
+        };
+        let smallest_snapshot = self.snapshots.oldest().unwrap_or_else(|| self.last_sequence());
+        let mut outputs = Outputs { core: self, numbers: Vec::new() };
+        let mut limiter = self.rate_limiter();
+        let result = compaction::run_compaction(
+            iters,
+            smallest_snapshot,
+            &is_bottom,
+            // An L0 output is one sorted run: never split it.
+            if c.output_level == 0 { u64::MAX } else { self.opts.compaction.target_file_bytes },
+            self.table_opts,
+            ks.id,
+            &mut outputs,
+            &mut limiter,
+            self.opts.compaction_filter.as_deref().map(|filter| compaction::run::FilterCtx {
+                filter,
+                keyspace: &ks.name,
+                level: c.output_level,
+                newest_snapshot: self.snapshots.newest().unwrap_or(0),
+            }),
+        )
+        .and_then(|out| {
+            if !out.files.is_empty() {
+                self.opts.fs.sync_dir(&self.dir)?;
+            }
+            Ok(out)
+        });
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => {
+                self.remove_tables(&outputs.numbers);
+                return Err(e);
+            }
+        };
+        let written: u64 = out.files.iter().map(|f| f.size).sum();
+        let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+        if ks.is_dropped() {
+            drop(cs);
+            self.remove_tables(&outputs.numbers);
+            return Ok(());
+        }
+        let mut deleted: Vec<(u32, u32, u64)> =
+            c.inputs.iter().map(|f| (ks.id, c_level, f.number)).collect();
+        deleted.extend(c.overlapping.iter().map(|f| (ks.id, out_level, f.number)));
+        let edit = VersionEdit {
+            next_file: Some(self.next_file.load(Ordering::SeqCst)),
+            deleted_files: deleted,
+            new_files: out.files.into_iter().map(|f| (ks.id, out_level, f)).collect(),
+            ..Default::default()
+        };
+        if let Err(e) = self.log_edit(&mut cs, &edit) {
+            drop(cs);
+            self.remove_tables(&outputs.numbers);
+            return Err(e);
+        }
+        self.install_files(&mut cs, ks);
+        drop(cs);
+        self.obsolete
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(c.inputs.iter().chain(&c.overlapping).cloned());
+        self.counters.compactions.fetch_add(1, Ordering::Relaxed);
+        self.counters.compaction_read_bytes.fetch_add(read_bytes, Ordering::Relaxed);
+        self.counters.compaction_write_bytes.fetch_add(written, Ordering::Relaxed);
+        self.advance_pointer(ks.id, c);
+        self.remove_obsolete_tables();
+        Ok(())
+    }
+
+    fn advance_pointer(&self, ks: u32, c: &Compaction) {
+        if c.level == 0 {
+            return;
+        }
+        let largest = c.inputs.iter().map(|f| f.largest_user_key()).max().map(<[u8]>::to_vec);
+        let mut p = self.compact_pointers.lock().unwrap_or_else(|e| e.into_inner());
+        let v = p.entry(ks).or_insert_with(|| vec![Vec::new(); LEVELS]);
+        if let (Some(slot), Some(l)) = (v.get_mut(c.level), largest) {
+            *slot = l;
+        }
+    }
+
+    /// Publishes the manifest state's files of `ks` in a new super version (commit lock held).
+    pub(crate) fn install_files(&self, cs: &mut super::CommitState, ks: &KeyspaceState) {
+        let files = cs.manifest_state.files.get(&ks.id).cloned().unwrap_or_default();
+        ks.install_files(Arc::new(files));
+    }
+
+    fn remove_tables(&self, numbers: &[u64]) {
+        for n in numbers {
+            let _ = self.opts.fs.remove(&self.dir.join(filename::table(*n)));
+        }
+    }
+
+    /// Removes tables no super version refers to any more (the `obsolete` list holds the last
+    /// reference). Open iterators keep their tables open, so removing the file is safe.
+    pub(crate) fn remove_obsolete_tables(&self) {
+        let mut obsolete = self.obsolete.lock().unwrap_or_else(|e| e.into_inner());
+        obsolete.retain(|f| {
+            if Arc::strong_count(f) > 1 {
+                return true;
+            }
+            self.tables.evict(f.number);
+            let p = self.dir.join(filename::table(f.number));
+            match self.opts.fs.remove(&p) {
+                Ok(()) => false,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(_) => true, // try again later
+            }
+        });
+    }
+
+    /// A throttle for compaction writes at `compaction_bytes_per_sec` (0: unlimited).
+    fn rate_limiter(&self) -> impl FnMut(u64) + '_ {
+        let rate = self.opts.compaction_bytes_per_sec;
+        let start = Instant::now();
+        let mut bytes = 0u64;
+        move |n| {
+            if rate == 0 {
+                return;
+            }
+            bytes += n;
+            let due = Duration::from_secs_f64(bytes as f64 / rate as f64);
+            let elapsed = start.elapsed();
+            if due > elapsed {
+                std::thread::sleep(due - elapsed);
+            }
+        }
+    }
+
+    /// Runs compactions until none is needed; a failure poisons the database.
+    pub(crate) fn compact_pending(&self) {
+        loop {
+            if self.check_poison().is_err() {
+                return;
+            }
+            match self.compact_once() {
+                Ok(true) => self.bg_cv.notify_all(),
+                Ok(false) => {
+                    self.remove_obsolete_tables();
+                    return;
+                }
+                Err(e) => {
+                    self.poison(&e);
+                    self.bg_cv.notify_all();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The compaction thread.
+    pub(crate) fn compaction_loop(self: Arc<Self>) {
+        loop {
+            {
+                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                while !bg.shutdown && !bg.compaction_requested {
+                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
+                }
+                if bg.shutdown {
+                    return;
+                }
+                bg.compaction_requested = false;
+            }
+            self.compact_pending();
+            self.remove_obsolete_tables();
+            self.bg_cv.notify_all();
+        }
+    }
+
+    /// Wakes the compaction thread (or, without background work, compacts now).
+    pub(crate) fn request_compaction(&self) {
+        if self.opts.background_flush {
+            self.bg.lock().unwrap_or_else(|e| e.into_inner()).compaction_requested = true;
+            self.bg_cv.notify_all();
+        } else {
+            self.compact_pending();
+        }
+    }
+
+    /// Compacts every table of `ks` overlapping `[lo, hi]` (all when `None`) down to the last
+    /// level, after flushing the memtables.
+    pub(crate) fn compact_range(
+        &self,
+        ks: &Arc<KeyspaceState>,
+        lo: Option<&[u8]>,
+        hi: Option<&[u8]>,
+    ) -> Result<()> {
+        self.flush_all()?;
+        let _guard = self.manual_compaction.lock().unwrap_or_else(|e| e.into_inner());
+        // Level by level down to the last level, then the last level onto itself (that is where
+        // old versions and tombstones finally go).
+        for level in 0..LEVELS {
+            self.check_poison()?;
+            if ks.is_dropped() {
+                return Err(Error::invalid(format!("keyspace {:?} was dropped", ks.name)));
+            }
+            let files = ks.sv().files.clone();
+            let level_files = files.get(level).cloned().unwrap_or_default();
+            let inputs: Vec<Arc<FileMeta>> = match (lo, hi) {
+                (None, None) => level_files,
+                _ => {
+                    picker::overlapping(&level_files, lo.unwrap_or(&[]), hi.unwrap_or(&[0xff; 64]))
+                }
+            };
+            let inputs = if level == 0 && !inputs.is_empty() {
+                // L0 files overlap one another: take them all to keep newer over older.
+                files.first().cloned().unwrap_or_default()
+            } else {
+                inputs
+            };
+            if inputs.is_empty() {
+                continue;
+            }
+            if level == LEVELS - 1 {
+                let c = Compaction {
+                    level,
+                    output_level: level,
+                    inputs,
+                    overlapping: Vec::new(),
+                    trivial_move: false,
+                    score: 0.0,
+                };
+                self.execute(ks, &c)?;
+            } else if let Some(c) = picker::compaction_of(&files, level, level + 1, inputs, 0.0) {
+                self.execute(ks, &c)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Before a write: slows down or stops the writer while L0 or the immutable memtables of the
+    /// keyspaces it writes are past their thresholds, until compaction and flush catch up.
+    pub(crate) fn stall_if_needed(&self, keyspaces: &[Arc<KeyspaceState>]) -> Result<()> {
+        let o = &self.opts.compaction;
+        let mut stalled: Option<Instant> = None;
+        loop {
+            self.check_poison()?;
+            let (mut l0, mut imm) = (0usize, 0usize);
+            for ks in keyspaces {
+                // A dropped keyspace never flushes again: fail the write instead of waiting.
+                self.check_keyspace(ks)?;
+                let sv = ks.sv();
+                l0 = l0.max(sv.files.first().map_or(0, Vec::len));
+                imm = imm.max(sv.immutables.len());
+            }
+            let stop = l0 >= o.level0_stop || imm >= self.opts.max_immutable_memtables;
+            if stop && self.opts.background_flush {
+                stalled.get_or_insert_with(|| {
+                    self.counters.stalls.fetch_add(1, Ordering::Relaxed);
+                    Instant::now()
+                });
+                self.request_flush();
+                self.request_compaction();
+                let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = self
+                    .bg_cv
+                    .wait_timeout(bg, Duration::from_millis(10))
+                    .unwrap_or_else(|e| e.into_inner());
+                continue;
+            }
+            if let Some(t) = stalled {
+                self.counters
+                    .stall_micros
+                    .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
+            }
+            if l0 >= o.level0_slowdown {
+                // Give compaction a head start: one millisecond per write while L0 is deep.
+                self.counters.slowdowns.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            return Ok(());
+        }
+    }
+}

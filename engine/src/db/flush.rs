@@ -1,0 +1,223 @@
+//! Flush: immutable memtables become L0 SSTables.
+//!
+//! One background thread flushes the oldest immutable memtable of any keyspace, oldest first:
+//! 1. write the table (`NNNNNN.sst`) and fsync it, then fsync the directory;
+//! 2. under the commit lock, append a manifest edit (the new file; every keyspace's log number:
+//!    the WAL holding its oldest unflushed write) and fsync the manifest;
+//! 3. install a new super version (the memtable leaves, the table comes in);
+//! 4. remove WAL files below the smallest keyspace log number: every write they hold is now in
+//!    a durable table named by a durable manifest.
+//!
+//! A crash before step 2 leaves an unnamed table (removed at the next open) and the WAL (replayed).
+
+use super::keyspace::KeyspaceState;
+use super::{filename, Core};
+use crate::batch::KeyspaceId;
+use crate::error::{Error, Result};
+use crate::fs::FileSystem;
+use crate::iter::InternalIterator;
+use crate::manifest::{FileMeta, VersionEdit};
+use crate::memtable::MemTable;
+use crate::sst::{TableBuilder, TableOptions};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Writes `mem` as table `number` of keyspace `ks` in `dir` and fsyncs it; `None` (and no file)
+/// when the memtable is empty. The caller fsyncs the directory.
+pub(crate) fn build_table(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    number: u64,
+    ks: KeyspaceId,
+    mem: &Arc<MemTable>,
+    topts: &TableOptions,
+) -> Result<Option<FileMeta>> {
+    if mem.is_empty() {
+        return Ok(None);
+    }
+    let path = dir.join(filename::table(number));
+    let result = (|| {
+        let file = fs.create(&path)?;
+        let mut b = TableBuilder::new(file, *topts, ks);
+        let mut it = mem.iter();
+        it.seek_to_first();
+        while it.valid() {
+            b.add(it.user_key(), it.trailer(), it.value())?;
+            it.next();
+        }
+        let (props, size) = b.finish()?;
+        Ok(FileMeta {
+            number,
+            size,
+            smallest: props.smallest_key,
+            largest: props.largest_key,
+            smallest_seq: props.smallest_seq,
+            largest_seq: props.largest_seq,
+            entries: props.entries,
+        })
+    })();
+    match result {
+        Ok(meta) => Ok(Some(meta)),
+        Err(e) => {
+            let _ = fs.remove(&path);
+            Err(e)
+        }
+    }
+}
+
+impl Core {
+    /// The keyspace whose oldest immutable memtable is the oldest of all.
+    fn next_flush(&self) -> Option<(Arc<KeyspaceState>, Arc<MemTable>)> {
+        let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+        keyspaces
+            .values()
+            .filter_map(|ks| {
+                ks.state.sv().immutables.last().cloned().map(|m| (Arc::clone(&ks.state), m))
+            })
+            .min_by_key(|(_, m)| m.wal_number())
+    }
+
+    /// Flushes one immutable memtable; `false` when there was none.
+    pub(crate) fn flush_one(&self) -> Result<bool> {
+        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((ks, mem)) = self.next_flush() else { return Ok(false) };
+        let number = self.next_file.fetch_add(1, Ordering::SeqCst);
+        let fs = self.opts.fs.as_ref();
+        let meta = build_table(fs, &self.dir, number, ks.id, &mem, &self.table_opts)?;
+        if meta.is_some() {
+            fs.sync_dir(&self.dir)?;
+        }
+        let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+        if ks.is_dropped() {
+            if meta.is_some() {
+                let _ = fs.remove(&self.dir.join(filename::table(number)));
+            }
+            return Ok(true);
+        }
+        let mut edit = VersionEdit {
+            next_file: Some(self.next_file.load(Ordering::SeqCst)),
+            new_files: meta.into_iter().map(|m| (ks.id, 0, m)).collect(),
+            ..Default::default()
+        };
+        let current = cs.wal_number;
+        {
+            let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+            for other in keyspaces.values() {
+                let log = if Arc::ptr_eq(&other.state, &ks) {
+                    ks.log_number_without(&mem, current)
+                } else {
+                    other.state.log_number(current)
+                };
+                edit.keyspace_logs.push((other.state.id, log));
+            }
+        }
+        let global = edit.keyspace_logs.iter().map(|(_, l)| *l).min().unwrap_or(current);
+        edit.log_number = Some(global);
+        self.log_edit(&mut cs, &edit)?;
+        let files = cs.manifest_state.files.get(&ks.id).cloned().unwrap_or_default();
+        ks.install_flush(&mem, Arc::new(files));
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+        if let Some((_, _, m)) = edit.new_files.first() {
+            self.counters.flush_bytes.fetch_add(m.size, Ordering::Relaxed);
+        }
+        // Every write in WAL files below `global` is in a durable table now.
+        let obsolete: Vec<u64> = cs.live_wals.range(..global).copied().collect();
+        for n in obsolete {
+            if n != current {
+                fs.remove(&self.dir.join(filename::wal(n)))?;
+                cs.live_wals.remove(&n);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Flushes until no immutable memtable is left; a failure poisons the database.
+    pub(crate) fn flush_pending(&self) {
+        loop {
+            if self.check_poison().is_err() {
+                return;
+            }
+            match self.flush_one() {
+                Ok(true) => self.bg_cv.notify_all(),
+                Ok(false) => {
+                    self.request_compaction();
+                    return;
+                }
+                Err(e) => {
+                    self.poison(&e);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The flush thread: waits for work, flushes until no immutable memtable is left.
+    pub(crate) fn flush_loop(self: Arc<Self>) {
+        loop {
+            {
+                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                while !bg.shutdown && !bg.flush_requested {
+                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
+                }
+                if bg.shutdown {
+                    return;
+                }
+                bg.flush_requested = false;
+            }
+            self.flush_pending();
+            self.bg_cv.notify_all();
+        }
+    }
+
+    /// Wakes the flush thread.
+    pub(crate) fn request_flush(&self) {
+        self.bg.lock().unwrap_or_else(|e| e.into_inner()).flush_requested = true;
+        self.bg_cv.notify_all();
+    }
+
+    /// Switches every non-empty memtable and waits until every immutable memtable is flushed.
+    pub(crate) fn flush_all(&self) -> Result<()> {
+        self.check_poison()?;
+        {
+            let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+            let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+            let full: Vec<Arc<KeyspaceState>> = keyspaces
+                .values()
+                .filter(|k| !k.state.sv().active.is_empty())
+                .map(|k| Arc::clone(&k.state))
+                .collect();
+            drop(keyspaces);
+            if !full.is_empty() {
+                if let Err(e) = self.rotate_wal(&mut cs, &full) {
+                    self.poison(&e);
+                    return Err(e);
+                }
+            }
+        }
+        if self.opts.background_flush {
+            self.request_flush();
+        } else {
+            self.flush_pending();
+        }
+        let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            self.check_poison()?;
+            let pending = {
+                let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+                keyspaces.values().any(|k| !k.state.sv().immutables.is_empty())
+            };
+            if !pending {
+                return Ok(());
+            }
+            if bg.shutdown {
+                return Err(Error::invalid("database is closing"));
+            }
+            let (g, _) = self
+                .bg_cv
+                .wait_timeout(bg, std::time::Duration::from_millis(50))
+                .unwrap_or_else(|e| e.into_inner());
+            bg = g;
+        }
+    }
+}

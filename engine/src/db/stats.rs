@@ -1,0 +1,178 @@
+//! What the database reports about itself: per keyspace and level, files and bytes; memtables;
+//! cache and bloom-filter counters.
+
+use super::{Core, Db};
+use crate::error::Result;
+use crate::manifest::LEVELS;
+use std::sync::atomic::Ordering;
+
+/// One level of one keyspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LevelStats {
+    /// Table files.
+    pub files: usize,
+    /// Bytes of those files.
+    pub bytes: u64,
+    /// Entries in those files.
+    pub entries: u64,
+}
+
+/// One keyspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyspaceStats {
+    /// Its name.
+    pub name: String,
+    /// Entries in its memtables (active and immutable).
+    pub memtable_entries: usize,
+    /// Bytes its memtables allocated.
+    pub memtable_bytes: usize,
+    /// Immutable memtables waiting to be flushed.
+    pub immutable_memtables: usize,
+    /// Per level, L0 first.
+    pub levels: Vec<LevelStats>,
+}
+
+/// A snapshot of the database's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DbStats {
+    /// Every keyspace, by name.
+    pub keyspaces: Vec<KeyspaceStats>,
+    /// Sequence number of the last visible write.
+    pub last_sequence: u64,
+    /// Block cache capacity and usage in bytes.
+    pub block_cache_capacity: usize,
+    /// Bytes the block cache holds.
+    pub block_cache_usage: usize,
+    /// Block cache hits.
+    pub block_cache_hits: u64,
+    /// Block cache misses.
+    pub block_cache_misses: u64,
+    /// Blocks read from table files.
+    pub blocks_read: u64,
+    /// Point lookups that consulted a bloom filter.
+    pub bloom_checks: u64,
+    /// Lookups a bloom filter answered "absent".
+    pub bloom_negatives: u64,
+    /// Lookups a bloom filter let through for a key the table did not have.
+    pub bloom_false_positives: u64,
+    /// Bytes of write batches accepted.
+    pub user_bytes: u64,
+    /// Memtables flushed, and the bytes of tables they became.
+    pub flushes: u64,
+    /// Bytes of tables written by flushes.
+    pub flush_bytes: u64,
+    /// Compactions run (trivial moves excluded).
+    pub compactions: u64,
+    /// Tables moved down a level without a rewrite.
+    pub trivial_moves: u64,
+    /// Bytes of tables compactions read.
+    pub compaction_read_bytes: u64,
+    /// Bytes of tables compactions wrote.
+    pub compaction_write_bytes: u64,
+    /// Times a writer had to stop for flush or compaction to catch up.
+    pub stalls: u64,
+    /// Total time writers spent stopped, in microseconds.
+    pub stall_micros: u64,
+    /// Writes delayed by a millisecond because L0 was deep.
+    pub slowdowns: u64,
+}
+
+impl DbStats {
+    /// Write amplification of the tree: bytes written to tables (flushes and compactions) per
+    /// byte flushed; 1.0 before any compaction. (The WAL adds one more write of `user_bytes`.)
+    pub fn write_amplification(&self) -> f64 {
+        if self.flush_bytes == 0 {
+            return 0.0;
+        }
+        (self.flush_bytes + self.compaction_write_bytes) as f64 / self.flush_bytes as f64
+    }
+}
+
+/// What [`Db::verify`] checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Table files read.
+    pub tables: usize,
+    /// Entries read from them.
+    pub entries: u64,
+}
+
+impl Core {
+    fn stats(&self) -> DbStats {
+        let mut out = DbStats { last_sequence: self.last_sequence(), ..Default::default() };
+        let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+        for (name, ks) in keyspaces.iter() {
+            let sv = ks.state.sv();
+            let mut k = KeyspaceStats {
+                name: name.clone(),
+                immutable_memtables: sv.immutables.len(),
+                levels: vec![LevelStats::default(); LEVELS],
+                ..Default::default()
+            };
+            for m in sv.newest_first() {
+                k.memtable_entries += m.len();
+                k.memtable_bytes += m.approximate_bytes();
+            }
+            for (level, files) in sv.files.iter().enumerate() {
+                if let Some(l) = k.levels.get_mut(level) {
+                    l.files = files.len();
+                    l.bytes = files.iter().map(|f| f.size).sum();
+                    l.entries = files.iter().map(|f| f.entries).sum();
+                }
+            }
+            out.keyspaces.push(k);
+        }
+        if let Some(c) = self.tables.block_cache() {
+            let s = c.stats();
+            out.block_cache_capacity = c.capacity();
+            out.block_cache_usage = c.usage();
+            out.block_cache_hits = s.hits;
+            out.block_cache_misses = s.misses;
+        }
+        let c = &self.counters;
+        out.user_bytes = c.user_bytes.load(Ordering::Relaxed);
+        out.flushes = c.flushes.load(Ordering::Relaxed);
+        out.flush_bytes = c.flush_bytes.load(Ordering::Relaxed);
+        out.compactions = c.compactions.load(Ordering::Relaxed);
+        out.trivial_moves = c.trivial_moves.load(Ordering::Relaxed);
+        out.compaction_read_bytes = c.compaction_read_bytes.load(Ordering::Relaxed);
+        out.compaction_write_bytes = c.compaction_write_bytes.load(Ordering::Relaxed);
+        out.stalls = c.stalls.load(Ordering::Relaxed);
+        out.stall_micros = c.stall_micros.load(Ordering::Relaxed);
+        out.slowdowns = c.slowdowns.load(Ordering::Relaxed);
+        let r = self.tables.stats();
+        out.blocks_read = r.blocks_read.load(Ordering::Relaxed);
+        out.bloom_checks = r.bloom_checks.load(Ordering::Relaxed);
+        out.bloom_negatives = r.bloom_negatives.load(Ordering::Relaxed);
+        out.bloom_false_positives = r.bloom_false_positives.load(Ordering::Relaxed);
+        out
+    }
+
+    fn verify(&self) -> Result<VerifyReport> {
+        let mut report = VerifyReport::default();
+        let keyspaces: Vec<_> =
+            self.keyspaces.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        for ks in keyspaces {
+            let sv = ks.state.sv();
+            for meta in sv.files.iter().flatten() {
+                let table = self.tables.table(meta)?;
+                report.entries += table.verify()?;
+                report.tables += 1;
+            }
+        }
+        Ok(report)
+    }
+}
+
+impl Db {
+    /// Counters and the shape of the tree.
+    pub fn stats(&self) -> DbStats {
+        self.core().stats()
+    }
+
+    /// Reads every block of every live table and checks every checksum; `Corruption` on the
+    /// first damage found.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        self.core().verify()
+    }
+}

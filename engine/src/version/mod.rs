@@ -1,0 +1,136 @@
+//! The version set's read side: which tables a keyspace has, and how to read them.
+//!
+//! A keyspace's [`LevelFiles`] (from the manifest) say which SSTables make up each level. The
+//! [`TableCache`] keeps a bounded number of them open; [`get`] and [`iterators`] read through it:
+//! L0 newest first (its files may overlap), then every deeper level by binary search over its
+//! disjoint, sorted key ranges.
+
+use crate::cache::ShardedLru;
+use crate::db::filename;
+use crate::error::{Error, Result};
+use crate::fs::FileSystem;
+use crate::iter::InternalIterator;
+use crate::key::SequenceNumber;
+use crate::manifest::{FileMeta, LevelFiles};
+use crate::memtable::Lookup;
+use crate::sst::{BlockCache, ReadStats, Table};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Opens tables on demand and keeps at most a bounded number open.
+pub struct TableCache {
+    fs: Arc<dyn FileSystem>,
+    dir: PathBuf,
+    tables: ShardedLru<u64, Table>,
+    blocks: Option<Arc<BlockCache>>,
+    stats: Arc<ReadStats>,
+    mmap: bool,
+}
+
+impl std::fmt::Debug for TableCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableCache").field("dir", &self.dir).finish()
+    }
+}
+
+impl TableCache {
+    /// A cache of at most `open_files_max` open tables in `dir`, reading blocks through
+    /// `blocks`.
+    pub fn new(
+        fs: Arc<dyn FileSystem>,
+        dir: PathBuf,
+        open_files_max: usize,
+        blocks: Option<Arc<BlockCache>>,
+        mmap: bool,
+    ) -> Self {
+        let shards = if open_files_max >= 64 { 16 } else { 1 };
+        TableCache {
+            fs,
+            dir,
+            tables: ShardedLru::new(open_files_max.max(1), shards),
+            blocks,
+            stats: Arc::new(ReadStats::default()),
+            mmap,
+        }
+    }
+
+    /// The table of `meta`, opened if needed.
+    pub fn table(&self, meta: &FileMeta) -> Result<Arc<Table>> {
+        self.tables.get_or_insert_with(meta.number, || {
+            let path = self.dir.join(filename::table(meta.number));
+            let opened = if self.mmap { self.fs.open_mmap(&path) } else { self.fs.open(&path) };
+            let file = opened.map_err(|e| {
+                Error::Io(std::io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))
+            })?;
+            let t = Table::open(
+                file,
+                meta.number,
+                meta.size,
+                self.blocks.clone(),
+                Arc::clone(&self.stats),
+            )?;
+            Ok((Arc::new(t), 1))
+        })
+    }
+
+    /// Forgets a table (its file is being removed).
+    pub fn evict(&self, number: u64) {
+        self.tables.erase(&number);
+    }
+
+    /// Read counters (bloom filter use, blocks read).
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// The block cache, if any.
+    pub fn block_cache(&self) -> Option<&Arc<BlockCache>> {
+        self.blocks.as_ref()
+    }
+}
+
+/// Does `meta`'s key range include `user_key`?
+fn covers(meta: &FileMeta, user_key: &[u8]) -> bool {
+    meta.smallest_user_key() <= user_key && user_key <= meta.largest_user_key()
+}
+
+/// The newest version of `user_key` at or below `seq` in the tables of `files`.
+pub fn get(
+    tables: &TableCache,
+    files: &LevelFiles,
+    user_key: &[u8],
+    seq: SequenceNumber,
+) -> Result<Option<Lookup>> {
+    let mut levels = files.iter();
+    if let Some(l0) = levels.next() {
+        for meta in l0.iter().filter(|m| covers(m, user_key) && m.smallest_seq <= seq) {
+            if let Some(found) = tables.table(meta)?.get(user_key, seq)? {
+                return Ok(Some(found));
+            }
+        }
+    }
+    for level in levels {
+        // The first file whose largest key >= user_key.
+        let i = level.partition_point(|m| m.largest_user_key() < user_key);
+        if let Some(meta) = level.get(i).filter(|m| covers(m, user_key)) {
+            if let Some(found) = tables.table(meta)?.get(user_key, seq)? {
+                return Ok(Some(found));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// One iterator per table of `files`, L0 newest first, then deeper levels in key order.
+pub fn iterators(
+    tables: &TableCache,
+    files: &LevelFiles,
+) -> Result<Vec<Box<dyn InternalIterator>>> {
+    let mut out: Vec<Box<dyn InternalIterator>> = Vec::new();
+    for level in files.iter() {
+        for meta in level {
+            out.push(Box::new(tables.table(meta)?.iter()));
+        }
+    }
+    Ok(out)
+}

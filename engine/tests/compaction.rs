@@ -1,0 +1,188 @@
+//! Compaction: the tree stays shaped and bounded under sustained writes, and compaction never
+//! loses, resurrects or duplicates a key, with or without snapshots.
+
+use shale_engine::compaction::{CompactionOptions, CompactionStyle, UniversalOptions};
+use shale_engine::{Db, IterOptions, Options, WriteOptions};
+use std::collections::BTreeMap;
+
+fn small_tree(background: bool) -> Options {
+    Options {
+        memtable_bytes_max: 1 << 20,
+        background_flush: background,
+        compaction: CompactionOptions {
+            level_base_bytes: 4 << 20,
+            target_file_bytes: 1 << 20,
+            ..CompactionOptions::default()
+        },
+        ..Options::default()
+    }
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+#[test]
+fn sustained_writes_stay_bounded_and_correct() {
+    sustained(small_tree(true), "leveled");
+}
+
+#[test]
+fn sustained_writes_universal() {
+    let opts = Options {
+        compaction_style: CompactionStyle::Universal(UniversalOptions::default()),
+        ..small_tree(true)
+    };
+    sustained(opts, "universal");
+}
+
+fn sustained(opts: Options, style: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), opts.clone()).unwrap();
+    let ks = db.default_keyspace();
+    let mut rng = Rng(7);
+    let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+    let budget = opts.memtable_bytes_max as u64;
+    let mut written = 0u64;
+    let mut i = 0u64;
+    let mut max_mem = 0usize;
+    // At least 50x the memtable budget.
+    while written < 56 * budget {
+        let k = format!("key{:08}", rng.next() % 200_000).into_bytes();
+        let v = vec![b'a' + (i % 26) as u8; 100 + (rng.next() % 60) as usize];
+        written += (k.len() + v.len()) as u64;
+        db.put(&ks, &k, &v).unwrap();
+        model.insert(k, v);
+        if i.is_multiple_of(5000) {
+            let s = db.stats();
+            let k0 = &s.keyspaces[0];
+            max_mem = max_mem.max(k0.memtable_bytes);
+            assert!(
+                k0.memtable_bytes <= (opts.max_immutable_memtables + 2) * opts.memtable_bytes_max,
+                "memtables grew past the bound: {} bytes",
+                k0.memtable_bytes
+            );
+            assert!(k0.levels[0].files < opts.compaction.level0_stop + 2, "L0 ran away");
+        }
+        i += 1;
+    }
+    let s = db.stats();
+    let k0 = &s.keyspaces[0];
+    assert!(k0.levels[0].files < opts.compaction.level0_stop, "L0 under its stop threshold");
+    assert!(s.compactions + s.trivial_moves > 0, "compaction ran");
+    let deeper: usize = k0.levels[1..].iter().map(|l| l.files).sum();
+    assert!(deeper > 0, "data reached deeper levels: {k0:?}");
+    println!(
+        "sustained ({style}): {} MiB written in {i} puts; write amplification {:.2} (flushed {} MiB, \
+         compactions wrote {} MiB, {} compactions, {} trivial moves); stalls {} ({} ms), \
+         slowdowns {}; peak memtables {} KiB; levels {:?}",
+        written >> 20,
+        s.write_amplification(),
+        s.flush_bytes >> 20,
+        s.compaction_write_bytes >> 20,
+        s.compactions,
+        s.trivial_moves,
+        s.stalls,
+        s.stall_micros / 1000,
+        s.slowdowns,
+        max_mem >> 10,
+        k0.levels.iter().map(|l| l.files).collect::<Vec<_>>()
+    );
+    // Every key reads back, and iteration equals the model.
+    for (k, v) in model.iter().step_by(7) {
+        assert_eq!(db.get(&ks, k).unwrap().as_ref(), Some(v));
+    }
+    let all: Vec<_> = db.iter(&ks, IterOptions::all()).unwrap().map(|kv| kv.unwrap()).collect();
+    assert_eq!(all.len(), model.len());
+    assert!(all.iter().zip(&model).all(|((k, v), (mk, mv))| k == mk && v == mv));
+    db.verify().unwrap();
+    drop(db);
+    let db = Db::open(dir.path(), opts).unwrap();
+    let n = db.iter(&db.default_keyspace(), IterOptions::all()).unwrap().count();
+    assert_eq!(n, model.len(), "after reopen");
+}
+
+#[test]
+fn compaction_respects_snapshots_and_drops_garbage() {
+    for background in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = small_tree(background);
+        let db = Db::open(dir.path(), opts.clone()).unwrap();
+        let ks = db.default_keyspace();
+        for i in 0..2000u32 {
+            db.put(&ks, format!("k{i:05}").as_bytes(), b"v1").unwrap();
+        }
+        db.flush().unwrap();
+        let snap = db.snapshot();
+        for i in 0..2000u32 {
+            if i % 2 == 0 {
+                db.put(&ks, format!("k{i:05}").as_bytes(), b"v2").unwrap();
+            } else {
+                db.delete(&ks, format!("k{i:05}").as_bytes()).unwrap();
+            }
+        }
+        db.compact_range(&ks, None, None).unwrap();
+        let s = db.stats();
+        assert_eq!(s.keyspaces[0].levels[0].files, 0, "compact_range empties L0");
+        // The snapshot still sees v1 everywhere; the latest state sees v2 or nothing.
+        for i in (0..2000u32).step_by(13) {
+            let k = format!("k{i:05}");
+            assert_eq!(snap.get(&ks, k.as_bytes()).unwrap().as_deref(), Some(&b"v1"[..]));
+            let want: Option<&[u8]> = if i % 2 == 0 { Some(b"v2") } else { None };
+            assert_eq!(db.get(&ks, k.as_bytes()).unwrap().as_deref(), want);
+        }
+        assert_eq!(snap.iter(&ks, IterOptions::all()).unwrap().count(), 2000);
+        let entries_with_snapshot: u64 = s.keyspaces[0].levels.iter().map(|l| l.entries).sum();
+        assert!(entries_with_snapshot >= 3000, "old versions kept for the snapshot");
+        drop(snap);
+        db.compact_range(&ks, None, None).unwrap();
+        let entries: u64 = db.stats().keyspaces[0].levels.iter().map(|l| l.entries).sum();
+        assert_eq!(entries, 1000, "shadowed versions and bottom tombstones dropped");
+        drop(db);
+        let db = Db::open(dir.path(), opts).unwrap();
+        let ks = db.default_keyspace();
+        let keys: Vec<_> =
+            db.iter(&ks, IterOptions::all()).unwrap().map(|kv| kv.unwrap()).collect();
+        assert_eq!(keys.len(), 1000, "deleted keys stay deleted after compaction and reopen");
+        assert!(keys.iter().all(|(_, v)| v == b"v2"));
+    }
+}
+
+#[test]
+fn compact_range_limits_itself_to_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), small_tree(false)).unwrap();
+    let ks = db.default_keyspace();
+    for round in 0..3u32 {
+        for i in 0..500u32 {
+            db.put_with(
+                &ks,
+                format!("a{i:04}").as_bytes(),
+                &round.to_le_bytes(),
+                WriteOptions::default(),
+            )
+            .unwrap();
+            db.put(&ks, format!("z{i:04}").as_bytes(), &round.to_le_bytes()).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    db.compact_range(&ks, Some(b"a"), Some(b"a9999")).unwrap();
+    for i in 0..500u32 {
+        assert_eq!(
+            db.get(&ks, format!("a{i:04}").as_bytes()).unwrap(),
+            Some(2u32.to_le_bytes().to_vec())
+        );
+        assert_eq!(
+            db.get(&ks, format!("z{i:04}").as_bytes()).unwrap(),
+            Some(2u32.to_le_bytes().to_vec())
+        );
+    }
+    db.verify().unwrap();
+}
