@@ -186,3 +186,32 @@ fn compact_range_limits_itself_to_the_range() {
     }
     db.verify().unwrap();
 }
+
+#[test]
+fn statistics_report_the_tree_and_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options { latency_histograms: true, ..small_tree(false) };
+    let db = Db::open(dir.path(), opts).unwrap();
+    let ks = db.default_keyspace();
+    for i in 0..20_000u32 {
+        let sync = WriteOptions { sync: i % 1000 == 0 };
+        db.put_with(&ks, format!("k{:06}", i % 5000).as_bytes(), &[7u8; 120], sync).unwrap();
+    }
+    for i in 0..1000u32 {
+        db.get(&ks, format!("k{i:06}").as_bytes()).unwrap();
+    }
+    let s = db.stats();
+    assert!(s.wal_syncs >= 20 && s.wal_bytes > 20_000 * 120, "{s:?}");
+    assert_eq!(s.write_latency.count, 20_000);
+    assert_eq!(s.get_latency.count, 1000);
+    assert!(s.get_latency.p50 <= s.get_latency.p99 && s.get_latency.p99 <= s.get_latency.max);
+    assert!(s.flushes > 0 && s.level_write_bytes[0] == s.flush_bytes);
+    let below: u64 = s.level_write_bytes[1..].iter().sum();
+    assert_eq!(below, s.compaction_write_bytes, "compaction writes land below L0");
+    let read: u64 = s.level_read_bytes.iter().sum();
+    assert_eq!(read, s.compaction_read_bytes);
+    assert!(s.write_amplification() >= 1.0);
+    let k0 = &s.keyspaces[0];
+    assert!(k0.levels[6].target_bytes > 0, "the last level has a target");
+    assert!(k0.levels[0].score < 1.0 + 1e-9, "inline compaction keeps L0 under its trigger");
+}

@@ -95,15 +95,18 @@ enum Cmd {
 }
 
 fn print_stats(s: &DbStats, out: &mut dyn Write) -> std::io::Result<()> {
+    let mb = |b: u64| b as f64 / 1048576.0;
     for k in &s.keyspaces {
         writeln!(out, "** keyspace {} **", k.name)?;
-        writeln!(out, "Level   Files   Size(MB)      Entries")?;
+        writeln!(out, "Level  Files  Size(MB)  Target(MB)  Score     Entries")?;
         for (i, l) in k.levels.iter().enumerate() {
             writeln!(
                 out,
-                "  L{i}   {:>5}  {:>9.3}  {:>11}",
+                "  L{i}   {:>5}  {:>8.3}  {:>10.3}  {:>5.2}  {:>10}",
                 l.files,
-                l.bytes as f64 / 1048576.0,
+                mb(l.bytes),
+                mb(l.target_bytes),
+                l.score,
                 l.entries
             )?;
         }
@@ -114,6 +117,25 @@ fn print_stats(s: &DbStats, out: &mut dyn Write) -> std::io::Result<()> {
             k.memtable_bytes as f64 / 1048576.0,
             k.immutable_memtables
         )?;
+    }
+    writeln!(out, "** all keyspaces: bytes per level **")?;
+    writeln!(out, "Level  Read(MB)  Write(MB)")?;
+    for (i, (r, w)) in s.level_read_bytes.iter().zip(&s.level_write_bytes).enumerate() {
+        writeln!(out, "  L{i}   {:>8.3}  {:>9.3}", mb(*r), mb(*w))?;
+    }
+    writeln!(out, "wal: {} syncs, {:.3} MB appended", s.wal_syncs, mb(s.wal_bytes))?;
+    for (name, p) in [("get", &s.get_latency), ("write", &s.write_latency)] {
+        if p.count > 0 {
+            writeln!(
+                out,
+                "{name} latency (us): count {} p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1}",
+                p.count,
+                p.p50 as f64 / 1e3,
+                p.p99 as f64 / 1e3,
+                p.p999 as f64 / 1e3,
+                p.max as f64 / 1e3
+            )?;
+        }
     }
     writeln!(out, "last sequence: {}", s.last_sequence)?;
     writeln!(

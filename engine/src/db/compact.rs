@@ -25,6 +25,14 @@ pub(crate) struct WorkCounters {
     pub(crate) stalls: std::sync::atomic::AtomicU64,
     pub(crate) stall_micros: std::sync::atomic::AtomicU64,
     pub(crate) slowdowns: std::sync::atomic::AtomicU64,
+    pub(crate) wal_syncs: std::sync::atomic::AtomicU64,
+    pub(crate) wal_bytes: std::sync::atomic::AtomicU64,
+    /// Per level: bytes compactions read from it.
+    pub(crate) level_read: [std::sync::atomic::AtomicU64; LEVELS],
+    /// Per level: bytes flushes and compactions wrote into it.
+    pub(crate) level_write: [std::sync::atomic::AtomicU64; LEVELS],
+    pub(crate) get_latency: crate::util::histogram::Histogram,
+    pub(crate) write_latency: crate::util::histogram::Histogram,
 }
 
 struct Outputs<'a> {
@@ -172,6 +180,16 @@ impl Core {
         self.counters.compactions.fetch_add(1, Ordering::Relaxed);
         self.counters.compaction_read_bytes.fetch_add(read_bytes, Ordering::Relaxed);
         self.counters.compaction_write_bytes.fetch_add(written, Ordering::Relaxed);
+        let in_level: u64 = c.inputs.iter().map(|f| f.size).sum();
+        if let Some(a) = self.counters.level_read.get(c.level) {
+            a.fetch_add(in_level, Ordering::Relaxed);
+        }
+        if let Some(a) = self.counters.level_read.get(c.output_level) {
+            a.fetch_add(read_bytes - in_level, Ordering::Relaxed);
+        }
+        if let Some(a) = self.counters.level_write.get(c.output_level) {
+            a.fetch_add(written, Ordering::Relaxed);
+        }
         self.advance_pointer(ks.id, c);
         self.remove_obsolete_tables();
         Ok(())

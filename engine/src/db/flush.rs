@@ -120,6 +120,9 @@ impl Core {
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
         if let Some((_, _, m)) = edit.new_files.first() {
             self.counters.flush_bytes.fetch_add(m.size, Ordering::Relaxed);
+            if let Some(l0) = self.counters.level_write.first() {
+                l0.fetch_add(m.size, Ordering::Relaxed);
+            }
         }
         // Every write in WAL files below `global` is in a durable table now.
         let obsolete: Vec<u64> = cs.live_wals.range(..global).copied().collect();

@@ -36,7 +36,7 @@ pub use iter::DbIterator;
 pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
 pub use snapshot::Snapshot;
-pub use stats::{DbStats, KeyspaceStats, LevelStats, VerifyReport};
+pub use stats::{DbStats, KeyspaceStats, LevelStats, Percentiles, VerifyReport};
 pub use write::WriteBatch;
 
 use crate::error::{Error, Result};
@@ -481,13 +481,26 @@ impl Db {
     /// Applies `batch` atomically: after any crash all of it or none of it is visible. With
     /// `sync`, returns once the batch is on stable storage.
     pub fn write(&self, batch: WriteBatch, options: WriteOptions) -> Result<()> {
-        self.core().write(batch, options)
+        let core = self.core();
+        if !core.opts.latency_histograms {
+            return core.write(batch, options);
+        }
+        let t = std::time::Instant::now();
+        let r = core.write(batch, options);
+        core.counters.write_latency.record(t.elapsed().as_nanos() as u64);
+        r
     }
 
     /// The current value of `key` in `ks`.
     pub fn get(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let core = self.core();
-        core.get_at(ks, key, core.last_sequence())
+        if !core.opts.latency_histograms {
+            return core.get_at(ks, key, core.last_sequence());
+        }
+        let t = std::time::Instant::now();
+        let r = core.get_at(ks, key, core.last_sequence());
+        core.counters.get_latency.record(t.elapsed().as_nanos() as u64);
+        r
     }
 
     /// [`Db::get`], but an entry the compaction filter would remove (an expired TTL entry) reads

@@ -68,6 +68,9 @@ pub struct Options {
     /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
     /// thread (default 4): memory never grows without bound.
     pub max_immutable_memtables: usize,
+    /// Record get and write latencies in histograms reported by `Db::stats` (default false:
+    /// two clock reads per operation).
+    pub latency_histograms: bool,
     /// Read SSTables through memory maps instead of `pread` (default false). Block checksums are
     /// still verified on every read.
     pub mmap_reads: bool,
@@ -98,6 +101,7 @@ impl Default for Options {
             compaction_filter: None,
             compaction_bytes_per_sec: 0,
             max_immutable_memtables: 4,
+            latency_histograms: false,
             mmap_reads: false,
             table_cache_files: 1000,
             fs: Arc::new(OsFs),

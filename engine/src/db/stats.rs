@@ -4,11 +4,16 @@
 use super::{Core, Db};
 use crate::error::Result;
 use crate::manifest::LEVELS;
+pub use crate::util::histogram::Percentiles;
 use std::sync::atomic::Ordering;
 
 /// One level of one keyspace.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct LevelStats {
+    /// Compaction score (≥ 1: due); L0 by file count, deeper levels by bytes / target.
+    pub score: f64,
+    /// Target bytes (0: the level is above the base level, or L0).
+    pub target_bytes: u64,
     /// Table files.
     pub files: usize,
     /// Bytes of those files.
@@ -18,7 +23,7 @@ pub struct LevelStats {
 }
 
 /// One keyspace.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyspaceStats {
     /// Its name.
     pub name: String,
@@ -33,7 +38,7 @@ pub struct KeyspaceStats {
 }
 
 /// A snapshot of the database's counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DbStats {
     /// Every keyspace, by name.
     pub keyspaces: Vec<KeyspaceStats>,
@@ -75,6 +80,18 @@ pub struct DbStats {
     pub stall_micros: u64,
     /// Writes delayed by a millisecond because L0 was deep.
     pub slowdowns: u64,
+    /// WAL fsyncs (one per group commit that asked for sync).
+    pub wal_syncs: u64,
+    /// Bytes appended to WAL files.
+    pub wal_bytes: u64,
+    /// Per level (all keyspaces): bytes compactions read from it.
+    pub level_read_bytes: Vec<u64>,
+    /// Per level (all keyspaces): bytes flushes and compactions wrote into it.
+    pub level_write_bytes: Vec<u64>,
+    /// `Db::get` latencies (with `Options::latency_histograms`).
+    pub get_latency: Percentiles,
+    /// `Db::write` (and put/delete) latencies (with `Options::latency_histograms`).
+    pub write_latency: Percentiles,
 }
 
 impl DbStats {
@@ -113,11 +130,20 @@ impl Core {
                 k.memtable_entries += m.len();
                 k.memtable_bytes += m.approximate_bytes();
             }
+            let targets = crate::compaction::level_targets(&sv.files, &self.opts.compaction);
             for (level, files) in sv.files.iter().enumerate() {
                 if let Some(l) = k.levels.get_mut(level) {
                     l.files = files.len();
                     l.bytes = files.iter().map(|f| f.size).sum();
                     l.entries = files.iter().map(|f| f.entries).sum();
+                    l.target_bytes = targets.target.get(level).copied().unwrap_or(0);
+                    l.score = if level == 0 {
+                        l.files as f64 / self.opts.compaction.level0_trigger.max(1) as f64
+                    } else if l.target_bytes > 0 {
+                        l.bytes as f64 / l.target_bytes as f64
+                    } else {
+                        0.0
+                    };
                 }
             }
             out.keyspaces.push(k);
@@ -140,6 +166,12 @@ impl Core {
         out.stalls = c.stalls.load(Ordering::Relaxed);
         out.stall_micros = c.stall_micros.load(Ordering::Relaxed);
         out.slowdowns = c.slowdowns.load(Ordering::Relaxed);
+        out.wal_syncs = c.wal_syncs.load(Ordering::Relaxed);
+        out.wal_bytes = c.wal_bytes.load(Ordering::Relaxed);
+        out.level_read_bytes = c.level_read.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+        out.level_write_bytes = c.level_write.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+        out.get_latency = c.get_latency.percentiles();
+        out.write_latency = c.write_latency.percentiles();
         let r = self.tables.stats();
         out.blocks_read = r.blocks_read.load(Ordering::Relaxed);
         out.bloom_checks = r.bloom_checks.load(Ordering::Relaxed);

@@ -238,13 +238,19 @@ impl Core {
             .map(|(p, _)| p.batch.rep.encoded())
             .collect();
         if !payloads.is_empty() {
-            if let Err(e) = cs.wal.add_records(&payloads) {
+            let before = cs.wal.len();
+            let appended = cs.wal.add_records(&payloads);
+            if let Ok(end) = appended {
+                self.counters.wal_bytes.fetch_add(end.saturating_sub(before), Ordering::Relaxed);
+            }
+            if let Err(e) = appended {
                 let e = Error::Io(e);
                 self.poison(&e);
                 return fail_all(e);
             }
         }
         if any_sync {
+            self.counters.wal_syncs.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = cs.wal.sync() {
                 let e = Error::Io(e);
                 self.poison(&e);

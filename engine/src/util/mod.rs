@@ -2,4 +2,5 @@
 
 pub mod coding;
 pub mod crc;
+pub mod histogram;
 pub mod rand;
