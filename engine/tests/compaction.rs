@@ -215,3 +215,47 @@ fn statistics_report_the_tree_and_the_work() {
     assert!(k0.levels[6].target_bytes > 0, "the last level has a target");
     assert!(k0.levels[0].score < 1.0 + 1e-9, "inline compaction keeps L0 under its trigger");
 }
+
+#[test]
+fn thread_pools_work_on_several_keyspaces_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        flush_threads: 2,
+        compaction_threads: 2,
+        compaction: CompactionOptions {
+            level_base_bytes: 256 << 10,
+            target_file_bytes: 64 << 10,
+            level0_trigger: 2,
+            ..CompactionOptions::default()
+        },
+        memtable_bytes_max: 64 << 10,
+        ..Options::default()
+    };
+    let db = Db::open(dir.path(), opts.clone()).unwrap();
+    let names = ["a", "b", "c"];
+    let handles: Vec<_> = names.iter().map(|n| db.create_keyspace(n).unwrap()).collect();
+    std::thread::scope(|s| {
+        for (t, ks) in handles.iter().enumerate() {
+            let db = &db;
+            s.spawn(move || {
+                for i in 0..30_000u32 {
+                    let v = format!("{t}-{i}");
+                    db.put(ks, format!("k{:05}", i % 7000).as_bytes(), v.as_bytes()).unwrap();
+                }
+            });
+        }
+    });
+    db.flush().unwrap();
+    for (t, ks) in handles.iter().enumerate() {
+        for i in (0..7000u32).step_by(97) {
+            // The last write of key i was at the largest j < 30_000 with j % 7000 == i.
+            let last = (0..30_000u32).rev().find(|j| j % 7000 == i).unwrap();
+            let want = format!("{t}-{last}");
+            assert_eq!(db.get(ks, format!("k{i:05}").as_bytes()).unwrap(), Some(want.into_bytes()));
+        }
+        assert_eq!(db.iter(ks, IterOptions::all()).unwrap().count(), 7000);
+    }
+    let s = db.stats();
+    assert!(s.compactions + s.trivial_moves > 0);
+    db.verify().unwrap();
+}

@@ -15,7 +15,7 @@ pub mod run;
 pub mod universal;
 
 pub use filter::{ttl_expiry, ttl_value, CompactionFilter, Decision, TtlFilter};
-pub use picker::{level_targets, pick, Compaction, CompactionOptions, LevelTargets};
+pub use picker::{level_targets, pending_bytes, pick, Compaction, CompactionOptions, LevelTargets};
 pub use run::{run_compaction, CompactionOutput, OutputFiles};
 pub use universal::{pick_universal, UniversalOptions};
 

@@ -32,6 +32,10 @@ pub struct CompactionOptions {
     pub multiplier: u64,
     /// Output tables are cut near this size (default 16 MiB).
     pub target_file_bytes: u64,
+    /// Writes slow down once compaction is this many bytes behind (default 64 GiB).
+    pub pending_bytes_slowdown: u64,
+    /// Writes stop once compaction is this many bytes behind (default 256 GiB).
+    pub pending_bytes_stop: u64,
 }
 
 impl Default for CompactionOptions {
@@ -43,6 +47,8 @@ impl Default for CompactionOptions {
             level_base_bytes: 64 << 20,
             multiplier: 10,
             target_file_bytes: 16 << 20,
+            pending_bytes_slowdown: 64 << 30,
+            pending_bytes_stop: 256 << 30,
         }
     }
 }
@@ -82,6 +88,23 @@ pub fn level_targets(files: &LevelFiles, o: &CompactionOptions) -> LevelTargets 
         base_level = level;
     }
     LevelTargets { base_level, target }
+}
+
+/// How far compaction is behind: the bytes of L0 once it reaches its trigger, plus every
+/// level's bytes beyond its target (RocksDB's "pending compaction bytes", simplified).
+pub fn pending_bytes(files: &LevelFiles, o: &CompactionOptions) -> u64 {
+    let t = level_targets(files, o);
+    let mut pending = 0u64;
+    if let Some(l0) = files.first() {
+        if l0.len() >= o.level0_trigger {
+            pending += level_bytes(l0);
+        }
+    }
+    for level in t.base_level..LEVELS {
+        let bytes = files.get(level).map_or(0, |f| level_bytes(f));
+        pending += bytes.saturating_sub(t.target.get(level).copied().unwrap_or(0));
+    }
+    pending
 }
 
 /// A chosen compaction.
@@ -229,6 +252,18 @@ mod tests {
         let c = pick(&files, &opts(), &pointers).unwrap();
         assert_eq!(c.inputs[0].number, 4);
         assert!(c.trivial_move, "m..n overlaps nothing in the last level");
+    }
+
+    #[test]
+    fn pending_bytes_count_l0_at_its_trigger_and_overflow_below() {
+        let mut files = LevelFiles::default();
+        files[LEVELS - 1].push(meta(1, "a", "z", 1_000));
+        files[LEVELS - 2].push(meta(2, "a", "z", 150)); // target 100: 50 over
+        assert_eq!(pending_bytes(&files, &opts()), 50);
+        for n in 0..4 {
+            files[0].push(meta(10 + n, "a", "z", 10));
+        }
+        assert_eq!(pending_bytes(&files, &opts()), 90, "L0 at its trigger counts whole");
     }
 
     #[test]

@@ -63,6 +63,8 @@ impl Core {
             .map(|k| Arc::clone(&k.state))
             .collect();
         for ks in keyspaces {
+            // One compaction per keyspace at a time; other threads take other keyspaces.
+            let Some(_claim) = self.compacting.try_claim(ks.id) else { continue };
             let files = ks.sv().files.clone();
             let style = self.opts.keyspace_styles.get(&ks.name).copied();
             let picked = match style.unwrap_or(self.opts.compaction_style) {
@@ -278,16 +280,17 @@ impl Core {
 
     /// The compaction thread.
     pub(crate) fn compaction_loop(self: Arc<Self>) {
+        let mut seen = 0u64;
         loop {
             {
                 let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && !bg.compaction_requested {
+                while !bg.shutdown && bg.compaction_requests == seen {
                     bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
                 }
                 if bg.shutdown {
                     return;
                 }
-                bg.compaction_requested = false;
+                seen = bg.compaction_requests;
             }
             self.compact_pending();
             self.remove_obsolete_tables();
@@ -298,7 +301,9 @@ impl Core {
     /// Wakes the compaction thread (or, without background work, compacts now).
     pub(crate) fn request_compaction(&self) {
         if self.opts.background_flush {
-            self.bg.lock().unwrap_or_else(|e| e.into_inner()).compaction_requested = true;
+            let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+            bg.compaction_requests = bg.compaction_requests.wrapping_add(1);
+            drop(bg);
             self.bg_cv.notify_all();
         } else {
             self.compact_pending();
@@ -314,7 +319,7 @@ impl Core {
         hi: Option<&[u8]>,
     ) -> Result<()> {
         self.flush_all()?;
-        let _guard = self.manual_compaction.lock().unwrap_or_else(|e| e.into_inner());
+        let _claim = self.compacting.claim(ks.id);
         // Level by level down to the last level, then the last level onto itself (that is where
         // old versions and tombstones finally go).
         for level in 0..LEVELS {
@@ -363,15 +368,18 @@ impl Core {
         let mut stalled: Option<Instant> = None;
         loop {
             self.check_poison()?;
-            let (mut l0, mut imm) = (0usize, 0usize);
+            let (mut l0, mut imm, mut pending) = (0usize, 0usize, 0u64);
             for ks in keyspaces {
                 // A dropped keyspace never flushes again: fail the write instead of waiting.
                 self.check_keyspace(ks)?;
                 let sv = ks.sv();
                 l0 = l0.max(sv.files.first().map_or(0, Vec::len));
                 imm = imm.max(sv.immutables.len());
+                pending = pending.max(compaction::pending_bytes(&sv.files, o));
             }
-            let stop = l0 >= o.level0_stop || imm >= self.opts.max_immutable_memtables;
+            let stop = l0 >= o.level0_stop
+                || imm >= self.opts.max_immutable_memtables
+                || pending >= o.pending_bytes_stop;
             if stop && self.opts.background_flush {
                 stalled.get_or_insert_with(|| {
                     self.counters.stalls.fetch_add(1, Ordering::Relaxed);
@@ -391,7 +399,7 @@ impl Core {
                     .stall_micros
                     .fetch_add(t.elapsed().as_micros() as u64, Ordering::Relaxed);
             }
-            if l0 >= o.level0_slowdown {
+            if l0 >= o.level0_slowdown || pending >= o.pending_bytes_slowdown {
                 // Give compaction a head start: one millisecond per write while L0 is deep.
                 self.counters.slowdowns.fetch_add(1, Ordering::Relaxed);
                 std::thread::sleep(Duration::from_millis(1));

@@ -68,20 +68,34 @@ pub(crate) fn build_table(
 
 impl Core {
     /// The keyspace whose oldest immutable memtable is the oldest of all.
-    fn next_flush(&self) -> Option<(Arc<KeyspaceState>, Arc<MemTable>)> {
-        let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
-        keyspaces
-            .values()
-            .filter_map(|ks| {
-                ks.state.sv().immutables.last().cloned().map(|m| (Arc::clone(&ks.state), m))
-            })
-            .min_by_key(|(_, m)| m.wal_number())
+    /// The keyspace (not being flushed by another thread) whose oldest immutable memtable is the
+    /// oldest of all, claimed.
+    fn next_flush(&self) -> Option<(Arc<KeyspaceState>, Arc<MemTable>, super::busy::Claim<'_>)> {
+        let mut candidates: Vec<(Arc<KeyspaceState>, Arc<MemTable>)> = {
+            let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+            keyspaces
+                .values()
+                .filter_map(|ks| {
+                    ks.state.sv().immutables.last().cloned().map(|m| (Arc::clone(&ks.state), m))
+                })
+                .collect()
+        };
+        candidates.sort_by_key(|(_, m)| m.wal_number());
+        for (ks, _) in candidates {
+            if let Some(claim) = self.flushing.try_claim(ks.id) {
+                // Re-read under the claim: another thread may have flushed it meanwhile.
+                if let Some(m) = ks.sv().immutables.last().cloned() {
+                    return Some((ks, m, claim));
+                }
+            }
+        }
+        None
     }
 
-    /// Flushes one immutable memtable; `false` when there was none.
+    /// Flushes one immutable memtable; `false` when there was none (or every keyspace holding
+    /// one is being flushed by another thread).
     pub(crate) fn flush_one(&self) -> Result<bool> {
-        let _one_at_a_time = self.flush_lock.lock().unwrap_or_else(|e| e.into_inner());
-        let Some((ks, mem)) = self.next_flush() else { return Ok(false) };
+        let Some((ks, mem, _claim)) = self.next_flush() else { return Ok(false) };
         let number = self.next_file.fetch_add(1, Ordering::SeqCst);
         let fs = self.opts.fs.as_ref();
         let meta = build_table(fs, &self.dir, number, ks.id, &mem, &self.table_opts)?;
@@ -157,16 +171,17 @@ impl Core {
 
     /// The flush thread: waits for work, flushes until no immutable memtable is left.
     pub(crate) fn flush_loop(self: Arc<Self>) {
+        let mut seen = 0u64;
         loop {
             {
                 let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && !bg.flush_requested {
+                while !bg.shutdown && bg.flush_requests == seen {
                     bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
                 }
                 if bg.shutdown {
                     return;
                 }
-                bg.flush_requested = false;
+                seen = bg.flush_requests;
             }
             self.flush_pending();
             self.bg_cv.notify_all();
@@ -175,7 +190,9 @@ impl Core {
 
     /// Wakes the flush thread.
     pub(crate) fn request_flush(&self) {
-        self.bg.lock().unwrap_or_else(|e| e.into_inner()).flush_requested = true;
+        let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+        bg.flush_requests = bg.flush_requests.wrapping_add(1);
+        drop(bg);
         self.bg_cv.notify_all();
     }
 

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod busy;
 mod checkpoint;
 mod compact;
 pub(crate) mod filename;
@@ -74,8 +75,10 @@ pub(crate) struct CommitState {
 #[derive(Debug, Default)]
 pub(crate) struct BgState {
     pub(crate) shutdown: bool,
-    pub(crate) flush_requested: bool,
-    pub(crate) compaction_requested: bool,
+    /// Bumped by every flush request: each flush thread works when it sees a new value.
+    pub(crate) flush_requests: u64,
+    /// Bumped by every compaction request.
+    pub(crate) compaction_requests: u64,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -110,11 +113,11 @@ pub(crate) struct Core {
     pub(crate) compact_pointers: Mutex<std::collections::HashMap<u32, Vec<Vec<u8>>>>,
     /// Tables removed from the tree, deleted once no super version refers to them.
     pub(crate) obsolete: Mutex<Vec<Arc<crate::manifest::FileMeta>>>,
-    /// Serialises manual compactions.
-    pub(crate) manual_compaction: Mutex<()>,
-    /// Serialises flushes (the flush thread, inline flushes and `Db::flush` callers): a memtable
-    /// is flushed exactly once, oldest first.
-    pub(crate) flush_lock: Mutex<()>,
+    /// Keyspaces being flushed: one flush per keyspace at a time (the flush threads, inline
+    /// flushes and `Db::flush` callers), so a memtable is flushed exactly once, oldest first.
+    pub(crate) flushing: busy::Busy,
+    /// Keyspaces being compacted: one compaction per keyspace at a time.
+    pub(crate) compacting: busy::Busy,
 }
 
 impl std::fmt::Debug for Core {
@@ -319,23 +322,27 @@ impl Db {
             counters: compact::WorkCounters::default(),
             compact_pointers: Mutex::new(std::collections::HashMap::new()),
             obsolete: Mutex::new(Vec::new()),
-            manual_compaction: Mutex::new(()),
-            flush_lock: Mutex::new(()),
+            flushing: busy::Busy::default(),
+            compacting: busy::Busy::default(),
         });
         let mut threads = Vec::new();
         if core.opts.background_flush {
-            let c = Arc::clone(&core);
-            threads.push(
-                std::thread::Builder::new()
-                    .name("shale-flush".into())
-                    .spawn(move || c.flush_loop())?,
-            );
-            let c = Arc::clone(&core);
-            threads.push(
-                std::thread::Builder::new()
-                    .name("shale-compact".into())
-                    .spawn(move || c.compaction_loop())?,
-            );
+            for i in 0..core.opts.flush_threads.max(1) {
+                let c = Arc::clone(&core);
+                threads.push(
+                    std::thread::Builder::new()
+                        .name(format!("shale-flush-{i}"))
+                        .spawn(move || c.flush_loop())?,
+                );
+            }
+            for i in 0..core.opts.compaction_threads.max(1) {
+                let c = Arc::clone(&core);
+                threads.push(
+                    std::thread::Builder::new()
+                        .name(format!("shale-compact-{i}"))
+                        .spawn(move || c.compaction_loop())?,
+                );
+            }
         }
         // Recovery may have left L0 past its trigger.
         core.request_compaction();

@@ -63,6 +63,11 @@ pub struct Options {
     /// Called by compactions on live values: keep, remove or replace (see
     /// [`crate::compaction::TtlFilter`] for expiry). Default none.
     pub compaction_filter: Option<Arc<dyn CompactionFilter>>,
+    /// Background flush threads (default 1). Flushes of one keyspace run one at a time, in
+    /// order; more threads flush several keyspaces at once.
+    pub flush_threads: usize,
+    /// Background compaction threads (default 1; one compaction per keyspace at a time).
+    pub compaction_threads: usize,
     /// Compaction writes at most this many bytes per second (0, the default: unlimited).
     pub compaction_bytes_per_sec: u64,
     /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
@@ -99,6 +104,8 @@ impl Default for Options {
             compaction_style: CompactionStyle::Leveled,
             keyspace_styles: std::collections::HashMap::new(),
             compaction_filter: None,
+            flush_threads: 1,
+            compaction_threads: 1,
             compaction_bytes_per_sec: 0,
             max_immutable_memtables: 4,
             latency_histograms: false,

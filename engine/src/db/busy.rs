@@ -1,0 +1,44 @@
+//! Claims on keyspaces for background work: at most one flush and one compaction of a keyspace
+//! run at a time (so its memtables flush in order and its compactions never pick overlapping
+//! inputs), while different keyspaces proceed in parallel on a pool of threads.
+
+use std::collections::HashSet;
+use std::sync::{Condvar, Mutex};
+
+/// The keyspaces some thread is working on.
+#[derive(Debug, Default)]
+pub(crate) struct Busy {
+    set: Mutex<HashSet<u32>>,
+    freed: Condvar,
+}
+
+/// A claim; released when dropped.
+pub(crate) struct Claim<'a> {
+    busy: &'a Busy,
+    id: u32,
+}
+
+impl Busy {
+    /// Claims `id` if free.
+    pub(crate) fn try_claim(&self, id: u32) -> Option<Claim<'_>> {
+        let mut set = self.set.lock().unwrap_or_else(|e| e.into_inner());
+        set.insert(id).then_some(Claim { busy: self, id })
+    }
+
+    /// Claims `id`, waiting while another thread holds it.
+    pub(crate) fn claim(&self, id: u32) -> Claim<'_> {
+        let mut set = self.set.lock().unwrap_or_else(|e| e.into_inner());
+        while !set.insert(id) {
+            set = self.freed.wait(set).unwrap_or_else(|e| e.into_inner());
+        }
+        Claim { busy: self, id }
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut set = self.busy.set.lock().unwrap_or_else(|e| e.into_inner());
+        set.remove(&self.id);
+        self.busy.freed.notify_all();
+    }
+}
