@@ -232,7 +232,7 @@ fn iterators_and_snapshots_survive_compactions_removing_their_tables() {
         let mut write_round = |db: &Db, model: &mut BTreeMap<Vec<u8>, Vec<u8>>, round: u64| {
             for _ in 0..600 {
                 let k = format!("k{:04}", rng.next() % 1500).into_bytes();
-                if rng.next() % 4 == 0 {
+                if rng.next().is_multiple_of(4) {
                     db.delete(&ks, &k).unwrap();
                     model.remove(&k);
                 } else {
