@@ -259,3 +259,169 @@ fn thread_pools_work_on_several_keyspaces_at_once() {
     assert!(s.compactions + s.trivial_moves > 0);
     db.verify().unwrap();
 }
+
+/// Waits until the background compaction thread leaves L0 under its trigger.
+fn wait_for_compactions(db: &Db) {
+    for _ in 0..500 {
+        if db.stats().keyspaces[0].levels[0].files < 2 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("background compaction did not catch up");
+}
+
+fn table_names(dir: &std::path::Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".sst"))
+        .collect()
+}
+
+/// An iterator and a snapshot taken over tables in L0 and L6 stay correct while compactions
+/// replace (and delete the files of) every table they read: drained afterwards, the iterator
+/// yields exactly the state at its creation, and the snapshot reads that state too.
+#[test]
+fn iterators_and_snapshots_survive_compactions_removing_their_tables() {
+    for background in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            memtable_bytes_max: 16 << 10,
+            background_flush: background,
+            compaction: CompactionOptions {
+                level_base_bytes: 32 << 10,
+                target_file_bytes: 8 << 10,
+                level0_trigger: 2,
+                ..CompactionOptions::default()
+            },
+            ..Options::default()
+        };
+        let db = Db::open(dir.path(), opts).unwrap();
+        let ks = db.default_keyspace();
+        let mut rng = Rng(11);
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        let mut write_round = |db: &Db, model: &mut BTreeMap<Vec<u8>, Vec<u8>>, round: u64| {
+            for _ in 0..600 {
+                let k = format!("k{:04}", rng.next() % 1500).into_bytes();
+                if rng.next().is_multiple_of(4) {
+                    db.delete(&ks, &k).unwrap();
+                    model.remove(&k);
+                } else {
+                    let mut v = format!("r{round}-").into_bytes();
+                    v.extend((0..40 + rng.next() % 80).map(|_| rng.next() as u8));
+                    db.put(&ks, &k, &v).unwrap();
+                    model.insert(k, v);
+                }
+            }
+        };
+        write_round(&db, &mut model, 0);
+        if !background {
+            db.compact_range(&ks, None, None).unwrap();
+        }
+        write_round(&db, &mut model, 1);
+        db.flush().unwrap();
+        write_round(&db, &mut model, 2); // partly in the memtable
+        let at_creation = model.clone();
+        let tables_at_creation = table_names(dir.path());
+        assert!(tables_at_creation.len() >= 2, "{tables_at_creation:?}");
+        let mut it = db.iter(&ks, IterOptions::all()).unwrap();
+        let snap = db.snapshot();
+        // Read a little of the iterator first, so that it holds positioned blocks.
+        let mut drained: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for _ in 0..10 {
+            drained.push(it.next().unwrap().unwrap());
+        }
+        for round in 3..7 {
+            write_round(&db, &mut model, round);
+            if background {
+                // Leave compaction to the background thread (a concurrent compact_range races it:
+                // see compact_range_concurrent_with_background_compaction).
+                db.flush().unwrap();
+                wait_for_compactions(&db);
+            } else {
+                db.compact_range(&ks, None, None).unwrap();
+            }
+        }
+        let now = table_names(dir.path());
+        let removed = tables_at_creation.difference(&now).count();
+        println!(
+            "background {background}: {removed} of {} tables the iterator read were removed \
+             under it",
+            tables_at_creation.len()
+        );
+        drained.extend(it.map(|kv| kv.unwrap()));
+        let want: Vec<_> = at_creation.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert_eq!(
+            drained.len(),
+            want.len(),
+            "iterator after compactions (background {background})"
+        );
+        assert!(drained == want, "iterator after compactions differs (background {background})");
+        let from_snap: Vec<_> =
+            snap.iter(&ks, IterOptions::all()).unwrap().map(|kv| kv.unwrap()).collect();
+        assert!(
+            from_snap == want,
+            "snapshot iteration after compactions (background {background})"
+        );
+        for (k, v) in at_creation.iter().step_by(5) {
+            assert_eq!(snap.get(&ks, k).unwrap().as_ref(), Some(v));
+        }
+        for i in (0..1500).step_by(7) {
+            let k = format!("k{i:04}").into_bytes();
+            assert_eq!(snap.get(&ks, &k).unwrap(), at_creation.get(&k).cloned(), "snapshot get");
+            assert_eq!(db.get(&ks, &k).unwrap(), model.get(&k).cloned(), "latest get");
+        }
+        drop(snap);
+        wait_for_compactions(&db);
+        db.compact_range(&ks, None, None).unwrap();
+        let latest: Vec<_> =
+            db.iter(&ks, IterOptions::all()).unwrap().map(|kv| kv.unwrap()).collect();
+        assert!(latest.iter().map(|(k, v)| (k, v)).eq(model.iter()), "latest state");
+        assert!(
+            table_names(dir.path()).is_disjoint(&tables_at_creation),
+            "every table of the iterator's time is gone once nothing reads it"
+        );
+        db.verify().unwrap();
+    }
+}
+
+/// `compact_range` while the background compaction thread compacts the same L0 files: both must
+/// not install a compaction of the same inputs, and the database must reopen.
+#[test]
+fn compact_range_concurrent_with_background_compaction() {
+    for attempt in 0..20u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = Options {
+            memtable_bytes_max: 16 << 10,
+            compaction: CompactionOptions {
+                level_base_bytes: 32 << 10,
+                target_file_bytes: 8 << 10,
+                level0_trigger: 2,
+                ..CompactionOptions::default()
+            },
+            ..Options::default()
+        };
+        let db = Db::open(dir.path(), opts.clone()).unwrap();
+        let ks = db.default_keyspace();
+        let mut rng = Rng(attempt);
+        let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        for round in 0..4u64 {
+            for _ in 0..600 {
+                let k = format!("k{:04}", rng.next() % 1500).into_bytes();
+                let v = vec![b'a' + (round as u8); 40 + (rng.next() % 80) as usize];
+                db.put(&ks, &k, &v).unwrap();
+                model.insert(k, v);
+            }
+            if let Err(e) = db.compact_range(&ks, None, None) {
+                drop(ks);
+                drop(db);
+                let reopen = Db::open(dir.path(), opts).map(|_| ());
+                panic!("attempt {attempt}: compact_range failed: {e}; reopen: {reopen:?}");
+            }
+        }
+        let all: Vec<_> = db.iter(&ks, IterOptions::all()).unwrap().map(|kv| kv.unwrap()).collect();
+        assert!(all.iter().map(|(k, v)| (k, v)).eq(model.iter()));
+    }
+}

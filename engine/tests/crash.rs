@@ -16,6 +16,9 @@
 //!   every k, then reopened.
 //! * `crash_at_every_step_of_a_flush`: an I/O error and/or a power loss at every operation of a
 //!   `db.flush()` of several keyspaces (WAL switch, tables, manifest edits, WAL removals).
+//! * `crash_at_every_step_of_a_compaction`: the same at every operation of a `compact_range` over
+//!   small tables in L0 and L6 holding overwrites and deletes (`SHALE_COMPACTION_OP=k` runs only
+//!   operation `k`).
 //! * `failed_*_poisons_*`: a failed fsync (or append) poisons the database (fsyncgate).
 //!
 //! `SHALE_CRASH_SEEDS` sets the number of random histories (default 200); `SHALE_TEST_SEED` the
@@ -24,6 +27,7 @@
 mod common;
 
 use common::Rng;
+use shale_engine::compaction::CompactionOptions;
 use shale_engine::fs::{FaultMode, MemFs};
 use shale_engine::{Db, Error, IterOptions, Options, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
@@ -335,6 +339,9 @@ fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut S
     let memtable = if background { bg_memtable_of(&mut rng) } else { memtable_of(&mut rng) };
     let open = |fs: &MemFs, memtable: usize| {
         let db = Db::open(DIR, options_with(fs, memtable, background)).expect("open");
+        // Background work started by the open (a compaction of recovered tables) writes and
+        // removes tables: check the files once it is done.
+        db.wait_for_background_work().expect("background work");
         check_files_after_open(fs, "open");
         db
     };
@@ -397,6 +404,7 @@ fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut S
             Ok(db) => db,
             Err(e) => panic!("round {round}: open after power loss failed: {e}"),
         };
+        db.wait_for_background_work().expect("background work");
         check_files_after_open(&fs, &format!("round {round}: open after power loss"));
         let p = check_recovered(&db, &m, &probes);
         if first_unsynced < m.history.len() {
@@ -1162,6 +1170,259 @@ fn crash_at_every_step_of_a_flush() {
     }
     println!("flush: {ops} operations, {failed} failed flushes");
     assert_eq!(failed as u64, 4 * ops, "every injected fault fails the flush");
+}
+
+// ------------------------------------------------------------------------------------------------
+// 3c. An I/O error and a power loss at every step of a compaction.
+// ------------------------------------------------------------------------------------------------
+
+/// Small tables and a low L0 trigger: the workload's flushes compact inline, and a
+/// `compact_range` has several input and output tables.
+fn compaction_options(fs: &MemFs) -> Options {
+    Options {
+        compaction: CompactionOptions {
+            level_base_bytes: 64 << 10,
+            target_file_bytes: 16 << 10,
+            level0_trigger: 2,
+            ..CompactionOptions::default()
+        },
+        ..options(fs, 8 << 10)
+    }
+}
+
+fn ck(n: usize) -> Vec<u8> {
+    format!("ck{n:04}").into_bytes()
+}
+
+/// An incompressible value (so that the tables have the sizes the options expect).
+fn cv(n: usize, len: usize) -> Vec<u8> {
+    let mut v = format!("value-{n}-").into_bytes();
+    v.extend(Rng::new(n as u64).bytes(len));
+    v
+}
+
+/// A workload that leaves tables in L0 and in the last level, with overwrites and deletes of keys
+/// already in tables (some deleted keys are compacted to the bottom before their tombstone is
+/// written), a second keyspace, and unflushed writes (some synced, some not). The 8 KiB memtable
+/// fills every few dozen writes and flushes (and compacts) inline. Returns the database right
+/// before its `compact_range` of the default keyspace.
+fn compaction_workload(fs: &MemFs, rec: &mut Record) -> Db {
+    let db = Db::open(DIR, compaction_options(fs)).expect("first open");
+    db.create_keyspace("users").expect("create_keyspace");
+    rec.acked.push(Event::CreateKeyspace("users"));
+    // 1. 240 keys, 4 per write.
+    for w in 0..60 {
+        let e = (0..4).map(|i| ("default", ck(w * 4 + i), Some(cv(w * 4 + i, 100 + i * 30))));
+        wl_write(&db, rec, e.collect(), w % 10 == 9).expect("write");
+    }
+    wl_write(&db, rec, vec![("users", b"u1".to_vec(), Some(cv(1, 50)))], false).expect("write");
+    db.flush().expect("flush");
+    rec.durable_writes = rec.writes().len();
+    // 2. Overwrite every third key, delete every fifth (all of them are in tables now).
+    for n in (0..240).step_by(3) {
+        let e = vec![("default", ck(n), Some(cv(1000 + n, 120)))];
+        wl_write(&db, rec, e, false).expect("write");
+    }
+    for n in (0..240).step_by(5) {
+        wl_write(&db, rec, vec![("default", ck(n), None)], n % 40 == 0).expect("write");
+    }
+    db.flush().expect("flush");
+    rec.durable_writes = rec.writes().len();
+    // 3. Left in the memtables: deletes of flushed keys, a key deleted then re-put, a mixed batch,
+    //    new keys past the end; one sync write in the middle.
+    for n in (1..240).step_by(7) {
+        wl_write(&db, rec, vec![("default", ck(n), None)], false).expect("write");
+    }
+    let batch = vec![
+        ("default", ck(10), Some(cv(2010, 40))), // deleted in phase 2
+        ("default", ck(11), None),
+        ("users", b"u2".to_vec(), Some(cv(2, 50))),
+        ("default", ck(300), Some(cv(2300, 40))),
+    ];
+    wl_write(&db, rec, batch, true).expect("write");
+    for n in 240..250 {
+        wl_write(&db, rec, vec![("default", ck(n), Some(cv(3000 + n, 80)))], false).expect("write");
+    }
+    wl_write(&db, rec, vec![("default", ck(3), None)], false).expect("write");
+    rec.failed_call = "compact_range".into();
+    db
+}
+
+/// Every keyspace of `db` read through iterators, checking that each iteration is strictly
+/// increasing (a duplicate of a key, two versions of it, would show as an equal neighbour).
+fn dump_strict(db: &Db) -> View {
+    let mut out = View::new();
+    for name in db.list_keyspaces() {
+        let ks = db.keyspace(&name).expect("listed keyspace");
+        let items: Vec<(Vec<u8>, Vec<u8>)> = db
+            .iter(&ks, IterOptions::all())
+            .expect("iter")
+            .map(|r| r.expect("iter item"))
+            .collect();
+        for w in items.windows(2) {
+            assert!(w[0].0 < w[1].0, "{name}: iteration not strictly increasing at {:?}", w[1].0);
+        }
+        let n = items.len();
+        let kv: Kv = items.into_iter().collect();
+        assert_eq!(kv.len(), n);
+        out.insert(name, kv);
+    }
+    out
+}
+
+/// What one case of `crash_at_every_step_of_a_compaction` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CompactionCase {
+    /// `compact_range` returned Ok (`swallowed`: although a fault fired).
+    Ok { swallowed: bool },
+    /// `compact_range` failed; the reopen and every check passed.
+    Failed,
+    /// The reopen failed as the known engine bug does (see [`COMPACTION_EDIT_SYNC_BUG`]).
+    KnownBug,
+}
+
+/// The failure a compaction once caused (fixed: `Core::execute` no longer removes its outputs
+/// when the fsync of its manifest edit fails after the append): the next open failed with
+/// "manifest names NNNNNN.sst but the file is missing". Kept to recognise a regression.
+const COMPACTION_EDIT_SYNC_BUG: &str = "but the file is missing";
+
+/// Runs the workload and its `compact_range` with `fault` armed at the compaction's `k`-th
+/// operation, then (with `crash`) a power loss; reopens and checks. With `tolerate_bug`, a reopen
+/// that fails as [`COMPACTION_EDIT_SYNC_BUG`] describes ends the case.
+fn compaction_fault_case(
+    k: u64,
+    fault: Option<FaultMode>,
+    crash: bool,
+    tolerate_bug: bool,
+) -> CompactionCase {
+    let _guard = OnPanic(format!("compaction: fault {fault:?} at operation {k}, crash: {crash}"));
+    let fs = MemFs::new();
+    let mut rec = Record::default();
+    let db = compaction_workload(&fs, &mut rec);
+    let ks = db.default_keyspace();
+    let hits = fs.faults_hit();
+    if let Some(mode) = fault {
+        fs.fail_after(k, mode);
+    }
+    let res = db.compact_range(&ks, None, None);
+    let ok = res.is_ok();
+    match (fault, &res) {
+        (None, Err(e)) => panic!("compact_range failed without a fault: {e}"),
+        (Some(FaultMode::Once), Err(_)) => {
+            assert_eq!(fs.faults_hit(), hits + 1, "the fault did not fire once")
+        }
+        (Some(_), _) => assert!(fs.faults_hit() > hits, "no fault fired"),
+        (None, Ok(())) => {}
+    }
+    if ok {
+        // It flushed first: everything acknowledged before it is durable.
+        rec.durable_writes = rec.writes().len();
+    }
+    fs.clear_faults();
+    if crash {
+        fs.crash(k);
+    }
+    drop(ks);
+    drop(db);
+    let db = match Db::open(DIR, compaction_options(&fs)) {
+        Ok(db) => db,
+        Err(e) if tolerate_bug && !ok && e.to_string().contains(COMPACTION_EDIT_SYNC_BUG) => {
+            return CompactionCase::KnownBug;
+        }
+        Err(e) => panic!("reopen after the compaction (returned ok: {ok}) failed: {e}"),
+    };
+    check_files_after_open(&fs, "reopen after the compaction");
+    let got = dump_strict(&db);
+    assert_eq!(check_workload_state(&db, &rec, crash), got);
+    let probes: Vec<Vec<u8>> = (0..260).step_by(3).map(ck).collect();
+    check_gets(&db, &got, &probes);
+    // The reopened database takes writes and compacts them; the result survives a power loss.
+    let ks = db.default_keyspace();
+    let mut want = got.clone();
+    let kv = want.entry("default".into()).or_default();
+    let first = kv.keys().next().cloned().expect("default keyspace has keys");
+    db.delete(&ks, &first).expect("delete after reopen");
+    kv.remove(&first);
+    for n in 0..30 {
+        let (key, value) = (format!("after{n:02}").into_bytes(), wl_val(5000 + n, 100));
+        db.put(&ks, &key, &value).expect("write after reopen");
+        kv.insert(key, value);
+    }
+    db.compact_range(&ks, None, None).expect("compact_range after reopen");
+    assert_eq!(db.stats().keyspaces[0].levels[0].files, 0, "compact_range empties L0");
+    assert_eq!(dump_strict(&db), want, "after writes and compact_range");
+    fs.crash(k + 1);
+    drop(ks);
+    drop(db);
+    let db = Db::open(DIR, compaction_options(&fs)).expect("second reopen");
+    check_files_after_open(&fs, "second reopen");
+    assert_eq!(dump_strict(&db), want, "second reopen changed the state");
+    match (ok, fault) {
+        (true, f) => CompactionCase::Ok { swallowed: f.is_some() },
+        (false, _) => CompactionCase::Failed,
+    }
+}
+
+/// An I/O error (permanent or once), with and without a power loss after it, at every operation
+/// of a `compact_range` (its flush, the inline L0 compaction, the level-by-level merge, the
+/// manifest edits, the removal of the inputs); and a power loss after a successful one (the
+/// removed inputs may come back: the reopen removes them). The reopen must succeed, lose no write
+/// acknowledged as durable (nor, without a power loss, any acknowledged write), resurrect no
+/// deleted key, duplicate none, and leave no table the manifest does not name; writes and another
+/// `compact_range` afterwards must survive a power loss.
+#[test]
+fn crash_at_every_step_of_a_compaction() {
+    compaction_fault_pass(false);
+}
+
+/// Returns the number of cases that hit the known bug.
+fn compaction_fault_pass(tolerate_bug: bool) -> usize {
+    let count = || {
+        let fs = MemFs::new();
+        let db = compaction_workload(&fs, &mut Record::default());
+        let tables_before = table_files(&fs);
+        let before = fs.op_count();
+        db.compact_range(&db.default_keyspace(), None, None).expect("compact_range");
+        let ops = fs.op_count() - before;
+        let levels: Vec<usize> = db.stats().keyspaces[0].levels.iter().map(|l| l.files).collect();
+        let s = db.stats();
+        db.close().expect("close");
+        (fs, ops, tables_before, levels, s.compactions)
+    };
+    let (fs, ops, tables_before, levels, compactions) = count();
+    assert_eq!(count().1, ops, "the compaction's file operations are not reproducible");
+    let tables_after = table_files(&fs);
+    println!(
+        "compaction: {ops} operations, {tables_before} tables before, {tables_after} after, \
+         levels {levels:?}, {compactions} compactions in the session"
+    );
+    assert!(tables_before >= 3, "the workload leaves several tables: {tables_before}");
+    assert!(levels[0] == 0 && levels[6] >= 2, "compact_range writes several L6 tables: {levels:?}");
+
+    let only = common::env_u64("SHALE_COMPACTION_OP");
+    let (mut failed, mut swallowed, mut known) = (0, 0, Vec::new());
+    for k in (0..ops).filter(|k| only.is_none_or(|o| o == *k)) {
+        for (fault, crash) in [
+            (Some(FaultMode::Permanent), true),
+            (Some(FaultMode::Once), true),
+            (Some(FaultMode::Permanent), false),
+            (Some(FaultMode::Once), false),
+            (None, true),
+        ] {
+            match compaction_fault_case(k, fault, crash, tolerate_bug) {
+                CompactionCase::Ok { swallowed: s } => swallowed += usize::from(s),
+                CompactionCase::Failed => failed += 1,
+                CompactionCase::KnownBug => known.push((k, fault, crash)),
+            }
+        }
+    }
+    // A failed removal of an obsolete input is no error: it is retried (or done by the next open).
+    println!(
+        "compaction: {ops} operations, {failed} failed compact_range, {swallowed} faults \
+         swallowed, known bug at {known:?}"
+    );
+    assert!((failed + known.len()) as u64 >= 2 * ops, "most injected faults fail the compaction");
+    known.len()
 }
 
 // ------------------------------------------------------------------------------------------------

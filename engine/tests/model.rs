@@ -7,6 +7,8 @@
 //! * `SHALE_MODEL_SEED=S`: run only seed `S` (decimal or 0x-hex; it goes to whichever test its
 //!   configuration belongs to) — every failure message names the seed and the operation index;
 //! * `SHALE_MODEL_OPS=N`: operations per seed (default 3000).
+//! * `SHALE_MODEL_COMPACTION_SEEDS=N`: number of compaction seeds (default 4: two leveled, two
+//!   universal), run with tiny tables, L0 trigger 2 and compaction on the background thread.
 //!
 //! Seeds with a small memtable also call `db.flush()` now and then (with the default background
 //! flush, memtables move into L0 SSTables mid-run too), and vary the table options: one in three
@@ -15,6 +17,7 @@
 mod common;
 
 use common::{collect_kvs, env_u64, expected, in_bounds, Kvs, Rng};
+use shale_engine::compaction::{CompactionOptions, CompactionStyle, UniversalOptions};
 use shale_engine::fs::{FileSystem, MemFs};
 use shale_engine::sst::{Compression, TableOptions};
 use shale_engine::{
@@ -116,6 +119,11 @@ struct Config {
     flush_per_mille: u64,
     block_cache_bytes: usize,
     table: TableOptions,
+    /// Compaction seeds: small tables and a low L0 trigger, so that the background thread
+    /// compacts all the time (universal style on odd seeds).
+    compaction: Option<(CompactionOptions, CompactionStyle)>,
+    /// Per-mille of operations that are `db.compact_range` of a random keyspace.
+    compact_range_per_mille: u64,
 }
 
 impl Config {
@@ -150,7 +158,31 @@ impl Config {
             flush_per_mille,
             block_cache_bytes,
             table,
+            compaction: None,
+            compact_range_per_mille: 0,
         }
+    }
+
+    /// A compaction seed: a small memtable (4, 8 or 16 KiB), tiny tables and level targets,
+    /// L0 trigger 2, leveled on even and universal on odd seeds, and `compact_range` as an
+    /// operation now and then when `compact_range` is set.
+    fn compaction(seed: u64, ops: usize, compact_range: bool) -> Config {
+        let mut cfg = Config::for_seed(seed & !1, ops, Backend::Mem);
+        cfg.seed = seed;
+        let co = CompactionOptions {
+            level_base_bytes: 32 << 10,
+            target_file_bytes: 8 << 10,
+            level0_trigger: 2,
+            ..CompactionOptions::default()
+        };
+        let style = if seed.is_multiple_of(2) {
+            CompactionStyle::Leveled
+        } else {
+            CompactionStyle::Universal(UniversalOptions::default())
+        };
+        cfg.compaction = Some((co, style));
+        cfg.compact_range_per_mille = if compact_range { 8 } else { 0 };
+        cfg
     }
 
     fn small_memtable(&self) -> bool {
@@ -163,7 +195,8 @@ impl std::fmt::Debug for Config {
         write!(
             f,
             "seed {:#x}, {} ops, {:?} fs, memtable_bytes_max {}, {}/1000 sync writes, \
-             {}/1000 flushes, block cache {} bytes, {} KiB blocks, {:?}",
+             {}/1000 flushes, block cache {} bytes, {} KiB blocks, {:?}, compaction {:?}, \
+             {}/1000 compact_range",
             self.seed,
             self.ops,
             self.backend,
@@ -172,7 +205,9 @@ impl std::fmt::Debug for Config {
             self.flush_per_mille,
             self.block_cache_bytes,
             self.table.block_size >> 10,
-            self.table.compression
+            self.table.compression,
+            self.compaction,
+            self.compact_range_per_mille
         )
     }
 }
@@ -189,6 +224,9 @@ struct Stats {
     creates: u64,
     drops: u64,
     flushes: u64,
+    compact_ranges: u64,
+    /// Compactions and trivial moves (summed over the sessions).
+    compactions: u64,
 }
 
 struct SnapEntry {
@@ -238,6 +276,10 @@ impl Run {
         };
         if let Some(m) = &memfs {
             opts.fs = Arc::new(m.clone());
+        }
+        if let Some((co, style)) = cfg.compaction {
+            opts.compaction = co;
+            opts.compaction_style = style;
         }
         let rng = Rng::new(cfg.seed);
         let mut run = Run {
@@ -717,6 +759,8 @@ impl Run {
         self.note(format!("reopen (close first: {close}, {} snapshots dropped)", self.snaps.len()));
         self.snaps.clear();
         let db = self.db.take().expect("open");
+        let s = db.stats();
+        self.stats.compactions += s.compactions + s.trivial_moves;
         if close {
             if let Err(e) = db.close() {
                 self.fail(format!("close failed: {e}"));
@@ -751,7 +795,35 @@ impl Run {
         self.stats.flushes += 1;
     }
 
+    /// `db.compact_range` of a random keyspace (all of it, or a random range).
+    fn op_compact_range(&mut self) {
+        let name = self.random_ks();
+        let (lo, hi) = if self.rng.chance(1, 2) {
+            (None, None)
+        } else {
+            let (a, b) = (self.random_key(&name), self.random_key(&name));
+            (Some(a.clone().min(b.clone())), Some(a.max(b)))
+        };
+        self.note(format!(
+            "compact_range {name:?} [{} .. {}]",
+            lo.as_deref().map_or("-".into(), hex),
+            hi.as_deref().map_or("-".into(), hex)
+        ));
+        let h = self.handle(&name);
+        if let Err(e) = self.db().compact_range(&h, lo.as_deref(), hi.as_deref()) {
+            self.fail(format!("compact_range failed: {e}"));
+        }
+        self.check_all("after compact_range");
+        self.stats.compact_ranges += 1;
+    }
+
     fn step(&mut self) {
+        if self.cfg.compact_range_per_mille > 0
+            && self.rng.chance(self.cfg.compact_range_per_mille, 1000)
+        {
+            self.op_compact_range();
+            return;
+        }
         if self.cfg.flush_per_mille > 0 && self.rng.chance(self.cfg.flush_per_mille, 1000) {
             self.op_flush();
             return;
@@ -797,7 +869,7 @@ impl Run {
         names.iter().filter(|n| pred(n)).count()
     }
 
-    fn run(mut self) {
+    fn run(mut self) -> Stats {
         eprintln!("model run: {:?}", self.cfg);
         // Start with three keyspaces so that batches span several from the first op.
         for name in ["a", "b"] {
@@ -824,6 +896,7 @@ impl Run {
             self.model.values().map(|m| m.len()).sum::<usize>(),
             self.seq
         );
+        self.stats
     }
 }
 
@@ -870,6 +943,45 @@ fn model_memfs_default_memtable() {
     for s in memfs_seeds(false) {
         Run::new(Config::for_seed(s, ops_per_seed(), Backend::Mem)).run();
     }
+}
+
+/// Seeds with compaction running all the time on the background thread (tiny tables, L0
+/// trigger 2; half of them universal), concurrently with the model's writes, reads, snapshots
+/// and iterators. `SHALE_MODEL_COMPACTION_SEEDS` sets their number (default 4).
+fn compaction_seeds() -> Vec<u64> {
+    match env_u64("SHALE_MODEL_SEED") {
+        Some(s) => vec![s],
+        None => {
+            let n = env_usize("SHALE_MODEL_COMPACTION_SEEDS").unwrap_or(4) as u64;
+            (0..n).map(|i| SEED_BASE + 0x300 + i).collect()
+        }
+    }
+}
+
+/// Runs the compaction seeds of one style (universal: odd seeds).
+fn run_compaction_seeds(compact_range: bool, universal: bool) {
+    for s in compaction_seeds().into_iter().filter(|s| s.is_multiple_of(2) != universal) {
+        let stats = Run::new(Config::compaction(s, ops_per_seed(), compact_range)).run();
+        assert!(stats.compactions > 0, "seed {s:#x}: no compaction ran ({stats:?})");
+    }
+}
+
+#[test]
+fn model_memfs_compaction_leveled() {
+    run_compaction_seeds(false, false);
+}
+
+/// [`model_memfs_compaction_leveled`] with the universal style.
+#[test]
+fn model_memfs_compaction_universal() {
+    run_compaction_seeds(false, true);
+}
+
+/// The compaction seeds (both styles) with `db.compact_range` as a model operation.
+#[test]
+fn model_memfs_compaction_with_compact_range() {
+    run_compaction_seeds(true, false);
+    run_compaction_seeds(true, true);
 }
 
 /// One seed on the real file system (small memtable: even seed).

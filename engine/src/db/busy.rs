@@ -22,7 +22,13 @@ impl Busy {
     /// Claims `id` if free.
     pub(crate) fn try_claim(&self, id: u32) -> Option<Claim<'_>> {
         let mut set = self.set.lock().unwrap_or_else(|e| e.into_inner());
-        set.insert(id).then_some(Claim { busy: self, id })
+        // Not `then_some`: it would build (and drop, releasing the other holder's claim while
+        // this lock is held) a claim even when the id is taken.
+        if set.insert(id) {
+            Some(Claim { busy: self, id })
+        } else {
+            None
+        }
     }
 
     /// Claims `id`, waiting while another thread holds it.
@@ -40,5 +46,21 @@ impl Drop for Claim<'_> {
         let mut set = self.busy.set.lock().unwrap_or_else(|e| e.into_inner());
         set.remove(&self.id);
         self.busy.freed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_claim_is_refused_without_releasing_it() {
+        let busy = Busy::default();
+        let first = busy.try_claim(7).unwrap();
+        assert!(busy.try_claim(7).is_none());
+        assert!(busy.try_claim(7).is_none(), "the refused attempt released nothing");
+        assert!(busy.try_claim(8).is_some());
+        drop(first);
+        assert!(busy.try_claim(7).is_some());
     }
 }

@@ -65,20 +65,29 @@ impl Core {
         for ks in keyspaces {
             // One compaction per keyspace at a time; other threads take other keyspaces.
             let Some(_claim) = self.compacting.try_claim(ks.id) else { continue };
-            let files = ks.sv().files.clone();
-            let style = self.opts.keyspace_styles.get(&ks.name).copied();
-            let picked = match style.unwrap_or(self.opts.compaction_style) {
-                CompactionStyle::Leveled => {
-                    compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id))
-                }
-                CompactionStyle::Universal(u) => compaction::pick_universal(&files, &u),
-            };
-            if let Some(c) = picked {
+            if let Some(c) = self.pick_for(&ks) {
                 self.execute(&ks, &c)?;
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+
+    /// The compaction `ks` needs now, by its style.
+    fn pick_for(&self, ks: &KeyspaceState) -> Option<Compaction> {
+        let files = ks.sv().files.clone();
+        let style = self.opts.keyspace_styles.get(&ks.name).copied();
+        match style.unwrap_or(self.opts.compaction_style) {
+            CompactionStyle::Leveled => {
+                compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id))
+            }
+            CompactionStyle::Universal(u) => compaction::pick_universal(&files, &u),
+        }
+    }
+
+    /// Whether `ks` needs a compaction now.
+    pub(crate) fn compaction_due(&self, ks: &KeyspaceState) -> bool {
+        self.pick_for(ks).is_some()
     }
 
     fn pointers_of(&self, ks: u32) -> Vec<Vec<u8>> {
@@ -114,8 +123,19 @@ impl Core {
             iters.push(Box::new(self.tables.table(f)?.iter()));
             read_bytes += f.size;
         }
-        let deeper: Vec<Arc<FileMeta>> =
-            sv.files.iter().skip(c.output_level + 1).flatten().cloned().collect();
+        // Tables that may hold older versions of the inputs' keys: everything at or below the
+        // output level that the compaction does not rewrite (for a universal L0-to-L0 merge,
+        // the older L0 runs too).
+        let rewritten =
+            |f: &Arc<FileMeta>| c.inputs.iter().chain(&c.overlapping).any(|i| i.number == f.number);
+        let deeper: Vec<Arc<FileMeta>> = sv
+            .files
+            .iter()
+            .skip(c.output_level)
+            .flatten()
+            .filter(|f| !rewritten(f))
+            .cloned()
+            .collect();
         let is_bottom = |k: &[u8]| {
             !deeper.iter().any(|f| f.smallest_user_key() <= k && k <= f.largest_user_key())
         };
@@ -168,11 +188,9 @@ impl Core {
             new_files: out.files.into_iter().map(|f| (ks.id, out_level, f)).collect(),
             ..Default::default()
         };
-        if let Err(e) = self.log_edit(&mut cs, &edit) {
-            drop(cs);
-            self.remove_tables(&outputs.numbers);
-            return Err(e);
-        }
+        // On failure the edit may be in the manifest already (a failed fsync after the append):
+        // the outputs must stay. The next open removes them if the manifest does not name them.
+        self.log_edit(&mut cs, &edit)?;
         self.install_files(&mut cs, ks);
         drop(cs);
         self.obsolete

@@ -181,14 +181,59 @@ impl Core {
     }
 
     /// Appends `edit` to the manifest durably, then applies it to the in-memory state.
+    ///
+    /// The edit is applied to a copy of the state first: an edit the state rejects never reaches
+    /// the disk (where it would make every later open fail).
     fn log_edit(&self, cs: &mut CommitState, edit: &VersionEdit) -> Result<()> {
+        let mut next = cs.manifest_state.clone();
+        next.apply(edit)?;
         let res = cs.manifest.add_records(&[&edit.encode()]).and_then(|_| cs.manifest.sync());
         if let Err(e) = res {
             let e = Error::Io(e);
             self.poison(&e);
             return Err(e);
         }
-        cs.manifest_state.apply(edit)
+        cs.manifest_state = next;
+        Ok(())
+    }
+
+    /// Waits until no flush or compaction is due or running, and obsolete tables are removed.
+    pub(crate) fn wait_idle(&self) -> Result<()> {
+        loop {
+            self.check_poison()?;
+            let keyspaces: Vec<_> = self
+                .keyspaces
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .values()
+                .map(|k| Arc::clone(&k.state))
+                .collect();
+            let mut busy = false;
+            for ks in &keyspaces {
+                let sv = ks.sv();
+                busy |= !sv.immutables.is_empty();
+                busy |= self.compacting.try_claim(ks.id).is_none();
+                busy |= self.compaction_due(ks);
+            }
+            if !busy {
+                self.remove_obsolete_tables();
+                if self.obsolete.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                    return Ok(());
+                }
+            }
+            if self.opts.background_flush {
+                self.request_flush();
+                self.request_compaction();
+            } else {
+                self.flush_pending();
+                self.compact_pending();
+            }
+            let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = self
+                .bg_cv
+                .wait_timeout(bg, std::time::Duration::from_millis(20))
+                .unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     fn background_sync(self: Arc<Self>, interval: std::time::Duration) {
@@ -573,6 +618,12 @@ impl Db {
     /// of the last write the copy holds.
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<SequenceNumber> {
         self.core().checkpoint(dir.as_ref())
+    }
+
+    /// Waits until background work is done: no memtable waiting for a flush, no compaction due
+    /// or running, obsolete tables removed (RocksDB's `WaitForCompact`).
+    pub fn wait_for_background_work(&self) -> Result<()> {
+        self.core().wait_idle()
     }
 
     /// Writes every memtable holding data to an L0 SSTable and waits for it.
