@@ -52,15 +52,7 @@ impl Output<'_> {
     fn finish_current(&mut self) -> Result<()> {
         if let Some((number, b)) = self.builder.take() {
             let (props, size) = b.finish()?;
-            self.done.push(FileMeta {
-                number,
-                size,
-                smallest: props.smallest_key,
-                largest: props.largest_key,
-                smallest_seq: props.smallest_seq,
-                largest_seq: props.largest_seq,
-                entries: props.entries,
-            });
+            self.done.push(crate::version::file_meta(number, size, props));
         }
         Ok(())
     }

@@ -47,15 +47,7 @@ pub(crate) fn build_table(
             it.next();
         }
         let (props, size) = b.finish()?;
-        Ok(FileMeta {
-            number,
-            size,
-            smallest: props.smallest_key,
-            largest: props.largest_key,
-            smallest_seq: props.smallest_seq,
-            largest_seq: props.largest_seq,
-            entries: props.entries,
-        })
+        Ok(crate::version::file_meta(number, size, props))
     })();
     match result {
         Ok(meta) => Ok(Some(meta)),

@@ -89,6 +89,19 @@ impl TableCache {
     }
 }
 
+/// What the manifest records about table `number` of `size` bytes, from its properties.
+pub fn file_meta(number: u64, size: u64, props: crate::sst::TableProperties) -> FileMeta {
+    FileMeta {
+        number,
+        size,
+        smallest: props.smallest_key,
+        largest: props.largest_key,
+        smallest_seq: props.smallest_seq,
+        largest_seq: props.largest_seq,
+        entries: props.entries,
+    }
+}
+
 /// Does `meta`'s key range include `user_key`?
 fn covers(meta: &FileMeta, user_key: &[u8]) -> bool {
     meta.smallest_user_key() <= user_key && user_key <= meta.largest_user_key()
