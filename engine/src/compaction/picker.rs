@@ -87,6 +87,15 @@ pub fn level_targets(files: &LevelFiles, o: &CompactionOptions) -> LevelTargets 
         }
         base_level = level;
     }
+    // The base level never moves below a level that still holds data: L0 compacting past it
+    // would put newer versions under older ones. Such a level drains down at the base target.
+    let first_non_empty = (1..last).find(|&l| files.get(l).is_some_and(|f| !f.is_empty()));
+    if let Some(fne) = first_non_empty.filter(|&l| l < base_level) {
+        for slot in target.iter_mut().take(base_level).skip(fne) {
+            *slot = base;
+        }
+        base_level = fne;
+    }
     LevelTargets { base_level, target }
 }
 
@@ -264,6 +273,23 @@ mod tests {
             files[0].push(meta(10 + n, "a", "z", 10));
         }
         assert_eq!(pending_bytes(&files, &opts()), 90, "L0 at its trigger counts whole");
+    }
+
+    #[test]
+    fn base_level_stays_above_levels_holding_data() {
+        let mut files = LevelFiles::default();
+        // L6 small (base would be L6), but L4 still holds data from when the tree was bigger.
+        files[LEVELS - 1].push(meta(1, "a", "z", 150));
+        files[LEVELS - 3].push(meta(2, "a", "m", 80));
+        let t = level_targets(&files, &opts());
+        assert_eq!(t.base_level, LEVELS - 3, "L0 must compact into L4, not under it");
+        assert_eq!(t.target[LEVELS - 3], 100);
+        assert_eq!(t.target[LEVELS - 2], 100);
+        for n in 0..4 {
+            files[0].push(meta(10 + n, "a", "z", 1));
+        }
+        let c = pick(&files, &opts(), &[]).unwrap();
+        assert_eq!((c.level, c.output_level), (0, LEVELS - 3));
     }
 
     #[test]

@@ -45,6 +45,13 @@ impl Default for UniversalOptions {
 /// The next universal compaction of `files`, if one is due.
 pub fn pick_universal(files: &LevelFiles, o: &UniversalOptions) -> Option<Compaction> {
     let last = LEVELS - 1;
+    // Files between L0 and the last level (left by leveled compaction, before the keyspace
+    // switched style) first move down: runs must not skip over older data.
+    for level in 1..last {
+        if let Some(inputs) = files.get(level).filter(|f| !f.is_empty()) {
+            return super::picker::compaction_of(files, level, level + 1, inputs.clone(), 1.0);
+        }
+    }
     let l0: Vec<Arc<FileMeta>> = files.first().cloned().unwrap_or_default();
     let bottom: Vec<Arc<FileMeta>> = files.get(last).cloned().unwrap_or_default();
     // Runs newest first; the last level, when not empty, is the oldest run.

@@ -184,6 +184,8 @@ impl Core {
         deleted.extend(c.overlapping.iter().map(|f| (ks.id, out_level, f.number)));
         let edit = VersionEdit {
             next_file: Some(self.next_file.load(Ordering::SeqCst)),
+            // Dropped entries may carry the newest sequence of the inputs: keep it recorded.
+            last_sequence: c.inputs.iter().chain(&c.overlapping).map(|f| f.largest_seq).max(),
             deleted_files: deleted,
             new_files: out.files.into_iter().map(|f| (ks.id, out_level, f)).collect(),
             ..Default::default()

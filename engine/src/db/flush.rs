@@ -103,6 +103,9 @@ impl Core {
         }
         let mut edit = VersionEdit {
             next_file: Some(self.next_file.load(Ordering::SeqCst)),
+            // The table is durable: its newest sequence must never be handed out again, even once
+            // a compaction drops the entry that carries it.
+            last_sequence: meta.as_ref().map(|m| m.largest_seq),
             new_files: meta.into_iter().map(|m| (ks.id, 0, m)).collect(),
             ..Default::default()
         };

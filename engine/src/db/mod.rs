@@ -473,6 +473,10 @@ impl Db {
         }
         core.check_keyspace(&ks.state)?;
         core.check_poison()?;
+        // Wait for a flush or compaction of the keyspace to finish (claims come before the
+        // commit lock, as in the background threads): its tables are about to be removed.
+        let _flushing = core.flushing.claim(ks.id());
+        let _compacting = core.compacting.claim(ks.id());
         let mut cs = core.commit.lock().unwrap_or_else(|e| e.into_inner());
         core.check_keyspace(&ks.state)?;
         let files: Vec<u64> = cs
