@@ -55,14 +55,7 @@ impl OutputFiles for Outputs<'_> {
 impl Core {
     /// Runs one compaction of any keyspace that needs one; `false` when none does.
     pub(crate) fn compact_once(&self) -> Result<bool> {
-        let keyspaces: Vec<Arc<KeyspaceState>> = self
-            .keyspaces
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .map(|k| Arc::clone(&k.state))
-            .collect();
-        for ks in keyspaces {
+        for ks in self.keyspace_states() {
             // One compaction per keyspace at a time; other threads take other keyspaces.
             let Some(_claim) = self.compacting.try_claim(ks.id) else { continue };
             if let Some(c) = self.pick_for(&ks) {
@@ -300,22 +293,13 @@ impl Core {
 
     /// The compaction thread.
     pub(crate) fn compaction_loop(self: Arc<Self>) {
-        let mut seen = 0u64;
-        loop {
-            {
-                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && bg.compaction_requests == seen {
-                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
-                }
-                if bg.shutdown {
-                    return;
-                }
-                seen = bg.compaction_requests;
-            }
-            self.compact_pending();
-            self.remove_obsolete_tables();
-            self.bg_cv.notify_all();
-        }
+        self.worker_loop(
+            |bg| bg.compaction_requests,
+            |core| {
+                core.compact_pending();
+                core.remove_obsolete_tables();
+            },
+        );
     }
 
     /// Wakes the compaction thread (or, without background work, compacts now).

@@ -166,21 +166,7 @@ impl Core {
 
     /// The flush thread: waits for work, flushes until no immutable memtable is left.
     pub(crate) fn flush_loop(self: Arc<Self>) {
-        let mut seen = 0u64;
-        loop {
-            {
-                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && bg.flush_requests == seen {
-                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
-                }
-                if bg.shutdown {
-                    return;
-                }
-                seen = bg.flush_requests;
-            }
-            self.flush_pending();
-            self.bg_cv.notify_all();
-        }
+        self.worker_loop(|bg| bg.flush_requests, Core::flush_pending);
     }
 
     /// Wakes the flush thread.

@@ -197,17 +197,37 @@ impl Core {
         Ok(())
     }
 
+    /// Every live keyspace's state.
+    pub(crate) fn keyspace_states(&self) -> Vec<Arc<KeyspaceState>> {
+        let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
+        keyspaces.values().map(|k| Arc::clone(&k.state)).collect()
+    }
+
+    /// A background thread: each time `requests` (a counter in [`BgState`]) moves, runs `work`;
+    /// returns at shutdown.
+    fn worker_loop(&self, requests: impl Fn(&BgState) -> u64, work: impl Fn(&Core)) {
+        let mut seen = 0u64;
+        loop {
+            {
+                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
+                while !bg.shutdown && requests(&bg) == seen {
+                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
+                }
+                if bg.shutdown {
+                    return;
+                }
+                seen = requests(&bg);
+            }
+            work(self);
+            self.bg_cv.notify_all();
+        }
+    }
+
     /// Waits until no flush or compaction is due or running, and obsolete tables are removed.
     pub(crate) fn wait_idle(&self) -> Result<()> {
         loop {
             self.check_poison()?;
-            let keyspaces: Vec<_> = self
-                .keyspaces
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .values()
-                .map(|k| Arc::clone(&k.state))
-                .collect();
+            let keyspaces = self.keyspace_states();
             let mut busy = false;
             for ks in &keyspaces {
                 let sv = ks.sv();

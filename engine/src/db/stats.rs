@@ -182,10 +182,8 @@ impl Core {
 
     fn verify(&self) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
-        let keyspaces: Vec<_> =
-            self.keyspaces.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
-        for ks in keyspaces {
-            let sv = ks.state.sv();
+        for ks in self.keyspace_states() {
+            let sv = ks.sv();
             for meta in sv.files.iter().flatten() {
                 let table = self.tables.table(meta)?;
                 report.entries += table.verify()?;
