@@ -6,6 +6,7 @@
 //! `cargo bench -p shale-engine --bench memtable`
 
 mod common;
+use common::{key, mix};
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use shale_engine::key::{ValueKind, SEQUENCE_MAX};
@@ -21,24 +22,6 @@ const GET_ENTRIES: u64 = 100_000;
 /// Key stream of the memtable the lookups run against, and one none of whose keys it holds.
 const GET_STREAM: u64 = 0xFEED;
 const MISS_STREAM: u64 = 0xBAD;
-
-/// One SplitMix64 step: a stateless 64-bit mix.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The `i`-th random 16-byte key of stream `stream`.
-fn key(stream: u64, i: u64) -> [u8; 16] {
-    let a = mix(stream.wrapping_mul(0x1_0000_0001) ^ (i << 1));
-    let b = mix(a ^ 0x5555);
-    let mut k = [0u8; 16];
-    k[..8].copy_from_slice(&a.to_be_bytes());
-    k[8..].copy_from_slice(&b.to_be_bytes());
-    k
-}
 
 /// Inserts `n` entries into `table` from `threads` threads concurrently (sequence numbers are
 /// unique: thread `j` uses `j + 1, j + 1 + threads, ...`); returns the time the inserts took.

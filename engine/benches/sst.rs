@@ -16,29 +16,14 @@ use shale_engine::sst::block::{Block, BlockBuilder, DEFAULT_RESTART_INTERVAL};
 use shale_engine::sst::filter::{BloomBuilder, BloomFilter};
 use shale_engine::sst::{BlockCache, ReadStats, Table, TableBuilder, TableOptions};
 use std::sync::Arc;
+
+mod common;
+use common::{key, mix};
 use std::time::Duration;
 
 const VALUE: [u8; 100] = [0x5a; 100];
 const BLOCK_LEN: usize = 4096;
 const BLOOM_KEYS: u64 = 1_000_000;
-
-/// One SplitMix64 step: a stateless 64-bit mix.
-fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// The `i`-th random 16-byte user key of stream `stream`.
-fn key(stream: u64, i: u64) -> [u8; 16] {
-    let a = mix(stream.wrapping_mul(0x1_0000_0001) ^ (i << 1));
-    let b = mix(a ^ 0x5555);
-    let mut k = [0u8; 16];
-    k[..8].copy_from_slice(&a.to_be_bytes());
-    k[8..].copy_from_slice(&b.to_be_bytes());
-    k
-}
 
 /// `n` sorted, distinct encoded internal keys.
 fn sorted_ikeys(n: u64) -> Vec<Vec<u8>> {

@@ -25,6 +25,7 @@
 //! first seed (default 0). A failing seed is printed.
 
 mod common;
+use common::OnPanic;
 
 use common::Rng;
 use shale_engine::compaction::CompactionOptions;
@@ -35,17 +36,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 const DIR: &str = "db";
-
-/// Prints the seed (and what was running) if the test panics while this is alive.
-struct OnPanic(String);
-
-impl Drop for OnPanic {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("FAILED: {}", self.0);
-        }
-    }
-}
 
 fn options(fs: &MemFs, memtable_bytes_max: usize) -> Options {
     // Inline flushes: every file operation in a reproducible order (the fault tests count them).

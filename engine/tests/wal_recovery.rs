@@ -13,6 +13,7 @@
 //! holding data come from [`build_two_wals`].
 
 mod common;
+use common::OnPanic;
 
 use common::Rng;
 use shale_engine::filename::{self, FileKind};
@@ -24,16 +25,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 const DIR: &str = "db";
-
-struct OnPanic(String);
-
-impl Drop for OnPanic {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("FAILED: {}", self.0);
-        }
-    }
-}
 
 fn options(fs: &MemFs, mode: WalRecoveryMode) -> Options {
     // Inline flushes: every file operation in a reproducible order (the salvage test counts them).
