@@ -8,7 +8,7 @@ mod inspect;
 mod text;
 
 use clap::{Parser, Subcommand};
-use shale_engine::{Db, DbStats, IterOptions, Keyspace, Options, WriteOptions};
+use shale_engine::{Db, IterOptions, Keyspace, Options, WriteOptions};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,84 +94,6 @@ enum Cmd {
     WalDump { file: PathBuf },
 }
 
-fn print_stats(s: &DbStats, out: &mut dyn Write) -> std::io::Result<()> {
-    let mb = |b: u64| b as f64 / 1048576.0;
-    for k in &s.keyspaces {
-        writeln!(out, "** keyspace {} **", k.name)?;
-        writeln!(out, "Level  Files  Size(MB)  Target(MB)  Score     Entries")?;
-        for (i, l) in k.levels.iter().enumerate() {
-            writeln!(
-                out,
-                "  L{i}   {:>5}  {:>8.3}  {:>10.3}  {:>5.2}  {:>10}",
-                l.files,
-                mb(l.bytes),
-                mb(l.target_bytes),
-                l.score,
-                l.entries
-            )?;
-        }
-        writeln!(
-            out,
-            "memtables: {} entries, {:.3} MB, {} immutable waiting for flush",
-            k.memtable_entries,
-            k.memtable_bytes as f64 / 1048576.0,
-            k.immutable_memtables
-        )?;
-    }
-    writeln!(out, "** all keyspaces: bytes per level **")?;
-    writeln!(out, "Level  Read(MB)  Write(MB)")?;
-    for (i, (r, w)) in s.level_read_bytes.iter().zip(&s.level_write_bytes).enumerate() {
-        writeln!(out, "  L{i}   {:>8.3}  {:>9.3}", mb(*r), mb(*w))?;
-    }
-    writeln!(out, "wal: {} syncs, {:.3} MB appended", s.wal_syncs, mb(s.wal_bytes))?;
-    for (name, p) in [("get", &s.get_latency), ("write", &s.write_latency)] {
-        if p.count > 0 {
-            writeln!(
-                out,
-                "{name} latency (us): count {} p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1}",
-                p.count,
-                p.p50 as f64 / 1e3,
-                p.p99 as f64 / 1e3,
-                p.p999 as f64 / 1e3,
-                p.max as f64 / 1e3
-            )?;
-        }
-    }
-    writeln!(out, "last sequence: {}", s.last_sequence)?;
-    writeln!(
-        out,
-        "flushes: {} ({:.3} MB); compactions: {} (read {:.3} MB, wrote {:.3} MB), trivial moves {}",
-        s.flushes,
-        s.flush_bytes as f64 / 1048576.0,
-        s.compactions,
-        s.compaction_read_bytes as f64 / 1048576.0,
-        s.compaction_write_bytes as f64 / 1048576.0,
-        s.trivial_moves
-    )?;
-    writeln!(
-        out,
-        "write amplification: {:.2}; stalls: {} ({} ms), slowdowns {}",
-        s.write_amplification(),
-        s.stalls,
-        s.stall_micros / 1000,
-        s.slowdowns
-    )?;
-    writeln!(
-        out,
-        "block cache: {:.3} / {:.3} MB, {} hits, {} misses; blocks read {}",
-        s.block_cache_usage as f64 / 1048576.0,
-        s.block_cache_capacity as f64 / 1048576.0,
-        s.block_cache_hits,
-        s.block_cache_misses,
-        s.blocks_read
-    )?;
-    writeln!(
-        out,
-        "bloom: {} checks, {} negatives, {} false positives",
-        s.bloom_checks, s.bloom_negatives, s.bloom_false_positives
-    )
-}
-
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut stdout = std::io::stdout().lock();
     let out: &mut dyn Write = &mut stdout;
@@ -246,7 +168,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let to = to.as_deref().map(parse_bytes).transpose()?;
             db.compact_range(&ks()?, from.as_deref(), to.as_deref()).map_err(|e| e.to_string())?;
         }
-        Cmd::Stats => w(print_stats(&db.stats(), out))?,
+        Cmd::Stats => w(write!(out, "{}", db.stats()))?,
         Cmd::Checkpoint { out: dir } => {
             let seq = db.checkpoint(&dir).map_err(|e| e.to_string())?;
             w(writeln!(out, "checkpoint {} at sequence {seq}", dir.display()))?;

@@ -1,0 +1,187 @@
+//! The engines the workloads drive: one trait, so the identical workload code measures Shale and
+//! (with the `rocksdb` feature) RocksDB.
+
+use crate::flags::{CompressionKind, Flags};
+use serde::Serialize;
+use shale_engine::compaction::CompactionOptions;
+use shale_engine::sst::{Compression, TableOptions};
+use shale_engine::{Db, IterOptions, Keyspace, Options, WriteOptions};
+use std::error::Error;
+use std::ops::Bound;
+use std::path::Path;
+
+pub type BenchResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// What an engine says about its tree after a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EngineStats {
+    /// The engine's own report (level table and counters), printed after the run.
+    #[serde(skip)]
+    pub report: String,
+    /// Files and bytes per level.
+    pub levels: Vec<(usize, u64)>,
+    /// Bytes of all table files.
+    pub table_bytes: u64,
+    /// Bytes written to tables (flush + compaction) per byte flushed.
+    pub write_amplification: f64,
+    /// Table blocks read from storage (block cache misses).
+    pub blocks_read: u64,
+}
+
+/// One storage engine under test.
+pub trait Engine: Send + Sync {
+    /// Name and version, for the report.
+    fn name(&self) -> String;
+    fn put(&self, key: &[u8], value: &[u8], sync: bool) -> BenchResult<()>;
+    fn delete(&self, key: &[u8], sync: bool) -> BenchResult<()>;
+    /// The value's length if the key is present.
+    fn get(&self, key: &[u8]) -> BenchResult<Option<usize>>;
+    /// Visits up to `limit` entries from `start` (or the first/last key) in key order (or reverse);
+    /// returns how many were visited.
+    fn scan(
+        &self,
+        start: Option<&[u8]>,
+        reverse: bool,
+        limit: u64,
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> BenchResult<u64>;
+    /// Waits until flushes and compactions are done (between workloads, not timed).
+    fn wait_idle(&self) -> BenchResult<()>;
+    fn stats(&self) -> EngineStats;
+}
+
+/// Opens the engine the flags name on `dir` (emptied first when `fresh`).
+pub fn open(flags: &Flags, dir: &Path, fresh: bool) -> BenchResult<Box<dyn Engine>> {
+    if fresh && dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    match flags.engine {
+        crate::flags::EngineKind::Shale => Ok(Box::new(ShaleEngine::open(flags, dir)?)),
+        #[cfg(feature = "rocksdb")]
+        crate::flags::EngineKind::Rocksdb => {
+            Ok(Box::new(crate::rocks::RocksEngine::open(flags, dir)?))
+        }
+        #[cfg(not(feature = "rocksdb"))]
+        crate::flags::EngineKind::Rocksdb => {
+            Err("--engine rocksdb needs a build with `--features rocksdb`".into())
+        }
+    }
+}
+
+/// Shale, embedded.
+pub struct ShaleEngine {
+    db: Db,
+    ks: Keyspace,
+}
+
+/// The Shale options that match the flags (and db_bench's meaning of them).
+pub fn shale_options(flags: &Flags) -> Options {
+    Options {
+        memtable_bytes_max: flags.write_buffer_size as usize,
+        max_immutable_memtables: flags.max_write_buffer_number.saturating_sub(1).max(1),
+        block_cache_bytes: flags.cache_size as usize,
+        table: TableOptions {
+            block_size: flags.block_size,
+            bloom_bits_per_key: flags.bloom_bits,
+            compression: match flags.compression {
+                CompressionKind::None => Compression::None,
+                CompressionKind::Zstd => Compression::Zstd,
+            },
+            ..TableOptions::default()
+        },
+        compaction: CompactionOptions {
+            level0_trigger: flags.level0_trigger,
+            level0_slowdown: flags.level0_slowdown,
+            level0_stop: flags.level0_stop,
+            level_base_bytes: flags.max_bytes_for_level_base,
+            target_file_bytes: flags.target_file_size_base,
+            ..CompactionOptions::default()
+        },
+        flush_threads: 1,
+        compaction_threads: flags.max_background_jobs.saturating_sub(1).max(1),
+        ..Options::default()
+    }
+}
+
+impl ShaleEngine {
+    pub fn open(flags: &Flags, dir: &Path) -> BenchResult<ShaleEngine> {
+        let db = Db::open(dir, shale_options(flags))?;
+        let ks = db.default_keyspace();
+        Ok(ShaleEngine { db, ks })
+    }
+}
+
+impl Engine for ShaleEngine {
+    fn name(&self) -> String {
+        format!("Shale {}", env!("CARGO_PKG_VERSION"))
+    }
+
+    fn put(&self, key: &[u8], value: &[u8], sync: bool) -> BenchResult<()> {
+        Ok(self.db.put_with(&self.ks, key, value, WriteOptions { sync })?)
+    }
+
+    fn delete(&self, key: &[u8], sync: bool) -> BenchResult<()> {
+        Ok(self.db.delete_with(&self.ks, key, WriteOptions { sync })?)
+    }
+
+    fn get(&self, key: &[u8]) -> BenchResult<Option<usize>> {
+        Ok(self.db.get(&self.ks, key)?.map(|v| v.len()))
+    }
+
+    fn scan(
+        &self,
+        start: Option<&[u8]>,
+        reverse: bool,
+        limit: u64,
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> BenchResult<u64> {
+        let mut opts = IterOptions::all();
+        if let Some(s) = start {
+            let bound = Bound::Included(s.to_vec());
+            if reverse {
+                opts.upper = bound;
+            } else {
+                opts.lower = bound;
+            }
+        }
+        if reverse {
+            opts = opts.reverse();
+        }
+        let mut n = 0;
+        for item in self.db.iter(&self.ks, opts)? {
+            if n >= limit {
+                break;
+            }
+            let (k, v) = item?;
+            visit(&k, &v);
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn wait_idle(&self) -> BenchResult<()> {
+        Ok(self.db.wait_for_background_work()?)
+    }
+
+    fn stats(&self) -> EngineStats {
+        let s = self.db.stats();
+        let mut levels = Vec::new();
+        for k in &s.keyspaces {
+            for (i, l) in k.levels.iter().enumerate() {
+                if levels.len() <= i {
+                    levels.push((0, 0));
+                }
+                levels[i].0 += l.files;
+                levels[i].1 += l.bytes;
+            }
+        }
+        EngineStats {
+            report: s.to_string(),
+            table_bytes: levels.iter().map(|l| l.1).sum(),
+            levels,
+            write_amplification: s.write_amplification(),
+            blocks_read: s.blocks_read,
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Command-line flags, named and defaulted as db_bench names them (`--num`, `--key_size`, ...),
+//! so that a db_bench command line runs unchanged against Shale.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "shale-bench",
+    version,
+    about = "db_bench- and YCSB-style benchmarks for Shale, side by side with RocksDB",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Option<Cmd>,
+    #[command(flatten)]
+    pub flags: Flags,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Runs the standard set on Shale and RocksDB and rewrites docs/benchmarks.md and its charts.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Where benchmarks.md goes; the charts and JSON go to DOCS/bench/.
+    #[arg(long, default_value = "docs")]
+    pub docs: PathBuf,
+    /// Scratch directory for the databases (on the disk being measured).
+    #[arg(long, default_value = "/tmp/shale-bench-report")]
+    pub db: PathBuf,
+    /// Scales every key count (1.0 = the standard set; smaller for a quick look).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Seconds per time-bounded workload.
+    #[arg(long, default_value_t = 20)]
+    pub duration: u64,
+    /// The RocksDB db_bench binary (Debian's rocksdb-tools).
+    #[arg(long, default_value = "db_bench")]
+    pub db_bench: String,
+}
+
+/// Which engine runs the workloads in this process.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// Shale, embedded.
+    Shale,
+    /// RocksDB through the `rocksdb` crate (cargo feature `rocksdb`).
+    Rocksdb,
+}
+
+/// Block compression, with db_bench's names.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CompressionKind {
+    None,
+    Zstd,
+}
+
+impl CompressionKind {
+    /// The value of db_bench's `--compression_type`.
+    pub fn db_bench_name(self) -> &'static str {
+        match self {
+            CompressionKind::None => "none",
+            CompressionKind::Zstd => "zstd",
+        }
+    }
+}
+
+/// Parses db_bench-style booleans: `1`, `0`, `true`, `false`.
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(format!("expected 0, 1, true or false, got {s:?}")),
+    }
+}
+
+/// The workload parameters: what both engines are given.
+#[derive(Args, Debug, Clone, Serialize)]
+pub struct Flags {
+    /// Comma-separated workloads, run in order on one database (fill* start a fresh one):
+    /// fillseq, fillrandom, overwrite, readrandom, readseq, readreverse, seekrandom,
+    /// readwhilewriting, deleterandom, fillsync, ycsba ... ycsbf.
+    #[arg(long, value_delimiter = ',', default_value = "fillseq,fillrandom,readrandom")]
+    pub benchmarks: Vec<String>,
+    /// Number of keys in the database (and of writes per thread for the fill workloads).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub num: u64,
+    /// Reads per thread for the read workloads; negative means `--num`.
+    #[arg(long, default_value_t = -1, allow_negative_numbers = true)]
+    pub reads: i64,
+    /// Concurrent client threads (readwhilewriting adds one writer).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    #[arg(long = "key_size", default_value_t = 16)]
+    pub key_size: usize,
+    #[arg(long = "value_size", default_value_t = 100)]
+    pub value_size: usize,
+    /// Block compression (db_bench: --compression_type).
+    #[arg(long, alias = "compression_type", value_enum, default_value_t = CompressionKind::None)]
+    pub compression: CompressionKind,
+    /// Block cache bytes.
+    #[arg(long = "cache_size", default_value_t = 8 << 20)]
+    pub cache_size: u64,
+    /// Memtable bytes before a flush.
+    #[arg(long = "write_buffer_size", default_value_t = 64 << 20)]
+    pub write_buffer_size: u64,
+    /// Memtables in memory, the active one included (so at most this minus one await flush).
+    #[arg(long = "max_write_buffer_number", default_value_t = 2)]
+    pub max_write_buffer_number: usize,
+    /// fsync every write (fillsync always does).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false",
+          value_parser = parse_bool)]
+    pub sync: bool,
+    /// Seconds for the random workloads; 0 means `--num`/`--reads` decide.
+    #[arg(long, default_value_t = 0)]
+    pub duration: u64,
+    /// Random seed; 0 takes one from the clock (and prints it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The database directory (emptied by the fill workloads).
+    #[arg(long, default_value = "/tmp/shale-bench")]
+    pub db: PathBuf,
+    #[arg(long = "bloom_bits", default_value_t = 10)]
+    pub bloom_bits: u32,
+    #[arg(long = "block_size", default_value_t = 4096)]
+    pub block_size: usize,
+    /// Next() calls after each Seek in seekrandom.
+    #[arg(long = "seek_nexts", default_value_t = 0)]
+    pub seek_nexts: usize,
+    /// Longest YCSB-E scan (lengths are uniform in 1..=this).
+    #[arg(long = "ycsb_scan_max", default_value_t = 100)]
+    pub ycsb_scan_max: usize,
+    /// L0 files that trigger a compaction (db_bench: level0_file_num_compaction_trigger).
+    #[arg(long = "level0_file_num_compaction_trigger", default_value_t = 4)]
+    pub level0_trigger: usize,
+    #[arg(long = "level0_slowdown_writes_trigger", default_value_t = 20)]
+    pub level0_slowdown: usize,
+    #[arg(long = "level0_stop_writes_trigger", default_value_t = 36)]
+    pub level0_stop: usize,
+    /// Target size of the base level.
+    #[arg(long = "max_bytes_for_level_base", default_value_t = 64 << 20)]
+    pub max_bytes_for_level_base: u64,
+    /// Target size of a compaction output table.
+    #[arg(long = "target_file_size_base", default_value_t = 16 << 20)]
+    pub target_file_size_base: u64,
+    /// Background threads: one flushes, the rest compact (RocksDB: max_background_jobs).
+    #[arg(long = "max_background_jobs", default_value_t = 2)]
+    pub max_background_jobs: usize,
+    /// The engine that runs the workloads in this process.
+    #[arg(long, value_enum, default_value_t = EngineKind::Shale)]
+    #[serde(skip)]
+    pub engine: EngineKind,
+    /// Also run RocksDB's own db_bench with the same parameters after each workload
+    /// (`--compare db_bench`, or a path to the binary) and print the ratios.
+    #[arg(long)]
+    #[serde(skip)]
+    pub compare: Option<String>,
+    /// Directory for the JSON results and the SVG charts.
+    #[arg(long, default_value = "bench-results")]
+    #[serde(skip)]
+    pub out: PathBuf,
+    /// Progress bar: auto (when stderr is a terminal), always or never.
+    #[arg(long, default_value = "auto")]
+    #[serde(skip)]
+    pub progress: String,
+}
+
+impl Flags {
+    /// Reads per thread.
+    pub fn reads(&self) -> u64 {
+        if self.reads < 0 {
+            self.num
+        } else {
+            self.reads as u64
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! `shale-bench`: db_bench-compatible workloads and YCSB A–F on Shale, side by side with RocksDB.
+//!
+//! ```text
+//! shale-bench --benchmarks fillrandom,readrandom --num 1000000 --compare db_bench
+//! shale-bench report            # the standard set; rewrites docs/benchmarks.md and its charts
+//! ```
+//!
+//! The engine's criterion micro-benchmarks live beside the code they measure (`engine/benches/`).
+
+mod charts;
+mod dbbench;
+mod engine;
+mod flags;
+mod keys;
+mod report;
+#[cfg(feature = "rocksdb")]
+mod rocks;
+mod runner;
+mod session;
+mod workload;
+
+use clap::Parser;
+use flags::{Cli, Cmd};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.cmd {
+        Some(Cmd::Report(args)) => report::run(&args),
+        None => {
+            let mut stdout = std::io::stdout();
+            session::run(&cli.flags, &mut stdout).and_then(|r| {
+                session::write_outputs(&cli.flags.out, &r, &r.outcomes)?;
+                println!("results: {}", cli.flags.out.join("results.json").display());
+                Ok(())
+            })
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shale-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

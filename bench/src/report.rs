@@ -1,0 +1,261 @@
+//! `shale-bench report`: the standard set on Shale and on RocksDB's db_bench, in one run, written
+//! into `docs/benchmarks.md` (between its report markers; the hand-written analysis around them
+//! stays) with the charts and the JSON under `docs/bench/`.
+//!
+//! Standard set: 16-byte keys, 100-byte values, 5M keys (`--scale` multiplies), a 64 MiB block
+//! cache (the random fill leaves several times that in tables), one client thread:
+//! fillseq, fillrandom, readrandom, seekrandom, readwhilewriting, YCSB A, B, C, E, F (on the
+//! random fill), then fillsync with 1 and with 16 threads.
+
+use crate::engine::BenchResult;
+use crate::flags::{Cli, Flags, ReportArgs};
+use crate::session::{self, Outcome, SessionReport};
+use clap::Parser;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+pub const BEGIN: &str = "<!-- BEGIN shale-bench report (generated: edit outside these markers) -->";
+pub const END: &str = "<!-- END shale-bench report -->";
+
+/// Keys of the standard set before `--scale`.
+const STANDARD_KEYS: f64 = 5_000_000.0;
+/// Block cache of the standard set.
+const STANDARD_CACHE: u64 = 64 << 20;
+
+#[derive(Serialize)]
+struct ReportJson<'a> {
+    command: String,
+    machine: String,
+    minutes: f64,
+    sessions: &'a [SessionReport],
+}
+
+/// The standard set's parameters, as the command line would give them.
+fn standard_flags(args: &ReportArgs) -> Flags {
+    let mut f = Cli::parse_from(["shale-bench"]).flags;
+    f.num = ((STANDARD_KEYS * args.scale) as u64).max(1000);
+    f.cache_size = STANDARD_CACHE;
+    f.duration = args.duration;
+    f.db = args.db.clone();
+    f.compare = Some(args.db_bench.clone());
+    f.seed = 301;
+    f.progress = "never".into();
+    f
+}
+
+pub fn run(args: &ReportArgs) -> BenchResult<()> {
+    let started = Instant::now();
+    let base = standard_flags(args);
+    let mut stdout = std::io::stdout();
+    let mut sessions = Vec::new();
+    let main_set =
+        "fillseq,fillrandom,readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf";
+    let plan: [(&str, usize); 3] = [(main_set, 1), ("fillsync", 1), ("fillsync", 16)];
+    for (benchmarks, threads) in plan {
+        let mut f = base.clone();
+        f.benchmarks = benchmarks.split(',').map(str::to_string).collect();
+        f.threads = threads;
+        println!("== {benchmarks} ({threads} thread{})", if threads == 1 { "" } else { "s" });
+        let mut s = session::run(&f, &mut stdout)?;
+        if benchmarks == "fillsync" {
+            for o in &mut s.outcomes {
+                o.label = format!("{} ({threads} thr)", o.label);
+            }
+        }
+        sessions.push(s);
+    }
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    let command = format!(
+        "cargo run --release -p shale-bench -- report --scale {} --duration {}",
+        args.scale, args.duration
+    );
+    let outcomes: Vec<Outcome> = sessions.iter().flat_map(|s| s.outcomes.iter().cloned()).collect();
+    let machine = machine();
+    let json = ReportJson {
+        command: command.clone(),
+        machine: machine.clone(),
+        minutes,
+        sessions: &sessions,
+    };
+    let bench_dir = args.docs.join("bench");
+    session::write_outputs(&bench_dir, &json, &outcomes)?;
+    let section = render(&command, &machine, minutes, &base, &sessions, &outcomes);
+    let md = args.docs.join("benchmarks.md");
+    splice(&md, &section)?;
+    println!("wrote {} and {} ({minutes:.1} minutes)", md.display(), bench_dir.display());
+    Ok(())
+}
+
+/// CPU, cores, memory and kernel, as the machine reports them.
+fn machine() -> String {
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?.split_once(':').map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mem_kb: u64 = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:")?.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    let kernel = read("/proc/sys/kernel/osrelease");
+    format!("{cpu}, {cores} cores, {:.0} GiB, Linux {}", mem_kb as f64 / 1048576.0, kernel.trim())
+}
+
+fn fmt_ops(v: f64) -> String {
+    let s = format!("{:.0}", v);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The generated part of docs/benchmarks.md.
+fn render(
+    command: &str,
+    machine: &str,
+    minutes: f64,
+    f: &Flags,
+    sessions: &[SessionReport],
+    outcomes: &[Outcome],
+) -> String {
+    let mut s = String::new();
+    let rocks = outcomes.iter().find_map(|o| o.rocksdb.as_ref());
+    let rocks_name = rocks.map_or("RocksDB".to_string(), |r| r.result.engine.clone());
+    let _ = writeln!(s, "Produced by `{command}` in {minutes:.1} minutes on {machine}.");
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Both engines, same run, same disk: {}-byte keys, {}-byte values (half compressible), \
+         {} keys, WAL on, sync off (fillsync: every write fsynced), memtable {} MiB x {}, block cache {} MiB, \
+         bloom {} bits/key, compression {}, {}-byte blocks, L0 compaction trigger {}, level base {} MiB, \
+         table files {} MiB, {} background jobs, {} s per time-bounded workload, seed {}. \
+         RocksDB is {rocks_name}{}.",
+        f.key_size,
+        f.value_size,
+        fmt_ops(f.num as f64),
+        f.write_buffer_size >> 20,
+        f.max_write_buffer_number,
+        f.cache_size >> 20,
+        f.bloom_bits,
+        f.compression.db_bench_name(),
+        f.block_size,
+        f.level0_trigger,
+        f.max_bytes_for_level_base >> 20,
+        f.target_file_size_base >> 20,
+        f.max_background_jobs,
+        f.duration,
+        f.seed,
+        if rocks.is_some_and(|r| r.assertions_enabled) {
+            " (Debian's build, which prints \"Assertions are enabled; benchmarks unnecessarily slow\")"
+        } else {
+            ""
+        },
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "| workload | threads | Shale ops/s | RocksDB ops/s | Shale/RocksDB | Shale P50 / P99 / P99.9 µs | RocksDB P50 / P99 / P99.9 µs |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+    for o in outcomes {
+        let l = &o.shale.latency_us;
+        let (r_ops, r_lat) = match &o.rocksdb {
+            Some(r) => {
+                let rl = &r.result.latency_us;
+                (
+                    fmt_ops(r.result.ops_per_sec),
+                    format!("{:.1} / {:.1} / {:.1}", rl.p50, rl.p99, rl.p999),
+                )
+            }
+            None => ("— (not in db_bench)".into(), "—".into()),
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {r_ops} | {} | {:.1} / {:.1} / {:.1} | {r_lat} |",
+            o.label,
+            o.shale.threads,
+            fmt_ops(o.shale.ops_per_sec),
+            o.ratio.map_or("—".into(), |r| format!("**{r:.2}×**")),
+            l.p50,
+            l.p99,
+            l.p999,
+        );
+    }
+    let _ = writeln!(s);
+    if let Some(main) = sessions.first() {
+        let a = &main.amplification;
+        let fill = main.outcomes.iter().find(|o| o.label == "fillrandom");
+        let rocks_wamp = fill.and_then(|o| o.rocksdb.as_ref()?.write_amplification);
+        let _ = writeln!(
+            s,
+            "Amplification after the main set (Shale): write {:.2} (RocksDB's W-Amp after fillrandom: {}; Shale's after \
+             fillrandom: {}), read {} table blocks from storage per read, space {} ({:.0} MiB of tables for {:.0} MiB of \
+             live keys and values).",
+            a.write,
+            rocks_wamp.map_or("—".into(), |w| format!("{w:.2}")),
+            fill.map_or("—".into(), |o| format!("{:.2}", o.shale_tree.write_amplification)),
+            a.read.map_or("—".into(), |r| format!("{r:.2}")),
+            a.space.map_or("—".into(), |r| format!("{r:.2}")),
+            a.table_bytes as f64 / 1048576.0,
+            a.live_bytes as f64 / 1048576.0,
+        );
+        let _ = writeln!(s);
+    }
+    let _ = writeln!(
+        s,
+        "Throughput over each run (ops/s per second):\n\n![throughput](bench/throughput.svg)\n"
+    );
+    let _ = writeln!(s, "Latency percentiles (µs, log scale):\n\n![latency](bench/latency.svg)\n");
+    let _ = writeln!(
+        s,
+        "Every figure, with the per-second series: [`bench/results.json`](bench/results.json)."
+    );
+    s
+}
+
+/// Replaces the text between the markers in `md` (creating the file or the markers as needed).
+fn splice(md: &Path, section: &str) -> BenchResult<()> {
+    let old = std::fs::read_to_string(md).unwrap_or_default();
+    let block = format!("{BEGIN}\n{section}{END}");
+    let new = match (old.find(BEGIN), old.find(END)) {
+        (Some(b), Some(e)) if b < e => format!("{}{block}{}", &old[..b], &old[e + END.len()..]),
+        _ if old.is_empty() => format!("# Benchmarks\n\n{block}\n"),
+        _ => format!("{}\n\n{block}\n", old.trim_end()),
+    };
+    std::fs::write(md, new)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splice_keeps_hand_written_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let md = dir.path().join("b.md");
+        splice(&md, "one\n").unwrap();
+        let first = std::fs::read_to_string(&md).unwrap();
+        assert!(first.starts_with("# Benchmarks") && first.contains("one\n"));
+        std::fs::write(&md, format!("intro\n{}\n## Analysis\nkept\n", first.trim_end())).unwrap();
+        splice(&md, "two\n").unwrap();
+        let second = std::fs::read_to_string(&md).unwrap();
+        assert!(second.contains("two\n") && !second.contains("one\n"));
+        assert!(second.starts_with("intro") && second.ends_with("## Analysis\nkept\n"));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(fmt_ops(1234567.4), "1,234,567");
+        assert_eq!(fmt_ops(999.0), "999");
+    }
+}

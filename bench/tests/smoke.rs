@@ -1,0 +1,150 @@
+//! Smoke runs of the real `shale-bench` binary with tiny sizes: every workload runs, its output
+//! has db_bench's shape, and the JSON and charts are written. No timing is asserted.
+
+use std::path::Path;
+use std::process::Command;
+
+const ALL: &str = "fillseq,readrandom,fillrandom,overwrite,readseq,readreverse,seekrandom,\
+readwhilewriting,deleterandom,fillsync,ycsba,ycsbb,ycsbc,ycsbd,ycsbe,ycsbf";
+
+fn bench(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_shale-bench")).args(args).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+fn has_db_bench() -> bool {
+    Command::new("db_bench").arg("--help").output().is_ok()
+}
+
+/// Each workload printed `name : X micros/op Y ops/sec ...` followed by a Percentiles line.
+fn check_lines(stdout: &str, names: &[&str], prefix: &str) {
+    let lines: Vec<&str> = stdout.lines().collect();
+    for name in names {
+        let at = lines
+            .iter()
+            .position(|l| {
+                let l = l.trim_start().strip_prefix(prefix).unwrap_or(l);
+                l.split(" : ").next().map(str::trim) == Some(*name) && l.contains(" ops/sec ")
+            })
+            .unwrap_or_else(|| panic!("no result line for {name} in\n{stdout}"));
+        let next = lines[at + 1].trim_start();
+        assert!(
+            next.strip_prefix(prefix).unwrap_or(next).starts_with("Percentiles: P50: "),
+            "{next}"
+        );
+    }
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn every_workload_runs_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let out_dir = dir.path().join("out");
+    let stdout = bench(&[
+        "--benchmarks",
+        ALL,
+        "--num=3000",
+        "--threads=2",
+        "--seed=7",
+        "--write_buffer_size=65536",
+        "--cache_size=1048576",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let names: Vec<&str> = ALL.split(',').collect();
+    check_lines(&stdout, &names, "");
+    assert!(stdout.contains("** keyspace default **"), "{stdout}");
+    assert!(stdout.contains("amplification: write "), "{stdout}");
+    let v = json(&out_dir.join("results.json"));
+    let outcomes = v["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes.len(), names.len());
+    for (o, name) in outcomes.iter().zip(&names) {
+        assert_eq!(o["shale"]["workload"], *name);
+        assert!(o["shale"]["ops"].as_u64().unwrap() > 0, "{name}");
+        assert!(o["shale"]["latency_us"]["p99"].as_f64().unwrap() > 0.0, "{name}");
+    }
+    // readrandom right after fillseq finds every key it looks for.
+    let rr = &outcomes[1]["shale"]["found"];
+    assert_eq!(rr[0], rr[1]);
+    for chart in ["throughput.svg", "latency.svg"] {
+        let svg = std::fs::read_to_string(out_dir.join(chart)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("ycsbf"), "{chart}");
+    }
+}
+
+#[test]
+fn unknown_workload_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shale-bench"))
+        .args(["--benchmarks=fillseq,nonesuch", "--num=10", "--db"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown benchmark \"nonesuch\""));
+}
+
+#[test]
+fn compare_with_db_bench_parses_both_sides() {
+    if !has_db_bench() {
+        eprintln!("db_bench not installed (apt install rocksdb-tools): skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["fillrandom", "readrandom", "seekrandom", "fillsync"];
+    let stdout = bench(&[
+        "--benchmarks",
+        &names.join(","),
+        "--num=2000",
+        "--compare=db_bench",
+        "--db",
+        dir.path().join("db").to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    check_lines(&stdout, &names, "RocksDB db_bench: ");
+    let v = json(&dir.path().join("out/results.json"));
+    for o in v["outcomes"].as_array().unwrap() {
+        let r = &o["rocksdb"]["result"];
+        assert!(r["ops"].as_u64().unwrap() > 0, "{o}");
+        assert!(r["engine"].as_str().unwrap().starts_with("RocksDB 7."), "{o}");
+        assert!(r["latency_us"]["p99"].as_f64().unwrap() > 0.0, "{o}");
+        assert!(o["ratio"].as_f64().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn report_rewrites_only_its_section() {
+    if !has_db_bench() {
+        eprintln!("db_bench not installed (apt install rocksdb-tools): skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    std::fs::write(docs.join("benchmarks.md"), "# Benchmarks\n\nHand-written intro.\n").unwrap();
+    bench(&[
+        "report",
+        "--scale=0.0004",
+        "--duration=0",
+        "--docs",
+        docs.to_str().unwrap(),
+        "--db",
+        dir.path().join("db").to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(docs.join("benchmarks.md")).unwrap();
+    assert!(md.starts_with("# Benchmarks\n\nHand-written intro.\n"), "{md}");
+    for row in ["| fillseq |", "| readrandom |", "| ycsbe |", "| fillsync (16 thr) |"] {
+        assert!(md.contains(row), "{row} missing:\n{md}");
+    }
+    assert!(docs.join("bench/throughput.svg").exists() && docs.join("bench/latency.svg").exists());
+    assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 3);
+}
