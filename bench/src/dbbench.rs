@@ -23,7 +23,7 @@ pub struct DbBenchRun {
 }
 
 /// The db_bench arguments for `workload` with the flags' parameters, on `dir`.
-pub fn args(flags: &Flags, workload: Workload, dir: &Path, report_file: &Path) -> Vec<String> {
+pub fn args(flags: &Flags, workload: Workload, index: usize, dir: &Path, report_file: &Path) -> Vec<String> {
     let threads = flags.threads.max(1);
     // After a write workload, let compaction settle (db_bench sleeps ~5 s for it) so that the
     // stats' W-Amp covers the workload's compactions, as Shale's figure does.
@@ -56,21 +56,22 @@ pub fn args(flags: &Flags, workload: Workload, dir: &Path, report_file: &Path) -
         "--report_interval_seconds=1".to_string(),
         format!("--report_file={}", report_file.display()),
     ];
-    if flags.seed != 0 {
-        a.push(format!("--seed={}", flags.seed));
-    }
+    // db_bench seeds thread t with seed + t: one process per workload with one seed would replay
+    // the fill's key sequence in the reads. Each workload gets its own range of seeds, as the
+    // threads of consecutive benchmarks in one db_bench process do.
+    a.push(format!("--seed={}", flags.seed.wrapping_add(1000 * (index as u64 + 1))));
     a
 }
 
 /// Runs `bin` (db_bench) for one workload on `dir` and parses what it printed.
-pub fn run(bin: &str, flags: &Flags, workload: Workload, dir: &Path) -> BenchResult<DbBenchRun> {
+pub fn run(bin: &str, flags: &Flags, workload: Workload, index: usize, dir: &Path) -> BenchResult<DbBenchRun> {
     if !workload.in_db_bench() {
         return Err(format!("db_bench has no {} workload", workload.name()).into());
     }
     std::fs::create_dir_all(dir)?;
     let report = dir.with_extension("report.csv");
     let out = Command::new(bin)
-        .args(args(flags, workload, dir, &report))
+        .args(args(flags, workload, index, dir, &report))
         .output()
         .map_err(|e| format!("cannot run {bin}: {e} (install Debian's rocksdb-tools)"))?;
     // The header (version, warnings) goes to stderr, the results to stdout.

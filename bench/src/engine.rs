@@ -148,13 +148,10 @@ impl Engine for ShaleEngine {
         if reverse {
             opts = opts.reverse();
         }
+        let mut it = self.db.iter(&self.ks, opts)?;
         let mut n = 0;
-        for item in self.db.iter(&self.ks, opts)? {
-            if n >= limit {
-                break;
-            }
-            let (k, v) = item?;
-            visit(&k, &v);
+        while n < limit && it.advance()? {
+            visit(it.key(), it.value());
             n += 1;
         }
         Ok(n)

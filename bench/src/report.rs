@@ -9,6 +9,7 @@
 
 use crate::engine::BenchResult;
 use crate::flags::{Cli, Flags, ReportArgs};
+use crate::runner::Latency;
 use crate::session::{self, Outcome, SessionReport};
 use clap::Parser;
 use serde::Serialize;
@@ -45,19 +46,22 @@ fn standard_flags(args: &ReportArgs) -> Flags {
     f
 }
 
-pub fn run(args: &ReportArgs) -> BenchResult<()> {
-    let started = Instant::now();
-    let base = standard_flags(args);
+/// The standard set's sessions, in order: the main set, then fillsync with 1 and 16 threads.
+const PLAN: [(&str, usize); 3] = [
+    ("fillseq,fillrandom,readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf", 1),
+    ("fillsync", 1),
+    ("fillsync", 16),
+];
+
+/// Runs the plan on the engine `base` names (with `base.compare` after each workload).
+fn run_plan(base: &Flags) -> BenchResult<Vec<SessionReport>> {
     let mut stdout = std::io::stdout();
     let mut sessions = Vec::new();
-    let main_set =
-        "fillseq,fillrandom,readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf";
-    let plan: [(&str, usize); 3] = [(main_set, 1), ("fillsync", 1), ("fillsync", 16)];
-    for (benchmarks, threads) in plan {
+    for (benchmarks, threads) in PLAN {
         let mut f = base.clone();
         f.benchmarks = benchmarks.split(',').map(str::to_string).collect();
         f.threads = threads;
-        println!("== {benchmarks} ({threads} thread{})", if threads == 1 { "" } else { "s" });
+        println!("== {:?}: {benchmarks} ({threads} thread{})", f.engine, if threads == 1 { "" } else { "s" });
         let mut s = session::run(&f, &mut stdout)?;
         if benchmarks == "fillsync" {
             for o in &mut s.outcomes {
@@ -65,6 +69,26 @@ pub fn run(args: &ReportArgs) -> BenchResult<()> {
             }
         }
         sessions.push(s);
+    }
+    Ok(sessions)
+}
+
+pub fn run(args: &ReportArgs) -> BenchResult<()> {
+    let started = Instant::now();
+    let base = standard_flags(args);
+    #[allow(unused_mut)]
+    let mut sessions = run_plan(&base)?;
+    #[cfg(feature = "rocksdb")]
+    {
+        // The exact comparison: RocksDB driven by the same workload code, every workload.
+        let mut f = base.clone();
+        f.engine = crate::flags::EngineKind::Rocksdb;
+        f.compare = None;
+        for (ours, theirs) in sessions.iter_mut().zip(run_plan(&f)?) {
+            for (o, t) in ours.outcomes.iter_mut().zip(theirs.outcomes) {
+                o.rocksdb_same_code = Some(t.result);
+            }
+        }
     }
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let command = format!(
@@ -161,34 +185,71 @@ fn render(
         },
     );
     let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "| workload | threads | Shale ops/s | RocksDB ops/s | Shale/RocksDB | Shale P50 / P99 / P99.9 µs | RocksDB P50 / P99 / P99.9 µs |"
-    );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|");
+    let same_code = outcomes.iter().find_map(|o| o.rocksdb_same_code.as_ref()).map(|r| r.engine.clone());
+    let lat = |l: &Latency| format!("{:.1} / {:.1} / {:.1}", l.p50, l.p99, l.p999);
+    let mut header = "| workload | threads | Shale ops/s | RocksDB db_bench ops/s | Shale/db_bench".to_string();
+    let mut rule = "|---|---:|---:|---:|---:".to_string();
+    if same_code.is_some() {
+        header += " | RocksDB same-code ops/s | Shale/same-code";
+        rule += "|---:|---:";
+    }
+    header += " | Shale P50 / P99 / P99.9 µs | db_bench P50 / P99 / P99.9 µs";
+    rule += "|---:|---:";
+    if same_code.is_some() {
+        header += " | same-code P50 / P99 / P99.9 µs";
+        rule += "|---:";
+    }
+    let _ = writeln!(s, "{header} |\n{rule}|");
     for o in outcomes {
-        let l = &o.shale.latency_us;
-        let (r_ops, r_lat) = match &o.rocksdb {
+        let mut row = format!("| {} | {} | {}", o.label, o.result.threads, fmt_ops(o.result.ops_per_sec));
+        let ratio = |r: f64| format!("**{r:.2}×**");
+        match &o.rocksdb {
             Some(r) => {
-                let rl = &r.result.latency_us;
-                (
-                    fmt_ops(r.result.ops_per_sec),
-                    format!("{:.1} / {:.1} / {:.1}", rl.p50, rl.p99, rl.p999),
-                )
+                let _ = write!(row, " | {} | {}", fmt_ops(r.result.ops_per_sec), o.ratio.map_or("—".into(), ratio));
             }
-            None => ("— (not in db_bench)".into(), "—".into()),
-        };
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {r_ops} | {} | {:.1} / {:.1} / {:.1} | {r_lat} |",
-            o.label,
-            o.shale.threads,
-            fmt_ops(o.shale.ops_per_sec),
-            o.ratio.map_or("—".into(), |r| format!("**{r:.2}×**")),
-            l.p50,
-            l.p99,
-            l.p999,
+            None => row += " | — (no such db_bench workload) | —",
+        }
+        if same_code.is_some() {
+            match &o.rocksdb_same_code {
+                Some(r) => {
+                    let _ = write!(
+                        row,
+                        " | {} | {}",
+                        fmt_ops(r.ops_per_sec),
+                        ratio(o.result.ops_per_sec / r.ops_per_sec.max(1e-9))
+                    );
+                }
+                None => row += " | — | —",
+            }
+        }
+        let _ = write!(
+            row,
+            " | {} | {}",
+            lat(&o.result.latency_us),
+            o.rocksdb.as_ref().map_or("—".into(), |r| lat(&r.result.latency_us))
         );
+        if same_code.is_some() {
+            let _ = write!(row, " | {}", o.rocksdb_same_code.as_ref().map_or("—".into(), |r| lat(&r.latency_us)));
+        }
+        let _ = writeln!(s, "{row} |");
+    }
+    let _ = writeln!(s);
+    match &same_code {
+        Some(name) => {
+            let _ = writeln!(
+                s,
+                "\"Same-code\" is {name}, built from source by the `rocksdb` crate and driven by this harness's own \
+                 workload code: the exact comparison, and the only RocksDB figure for YCSB (db_bench has no YCSB)."
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "db_bench has no YCSB workloads: RocksDB's YCSB figures need the harness built with the `rocksdb` \
+                 feature (`cargo run --release -p shale-bench --features rocksdb -- report`), which drives RocksDB with \
+                 the same workload code."
+            );
+        }
     }
     let _ = writeln!(s);
     if let Some(main) = sessions.first() {
@@ -202,7 +263,7 @@ fn render(
              live keys and values).",
             a.write,
             rocks_wamp.map_or("—".into(), |w| format!("{w:.2}")),
-            fill.map_or("—".into(), |o| format!("{:.2}", o.shale_tree.write_amplification)),
+            fill.map_or("—".into(), |o| format!("{:.2}", o.tree.write_amplification)),
             a.read.map_or("—".into(), |r| format!("{r:.2}")),
             a.space.map_or("—".into(), |r| format!("{r:.2}")),
             a.table_bytes as f64 / 1048576.0,

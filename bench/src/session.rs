@@ -26,11 +26,14 @@ pub struct RocksFigures {
 pub struct Outcome {
     /// The workload's label (its name, plus the thread count when it differs between runs).
     pub label: String,
-    pub shale: RunResult,
+    /// The engine this session ran (Shale unless `--engine` says otherwise).
+    pub result: RunResult,
     /// The tree after the workload and its compactions.
-    pub shale_tree: EngineStats,
+    pub tree: EngineStats,
     pub rocksdb: Option<RocksFigures>,
-    /// Shale ops/s over RocksDB ops/s.
+    /// RocksDB driven by this harness's own workload code (`report` with the `rocksdb` feature).
+    pub rocksdb_same_code: Option<RunResult>,
+    /// This engine's ops/s over db_bench's.
     pub ratio: Option<f64>,
 }
 
@@ -97,7 +100,7 @@ pub fn run(flags: &Flags, out: &mut dyn Write) -> BenchResult<SessionReport> {
         let rocksdb = match compare.as_deref() {
             Some(bin) if w.in_db_bench() => {
                 let DbBenchRun { result, write_amplification, levels, assertions_enabled, .. } =
-                    dbbench::run(bin, &flags, w, &rocks_dir)?;
+                    dbbench::run(bin, &flags, w, i, &rocks_dir)?;
                 writeln!(out, "  RocksDB db_bench: {}", result.line())?;
                 writeln!(out, "  RocksDB db_bench: {}", result.latency_us.line())?;
                 Some(RocksFigures { result, write_amplification, levels, assertions_enabled })
@@ -120,9 +123,10 @@ pub fn run(flags: &Flags, out: &mut dyn Write) -> BenchResult<SessionReport> {
         }
         outcomes.push(Outcome {
             label: w.name().to_string(),
-            shale,
-            shale_tree: e.stats(),
+            result: shale,
+            tree: e.stats(),
             rocksdb,
+            rocksdb_same_code: None,
             ratio,
         });
     }
@@ -199,8 +203,9 @@ pub fn write_outputs<T: Serialize>(dir: &Path, json: &T, outcomes: &[Outcome]) -
     let panels: Vec<Panel> = outcomes
         .iter()
         .map(|o| {
-            let mut runs = vec![&o.shale];
+            let mut runs = vec![&o.result];
             runs.extend(o.rocksdb.as_ref().map(|r| &r.result));
+            runs.extend(o.rocksdb_same_code.as_ref());
             Panel { workload: o.label.clone(), runs }
         })
         .collect();

@@ -67,12 +67,12 @@ fn every_workload_runs_and_reports() {
     let outcomes = v["outcomes"].as_array().unwrap();
     assert_eq!(outcomes.len(), names.len());
     for (o, name) in outcomes.iter().zip(&names) {
-        assert_eq!(o["shale"]["workload"], *name);
-        assert!(o["shale"]["ops"].as_u64().unwrap() > 0, "{name}");
-        assert!(o["shale"]["latency_us"]["p99"].as_f64().unwrap() > 0.0, "{name}");
+        assert_eq!(o["result"]["workload"], *name);
+        assert!(o["result"]["ops"].as_u64().unwrap() > 0, "{name}");
+        assert!(o["result"]["latency_us"]["p99"].as_f64().unwrap() > 0.0, "{name}");
     }
     // readrandom right after fillseq finds every key it looks for.
-    let rr = &outcomes[1]["shale"]["found"];
+    let rr = &outcomes[1]["result"]["found"];
     assert_eq!(rr[0], rr[1]);
     for chart in ["throughput.svg", "latency.svg"] {
         let svg = std::fs::read_to_string(out_dir.join(chart)).unwrap();

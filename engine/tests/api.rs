@@ -424,6 +424,16 @@ fn iter_reverse_over_tombstones_and_overwritten_keys() {
         let mut rev = want.clone();
         rev.reverse();
         assert_eq!(collect(db.iter(&ks, IterOptions::all().reverse())), rev);
+        // The allocation-free cursor (advance/key/value) sees the same entries both ways.
+        for (opts, expect) in [(IterOptions::all(), &want), (IterOptions::all().reverse(), &rev)] {
+            let mut it = db.iter(&ks, opts).unwrap();
+            let mut got: Kvs = Vec::new();
+            while it.advance().unwrap() {
+                got.push((it.key().to_vec(), it.value().to_vec()));
+            }
+            assert!(!it.advance().unwrap(), "stays at the end");
+            assert_eq!(&got, expect);
+        }
         for (i, (k, _)) in want.iter().enumerate() {
             // Reverse from just below each live key.
             let got = collect(db.iter(&ks, IterOptions::all().to(k.clone()).reverse()));

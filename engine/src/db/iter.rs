@@ -19,6 +19,9 @@ pub struct DbIterator {
     done: bool,
     /// When set, entries the filter `hides` are skipped (expired TTL entries).
     hide: Option<(std::sync::Arc<dyn crate::compaction::CompactionFilter>, String)>,
+    /// The current entry (reused between entries).
+    key: Vec<u8>,
+    value: Vec<u8>,
 }
 
 impl std::fmt::Debug for DbIterator {
@@ -42,6 +45,8 @@ impl DbIterator {
             started: false,
             done: false,
             hide: None,
+            key: Vec::new(),
+            value: Vec::new(),
         }
     }
 
@@ -112,52 +117,99 @@ impl DbIterator {
         key::trailer_seq(self.inner.trailer()) <= self.seq.min(SEQUENCE_MAX)
     }
 
-    fn next_forward(&mut self) -> Option<(Vec<u8>, Vec<u8>)> {
+    /// Moves to the next visible key; its key and value are copied into `key`/`value` (reused
+    /// buffers, so no allocation per entry). False at the end.
+    fn next_forward(&mut self) -> bool {
         while self.inner.valid() {
             if !self.below_upper(self.inner.user_key()) {
-                return None;
+                return false;
             }
             if !self.visible() {
                 self.inner.next();
                 continue;
             }
             // The newest visible version of this key decides.
-            let k = self.inner.user_key().to_vec();
-            let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
-            let v = (kind == Some(ValueKind::Put)).then(|| self.inner.value().to_vec());
+            self.key.clear();
+            self.key.extend_from_slice(self.inner.user_key());
+            let put = ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
+            if put {
+                self.value.clear();
+                self.value.extend_from_slice(self.inner.value());
+            }
             // Skip the older versions of the key.
             self.inner.next();
-            while self.inner.valid() && self.inner.user_key() == k.as_slice() {
+            while self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
                 self.inner.next();
             }
-            if let Some(v) = v {
-                return Some((k, v));
+            if put {
+                return true;
             }
         }
-        None
+        false
     }
 
-    fn next_reverse(&mut self) -> Option<(Vec<u8>, Vec<u8>)> {
+    fn next_reverse(&mut self) -> bool {
         while self.inner.valid() {
             if !self.above_lower(self.inner.user_key()) {
-                return None;
+                return false;
             }
             // Backwards, a key's versions come oldest first: the last visible one wins.
-            let k = self.inner.user_key().to_vec();
-            let mut newest: Option<Option<Vec<u8>>> = None;
-            while self.inner.valid() && self.inner.user_key() == k.as_slice() {
+            self.key.clear();
+            self.key.extend_from_slice(self.inner.user_key());
+            let mut newest_is_put: Option<bool> = None;
+            while self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
                 if self.visible() {
                     let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
-                    newest =
-                        Some((kind == Some(ValueKind::Put)).then(|| self.inner.value().to_vec()));
+                    let put = kind == Some(ValueKind::Put);
+                    if put {
+                        self.value.clear();
+                        self.value.extend_from_slice(self.inner.value());
+                    }
+                    newest_is_put = Some(put);
                 }
                 self.inner.prev();
             }
-            if let Some(Some(v)) = newest {
-                return Some((k, v));
+            if newest_is_put == Some(true) {
+                return true;
             }
         }
-        None
+        false
+    }
+
+    /// Moves to the next entry (the first one on the first call) and says whether there is one;
+    /// read it with [`key`](Self::key) and [`value`](Self::value). Unlike `Iterator::next`, it
+    /// allocates nothing per entry: the entry is copied into buffers the iterator reuses.
+    pub fn advance(&mut self) -> Result<bool> {
+        if self.done {
+            return Ok(false);
+        }
+        if !self.started {
+            self.start();
+        }
+        let found = loop {
+            let found = if self.reverse { self.next_reverse() } else { self.next_forward() };
+            if !(found && self.hidden(&self.key, &self.value)) {
+                break found;
+            }
+        };
+        if let Err(e) = self.inner.status() {
+            self.done = true;
+            return Err(e);
+        }
+        if !found {
+            self.done = true;
+        }
+        Ok(found)
+    }
+
+    /// The key of the entry [`advance`](Self::advance) moved to.
+    pub fn key(&self) -> &[u8] {
+        &self.key
+    }
+
+    /// The value of the entry [`advance`](Self::advance) moved to.
+    pub fn value(&self) -> &[u8] {
+        &self.value
     }
 }
 
@@ -165,29 +217,10 @@ impl Iterator for DbIterator {
     type Item = Result<(Vec<u8>, Vec<u8>)>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        if !self.started {
-            self.start();
-        }
-        let item = loop {
-            let item = if self.reverse { self.next_reverse() } else { self.next_forward() };
-            match &item {
-                Some((k, v)) if self.hidden(k, v) => continue,
-                _ => break item,
-            }
-        };
-        if let Err(e) = self.inner.status() {
-            self.done = true;
-            return Some(Err(e));
-        }
-        match item {
-            Some(kv) => Some(Ok(kv)),
-            None => {
-                self.done = true;
-                None
-            }
+        match self.advance() {
+            Ok(true) => Some(Ok((self.key.clone(), self.value.clone()))),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 }
