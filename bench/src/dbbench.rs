@@ -23,7 +23,13 @@ pub struct DbBenchRun {
 }
 
 /// The db_bench arguments for `workload` with the flags' parameters, on `dir`.
-pub fn args(flags: &Flags, workload: Workload, index: usize, dir: &Path, report_file: &Path) -> Vec<String> {
+pub fn args(
+    flags: &Flags,
+    workload: Workload,
+    index: usize,
+    dir: &Path,
+    report_file: &Path,
+) -> Vec<String> {
     let threads = flags.threads.max(1);
     // After a write workload, let compaction settle (db_bench sleeps ~5 s for it) so that the
     // stats' W-Amp covers the workload's compactions, as Shale's figure does.
@@ -64,7 +70,13 @@ pub fn args(flags: &Flags, workload: Workload, index: usize, dir: &Path, report_
 }
 
 /// Runs `bin` (db_bench) for one workload on `dir` and parses what it printed.
-pub fn run(bin: &str, flags: &Flags, workload: Workload, index: usize, dir: &Path) -> BenchResult<DbBenchRun> {
+pub fn run(
+    bin: &str,
+    flags: &Flags,
+    workload: Workload,
+    index: usize,
+    dir: &Path,
+) -> BenchResult<DbBenchRun> {
     if !workload.in_db_bench() {
         return Err(format!("db_bench has no {} workload", workload.name()).into());
     }

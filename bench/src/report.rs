@@ -3,9 +3,10 @@
 //! stays) with the charts and the JSON under `docs/bench/`.
 //!
 //! Standard set: 16-byte keys, 100-byte values, 5M keys (`--scale` multiplies), a 64 MiB block
-//! cache (the random fill leaves several times that in tables), one client thread:
-//! fillseq, fillrandom, readrandom, seekrandom, readwhilewriting, YCSB A, B, C, E, F (on the
-//! random fill), then fillsync with 1 and with 16 threads.
+//! cache (the random fill leaves several times that in tables), one client thread: fillseq and
+//! fillrandom (every key written), then on the random fill, each for `--duration` seconds:
+//! readrandom, seekrandom, readwhilewriting, YCSB A, B, C, E, F; then fillsync (`num / 1000`
+//! writes per thread) with 1 and with 16 threads.
 
 use crate::engine::BenchResult;
 use crate::flags::{Cli, Flags, ReportArgs};
@@ -46,22 +47,31 @@ fn standard_flags(args: &ReportArgs) -> Flags {
     f
 }
 
-/// The standard set's sessions, in order: the main set, then fillsync with 1 and 16 threads.
-const PLAN: [(&str, usize); 3] = [
-    ("fillseq,fillrandom,readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf", 1),
-    ("fillsync", 1),
-    ("fillsync", 16),
+/// The standard set's sessions, in order: (workloads, threads, bounded by `--duration`). The
+/// fills always write every key; the second session reads the random fill.
+const PLAN: [(&str, usize, bool); 4] = [
+    ("fillseq,fillrandom", 1, false),
+    ("readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf", 1, true),
+    ("fillsync", 1, false),
+    ("fillsync", 16, false),
 ];
 
 /// Runs the plan on the engine `base` names (with `base.compare` after each workload).
 fn run_plan(base: &Flags) -> BenchResult<Vec<SessionReport>> {
     let mut stdout = std::io::stdout();
     let mut sessions = Vec::new();
-    for (benchmarks, threads) in PLAN {
+    for (benchmarks, threads, timed) in PLAN {
         let mut f = base.clone();
+        if !timed {
+            f.duration = 0;
+        }
         f.benchmarks = benchmarks.split(',').map(str::to_string).collect();
         f.threads = threads;
-        println!("== {:?}: {benchmarks} ({threads} thread{})", f.engine, if threads == 1 { "" } else { "s" });
+        println!(
+            "== {:?}: {benchmarks} ({threads} thread{})",
+            f.engine,
+            if threads == 1 { "" } else { "s" }
+        );
         let mut s = session::run(&f, &mut stdout)?;
         if benchmarks == "fillsync" {
             for o in &mut s.outcomes {
@@ -185,9 +195,11 @@ fn render(
         },
     );
     let _ = writeln!(s);
-    let same_code = outcomes.iter().find_map(|o| o.rocksdb_same_code.as_ref()).map(|r| r.engine.clone());
+    let same_code =
+        outcomes.iter().find_map(|o| o.rocksdb_same_code.as_ref()).map(|r| r.engine.clone());
     let lat = |l: &Latency| format!("{:.1} / {:.1} / {:.1}", l.p50, l.p99, l.p999);
-    let mut header = "| workload | threads | Shale ops/s | RocksDB db_bench ops/s | Shale/db_bench".to_string();
+    let mut header =
+        "| workload | threads | Shale ops/s | RocksDB db_bench ops/s | Shale/db_bench".to_string();
     let mut rule = "|---|---:|---:|---:|---:".to_string();
     if same_code.is_some() {
         header += " | RocksDB same-code ops/s | Shale/same-code";
@@ -201,11 +213,17 @@ fn render(
     }
     let _ = writeln!(s, "{header} |\n{rule}|");
     for o in outcomes {
-        let mut row = format!("| {} | {} | {}", o.label, o.result.threads, fmt_ops(o.result.ops_per_sec));
+        let mut row =
+            format!("| {} | {} | {}", o.label, o.result.threads, fmt_ops(o.result.ops_per_sec));
         let ratio = |r: f64| format!("**{r:.2}×**");
         match &o.rocksdb {
             Some(r) => {
-                let _ = write!(row, " | {} | {}", fmt_ops(r.result.ops_per_sec), o.ratio.map_or("—".into(), ratio));
+                let _ = write!(
+                    row,
+                    " | {} | {}",
+                    fmt_ops(r.result.ops_per_sec),
+                    o.ratio.map_or("—".into(), ratio)
+                );
             }
             None => row += " | — (no such db_bench workload) | —",
         }
@@ -229,7 +247,11 @@ fn render(
             o.rocksdb.as_ref().map_or("—".into(), |r| lat(&r.result.latency_us))
         );
         if same_code.is_some() {
-            let _ = write!(row, " | {}", o.rocksdb_same_code.as_ref().map_or("—".into(), |r| lat(&r.latency_us)));
+            let _ = write!(
+                row,
+                " | {}",
+                o.rocksdb_same_code.as_ref().map_or("—".into(), |r| lat(&r.latency_us))
+            );
         }
         let _ = writeln!(s, "{row} |");
     }
@@ -252,18 +274,17 @@ fn render(
         }
     }
     let _ = writeln!(s);
-    if let Some(main) = sessions.first() {
-        let a = &main.amplification;
-        let fill = main.outcomes.iter().find(|o| o.label == "fillrandom");
+    if let (Some(fills), Some(reads)) = (sessions.first(), sessions.get(1)) {
+        let fill = fills.outcomes.iter().find(|o| o.label == "fillrandom");
         let rocks_wamp = fill.and_then(|o| o.rocksdb.as_ref()?.write_amplification);
+        let a = &reads.amplification;
         let _ = writeln!(
             s,
-            "Amplification after the main set (Shale): write {:.2} (RocksDB's W-Amp after fillrandom: {}; Shale's after \
-             fillrandom: {}), read {} table blocks from storage per read, space {} ({:.0} MiB of tables for {:.0} MiB of \
-             live keys and values).",
-            a.write,
-            rocks_wamp.map_or("—".into(), |w| format!("{w:.2}")),
+            "Amplification. Write, after fillrandom and its compactions: Shale {}, RocksDB {} (its W-Amp). \
+             After the read set (Shale): read {} table blocks from storage per read operation; space {} \
+             ({:.0} MiB of tables for {:.0} MiB of live keys and values).",
             fill.map_or("—".into(), |o| format!("{:.2}", o.tree.write_amplification)),
+            rocks_wamp.map_or("—".into(), |w| format!("{w:.2}")),
             a.read.map_or("—".into(), |r| format!("{r:.2}")),
             a.space.map_or("—".into(), |r| format!("{r:.2}")),
             a.table_bytes as f64 / 1048576.0,

@@ -146,5 +146,5 @@ fn report_rewrites_only_its_section() {
         assert!(md.contains(row), "{row} missing:\n{md}");
     }
     assert!(docs.join("bench/throughput.svg").exists() && docs.join("bench/latency.svg").exists());
-    assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 3);
+    assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 4);
 }

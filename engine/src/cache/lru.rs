@@ -12,9 +12,10 @@
 //! shard's lock is released.
 
 use crate::error::Result;
+use crate::util::hash::FastBuildHasher;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash};
+use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -51,7 +52,7 @@ struct Node<K, V> {
 
 /// The state behind one shard's lock.
 struct Shard<K, V> {
-    map: HashMap<K, usize>,
+    map: HashMap<K, usize, FastBuildHasher>,
     /// Node slots; `None` slots are listed in `free`.
     slots: Vec<Option<Node<K, V>>>,
     free: Vec<usize>,
@@ -67,7 +68,7 @@ struct Shard<K, V> {
 impl<K: Hash + Eq + Clone, V> Shard<K, V> {
     fn new(capacity: usize) -> Self {
         Shard {
-            map: HashMap::new(),
+            map: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
             head: NIL,
@@ -215,8 +216,9 @@ pub struct ShardedLru<K, V> {
     shards: Box<[ShardCell<K, V>]>,
     /// `shards.len() - 1` (the count is a power of two).
     mask: usize,
-    /// Chooses shards; fixed keys, so a key's shard is the same from run to run.
-    hasher: BuildHasherDefault<DefaultHasher>,
+    /// Chooses shards (high bits; the shards' maps use the low ones). The keys are the
+    /// engine's own (table numbers, offsets), so a fast non-cryptographic hash is safe.
+    hasher: FastBuildHasher,
     shard_capacity: usize,
 }
 
@@ -253,7 +255,7 @@ impl<K: Hash + Eq + Clone, V> ShardedLru<K, V> {
             })
             .collect::<Vec<_>>()
             .into_boxed_slice();
-        ShardedLru { shards, mask: n - 1, hasher: BuildHasherDefault::default(), shard_capacity }
+        ShardedLru { shards, mask: n - 1, hasher: FastBuildHasher::default(), shard_capacity }
     }
 
     /// A cache of `capacity` in [`DEFAULT_SHARDS`] shards.
@@ -262,10 +264,10 @@ impl<K: Hash + Eq + Clone, V> ShardedLru<K, V> {
     }
 
     fn shard(&self, key: &K) -> Option<&ShardCell<K, V>> {
-        // Deterministic (reproducible tests); each shard's `HashMap` hashes with its own random
-        // keys, so its buckets do not correlate with the shard choice.
+        // Deterministic (reproducible tests). Bits 32.. pick the shard; a shard's `HashMap` indexes
+        // buckets with the low bits and tags with the top 7, so the two choices do not correlate.
         let h = self.hasher.hash_one(key);
-        self.shards.get((h ^ (h >> 32)) as usize & self.mask)
+        self.shards.get((h >> 32) as usize & self.mask)
     }
 
     fn lock(cell: &ShardCell<K, V>) -> MutexGuard<'_, Shard<K, V>> {

@@ -131,7 +131,8 @@ impl DbIterator {
             // The newest visible version of this key decides.
             self.key.clear();
             self.key.extend_from_slice(self.inner.user_key());
-            let put = ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
+            let put =
+                ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
             if put {
                 self.value.clear();
                 self.value.extend_from_slice(self.inner.value());

@@ -2,5 +2,6 @@
 
 pub mod coding;
 pub mod crc;
+pub mod hash;
 pub mod histogram;
 pub mod rand;
