@@ -425,3 +425,64 @@ fn compact_range_concurrent_with_background_compaction() {
         assert!(all.iter().map(|(k, v)| (k, v)).eq(model.iter()));
     }
 }
+
+/// Seeks in both directions over a tree whose levels hold many tables each (so a level's
+/// iterator crosses table boundaries and binary-searches the tables) agree with a `BTreeMap`.
+#[test]
+fn seeks_across_many_tables_per_level_match_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        memtable_bytes_max: 16 << 10,
+        background_flush: false,
+        compaction: CompactionOptions {
+            level_base_bytes: 32 << 10,
+            target_file_bytes: 4 << 10,
+            level0_trigger: 2,
+            ..CompactionOptions::default()
+        },
+        ..Options::default()
+    };
+    let db = Db::open(dir.path(), opts).unwrap();
+    let ks = db.default_keyspace();
+    let mut rng = Rng(29);
+    let mut model: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+    for round in 0..3u64 {
+        for _ in 0..1500 {
+            let k = format!("k{:05}", rng.next() % 4000).into_bytes();
+            if rng.next().is_multiple_of(5) {
+                db.delete(&ks, &k).unwrap();
+                model.remove(&k);
+            } else {
+                let v = format!("r{round}-{:060}", rng.next() % 1000).into_bytes();
+                db.put(&ks, &k, &v).unwrap();
+                model.insert(k, v);
+            }
+        }
+        db.compact_range(&ks, None, None).unwrap();
+    }
+    let stats = db.stats();
+    let deep_tables: usize = stats.keyspaces[0].levels[1..].iter().map(|l| l.files).max().unwrap();
+    assert!(deep_tables >= 8, "one level should hold many tables: {stats}");
+    let take = |opts: IterOptions, n: usize| -> Vec<(Vec<u8>, Vec<u8>)> {
+        db.iter(&ks, opts).unwrap().take(n).map(|kv| kv.unwrap()).collect()
+    };
+    for _ in 0..300 {
+        let k = format!("k{:05}", rng.next() % 4100).into_bytes();
+        let n = 1 + (rng.next() % 40) as usize;
+        let fwd: Vec<_> =
+            model.range(k.clone()..).take(n).map(|(a, b)| (a.clone(), b.clone())).collect();
+        assert_eq!(take(IterOptions::all().from(k.clone()), n), fwd, "forward from {k:?}");
+        let back: Vec<_> =
+            model.range(..k.clone()).rev().take(n).map(|(a, b)| (a.clone(), b.clone())).collect();
+        assert_eq!(
+            take(IterOptions::all().to(k.clone()).reverse(), n),
+            back,
+            "backward below {k:?}"
+        );
+    }
+    let all: Vec<_> = model.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+    assert_eq!(take(IterOptions::all(), usize::MAX), all);
+    let mut rev = all.clone();
+    rev.reverse();
+    assert_eq!(take(IterOptions::all().reverse(), usize::MAX), rev);
+}

@@ -132,7 +132,7 @@ impl Core {
         let is_bottom = |k: &[u8]| {
             !deeper.iter().any(|f| f.smallest_user_key() <= k && k <= f.largest_user_key())
         };
-        let smallest_snapshot = self.snapshots.oldest().unwrap_or_else(|| self.last_sequence());
+        let (smallest_snapshot, newest_snapshot) = self.snapshots.horizon(|| self.last_sequence());
         let mut outputs = Outputs { core: self, numbers: Vec::new() };
         let mut limiter = self.rate_limiter();
         let result = compaction::run_compaction(
@@ -149,7 +149,7 @@ impl Core {
                 filter,
                 keyspace: &ks.name,
                 level: c.output_level,
-                newest_snapshot: self.snapshots.newest().unwrap_or(0),
+                newest_snapshot,
             }),
         )
         .and_then(|out| {

@@ -99,7 +99,7 @@ pub(crate) struct Core {
     /// Next file number to hand out (WAL files, tables, manifests).
     pub(crate) next_file: AtomicU64,
     pub(crate) table_opts: TableOptions,
-    pub(crate) tables: TableCache,
+    pub(crate) tables: Arc<TableCache>,
     poisoned: AtomicBool,
     poison_cause: Mutex<Option<String>>,
     pub(crate) snapshots: SnapshotList,
@@ -148,14 +148,19 @@ impl Core {
         Ok(&ks.state)
     }
 
+    /// Reads `key` as of `seq`, or of the latest write when `None`. The latest sequence is read
+    /// *after* taking the super version: read before, a compaction finishing in between could have
+    /// dropped the version it needs (shadowed by a newer one it cannot see). Read after, the
+    /// memtables held are exactly those written up to some moment within the call.
     pub(crate) fn get_at(
         &self,
         ks: &Keyspace,
         key: &[u8],
-        seq: SequenceNumber,
+        seq: Option<SequenceNumber>,
     ) -> Result<Option<Vec<u8>>> {
         let state = self.state_of(ks)?;
         let sv = state.sv();
+        let seq = seq.unwrap_or_else(|| self.last_sequence());
         let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
             Some(l) => Some(l),
             None => version::get(&self.tables, &sv.files, key, seq)?,
@@ -166,14 +171,17 @@ impl Core {
         })
     }
 
+    /// An iterator as of `seq`, or of the latest write when `None` (read after taking the super
+    /// version, as in [`Core::get_at`]).
     pub(crate) fn iter_at(
         &self,
         ks: &Keyspace,
         opts: IterOptions,
-        seq: SequenceNumber,
+        seq: Option<SequenceNumber>,
     ) -> Result<DbIterator> {
         let state = self.state_of(ks)?;
         let sv = state.sv();
+        let seq = seq.unwrap_or_else(|| self.last_sequence());
         let mut children: Vec<Box<dyn InternalIterator>> =
             sv.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
         children.extend(version::iterators(&self.tables, &sv.files)?);
@@ -349,13 +357,13 @@ impl Db {
         let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
         let block_cache = (options.block_cache_bytes > 0)
             .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
-        let tables = TableCache::new(
+        let tables = Arc::new(TableCache::new(
             Arc::clone(&fs),
             dir.clone(),
             options.table_cache_files,
             block_cache,
             options.mmap_reads,
-        );
+        ));
         let last_seq = rec.commit.last_seq;
         let default_ks = rec
             .keyspaces
@@ -571,10 +579,10 @@ impl Db {
     pub fn get(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let core = self.core();
         if !core.opts.latency_histograms {
-            return core.get_at(ks, key, core.last_sequence());
+            return core.get_at(ks, key, None);
         }
         let t = std::time::Instant::now();
-        let r = core.get_at(ks, key, core.last_sequence());
+        let r = core.get_at(ks, key, None);
         core.counters.get_latency.record(t.elapsed().as_nanos() as u64);
         r
     }
@@ -601,15 +609,13 @@ impl Db {
     /// An iterator over `ks` at the current state.
     pub fn iter(&self, ks: &Keyspace, options: IterOptions) -> Result<DbIterator> {
         let core = self.core();
-        core.iter_at(ks, options, core.last_sequence())
+        core.iter_at(ks, options, None)
     }
 
     /// A read view of the current state.
     pub fn snapshot(&self) -> Snapshot {
         let core = Arc::clone(self.core());
-        // Register before reading the sequence can't race with release: the list counts by seq.
-        let seq = core.last_sequence();
-        core.snapshots.acquire(seq);
+        let seq = core.snapshots.acquire_current(|| core.last_sequence());
         Snapshot { core, seq }
     }
 

@@ -15,9 +15,18 @@ pub(crate) struct SnapshotList {
 }
 
 impl SnapshotList {
-    pub(crate) fn acquire(&self, seq: SequenceNumber) {
+    /// Registers a snapshot at the sequence `current` returns, read under the list's lock, and
+    /// returns that sequence. Reading and registering under one lock is what makes
+    /// [`SnapshotList::horizon`] safe: a compaction either sees this snapshot or chose its
+    /// horizon at or below the snapshot's sequence (which then loses no version it needs).
+    pub(crate) fn acquire_current(
+        &self,
+        current: impl FnOnce() -> SequenceNumber,
+    ) -> SequenceNumber {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let seq = current();
         *live.entry(seq).or_insert(0) += 1;
+        seq
     }
 
     pub(crate) fn release(&self, seq: SequenceNumber) {
@@ -30,9 +39,18 @@ impl SnapshotList {
         }
     }
 
-    /// The newest live snapshot's sequence number.
-    pub(crate) fn newest(&self) -> Option<SequenceNumber> {
-        self.live.lock().unwrap_or_else(|e| e.into_inner()).keys().next_back().copied()
+    /// What a compaction may collect: `(smallest, newest)` where `smallest` is the oldest live
+    /// snapshot's sequence, or `current()` when there is none (versions shadowed at or below it
+    /// are garbage), and `newest` the newest live snapshot's (0 when none). `current` is read
+    /// under the lock, so no snapshot can register below it afterwards.
+    pub(crate) fn horizon(
+        &self,
+        current: impl FnOnce() -> SequenceNumber,
+    ) -> (SequenceNumber, SequenceNumber) {
+        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        let oldest = live.keys().next().copied();
+        let newest = live.keys().next_back().copied();
+        (oldest.unwrap_or_else(current), newest.unwrap_or(0))
     }
 
     /// The oldest live snapshot's sequence number.
@@ -59,12 +77,12 @@ impl Snapshot {
 
     /// The value of `key` as of the snapshot.
     pub fn get(&self, ks: &Keyspace, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.core.get_at(ks, key, self.seq)
+        self.core.get_at(ks, key, Some(self.seq))
     }
 
     /// An iterator over the keyspace as of the snapshot.
     pub fn iter(&self, ks: &Keyspace, opts: IterOptions) -> Result<DbIterator> {
-        self.core.iter_at(ks, opts, self.seq)
+        self.core.iter_at(ks, opts, Some(self.seq))
     }
 }
 

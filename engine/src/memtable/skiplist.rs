@@ -358,17 +358,20 @@ impl SkipList {
     }
 
     /// First entry `>= (key, trailer)`.
+    ///
+    /// The answer is the level-0 successor that was *compared*: re-reading `next(0)` after the
+    /// comparison could return a node a concurrent insert linked in between, which may be
+    /// `< (key, trailer)` (a newer version of the key, invisible at the reader's sequence).
     pub(crate) fn seek(&self, key: &[u8], trailer: u64) -> Position {
         let mut x = self.head();
-        let mut level = self.height.load(Ordering::Relaxed).min(HEIGHT_MAX);
+        let mut level = self.height.load(Ordering::Relaxed).clamp(1, HEIGHT_MAX);
         loop {
-            if level == 0 {
-                return Position(x.next(0));
-            }
             let n = x.next(level - 1);
             if Self::node_lt(n, key, trailer) {
                 // SAFETY: non-null and live.
                 x = unsafe { &*n };
+            } else if level == 1 {
+                return Position(n);
             } else {
                 level -= 1;
             }
@@ -612,6 +615,22 @@ mod loom_tests {
             t1.join().unwrap();
             t2.join().unwrap();
             assert_eq!(keys(&list), vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        });
+    }
+
+    /// A reader at sequence 3 seeks `x` while a writer links `x`@5 right before `x`@1: the seek
+    /// must answer `x`@1 (the first entry at or after its target), never the new, newer version.
+    #[test]
+    fn seek_never_lands_before_its_target() {
+        model(|| {
+            let list = Arc::new(SkipList::new(0));
+            list.insert_with_height(b"x", trailer(1, 1), b"old", 1);
+            let l1 = Arc::clone(&list);
+            let t1 =
+                loom::thread::spawn(move || l1.insert_with_height(b"x", trailer(5, 1), b"new", 1));
+            let p = list.seek(b"x", trailer(3, 0xff));
+            assert_eq!(list.node(p).map(|n| n.value().to_vec()), Some(b"old".to_vec()));
+            t1.join().unwrap();
         });
     }
 

@@ -15,6 +15,9 @@ use crate::manifest::{FileMeta, LevelFiles};
 use crate::memtable::Lookup;
 use crate::sst::{BlockCache, ReadStats, Table};
 use std::path::PathBuf;
+
+mod level_iter;
+pub use level_iter::LevelIter;
 use std::sync::Arc;
 
 /// Opens tables on demand and keeps at most a bounded number open.
@@ -134,16 +137,20 @@ pub fn get(
     Ok(None)
 }
 
-/// One iterator per table of `files`, L0 newest first, then deeper levels in key order.
+/// The iterators over `files`: one per L0 table, newest first (they overlap), then one
+/// [`LevelIter`] per deeper non-empty level (its tables are disjoint, so one child suffices and
+/// only the table being read is open).
 pub fn iterators(
-    tables: &TableCache,
+    tables: &Arc<TableCache>,
     files: &LevelFiles,
 ) -> Result<Vec<Box<dyn InternalIterator>>> {
     let mut out: Vec<Box<dyn InternalIterator>> = Vec::new();
-    for level in files.iter() {
-        for meta in level {
-            out.push(Box::new(tables.table(meta)?.iter()));
-        }
+    let (l0, deeper) = files.split_first().map_or((&[][..], &[][..]), |(a, b)| (a.as_slice(), b));
+    for meta in l0 {
+        out.push(Box::new(tables.table(meta)?.iter()));
+    }
+    for level in deeper.iter().filter(|l| !l.is_empty()) {
+        out.push(Box::new(LevelIter::new(Arc::clone(tables), level.clone())));
     }
     Ok(out)
 }
