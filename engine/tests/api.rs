@@ -1638,3 +1638,92 @@ fn sequence_numbers_never_go_back_after_flush_and_drop() {
         assert_eq!(db.latest_sequence(), 4, "close {close}: a sequence number was reused");
     }
 }
+
+/// Keys with long version chains (far more versions than the iterator steps over before it
+/// seeks past them), with newer versions hidden from a snapshot, in the memtable and in tables:
+/// forward and reverse iteration, at the latest state and at the snapshot, return each key once
+/// with the right version.
+#[test]
+fn iterators_jump_over_long_version_chains() {
+    for flush in [false, true] {
+        let fs = MemFs::new();
+        let db = Db::open("/db", mem_opts(&fs)).unwrap();
+        let ks = db.default_keyspace();
+        for k in [b"a".as_slice(), b"c", b"e"] {
+            db.put(&ks, k, b"0").unwrap();
+        }
+        for i in 1..=50u32 {
+            db.put(&ks, b"b", format!("b{i}").as_bytes()).unwrap();
+            db.put(&ks, b"d", format!("d{i}").as_bytes()).unwrap();
+        }
+        db.delete(&ks, b"d").unwrap();
+        let snap = db.snapshot();
+        for i in 51..=80u32 {
+            db.put(&ks, b"b", format!("b{i}").as_bytes()).unwrap();
+            db.put(&ks, b"c", format!("c{i}").as_bytes()).unwrap();
+            db.put(&ks, b"d", format!("d{i}").as_bytes()).unwrap();
+        }
+        if flush {
+            db.flush().unwrap();
+        }
+        let latest: Kvs = vec![
+            kv(b"a", b"0"),
+            kv(b"b", b"b80"),
+            kv(b"c", b"c80"),
+            kv(b"d", b"d80"),
+            kv(b"e", b"0"),
+        ];
+        let at_snap: Kvs = vec![kv(b"a", b"0"), kv(b"b", b"b50"), kv(b"c", b"0"), kv(b"e", b"0")];
+        let rev = |v: &Kvs| v.iter().rev().cloned().collect::<Kvs>();
+        assert_eq!(collect(db.iter(&ks, IterOptions::all())), latest, "flush {flush}");
+        assert_eq!(
+            collect(db.iter(&ks, IterOptions::all().reverse())),
+            rev(&latest),
+            "flush {flush}"
+        );
+        assert_eq!(collect(snap.iter(&ks, IterOptions::all())), at_snap, "flush {flush}");
+        assert_eq!(
+            collect(snap.iter(&ks, IterOptions::all().reverse())),
+            rev(&at_snap),
+            "flush {flush}"
+        );
+        // Bounds that start or stop inside a chain.
+        assert_eq!(collect(snap.iter(&ks, IterOptions::range("b", "d"))), at_snap[1..3].to_vec());
+        assert_eq!(
+            collect(db.iter(&ks, IterOptions::range("b", "e").reverse())),
+            rev(&latest[1..4].to_vec())
+        );
+    }
+}
+
+/// A flush writes only versions some reader can still see: the newest version of each key,
+/// plus the ones live snapshots need; tombstones stay (older versions may sit below).
+#[test]
+fn flush_drops_versions_no_reader_can_see() {
+    let fs = MemFs::new();
+    let db = Db::open("/db", mem_opts(&fs)).unwrap();
+    let ks = db.default_keyspace();
+    db.put(&ks, b"gone", b"1").unwrap();
+    db.delete(&ks, b"gone").unwrap();
+    for i in 1..=50u32 {
+        db.put(&ks, b"k", format!("v{i}").as_bytes()).unwrap();
+    }
+    let snap = db.snapshot();
+    for i in 51..=100u32 {
+        db.put(&ks, b"k", format!("v{i}").as_bytes()).unwrap();
+    }
+    db.flush().unwrap();
+    let l0 = |db: &Db| db.stats().keyspaces[0].levels[0].clone();
+    // k@v100, k@v50 (the snapshot's), and the tombstone of "gone".
+    assert_eq!(l0(&db).entries, 3, "{}", db.stats());
+    assert_eq!(snap.get(&ks, b"k").unwrap(), v(b"v50"));
+    assert_eq!(db.get(&ks, b"k").unwrap(), v(b"v100"));
+    assert_eq!(db.get(&ks, b"gone").unwrap(), None);
+    drop(snap);
+    for i in 101..=150u32 {
+        db.put(&ks, b"k", format!("v{i}").as_bytes()).unwrap();
+    }
+    db.flush().unwrap();
+    assert_eq!(l0(&db).entries, 4, "one more table, with one entry: {}", db.stats());
+    assert_eq!(db.get(&ks, b"k").unwrap(), v(b"v150"));
+}

@@ -10,11 +10,13 @@
 //! explains the picker and the stall rules with their numbers.
 
 pub mod filter;
+pub mod horizon;
 pub mod picker;
 pub mod run;
 pub mod universal;
 
 pub use filter::{ttl_expiry, ttl_value, CompactionFilter, Decision, TtlFilter};
+pub use horizon::Horizon;
 pub use picker::{level_targets, pending_bytes, pick, Compaction, CompactionOptions, LevelTargets};
 pub use run::{run_compaction, CompactionOutput, OutputFiles};
 pub use universal::{pick_universal, UniversalOptions};

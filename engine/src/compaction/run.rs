@@ -1,14 +1,16 @@
 //! Runs one compaction: merge the inputs, drop what no reader can see, write output tables.
 //!
 //! Garbage collection, for the versions of one user key seen newest first:
-//! * a version is dropped when a newer version of the same key is already visible to the oldest
-//!   live snapshot (`smallest_snapshot`): no reader can ever see it again;
-//! * a tombstone at or below `smallest_snapshot` is dropped when no level below the output level
-//!   holds the key (`is_bottom(key)`): there is nothing left for it to hide.
+//! * a version is dropped when no reader reads between it and the key's next newer version
+//!   ([`Horizon::shadowed`]): every reader that could see it sees the newer one;
+//! * a tombstone at or below every reader's sequence ([`Horizon::smallest`]) is dropped when no
+//!   level below the output level holds the key (`is_bottom(key)`): there is nothing left for it
+//!   to hide.
 //!
 //! Outputs are cut at user-key boundaries once they reach `target_file_bytes`, so that a user
 //! key never spans two tables of one level.
 
+use super::Horizon;
 use crate::batch::KeyspaceId;
 use crate::error::Result;
 use crate::iter::{InternalIterator, MergingIterator};
@@ -90,7 +92,7 @@ pub struct FilterCtx<'a> {
 #[allow(clippy::too_many_arguments)]
 pub fn run_compaction(
     inputs: Vec<Box<dyn InternalIterator>>,
-    smallest_snapshot: SequenceNumber,
+    horizon: &Horizon,
     is_bottom: &dyn Fn(&[u8]) -> bool,
     target_file_bytes: u64,
     topts: TableOptions,
@@ -147,10 +149,12 @@ pub fn run_compaction(
                 it.next();
                 continue;
             }
-            let drop = if last_seq_for_key <= smallest_snapshot {
-                true // shadowed by a newer version every reader sees
+            let drop = if last_seq_for_key != SequenceNumber::MAX
+                && horizon.shadowed(seq, last_seq_for_key)
+            {
+                true // every reader that could see it sees the newer version
             } else {
-                is_delete && seq <= smallest_snapshot && is_bottom(it.user_key())
+                is_delete && seq <= horizon.smallest() && is_bottom(it.user_key())
             };
             last_seq_for_key = seq;
             if drop {

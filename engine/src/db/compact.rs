@@ -132,12 +132,12 @@ impl Core {
         let is_bottom = |k: &[u8]| {
             !deeper.iter().any(|f| f.smallest_user_key() <= k && k <= f.largest_user_key())
         };
-        let (smallest_snapshot, newest_snapshot) = self.snapshots.horizon(|| self.last_sequence());
+        let (horizon, newest_snapshot) = self.snapshots.horizon(|| self.last_sequence());
         let mut outputs = Outputs { core: self, numbers: Vec::new() };
         let mut limiter = self.rate_limiter();
         let result = compaction::run_compaction(
             iters,
-            smallest_snapshot,
+            &horizon,
             &is_bottom,
             // An L0 output is one sorted run: never split it.
             if c.output_level == 0 { u64::MAX } else { self.opts.compaction.target_file_bytes },

@@ -13,9 +13,11 @@
 use super::keyspace::KeyspaceState;
 use super::{filename, Core};
 use crate::batch::KeyspaceId;
+use crate::compaction::Horizon;
 use crate::error::{Error, Result};
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
+use crate::key::{self, SequenceNumber};
 use crate::manifest::{FileMeta, VersionEdit};
 use crate::memtable::MemTable;
 use crate::sst::{TableBuilder, TableOptions};
@@ -25,6 +27,10 @@ use std::sync::Arc;
 
 /// Writes `mem` as table `number` of keyspace `ks` in `dir` and fsyncs it; `None` (and no file)
 /// when the memtable is empty. The caller fsyncs the directory.
+///
+/// Versions no reader can see (see [`Horizon::shadowed`]) are not written: a hot key overwritten
+/// a thousand times in one memtable becomes one entry, plus one per snapshot stripe. Tombstones
+/// stay: older versions may live in deeper tables.
 pub(crate) fn build_table(
     fs: &dyn FileSystem,
     dir: &Path,
@@ -32,6 +38,7 @@ pub(crate) fn build_table(
     ks: KeyspaceId,
     mem: &Arc<MemTable>,
     topts: &TableOptions,
+    horizon: &Horizon,
 ) -> Result<Option<FileMeta>> {
     if mem.is_empty() {
         return Ok(None);
@@ -42,8 +49,20 @@ pub(crate) fn build_table(
         let mut b = TableBuilder::new(file, *topts, ks);
         let mut it = mem.iter();
         it.seek_to_first();
+        // The sequence of the previous entry if it had the same user key as the current one.
+        let mut newer_seq: Option<SequenceNumber> = None;
+        let mut last_key: Vec<u8> = Vec::new();
         while it.valid() {
-            b.add(it.user_key(), it.trailer(), it.value())?;
+            let same_key = newer_seq.is_some() && it.user_key() == last_key.as_slice();
+            let seq = key::trailer_seq(it.trailer());
+            if !(same_key && newer_seq.is_some_and(|n| horizon.shadowed(seq, n))) {
+                b.add(it.user_key(), it.trailer(), it.value())?;
+            }
+            if !same_key {
+                last_key.clear();
+                last_key.extend_from_slice(it.user_key());
+            }
+            newer_seq = Some(seq);
             it.next();
         }
         let (props, size) = b.finish()?;
@@ -90,7 +109,8 @@ impl Core {
         let Some((ks, mem, _claim)) = self.next_flush() else { return Ok(false) };
         let number = self.next_file.fetch_add(1, Ordering::SeqCst);
         let fs = self.opts.fs.as_ref();
-        let meta = build_table(fs, &self.dir, number, ks.id, &mem, &self.table_opts)?;
+        let (horizon, _) = self.snapshots.horizon(|| self.last_sequence());
+        let meta = build_table(fs, &self.dir, number, ks.id, &mem, &self.table_opts, &horizon)?;
         if meta.is_some() {
             fs.sync_dir(&self.dir)?;
         }

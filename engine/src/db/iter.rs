@@ -3,9 +3,13 @@
 
 use crate::error::Result;
 use crate::iter::{InternalIterator, MergingIterator};
-use crate::key::{self, SequenceNumber, ValueKind, SEQUENCE_MAX};
+use crate::key::{self, SequenceNumber, ValueKind, KIND_SEEK, SEQUENCE_MAX};
 use crate::IterOptions;
 use std::ops::Bound;
+
+/// Versions of one key stepped over one at a time before a seek jumps over the rest
+/// (RocksDB's `max_sequential_skip_in_iterations`).
+pub(crate) const SEQUENTIAL_SKIP_MAX: usize = 8;
 
 /// Iterates `(key, value)` pairs of one keyspace at one sequence number. Holds the memtables it
 /// reads alive; later writes are never seen.
@@ -117,17 +121,43 @@ impl DbIterator {
         key::trailer_seq(self.inner.trailer()) <= self.seq.min(SEQUENCE_MAX)
     }
 
+    /// The trailer a seek uses to land on the newest version visible at the read's sequence.
+    fn seek_trailer(&self) -> u64 {
+        key::trailer(self.seq.min(SEQUENCE_MAX), KIND_SEEK)
+    }
+
     /// Moves to the next visible key; its key and value are copied into `key`/`value` (reused
     /// buffers, so no allocation per entry). False at the end.
+    ///
+    /// Versions of one key that cannot be returned (older than the one returned, or newer than
+    /// the read's sequence) are stepped over one by one only [`SEQUENTIAL_SKIP_MAX`] times; past
+    /// that, one seek jumps over the rest (a hot key can have thousands of versions).
     fn next_forward(&mut self) -> bool {
+        // Consecutive invisible entries of the key in `self.key`.
+        let mut invisible = 0usize;
         while self.inner.valid() {
             if !self.below_upper(self.inner.user_key()) {
                 return false;
             }
             if !self.visible() {
-                self.inner.next();
+                if invisible > 0 && self.inner.user_key() == self.key.as_slice() {
+                    invisible += 1;
+                } else {
+                    self.key.clear();
+                    self.key.extend_from_slice(self.inner.user_key());
+                    invisible = 1;
+                }
+                if invisible > SEQUENTIAL_SKIP_MAX {
+                    // Straight to the newest version this read can see.
+                    let target = self.seek_trailer();
+                    self.inner.seek(&self.key, target);
+                    invisible = 0;
+                } else {
+                    self.inner.next();
+                }
                 continue;
             }
+            invisible = 0;
             // The newest visible version of this key decides.
             self.key.clear();
             self.key.extend_from_slice(self.inner.user_key());
@@ -139,7 +169,14 @@ impl DbIterator {
             }
             // Skip the older versions of the key.
             self.inner.next();
+            let mut older = 0usize;
             while self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
+                older += 1;
+                if older > SEQUENTIAL_SKIP_MAX {
+                    // (key, 0) sorts after every version of the key (kind 0 is never written).
+                    self.inner.seek(&self.key, 0);
+                    break;
+                }
                 self.inner.next();
             }
             if put {
@@ -158,7 +195,27 @@ impl DbIterator {
             self.key.clear();
             self.key.extend_from_slice(self.inner.user_key());
             let mut newest_is_put: Option<bool> = None;
+            let mut steps = 0usize;
             while self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
+                steps += 1;
+                if steps > SEQUENTIAL_SKIP_MAX {
+                    // Many versions: seek to the newest visible one, then to before the key.
+                    let target = self.seek_trailer();
+                    self.inner.seek(&self.key, target);
+                    newest_is_put = None;
+                    if self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
+                        let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
+                        let put = kind == Some(ValueKind::Put);
+                        if put {
+                            self.value.clear();
+                            self.value.extend_from_slice(self.inner.value());
+                        }
+                        newest_is_put = Some(put);
+                    }
+                    // The last entry below (key, MAX) is the previous key's last entry.
+                    self.inner.seek_lt(&self.key, u64::MAX);
+                    break;
+                }
                 if self.visible() {
                     let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
                     let put = kind == Some(ValueKind::Put);

@@ -20,6 +20,7 @@
 use super::keyspace::KeyspaceState;
 use super::{filename, flush, CommitState, Keyspace};
 use crate::batch::{BatchEntries, KeyspaceId};
+use crate::compaction::Horizon;
 use crate::db::options::{BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING};
 use crate::error::{Error, Result};
 use crate::fs::{self, FileSystem};
@@ -328,7 +329,10 @@ pub(crate) fn recover(
             for m in mems {
                 let number = next_file;
                 next_file += 1;
-                if let Some(meta) = flush::build_table(fs, dir, number, *ks, m, topts)? {
+                // No reader exists yet: every shadowed version is garbage.
+                if let Some(meta) =
+                    flush::build_table(fs, dir, number, *ks, m, topts, &Horizon::no_readers())?
+                {
                     edit.new_files.push((*ks, 0, meta));
                 }
             }

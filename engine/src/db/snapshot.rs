@@ -2,6 +2,7 @@
 
 use super::iter::DbIterator;
 use super::{Core, Keyspace};
+use crate::compaction::Horizon;
 use crate::error::Result;
 use crate::key::SequenceNumber;
 use crate::IterOptions;
@@ -39,18 +40,16 @@ impl SnapshotList {
         }
     }
 
-    /// What a compaction may collect: `(smallest, newest)` where `smallest` is the oldest live
-    /// snapshot's sequence, or `current()` when there is none (versions shadowed at or below it
-    /// are garbage), and `newest` the newest live snapshot's (0 when none). `current` is read
-    /// under the lock, so no snapshot can register below it afterwards.
+    /// What flushes and compactions may collect: the [`Horizon`] of the live snapshots and the
+    /// latest sequence (`current()`, read under the lock, so no snapshot can register below it
+    /// afterwards), and the newest live snapshot's sequence (0 when none).
     pub(crate) fn horizon(
         &self,
         current: impl FnOnce() -> SequenceNumber,
-    ) -> (SequenceNumber, SequenceNumber) {
+    ) -> (Horizon, SequenceNumber) {
         let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        let oldest = live.keys().next().copied();
-        let newest = live.keys().next_back().copied();
-        (oldest.unwrap_or_else(current), newest.unwrap_or(0))
+        let newest = live.keys().next_back().copied().unwrap_or(0);
+        (Horizon::new(live.keys().copied(), current()), newest)
     }
 
     /// The oldest live snapshot's sequence number.
