@@ -62,6 +62,11 @@ pub fn args(
         "--report_interval_seconds=1".to_string(),
         format!("--report_file={}", report_file.display()),
     ];
+    if workload == Workload::FillSync {
+        // db_bench 7.8 divides `num` (the key range) by 1000 for fillsync but keeps the write
+        // count at the original `--num`: say the count explicitly.
+        a.push(format!("--writes={}", workload.ops_per_thread(flags.num, flags.reads())));
+    }
     // db_bench seeds thread t with seed + t: one process per workload with one seed would replay
     // the fill's key sequence in the reads. Each workload gets its own range of seeds, as the
     // threads of consecutive benchmarks in one db_bench process do.

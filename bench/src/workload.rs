@@ -5,7 +5,7 @@
 //! | fillseq | `num` puts of keys 0, 1, 2, … (fresh database) |
 //! | fillrandom | `num` puts of uniformly random keys in `[0, num)` (fresh database) |
 //! | overwrite | `num` puts of random keys over the existing database |
-//! | fillsync | `num / 1000` random puts, each fsynced (fresh database) |
+//! | fillsync | `num / 1000` puts of random keys in `[0, num / 1000)`, each fsynced (fresh database) |
 //! | deleterandom | `num` deletes of random keys |
 //! | readrandom | `reads` gets of random keys (reports how many were found) |
 //! | readseq / readreverse | one iterator over up to `reads` entries, forward / backward |
