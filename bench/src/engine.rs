@@ -52,8 +52,12 @@ pub trait Engine: Send + Sync {
 
 /// Opens the engine the flags name on `dir` (emptied first when `fresh`).
 pub fn open(flags: &Flags, dir: &Path, fresh: bool) -> BenchResult<Box<dyn Engine>> {
-    if fresh && dir.exists() {
+    if fresh && dir.exists() && flags.target.is_none() {
         std::fs::remove_dir_all(dir)?;
+    }
+    if let Some(addr) = &flags.target {
+        let connections = flags.connections.unwrap_or(flags.threads).max(1);
+        return Ok(Box::new(RemoteEngine::connect(addr, connections)?));
     }
     std::fs::create_dir_all(dir)?;
     match flags.engine {
@@ -179,6 +183,87 @@ impl Engine for ShaleEngine {
             levels,
             write_amplification: s.write_amplification(),
             blocks_read: s.blocks_read,
+        }
+    }
+}
+
+/// A running shale-server, through its key-value protocol (`--target`).
+pub struct RemoteEngine {
+    pool: shale_server::client::Pool,
+    addr: String,
+}
+
+impl RemoteEngine {
+    pub fn connect(addr: &str, connections: usize) -> BenchResult<RemoteEngine> {
+        let pool = shale_server::client::Pool::connect(addr, connections)?;
+        Ok(RemoteEngine { pool, addr: addr.to_string() })
+    }
+}
+
+const REMOTE_KEYSPACE: &str = shale_engine::DEFAULT_KEYSPACE;
+
+impl Engine for RemoteEngine {
+    fn name(&self) -> String {
+        format!("Shale server at {} ({} connections)", self.addr, self.pool.len())
+    }
+
+    fn put(&self, key: &[u8], value: &[u8], sync: bool) -> BenchResult<()> {
+        Ok(self.pool.client().put(REMOTE_KEYSPACE, key, value, sync)?)
+    }
+
+    fn delete(&self, key: &[u8], sync: bool) -> BenchResult<()> {
+        Ok(self.pool.client().delete(REMOTE_KEYSPACE, key, sync)?)
+    }
+
+    fn get(&self, key: &[u8]) -> BenchResult<Option<usize>> {
+        Ok(self.pool.client().get(REMOTE_KEYSPACE, key)?.map(|v| v.len()))
+    }
+
+    fn scan(
+        &self,
+        start: Option<&[u8]>,
+        reverse: bool,
+        limit: u64,
+        visit: &mut dyn FnMut(&[u8], &[u8]),
+    ) -> BenchResult<u64> {
+        use shale_server::kv::codec::{Scan, ScanRange};
+        let range = match (start, reverse) {
+            (Some(s), false) => ScanRange::Range { start: Some(s.to_vec()), end: None },
+            // Reverse from `s` inclusive: every key below s's successor.
+            (Some(s), true) => {
+                let mut end = s.to_vec();
+                end.push(0);
+                ScanRange::Range { start: None, end: Some(end) }
+            }
+            (None, _) => ScanRange::Range { start: None, end: None },
+        };
+        let mut scan =
+            Scan { keyspace: REMOTE_KEYSPACE.into(), range, limit: 0, reverse, token: None };
+        let client = self.pool.client();
+        let mut n = 0u64;
+        while n < limit {
+            scan.limit = u32::try_from(limit - n).unwrap_or(u32::MAX);
+            let (entries, token) = client.scan_page(&scan)?;
+            for (k, v) in &entries {
+                visit(k, v);
+            }
+            n += entries.len() as u64;
+            match token {
+                Some(t) => scan.token = Some(t),
+                None => break,
+            }
+        }
+        Ok(n)
+    }
+
+    fn wait_idle(&self) -> BenchResult<()> {
+        Ok(())
+    }
+
+    fn stats(&self) -> EngineStats {
+        EngineStats {
+            report: self.pool.client().stats().unwrap_or_default(),
+            ..EngineStats::default()
         }
     }
 }

@@ -23,6 +23,48 @@ pub struct Cli {
 pub enum Cmd {
     /// Runs the standard set on Shale and RocksDB and rewrites docs/benchmarks.md and its charts.
     Report(ReportArgs),
+    /// Open-loop latency of a running shale-server: GET/PUT at fixed offered rates.
+    Latency(LatencyArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct LatencyArgs {
+    /// The server's key-value address.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    pub target: String,
+    /// Offered rates to measure, operations per second (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "10000,50000")]
+    pub rates: Vec<u64>,
+    /// Connections (one sending and one receiving thread each).
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Percent of operations that are GETs (the rest are PUTs).
+    #[arg(long, default_value_t = 90)]
+    pub read_percent: u32,
+    /// Seconds per rate (after a one-second warm-up at that rate).
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Keys loaded before measuring, and the key space the operations choose from uniformly.
+    #[arg(long, default_value_t = 100_000)]
+    pub num: u64,
+    #[arg(long = "key_size", default_value_t = 16)]
+    pub key_size: usize,
+    #[arg(long = "value_size", default_value_t = 100)]
+    pub value_size: usize,
+    /// PUTs ask for fsync (the SYNC flag).
+    #[arg(long)]
+    pub sync: bool,
+    /// Skip loading the keys (they are already there).
+    #[arg(long)]
+    pub no_load: bool,
+    /// Keyspace to use.
+    #[arg(long, default_value = "default")]
+    pub keyspace: String,
+    /// Rewrite this markdown file's latency section (between its markers) with the results.
+    #[arg(long)]
+    pub docs: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -162,6 +204,15 @@ pub struct Flags {
     #[arg(long)]
     #[serde(skip)]
     pub compare: Option<String>,
+    /// Run the workloads against a running shale-server at HOST:PORT (its key-value protocol)
+    /// instead of an embedded engine.
+    #[arg(long)]
+    #[serde(skip)]
+    pub target: Option<String>,
+    /// Connections to open to --target (default: --threads).
+    #[arg(long)]
+    #[serde(skip)]
+    pub connections: Option<usize>,
     /// Directory for the JSON results and the SVG charts.
     #[arg(long, default_value = "bench-results")]
     #[serde(skip)]

@@ -3,6 +3,7 @@
 //! ```text
 //! shale-bench --benchmarks fillrandom,readrandom --num 1000000 --compare db_bench
 //! shale-bench report            # the standard set; rewrites docs/benchmarks.md and its charts
+//! shale-bench latency --target 127.0.0.1:7070   # open-loop GET/PUT latency of a shale-server
 //! ```
 //!
 //! The engine's criterion micro-benchmarks live beside the code they measure (`engine/benches/`).
@@ -12,6 +13,7 @@ mod dbbench;
 mod engine;
 mod flags;
 mod keys;
+mod latency;
 mod report;
 #[cfg(feature = "rocksdb")]
 mod rocks;
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
         Some(Cmd::Report(args)) => report::run(&args),
+        Some(Cmd::Latency(args)) => latency::run(&args),
         None => {
             let mut stdout = std::io::stdout();
             session::run(&cli.flags, &mut stdout).and_then(|r| {

@@ -60,8 +60,11 @@ const PLAN: [(&str, usize, bool); 4] = [
 fn run_plan(base: &Flags) -> BenchResult<Vec<SessionReport>> {
     let mut stdout = std::io::stdout();
     let mut sessions = Vec::new();
-    for (benchmarks, threads, timed) in PLAN {
+    for (session, (benchmarks, threads, timed)) in PLAN.into_iter().enumerate() {
         let mut f = base.clone();
+        // Each session its own seeds: workload i of two sessions must not replay one key sequence
+        // (a read session replaying the fill's sequence would find every key it looks for).
+        f.seed = base.seed.wrapping_add(1_000_003 * session as u64);
         if !timed {
             f.duration = 0;
         }
@@ -101,8 +104,9 @@ pub fn run(args: &ReportArgs) -> BenchResult<()> {
         }
     }
     let minutes = started.elapsed().as_secs_f64() / 60.0;
+    let features = if cfg!(feature = "rocksdb") { " --features rocksdb" } else { "" };
     let command = format!(
-        "cargo run --release -p shale-bench -- report --scale {} --duration {}",
+        "cargo run --release -p shale-bench{features} -- report --scale {} --duration {}",
         args.scale, args.duration
     );
     let outcomes: Vec<Outcome> = sessions.iter().flat_map(|s| s.outcomes.iter().cloned()).collect();
@@ -123,7 +127,7 @@ pub fn run(args: &ReportArgs) -> BenchResult<()> {
 }
 
 /// CPU, cores, memory and kernel, as the machine reports them.
-fn machine() -> String {
+pub fn machine() -> String {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
     let cpu = read("/proc/cpuinfo")
         .lines()
@@ -306,10 +310,16 @@ fn render(
 
 /// Replaces the text between the markers in `md` (creating the file or the markers as needed).
 fn splice(md: &Path, section: &str) -> BenchResult<()> {
+    splice_between(md, BEGIN, END, section)
+}
+
+/// Replaces the text between `begin` and `end` in `md`; appends the markers (or creates the
+/// file) when they are missing. Everything outside the markers is kept.
+pub fn splice_between(md: &Path, begin: &str, end: &str, section: &str) -> BenchResult<()> {
     let old = std::fs::read_to_string(md).unwrap_or_default();
-    let block = format!("{BEGIN}\n{section}{END}");
-    let new = match (old.find(BEGIN), old.find(END)) {
-        (Some(b), Some(e)) if b < e => format!("{}{block}{}", &old[..b], &old[e + END.len()..]),
+    let block = format!("{begin}\n{section}{end}");
+    let new = match (old.find(begin), old.find(end)) {
+        (Some(b), Some(e)) if b < e => format!("{}{block}{}", &old[..b], &old[e + end.len()..]),
         _ if old.is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n\n{block}\n", old.trim_end()),
     };

@@ -202,9 +202,14 @@ impl<'a> Client<'a> {
         self.unpublished = 0;
     }
 
-    fn uniform_key(&mut self) {
-        let i = self.rng.gen_range(0..self.flags.num.max(1));
+    /// A uniformly random key of `[0, range)`.
+    fn uniform_key_in(&mut self, range: u64) {
+        let i = self.rng.gen_range(0..range.max(1));
         make_key(i, self.flags.key_size, &mut self.key);
+    }
+
+    fn uniform_key(&mut self) {
+        self.uniform_key_in(self.flags.num);
     }
 
     fn put_current(&mut self, sync: bool) -> BenchResult<()> {
@@ -241,9 +246,15 @@ impl<'a> Client<'a> {
             }
             Workload::FillRandom | Workload::Overwrite | Workload::FillSync => {
                 let sync = self.flags.sync || workload == Workload::FillSync;
+                // As in db_bench, fillsync's keys range over `num / 1000`.
+                let range = if workload == Workload::FillSync {
+                    (self.flags.num / 1000).max(1)
+                } else {
+                    self.flags.num
+                };
                 loop {
                     let t0 = Instant::now();
-                    self.uniform_key();
+                    self.uniform_key_in(range);
                     self.put_current(sync)?;
                     if self.done(t0) {
                         break;

@@ -1,13 +1,182 @@
-//! `shale-server`: the network front doors (binary protocol, DynamoDB gateway) over the engine.
+//! `shale-server`: serves a Shale database over the binary key-value protocol
+//! (`docs/protocol.md`; default `127.0.0.1:7070`).
 //!
-//! Not built yet: the binary protocol lands with issue #6 and the DynamoDB gateway with #7.
-//! Until then the binary says so and exits non-zero instead of pretending to serve.
+//! ```text
+//! shale-server [--data-dir ./shale-data | --in-memory] [--kv-addr 127.0.0.1:7070] [--config FILE]
+//! ```
+//!
+//! SIGINT or SIGTERM shuts it down gracefully: it stops accepting, answers every request it has
+//! read, fsyncs the WAL and closes the database.
 
-fn main() -> std::process::ExitCode {
-    eprintln!(
-        "shale-server {}: the network server is not built yet; use the `shale` CLI \
-         (`cargo run -p shale-tools --bin shale -- --db ./shale-data ...`)",
-        env!("CARGO_PKG_VERSION")
+use clap::Parser;
+use shale_engine::fs::MemFs;
+use shale_engine::{Db, Options};
+use shale_server::config::FileConfig;
+use shale_server::kv::handlers::Handler;
+use shale_server::kv::server::{self, Limits};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Default bound on one SCAN page.
+const SCAN_LIMIT_MAX_DEFAULT: u32 = 10_000;
+
+#[derive(Parser, Debug)]
+#[command(name = "shale-server", version, about = "Serves a Shale database over the network")]
+struct Cli {
+    /// The database directory (created if missing). Default: ./shale-data.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Keep everything in memory (the engine over its in-memory file system): nothing is written
+    /// to disk and everything is gone when the server stops.
+    #[arg(long)]
+    in_memory: bool,
+    /// Address of the key-value protocol. Default: 127.0.0.1:7070.
+    #[arg(long)]
+    kv_addr: Option<String>,
+    /// Address of the DynamoDB-compatible gateway (default 127.0.0.1:8000; the gateway is not in
+    /// this build yet).
+    #[arg(long)]
+    dynamodb_addr: Option<String>,
+    /// A TOML file with engine options and limits; flags win over it.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Largest frame accepted or sent, in bytes.
+    #[arg(long)]
+    frame_len_max: Option<u32>,
+    /// Most connections served at once.
+    #[arg(long)]
+    connections_max: Option<usize>,
+    /// Most requests of one connection worked on at once.
+    #[arg(long)]
+    inflight_max: Option<usize>,
+    /// Seconds a connection may stay idle (or stall inside a frame) before it is closed.
+    #[arg(long)]
+    idle_timeout_secs: Option<u64>,
+    /// Milliseconds between background WAL fsyncs (0: only writes that ask are fsynced).
+    #[arg(long)]
+    wal_sync_interval_ms: Option<u64>,
+    /// Block cache size in bytes.
+    #[arg(long)]
+    block_cache_bytes: Option<usize>,
+}
+
+fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("shale-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let file = match &cli.config {
+        Some(p) => FileConfig::load(p)?,
+        None => FileConfig::default(),
+    };
+    let mut engine = file.engine.clone();
+    if cli.wal_sync_interval_ms.is_some() {
+        engine.wal_sync_interval_ms = cli.wal_sync_interval_ms;
+    }
+    if cli.block_cache_bytes.is_some() {
+        engine.block_cache_bytes = cli.block_cache_bytes;
+    }
+    let mut options = Options::default();
+    engine.apply(&mut options)?;
+    let in_memory = cli.in_memory || file.in_memory.unwrap_or(false);
+    let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./shale-data"));
+    let db = if in_memory {
+        options.fs = Arc::new(MemFs::new());
+        Db::open("/shale-data", options)
+    } else {
+        Db::open(&data_dir, options)
+    }
+    .map_err(|e| format!("opening the database: {e}"))?;
+    tracing::info!(
+        "database open: {}",
+        if in_memory { "in memory".to_string() } else { data_dir.display().to_string() }
     );
-    std::process::ExitCode::from(2)
+
+    let mut limits = Limits::default();
+    let scan_limit_max = file.limits.apply(&mut limits).unwrap_or(SCAN_LIMIT_MAX_DEFAULT);
+    if let Some(v) = cli.frame_len_max {
+        limits.frame_len_max = v;
+    }
+    if let Some(v) = cli.connections_max {
+        limits.connections_max = v;
+    }
+    if let Some(v) = cli.inflight_max {
+        limits.inflight_max = v;
+    }
+    if let Some(v) = cli.idle_timeout_secs {
+        limits.idle_timeout = Duration::from_secs(v);
+    }
+    let kv_addr = cli.kv_addr.or(file.kv_addr).unwrap_or_else(|| "127.0.0.1:7070".to_string());
+    if let Some(addr) = cli.dynamodb_addr.or(file.dynamodb_addr) {
+        tracing::warn!("--dynamodb-addr {addr}: the DynamoDB gateway is not in this build yet");
+    }
+    let handler = Arc::new(Handler::new(db, scan_limit_max, limits.frame_len_max));
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("shale-server")
+        .build()
+        .map_err(|e| format!("starting the runtime: {e}"))?;
+    runtime.block_on(async {
+        let listener =
+            TcpListener::bind(&kv_addr).await.map_err(|e| format!("binding {kv_addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        // Scripts and tests wait for this line (and read the port from it).
+        tracing::info!("kv protocol listening on {local}");
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: no new connections; finishing requests in flight");
+            let _ = stop_tx.send(true);
+        });
+        server::serve(listener, Arc::clone(&handler), limits, stop_rx)
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    drop(runtime);
+    match Arc::try_unwrap(handler) {
+        Ok(handler) => {
+            let db = handler.into_db();
+            db.sync_wal().map_err(|e| format!("syncing the WAL: {e}"))?;
+            db.close().map_err(|e| format!("closing the database: {e}"))?;
+            tracing::info!("database closed");
+        }
+        Err(handler) => {
+            // The drain timed out with requests still running: make what was written durable.
+            handler.db().sync_wal().map_err(|e| format!("syncing the WAL: {e}"))?;
+            tracing::warn!("requests were still running at exit; the WAL is synced");
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => {
+            // No signal handling: only Ctrl-C through tokio's portable handler.
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }

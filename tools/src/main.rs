@@ -5,6 +5,7 @@
 //! text when they are printable UTF-8, else as `0x…` hex.
 
 mod inspect;
+mod remote;
 mod text;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,10 @@ struct Cli {
     /// Fail instead of creating a missing database.
     #[arg(long, global = true)]
     no_create: bool,
+    /// Talk to a running shale-server at HOST:PORT instead of opening --db (data, keyspace and
+    /// stats commands).
+    #[arg(long, global = true)]
+    addr: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -105,6 +110,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Cmd::WalDump { file } => return inspect::wal_dump(file, out).map(|()| ExitCode::SUCCESS),
         _ => {}
+    }
+    if let Some(addr) = &cli.addr {
+        return remote::run(addr, &cli.keyspace, cli.cmd, out);
     }
     let opts = Options { create_if_missing: !cli.no_create, ..Options::default() };
     let db = Db::open(&cli.db, opts).map_err(|e| format!("opening {}: {e}", cli.db.display()))?;

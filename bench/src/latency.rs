@@ -1,0 +1,268 @@
+//! `shale-bench latency`: open-loop latency of a running shale-server over its key-value protocol.
+//!
+//! Each connection has a sending thread and a receiving thread. The sender issues requests at
+//! fixed times: the offered rate, split evenly over the connections and staggered between them.
+//! It does not wait for the answers; requests are pipelined. The receiver records, for every
+//! request, the time from when it was *scheduled* to when its response arrived. So when the
+//! server falls behind, the queueing shows in the percentiles. There is no coordinated omission:
+//! a slow response never delays the requests that follow it.
+
+use crate::engine::BenchResult;
+use crate::flags::LatencyArgs;
+use crate::keys::{make_key, thread_rng, ValueGen};
+use crate::runner::Latency;
+use hdrhistogram::Histogram;
+use rand::Rng;
+use serde::Serialize;
+use shale_server::client::{Client, Pending, Pool};
+use shale_server::kv::codec::Request;
+use std::fmt::Write as _;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const BEGIN: &str =
+    "<!-- BEGIN shale-bench latency (generated: edit outside these markers) -->";
+pub const END: &str = "<!-- END shale-bench latency -->";
+
+/// Figures at one offered rate.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateResult {
+    pub offered: u64,
+    /// Responses per second actually received during the measured window.
+    pub achieved: f64,
+    pub get: Latency,
+    pub put: Latency,
+    pub gets: u64,
+    pub puts: u64,
+    pub errors: u64,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant histogram bounds are valid")
+}
+
+fn latency(h: &Histogram<u64>) -> Latency {
+    let us = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
+    Latency {
+        p50: us(0.5),
+        p75: us(0.75),
+        p99: us(0.99),
+        p999: us(0.999),
+        p9999: us(0.9999),
+        max: h.max() as f64 / 1e3,
+        mean: h.mean() / 1e3,
+    }
+}
+
+/// Loads keys `0..num` with pipelined PUTs over the pool.
+fn load(pool: &Pool, args: &LatencyArgs) -> BenchResult<()> {
+    let conns = pool.len();
+    std::thread::scope(|s| -> BenchResult<()> {
+        let handles: Vec<_> = (0..conns)
+            .map(|c| {
+                let client = pool.nth(c).clone();
+                s.spawn(move || -> Result<(), String> {
+                    let mut rng = thread_rng(args.seed, 0, c);
+                    let mut values = ValueGen::new(&mut rng, args.value_size);
+                    let mut key = Vec::new();
+                    let mut window: std::collections::VecDeque<Pending> = Default::default();
+                    let mut i = c as u64;
+                    while i < args.num {
+                        make_key(i, args.key_size, &mut key);
+                        let req = Request::Put {
+                            keyspace: args.keyspace.clone(),
+                            key: key.clone(),
+                            value: values.next(args.value_size).to_vec(),
+                        };
+                        window.push_back(client.send(&req, false).map_err(|e| e.to_string())?);
+                        if window.len() >= 64 {
+                            if let Some(p) = window.pop_front() {
+                                p.wait().map_err(|e| e.to_string())?;
+                            }
+                        }
+                        i += conns as u64;
+                    }
+                    for p in window {
+                        p.wait().map_err(|e| e.to_string())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| "a loader thread panicked")??;
+        }
+        Ok(())
+    })
+}
+
+/// What a sender hands its receiver: the request's scheduled time, whether it is a GET, and
+/// the pending response.
+type Sent = (Instant, bool, Pending);
+
+/// Measures one offered rate for `warmup + duration`, recording only the second part.
+fn measure(pool: &Pool, args: &LatencyArgs, rate: u64, index: usize) -> BenchResult<RateResult> {
+    let conns = pool.len();
+    let interval = Duration::from_secs_f64(conns as f64 / rate.max(1) as f64);
+    let warmup = Duration::from_secs(1);
+    let total = warmup + Duration::from_secs(args.duration);
+    let start = Instant::now() + Duration::from_millis(50);
+    let measure_from = start + warmup;
+    let results = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..conns)
+            .map(|c| {
+                let client: Client = pool.nth(c).clone();
+                let (tx, rx) = mpsc::channel::<Sent>();
+                let receiver = s.spawn(move || {
+                    let (mut get, mut put) = (histogram(), histogram());
+                    let mut errors = 0u64;
+                    let mut last = None;
+                    for (scheduled, is_get, pending) in rx {
+                        match pending.wait_timed() {
+                            Ok((_, arrived)) => {
+                                if scheduled >= measure_from {
+                                    let ns = arrived.saturating_duration_since(scheduled).as_nanos()
+                                        as u64;
+                                    let h = if is_get { &mut get } else { &mut put };
+                                    let _ = h.record(ns.clamp(1, 60_000_000_000));
+                                    last = Some(arrived);
+                                }
+                            }
+                            Err(_) => errors += 1,
+                        }
+                    }
+                    (get, put, errors, last)
+                });
+                let sender = s.spawn(move || -> Result<(), String> {
+                    let mut rng = thread_rng(args.seed, index + 1, c);
+                    let mut values = ValueGen::new(&mut rng, args.value_size);
+                    let mut key = Vec::new();
+                    // Connections are staggered across one interval.
+                    let mut next = start + interval.mul_f64(c as f64 / conns as f64);
+                    while next < start + total {
+                        let now = Instant::now();
+                        if next > now {
+                            std::thread::sleep(next - now);
+                        }
+                        make_key(rng.gen_range(0..args.num.max(1)), args.key_size, &mut key);
+                        let is_get = rng.gen_range(0..100) < args.read_percent;
+                        let req = if is_get {
+                            Request::Get { keyspace: args.keyspace.clone(), key: key.clone() }
+                        } else {
+                            Request::Put {
+                                keyspace: args.keyspace.clone(),
+                                key: key.clone(),
+                                value: values.next(args.value_size).to_vec(),
+                            }
+                        };
+                        let pending =
+                            client.send(&req, !is_get && args.sync).map_err(|e| e.to_string())?;
+                        if tx.send((next, is_get, pending)).is_err() {
+                            break;
+                        }
+                        next += interval;
+                    }
+                    Ok(())
+                });
+                (sender, receiver)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(sender, receiver)| {
+                let sent = sender
+                    .join()
+                    .map_err(|_| "a sender thread panicked".to_string())
+                    .and_then(|r| r);
+                let received =
+                    receiver.join().map_err(|_| "a receiver thread panicked".to_string());
+                sent.and(received)
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })?;
+    let (mut get, mut put) = (histogram(), histogram());
+    let mut errors = 0;
+    let mut end = measure_from;
+    for (g, p, e, last) in results {
+        let _ = get.add(&g);
+        let _ = put.add(&p);
+        errors += e;
+        end = end.max(last.unwrap_or(end));
+    }
+    let done = get.len() + put.len();
+    let window = end.saturating_duration_since(measure_from).as_secs_f64().max(1e-9);
+    Ok(RateResult {
+        offered: rate,
+        achieved: done as f64 / window,
+        get: latency(&get),
+        put: latency(&put),
+        gets: get.len(),
+        puts: put.len(),
+        errors,
+    })
+}
+
+/// Runs the latency benchmark and prints (and optionally writes) its table.
+pub fn run(args: &LatencyArgs) -> BenchResult<()> {
+    let pool = Pool::connect(args.target.as_str(), args.connections)?;
+    if !args.no_load {
+        let t = Instant::now();
+        load(&pool, args)?;
+        println!("loaded {} keys in {:.1} s", args.num, t.elapsed().as_secs_f64());
+    }
+    let mut results = Vec::new();
+    for (i, &rate) in args.rates.iter().enumerate() {
+        let r = measure(&pool, args, rate, i)?;
+        println!(
+            "offered {:>7} ops/s: achieved {:>9.0} ops/s | GET P50 {:.0} P99 {:.0} P99.9 {:.0} µs | PUT P50 {:.0} P99 {:.0} P99.9 {:.0} µs | errors {}",
+            r.offered, r.achieved, r.get.p50, r.get.p99, r.get.p999, r.put.p50, r.put.p99, r.put.p999, r.errors
+        );
+        results.push(r);
+    }
+    if let Some(md) = &args.docs {
+        crate::report::splice_between(md, BEGIN, END, &render(args, &results))?;
+        println!("wrote {}", md.display());
+    }
+    Ok(())
+}
+
+fn render(args: &LatencyArgs, results: &[RateResult]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Produced by `cargo run --release -p shale-bench -- latency --target {} --rates {} --connections {} \
+         --read-percent {} --duration {} --num {}{}` against `shale-server` on the same machine ({}), over loopback. \
+         The offered load is open loop: requests are sent on schedule and pipelined. Latency runs from each \
+         request's scheduled time to its response, so queueing counts. {}-byte keys, {}-byte values, keys \
+         uniform over the loaded set (all in the block cache or memtable).",
+        args.target,
+        args.rates.iter().map(u64::to_string).collect::<Vec<_>>().join(","),
+        args.connections,
+        args.read_percent,
+        args.duration,
+        args.num,
+        if args.sync { " --sync" } else { "" },
+        crate::report::machine(),
+        args.key_size,
+        args.value_size,
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "| offered ops/s | achieved ops/s | GET P50 / P99 / P99.9 µs | PUT{} P50 / P99 / P99.9 µs | errors |", if args.sync { " (fsync)" } else { "" });
+    let _ = writeln!(s, "|---:|---:|---:|---:|---:|");
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {:.0} | {:.0} / {:.0} / {:.0} | {:.0} / {:.0} / {:.0} | {} |",
+            r.offered,
+            r.achieved,
+            r.get.p50,
+            r.get.p99,
+            r.get.p999,
+            r.put.p50,
+            r.put.p99,
+            r.put.p999,
+            r.errors
+        );
+    }
+    s
+}

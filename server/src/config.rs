@@ -1,0 +1,206 @@
+//! The server's configuration: a TOML file (`--config`) for engine options and limits, and
+//! command-line flags, which win over the file.
+//!
+//! ```toml
+//! data_dir = "./shale-data"
+//! kv_addr = "127.0.0.1:7070"
+//!
+//! [engine]
+//! memtable_bytes_max = 67108864
+//! block_cache_bytes = 268435456
+//! wal_sync_interval_ms = 0        # 0: only writes that ask for it are fsynced
+//! compression = "zstd"            # or "none"
+//!
+//! [limits]
+//! frame_len_max = 16777216
+//! connections_max = 1024
+//! inflight_max = 128
+//! idle_timeout_secs = 300
+//! ```
+
+use crate::kv::server::Limits;
+use serde::Deserialize;
+use shale_engine::compaction::{CompactionOptions, CompactionStyle};
+use shale_engine::sst::Compression;
+use shale_engine::Options;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The configuration file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub in_memory: Option<bool>,
+    pub kv_addr: Option<String>,
+    pub dynamodb_addr: Option<String>,
+    #[serde(default)]
+    pub engine: EngineConfig,
+    #[serde(default)]
+    pub limits: LimitsConfig,
+}
+
+/// Engine options (each absent one keeps the engine's default).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    pub memtable_bytes_max: Option<usize>,
+    pub max_immutable_memtables: Option<usize>,
+    pub block_cache_bytes: Option<usize>,
+    pub table_cache_files: Option<usize>,
+    /// Milliseconds between background WAL fsyncs; 0 turns them off.
+    pub wal_sync_interval_ms: Option<u64>,
+    pub flush_threads: Option<usize>,
+    pub compaction_threads: Option<usize>,
+    pub compaction_bytes_per_sec: Option<u64>,
+    /// "leveled" or "universal".
+    pub compaction_style: Option<String>,
+    /// "none" or "zstd".
+    pub compression: Option<String>,
+    pub bloom_bits_per_key: Option<u32>,
+    pub block_size: Option<usize>,
+    pub level0_trigger: Option<usize>,
+    pub target_file_bytes: Option<u64>,
+    pub level_base_bytes: Option<u64>,
+    pub mmap_reads: Option<bool>,
+}
+
+/// Server limits (each absent one keeps [`Limits::default`]).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub frame_len_max: Option<u32>,
+    pub connections_max: Option<usize>,
+    pub inflight_max: Option<usize>,
+    pub request_bytes_max: Option<usize>,
+    pub idle_timeout_secs: Option<u64>,
+    pub drain_timeout_secs: Option<u64>,
+    pub scan_limit_max: Option<u32>,
+}
+
+impl FileConfig {
+    /// Reads and parses a configuration file (unknown keys are errors).
+    pub fn load(path: &Path) -> Result<FileConfig, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+impl EngineConfig {
+    /// Applies the set options to `o`.
+    pub fn apply(&self, o: &mut Options) -> Result<(), String> {
+        if let Some(v) = self.memtable_bytes_max {
+            o.memtable_bytes_max = v;
+        }
+        if let Some(v) = self.max_immutable_memtables {
+            o.max_immutable_memtables = v;
+        }
+        if let Some(v) = self.block_cache_bytes {
+            o.block_cache_bytes = v;
+        }
+        if let Some(v) = self.table_cache_files {
+            o.table_cache_files = v;
+        }
+        if let Some(ms) = self.wal_sync_interval_ms {
+            o.wal_sync_interval = (ms > 0).then(|| Duration::from_millis(ms));
+        }
+        if let Some(v) = self.flush_threads {
+            o.flush_threads = v;
+        }
+        if let Some(v) = self.compaction_threads {
+            o.compaction_threads = v;
+        }
+        if let Some(v) = self.compaction_bytes_per_sec {
+            o.compaction_bytes_per_sec = v;
+        }
+        if let Some(s) = &self.compaction_style {
+            o.compaction_style = match s.as_str() {
+                "leveled" => CompactionStyle::Leveled,
+                "universal" => CompactionStyle::Universal(Default::default()),
+                other => {
+                    return Err(format!(
+                        "compaction_style: {other:?} is not \"leveled\" or \"universal\""
+                    ))
+                }
+            };
+        }
+        if let Some(s) = &self.compression {
+            o.table.compression = match s.as_str() {
+                "none" => Compression::None,
+                "zstd" => Compression::Zstd,
+                other => return Err(format!("compression: {other:?} is not \"none\" or \"zstd\"")),
+            };
+        }
+        if let Some(v) = self.bloom_bits_per_key {
+            o.table.bloom_bits_per_key = v;
+        }
+        if let Some(v) = self.block_size {
+            o.table.block_size = v;
+        }
+        let c: &mut CompactionOptions = &mut o.compaction;
+        if let Some(v) = self.level0_trigger {
+            c.level0_trigger = v;
+        }
+        if let Some(v) = self.target_file_bytes {
+            c.target_file_bytes = v;
+        }
+        if let Some(v) = self.level_base_bytes {
+            c.level_base_bytes = v;
+        }
+        if let Some(v) = self.mmap_reads {
+            o.mmap_reads = v;
+        }
+        Ok(())
+    }
+}
+
+impl LimitsConfig {
+    /// Applies the set limits to `l`; returns the scan page bound if set.
+    pub fn apply(&self, l: &mut Limits) -> Option<u32> {
+        if let Some(v) = self.frame_len_max {
+            l.frame_len_max = v;
+        }
+        if let Some(v) = self.connections_max {
+            l.connections_max = v;
+        }
+        if let Some(v) = self.inflight_max {
+            l.inflight_max = v;
+        }
+        if let Some(v) = self.request_bytes_max {
+            l.request_bytes_max = v;
+        }
+        if let Some(v) = self.idle_timeout_secs {
+            l.idle_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = self.drain_timeout_secs {
+            l.drain_timeout = Duration::from_secs(v);
+        }
+        self.scan_limit_max
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_applies_a_file() {
+        let f: FileConfig = toml::from_str(
+            "kv_addr = \"127.0.0.1:9\"\n[engine]\nmemtable_bytes_max = 1024\nwal_sync_interval_ms = 5\n\
+             compression = \"zstd\"\ncompaction_style = \"universal\"\n[limits]\ninflight_max = 7\n",
+        )
+        .unwrap();
+        assert_eq!(f.kv_addr.as_deref(), Some("127.0.0.1:9"));
+        let mut o = Options::default();
+        f.engine.apply(&mut o).unwrap();
+        assert_eq!(o.memtable_bytes_max, 1024);
+        assert_eq!(o.wal_sync_interval, Some(Duration::from_millis(5)));
+        assert_eq!(o.table.compression, Compression::Zstd);
+        let mut l = Limits::default();
+        f.limits.apply(&mut l);
+        assert_eq!(l.inflight_max, 7);
+        assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err(), "unknown keys are refused");
+        let bad: FileConfig = toml::from_str("[engine]\ncompression = \"lz4\"").unwrap();
+        assert!(bad.engine.apply(&mut Options::default()).is_err());
+    }
+}

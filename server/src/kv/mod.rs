@@ -1,0 +1,6 @@
+//! The key-value front door: the binary protocol's codec, the handlers that run requests on the
+//! engine, and the TCP server (codec → handlers → engine).
+
+pub mod codec;
+pub mod handlers;
+pub mod server;
