@@ -148,3 +148,60 @@ fn report_rewrites_only_its_section() {
     assert!(docs.join("bench/throughput.svg").exists() && docs.join("bench/latency.svg").exists());
     assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 4);
 }
+
+/// `--target` runs the workloads against a shale-server (started in this process, in memory).
+#[test]
+fn workloads_run_against_a_server() {
+    use shale_engine::fs::MemFs;
+    use shale_engine::{Db, Options};
+    use shale_server::kv::handlers::Handler;
+    use shale_server::kv::server::{serve, Limits};
+    use std::sync::Arc;
+
+    let db = Db::open("/db", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap();
+    let handler = Arc::new(Handler::new(db, 10_000, Limits::default().frame_len_max));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server = rt.spawn(serve(listener, handler, Limits::default(), stopped));
+    let names = ["fillrandom", "readrandom", "seekrandom", "readreverse", "ycsbe", "fillsync"];
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = bench(&[
+        "--benchmarks",
+        &names.join(","),
+        "--num=2000",
+        "--threads=2",
+        "--target",
+        &addr,
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+    check_lines(&stdout, &names, "");
+    assert!(stdout.contains("readrandom") && stdout.contains("found)"), "{stdout}");
+    // The latency subcommand against the same server, briefly.
+    let out = Command::new(env!("CARGO_BIN_EXE_shale-bench"))
+        .args([
+            "latency",
+            "--target",
+            &addr,
+            "--rates",
+            "2000",
+            "--connections",
+            "2",
+            "--duration",
+            "1",
+            "--num",
+            "500",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("offered    2000 ops/s"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stop.send(true).unwrap();
+    rt.block_on(server).unwrap().unwrap();
+}

@@ -103,8 +103,11 @@ fn acknowledged_sync_writes_survive_sigkill() {
     // A last restart checks the last cycle's writes.
     let server = Server::start(Some(dir.path()), &[]);
     let c = Client::connect(server.addr.as_str()).unwrap();
-    let all: BTreeMap<Vec<u8>, Vec<u8>> =
-        c.scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX).unwrap().into_iter().collect();
+    let all: BTreeMap<Vec<u8>, Vec<u8>> = c
+        .scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .collect();
     verify(cycles, &all, &acked, &unsure);
     eprintln!("{cycles} SIGKILL cycles, {total_acked} acknowledged writes, none lost");
 }
@@ -120,7 +123,10 @@ fn verify(cycle: u64, all: &BTreeMap<Vec<u8>, Vec<u8>>, acked: &Model, unsure: &
     for (k, v) in acked.iter_mut() {
         let found = all.get(k);
         let ok = found == Some(v) || (found.is_some() && found == unsure.get(k));
-        assert!(ok, "cycle {cycle}: acknowledged write to {k:?} lost: found {found:?}, acknowledged {v:?}");
+        assert!(
+            ok,
+            "cycle {cycle}: acknowledged write to {k:?} lost: found {found:?}, acknowledged {v:?}"
+        );
         if let Some(f) = found {
             *v = f.clone();
         }

@@ -372,18 +372,20 @@ impl Core {
         let mut stalled: Option<Instant> = None;
         loop {
             self.check_poison()?;
-            let (mut l0, mut imm, mut pending) = (0usize, 0usize, 0u64);
+            let (mut l0, mut memtables_full, mut pending) = (0usize, false, 0u64);
             for ks in keyspaces {
                 // A dropped keyspace never flushes again: fail the write instead of waiting.
                 self.check_keyspace(ks)?;
                 let sv = ks.sv();
                 l0 = l0.max(sv.files.first().map_or(0, Vec::len));
-                imm = imm.max(sv.immutables.len());
+                // Writes stop only when the active memtable is full *and* no more immutable ones
+                // may queue for flush (RocksDB's max_write_buffer_number): until then, the
+                // active memtable keeps taking writes while the flush runs.
+                memtables_full |= sv.immutables.len() >= self.opts.max_immutable_memtables
+                    && sv.active.approximate_bytes() >= self.opts.memtable_bytes_max;
                 pending = pending.max(compaction::pending_bytes(&sv.files, o));
             }
-            let stop = l0 >= o.level0_stop
-                || imm >= self.opts.max_immutable_memtables
-                || pending >= o.pending_bytes_stop;
+            let stop = l0 >= o.level0_stop || memtables_full || pending >= o.pending_bytes_stop;
             if stop && self.opts.background_flush {
                 stalled.get_or_insert_with(|| {
                     self.counters.stalls.fetch_add(1, Ordering::Relaxed);

@@ -70,8 +70,9 @@ pub struct Options {
     pub compaction_threads: usize,
     /// Compaction writes at most this many bytes per second (0, the default: unlimited).
     pub compaction_bytes_per_sec: u64,
-    /// Writes stop while a keyspace has this many immutable memtables waiting for the flush
-    /// thread (default 4): memory never grows without bound.
+    /// Immutable memtables a keyspace may hold waiting for the flush thread (default 4): when
+    /// they are all there and the active one is full too, writes stop until a flush finishes,
+    /// so memory never grows without bound (RocksDB's `max_write_buffer_number` minus one).
     pub max_immutable_memtables: usize,
     /// Record get and write latencies in histograms reported by `Db::stats` (default false:
     /// two clock reads per operation).
