@@ -48,12 +48,29 @@ pub type Result<T> = std::result::Result<T, ClientError>;
 /// One page of a scan: the entries, and the token that continues it (`None` at the end).
 pub type ScanPage = (Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>);
 
-/// A response and when it arrived.
-type Delivery = (std::result::Result<Response, String>, Instant);
+/// A response (or why the connection failed) and when it arrived.
+pub type Delivery = (std::result::Result<Response, String>, Instant);
+
+/// Who gets a response: a waiting [`Pending`], or a callback run on the reader thread.
+enum Waiter {
+    Channel(SyncSender<Delivery>),
+    Callback(Box<dyn FnOnce(Delivery) + Send>),
+}
+
+impl Waiter {
+    fn deliver(self, d: Delivery) {
+        match self {
+            Waiter::Channel(tx) => {
+                let _ = tx.send(d);
+            }
+            Waiter::Callback(f) => f(d),
+        }
+    }
+}
 
 struct Shared {
     writer: Mutex<BufWriter<TcpStream>>,
-    pending: Mutex<HashMap<u64, SyncSender<Delivery>>>,
+    pending: Mutex<HashMap<u64, Waiter>>,
     /// Set when the connection failed: later calls fail at once.
     broken: Mutex<Option<String>>,
     next_id: AtomicU64,
@@ -142,9 +159,7 @@ impl Client {
                 Ok((id, resp)) => {
                     let tx = shared.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
                     match tx {
-                        Some(tx) => {
-                            let _ = tx.send((Ok(resp), at));
-                        }
+                        Some(waiter) => waiter.deliver((Ok(resp), at)),
                         // Id 0 (or unknown): the server is closing the connection on an error.
                         None => shared.fail(match resp {
                             Response::Error { code, message } => format!("{code:?}: {message}"),
@@ -168,19 +183,36 @@ impl Client {
 
     /// Sends `req` without waiting for its response.
     pub fn send(&self, req: &Request, sync: bool) -> Result<Pending> {
+        let (tx, rx) = sync_channel(1);
+        self.send_to(req, sync, Waiter::Channel(tx))?;
+        Ok(Pending { rx })
+    }
+
+    /// Sends `req`; `on_response` runs on the connection's reader thread when the response (or
+    /// the connection's failure) arrives, with the arrival time. Cheaper than a [`Pending`] when
+    /// many requests are in flight: no thread waits for each one.
+    pub fn send_with(
+        &self,
+        req: &Request,
+        sync: bool,
+        on_response: impl FnOnce(Delivery) + Send + 'static,
+    ) -> Result<()> {
+        self.send_to(req, sync, Waiter::Callback(Box::new(on_response)))
+    }
+
+    fn send_to(&self, req: &Request, sync: bool, waiter: Waiter) -> Result<()> {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let frame = req.encode(id, sync);
         let max = self.shared.welcome.frame_len_max;
         if frame.len() - LEN_FIELD > max as usize {
             return Err(ClientError::TooLarge { len: frame.len(), max });
         }
-        let (tx, rx) = sync_channel(1);
         {
             let broken = self.shared.broken.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(e) = broken.as_ref() {
                 return Err(ClientError::Closed(e.clone()));
             }
-            self.shared.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, tx);
+            self.shared.pending.lock().unwrap_or_else(|e| e.into_inner()).insert(id, waiter);
         }
         let mut w = self.shared.writer.lock().unwrap_or_else(|e| e.into_inner());
         if let Err(e) = w.write_all(&frame).and_then(|_| w.flush()) {
@@ -188,7 +220,7 @@ impl Client {
             self.shared.fail(format!("sending a request: {e}"));
             return Err(ClientError::Io(e));
         }
-        Ok(Pending { rx })
+        Ok(())
     }
 
     /// Sends `req` and waits for its response.
@@ -300,8 +332,8 @@ impl Shared {
         let waiting: Vec<_> =
             self.pending.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
         drop(broken);
-        for (_, tx) in waiting {
-            let _ = tx.send((Err(why.clone()), Instant::now()));
+        for (_, waiter) in waiting {
+            waiter.deliver((Err(why.clone()), Instant::now()));
         }
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }

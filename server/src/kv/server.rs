@@ -193,14 +193,27 @@ async fn connection(
             Err(e) => break Stop::Answer(bad_frame(0, &e)),
         };
         drop(rest);
-        let Ok(slot) = Arc::clone(&inflight).acquire_owned().await else { break Stop::Quiet };
-        let (handler, tx) = (Arc::clone(&handler), tx.clone());
         let sync = header.flags & codec::FLAG_SYNC != 0;
-        tokio::spawn(async move {
-            let response = run(handler, request, sync).await;
-            let _ = tx.send(response.encode(header.id)).await;
+        let Ok(slot) = Arc::clone(&inflight).acquire_owned().await else { break Stop::Quiet };
+        if may_wait(&request, sync) {
+            // A fsynced write (or a long scan) runs on a blocking thread, so that this
+            // connection's next requests, and other connections' fsyncs, proceed meanwhile
+            // (concurrent sync writers share one fsync).
+            let (handler, tx) = (Arc::clone(&handler), tx.clone());
+            tokio::spawn(async move {
+                let response = run(handler, request, sync).await;
+                let _ = tx.send(response.encode(header.id)).await;
+                drop((slot, bytes));
+            });
+        } else {
+            // Short requests (memtable or block-cache work, microseconds) run right here: a hop
+            // to another thread would cost more than the request.
+            let response = handler.handle(request, sync);
+            if tx.send(response.encode(header.id)).await.is_err() {
+                break Stop::Quiet;
+            }
             drop((slot, bytes));
-        });
+        }
     };
     // Answer what was read, then the error (if any), then close.
     let _ = inflight.acquire_many(limits.inflight_max.max(1) as u32).await;
@@ -213,6 +226,17 @@ async fn connection(
 
 fn bad_frame(id: u64, e: &codec::DecodeError) -> Vec<u8> {
     Response::Error { code: ErrorCode::BadFrame, message: e.to_string() }.encode(id)
+}
+
+/// Requests that may block for long: fsynced writes wait for the disk, scans read many blocks,
+/// keyspace changes write the manifest.
+fn may_wait(request: &Request, sync: bool) -> bool {
+    match request {
+        Request::Put { .. } | Request::Delete { .. } | Request::Batch(_) => sync,
+        Request::Scan(_) | Request::CreateKeyspace(_) | Request::DropKeyspace(_) => true,
+        Request::MultiGet { keys, .. } => keys.len() > 16,
+        Request::Ping(_) | Request::Get { .. } | Request::ListKeyspaces | Request::Stats => false,
+    }
 }
 
 /// Runs one request on a blocking thread (engine calls block on I/O and fsync).
