@@ -43,19 +43,6 @@ fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant histogram bounds are valid")
 }
 
-fn latency(h: &Histogram<u64>) -> Latency {
-    let us = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
-    Latency {
-        p50: us(0.5),
-        p75: us(0.75),
-        p99: us(0.99),
-        p999: us(0.999),
-        p9999: us(0.9999),
-        max: h.max() as f64 / 1e3,
-        mean: h.mean() / 1e3,
-    }
-}
-
 /// Loads keys `0..num` with pipelined PUTs over the pool.
 fn load(pool: &Pool, args: &LatencyArgs) -> BenchResult<()> {
     let conns = pool.len();
@@ -211,8 +198,8 @@ fn measure(pool: &Pool, args: &LatencyArgs, rate: u64, index: usize) -> BenchRes
     Ok(RateResult {
         offered: rate,
         achieved: done as f64 / window,
-        get: latency(&r.get),
-        put: latency(&r.put),
+        get: Latency::of(&r.get),
+        put: Latency::of(&r.put),
         gets: r.get.len(),
         puts: r.put.len(),
         errors: r.errors + outstanding.load(Ordering::Acquire),

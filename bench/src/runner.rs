@@ -35,7 +35,8 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(h: &Histogram<u64>) -> Latency {
+    /// The percentiles of a histogram of nanoseconds.
+    pub fn of(h: &Histogram<u64>) -> Latency {
         let us = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
         Latency {
             p50: us(0.5),

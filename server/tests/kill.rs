@@ -28,13 +28,7 @@ fn acknowledged_sync_writes_survive_sigkill() {
     for cycle in 0..cycles {
         let server = Server::start(Some(dir.path()), &[]);
         // Everything acknowledged before is there, with its last acknowledged value.
-        let check = Client::connect(server.addr.as_str()).unwrap();
-        let all: BTreeMap<Vec<u8>, Vec<u8>> = check
-            .scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX)
-            .unwrap()
-            .into_iter()
-            .collect();
-        verify(cycle, &all, &acked, &unsure);
+        verify(cycle, &contents(&server), &acked, &unsure);
         let stop = Arc::new(AtomicBool::new(false));
         let writers: Vec<_> = (0..WRITERS)
             .map(|w| {
@@ -102,17 +96,20 @@ fn acknowledged_sync_writes_survive_sigkill() {
     assert!(total_acked > 0, "no write was ever acknowledged");
     // A last restart checks the last cycle's writes.
     let server = Server::start(Some(dir.path()), &[]);
-    let c = Client::connect(server.addr.as_str()).unwrap();
-    let all: BTreeMap<Vec<u8>, Vec<u8>> = c
-        .scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX)
-        .unwrap()
-        .into_iter()
-        .collect();
-    verify(cycles, &all, &acked, &unsure);
+    verify(cycles, &contents(&server), &acked, &unsure);
     eprintln!("{cycles} SIGKILL cycles, {total_acked} acknowledged writes, none lost");
 }
 
 type Model = Arc<Mutex<BTreeMap<Vec<u8>, Vec<u8>>>>;
+
+/// Every key the writers write, with its value, as the server holds them.
+fn contents(server: &Server) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let c = Client::connect(server.addr.as_str()).unwrap();
+    c.scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .collect()
+}
 
 /// Checks what the restarted server holds (`all`) against the acknowledged writes: each key holds
 /// its last acknowledged value, or the value of a write that was sent but never answered. Then

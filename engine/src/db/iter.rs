@@ -121,6 +121,17 @@ impl DbIterator {
         key::trailer_seq(self.inner.trailer()) <= self.seq.min(SEQUENCE_MAX)
     }
 
+    /// Whether the current entry is a put; if so, copies its value into `value`.
+    fn capture(&mut self) -> bool {
+        let put =
+            ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
+        if put {
+            self.value.clear();
+            self.value.extend_from_slice(self.inner.value());
+        }
+        put
+    }
+
     /// The trailer a seek uses to land on the newest version visible at the read's sequence.
     fn seek_trailer(&self) -> u64 {
         key::trailer(self.seq.min(SEQUENCE_MAX), KIND_SEEK)
@@ -161,12 +172,7 @@ impl DbIterator {
             // The newest visible version of this key decides.
             self.key.clear();
             self.key.extend_from_slice(self.inner.user_key());
-            let put =
-                ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
-            if put {
-                self.value.clear();
-                self.value.extend_from_slice(self.inner.value());
-            }
+            let put = self.capture();
             // Skip the older versions of the key.
             self.inner.next();
             let mut older = 0usize;
@@ -204,26 +210,14 @@ impl DbIterator {
                     self.inner.seek(&self.key, target);
                     newest_is_put = None;
                     if self.inner.valid() && self.inner.user_key() == self.key.as_slice() {
-                        let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
-                        let put = kind == Some(ValueKind::Put);
-                        if put {
-                            self.value.clear();
-                            self.value.extend_from_slice(self.inner.value());
-                        }
-                        newest_is_put = Some(put);
+                        newest_is_put = Some(self.capture());
                     }
                     // The last entry below (key, MAX) is the previous key's last entry.
                     self.inner.seek_lt(&self.key, u64::MAX);
                     break;
                 }
                 if self.visible() {
-                    let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
-                    let put = kind == Some(ValueKind::Put);
-                    if put {
-                        self.value.clear();
-                        self.value.extend_from_slice(self.inner.value());
-                    }
-                    newest_is_put = Some(put);
+                    newest_is_put = Some(self.capture());
                 }
                 self.inner.prev();
             }

@@ -94,6 +94,9 @@ pub(crate) struct WriteQueue {
     pending: VecDeque<Pending>,
     leader_active: bool,
     done: HashMap<u64, Result<()>>,
+    /// Writers blocked on the condition variable: the leader wakes them only when there are
+    /// any (a wake is a futex syscall even with nobody waiting; a lone writer never needs one).
+    waiting: usize,
 }
 
 impl Core {
@@ -180,10 +183,14 @@ impl Core {
                     q.done.insert(p.id, r);
                 }
                 q.leader_active = false;
-                self.queue_cv.notify_all();
+                if q.waiting > 0 {
+                    self.queue_cv.notify_all();
+                }
                 continue;
             }
+            q.waiting += 1;
             q = self.queue_cv.wait(q).unwrap_or_else(|e| e.into_inner());
+            q.waiting -= 1;
         }
     }
 

@@ -700,39 +700,36 @@ pub fn decode_response(ty: u8, body: &[u8]) -> Result<Response, DecodeError> {
     Ok(resp)
 }
 
+/// Checks a whole frame (`len` field included): its length against the bound and the bytes
+/// present, then its crc; returns the header and the body.
+fn split_whole_frame(frame: &[u8], frame_len_max: u32) -> Result<(Header, &[u8]), DecodeError> {
+    let (len_field, rest) = frame.split_at_checked(LEN_FIELD).ok_or(DecodeError::Truncated)?;
+    let len = check_len(len_field.try_into().map_err(|_| DecodeError::Truncated)?, frame_len_max)?;
+    if rest.len() != len {
+        return Err(if rest.len() < len {
+            DecodeError::Truncated
+        } else {
+            DecodeError::Trailing(rest.len() - len)
+        });
+    }
+    split_frame(rest)
+}
+
 /// Decodes a whole frame (`len` field included) holding a request: for tests and fuzzing.
 pub fn decode_request_frame(
     frame: &[u8],
     frame_len_max: u32,
 ) -> Result<(Header, Request), DecodeError> {
-    let (len_field, rest) = frame.split_at_checked(LEN_FIELD).ok_or(DecodeError::Truncated)?;
-    let len = check_len(len_field.try_into().map_err(|_| DecodeError::Truncated)?, frame_len_max)?;
-    if rest.len() != len {
-        return Err(if rest.len() < len {
-            DecodeError::Truncated
-        } else {
-            DecodeError::Trailing(rest.len() - len)
-        });
-    }
-    let (h, body) = split_frame(rest)?;
+    let (h, body) = split_whole_frame(frame, frame_len_max)?;
     Ok((h, decode_request(h.ty, body)?))
 }
 
-/// Decodes a whole frame holding a response: for tests and fuzzing.
+/// Decodes a whole frame holding a response: for tests, the client and fuzzing.
 pub fn decode_response_frame(
     frame: &[u8],
     frame_len_max: u32,
 ) -> Result<(Header, Response), DecodeError> {
-    let (len_field, rest) = frame.split_at_checked(LEN_FIELD).ok_or(DecodeError::Truncated)?;
-    let len = check_len(len_field.try_into().map_err(|_| DecodeError::Truncated)?, frame_len_max)?;
-    if rest.len() != len {
-        return Err(if rest.len() < len {
-            DecodeError::Truncated
-        } else {
-            DecodeError::Trailing(rest.len() - len)
-        });
-    }
-    let (h, body) = split_frame(rest)?;
+    let (h, body) = split_whole_frame(frame, frame_len_max)?;
     Ok((h, decode_response(h.ty, body)?))
 }
 
