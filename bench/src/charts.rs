@@ -12,6 +12,19 @@ pub struct Panel<'a> {
     pub runs: Vec<&'a RunResult>,
 }
 
+/// The colour of an engine: by its first appearance in any panel, so that one engine has one
+/// colour on every panel of a chart.
+fn color_of(panels: &[Panel], engine: &str) -> RGBColor {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in panels.iter().flat_map(|p| &p.runs) {
+        if !seen.contains(&r.engine.as_str()) {
+            seen.push(&r.engine);
+        }
+    }
+    let i = seen.iter().position(|e| *e == engine).unwrap_or(0);
+    COLORS[i % COLORS.len()]
+}
+
 const COLORS: [RGBColor; 4] =
     [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
 const PANEL_W: u32 = 420;
@@ -52,8 +65,8 @@ pub fn throughput(path: &Path, panels: &[Panel]) -> BenchResult<()> {
             .y_label_formatter(&|v| si(*v))
             .draw()
             .map_err(err)?;
-        for (i, r) in p.runs.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
+        for r in &p.runs {
+            let color = color_of(panels, &r.engine);
             let pts: Vec<(f64, f64)> =
                 r.throughput.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)).collect();
             chart
@@ -109,8 +122,8 @@ pub fn latency(path: &Path, panels: &[Panel]) -> BenchResult<()> {
             .y_desc("latency (µs)")
             .draw()
             .map_err(err)?;
-        for (i, r) in p.runs.iter().enumerate() {
-            let color = COLORS[i % COLORS.len()];
+        for r in &p.runs {
+            let color = color_of(panels, &r.engine);
             let pts: Vec<(f64, f64)> = r
                 .latency_us
                 .points()
