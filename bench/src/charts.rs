@@ -67,8 +67,13 @@ pub fn throughput(path: &Path, panels: &[Panel]) -> BenchResult<()> {
             .map_err(err)?;
         for r in &p.runs {
             let color = color_of(panels, &r.engine);
+            // Sample t covers second (t, t + 1]: plot it at the middle, with a dot (a run shorter
+            // than a second has a single sample, which a line cannot show).
             let pts: Vec<(f64, f64)> =
-                r.throughput.iter().enumerate().map(|(t, v)| ((t + 1) as f64, *v)).collect();
+                r.throughput.iter().enumerate().map(|(t, v)| (t as f64 + 0.5, *v)).collect();
+            chart
+                .draw_series(pts.iter().map(|c| Circle::new(*c, 3, color.filled())))
+                .map_err(err)?;
             chart
                 .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                 .map_err(err)?

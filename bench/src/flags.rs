@@ -25,6 +25,15 @@ pub enum Cmd {
     Report(ReportArgs),
     /// Open-loop latency of a running shale-server: GET/PUT at fixed offered rates.
     Latency(LatencyArgs),
+    /// Draws the charts again from a results.json (of a run or of `report`).
+    Charts {
+        /// The results file.
+        #[arg(long, default_value = "docs/bench/results.json")]
+        from: PathBuf,
+        /// Where throughput.svg and latency.svg go (default: beside the results file).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

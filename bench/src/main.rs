@@ -30,6 +30,11 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Some(Cmd::Report(args)) => report::run(&args),
         Some(Cmd::Latency(args)) => latency::run(&args),
+        Some(Cmd::Charts { from, out }) => {
+            let out =
+                out.unwrap_or_else(|| from.parent().map(|p| p.to_path_buf()).unwrap_or_default());
+            session::redraw_charts(&from, &out)
+        }
         None => {
             let mut stdout = std::io::stdout();
             session::run(&cli.flags, &mut stdout).and_then(|r| {

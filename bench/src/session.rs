@@ -213,3 +213,38 @@ pub fn write_outputs<T: Serialize>(dir: &Path, json: &T, outcomes: &[Outcome]) -
     charts::latency(&dir.join("latency.svg"), &panels)?;
     Ok(())
 }
+
+/// Draws the charts of a results file (a session's, or the report's with its `sessions`).
+pub fn redraw_charts(from: &Path, out: &Path) -> BenchResult<()> {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(from)?)?;
+    let sessions: Vec<&serde_json::Value> = match v.get("sessions").and_then(|s| s.as_array()) {
+        Some(list) => list.iter().collect(),
+        None => vec![&v],
+    };
+    let run = |x: Option<&serde_json::Value>| -> BenchResult<Option<RunResult>> {
+        Ok(match x {
+            Some(x) if !x.is_null() => Some(serde_json::from_value(x.clone())?),
+            _ => None,
+        })
+    };
+    let mut rows: Vec<(String, Vec<RunResult>)> = Vec::new();
+    for o in sessions
+        .iter()
+        .flat_map(|s| s.get("outcomes").and_then(|o| o.as_array()).into_iter().flatten())
+    {
+        let label = o.get("label").and_then(|l| l.as_str()).unwrap_or("?").to_string();
+        let mut runs = Vec::new();
+        runs.extend(run(o.get("result"))?);
+        runs.extend(run(o.get("rocksdb").and_then(|r| r.get("result")))?);
+        runs.extend(run(o.get("rocksdb_same_code"))?);
+        rows.push((label, runs));
+    }
+    let panels: Vec<Panel> = rows
+        .iter()
+        .map(|(label, runs)| Panel { workload: label.clone(), runs: runs.iter().collect() })
+        .collect();
+    std::fs::create_dir_all(out)?;
+    charts::throughput(&out.join("throughput.svg"), &panels)?;
+    charts::latency(&out.join("latency.svg"), &panels)?;
+    Ok(())
+}
