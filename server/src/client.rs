@@ -45,6 +45,9 @@ pub enum ClientError {
 
 pub type Result<T> = std::result::Result<T, ClientError>;
 
+/// The largest response frame the client accepts, whatever the server's WELCOME says.
+pub const CLIENT_FRAME_LEN_MAX: u32 = 256 << 20;
+
 /// One page of a scan: the entries, and the token that continues it (`None` at the end).
 pub type ScanPage = (Vec<(Vec<u8>, Vec<u8>)>, Option<Vec<u8>>);
 
@@ -150,7 +153,9 @@ impl Client {
             stream,
         });
         let reader_shared = Arc::downgrade(&shared);
-        let frame_len_max = welcome.frame_len_max;
+        // The server states its bound; the client also keeps its own, so that a server (or
+        // anything answering on its port) cannot make it allocate without limit.
+        let frame_len_max = welcome.frame_len_max.min(CLIENT_FRAME_LEN_MAX);
         std::thread::Builder::new().name("shale-client-reader".into()).spawn(move || loop {
             let got = read_frame(&mut rd, frame_len_max);
             let Some(shared) = reader_shared.upgrade() else { return };
