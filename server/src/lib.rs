@@ -4,6 +4,8 @@
 //! - [`client`]: the blocking Rust client (connection, pipelining, pool, typed errors), used by
 //!   the `shale` CLI (`--addr`) and `shale-bench` (`--target`).
 //! - [`config`]: the server's configuration (TOML file and command-line flags).
+//! - [`dynamo`]: the DynamoDB-compatible gateway's data model (the gateway itself is not served
+//!   yet).
 
 #![cfg_attr(
     not(test),
@@ -12,4 +14,5 @@
 
 pub mod client;
 pub mod config;
+pub mod dynamo;
 pub mod kv;
