@@ -177,7 +177,10 @@ async fn connection(
             }
         };
         // Budget first, then the buffer: the bytes held across connections stay bounded.
-        let Ok(bytes) = Arc::clone(&budget).acquire_many_owned(budget_units(len)).await else {
+        // A frame larger than the whole budget (a configuration with request_bytes_max below
+        // frame_len_max) takes the whole budget rather than waiting forever.
+        let units = budget_units(len).min(budget_units(limits.request_bytes_max));
+        let Ok(bytes) = Arc::clone(&budget).acquire_many_owned(units).await else {
             break Stop::Quiet;
         };
         let mut rest = vec![0u8; len];
