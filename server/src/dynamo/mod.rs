@@ -6,8 +6,10 @@
 //! - [`value`]: the ten attribute types, their JSON wire form, validation and item size.
 //! - [`key`]: table keys (partition + sort) as order-preserving engine keys.
 //! - [`item_codec`]: the compact binary form items are stored in.
+//! - [`path`]: document paths, placeholders and projection expressions.
 
 pub mod item_codec;
 pub mod key;
 pub mod number;
+pub mod path;
 pub mod value;
