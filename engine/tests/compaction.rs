@@ -18,6 +18,22 @@ fn small_tree(background: bool) -> Options {
     }
 }
 
+/// A tree of tiny memtables and levels, so a few thousand writes make many tables; output
+/// tables of `table_bytes`.
+fn tiny_tree(background: bool, table_bytes: u64) -> Options {
+    Options {
+        memtable_bytes_max: 16 << 10,
+        background_flush: background,
+        compaction: CompactionOptions {
+            level_base_bytes: 32 << 10,
+            target_file_bytes: table_bytes,
+            level0_trigger: 2,
+            ..CompactionOptions::default()
+        },
+        ..Options::default()
+    }
+}
+
 struct Rng(u64);
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -287,17 +303,7 @@ fn table_names(dir: &std::path::Path) -> std::collections::BTreeSet<String> {
 fn iterators_and_snapshots_survive_compactions_removing_their_tables() {
     for background in [false, true] {
         let dir = tempfile::tempdir().unwrap();
-        let opts = Options {
-            memtable_bytes_max: 16 << 10,
-            background_flush: background,
-            compaction: CompactionOptions {
-                level_base_bytes: 32 << 10,
-                target_file_bytes: 8 << 10,
-                level0_trigger: 2,
-                ..CompactionOptions::default()
-            },
-            ..Options::default()
-        };
+        let opts = tiny_tree(background, 8 << 10);
         let db = Db::open(dir.path(), opts).unwrap();
         let ks = db.default_keyspace();
         let mut rng = Rng(11);
@@ -431,17 +437,7 @@ fn compact_range_concurrent_with_background_compaction() {
 #[test]
 fn seeks_across_many_tables_per_level_match_the_model() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = Options {
-        memtable_bytes_max: 16 << 10,
-        background_flush: false,
-        compaction: CompactionOptions {
-            level_base_bytes: 32 << 10,
-            target_file_bytes: 4 << 10,
-            level0_trigger: 2,
-            ..CompactionOptions::default()
-        },
-        ..Options::default()
-    };
+    let opts = tiny_tree(false, 4 << 10);
     let db = Db::open(dir.path(), opts).unwrap();
     let ks = db.default_keyspace();
     let mut rng = Rng(29);

@@ -127,6 +127,11 @@ fn the_cli_works_over_the_network() {
         env!("CARGO_BIN_EXE_shale-server").replace("shale-server", "shale"),
     );
     if !probe.exists() {
+        // `cargo test --workspace` (what CI runs) builds it; a lone `-p shale-server` may not.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "`shale` must be built next to shale-server in CI"
+        );
         eprintln!(
             "`shale` not built next to shale-server: run `cargo build -p shale-tools` (skipped)"
         );
