@@ -1,14 +1,23 @@
 //! Document paths (`a.b[3].#c`) and projection expressions: parsing with expression attribute
-//! name placeholders, the overlap rule, resolution against an item, and projection.
+//! name placeholders, the reserved-word check, the overlap rule, resolution against an item, and
+//! projection. The path grammar and its `Cursor` are shared with the condition and update
+//! expression parsers ([`super::expr`]).
 //!
 //! ```text
 //! projection ::= path ("," path)*
-//! path       ::= element ("." element | "[" digits "]")*
-//! element    ::= identifier | "#" identifier        (an identifier: [A-Za-z_][A-Za-z0-9_]*)
+//! path       ::= element ("." element | "[" digits "]")*   (whitespace allowed around . [ ])
+//! element    ::= identifier | "#" name       (an identifier: [A-Za-z_][A-Za-z0-9_]*)
 //! ```
 //!
-//! Not yet here (next, with the expression parser): the reserved-word check on bare names.
+//! A bare identifier that is one of DynamoDB's reserved words ([`super::expr::reserved`]) is an
+//! error, as in DynamoDB; `#name` placeholders are how such attributes are named.
+//!
+//! Errors follow DynamoDB's order: a syntax error anywhere is reported first; errors found while
+//! parsing (a reserved word, an undefined placeholder, overlapping paths) are held in
+//! `Deferred` until the whole expression has parsed, then the first by DynamoDB's precedence is
+//! reported.
 
+use super::expr::{lexer, reserved};
 use super::value::{AttrValue, Item};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -44,16 +53,11 @@ impl<'a> Names<'a> {
         Names { map, used: BTreeSet::new() }
     }
 
-    fn resolve(&mut self, placeholder: &str) -> Result<String, ExprError> {
-        match self.map.and_then(|m| m.get(placeholder)) {
-            Some(name) => {
-                self.used.insert(placeholder.to_string());
-                Ok(name.clone())
-            }
-            None => Err(ExprError(format!(
-                "An expression attribute name used in the document path is not defined; attribute name: {placeholder}"
-            ))),
-        }
+    /// The attribute name `placeholder` (`#x`) stands for, marking it used.
+    fn resolve(&mut self, placeholder: &str) -> Option<String> {
+        let name = self.map.and_then(|m| m.get(placeholder))?;
+        self.used.insert(placeholder.to_string());
+        Some(name.clone())
     }
 
     /// After every expression of the request is parsed: names supplied but never used are an
@@ -77,48 +81,149 @@ impl<'a> Names<'a> {
     }
 }
 
-fn syntax(kind: &str, token: &str, near: &str) -> ExprError {
-    ExprError(format!("Invalid {kind}: Syntax error; token: \"{token}\", near: \"{near}\""))
+/// The kinds of error DynamoDB reports only once an expression has parsed. Each expression kind
+/// ranks them in its own order (see [`Deferred::first`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Check {
+    /// More than [`super::expr::OPERATORS_MAX`] operators and functions.
+    TooManyOperators,
+    /// The whole expression (or an operand) wrapped in two pairs of parentheses.
+    Parens,
+    /// A function name that does not exist (in this kind of expression).
+    UnknownFunction,
+    /// A function used where it cannot be (a condition function as an operand, `size` alone).
+    MisusedFunction,
+    /// A bare attribute name that is a reserved word.
+    Reserved,
+    /// An update expression section (SET, REMOVE, ADD, DELETE) given twice.
+    Section,
+    /// A `#name` placeholder missing from ExpressionAttributeNames.
+    UndefinedName,
+    /// A `:value` placeholder missing from ExpressionAttributeValues.
+    UndefinedValue,
+    /// Two paths of which one is a prefix of the other.
+    Overlap,
+    /// Two paths that use one position as both a map key and a list index.
+    Conflict,
+    /// An ADD or DELETE value of a type the action does not take.
+    UpdateOperand,
+    /// A function or operator given the wrong number of operands.
+    OperandCount,
+    /// The same path as the first and another operand.
+    Distinct,
+    /// A function operand of the wrong kind (type, or a value where a path is needed).
+    Function,
 }
 
-fn is_ident_start(c: u8) -> bool {
+/// Errors found while parsing, held until the whole expression has parsed (a syntax error
+/// anywhere wins over them): the first of each [`Check`] kind, in the order found.
+#[derive(Debug, Default)]
+pub(crate) struct Deferred {
+    found: Vec<(Check, String)>,
+}
+
+impl Deferred {
+    /// Records an error of kind `check`, unless one of that kind is already held.
+    pub(crate) fn note(&mut self, check: Check, msg: impl FnOnce() -> String) {
+        if !self.found.iter().any(|(c, _)| *c == check) {
+            self.found.push((check, msg()));
+        }
+    }
+
+    /// The error to report: the earliest-found error of the first group of `order` that has
+    /// one. Kinds in no group are not reported.
+    pub(crate) fn first(&self, order: &[&[Check]]) -> Option<&str> {
+        order.iter().find_map(|group| {
+            self.found.iter().find(|(c, _)| group.contains(c)).map(|(_, m)| m.as_str())
+        })
+    }
+}
+
+pub(crate) fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn is_ident(c: u8) -> bool {
+pub(crate) fn is_ident(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// A cursor over an expression's bytes.
-struct Cursor<'s> {
-    s: &'s str,
-    i: usize,
-    kind: &'static str,
+/// How two document paths relate, for the rule that the paths of one expression must be
+/// independent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clash {
+    /// One is a prefix of the other (or they are equal).
+    Overlap,
+    /// At the first position where they differ, one has a map key and the other a list index.
+    Conflict,
+}
+
+/// Whether `a` and `b` clash, and how.
+pub(crate) fn clash(a: &Path, b: &Path) -> Option<Clash> {
+    for (x, y) in a.0.iter().zip(&b.0) {
+        match (x, y) {
+            (Step::Attr(_), Step::Index(_)) | (Step::Index(_), Step::Attr(_)) => {
+                return Some(Clash::Conflict)
+            }
+            _ if x != y => return None,
+            _ => {}
+        }
+    }
+    Some(Clash::Overlap)
+}
+
+/// The message for clashing paths `one` (the earlier) and `two`.
+pub(crate) fn clash_message(kind: Clash, one: &Path, two: &Path) -> String {
+    let verb = match kind {
+        Clash::Overlap => "overlap",
+        Clash::Conflict => "conflict",
+    };
+    format!(
+        "Two document paths {verb} with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
+        show(one),
+        show(two)
+    )
+}
+
+/// A cursor over an expression's bytes, with the errors held until the expression has parsed.
+pub(crate) struct Cursor<'s> {
+    pub(crate) s: &'s str,
+    pub(crate) i: usize,
+    /// The parameter name used in messages ("ConditionExpression", ...).
+    pub(crate) kind: &'static str,
+    pub(crate) deferred: Deferred,
 }
 
 impl<'s> Cursor<'s> {
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn new(s: &'s str, kind: &'static str) -> Self {
+        Cursor { s, i: 0, kind, deferred: Deferred::default() }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.s.as_bytes().get(self.i).copied()
     }
 
-    fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         while self.peek().is_some_and(|c| c.is_ascii_whitespace()) {
             self.i += 1;
         }
     }
 
-    fn near(&self) -> &'s str {
-        let start = self.i.saturating_sub(8);
-        let end = (self.i + 8).min(self.s.len());
-        self.s.get(start..end).unwrap_or(self.s)
+    /// A syntax error at the current position, worded as DynamoDB words it.
+    pub(crate) fn error(&self) -> ExprError {
+        lexer::syntax_error(self.kind, self.s, self.i)
     }
 
-    fn error(&self) -> ExprError {
-        let token = match self.peek() {
-            None => "<EOF>".to_string(),
-            Some(c) => char::from(c).to_string(),
-        };
-        syntax(self.kind, &token, self.near())
+    /// A message prefixed with this expression's kind, as DynamoDB prefixes its errors.
+    pub(crate) fn invalid(&self, msg: &str) -> ExprError {
+        ExprError(format!("Invalid {}: {msg}", self.kind))
+    }
+
+    /// After a successful parse: the first held error by `order`, if any.
+    pub(crate) fn finish(&self, order: &[&[Check]]) -> Result<(), ExprError> {
+        match self.deferred.first(order) {
+            Some(msg) => Err(self.invalid(msg)),
+            None => Ok(()),
+        }
     }
 
     fn word(&mut self) -> &'s str {
@@ -129,37 +234,44 @@ impl<'s> Cursor<'s> {
         self.s.get(start..self.i).unwrap_or("")
     }
 
-    fn path(&mut self, names: &mut Names) -> Result<Path, ExprError> {
+    /// Parses a document path at the cursor.
+    pub(crate) fn path(&mut self, names: &mut Names) -> Result<Path, ExprError> {
         let mut steps = vec![Step::Attr(self.element(names)?)];
         loop {
+            let before = self.i;
+            self.skip_ws();
             match self.peek() {
                 Some(b'.') => {
                     self.i += 1;
+                    self.skip_ws();
                     steps.push(Step::Attr(self.element(names)?));
                 }
                 Some(b'[') => {
                     self.i += 1;
+                    self.skip_ws();
                     let start = self.i;
                     while self.peek().is_some_and(|c| c.is_ascii_digit()) {
                         self.i += 1;
                     }
                     let digits = self.s.get(start..self.i).unwrap_or("");
-                    if digits.is_empty() || self.peek() != Some(b']') {
+                    if digits.is_empty() {
+                        return Err(self.error());
+                    }
+                    self.skip_ws();
+                    if self.peek() != Some(b']') {
                         return Err(self.error());
                     }
                     self.i += 1;
-                    let n = digits.parse().map_err(|_| {
-                        ExprError(format!("Invalid {}: List index is too large", self.kind))
-                    })?;
+                    let n = digits.parse().map_err(|_| self.invalid("List index is too large"))?;
                     steps.push(Step::Index(n));
                 }
-                _ => break,
+                _ => {
+                    self.i = before;
+                    break;
+                }
             }
             if steps.len() > PATH_DEPTH_MAX {
-                return Err(ExprError(format!(
-                    "Invalid {}: The document path has too many nesting levels",
-                    self.kind
-                )));
+                return Err(self.invalid("The document path has too many nesting levels"));
             }
         }
         Ok(Path(steps))
@@ -174,66 +286,90 @@ impl<'s> Cursor<'s> {
                     return Err(self.error());
                 }
                 self.word();
-                names.resolve(self.s.get(start..self.i).unwrap_or(""))
+                let placeholder = self.s.get(start..self.i).unwrap_or("");
+                Ok(names.resolve(placeholder).unwrap_or_else(|| {
+                    self.deferred.note(Check::UndefinedName, || {
+                        format!("An expression attribute name used in the document path is not defined; attribute name: {placeholder}")
+                    });
+                    placeholder.to_string()
+                }))
             }
-            Some(c) if is_ident_start(c) => Ok(self.word().to_string()),
+            Some(c) if is_ident_start(c) => {
+                let w = self.word();
+                if reserved::is_reserved(w) {
+                    self.deferred.note(Check::Reserved, || {
+                        format!("Attribute name is a reserved keyword; reserved keyword: {w}")
+                    });
+                }
+                Ok(w.to_string())
+            }
             _ => Err(self.error()),
         }
     }
 }
 
+/// Checks an expression's length and that it is not empty, as DynamoDB does before parsing.
+pub(crate) fn check_text(s: &str, kind: &str) -> Result<(), ExprError> {
+    if s.len() > EXPRESSION_LEN_MAX {
+        return Err(ExprError(format!(
+            "Invalid {kind}: Expression size has exceeded the maximum allowed size"
+        )));
+    }
+    if s.trim().is_empty() {
+        return Err(ExprError(format!("Invalid {kind}: The expression can not be empty;")));
+    }
+    Ok(())
+}
+
+/// Precedence of the errors a path or projection can hold.
+const PATH_ORDER: &[&[Check]] =
+    &[&[Check::Reserved], &[Check::UndefinedName], &[Check::Overlap], &[Check::Conflict]];
+
 /// Parses one document path (as in `attribute_exists(a.b[1])` or an update target).
 pub fn parse_path(s: &str, names: &mut Names, kind: &'static str) -> Result<Path, ExprError> {
-    let mut c = Cursor { s, i: 0, kind };
+    let mut c = Cursor::new(s, kind);
     c.skip_ws();
     let p = c.path(names)?;
     c.skip_ws();
     if c.peek().is_some() {
         return Err(c.error());
     }
+    c.finish(PATH_ORDER)?;
     Ok(p)
 }
 
 /// Parses a ProjectionExpression; refuses overlapping paths as DynamoDB does.
 pub fn parse_projection(s: &str, names: &mut Names) -> Result<Vec<Path>, ExprError> {
     const KIND: &str = "ProjectionExpression";
-    if s.len() > EXPRESSION_LEN_MAX {
-        return Err(ExprError(format!(
-            "Invalid {KIND}: Expression size has exceeded the maximum allowed size"
-        )));
-    }
-    if s.trim().is_empty() {
-        return Err(ExprError(format!("Invalid {KIND}: The expression can not be empty;")));
-    }
-    let mut c = Cursor { s, i: 0, kind: KIND };
+    check_text(s, KIND)?;
+    let mut c = Cursor::new(s, KIND);
     let mut paths: Vec<Path> = Vec::new();
     loop {
         c.skip_ws();
         let p = c.path(names)?;
-        if let Some(other) = paths.iter().find(|q| overlaps(q, &p)) {
-            return Err(ExprError(format!(
-                "Invalid {KIND}: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: {}, path two: {}",
-                show(other),
-                show(&p)
-            )));
+        for other in &paths {
+            if let Some(kind) = clash(other, &p) {
+                let check = match kind {
+                    Clash::Overlap => Check::Overlap,
+                    Clash::Conflict => Check::Conflict,
+                };
+                c.deferred.note(check, || clash_message(kind, other, &p));
+            }
         }
         paths.push(p);
         c.skip_ws();
         match c.peek() {
             Some(b',') => c.i += 1,
-            None => return Ok(paths),
+            None => break,
             _ => return Err(c.error()),
         }
     }
-}
-
-/// One path is a prefix of the other (or they are equal).
-fn overlaps(a: &Path, b: &Path) -> bool {
-    a.0.iter().zip(&b.0).all(|(x, y)| x == y)
+    c.finish(PATH_ORDER)?;
+    Ok(paths)
 }
 
 /// DynamoDB's rendering of a path in messages: `[a, b, [3]]`.
-fn show(p: &Path) -> String {
+pub(crate) fn show(p: &Path) -> String {
     let parts: Vec<String> =
         p.0.iter()
             .map(|s| match s {
@@ -353,7 +489,7 @@ mod tests {
             "Value provided in ExpressionAttributeNames unused in expressions: keys: {#u}"
         );
         let err = parse_path("#missing", &mut n, "ConditionExpression").unwrap_err().0;
-        assert_eq!(err, "An expression attribute name used in the document path is not defined; attribute name: #missing");
+        assert_eq!(err, "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #missing");
         for bad in ["", "a..b", "a[", "a[x]", "a[]", "1a", "a b", "#"] {
             let e = parse_path(bad, &mut n, "ConditionExpression").unwrap_err().0;
             assert!(
@@ -380,7 +516,7 @@ mod tests {
             "other": {"S": "dropped"}
         }))
         .unwrap();
-        let paths = parse_projection("id, m.y, l[2], l[0], missing.x", &mut n).unwrap();
+        let paths = parse_projection("id, m.y, l[2], l[0], absent.x", &mut n).unwrap();
         let got = projection(&item, &paths);
         let want = item_from_json(&json!({
             "id": {"S": "1"},
