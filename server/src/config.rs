@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub in_memory: Option<bool>,
     pub kv_addr: Option<String>,
     pub dynamodb_addr: Option<String>,
+    /// Whether the DynamoDB gateway fsyncs each write before answering (default true).
+    pub dynamodb_sync: Option<bool>,
     #[serde(default)]
     pub engine: EngineConfig,
     #[serde(default)]

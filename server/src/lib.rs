@@ -4,8 +4,9 @@
 //! - [`client`]: the blocking Rust client (connection, pipelining, pool, typed errors), used by
 //!   the `shale` CLI (`--addr`) and `shale-bench` (`--target`).
 //! - [`config`]: the server's configuration (TOML file and command-line flags).
-//! - [`dynamo`]: the DynamoDB-compatible gateway's data model (the gateway itself is not served
-//!   yet).
+//! - [`dynamo`]: the DynamoDB-compatible gateway (`docs/dynamodb.md`): HTTP front door,
+//!   operations, expressions, table catalog and data model.
+//! - [`dynamo_client`]: a small blocking HTTP client for the gateway (tests and benchmarks).
 
 #![cfg_attr(
     not(test),
@@ -15,4 +16,5 @@
 pub mod client;
 pub mod config;
 pub mod dynamo;
+pub mod dynamo_client;
 pub mod kv;

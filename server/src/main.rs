@@ -1,8 +1,10 @@
 //! `shale-server`: serves a Shale database over the binary key-value protocol
-//! (`docs/protocol.md`; default `127.0.0.1:7070`).
+//! (`docs/protocol.md`; default `127.0.0.1:7070`) and the DynamoDB-compatible HTTP gateway
+//! (`docs/dynamodb.md`; default `127.0.0.1:8000`).
 //!
 //! ```text
-//! shale-server [--data-dir ./shale-data | --in-memory] [--kv-addr 127.0.0.1:7070] [--config FILE]
+//! shale-server [--data-dir ./shale-data | --in-memory] [--kv-addr 127.0.0.1:7070]
+//!              [--dynamodb-addr 127.0.0.1:8000] [--config FILE]
 //! ```
 //!
 //! SIGINT or SIGTERM shuts it down gracefully: it stops accepting, answers every request it has
@@ -12,6 +14,8 @@ use clap::Parser;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
 use shale_server::config::FileConfig;
+use shale_server::dynamo::http::{self as dynamo_http, HttpLimits};
+use shale_server::dynamo::ops::{Gateway, GatewayOptions};
 use shale_server::kv::handlers::Handler;
 use shale_server::kv::server::{self, Limits};
 use std::path::PathBuf;
@@ -37,10 +41,17 @@ struct Cli {
     /// Address of the key-value protocol. Default: 127.0.0.1:7070.
     #[arg(long)]
     kv_addr: Option<String>,
-    /// Address of the DynamoDB-compatible gateway (default 127.0.0.1:8000; the gateway is not in
-    /// this build yet).
+    /// Address of the DynamoDB-compatible gateway. Default: 127.0.0.1:8000.
     #[arg(long)]
     dynamodb_addr: Option<String>,
+    /// Whether the gateway acknowledges a write only once it is fsynced (group commit).
+    /// Default: true. With false, writes reach the WAL before the answer but are fsynced only
+    /// by the WAL sync interval (or a later synced write): a power failure may lose them.
+    #[arg(long)]
+    dynamodb_sync: Option<bool>,
+    /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
+    #[arg(long)]
+    dynamodb_body_bytes_max: Option<usize>,
     /// A TOML file with engine options and limits; flags win over it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -126,8 +137,19 @@ fn run(cli: Cli) -> Result<(), String> {
         limits.idle_timeout = Duration::from_secs(v);
     }
     let kv_addr = cli.kv_addr.or(file.kv_addr).unwrap_or_else(|| "127.0.0.1:7070".to_string());
-    if let Some(addr) = cli.dynamodb_addr.or(file.dynamodb_addr) {
-        tracing::warn!("--dynamodb-addr {addr}: the DynamoDB gateway is not in this build yet");
+    let dynamodb_addr =
+        cli.dynamodb_addr.or(file.dynamodb_addr).unwrap_or_else(|| "127.0.0.1:8000".to_string());
+    let gateway_opts = GatewayOptions {
+        sync: cli.dynamodb_sync.or(file.dynamodb_sync).unwrap_or(true),
+        ..GatewayOptions::default()
+    };
+    let gateway = Arc::new(
+        Gateway::open(db.clone(), gateway_opts)
+            .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
+    );
+    let mut http_limits = HttpLimits { idle_timeout: limits.idle_timeout, ..HttpLimits::default() };
+    if let Some(v) = cli.dynamodb_body_bytes_max {
+        http_limits.body_bytes_max = v;
     }
     let handler = Arc::new(Handler::new(db, scan_limit_max, limits.frame_len_max));
 
@@ -140,7 +162,12 @@ fn run(cli: Cli) -> Result<(), String> {
         let listener =
             TcpListener::bind(&kv_addr).await.map_err(|e| format!("binding {kv_addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        // Scripts and tests wait for this line (and read the port from it).
+        let http_listener = TcpListener::bind(&dynamodb_addr)
+            .await
+            .map_err(|e| format!("binding {dynamodb_addr}: {e}"))?;
+        let http_local = http_listener.local_addr().map_err(|e| e.to_string())?;
+        // Scripts and tests wait for these lines (and read the ports from them).
+        tracing::info!("dynamodb gateway listening on {http_local}");
         tracing::info!("kv protocol listening on {local}");
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
@@ -148,11 +175,18 @@ fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("shutting down: no new connections; finishing requests in flight");
             let _ = stop_tx.send(true);
         });
-        server::serve(listener, Arc::clone(&handler), limits, stop_rx)
-            .await
-            .map_err(|e| e.to_string())
+        let gateway_task = tokio::spawn(dynamo_http::serve(
+            http_listener,
+            Arc::clone(&gateway),
+            http_limits,
+            stop_rx.clone(),
+        ));
+        let kv = server::serve(listener, Arc::clone(&handler), limits, stop_rx).await;
+        let _ = gateway_task.await;
+        kv.map_err(|e| e.to_string())
     })?;
     drop(runtime);
+    drop(gateway);
     match Arc::try_unwrap(handler) {
         Ok(handler) => {
             let db = handler.into_db();

@@ -81,6 +81,32 @@ pub fn encode(pk: &AttrValue, sk: Option<&AttrValue>) -> Result<Vec<u8>, Invalid
     Ok(k)
 }
 
+/// Length of the partition component at the start of an engine key (for parallel Scan, which
+/// assigns items to segments by partition).
+pub fn partition_len(key: &[u8]) -> usize {
+    let mut i = 1;
+    while i < key.len() {
+        match (key.get(i), key.get(i + 1)) {
+            (Some(0), Some(0x01)) => return i + 2,
+            (Some(0), _) => i += 2,
+            _ => i += 1,
+        }
+    }
+    key.len()
+}
+
+/// The smallest byte string greater than every string starting with `p` (`None`: no bound).
+pub fn successor(p: &[u8]) -> Option<Vec<u8>> {
+    let mut s = p.to_vec();
+    while let Some(last) = s.pop() {
+        if last != 0xff {
+            s.push(last + 1);
+            return Some(s);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +148,23 @@ mod tests {
             assert!(key.starts_with(&p));
         }
         assert_eq!(encode(&n("1.0"), None).unwrap(), encode(&n("1"), None).unwrap());
+    }
+
+    #[test]
+    fn partition_length_and_successor() {
+        for pk in [s("a"), s("a\0b"), AttributeValueB(), n("-1.5")] {
+            let p = partition_prefix(&pk).unwrap();
+            let k = encode(&pk, Some(&s("x\0\x01"))).unwrap();
+            assert_eq!(partition_len(&k), p.len(), "{pk:?}");
+        }
+        assert_eq!(successor(b"ab"), Some(b"ac".to_vec()));
+        assert_eq!(successor(b"a\xff"), Some(b"b".to_vec()));
+        assert_eq!(successor(b"\xff\xff"), None);
+    }
+
+    #[allow(non_snake_case)]
+    fn AttributeValueB() -> AttrValue {
+        AttrValue::B(vec![0, 1, 0, 0xff])
     }
 
     #[test]

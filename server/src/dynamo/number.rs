@@ -247,7 +247,7 @@ impl Number {
         let len = (top - low) as usize;
         if len > 400 {
             // The operands are too far apart for the sum to keep 38 significant digits.
-            return Err(NumberError::Precision);
+            return Err(NumberError::Overflow);
         }
         let a = self.aligned(top, len);
         let b = other.aligned(top, len);
@@ -285,7 +285,11 @@ impl Number {
             }
             (negative, out)
         };
-        Number::normalized(negative, digits, top)
+        // DynamoDB words a result that needs more than 38 digits as an overflow.
+        Number::normalized(negative, digits, top).map_err(|e| match e {
+            NumberError::Precision => NumberError::Overflow,
+            e => e,
+        })
     }
 
     /// `-self`.
@@ -410,13 +414,13 @@ mod tests {
             n("1E10").add(&n("1E-10")).unwrap().to_text(),
             format!("1{}.{}1", "0".repeat(10), "0".repeat(9))
         );
-        // 39 significant digits in the result: refused, as DynamoDB refuses.
-        assert_eq!(n("1E38").add(&n("1")), Err(NumberError::Precision));
+        // 39 significant digits in the result: refused, and DynamoDB calls it an overflow.
+        assert_eq!(n("1E38").add(&n("1")), Err(NumberError::Overflow));
         assert_eq!(
             n("9.9999999999999999999999999999999999999E+125").add(&n("1E125")),
             Err(NumberError::Overflow)
         );
-        assert_eq!(n("1E100").add(&n("1E-100")), Err(NumberError::Precision));
+        assert_eq!(n("1E100").add(&n("1E-100")), Err(NumberError::Overflow));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! DynamoDB's attribute values: the ten types, their JSON wire form, validation as DynamoDB
 //! validates, and item size by DynamoDB's rules.
 
-use super::number::Number;
+use super::number::{Number, NumberError};
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -31,6 +31,22 @@ pub type Item = BTreeMap<String, AttrValue>;
 /// A validation failure, with DynamoDB's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invalid(pub String);
+
+/// Messages of values whose JSON has the wrong shape (a number where DynamoDB's wire form has a
+/// string, an array where it has a map) start with this: DynamoDB answers those with a
+/// SerializationException, not a ValidationException.
+pub const SHAPE_ERROR_PREFIX: &str = "Unexpected JSON type";
+
+impl Invalid {
+    /// Whether the JSON had the wrong shape (see [`SHAPE_ERROR_PREFIX`]).
+    pub fn is_shape_error(&self) -> bool {
+        self.0.starts_with(SHAPE_ERROR_PREFIX)
+    }
+}
+
+fn shape(what: &str) -> Invalid {
+    Invalid(format!("{SHAPE_ERROR_PREFIX}: {what}"))
+}
 
 fn invalid(msg: impl Into<String>) -> Invalid {
     Invalid(msg.into())
@@ -65,11 +81,11 @@ impl AttrValue {
     }
 
     fn from_json_at(v: &Json, depth: usize) -> Result<AttrValue, Invalid> {
-        if depth > NESTING_MAX {
+        // The attribute itself is level 1: values nested 31 levels below it are the deepest.
+        if depth >= NESTING_MAX {
             return Err(invalid("Nesting Levels have exceeded supported limits"));
         }
-        let obj =
-            v.as_object().ok_or_else(|| invalid("Supplied AttributeValue is not an object"))?;
+        let obj = v.as_object().ok_or_else(|| shape("an AttributeValue must be a JSON object"))?;
         let mut fields = obj.iter();
         let (ty, inner) = match (fields.next(), fields.next()) {
             (None, _) => {
@@ -85,11 +101,21 @@ impl AttrValue {
             }
         };
         let string = |x: &Json| {
-            x.as_str().map(str::to_string).ok_or_else(|| invalid(format!("Invalid {ty} value")))
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| shape(&format!("the {ty} value must be a JSON string")))
         };
-        let list =
-            |x: &Json| x.as_array().cloned().ok_or_else(|| invalid(format!("Invalid {ty} value")));
-        let number = |s: &str| Number::parse(s).map_err(|e| invalid(e.to_string()));
+        let list = |x: &Json| {
+            x.as_array()
+                .cloned()
+                .ok_or_else(|| shape(&format!("the {ty} value must be a JSON array")))
+        };
+        let number = |s: &str| {
+            Number::parse(s).map_err(|e| match e {
+                NumberError::Invalid => invalid(format!("{e}: {s}")),
+                e => invalid(e.to_string()),
+            })
+        };
         Ok(match ty.as_str() {
             "S" => AttrValue::S(string(inner)?),
             "N" => AttrValue::N(number(&string(inner)?)?),
@@ -110,7 +136,7 @@ impl AttrValue {
                 AttrValue::Bs(set(items, "binary")?)
             }
             "M" => {
-                let m = inner.as_object().ok_or_else(|| invalid("Invalid M value"))?;
+                let m = inner.as_object().ok_or_else(|| shape("the M value must be a JSON object"))?;
                 let mut out = BTreeMap::new();
                 for (k, v) in m {
                     out.insert(k.clone(), Self::from_json_at(v, depth + 1)?);
@@ -120,7 +146,7 @@ impl AttrValue {
             "L" => AttrValue::L(
                 list(inner)?.iter().map(|x| Self::from_json_at(x, depth + 1)).collect::<Result<Vec<_>, _>>()?,
             ),
-            "BOOL" => AttrValue::Bool(inner.as_bool().ok_or_else(|| invalid("Invalid BOOL value"))?),
+            "BOOL" => AttrValue::Bool(inner.as_bool().ok_or_else(|| shape("the BOOL value must be a JSON boolean"))?),
             "NULL" => match inner.as_bool() {
                 Some(true) => AttrValue::Null,
                 _ => {
@@ -185,9 +211,12 @@ fn number_size(n: &Number) -> usize {
 /// Checks a set: not empty, no duplicates.
 fn set<T: Ord + Clone + std::fmt::Debug>(items: Vec<T>, kind: &str) -> Result<Vec<T>, Invalid> {
     if items.is_empty() {
-        return Err(invalid(format!(
-            "One or more parameter values were invalid: An {kind} set  may not be empty"
-        )));
+        // DynamoDB's wording differs for binary sets (and keeps its double space for the others).
+        return Err(invalid(if kind == "binary" {
+            "One or more parameter values were invalid: Binary sets should not be empty".into()
+        } else {
+            format!("One or more parameter values were invalid: An {kind} set  may not be empty")
+        }));
     }
     let mut sorted = items.clone();
     sorted.sort();

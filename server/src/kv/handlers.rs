@@ -21,6 +21,15 @@ pub struct Handler {
     frame_len_max: u32,
 }
 
+/// Keyspaces whose names start with this belong to the DynamoDB gateway (its catalog and
+/// tables): the key-value protocol neither lists nor touches them, so it cannot break the
+/// gateway's encodings.
+pub const RESERVED_PREFIX: &str = crate::dynamo::catalog::KEYSPACE_PREFIX;
+
+fn is_reserved(name: &str) -> bool {
+    name.starts_with(RESERVED_PREFIX)
+}
+
 /// An engine error as the protocol reports it.
 pub fn error_response(e: &Error) -> Response {
     let code = match e {
@@ -84,6 +93,14 @@ impl Handler {
         self.db
     }
 
+    /// A keyspace by name; the gateway's keyspaces do not exist for this protocol.
+    fn keyspace(&self, name: &str) -> Result<Keyspace, Error> {
+        if is_reserved(name) {
+            return Err(Error::NotFound(format!("keyspace {name:?}")));
+        }
+        self.db.keyspace(name)
+    }
+
     fn response_budget(&self) -> usize {
         (self.frame_len_max as usize).saturating_sub(RESPONSE_OVERHEAD)
     }
@@ -100,7 +117,7 @@ impl Handler {
         Ok(match req {
             Request::Ping(b) => Response::Pong(b),
             Request::Get { keyspace, key } => {
-                let ks = self.db.keyspace(&keyspace)?;
+                let ks = self.keyspace(&keyspace)?;
                 match self.db.get(&ks, &key)? {
                     Some(v) if v.len() > self.response_budget() => {
                         invalid(format!("the value ({} bytes) does not fit in a frame", v.len()))
@@ -110,7 +127,7 @@ impl Handler {
                 }
             }
             Request::MultiGet { keyspace, keys } => {
-                let ks = self.db.keyspace(&keyspace)?;
+                let ks = self.keyspace(&keyspace)?;
                 let mut size = 0usize;
                 let mut values = Vec::with_capacity(keys.len());
                 for k in &keys {
@@ -126,12 +143,12 @@ impl Handler {
                 Response::Values(values)
             }
             Request::Put { keyspace, key, value } => {
-                let ks = self.db.keyspace(&keyspace)?;
+                let ks = self.keyspace(&keyspace)?;
                 self.db.put_with(&ks, &key, &value, wo)?;
                 Response::Done
             }
             Request::Delete { keyspace, key } => {
-                let ks = self.db.keyspace(&keyspace)?;
+                let ks = self.keyspace(&keyspace)?;
                 self.db.delete_with(&ks, &key, wo)?;
                 Response::Done
             }
@@ -145,7 +162,7 @@ impl Handler {
                         }
                     };
                     if !handles.contains_key(name) {
-                        handles.insert(name.clone(), self.db.keyspace(name)?);
+                        handles.insert(name.clone(), self.keyspace(name)?);
                     }
                     let Some(ks) = handles.get(name) else { continue };
                     match op {
@@ -158,15 +175,22 @@ impl Handler {
             }
             Request::Scan(s) => self.scan(s)?,
             Request::CreateKeyspace(name) => {
+                if is_reserved(&name) {
+                    return Ok(invalid(format!(
+                        "keyspace names starting with {RESERVED_PREFIX:?} are reserved for the DynamoDB gateway"
+                    )));
+                }
                 self.db.create_keyspace(&name)?;
                 Response::Done
             }
             Request::DropKeyspace(name) => {
-                let ks = self.db.keyspace(&name)?;
+                let ks = self.keyspace(&name)?;
                 self.db.drop_keyspace(&ks)?;
                 Response::Done
             }
-            Request::ListKeyspaces => Response::Keyspaces(self.db.list_keyspaces()),
+            Request::ListKeyspaces => Response::Keyspaces(
+                self.db.list_keyspaces().into_iter().filter(|k| !is_reserved(k)).collect(),
+            ),
             Request::Stats => Response::Text(self.db.stats().to_string()),
         })
     }
@@ -174,7 +198,7 @@ impl Handler {
     /// One page of a scan: up to `limit` entries that fit in a frame, and a continuation token
     /// (the last key returned) when more may follow.
     fn scan(&self, s: Scan) -> Result<Response, Error> {
-        let ks = self.db.keyspace(&s.keyspace)?;
+        let ks = self.keyspace(&s.keyspace)?;
         let mut opts = match s.range {
             ScanRange::Range { start, end } => IterOptions {
                 lower: start.map_or(Bound::Unbounded, Bound::Included),
@@ -291,6 +315,17 @@ mod tests {
     #[test]
     fn engine_errors_map_to_codes() {
         let h = handler(1 << 20);
+        h.db().create_keyspace("dynamo.t.1").unwrap();
+        for req in [
+            Request::Get { keyspace: "dynamo.t.1".into(), key: b"k".to_vec() },
+            Request::CreateKeyspace("dynamo.x".into()),
+            Request::DropKeyspace("dynamo.t.1".into()),
+        ] {
+            assert!(matches!(h.handle(req, false), Response::Error { .. }));
+        }
+        assert!(
+            matches!(h.handle(Request::ListKeyspaces, false), Response::Keyspaces(k) if !k.iter().any(|k| k.starts_with("dynamo.")))
+        );
         let r = h.handle(Request::Get { keyspace: "nope".into(), key: b"k".to_vec() }, false);
         assert!(matches!(r, Response::Error { code: ErrorCode::NoSuchKeyspace, .. }), "{r:?}");
         assert_eq!(h.handle(Request::CreateKeyspace("t".into()), false), Response::Done);

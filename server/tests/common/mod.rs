@@ -10,14 +10,21 @@ use std::time::{Duration, Instant};
 /// A running server; killed when dropped.
 pub struct Server {
     pub child: Child,
+    /// The key-value protocol's address.
     pub addr: String,
+    /// The DynamoDB gateway's address.
+    pub dynamo_addr: String,
 }
 
 impl Server {
-    /// Starts `shale-server` on an ephemeral port with `args`; waits until it listens.
+    /// Starts `shale-server` on ephemeral ports with `args`; waits until it listens.
     pub fn start(data_dir: Option<&Path>, args: &[&str]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shale-server"));
-        cmd.args(["--kv-addr", "127.0.0.1:0"]).args(args);
+        cmd.args(["--kv-addr", "127.0.0.1:0"]);
+        if !args.contains(&"--dynamodb-addr") {
+            cmd.args(["--dynamodb-addr", "127.0.0.1:0"]);
+        }
+        cmd.args(args);
         match data_dir {
             Some(d) => cmd.arg("--data-dir").arg(d),
             None => cmd.arg("--in-memory"),
@@ -31,11 +38,15 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            let mut dynamo = None;
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if !sent {
-                    if let Some(addr) = line.split("listening on ").nth(1) {
-                        let _ = tx.send(addr.trim().to_string());
+                    if let Some(addr) = line.split("dynamodb gateway listening on ").nth(1) {
+                        dynamo = Some(addr.trim().to_string());
+                    } else if let Some(addr) = line.split("kv protocol listening on ").nth(1) {
+                        let _ =
+                            tx.send((addr.trim().to_string(), dynamo.clone().unwrap_or_default()));
                         sent = true;
                     }
                 }
@@ -44,9 +55,9 @@ impl Server {
                 }
             }
         });
-        let addr =
+        let (addr, dynamo_addr) =
             rx.recv_timeout(Duration::from_secs(60)).expect("the server did not start listening");
-        Server { child, addr }
+        Server { child, addr, dynamo_addr }
     }
 
     /// Sends SIGTERM and waits for the exit; returns whether it exited successfully.

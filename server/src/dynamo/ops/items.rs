@@ -1,0 +1,186 @@
+//! GetItem, PutItem, UpdateItem and DeleteItem.
+
+use super::params::{Expressions, Parsed};
+use super::write::{check_item_size, execute_one, Action, WriteOp};
+use super::Gateway;
+use crate::dynamo::capacity::{read_units, write_units, Consumed, Mode};
+use crate::dynamo::error::{validation, DResult};
+use crate::dynamo::path::projection;
+use crate::dynamo::request::{return_old_on_failure, Constraints, Req, ReturnValues};
+use crate::dynamo::value::{item_size, item_to_json, Item};
+use serde_json::{Map, Value as Json};
+
+/// Reads a required attribute map (`Key`, `Item`); `at` is its name in constraint messages.
+pub(crate) fn required_item(req: Req, name: &str, at: &str) -> DResult<Item> {
+    let item = req.item(name)?;
+    let mut c = Constraints::default();
+    c.not_null(at, item.as_ref());
+    c.finish()?;
+    Ok(item.unwrap_or_default())
+}
+
+fn respond(fields: Vec<(&str, Option<Json>)>) -> Json {
+    let mut m = Map::new();
+    for (k, v) in fields {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    }
+    Json::Object(m)
+}
+
+pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let key = required_item(req, "Key", "key")?;
+    let consistent = req.bool("ConsistentRead")?.unwrap_or(false);
+    let mode = Mode::read(req)?;
+    let ex = Expressions::read(req, &["ProjectionExpression"], &["AttributesToGet"])?;
+    let Parsed { projection: paths, .. } = ex.parse()?;
+    let table = g.table(name)?;
+    let k = table.meta.key_of_key(&key)?;
+    let item = g.read_item(&table.ks, &k)?;
+    let size = item.as_ref().map_or(0, item_size);
+    let item = match (item, &paths) {
+        (Some(i), Some(p)) => Some(projection(&i, p)),
+        (i, _) => i,
+    };
+    Ok(respond(vec![
+        ("Item", item.as_ref().map(item_to_json)),
+        ("ConsumedCapacity", Consumed::reads(read_units(size, consistent)).to_json(name, mode)),
+    ]))
+}
+
+pub fn put(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let item = required_item(req, "Item", "item")?;
+    let rv = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
+    let return_old = return_old_on_failure(req)?;
+    let mode = Mode::read(req)?;
+    let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
+    let parsed = ex.parse()?;
+    check_item_size(&item)?;
+    let table = g.table(name)?;
+    let key = table.meta.key_of_item(&item)?;
+    let key_item = table.meta.key_attrs(&item);
+    let op = WriteOp {
+        table: table.clone(),
+        key,
+        key_item,
+        condition: parsed.condition,
+        action: Action::Put(item),
+    };
+    let out = execute_one(g, op, return_old)?;
+    let attributes = match rv {
+        ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
+        _ => None,
+    };
+    Ok(respond(vec![
+        ("Attributes", attributes),
+        (
+            "ConsumedCapacity",
+            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
+        ),
+    ]))
+}
+
+pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let key = required_item(req, "Key", "key")?;
+    let rv = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
+    let return_old = return_old_on_failure(req)?;
+    let mode = Mode::read(req)?;
+    let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
+    let parsed = ex.parse()?;
+    let table = g.table(name)?;
+    let k = table.meta.key_of_key(&key)?;
+    let op = WriteOp {
+        table: table.clone(),
+        key: k,
+        key_item: key,
+        condition: parsed.condition,
+        action: Action::Delete,
+    };
+    let out = execute_one(g, op, return_old)?;
+    let attributes = match rv {
+        ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
+        _ => None,
+    };
+    Ok(respond(vec![
+        ("Attributes", attributes),
+        (
+            "ConsumedCapacity",
+            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
+        ),
+    ]))
+}
+
+/// DynamoDB refuses updates of key attributes.
+pub(crate) fn check_update_keys(
+    meta: &crate::dynamo::table::TableMeta,
+    update: Option<&crate::dynamo::expr::Update>,
+) -> DResult<()> {
+    let Some(u) = update else { return Ok(()) };
+    for p in u.paths() {
+        if let Some(crate::dynamo::path::Step::Attr(a)) = p.0.first() {
+            if meta.is_key_attr(a) {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Cannot update attribute {a}. This attribute is part of the key"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let key = required_item(req, "Key", "key")?;
+    let rv =
+        ReturnValues::read(req, &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"])?;
+    let return_old = return_old_on_failure(req)?;
+    let mode = Mode::read(req)?;
+    let ex = Expressions::read(
+        req,
+        &["UpdateExpression", "ConditionExpression"],
+        &["AttributeUpdates", "Expected"],
+    )?;
+    let parsed = ex.parse()?;
+    let table = g.table(name)?;
+    let k = table.meta.key_of_key(&key)?;
+    check_update_keys(&table.meta, parsed.update.as_ref())?;
+    let paths: Vec<crate::dynamo::path::Path> = parsed
+        .update
+        .as_ref()
+        .map(|u| u.paths().into_iter().cloned().collect())
+        .unwrap_or_default();
+    let op = WriteOp {
+        table: table.clone(),
+        key: k,
+        key_item: key,
+        condition: parsed.condition,
+        action: Action::Update(parsed.update),
+    };
+    let out = execute_one(g, op, return_old)?;
+    let attributes = match rv {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
+        ReturnValues::AllNew => out.new.as_ref().map(item_to_json),
+        ReturnValues::UpdatedOld => out.old.as_ref().map(|i| item_to_json(&projection(i, &paths))),
+        ReturnValues::UpdatedNew => out.new.as_ref().map(|i| item_to_json(&projection(i, &paths))),
+    };
+    let attributes = match (rv, attributes) {
+        (ReturnValues::UpdatedOld | ReturnValues::UpdatedNew, Some(Json::Object(m)))
+            if m.is_empty() =>
+        {
+            None
+        }
+        (_, a) => a,
+    };
+    Ok(respond(vec![
+        ("Attributes", attributes),
+        (
+            "ConsumedCapacity",
+            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
+        ),
+    ]))
+}

@@ -1,0 +1,152 @@
+//! The gateway's operations (DynamoDB API 2012-08-10): one module per group, all behind
+//! [`Gateway::handle`], which takes the operation name from `X-Amz-Target` and the parsed body.
+//!
+//! - [`tables`]: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
+//! - [`items`]: GetItem, PutItem, UpdateItem, DeleteItem.
+//! - [`query`]: Query and Scan.
+//! - [`batch`]: BatchGetItem and BatchWriteItem.
+//! - [`transact`]: TransactWriteItems and TransactGetItems.
+
+pub mod batch;
+pub mod items;
+mod params;
+pub mod query;
+pub mod tables;
+pub mod transact;
+mod write;
+
+use super::catalog::{Catalog, Table};
+use super::error::{DResult, DynamoError};
+use super::item_codec;
+use super::locks::Locks;
+use super::request::Req;
+use super::value::Item;
+use serde_json::Value as Json;
+use shale_engine::{Db, Keyspace, WriteOptions};
+use std::sync::Arc;
+
+/// How the gateway is run.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// Acknowledge writes only once fsynced (group commit). Default true.
+    pub sync: bool,
+    /// Region and account shown in ARNs.
+    pub region: String,
+    pub account: String,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        GatewayOptions { sync: true, region: "us-east-1".into(), account: "000000000000".into() }
+    }
+}
+
+/// The DynamoDB service over one database.
+pub struct Gateway {
+    pub(crate) db: Db,
+    pub(crate) catalog: Catalog,
+    pub(crate) locks: Locks,
+    pub(crate) tokens: transact::Tokens,
+    pub(crate) opts: GatewayOptions,
+}
+
+/// Every operation this gateway serves.
+pub const OPERATIONS: &[&str] = &[
+    "BatchGetItem",
+    "BatchWriteItem",
+    "CreateTable",
+    "DeleteItem",
+    "DeleteTable",
+    "DescribeTable",
+    "GetItem",
+    "ListTables",
+    "PutItem",
+    "Query",
+    "Scan",
+    "TransactGetItems",
+    "TransactWriteItems",
+    "UpdateItem",
+    "UpdateTable",
+];
+
+impl Gateway {
+    pub fn open(db: Db, opts: GatewayOptions) -> DResult<Gateway> {
+        let catalog = Catalog::open(db.clone())?;
+        Ok(Gateway {
+            db,
+            catalog,
+            locks: Locks::default(),
+            tokens: transact::Tokens::default(),
+            opts,
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Whether `op` is short enough to run on the connection's task (it never waits for an
+    /// fsync and reads a bounded number of items); the rest run on a blocking thread.
+    pub fn runs_inline(op: &str) -> bool {
+        matches!(op, "GetItem" | "DescribeTable" | "ListTables")
+    }
+
+    /// Runs one operation on its parsed body.
+    pub fn handle(&self, op: &str, body: &Json) -> DResult<Json> {
+        let Json::Object(map) = body else {
+            return Err(DynamoError::Serialization("Start of structure or map expected".into()));
+        };
+        let req = Req(map);
+        match op {
+            "CreateTable" => tables::create(self, req),
+            "DescribeTable" => tables::describe(self, req),
+            "ListTables" => tables::list(self, req),
+            "UpdateTable" => tables::update(self, req),
+            "DeleteTable" => tables::delete(self, req),
+            "GetItem" => items::get(self, req),
+            "PutItem" => items::put(self, req),
+            "UpdateItem" => items::update(self, req),
+            "DeleteItem" => items::delete(self, req),
+            "Query" => query::query(self, req),
+            "Scan" => query::scan(self, req),
+            "BatchGetItem" => batch::get(self, req),
+            "BatchWriteItem" => batch::write(self, req),
+            "TransactWriteItems" => transact::write(self, req),
+            "TransactGetItems" => transact::get(self, req),
+            _ => Err(DynamoError::UnknownOperation),
+        }
+    }
+
+    /// A table for an item operation (DynamoDB's data-plane message when it is missing).
+    pub(crate) fn table(&self, name: &str) -> DResult<Arc<Table>> {
+        self.catalog
+            .get(name)
+            .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+    }
+
+    pub(crate) fn write_options(&self) -> WriteOptions {
+        WriteOptions { sync: self.opts.sync }
+    }
+
+    /// Reads and decodes one item.
+    pub(crate) fn read_item(&self, ks: &Keyspace, key: &[u8]) -> DResult<Option<Item>> {
+        match self.db.get(ks, key)? {
+            None => Ok(None),
+            Some(bytes) => decode(&bytes).map(Some),
+        }
+    }
+}
+
+/// Decodes a stored item.
+pub(crate) fn decode(bytes: &[u8]) -> DResult<Item> {
+    item_codec::decode(bytes)
+        .map_err(|e| DynamoError::Internal(format!("a stored item is corrupt: {}", e.0)))
+}
+
+/// Seconds since the epoch.
+pub(crate) fn now_secs() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,273 @@
+"""The DynamoDB JSON protocol over raw HTTP: headers, CRC32, error envelopes for unknown
+operations, bad JSON and missing authentication, the GET / health check, content types,
+truncated and oversize bodies, and that the server keeps serving after all of them."""
+
+import http.client
+import json
+import socket
+import zlib
+
+import pytest
+
+import dynamo_helpers as h
+
+TARGET = "DynamoDB_20120810."
+
+
+def conn(timeout=30):
+    host, port = h.host_port()
+    return http.client.HTTPConnection(host, port, timeout=timeout)
+
+
+def post(target, body, content_type="application/x-amz-json-1.0", sign=True, headers=None,
+         connection=None):
+    """POSTs `body` (str/bytes) to / and returns (status, headers dict lower-cased, raw body)."""
+    if isinstance(body, str):
+        body = body.encode()
+    if sign:
+        hdrs = h.signed_headers(target, body, content_type, extra=headers)
+    else:
+        hdrs = {"Content-Type": content_type}
+        if target is not None:
+            hdrs["X-Amz-Target"] = target
+        hdrs.update(headers or {})
+    c = connection or conn()
+    try:
+        c.request("POST", "/", body=body, headers=hdrs)
+        resp = c.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        if connection is None:
+            c.close()
+
+
+def error_type(body):
+    doc = json.loads(body)
+    return doc["__type"], doc.get("message", doc.get("Message"))
+
+
+def assert_server_alive():
+    status, _, body = post(TARGET + "ListTables", "{}")
+    assert status == 200, body
+    assert "TableNames" in json.loads(body)
+
+
+def check_crc(headers, body):
+    assert "x-amz-crc32" in headers
+    assert int(headers["x-amz-crc32"]) == zlib.crc32(body)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_success_headers_and_crc(table):
+    body = json.dumps({"TableName": table, "Item": {"pk": {"S": "raw"}, "v": {"N": "1.50"}}})
+    status, headers, data = post(TARGET + "PutItem", body)
+    assert status == 200, data
+    assert headers.get("x-amzn-requestid")
+    check_crc(headers, data)
+    assert headers["content-type"].startswith("application/x-amz-json-1.0")
+    assert int(headers["content-length"]) == len(data)
+    # PutItem answers an empty JSON object, not an empty body.
+    assert json.loads(data) == {}
+    status, headers, data = post(TARGET + "GetItem", json.dumps(
+        {"TableName": table, "Key": {"pk": {"S": "raw"}}, "ConsistentRead": True}))
+    assert status == 200
+    check_crc(headers, data)
+    assert json.loads(data) == {"Item": {"pk": {"S": "raw"}, "v": {"N": "1.5"}}}
+
+
+def test_request_ids_are_unique():
+    ids = set()
+    for _ in range(5):
+        _, headers, _ = post(TARGET + "ListTables", "{}")
+        ids.add(headers["x-amzn-requestid"])
+    assert len(ids) == 5
+
+
+def test_error_envelope_and_crc():
+    name = h.unique_name("missing")
+    status, headers, data = post(TARGET + "DescribeTable", json.dumps({"TableName": name}))
+    assert status == 400
+    assert headers.get("x-amzn-requestid")
+    check_crc(headers, data)
+    typ, msg = error_type(data)
+    # Service errors carry the model namespace before the '#'.
+    assert typ == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    assert msg == f"Requested resource not found: Table: {name} not found"
+
+
+def test_validation_error_envelope(table):
+    status, headers, data = post(TARGET + "GetItem", json.dumps(
+        {"TableName": table, "Key": {"pk": {"N": "1"}}}))
+    assert status == 400
+    check_crc(headers, data)
+    typ, msg = error_type(data)
+    assert typ == "com.amazon.coral.validate#ValidationException"
+    assert msg == "The provided key element does not match the schema"
+
+
+def test_conditional_check_failed_envelope(table):
+    item = {"TableName": table, "Item": {"pk": {"S": "c"}},
+            "ConditionExpression": "attribute_exists(pk)"}
+    status, _, data = post(TARGET + "PutItem", json.dumps(item))
+    assert status == 400
+    typ, msg = error_type(data)
+    assert typ == "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+    assert msg == "The conditional request failed"
+
+
+def test_unknown_operation():
+    status, headers, data = post(TARGET + "FrobnicateTable", "{}")
+    assert status == 400
+    check_crc(headers, data)
+    typ, _ = error_type(data)
+    assert typ == "com.amazon.coral.service#UnknownOperationException"
+    assert_server_alive()
+
+
+@pytest.mark.parametrize("target", ["DynamoDB_20120810", "ListTables", "Bogus_20120810.ListTables",
+                                    "DynamoDB_20120810.listTables"])
+def test_bad_target(target):
+    status, _, data = post(target, "{}")
+    assert status == 400
+    typ, _ = error_type(data)
+    assert typ == "com.amazon.coral.service#UnknownOperationException"
+
+
+def test_missing_target():
+    # wording/type for a request with no X-Amz-Target at all: from dynalite (unverified)
+    status, _, data = post(None, "{}")
+    assert status == 400
+    typ, _ = error_type(data)
+    assert typ == "com.amazon.coral.service#UnknownOperationException"  # from dynalite
+
+
+@pytest.mark.parametrize("body", ["{", "not json", '{"TableName": }', "[1, 2", "\x00\x01"])
+def test_malformed_json(body):
+    status, headers, data = post(TARGET + "ListTables", body)
+    assert status == 400
+    check_crc(headers, data)
+    typ, _ = error_type(data)
+    assert typ == "com.amazon.coral.service#SerializationException"
+    assert_server_alive()
+
+
+def test_wrong_json_type_for_member():
+    # A string where a structure is expected. Alternator's test_number_in_json (AWS) shows
+    # SerializationException for wrongly typed JSON members.
+    status, _, data = post(TARGET + "GetItem", json.dumps(
+        {"TableName": "abc", "Key": {"pk": {"N": 123}}}))
+    assert status == 400
+    typ, _ = error_type(data)
+    assert typ.endswith("#SerializationException")
+
+
+def test_missing_authentication():
+    status, headers, data = post(TARGET + "ListTables", "{}", sign=False)
+    assert status == 400
+    check_crc(headers, data)
+    typ, msg = error_type(data)
+    assert typ == "com.amazon.coral.service#MissingAuthenticationTokenException"
+    assert msg == "Request is missing Authentication Token"
+    assert_server_alive()
+
+
+def test_health_check():
+    c = conn()
+    try:
+        c.request("GET", "/")
+        resp = c.getresponse()
+        data = resp.read()
+    finally:
+        c.close()
+    assert resp.status == 200
+    # DynamoDB answers "healthy: dynamodb.<region>.amazonaws.com"; Alternator answers
+    # "healthy: <host:port>". Either way, it starts with "healthy: ".
+    assert data.decode().startswith("healthy: ")
+
+
+def test_content_type_application_json(table):
+    status, headers, data = post(TARGET + "DescribeTable", json.dumps({"TableName": table}),
+                                 content_type="application/json")
+    assert status == 200, data
+    assert json.loads(data)["Table"]["TableName"] == table
+    check_crc(headers, data)
+
+
+def test_keep_alive_serves_many_requests(table):
+    c = conn()
+    try:
+        for i in range(20):
+            status, _, data = post(TARGET + "PutItem", json.dumps(
+                {"TableName": table, "Item": {"pk": {"S": f"ka{i}"}}}), connection=c)
+            assert status == 200, data
+        status, _, data = post(TARGET + "Scan", json.dumps(
+            {"TableName": table, "Select": "COUNT", "ConsistentRead": True}), connection=c)
+        assert status == 200
+        assert json.loads(data)["Count"] == 20
+    finally:
+        c.close()
+
+
+def test_truncated_body_json():
+    # A body cut short, with a Content-Length that matches what was sent.
+    full = json.dumps({"TableName": "abc", "Item": {"pk": {"S": "x"}}})
+    for cut in (1, len(full) // 2, len(full) - 1):
+        status, _, data = post(TARGET + "PutItem", full[:cut])
+        assert status == 400
+        typ, _ = error_type(data)
+        assert typ == "com.amazon.coral.service#SerializationException"
+    assert_server_alive()
+
+
+def test_body_shorter_than_content_length():
+    # The client promises 1000 bytes, sends 10 and stops writing. The server must not crash; it
+    # either answers an error or closes the connection, and then goes on serving.
+    host, port = h.host_port()
+    s = socket.create_connection((host, port), timeout=5)
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+                  b"X-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 1000\r\n\r\n"
+                  b'{"Limit":1')
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except (socket.timeout, ConnectionResetError):
+            pass
+        assert got == b"" or got.startswith(b"HTTP/1.1 4") or got.startswith(b"HTTP/1.0 4"), got
+    finally:
+        s.close()
+    assert_server_alive()
+
+
+def test_oversize_body():
+    # DynamoDB's HTTP requests are at most 16 MB. A 17 MB body must be refused (an error status,
+    # or the connection closed), not buffered forever.
+    body = b'{"TableName":"abc","Item":{"pk":{"S":"' + b"x" * (17 * 1024 * 1024) + b'"}}}'
+    c = conn(timeout=60)
+    try:
+        try:
+            c.request("POST", "/", body=body, headers=h.signed_headers(TARGET + "PutItem", body))
+            resp = c.getresponse()
+            resp.read()
+            assert 400 <= resp.status < 500
+        except (ConnectionError, http.client.RemoteDisconnected):
+            pass  # the server closed the connection: also a refusal
+    finally:
+        c.close()
+    assert_server_alive()
+
+
+def test_server_still_serves_after_abuse(ddb, table):
+    # Runs last in this file: after all of the above, ordinary clients still work.
+    ddb.put_item(TableName=table, Item={"pk": {"S": "after"}})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "after"}},
+                        ConsistentRead=True)["Item"] == {"pk": {"S": "after"}}
+    assert table in ddb.list_tables(ExclusiveStartTableName=table[:-1], Limit=100)["TableNames"]
