@@ -25,6 +25,8 @@ pub enum Cmd {
     Report(ReportArgs),
     /// Open-loop latency of a running shale-server: GET/PUT at fixed offered rates.
     Latency(LatencyArgs),
+    /// GetItem/PutItem/Query over HTTP: Shale's DynamoDB gateway against dynalite.
+    Dynamo(DynamoArgs),
     /// Draws the charts again from a results.json (of a run or of `report`).
     Charts {
         /// The results file.
@@ -72,6 +74,46 @@ pub struct LatencyArgs {
     /// Rewrite this markdown file's latency section (between its markers) with the results.
     #[arg(long)]
     pub docs: Option<std::path::PathBuf>,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DynamoArgs {
+    /// A running DynamoDB-compatible server to measure, NAME=HOST:PORT (repeatable).
+    #[arg(long = "target")]
+    pub targets: Vec<String>,
+    /// Servers to launch (and stop at the end): shale, shale-nosync, shale-mem, dynalite,
+    /// dynalite-mem (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub start: Vec<String>,
+    /// Client threads of the closed-loop phases, and connections of the open-loop phase.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Seconds each phase is measured (after the warm-up).
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Milliseconds each phase runs before it is measured.
+    #[arg(long, default_value_t = 1000)]
+    pub warmup_ms: u64,
+    /// Items loaded, in partitions of 10 (rounded up to whole partitions).
+    #[arg(long, default_value_t = 10_000)]
+    pub items: u64,
+    /// Bytes of each item's payload attribute.
+    #[arg(long, default_value_t = 100)]
+    pub value_size: usize,
+    /// Offered GetItem rate of the open-loop phase, requests per second.
+    #[arg(long, default_value_t = 5000)]
+    pub rate: u64,
+    /// Rewrite this markdown file's DynamoDB section (between its markers) with the results.
+    #[arg(long)]
+    pub write_markdown: Option<PathBuf>,
+    /// dynalite's cli.js (run with `node`), or `npx` to run `npx dynalite`.
+    #[arg(long, default_value = "/work/dynalite/node_modules/dynalite/cli.js")]
+    pub dynalite: String,
+    /// Where launched servers keep their data (a fresh directory each, removed at the end).
+    #[arg(long, default_value_os_t = std::env::temp_dir())]
+    pub scratch: PathBuf,
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 }

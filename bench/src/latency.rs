@@ -39,7 +39,8 @@ pub struct RateResult {
     pub errors: u64,
 }
 
-fn histogram() -> Histogram<u64> {
+/// A histogram of nanoseconds, one to sixty seconds, three significant digits.
+pub(crate) fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("constant histogram bounds are valid")
 }
 

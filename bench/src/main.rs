@@ -4,12 +4,14 @@
 //! shale-bench --benchmarks fillrandom,readrandom --num 1000000 --compare db_bench
 //! shale-bench report            # the standard set; rewrites docs/benchmarks.md and its charts
 //! shale-bench latency --target 127.0.0.1:7070   # open-loop GET/PUT latency of a shale-server
+//! shale-bench dynamo --start shale,dynalite      # DynamoDB gateway vs dynalite over HTTP
 //! ```
 //!
 //! The engine's criterion micro-benchmarks live beside the code they measure (`engine/benches/`).
 
 mod charts;
 mod dbbench;
+mod dynamo;
 mod engine;
 mod flags;
 mod keys;
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.cmd {
         Some(Cmd::Report(args)) => report::run(&args),
         Some(Cmd::Latency(args)) => latency::run(&args),
+        Some(Cmd::Dynamo(args)) => dynamo::run(&args),
         Some(Cmd::Charts { from, out }) => {
             let out =
                 out.unwrap_or_else(|| from.parent().map(|p| p.to_path_buf()).unwrap_or_default());

@@ -205,3 +205,48 @@ fn workloads_run_against_a_server() {
     stop.send(true).unwrap();
     rt.block_on(server).unwrap().unwrap();
 }
+
+/// `dynamo` runs every phase against the DynamoDB gateway (in this process, in memory).
+#[test]
+fn dynamo_runs_against_the_gateway() {
+    use shale_engine::fs::MemFs;
+    use shale_engine::{Db, Options};
+    use shale_server::dynamo::http::{serve, HttpLimits};
+    use shale_server::dynamo::ops::{Gateway, GatewayOptions};
+    use std::sync::Arc;
+
+    let db = Db::open("/db", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap();
+    let gateway = Arc::new(Gateway::open(db, GatewayOptions::default()).unwrap());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server = rt.spawn(serve(listener, gateway, HttpLimits::default(), stopped));
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("b.md");
+    let stdout = bench(&[
+        "dynamo",
+        "--target",
+        &format!("shale={addr}"),
+        "--duration=1",
+        "--warmup-ms=200",
+        "--items=200",
+        "--rate=200",
+        "--connections=4",
+        "--write-markdown",
+        md.to_str().unwrap(),
+    ]);
+    for op in ["GetItem closed loop", "PutItem closed loop", "Query closed loop"] {
+        let row = stdout.lines().find(|l| l.starts_with(op)).unwrap_or_else(|| panic!("{stdout}"));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        // operation (3 words), target, ops/s, P50 / P99 / P99.9, errors, ratio, CPU.
+        assert!(cells[4].parse::<f64>().unwrap() > 0.0, "{row}");
+        assert_eq!(cells[10], "0", "{row}");
+    }
+    assert!(stdout.contains("GetItem  open loop at 200/s: achieved"), "{stdout}");
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("## DynamoDB gateway vs dynalite\n\n<!-- BEGIN shale-bench dynamo -->"));
+    assert!(text.contains("| Query closed loop | shale |"), "{text}");
+    stop.send(true).unwrap();
+    rt.block_on(server).unwrap().unwrap();
+}

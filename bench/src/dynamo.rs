@@ -1,0 +1,201 @@
+//! `shale-bench dynamo`: GetItem, PutItem and Query throughput and latency over HTTP, Shale's
+//! DynamoDB gateway against dynalite (or any DynamoDB-compatible server), with the same load
+//! generator in the same run.
+//!
+//! ```text
+//! shale-bench dynamo --start shale,dynalite [--duration 10] [--write-markdown docs/benchmarks.md]
+//! shale-bench dynamo --target shale=127.0.0.1:8000
+//! ```
+//!
+//! For each target, in turn: create table `bench` (hash `pk` S, range `sk` N, on demand), load
+//! `--items` items in partitions of 10, then run GetItem, Query and PutItem closed-loop (one
+//! thread and connection each, one request at a time, as fast as answered), then GetItem
+//! open-loop at `--rate` (latency from the scheduled send time). Every answer is checked (HTTP
+//! 200 and the expected item or items); any failure fails the run, after the table is printed.
+
+mod phases;
+mod render;
+mod requests;
+mod servers;
+
+use crate::engine::BenchResult;
+use crate::flags::DynamoArgs;
+use phases::{ClosedResult, OpenResult, Phase};
+use requests::Op;
+
+pub const BEGIN: &str = "<!-- BEGIN shale-bench dynamo -->";
+pub const END: &str = "<!-- END shale-bench dynamo -->";
+/// The heading put before the markers when the file has none.
+const HEADING: &str = "## DynamoDB gateway vs dynalite";
+
+/// One server to measure: already running (`--target`) or launched here (`--start`).
+struct Spec {
+    name: String,
+    /// The address of a running server; `None`: launch it.
+    addr: Option<String>,
+}
+
+/// Everything measured on one target.
+pub(crate) struct TargetResult {
+    pub name: String,
+    pub settings: String,
+    pub items: u64,
+    pub load_secs: f64,
+    pub closed: Vec<ClosedResult>,
+    pub open: OpenResult,
+}
+
+impl TargetResult {
+    /// The closed-loop figures of `op`.
+    pub(crate) fn closed(&self, op: Op) -> Option<&ClosedResult> {
+        self.closed.iter().find(|c| c.op == op)
+    }
+
+    /// Failed requests over every phase.
+    fn errors(&self) -> u64 {
+        self.closed.iter().map(|c| c.errors).sum::<u64>() + self.open.errors
+    }
+
+    fn first_error(&self) -> Option<&str> {
+        self.closed
+            .iter()
+            .find_map(|c| c.first_error.as_deref())
+            .or(self.open.first_error.as_deref())
+    }
+}
+
+/// The targets of `--target NAME=ADDR` then `--start NAME,...`, in that order.
+fn specs(args: &DynamoArgs) -> BenchResult<Vec<Spec>> {
+    let mut specs = Vec::new();
+    for t in &args.targets {
+        let (name, addr) = t
+            .split_once('=')
+            .filter(|(n, a)| !n.is_empty() && !a.is_empty())
+            .ok_or_else(|| format!("--target {t:?}: expected NAME=HOST:PORT"))?;
+        specs.push(Spec { name: name.to_string(), addr: Some(addr.to_string()) });
+    }
+    for name in args.start.iter().filter(|n| !n.is_empty()) {
+        if !servers::NAMES.contains(&name.as_str()) {
+            return Err(format!(
+                "--start {name:?}: unknown server (known: {})",
+                servers::NAMES.join(", ")
+            )
+            .into());
+        }
+        specs.push(Spec { name: name.clone(), addr: None });
+    }
+    if specs.is_empty() {
+        return Err(
+            "nothing to measure: give --target NAME=HOST:PORT or --start shale,dynalite".into()
+        );
+    }
+    Ok(specs)
+}
+
+/// Loads the table on `addr` and runs every phase.
+fn measure(
+    name: &str,
+    addr: &str,
+    (settings, pid): (String, Option<u32>),
+    args: &DynamoArgs,
+) -> BenchResult<TargetResult> {
+    let items = requests::item_count(args.items);
+    requests::create_table(addr)?;
+    let load_secs = requests::load(addr, items, args.connections, args.value_size, args.seed)?;
+    println!(
+        "{name}: loaded {items} items in {load_secs:.1} s ({:.0} items/s)",
+        items as f64 / load_secs.max(1e-9)
+    );
+    let mut closed = Vec::new();
+    // Query before PutItem: the overwrites leave versions behind (until a flush or compaction)
+    // that a Query must step over, and the faster server would leave more of them.
+    for (i, op) in [Op::Get, Op::Query, Op::Put].into_iter().enumerate() {
+        let r =
+            phases::closed_loop(addr, op, args, Phase { items, index: i + 1, server_pid: pid })?;
+        println!("{name}: {}", render::closed_line(&r, args.connections));
+        closed.push(r);
+    }
+    let open = phases::open_loop(addr, args, Phase { items, index: 4, server_pid: pid })?;
+    println!("{name}: {}", render::open_line(&open));
+    Ok(TargetResult { name: name.to_string(), settings, items, load_secs, closed, open })
+}
+
+/// Measures one target, launching (and afterwards stopping) it when `--start` named it.
+fn measure_spec(spec: &Spec, args: &DynamoArgs) -> BenchResult<TargetResult> {
+    match &spec.addr {
+        Some(addr) => {
+            let settings = "a running server (settings as it was started)".to_string();
+            measure(&spec.name, addr, (settings, None), args)
+        }
+        None => {
+            let server = servers::start(&spec.name, args)?;
+            let r = measure(
+                &spec.name,
+                &server.addr,
+                (server.settings.clone(), Some(server.pid)),
+                args,
+            );
+            drop(server);
+            r
+        }
+    }
+}
+
+/// Runs the benchmark: every target in turn, then the table (and the markdown section).
+pub fn run(args: &DynamoArgs) -> BenchResult<()> {
+    let specs = specs(args)?;
+    let mut results = Vec::new();
+    for spec in &specs {
+        results.push(measure_spec(spec, args)?);
+    }
+    println!();
+    print!("{}", render::text_table(&results, args));
+    for line in render::cpu_lines(&results).into_iter().chain(render::verdicts(&results, args)) {
+        println!("{line}");
+    }
+    if let Some(md) = &args.write_markdown {
+        write_markdown(md, &render::markdown(&command_line(), &results, args))?;
+        println!("wrote {}", md.display());
+    }
+    check_errors(&results)
+}
+
+/// The command line as it was typed.
+fn command_line() -> String {
+    std::env::args().collect::<Vec<_>>().join(" ")
+}
+
+/// Splices `section` between the markers of `md`, adding the heading and markers if absent.
+fn write_markdown(md: &std::path::Path, section: &str) -> BenchResult<()> {
+    let old = std::fs::read_to_string(md).unwrap_or_default();
+    if !old.contains(BEGIN) {
+        let with_heading = if old.trim().is_empty() {
+            format!("# Benchmarks\n\n{HEADING}\n")
+        } else {
+            format!("{}\n\n{HEADING}\n", old.trim_end())
+        };
+        std::fs::write(md, with_heading)?;
+    }
+    crate::report::splice_between(md, BEGIN, END, section)
+}
+
+/// An error if any request failed on any target.
+fn check_errors(results: &[TargetResult]) -> BenchResult<()> {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r.errors() > 0)
+        .map(|r| {
+            format!(
+                "{}: {} failed requests (first: {})",
+                r.name,
+                r.errors(),
+                r.first_error().unwrap_or("?")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.join("; ").into())
+    }
+}
