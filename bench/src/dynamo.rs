@@ -8,11 +8,12 @@
 //! ```
 //!
 //! For each target, in turn: create table `bench` (hash `pk` S, range `sk` N, on demand), load
-//! `--items` items in partitions of 10, then run GetItem, Query and PutItem closed-loop (one
-//! thread and connection each, one request at a time, as fast as answered), then GetItem
+//! `--items` items in partitions of 10, then run GetItem, Query and PutItem closed-loop (`--connections`
+//! connections driven by one thread, one request at a time each, as fast as answered), then GetItem
 //! open-loop at `--rate` (latency from the scheduled send time). Every answer is checked (HTTP
 //! 200 and the expected item or items); any failure fails the run, after the table is printed.
 
+mod async_conn;
 mod phases;
 mod render;
 mod requests;

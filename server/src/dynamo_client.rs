@@ -6,14 +6,14 @@
 //! gateway does not verify signatures yet).
 
 use serde_json::Value as Json;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 /// Largest response body accepted.
 pub const RESPONSE_BYTES_MAX: usize = 64 << 20;
-/// Longest response header line accepted.
-const HEADER_LINE_MAX: usize = 16 << 10;
+/// Longest response head (status line and headers) accepted.
+const HEAD_LEN_MAX: usize = 64 << 10;
 
 /// A response.
 #[derive(Debug, Clone)]
@@ -41,11 +41,71 @@ impl HttpResponse {
     }
 }
 
+/// The bytes of one request: `op` with `body`, a SigV4-shaped `Authorization` header, keep-alive.
+pub fn encode_request(host: &str, op: &str, body: &[u8]) -> Vec<u8> {
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n\
+         Content-Type: application/x-amz-json-1.0\r\nX-Amz-Date: 20260101T000000Z\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=shale/20260101/us-east-1/dynamodb/aws4_request, \
+         SignedHeaders=host;x-amz-date;x-amz-target, Signature=0\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut buf = Vec::with_capacity(head.len() + body.len());
+    buf.extend_from_slice(head.as_bytes());
+    buf.extend_from_slice(body);
+    buf
+}
+
+/// A response's head.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub status: u16,
+    /// Header names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// Bytes of the status line and headers, blank line included.
+    pub head_len: usize,
+    /// The body's length (Content-Length).
+    pub body_len: usize,
+}
+
+/// Parses a response head at the start of `buf`: `None` until the blank line has arrived.
+pub fn parse_head(buf: &[u8]) -> std::io::Result<Option<Head>> {
+    let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+        if buf.len() > HEAD_LEN_MAX {
+            return Err(bad(format!("response head longer than {HEAD_LEN_MAX} bytes")));
+        }
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(buf.get(..end).unwrap_or_default())
+        .map_err(|_| bad("response head is not UTF-8"))?;
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| bad(format!("bad status line {status_line:?}")))?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let body_len = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .ok_or_else(|| bad("response without Content-Length"))?;
+    if body_len > RESPONSE_BYTES_MAX {
+        return Err(bad(format!("response of {body_len} bytes exceeds {RESPONSE_BYTES_MAX}")));
+    }
+    Ok(Some(Head { status, headers, head_len: end + 4, body_len }))
+}
+
 /// One connection to the gateway.
 pub struct DynamoClient {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
+    stream: TcpStream,
     host: String,
+    /// Bytes read but not yet consumed.
+    buf: Vec<u8>,
 }
 
 fn bad(msg: impl Into<String>) -> std::io::Error {
@@ -57,11 +117,7 @@ impl DynamoClient {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-        Ok(DynamoClient {
-            reader: BufReader::new(stream.try_clone()?),
-            writer: stream,
-            host: addr.to_string(),
-        })
+        Ok(DynamoClient { stream, host: addr.to_string(), buf: Vec::with_capacity(4096) })
     }
 
     /// Calls `op` with `body`; returns the status and parsed body.
@@ -72,68 +128,40 @@ impl DynamoClient {
 
     /// Calls `op` with raw body bytes.
     pub fn call_raw(&mut self, op: &str, body: &[u8]) -> std::io::Result<HttpResponse> {
-        let head = format!(
-            "POST / HTTP/1.1\r\nHost: {}\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n\
-             Content-Type: application/x-amz-json-1.0\r\nX-Amz-Date: 20260101T000000Z\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=shale/20260101/us-east-1/dynamodb/aws4_request, \
-             SignedHeaders=host;x-amz-date;x-amz-target, Signature=0\r\nContent-Length: {}\r\n\r\n",
-            self.host,
-            body.len()
-        );
-        let mut buf = Vec::with_capacity(head.len() + body.len());
-        buf.extend_from_slice(head.as_bytes());
-        buf.extend_from_slice(body);
-        self.send_raw(&buf)?;
+        let req = encode_request(&self.host, op, body);
+        self.send_raw(&req)?;
         self.read_response()
     }
 
     /// Writes raw bytes to the connection (for tests of malformed requests).
     pub fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        self.writer.write_all(bytes)?;
-        self.writer.flush()
+        self.stream.write_all(bytes)?;
+        self.stream.flush()
     }
 
-    fn line(&mut self) -> std::io::Result<String> {
-        let mut line = Vec::new();
-        let n = (&mut self.reader).take(HEADER_LINE_MAX as u64).read_until(b'\n', &mut line)?;
+    fn fill(&mut self) -> std::io::Result<()> {
+        let mut chunk = [0u8; 16 << 10];
+        let n = self.stream.read(&mut chunk)?;
         if n == 0 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "connection closed",
-            ));
+            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
         }
-        let s = String::from_utf8(line).map_err(|_| bad("header is not UTF-8"))?;
-        Ok(s.trim_end_matches(['\r', '\n']).to_string())
+        self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+        Ok(())
     }
 
     /// Reads one response.
     pub fn read_response(&mut self) -> std::io::Result<HttpResponse> {
-        let status_line = self.line()?;
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or_else(|| bad(format!("bad status line {status_line:?}")))?;
-        let mut headers = Vec::new();
-        loop {
-            let l = self.line()?;
-            if l.is_empty() {
-                break;
+        let head = loop {
+            if let Some(h) = parse_head(&self.buf)? {
+                break h;
             }
-            if let Some((k, v)) = l.split_once(':') {
-                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-            }
+            self.fill()?;
+        };
+        while self.buf.len() < head.head_len + head.body_len {
+            self.fill()?;
         }
-        let len = headers
-            .iter()
-            .find(|(k, _)| k == "content-length")
-            .and_then(|(_, v)| v.parse::<usize>().ok())
-            .ok_or_else(|| bad("response without Content-Length"))?;
-        if len > RESPONSE_BYTES_MAX {
-            return Err(bad(format!("response of {len} bytes exceeds {RESPONSE_BYTES_MAX}")));
-        }
-        let mut body = vec![0; len];
-        self.reader.read_exact(&mut body)?;
-        Ok(HttpResponse { status, headers, body })
+        let body = self.buf.get(head.head_len..head.head_len + head.body_len).unwrap_or_default().to_vec();
+        self.buf.drain(..head.head_len + head.body_len);
+        Ok(HttpResponse { status: head.status, headers: head.headers, body })
     }
 }

@@ -1,7 +1,8 @@
 //! The measured phases.
 //!
-//! - Closed loop: `--connections` client threads, each with its own connection and one request
-//!   at a time, as fast as the server answers. Latency is from send to answer.
+//! - Closed loop: `--connections` connections, each with one request at a time, as fast as the
+//!   server answers, all driven by one thread ([`super::async_conn`]). Latency is from send to
+//!   answer.
 //! - Open loop: GetItem at a fixed offered rate. Request `n` is scheduled at `start + n / rate`;
 //!   the connection threads take the schedule's slots in order, each when it is free, sleep
 //!   until the slot's time (or send at once when late) and record latency from the *scheduled*
@@ -11,6 +12,7 @@
 //! Each phase also measures the CPU the server (when its pid is known) and this process used
 //! during the measured window: client and server share the machine's cores.
 
+use super::async_conn::AsyncConn;
 use super::requests::{Conn, Gen, Op};
 use crate::engine::BenchResult;
 use crate::flags::DynamoArgs;
@@ -230,26 +232,49 @@ where
     })
 }
 
-/// Runs `op` closed-loop with `--connections` threads.
+/// Runs `op` closed-loop over `--connections` connections, all on one thread.
 pub(crate) fn closed_loop(
     addr: &str,
     op: Op,
     args: &DynamoArgs,
     phase: Phase,
 ) -> BenchResult<ClosedResult> {
-    let (tally, window, cpu) = run_threads(addr, args, phase, |mut conn, mut gen, w| {
-        let mut tally = Tally::new();
-        sleep_until(w.start);
-        loop {
-            let body = gen.body(op);
-            let sent = Instant::now();
-            if sent >= w.end {
-                break;
-            }
-            let result = conn.request(op, &body);
-            tally.record(result, sent, sent >= w.measure_from);
+    let n = args.connections.max(1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the load generator's runtime: {e}"))?;
+    let (tally, window, cpu) = rt.block_on(async {
+        let mut clients = Vec::with_capacity(n);
+        for t in 0..n {
+            let gen = Gen::new(args.seed, phase.index, t, phase.items, args.value_size);
+            clients.push((AsyncConn::open(addr).await?, gen));
         }
-        tally
+        let window = Window::new(args);
+        let meter = std::thread::spawn(move || meter_cpu(phase.server_pid, window));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (mut conn, mut gen) in clients {
+            tasks.spawn(async move {
+                let mut tally = Tally::new();
+                tokio::time::sleep_until(window.start.into()).await;
+                loop {
+                    let body = gen.body(op);
+                    let sent = Instant::now();
+                    if sent >= window.end {
+                        break;
+                    }
+                    let result = conn.request(op, &body).await;
+                    tally.record(result, sent, sent >= window.measure_from);
+                }
+                tally
+            });
+        }
+        let mut total = Tally::new();
+        while let Some(t) = tasks.join_next().await {
+            total.merge(t.map_err(|_| "a client task panicked")?);
+        }
+        let cpu = meter.join().map_err(|_| "the CPU meter panicked")?;
+        BenchResult::Ok((total, window, cpu))
     })?;
     let ops = tally.hist.len();
     Ok(ClosedResult {

@@ -202,7 +202,7 @@ async fn handle(
     };
     let result = match super::request::Req::parse(&body) {
         Err(e) => Err(e),
-        Ok(json) if Gateway::runs_inline(&op) => gw.handle(&op, &json),
+        Ok(json) if gw.runs_inline(&op) => gw.handle(&op, &json),
         Ok(json) => {
             let gw = Arc::clone(&gw);
             match tokio::task::spawn_blocking(move || gw.handle(&op, &json)).await {

@@ -85,10 +85,19 @@ impl Gateway {
         &self.db
     }
 
-    /// Whether `op` is short enough to run on the connection's task (it never waits for an
-    /// fsync and reads a bounded number of items); the rest run on a blocking thread.
-    pub fn runs_inline(op: &str) -> bool {
-        matches!(op, "GetItem" | "DescribeTable" | "ListTables")
+    /// Whether `op` runs on the connection's task: reads (bounded: one item, 100 keys, a 1 MB
+    /// page) and, when writes are not fsynced, item writes. The rest runs on a blocking thread:
+    /// fsynced writes wait for the disk (and group commit gathers the waiting writers), and table
+    /// changes fsync the manifest.
+    pub fn runs_inline(&self, op: &str) -> bool {
+        match op {
+            "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems"
+            | "DescribeTable" | "ListTables" => true,
+            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
+                !self.opts.sync
+            }
+            _ => false,
+        }
     }
 
     /// Runs one operation on its parsed body.
