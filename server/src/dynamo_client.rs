@@ -143,7 +143,10 @@ impl DynamoClient {
         let mut chunk = [0u8; 16 << 10];
         let n = self.stream.read(&mut chunk)?;
         if n == 0 {
-            return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "connection closed"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ));
         }
         self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
         Ok(())
@@ -160,7 +163,8 @@ impl DynamoClient {
         while self.buf.len() < head.head_len + head.body_len {
             self.fill()?;
         }
-        let body = self.buf.get(head.head_len..head.head_len + head.body_len).unwrap_or_default().to_vec();
+        let body =
+            self.buf.get(head.head_len..head.head_len + head.body_len).unwrap_or_default().to_vec();
         self.buf.drain(..head.head_len + head.body_len);
         Ok(HttpResponse { status: head.status, headers: head.headers, body })
     }

@@ -3,6 +3,7 @@
 //! - [`kv`]: the binary key-value protocol (`docs/protocol.md`): codec, handlers, TCP server.
 //! - [`client`]: the blocking Rust client (connection, pipelining, pool, typed errors), used by
 //!   the `shale` CLI (`--addr`) and `shale-bench` (`--target`).
+//! - [`bounds`]: key-range bound arithmetic both front doors use.
 //! - [`config`]: the server's configuration (TOML file and command-line flags).
 //! - [`dynamo`]: the DynamoDB-compatible gateway (`docs/dynamodb.md`): HTTP front door,
 //!   operations, expressions, table catalog and data model.
@@ -13,6 +14,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 
+pub mod bounds;
 pub mod client;
 pub mod config;
 pub mod dynamo;

@@ -95,18 +95,6 @@ pub fn partition_len(key: &[u8]) -> usize {
     key.len()
 }
 
-/// The smallest byte string greater than every string starting with `p` (`None`: no bound).
-pub fn successor(p: &[u8]) -> Option<Vec<u8>> {
-    let mut s = p.to_vec();
-    while let Some(last) = s.pop() {
-        if last != 0xff {
-            s.push(last + 1);
-            return Some(s);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,15 +139,12 @@ mod tests {
     }
 
     #[test]
-    fn partition_length_and_successor() {
+    fn partition_length() {
         for pk in [s("a"), s("a\0b"), AttributeValueB(), n("-1.5")] {
             let p = partition_prefix(&pk).unwrap();
             let k = encode(&pk, Some(&s("x\0\x01"))).unwrap();
             assert_eq!(partition_len(&k), p.len(), "{pk:?}");
         }
-        assert_eq!(successor(b"ab"), Some(b"ac".to_vec()));
-        assert_eq!(successor(b"a\xff"), Some(b"b".to_vec()));
-        assert_eq!(successor(b"\xff\xff"), None);
     }
 
     #[allow(non_snake_case)]

@@ -63,22 +63,31 @@ impl<'a> Names<'a> {
     /// After every expression of the request is parsed: names supplied but never used are an
     /// error, as in DynamoDB.
     pub fn check_all_used(&self) -> Result<(), ExprError> {
-        let unused: Vec<&String> = self
-            .map
-            .into_iter()
-            .flat_map(|m| m.keys())
-            .filter(|k| !self.used.contains(*k))
-            .collect();
-        if unused.is_empty() {
-            return Ok(());
-        }
-        let mut keys: Vec<&str> = unused.iter().map(|s| s.as_str()).collect();
-        keys.sort_unstable();
-        Err(ExprError(format!(
-            "Value provided in ExpressionAttributeNames unused in expressions: keys: {{{}}}",
-            keys.join(", ")
-        )))
+        check_all_used("ExpressionAttributeNames", self.map, &self.used)
     }
+}
+
+/// DynamoDB's error for placeholders of `param` (ExpressionAttributeNames or ...Values) that no
+/// expression used, keys in sorted order.
+pub(crate) fn check_all_used<V>(
+    param: &str,
+    map: Option<&HashMap<String, V>>,
+    used: &BTreeSet<String>,
+) -> Result<(), ExprError> {
+    let mut unused: Vec<&str> = map
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .filter(|k| !used.contains(*k))
+        .map(String::as_str)
+        .collect();
+    if unused.is_empty() {
+        return Ok(());
+    }
+    unused.sort_unstable();
+    Err(ExprError(format!(
+        "Value provided in {param} unused in expressions: keys: {{{}}}",
+        unused.join(", ")
+    )))
 }
 
 /// The kinds of error DynamoDB reports only once an expression has parsed. Each expression kind

@@ -2,6 +2,7 @@
 //! waits for an fsync), so the server runs [`Handler::handle`] on a blocking thread.
 
 use super::codec::{BatchOp, ErrorCode, Request, Response, Scan, ScanRange};
+use crate::bounds::{max_lower, min_upper};
 use shale_engine::{Db, Error, IterOptions, Keyspace, WriteBatch, WriteOptions};
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -46,36 +47,6 @@ pub fn error_response(e: &Error) -> Response {
 
 fn invalid(message: impl Into<String>) -> Response {
     Response::Error { code: ErrorCode::InvalidArgument, message: message.into() }
-}
-
-/// The tighter of two lower bounds.
-fn max_lower(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    match (&a, &b) {
-        (Bound::Unbounded, _) => b,
-        (_, Bound::Unbounded) => a,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            if x > y || (x == y && matches!(a, Bound::Excluded(_))) {
-                a
-            } else {
-                b
-            }
-        }
-    }
-}
-
-/// The tighter of two upper bounds.
-fn min_upper(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    match (&a, &b) {
-        (Bound::Unbounded, _) => b,
-        (_, Bound::Unbounded) => a,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            if x < y || (x == y && matches!(a, Bound::Excluded(_))) {
-                a
-            } else {
-                b
-            }
-        }
-    }
 }
 
 impl Handler {

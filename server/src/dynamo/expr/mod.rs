@@ -89,21 +89,7 @@ impl<'a> Values<'a> {
     /// After every expression of the request is parsed: values supplied but never used are an
     /// error, as in DynamoDB.
     pub fn check_all_used(&self) -> Result<(), ExprError> {
-        let mut unused: Vec<&str> = self
-            .map
-            .into_iter()
-            .flat_map(|m| m.keys())
-            .filter(|k| !self.used.contains(*k))
-            .map(String::as_str)
-            .collect();
-        if unused.is_empty() {
-            return Ok(());
-        }
-        unused.sort_unstable();
-        Err(ExprError(format!(
-            "Value provided in ExpressionAttributeValues unused in expressions: keys: {{{}}}",
-            unused.join(", ")
-        )))
+        super::path::check_all_used("ExpressionAttributeValues", self.map, &self.used)
     }
 }
 

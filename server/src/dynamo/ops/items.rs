@@ -5,7 +5,7 @@ use super::write::{check_item_size, execute_one, Action, WriteOp};
 use super::Gateway;
 use crate::dynamo::capacity::{read_units, write_units, Consumed, Mode};
 use crate::dynamo::error::{validation, DResult};
-use crate::dynamo::path::projection;
+use crate::dynamo::path::{projection, Path};
 use crate::dynamo::request::{return_old_on_failure, Constraints, Req, ReturnValues};
 use crate::dynamo::value::{item_size, item_to_json, Item};
 use serde_json::{Map, Value as Json};
@@ -69,18 +69,7 @@ pub fn put(g: &Gateway, req: Req) -> DResult<Json> {
         condition: parsed.condition,
         action: Action::Put(item),
     };
-    let out = execute_one(g, op, return_old)?;
-    let attributes = match rv {
-        ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
-        _ => None,
-    };
-    Ok(respond(vec![
-        ("Attributes", attributes),
-        (
-            "ConsumedCapacity",
-            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
-        ),
-    ]))
+    run_write(g, op, return_old, rv, &[], name, mode)
 }
 
 pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
@@ -100,16 +89,37 @@ pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
         condition: parsed.condition,
         action: Action::Delete,
     };
+    run_write(g, op, return_old, rv, &[], name, mode)
+}
+
+/// Runs one item write and answers with the attributes `rv` asks for (`paths`: what an update
+/// wrote, for UPDATED_OLD and UPDATED_NEW) and the consumed capacity.
+fn run_write(
+    g: &Gateway,
+    op: WriteOp,
+    return_old: bool,
+    rv: ReturnValues,
+    paths: &[Path],
+    table: &str,
+    mode: Mode,
+) -> DResult<Json> {
     let out = execute_one(g, op, return_old)?;
+    let updated = |i: &Item| {
+        let part = projection(i, paths);
+        (!part.is_empty()).then(|| item_to_json(&part))
+    };
     let attributes = match rv {
+        ReturnValues::None => None,
         ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
-        _ => None,
+        ReturnValues::AllNew => out.new.as_ref().map(item_to_json),
+        ReturnValues::UpdatedOld => out.old.as_ref().and_then(updated),
+        ReturnValues::UpdatedNew => out.new.as_ref().and_then(updated),
     };
     Ok(respond(vec![
         ("Attributes", attributes),
         (
             "ConsumedCapacity",
-            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
+            Consumed::writes(write_units(out.charged_bytes())).to_json(table, mode),
         ),
     ]))
 }
@@ -148,7 +158,7 @@ pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
     let table = g.table(name)?;
     let k = table.meta.key_of_key(&key)?;
     check_update_keys(&table.meta, parsed.update.as_ref())?;
-    let paths: Vec<crate::dynamo::path::Path> = parsed
+    let paths: Vec<Path> = parsed
         .update
         .as_ref()
         .map(|u| u.paths().into_iter().cloned().collect())
@@ -160,27 +170,5 @@ pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
         condition: parsed.condition,
         action: Action::Update(parsed.update),
     };
-    let out = execute_one(g, op, return_old)?;
-    let attributes = match rv {
-        ReturnValues::None => None,
-        ReturnValues::AllOld => out.old.as_ref().map(item_to_json),
-        ReturnValues::AllNew => out.new.as_ref().map(item_to_json),
-        ReturnValues::UpdatedOld => out.old.as_ref().map(|i| item_to_json(&projection(i, &paths))),
-        ReturnValues::UpdatedNew => out.new.as_ref().map(|i| item_to_json(&projection(i, &paths))),
-    };
-    let attributes = match (rv, attributes) {
-        (ReturnValues::UpdatedOld | ReturnValues::UpdatedNew, Some(Json::Object(m)))
-            if m.is_empty() =>
-        {
-            None
-        }
-        (_, a) => a,
-    };
-    Ok(respond(vec![
-        ("Attributes", attributes),
-        (
-            "ConsumedCapacity",
-            Consumed::writes(write_units(out.charged_bytes())).to_json(name, mode),
-        ),
-    ]))
+    run_write(g, op, return_old, rv, &paths, name, mode)
 }

@@ -85,14 +85,15 @@ impl Gateway {
         &self.db
     }
 
-    /// Whether `op` runs on the connection's task: reads (bounded: one item, 100 keys, a 1 MB
-    /// page) and, when writes are not fsynced, item writes. The rest runs on a blocking thread:
-    /// fsynced writes wait for the disk (and group commit gathers the waiting writers), and table
-    /// changes fsync the manifest.
+    /// Whether `op` runs on the connection's task: item reads (bounded: one item, 100 keys, a
+    /// 1 MB page) and, when writes are not fsynced, item writes. The rest runs on a blocking
+    /// thread: fsynced writes wait for the disk (and group commit gathers the waiting writers),
+    /// table changes fsync the manifest, and DescribeTable counts the table's items.
     pub fn runs_inline(&self, op: &str) -> bool {
         match op {
-            "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems"
-            | "DescribeTable" | "ListTables" => true,
+            "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems" | "ListTables" => {
+                true
+            }
             "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
                 !self.opts.sync
             }

@@ -12,6 +12,7 @@
 
 use super::params::{Expressions, Parsed};
 use super::{decode, Gateway};
+use crate::bounds::{max_lower, min_upper};
 use crate::dynamo::capacity::{read_units, Consumed, Mode};
 use crate::dynamo::catalog::Table;
 use crate::dynamo::error::{validation, DResult};
@@ -126,9 +127,9 @@ fn page(
     if let Some(start) = &w.start {
         let k = start_key(table, start)?;
         if opts.reverse {
-            opts.upper = tighter_upper(opts.upper, Bound::Excluded(k));
+            opts.upper = min_upper(opts.upper, Bound::Excluded(k));
         } else {
-            opts.lower = tighter_lower(opts.lower, Bound::Excluded(k));
+            opts.lower = max_lower(opts.lower, Bound::Excluded(k));
         }
     }
     let mut it = g.db.iter(&table.ks, opts)?;
@@ -182,34 +183,6 @@ fn page(
     Ok(Json::Object(out))
 }
 
-fn tighter_lower(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    match (&a, &b) {
-        (Bound::Unbounded, _) => b,
-        (_, Bound::Unbounded) => a,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            if x > y || (x == y && matches!(a, Bound::Excluded(_))) {
-                a
-            } else {
-                b
-            }
-        }
-    }
-}
-
-fn tighter_upper(a: Bound<Vec<u8>>, b: Bound<Vec<u8>>) -> Bound<Vec<u8>> {
-    match (&a, &b) {
-        (Bound::Unbounded, _) => b,
-        (_, Bound::Unbounded) => a,
-        (Bound::Included(x) | Bound::Excluded(x), Bound::Included(y) | Bound::Excluded(y)) => {
-            if x < y || (x == y && matches!(a, Bound::Excluded(_))) {
-                a
-            } else {
-                b
-            }
-        }
-    }
-}
-
 fn type_matches(attr: &KeyAttr, v: &AttrValue) -> bool {
     attr.ty.name() == v.type_name()
 }
@@ -254,13 +227,11 @@ fn key_range(table: &Table, conds: &[(String, KeyOp)]) -> DResult<IterOptions> {
         return Err(schema_mismatch());
     }
     let prefix = key::partition_prefix(hash)?;
-    let end = match key::successor(&prefix) {
-        Some(e) => Bound::Excluded(e),
-        None => Bound::Unbounded,
-    };
+    let partition = IterOptions::prefix(prefix.clone());
     let (Some(op), Some(rattr)) = (range, meta.range.as_ref()) else {
-        return Ok(IterOptions { lower: Bound::Included(prefix), upper: end, reverse: false });
+        return Ok(partition);
     };
+    let end = partition.upper;
     let at = |v: &AttrValue| -> DResult<Vec<u8>> {
         if !type_matches(rattr, v) {
             return Err(schema_mismatch());
@@ -293,12 +264,9 @@ fn key_range(table: &Table, conds: &[(String, KeyOp)]) -> DResult<IterOptions> {
                     v.type_name()
                 )));
             }
-            let k = at(v)?;
-            let upper = match key::successor(&k) {
-                Some(s) => Bound::Excluded(s),
-                None => end,
-            };
-            (Bound::Included(k), upper)
+            // The items whose sort key starts with v: a prefix range inside the partition.
+            let within = IterOptions::prefix(at(v)?);
+            (within.lower, within.upper)
         }
     };
     Ok(IterOptions { lower, upper, reverse: false })

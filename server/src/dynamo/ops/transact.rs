@@ -132,6 +132,26 @@ fn only_action<'a>(e: &'a Json, kinds: &[&'static str]) -> DResult<(&'static str
     })
 }
 
+/// Records an action's key check in `errors` (one entry per action): a key that does not fit
+/// its table's schema becomes that action's cancellation reason (`Ok(None)`); any other key
+/// error fails the request.
+fn schema_checked<T>(
+    key: Result<T, KeyError>,
+    errors: &mut Vec<Option<String>>,
+) -> DResult<Option<T>> {
+    match key {
+        Ok(k) => {
+            errors.push(None);
+            Ok(Some(k))
+        }
+        Err(KeyError::Schema(m)) => {
+            errors.push(Some(m));
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The cancellation for actions whose keys do not fit their tables.
 fn key_cancellation(errors: Vec<Option<String>>) -> DynamoError {
     let reasons = errors
@@ -191,15 +211,7 @@ pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
                 (key_item, key)
             }
         };
-        let (key, item) = match key {
-            Ok(k) => k,
-            Err(KeyError::Schema(m)) => {
-                key_errors.push(Some(m));
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        key_errors.push(None);
+        let Some((key, item)) = schema_checked(key, &mut key_errors)? else { continue };
         let action = match kind {
             "Put" => Action::Put(item),
             "Delete" => Action::Delete,
@@ -291,15 +303,9 @@ pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
         let paths = ex.parse()?.projection;
         let table = g.table(name)?;
         let key_item = required_item(a, "Key", "transactItems.member.get.key")?;
-        let key = match table.meta.key_of_key(&key_item) {
-            Ok(k) => k,
-            Err(KeyError::Schema(m)) => {
-                key_errors.push(Some(m));
-                continue;
-            }
-            Err(e) => return Err(e.into()),
+        let Some(key) = schema_checked(table.meta.key_of_key(&key_item), &mut key_errors)? else {
+            continue;
         };
-        key_errors.push(None);
         if !seen.insert((table.meta.keyspace.clone(), key.clone())) {
             return Err(multiple_ops());
         }
