@@ -1,6 +1,7 @@
 //! The compact binary form items are stored in (engine values), not JSON text.
 //!
 //! ```text
+//! stored = u8 version (FORMAT_VERSION = 1), item
 //! item   = varint n, n × (name, value)            (names in ascending order)
 //! name   = varint len, UTF-8 bytes
 //! value  = u8 tag, then by tag:
@@ -11,6 +12,10 @@
 //!   5 NS    varint n, n × (varint len, text)   10 NULL  (nothing)
 //! ```
 //!
+//! Varints are LEB128 (7 bits a byte, low bits first). Tag 0 and version 0 are reserved. The
+//! engine checksums the bytes (WAL records, SSTable blocks); this format adds none. The byte
+//! layout with a worked example is in `docs/format/dynamodb.md` (checked by a test below).
+//!
 //! Tag 0 is reserved. Decoding checks every length against the bytes left before allocating,
 //! bounds nesting at `NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do
 //! not decode are reported as corruption, never trusted.
@@ -18,6 +23,9 @@
 use super::number::Number;
 use super::value::{AttrValue, Item, NESTING_MAX};
 use std::collections::BTreeMap;
+
+/// The first byte of every stored item: the format's version.
+pub const FORMAT_VERSION: u8 = 1;
 
 const S: u8 = 1;
 const N: u8 = 2;
@@ -100,6 +108,7 @@ fn put_map(out: &mut Vec<u8>, m: &BTreeMap<String, AttrValue>) {
 /// The stored form of `item`.
 pub fn encode(item: &Item) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
+    out.push(FORMAT_VERSION);
     put_map(&mut out, item);
     out
 }
@@ -210,6 +219,9 @@ impl<'a> Reader<'a> {
 /// Decodes a stored item.
 pub fn decode(b: &[u8]) -> Result<Item, Corrupt> {
     let mut r = Reader { b };
+    if r.u8()? != FORMAT_VERSION {
+        return Err(Corrupt("unknown item format version"));
+    }
     let item = r.map(0)?;
     if !r.b.is_empty() {
         return Err(Corrupt("trailing bytes"));
@@ -230,6 +242,24 @@ mod tests {
             "m": {"M": {"inner": {"L": [{"BOOL": true}, {"NULL": true}, {"S": ""}]}}}
         }))
         .unwrap()
+    }
+
+    /// The worked example of `docs/format/dynamodb.md`.
+    #[test]
+    fn worked_example() {
+        let item = item_from_json(&json!({
+            "pk": {"S": "a"}, "n": {"N": "-1.50"}, "ok": {"BOOL": true}
+        }))
+        .unwrap();
+        let hex: String = encode(&item).iter().map(|b| format!("{b:02x} ")).collect();
+        assert_eq!(
+            hex.trim_end(),
+            "01 03 01 6e 02 04 2d 31 2e 35 02 6f 6b 09 01 02 70 6b 01 01 61"
+        );
+        assert_eq!(decode(&encode(&item)).unwrap(), item);
+        let mut bad = encode(&item);
+        bad[0] = 2;
+        assert_eq!(decode(&bad), Err(Corrupt("unknown item format version")));
     }
 
     #[test]
@@ -258,10 +288,14 @@ mod tests {
         }
         // A huge count is refused before anything is allocated for it.
         assert_eq!(
-            decode(&[0xff, 0xff, 0xff, 0xff, 0x0f]),
+            decode(&[FORMAT_VERSION, 0xff, 0xff, 0xff, 0xff, 0x0f]),
             Err(Corrupt("count exceeds the bytes left"))
         );
-        assert_eq!(decode(&[1, 0, 1]), Err(Corrupt("truncated")));
-        assert_eq!(decode(&[1, 0, 0]), Err(Corrupt("unknown value tag")), "tag 0 is reserved");
+        assert_eq!(decode(&[FORMAT_VERSION, 1, 0, 1]), Err(Corrupt("truncated")));
+        assert_eq!(
+            decode(&[FORMAT_VERSION, 1, 0, 0]),
+            Err(Corrupt("unknown value tag")),
+            "tag 0 is reserved"
+        );
     }
 }

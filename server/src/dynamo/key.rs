@@ -8,6 +8,8 @@
 //!              N: `Number::key_bytes` (numeric order)
 //! ```
 //!
+//! Worked examples (and the catalog and item formats) are in `docs/format/dynamodb.md`.
+//!
 //! The escaping makes the partition component prefix-free, so every item of a partition sits in
 //! one contiguous engine range ([`partition_prefix`]) sorted by its sort key, which is what Query
 //! walks. A number partition key is encoded by its normalized form, so `1.0` and `1` are one key.
@@ -150,6 +152,20 @@ mod tests {
     #[allow(non_snake_case)]
     fn AttributeValueB() -> AttrValue {
         AttrValue::B(vec![0, 1, 0, 0xff])
+    }
+
+    /// The worked example of `docs/format/dynamodb.md`.
+    #[test]
+    fn worked_example() {
+        let hex = |b: Vec<u8>| -> String {
+            b.iter().map(|x| format!("{x:02x} ")).collect::<String>().trim_end().to_string()
+        };
+        assert_eq!(hex(encode(&s("a"), Some(&n("1.5"))).unwrap()), "53 61 00 01 81 03 e9 02 06 00");
+        assert_eq!(
+            hex(encode(&s("a"), Some(&n("-1.5"))).unwrap()),
+            "53 61 00 01 7f fc 16 fd f9 ff"
+        );
+        assert_eq!(hex(encode(&AttrValue::B(vec![0, 7]), None).unwrap()), "42 00 ff 07 00 01");
     }
 
     #[test]
