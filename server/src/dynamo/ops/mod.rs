@@ -47,6 +47,8 @@ pub struct Gateway {
     pub(crate) catalog: Catalog,
     pub(crate) locks: Locks,
     pub(crate) tokens: transact::Tokens,
+    /// The last item counts of large tables, by keyspace (see `tables::counts`).
+    pub(crate) counts: std::sync::Mutex<std::collections::HashMap<String, tables::Counted>>,
     pub(crate) opts: GatewayOptions,
 }
 
@@ -77,6 +79,7 @@ impl Gateway {
             catalog,
             locks: Locks::default(),
             tokens: transact::Tokens::default(),
+            counts: Default::default(),
             opts,
         })
     }

@@ -2,8 +2,9 @@
 //!
 //! Tables are ready when CreateTable returns, so they are reported `ACTIVE` at once (DynamoDB
 //! reports `CREATING` for a few seconds; waiters accept both). `ItemCount` and `TableSizeBytes`
-//! are exact, counted by DescribeTable with a scan of the table (DynamoDB refreshes them about
-//! every six hours).
+//! are counted by DescribeTable with a scan of the table: exact for tables of up to
+//! [`COUNT_EXACT_ITEMS_MAX`] items, at most [`COUNT_REFRESH`] old for larger ones (DynamoDB
+//! refreshes them about every six hours).
 
 use super::{decode, now_secs, Gateway};
 use crate::dynamo::catalog::not_found;
@@ -13,6 +14,7 @@ use crate::dynamo::table::{BillingMode, KeyAttr, ScalarType, TableMeta, Throughp
 use crate::dynamo::value::item_size;
 use serde_json::{json, Map, Value as Json};
 use shale_engine::IterOptions;
+use std::time::{Duration, Instant};
 
 /// Largest provisioned capacity accepted (DynamoDB's default per-table quota is 40,000).
 pub const CAPACITY_MAX: i64 = 40_000;
@@ -216,15 +218,39 @@ fn table_id(name: &str, now: f64) -> String {
     )
 }
 
-/// Item count and size in bytes, by a scan.
+/// Tables of at most this many items are counted at every DescribeTable (exact figures).
+pub const COUNT_EXACT_ITEMS_MAX: u64 = 10_000;
+/// Larger tables are recounted at most this often; DescribeTable answers the last count
+/// in between (DynamoDB itself refreshes the figures about every six hours).
+pub const COUNT_REFRESH: Duration = Duration::from_secs(60);
+
+/// A table's last count.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted {
+    at: Instant,
+    items: u64,
+    bytes: u64,
+}
+
+/// `(ItemCount, TableSizeBytes)`: counted by a scan, or the last count of a large table when
+/// it is recent (see [`COUNT_REFRESH`]).
 fn counts(g: &Gateway, table: &crate::dynamo::catalog::Table) -> DResult<(u64, u64)> {
+    let cached =
+        g.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&table.meta.keyspace).copied();
+    if let Some(c) = cached {
+        if c.items > COUNT_EXACT_ITEMS_MAX && c.at.elapsed() < COUNT_REFRESH {
+            return Ok((c.items, c.bytes));
+        }
+    }
     let mut it = g.db.iter(&table.ks, IterOptions::all())?;
-    let (mut n, mut bytes) = (0u64, 0u64);
+    let (mut items, mut bytes) = (0u64, 0u64);
     while it.advance()? {
-        n += 1;
+        items += 1;
         bytes += item_size(&decode(it.value())?) as u64;
     }
-    Ok((n, bytes))
+    let counted = Counted { at: Instant::now(), items, bytes };
+    g.counts.lock().unwrap_or_else(|e| e.into_inner()).insert(table.meta.keyspace.clone(), counted);
+    Ok((items, bytes))
 }
 
 /// The `TableDescription` object; `counts` are `(ItemCount, TableSizeBytes)`.
@@ -367,9 +393,73 @@ pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table)?;
     let table = g.catalog.delete(name)?;
+    g.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(&table.meta.keyspace);
     let mut d = description(g, &table.meta, Some(c));
     if let Json::Object(o) = &mut d {
         o.insert("TableStatus".into(), json!("DELETING"));
     }
     Ok(json!({ "TableDescription": d }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamo::ops::GatewayOptions;
+    use serde_json::json;
+    use shale_engine::fs::MemFs;
+    use shale_engine::{Db, Options};
+    use std::sync::Arc;
+
+    fn gateway() -> Gateway {
+        let opts = Options { fs: Arc::new(MemFs::new()), ..Options::default() };
+        let db = Db::open("/t", opts).unwrap();
+        Gateway::open(db, GatewayOptions { sync: false, ..GatewayOptions::default() }).unwrap()
+    }
+
+    fn create(g: &Gateway, name: &str) {
+        g.handle(
+            "CreateTable",
+            &json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}]}),
+        )
+        .unwrap();
+    }
+
+    fn put(g: &Gateway, name: &str, i: u64) {
+        g.handle("PutItem", &json!({"TableName": name, "Item": {"pk": {"N": i.to_string()}}}))
+            .unwrap();
+    }
+
+    fn item_count(g: &Gateway, name: &str) -> u64 {
+        let d = g.handle("DescribeTable", &json!({"TableName": name})).unwrap();
+        d["Table"]["ItemCount"].as_u64().unwrap()
+    }
+
+    #[test]
+    fn small_tables_are_counted_exactly_large_ones_at_most_once_a_refresh() {
+        let g = gateway();
+        create(&g, "small");
+        put(&g, "small", 1);
+        assert_eq!(item_count(&g, "small"), 1);
+        put(&g, "small", 2);
+        assert_eq!(item_count(&g, "small"), 2);
+
+        create(&g, "large");
+        for i in 0..=COUNT_EXACT_ITEMS_MAX {
+            put(&g, "large", i);
+        }
+        let n = COUNT_EXACT_ITEMS_MAX + 1;
+        assert_eq!(item_count(&g, "large"), n);
+        put(&g, "large", n);
+        assert_eq!(item_count(&g, "large"), n, "a large table's count is reused until refreshed");
+        // Once the last count is older than the refresh interval, the table is recounted.
+        let ks = g.catalog.get("large").unwrap().meta.keyspace.clone();
+        if let Some(c) = g.counts.lock().unwrap().get_mut(&ks) {
+            c.at -= COUNT_REFRESH;
+        }
+        assert_eq!(item_count(&g, "large"), n + 1);
+        g.handle("DeleteTable", &json!({"TableName": "large"})).unwrap();
+        assert!(!g.counts.lock().unwrap().contains_key(&ks));
+    }
 }
