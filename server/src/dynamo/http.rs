@@ -14,8 +14,9 @@
 //! ([`super::error`]). `GET /` answers DynamoDB's health line.
 //!
 //! Bounds: `body_bytes_max` (checked against Content-Length before reading, and while reading a
-//! chunked body), `connections_max`, and `idle_timeout` for a client that stalls while sending
-//! its headers or body. SigV4 signatures are parsed but not verified yet: any credentials are
+//! chunked body), `request_bytes_max` (the bodies held at once across connections: a request
+//! waits for its share before its body is read), `connections_max`, and `idle_timeout` for a
+//! client that stalls while sending its headers or body. SigV4 signatures are parsed but not verified yet: any credentials are
 //! accepted, a request without an `Authorization` header is refused.
 
 use super::error::DynamoError;
@@ -31,7 +32,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 /// `X-Amz-Target` prefix of every operation.
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
@@ -43,6 +44,9 @@ pub const HEALTH_LINE: &str = "healthy: dynamodb.us-east-1.amazonaws.com ";
 pub struct HttpLimits {
     /// Largest request body (DynamoDB's largest requests, 25 items of 400 KB, fit).
     pub body_bytes_max: usize,
+    /// Bytes of request bodies held at once across all connections (a request holds its
+    /// Content-Length, or `body_bytes_max` when chunked, until it is answered).
+    pub request_bytes_max: usize,
     /// Most connections served at once; more are closed at accept.
     pub connections_max: usize,
     /// How long a client may stall sending a request's headers or body.
@@ -55,6 +59,7 @@ impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
             body_bytes_max: 16 << 20,
+            request_bytes_max: 256 << 20,
             connections_max: 1024,
             idle_timeout: Duration::from_secs(60),
             drain_timeout: Duration::from_secs(30),
@@ -135,11 +140,19 @@ fn check_auth(req: &Request<Incoming>) -> Result<(), DynamoError> {
     Ok(())
 }
 
+/// What every connection shares.
+struct Shared {
+    gw: Arc<Gateway>,
+    limits: HttpLimits,
+    /// The `request_bytes_max` budget, one permit a byte.
+    budget: Semaphore,
+}
+
 async fn handle(
     req: Request<Incoming>,
-    gw: Arc<Gateway>,
-    limits: Arc<HttpLimits>,
+    shared: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (gw, limits) = (&shared.gw, &shared.limits);
     if req.method() == Method::GET && req.uri().path() == "/" {
         return Ok(respond(200, HEALTH_LINE.as_bytes().to_vec(), "text/plain"));
     }
@@ -183,6 +196,13 @@ async fn handle(
     if declared.is_some_and(|n| n > limits.body_bytes_max as u64) {
         return Ok(too_large());
     }
+    // Wait for this body's share of the budget before reading it; held until answered.
+    let share = declared.map_or(limits.body_bytes_max, |n| n as usize);
+    let share = share.clamp(1, limits.request_bytes_max.max(1));
+    let Ok(_held) = shared.budget.acquire_many(u32::try_from(share).unwrap_or(u32::MAX)).await
+    else {
+        return Ok(error_response(&DynamoError::Internal("the request budget is closed".into())));
+    };
     let body = Limited::new(req.into_body(), limits.body_bytes_max);
     let body = match tokio::time::timeout(limits.idle_timeout, body.collect()).await {
         Err(_) => {
@@ -204,7 +224,7 @@ async fn handle(
         Err(e) => Err(e),
         Ok(json) if gw.runs_inline(&op) => gw.handle(&op, &json),
         Ok(json) => {
-            let gw = Arc::clone(&gw);
+            let gw = Arc::clone(gw);
             match tokio::task::spawn_blocking(move || gw.handle(&op, &json)).await {
                 Ok(r) => r,
                 Err(e) => Err(DynamoError::Internal(format!("the request's task failed: {e}"))),
@@ -230,7 +250,8 @@ pub async fn serve(
     limits: HttpLimits,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let limits = Arc::new(limits);
+    let budget = Semaphore::new(limits.request_bytes_max.min(Semaphore::MAX_PERMITS));
+    let shared = Arc::new(Shared { gw, limits, budget });
     let open = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     loop {
@@ -245,19 +266,16 @@ pub async fn serve(
             },
             _ = stop.changed() => break,
         };
-        if open.load(Ordering::Relaxed) >= limits.connections_max {
+        if open.load(Ordering::Relaxed) >= shared.limits.connections_max {
             drop(stream);
             continue;
         }
         let _ = stream.set_nodelay(true);
         open.fetch_add(1, Ordering::Relaxed);
-        let (gw, limits, open, mut stop) =
-            (Arc::clone(&gw), Arc::clone(&limits), Arc::clone(&open), stop.clone());
+        let (shared, open, mut stop) = (Arc::clone(&shared), Arc::clone(&open), stop.clone());
         tasks.spawn(async move {
-            let idle = limits.idle_timeout;
-            let service = hyper::service::service_fn(move |req| {
-                handle(req, Arc::clone(&gw), Arc::clone(&limits))
-            });
+            let idle = shared.limits.idle_timeout;
+            let service = hyper::service::service_fn(move |req| handle(req, Arc::clone(&shared)));
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(idle)
@@ -276,7 +294,7 @@ pub async fn serve(
         // Reap finished connections so the set does not grow.
         while tasks.try_join_next().is_some() {}
     }
-    let drain = limits.drain_timeout;
+    let drain = shared.limits.drain_timeout;
     let _ = tokio::time::timeout(drain, async { while tasks.join_next().await.is_some() {} }).await;
     Ok(())
 }
