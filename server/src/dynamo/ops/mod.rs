@@ -110,7 +110,7 @@ impl Gateway {
             return Err(DynamoError::Serialization("Start of structure or map expected".into()));
         };
         let req = Req(map);
-        match op {
+        let result = match op {
             "CreateTable" => tables::create(self, req),
             "DescribeTable" => tables::describe(self, req),
             "ListTables" => tables::list(self, req),
@@ -127,10 +127,37 @@ impl Gateway {
             "TransactWriteItems" => transact::write(self, req),
             "TransactGetItems" => transact::get(self, req),
             _ => Err(DynamoError::UnknownOperation),
+        };
+        match result {
+            Err(DynamoError::Internal(m)) => Err(self.settle_internal(op, req, m)),
+            r => r,
         }
     }
 
+    /// An internal error of an item request whose table was deleted meanwhile (its keyspace
+    /// was dropped under it) is that table being gone: ResourceNotFoundException, as DynamoDB
+    /// answers.
+    fn settle_internal(&self, op: &str, req: Req, message: String) -> DynamoError {
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(Json::String(t)) = req.get("TableName") {
+            names.push(t);
+        }
+        if let Some(Json::Object(items)) = req.get("RequestItems") {
+            names.extend(items.keys().map(String::as_str));
+        }
+        if let Some(Json::Array(actions)) = req.get("TransactItems") {
+            let inner = actions.iter().filter_map(Json::as_object).flat_map(|a| a.values());
+            names.extend(inner.filter_map(|a| a.get("TableName")).filter_map(Json::as_str));
+        }
+        let control = matches!(op, "CreateTable" | "UpdateTable" | "DeleteTable");
+        if !control && names.iter().any(|n| self.catalog.get(n).is_none()) {
+            return DynamoError::ResourceNotFound("Requested resource not found".into());
+        }
+        DynamoError::Internal(message)
+    }
+
     /// A table for an item operation (DynamoDB's data-plane message when it is missing).
+    /// (An item request racing the table's deletion is settled by [`Gateway::handle`].)
     pub(crate) fn table(&self, name: &str) -> DResult<Arc<Table>> {
         self.catalog
             .get(name)

@@ -462,4 +462,30 @@ mod tests {
         g.handle("DeleteTable", &json!({"TableName": "large"})).unwrap();
         assert!(!g.counts.lock().unwrap().contains_key(&ks));
     }
+
+    #[test]
+    fn an_item_request_racing_delete_table_gets_resource_not_found() {
+        let g = gateway();
+        create(&g, "gone");
+        create(&g, "kept");
+        // A request took the table, then DeleteTable dropped its keyspace under it.
+        let held = g.catalog.get("gone").unwrap();
+        g.handle("DeleteTable", &json!({"TableName": "gone"})).unwrap();
+        let e = g.db.put(&held.ks, b"k", b"v").unwrap_err();
+        let body = json!({"TableName": "gone", "Item": {}});
+        let settled = g.settle_internal("PutItem", Req(body.as_object().unwrap()), e.to_string());
+        assert!(matches!(settled, crate::dynamo::error::DynamoError::ResourceNotFound(_)));
+        let batch = json!({"RequestItems": {"kept": [], "gone": []}});
+        let settled =
+            g.settle_internal("BatchWriteItem", Req(batch.as_object().unwrap()), "x".into());
+        assert!(matches!(settled, crate::dynamo::error::DynamoError::ResourceNotFound(_)));
+        let tx = json!({"TransactItems": [{"Put": {"TableName": "gone"}}]});
+        let settled =
+            g.settle_internal("TransactWriteItems", Req(tx.as_object().unwrap()), "x".into());
+        assert!(matches!(settled, crate::dynamo::error::DynamoError::ResourceNotFound(_)));
+        // A real internal error of a table that still exists stays one.
+        let body = json!({"TableName": "kept"});
+        let kept = g.settle_internal("PutItem", Req(body.as_object().unwrap()), "x".into());
+        assert!(matches!(kept, crate::dynamo::error::DynamoError::Internal(_)));
+    }
 }
