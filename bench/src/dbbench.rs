@@ -45,6 +45,7 @@ pub fn args(
         format!("--value_size={}", flags.value_size),
         format!("--compression_type={}", flags.compression.db_bench_name()),
         format!("--cache_size={}", flags.cache_size),
+        format!("--mmap_read={}", u8::from(flags.mmap_read)),
         format!("--write_buffer_size={}", flags.write_buffer_size),
         format!("--max_write_buffer_number={}", flags.max_write_buffer_number),
         format!("--sync={}", u8::from(flags.sync)),

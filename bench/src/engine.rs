@@ -4,6 +4,7 @@
 use crate::flags::{CompressionKind, Flags};
 use serde::Serialize;
 use shale_engine::compaction::CompactionOptions;
+use shale_engine::fs::IoBackend;
 use shale_engine::sst::{Compression, TableOptions};
 use shale_engine::{Db, IterOptions, Keyspace, Options, WriteOptions};
 use std::error::Error;
@@ -80,8 +81,14 @@ pub struct ShaleEngine {
 }
 
 /// The Shale options that match the flags (and db_bench's meaning of them).
-pub fn shale_options(flags: &Flags) -> Options {
-    Options {
+pub fn shale_options(flags: &Flags) -> BenchResult<Options> {
+    let backend = IoBackend::parse(&flags.io_backend)
+        .ok_or_else(|| format!("--io_backend {:?}: not pread, uring or auto", flags.io_backend))?;
+    let fs =
+        backend.file_system().map_err(|e| format!("--io_backend {}: {e}", flags.io_backend))?;
+    Ok(Options {
+        fs,
+        mmap_reads: flags.mmap_read,
         memtable_bytes_max: flags.write_buffer_size as usize,
         max_immutable_memtables: flags.max_write_buffer_number.saturating_sub(1).max(1),
         block_cache_bytes: flags.cache_size as usize,
@@ -105,12 +112,12 @@ pub fn shale_options(flags: &Flags) -> Options {
         flush_threads: 1,
         compaction_threads: flags.max_background_jobs.saturating_sub(1).max(1),
         ..Options::default()
-    }
+    })
 }
 
 impl ShaleEngine {
     pub fn open(flags: &Flags, dir: &Path) -> BenchResult<ShaleEngine> {
-        let db = Db::open(dir, shale_options(flags))?;
+        let db = Db::open(dir, shale_options(flags)?)?;
         let ks = db.default_keyspace();
         Ok(ShaleEngine { db, ks })
     }

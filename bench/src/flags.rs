@@ -201,6 +201,12 @@ pub struct Flags {
     /// Block cache bytes.
     #[arg(long = "cache_size", default_value_t = 8 << 20)]
     pub cache_size: u64,
+    /// Shale's file I/O: pread, uring (io_uring) or auto.
+    #[arg(long = "io_backend", default_value = "pread")]
+    pub io_backend: String,
+    /// Read SSTables through memory maps (db_bench: --mmap_read).
+    #[arg(long = "mmap_read", default_value_t = false)]
+    pub mmap_read: bool,
     /// Memtable bytes before a flush.
     #[arg(long = "write_buffer_size", default_value_t = 64 << 20)]
     pub write_buffer_size: u64,

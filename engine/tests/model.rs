@@ -105,6 +105,8 @@ fn diff_kvs(got: &Kvs, want: &Kvs) -> Option<String> {
 enum Backend {
     Mem,
     Os,
+    /// The real file system through io_uring (`UringFs`).
+    Uring,
 }
 
 #[derive(Clone)]
@@ -136,7 +138,7 @@ impl Config {
         } else {
             Options::default().memtable_bytes_max
         };
-        let sync_per_mille = if backend == Backend::Os { 20 } else { 100 };
+        let sync_per_mille = if backend == Backend::Mem { 100 } else { 20 };
         let small = memtable_bytes_max < (1 << 20);
         let mut block_cache_bytes = Options::default().block_cache_bytes;
         let mut table = TableOptions::default();
@@ -262,7 +264,7 @@ impl Run {
     fn new(cfg: Config) -> Run {
         let (memfs, tmp, dir) = match cfg.backend {
             Backend::Mem => (Some(MemFs::new()), None, PathBuf::from("/model/db")),
-            Backend::Os => {
+            Backend::Os | Backend::Uring => {
                 let t = tempfile::tempdir().expect("tempdir");
                 let d = t.path().join("db");
                 (None, Some(t), d)
@@ -276,6 +278,9 @@ impl Run {
         };
         if let Some(m) = &memfs {
             opts.fs = Arc::new(m.clone());
+        }
+        if cfg.backend == Backend::Uring {
+            opts.fs = shale_engine::fs::IoBackend::Uring.file_system().expect("io_uring");
         }
         if let Some((co, style)) = cfg.compaction {
             opts.compaction = co;
@@ -989,6 +994,19 @@ fn model_memfs_compaction_with_compact_range() {
 fn model_osfs() {
     let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
     Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Os)).run();
+}
+
+/// The same seed on the real file system through io_uring (skipped where no ring can be set
+/// up, except under CI, where it must work).
+#[test]
+fn model_uring() {
+    if shale_engine::fs::IoBackend::Uring.file_system().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");
+        eprintln!("skipped: io_uring is not available");
+        return;
+    }
+    let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
+    Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Uring)).run();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,16 +1,24 @@
-//! The same data read back through every SSTable read mode: pread or mmap, with and without a
-//! block cache, compressed or not.
+//! The same data read back through every SSTable read mode: pread, mmap or io_uring, with and
+//! without a block cache, compressed or not.
 
+use shale_engine::fs::IoBackend;
 use shale_engine::sst::Compression;
 use shale_engine::{Db, IterOptions, Options};
 
 #[test]
 fn every_read_mode_returns_the_same_data() {
-    for mmap_reads in [false, true] {
+    let mut modes = vec![("pread", IoBackend::Pread, false), ("mmap", IoBackend::Pread, true)];
+    if IoBackend::Uring.file_system().is_ok() {
+        modes.push(("io_uring", IoBackend::Uring, false));
+    } else {
+        assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");
+    }
+    for (mode, backend, mmap_reads) in modes {
         for block_cache_bytes in [0, 64 << 10, 8 << 20] {
             for compression in [Compression::None, Compression::Zstd] {
                 let dir = tempfile::tempdir().unwrap();
                 let mut opts = Options {
+                    fs: backend.file_system().unwrap(),
                     mmap_reads,
                     block_cache_bytes,
                     memtable_bytes_max: 64 << 10,
@@ -19,7 +27,7 @@ fn every_read_mode_returns_the_same_data() {
                     ..Options::default()
                 };
                 opts.table.compression = compression;
-                let what = format!("mmap {mmap_reads}, cache {block_cache_bytes}, {compression:?}");
+                let what = format!("{mode}, cache {block_cache_bytes}, {compression:?}");
                 let db = Db::open(dir.path(), opts.clone()).unwrap();
                 let ks = db.default_keyspace();
                 for i in 0..3000u32 {

@@ -65,6 +65,9 @@ pub struct EngineConfig {
     pub target_file_bytes: Option<u64>,
     pub level_base_bytes: Option<u64>,
     pub mmap_reads: Option<bool>,
+    /// "pread" (default), "uring" (io_uring; fails where unavailable) or "auto" (io_uring where
+    /// it works). Ignored with `in_memory`.
+    pub io_backend: Option<String>,
 }
 
 /// Server limits (each absent one keeps [`Limits::default`]).
@@ -125,6 +128,12 @@ impl EngineConfig {
                     ))
                 }
             };
+        }
+        if let Some(s) = &self.io_backend {
+            let backend = shale_engine::fs::IoBackend::parse(s).ok_or_else(|| {
+                format!("io_backend: {s:?} is not \"pread\", \"uring\" or \"auto\"")
+            })?;
+            o.fs = backend.file_system().map_err(|e| format!("io_backend {s:?}: {e}"))?;
         }
         if let Some(s) = &self.compression {
             o.table.compression = match s.as_str() {

@@ -73,6 +73,10 @@ struct Cli {
     /// Block cache size in bytes.
     #[arg(long)]
     block_cache_bytes: Option<usize>,
+    /// How file data is read and written: pread (default), uring (io_uring; fails where it is
+    /// not available) or auto (io_uring where it works, else pread).
+    #[arg(long)]
+    io_backend: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -105,6 +109,9 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     if cli.block_cache_bytes.is_some() {
         engine.block_cache_bytes = cli.block_cache_bytes;
+    }
+    if cli.io_backend.is_some() {
+        engine.io_backend = cli.io_backend.clone();
     }
     let mut options = Options::default();
     engine.apply(&mut options)?;

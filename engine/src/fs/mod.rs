@@ -2,6 +2,7 @@
 //!
 //! This is the only module that touches `std::fs`. Implementations:
 //! * [`OsFs`]: the operating system's files (`pread`/`write`/`fdatasync`);
+//! * `UringFs` (Linux): file data through io_uring, the rest as `OsFs`;
 //! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
 //!   simulate power loss (unsynced file data and unsynced directory entries vanish).
 //!
@@ -14,11 +15,15 @@ mod bytes;
 mod mem;
 mod mmap;
 mod os;
+#[cfg(target_os = "linux")]
+mod uring;
 
 pub use bytes::BytesFile;
 pub use mem::{FaultMode, MemFs};
 pub use mmap::MmapFile;
 pub use os::OsFs;
+#[cfg(target_os = "linux")]
+pub use uring::UringFs;
 
 use std::fmt::Debug;
 use std::io;
@@ -102,6 +107,57 @@ pub trait FileSystem: Send + Sync + Debug {
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Takes an exclusive lock on `path` (created if missing); fails at once if it is held.
     fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>>;
+}
+
+/// Which file system reads and writes the engine's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoBackend {
+    /// `pread`/`write`/`fdatasync` ([`OsFs`]).
+    Pread,
+    /// io_uring (`UringFs`); fails where a ring cannot be set up.
+    Uring,
+    /// io_uring where it works, else `pread` (the fallback is logged once, to stderr).
+    Auto,
+}
+
+impl IoBackend {
+    /// Parses `pread`, `uring` or `auto`.
+    pub fn parse(s: &str) -> Option<IoBackend> {
+        match s {
+            "pread" => Some(IoBackend::Pread),
+            "uring" | "io_uring" => Some(IoBackend::Uring),
+            "auto" => Some(IoBackend::Auto),
+            _ => None,
+        }
+    }
+
+    /// The file system for this backend.
+    pub fn file_system(self) -> io::Result<Arc<dyn FileSystem>> {
+        match self {
+            IoBackend::Pread => Ok(Arc::new(OsFs)),
+            IoBackend::Uring => uring_fs(),
+            IoBackend::Auto => match uring_fs() {
+                Ok(fs) => Ok(fs),
+                Err(e) => {
+                    static LOGGED: std::sync::Once = std::sync::Once::new();
+                    LOGGED.call_once(|| {
+                        eprintln!("shale: io_uring is not available ({e}); using pread/write");
+                    });
+                    Ok(Arc::new(OsFs))
+                }
+            },
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn uring_fs() -> io::Result<Arc<dyn FileSystem>> {
+    Ok(Arc::new(UringFs::new()?))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn uring_fs() -> io::Result<Arc<dyn FileSystem>> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "io_uring needs Linux"))
 }
 
 /// Reads a whole small file, refusing files longer than `len_max` before allocating for them.

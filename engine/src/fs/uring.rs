@@ -1,0 +1,303 @@
+//! [`UringFs`]: file data through io_uring (Linux). Reads (`read_at`), appends and `fdatasync`
+//! go through a ring; the rest (create, rename, list, locks, directory syncs) is [`OsFs`]'s, and
+//! memory-mapped reads stay `open_mmap`'s.
+//!
+//! Each thread has its own ring, made on its first I/O ([`RING_ENTRIES`] entries), so threads
+//! never share a submission queue and need no lock around it. An operation is submitted and
+//! waited for before the call returns: the calling thread's buffer is the I/O buffer, as with
+//! `pread`/`write`. (Batching several reads into one submission, linked write + fsync for group
+//! commit, and `O_DIRECT` come next, issue #8.)
+//!
+//! [`UringFs::new`] checks that a ring can be set up and used (a kernel without io_uring, or a
+//! seccomp profile or container that forbids it, fails there), so callers can fall back to
+//! [`OsFs`]; see [`super::IoBackend`].
+
+use super::{FileLock, FileSystem, OsFs, ReadableFile, WritableFile};
+use io_uring::{opcode, types, IoUring};
+use std::cell::RefCell;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::io::AsRawFd;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Submission queue size of each thread's ring (one operation is in flight at a time today).
+pub const RING_ENTRIES: u32 = 8;
+/// Bytes one read or write submission moves at most (the kernel caps a request's length).
+const IO_LEN_MAX: usize = 1 << 30;
+
+thread_local! {
+    static RING: RefCell<Option<IoUring>> = const { RefCell::new(None) };
+}
+
+/// Runs `op` on this thread's ring, making the ring first if needed.
+fn with_ring<R>(op: impl FnOnce(&mut IoUring) -> io::Result<R>) -> io::Result<R> {
+    RING.with(|cell| {
+        let mut slot = cell.try_borrow_mut().map_err(|_| io::Error::other("io_uring ring busy"))?;
+        if slot.is_none() {
+            *slot = Some(IoUring::new(RING_ENTRIES)?);
+        }
+        match slot.as_mut() {
+            Some(ring) => op(ring),
+            None => Err(io::Error::other("io_uring ring missing")),
+        }
+    })
+}
+
+/// Submits one operation and waits for its completion; returns its non-negative result.
+///
+/// # Safety
+/// Every buffer and file descriptor `entry` refers to must stay valid until this returns (the
+/// operation has completed by then, so the kernel no longer touches them).
+unsafe fn complete(entry: io_uring::squeue::Entry) -> io::Result<u32> {
+    with_ring(|ring| {
+        // SAFETY: the caller keeps the buffers and descriptor of `entry` alive until this call
+        // returns, and it returns only after reaping this entry's completion (below). The ring
+        // is this thread's alone, so no other submission can interleave.
+        unsafe { ring.submission().push(&entry) }
+            .map_err(|_| io::Error::other("io_uring submission queue full"))?;
+        loop {
+            match ring.submit_and_wait(1) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+            if let Some(cqe) = ring.completion().next() {
+                let res = cqe.result();
+                return if res < 0 {
+                    Err(io::Error::from_raw_os_error(-res))
+                } else {
+                    Ok(res as u32)
+                };
+            }
+        }
+    })
+}
+
+/// Positional read into `buf` (may be short at end of file).
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    let len = buf.len().min(IO_LEN_MAX) as u32;
+    let entry = opcode::Read::new(types::Fd(file.as_raw_fd()), buf.as_mut_ptr(), len)
+        .offset(offset)
+        .build();
+    loop {
+        // SAFETY: `buf` and `file` are borrowed for this whole call, which returns only after
+        // the read completed.
+        match unsafe { complete(entry.clone()) } {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r.map(|n| n as usize),
+        }
+    }
+}
+
+/// Positional write of all of `data` at `offset`.
+fn write_all_at(file: &File, mut data: &[u8], mut offset: u64) -> io::Result<()> {
+    while !data.is_empty() {
+        let len = data.len().min(IO_LEN_MAX) as u32;
+        let entry = opcode::Write::new(types::Fd(file.as_raw_fd()), data.as_ptr(), len)
+            .offset(offset)
+            .build();
+        // SAFETY: `data` and `file` are borrowed for this whole call, which returns only after
+        // the write completed.
+        let n = match unsafe { complete(entry) } {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => r? as usize,
+        };
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::WriteZero, "io_uring write wrote nothing"));
+        }
+        data = data.get(n..).unwrap_or_default();
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// `fdatasync` through the ring.
+fn datasync(file: &File) -> io::Result<()> {
+    let entry =
+        opcode::Fsync::new(types::Fd(file.as_raw_fd())).flags(types::FsyncFlags::DATASYNC).build();
+    // SAFETY: `file` is borrowed for this whole call, which returns after the sync completed.
+    unsafe { complete(entry) }.map(|_| ())
+}
+
+/// The io_uring file system.
+#[derive(Debug, Clone, Copy)]
+pub struct UringFs {
+    os: OsFs,
+}
+
+impl UringFs {
+    /// An io_uring file system, after checking that this process can set up and use a ring.
+    pub fn new() -> io::Result<UringFs> {
+        let entry = opcode::Nop::new().build();
+        // SAFETY: a no-op refers to no memory.
+        unsafe { complete(entry) }?;
+        Ok(UringFs { os: OsFs })
+    }
+}
+
+#[derive(Debug)]
+struct UringWritable {
+    file: File,
+    len: AtomicU64,
+    /// Appends reserve their offset and write under this lock (the trait allows one appender at
+    /// a time; the lock keeps that true without trusting it).
+    append: Mutex<()>,
+}
+
+impl WritableFile for UringWritable {
+    fn append(&self, data: &[u8]) -> io::Result<()> {
+        let _one = self.append.lock().unwrap_or_else(|e| e.into_inner());
+        let at = self.len.load(Ordering::Acquire);
+        write_all_at(&self.file, data, at)?;
+        self.len.store(at + data.len() as u64, Ordering::Release);
+        Ok(())
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        datasync(&self.file)
+    }
+
+    fn len(&self) -> u64 {
+        self.len.load(Ordering::Acquire)
+    }
+}
+
+#[derive(Debug)]
+struct UringReadable {
+    file: File,
+}
+
+impl ReadableFile for UringReadable {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        read_at(&self.file, buf, offset)
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.file.metadata()?.len())
+    }
+}
+
+impl FileSystem for UringFs {
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        self.os.create_dir_all(dir)
+    }
+
+    fn create(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>> {
+        let file = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
+        Ok(Arc::new(UringWritable { file, len: AtomicU64::new(0), append: Mutex::new(()) }))
+    }
+
+    fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        Ok(Arc::new(UringReadable { file: File::open(path)? }))
+    }
+
+    fn open_mmap(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        self.os.open_mmap(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.os.rename(from, to)
+    }
+
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.os.hard_link(from, to)
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        self.os.remove(path)
+    }
+
+    fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
+        self.os.truncate(path, len)
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        datasync(&File::open(path)?)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<String>> {
+        self.os.list(dir)
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        self.os.exists(path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        self.os.sync_dir(dir)
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<Box<dyn FileLock>> {
+        self.os.lock(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_reads_and_syncs_through_the_ring() {
+        let Ok(fs) = UringFs::new() else {
+            eprintln!("io_uring is not available here: nothing to test");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let w = fs.create(&path).unwrap();
+        w.append(b"hello ").unwrap();
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        w.append(&big).unwrap();
+        w.sync().unwrap();
+        assert_eq!(w.len(), 6 + big.len() as u64);
+        let r = fs.open(&path).unwrap();
+        assert_eq!(r.len().unwrap(), w.len());
+        let mut head = [0u8; 6];
+        assert_eq!(r.read_at(&mut head, 0).unwrap(), 6);
+        assert_eq!(&head, b"hello ");
+        let mut all = vec![0u8; big.len()];
+        assert_eq!(r.read_full_at(&mut all, 6).unwrap(), big.len());
+        assert_eq!(all, big);
+        // Past the end: a short read, then nothing.
+        let mut tail = [0u8; 10];
+        assert_eq!(r.read_at(&mut tail, w.len() - 4).unwrap(), 4);
+        assert_eq!(r.read_at(&mut tail, w.len()).unwrap(), 0);
+        fs.sync_file(&path).unwrap();
+        // Reads from many threads at once, each on its own ring.
+        let r2 = Arc::clone(&r);
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let r = Arc::clone(&r2);
+                let want = big.clone();
+                std::thread::spawn(move || {
+                    for i in 0..200u64 {
+                        let off = (t * 7919 + i * 104_729) % (want.len() as u64 - 100);
+                        let mut b = [0u8; 100];
+                        assert_eq!(r.read_full_at(&mut b, 6 + off).unwrap(), 100);
+                        let o = off as usize;
+                        assert_eq!(&b[..], &want[o..o + 100]);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn errors_come_back_as_io_errors() {
+        let Ok(fs) = UringFs::new() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            fs.open(&dir.path().join("missing")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        // Reading a directory through the ring fails with the kernel's error (EISDIR).
+        let d = File::open(dir.path()).unwrap();
+        let mut b = [0u8; 8];
+        assert!(read_at(&d, &mut b, 0).is_err());
+    }
+}
