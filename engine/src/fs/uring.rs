@@ -8,6 +8,10 @@
 //! `pread`/`write`. (Batching several reads into one submission, linked write + fsync for group
 //! commit, and `O_DIRECT` come next, issue #8.)
 //!
+//! Waiting is retried on `EINTR`, `EAGAIN` and `EBUSY`. Any other failure to wait, with an
+//! operation in flight, aborts the process: the kernel may still write into the caller's
+//! buffer, so returning an error would not be memory-safe.
+//!
 //! [`UringFs::new`] checks that a ring can be set up and used (a kernel without io_uring, or a
 //! seccomp profile or container that forbids it, fails there), so callers can fall back to
 //! [`OsFs`]; see [`super::IoBackend`].
@@ -60,8 +64,23 @@ unsafe fn complete(entry: io_uring::squeue::Entry) -> io::Result<u32> {
         loop {
             match ring.submit_and_wait(1) {
                 Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::WouldBlock
+                            | io::ErrorKind::ResourceBusy
+                    ) =>
+                {
+                    std::thread::yield_now();
+                    continue;
+                }
+                Err(e) => {
+                    // The operation may be in flight: returning would let the kernel write into
+                    // a buffer the caller is about to free. No recovery is memory-safe.
+                    eprintln!("shale: io_uring wait failed with an operation in flight: {e}");
+                    std::process::abort();
+                }
             }
             if let Some(cqe) = ring.completion().next() {
                 let res = cqe.result();
