@@ -244,21 +244,20 @@ impl Core {
             .filter(|(p, r)| r.is_ok() && !p.batch.is_empty())
             .map(|(p, _)| p.batch.rep.encoded())
             .collect();
-        if !payloads.is_empty() {
+        if !payloads.is_empty() || any_sync {
+            // One append for the group, and one fsync if any writer asked for it (handed to the
+            // file together, so a backend that can links them into one submission).
             let before = cs.wal.len();
-            let appended = cs.wal.add_records(&payloads);
+            let appended = if any_sync {
+                self.counters.wal_syncs.fetch_add(1, Ordering::Relaxed);
+                cs.wal.add_records_and_sync(&payloads)
+            } else {
+                cs.wal.add_records(&payloads)
+            };
             if let Ok(end) = appended {
                 self.counters.wal_bytes.fetch_add(end.saturating_sub(before), Ordering::Relaxed);
             }
             if let Err(e) = appended {
-                let e = Error::Io(e);
-                self.poison(&e);
-                return fail_all(e);
-            }
-        }
-        if any_sync {
-            self.counters.wal_syncs.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = cs.wal.sync() {
                 let e = Error::Io(e);
                 self.poison(&e);
                 return fail_all(e);

@@ -36,6 +36,13 @@ pub trait WritableFile: Send + Sync + Debug {
     fn append(&self, data: &[u8]) -> io::Result<()>;
     /// Makes every appended byte durable (`fdatasync`).
     fn sync(&self) -> io::Result<()>;
+    /// Appends `data`, then makes every appended byte durable: [`WritableFile::append`] then
+    /// [`WritableFile::sync`], which a backend may do in one submission (io_uring links the
+    /// write and the fsync).
+    fn append_and_sync(&self, data: &[u8]) -> io::Result<()> {
+        self.append(data)?;
+        self.sync()
+    }
     /// The file's length including unsynced appends.
     fn len(&self) -> u64;
     /// True when nothing has been appended and the file was empty.

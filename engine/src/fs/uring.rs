@@ -5,8 +5,9 @@
 //! Each thread has its own ring, made on its first I/O ([`RING_ENTRIES`] entries), so threads
 //! never share a submission queue and need no lock around it. An operation is submitted and
 //! waited for before the call returns: the calling thread's buffer is the I/O buffer, as with
-//! `pread`/`write`. (Batching several reads into one submission, linked write + fsync for group
-//! commit, and `O_DIRECT` come next, issue #8.)
+//! `pread`/`write`. A WAL group's append and its `fdatasync` go out as one linked submission
+//! ([`WritableFile::append_and_sync`]). (Batching several reads into one submission and
+//! `O_DIRECT` come next, issue #8.)
 //!
 //! Waiting is retried on `EINTR`, `EAGAIN` and `EBUSY`. Any other failure to wait, with an
 //! operation in flight, aborts the process: the kernel may still write into the caller's
@@ -17,7 +18,7 @@
 //! [`OsFs`]; see [`super::IoBackend`].
 
 use super::{FileLock, FileSystem, OsFs, ReadableFile, WritableFile};
-use io_uring::{opcode, types, IoUring};
+use io_uring::{opcode, squeue, types, IoUring};
 use std::cell::RefCell;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -49,20 +50,29 @@ fn with_ring<R>(op: impl FnOnce(&mut IoUring) -> io::Result<R>) -> io::Result<R>
     })
 }
 
-/// Submits one operation and waits for its completion; returns its non-negative result.
+/// Submits `entries` together and waits for all of their completions; returns each one's raw
+/// result (negative: `-errno`), in submission order.
 ///
 /// # Safety
-/// Every buffer and file descriptor `entry` refers to must stay valid until this returns (the
-/// operation has completed by then, so the kernel no longer touches them).
-unsafe fn complete(entry: io_uring::squeue::Entry) -> io::Result<u32> {
+/// Every buffer and file descriptor the entries refer to must stay valid until this returns (all
+/// of them have completed by then, so the kernel no longer touches them).
+unsafe fn complete_all<const N: usize>(
+    entries: [io_uring::squeue::Entry; N],
+) -> io::Result<[i32; N]> {
     with_ring(|ring| {
-        // SAFETY: the caller keeps the buffers and descriptor of `entry` alive until this call
-        // returns, and it returns only after reaping this entry's completion (below). The ring
-        // is this thread's alone, so no other submission can interleave.
-        unsafe { ring.submission().push(&entry) }
-            .map_err(|_| io::Error::other("io_uring submission queue full"))?;
-        loop {
-            match ring.submit_and_wait(1) {
+        for (i, entry) in entries.iter().enumerate() {
+            let entry = entry.clone().user_data(i as u64);
+            // SAFETY: the caller keeps the buffers and descriptors of the entries alive until
+            // this call returns, and it returns only after reaping every entry's completion
+            // (below). The ring is this thread's alone, so no other submission interleaves.
+            if unsafe { ring.submission().push(&entry) }.is_err() {
+                return Err(io::Error::other("io_uring submission queue full"));
+            }
+        }
+        let mut results = [0i32; N];
+        let mut done = 0;
+        while done < N {
+            match ring.submit_and_wait(N - done) {
                 Ok(_) => {}
                 Err(e)
                     if matches!(
@@ -76,22 +86,35 @@ unsafe fn complete(entry: io_uring::squeue::Entry) -> io::Result<u32> {
                     continue;
                 }
                 Err(e) => {
-                    // The operation may be in flight: returning would let the kernel write into
-                    // a buffer the caller is about to free. No recovery is memory-safe.
+                    // Operations may be in flight: returning would let the kernel write into a
+                    // buffer the caller is about to free. No recovery is memory-safe.
                     eprintln!("shale: io_uring wait failed with an operation in flight: {e}");
                     std::process::abort();
                 }
             }
-            if let Some(cqe) = ring.completion().next() {
-                let res = cqe.result();
-                return if res < 0 {
-                    Err(io::Error::from_raw_os_error(-res))
-                } else {
-                    Ok(res as u32)
-                };
+            for cqe in ring.completion() {
+                if let Some(r) = results.get_mut(cqe.user_data() as usize) {
+                    *r = cqe.result();
+                    done += 1;
+                }
             }
         }
+        Ok(results)
     })
+}
+
+/// Submits one operation and waits for it; returns its non-negative result.
+///
+/// # Safety
+/// As [`complete_all`].
+unsafe fn complete(entry: io_uring::squeue::Entry) -> io::Result<u32> {
+    // SAFETY: forwarded to the caller.
+    let [res] = unsafe { complete_all([entry]) }?;
+    if res < 0 {
+        Err(io::Error::from_raw_os_error(-res))
+    } else {
+        Ok(res as u32)
+    }
 }
 
 /// Positional read into `buf` (may be short at end of file).
@@ -176,6 +199,41 @@ impl WritableFile for UringWritable {
 
     fn sync(&self) -> io::Result<()> {
         datasync(&self.file)
+    }
+
+    /// The write and the `fdatasync` go out in one submission, linked so that the sync starts
+    /// only once the write completed in full. After a short write the kernel cancels the sync;
+    /// the rest is then written and synced on its own.
+    fn append_and_sync(&self, data: &[u8]) -> io::Result<()> {
+        if data.is_empty() || data.len() > IO_LEN_MAX {
+            self.append(data)?;
+            return self.sync();
+        }
+        let _one = self.append.lock().unwrap_or_else(|e| e.into_inner());
+        let at = self.len.load(Ordering::Acquire);
+        let fd = types::Fd(self.file.as_raw_fd());
+        let write = opcode::Write::new(fd, data.as_ptr(), data.len() as u32)
+            .offset(at)
+            .build()
+            .flags(squeue::Flags::IO_LINK);
+        let sync = opcode::Fsync::new(fd).flags(types::FsyncFlags::DATASYNC).build();
+        // SAFETY: `data` and the file are borrowed for this whole call, which returns only after
+        // both operations completed.
+        let [wrote, synced] = unsafe { complete_all([write, sync]) }?;
+        if wrote < 0 {
+            return Err(io::Error::from_raw_os_error(-wrote));
+        }
+        let wrote = wrote as usize;
+        if wrote < data.len() {
+            write_all_at(&self.file, data.get(wrote..).unwrap_or_default(), at + wrote as u64)?;
+            self.len.store(at + data.len() as u64, Ordering::Release);
+            return datasync(&self.file);
+        }
+        self.len.store(at + data.len() as u64, Ordering::Release);
+        if synced < 0 {
+            return Err(io::Error::from_raw_os_error(-synced));
+        }
+        Ok(())
     }
 
     fn len(&self) -> u64 {
@@ -268,7 +326,7 @@ mod tests {
         let w = fs.create(&path).unwrap();
         w.append(b"hello ").unwrap();
         let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
-        w.append(&big).unwrap();
+        w.append_and_sync(&big).unwrap();
         w.sync().unwrap();
         assert_eq!(w.len(), 6 + big.len() as u64);
         let r = fs.open(&path).unwrap();
@@ -304,6 +362,29 @@ mod tests {
         for t in threads {
             t.join().unwrap();
         }
+    }
+
+    #[test]
+    fn linked_append_and_sync_keeps_appending_at_the_end() {
+        let Ok(fs) = UringFs::new() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal");
+        let w = fs.create(&path).unwrap();
+        let mut want = Vec::new();
+        for i in 0..50u8 {
+            let chunk = vec![i; 1 + usize::from(i) * 37];
+            if i % 3 == 0 {
+                w.append(&chunk).unwrap();
+            } else {
+                w.append_and_sync(&chunk).unwrap();
+            }
+            want.extend_from_slice(&chunk);
+        }
+        w.append_and_sync(&[]).unwrap();
+        assert_eq!(w.len(), want.len() as u64);
+        let mut got = vec![0u8; want.len()];
+        assert_eq!(fs.open(&path).unwrap().read_full_at(&mut got, 0).unwrap(), want.len());
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -47,7 +47,21 @@ impl LogWriter {
     /// reader reports as [`super::LogEvent::TornTail`]), so the caller should stop appending to
     /// this file (the database poisons itself) rather than retry.
     pub fn add_records(&mut self, payloads: &[&[u8]]) -> io::Result<u64> {
+        self.add(payloads, false)
+    }
+
+    /// [`LogWriter::add_records`], then [`LogWriter::sync`], handed to the file as one
+    /// [`WritableFile::append_and_sync`] (group commit: one submission for the whole group where
+    /// the backend links them). With no payloads, only syncs.
+    pub fn add_records_and_sync(&mut self, payloads: &[&[u8]]) -> io::Result<u64> {
+        self.add(payloads, true)
+    }
+
+    fn add(&mut self, payloads: &[&[u8]], sync: bool) -> io::Result<u64> {
         if payloads.is_empty() {
+            if sync {
+                self.file.sync()?;
+            }
             return Ok(self.offset);
         }
         let total: usize = payloads.iter().map(|p| p.len()).sum();
@@ -59,7 +73,8 @@ impl LogWriter {
             pos = encode_record(&mut self.buf, pos, payload);
         }
         debug_assert_eq!(pos - self.offset, self.buf.len() as u64);
-        let appended = self.file.append(&self.buf);
+        let appended =
+            if sync { self.file.append_and_sync(&self.buf) } else { self.file.append(&self.buf) };
         if self.buf.capacity() > BUF_RETAIN_MAX {
             self.buf = Vec::new();
         }
