@@ -107,6 +107,8 @@ enum Backend {
     Os,
     /// The real file system through io_uring (`UringFs`).
     Uring,
+    /// io_uring with `O_DIRECT` table reads and flush/compaction writes.
+    UringDirect,
 }
 
 #[derive(Clone)]
@@ -264,7 +266,7 @@ impl Run {
     fn new(cfg: Config) -> Run {
         let (memfs, tmp, dir) = match cfg.backend {
             Backend::Mem => (Some(MemFs::new()), None, PathBuf::from("/model/db")),
-            Backend::Os | Backend::Uring => {
+            Backend::Os | Backend::Uring | Backend::UringDirect => {
                 let t = tempfile::tempdir().expect("tempdir");
                 let d = t.path().join("db");
                 (None, Some(t), d)
@@ -279,8 +281,12 @@ impl Run {
         if let Some(m) = &memfs {
             opts.fs = Arc::new(m.clone());
         }
-        if cfg.backend == Backend::Uring {
+        if matches!(cfg.backend, Backend::Uring | Backend::UringDirect) {
             opts.fs = shale_engine::fs::IoBackend::Uring.file_system().expect("io_uring");
+        }
+        if cfg.backend == Backend::UringDirect {
+            opts.direct_reads = true;
+            opts.direct_writes = true;
         }
         if let Some((co, style)) = cfg.compaction {
             opts.compaction = co;
@@ -504,6 +510,33 @@ impl Run {
             )),
             Err(e) => self.fail(format!("{what}: get {ks}/{} failed: {e}", hex(k))),
         }
+    }
+
+    /// `multi_get` of 1..=40 keys of one keyspace (present, absent, repeated) against the model.
+    fn op_multi_get(&mut self) {
+        let ks = self.random_ks();
+        let n = self.rng.range(1, 41);
+        let keys: Vec<Vec<u8>> = (0..n).map(|_| self.random_key(&ks)).collect();
+        self.note(format!("multi_get {ks} of {n} keys"));
+        let h = self.handle(&ks);
+        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        match self.db().multi_get(&h, &refs) {
+            Ok(got) => {
+                for (k, g) in keys.iter().zip(got) {
+                    let want = self.model.get(&ks).and_then(|m| m.get(k)).cloned();
+                    if g != want {
+                        self.fail(format!(
+                            "multi_get {ks}/{}: got {:?}, want {:?}",
+                            hex(k),
+                            g.as_deref().map(hex),
+                            want.as_deref().map(hex)
+                        ));
+                    }
+                }
+            }
+            Err(e) => self.fail(format!("multi_get {ks} failed: {e}")),
+        }
+        self.stats.gets += 1;
     }
 
     fn op_get(&mut self) {
@@ -838,7 +871,8 @@ impl Run {
             0..=279 => self.op_put(),
             280..=399 => self.op_delete(),
             400..=519 => self.op_batch(),
-            520..=669 => self.op_get(),
+            520..=619 => self.op_get(),
+            620..=669 => self.op_multi_get(),
             670..=779 => self.op_iter(),
             780..=819 => self.op_snapshot_take(),
             820..=839 => self.op_snapshot_drop(),
@@ -1007,6 +1041,19 @@ fn model_uring() {
     }
     let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
     Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Uring)).run();
+}
+
+/// The same seed through io_uring with `O_DIRECT` table reads and writes (on a file system
+/// that refuses `O_DIRECT` the engine falls back to buffered files, and says so).
+#[test]
+fn model_uring_direct() {
+    if shale_engine::fs::IoBackend::Uring.file_system().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");
+        eprintln!("skipped: io_uring is not available");
+        return;
+    }
+    let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
+    Run::new(Config::for_seed(seed, ops_per_seed(), Backend::UringDirect)).run();
 }
 
 // ---------------------------------------------------------------------------------------------

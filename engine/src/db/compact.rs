@@ -48,7 +48,12 @@ impl OutputFiles for Outputs<'_> {
     }
 
     fn create(&mut self, number: u64) -> Result<Arc<dyn WritableFile>> {
-        Ok(self.core.opts.fs.create(&self.core.dir.join(filename::table(number)))?)
+        let files = super::flush::TableFiles {
+            fs: self.core.opts.fs.as_ref(),
+            dir: &self.core.dir,
+            direct: self.core.opts.direct_writes,
+        };
+        Ok(files.create(number)?)
     }
 }
 
@@ -113,7 +118,7 @@ impl Core {
         let mut iters: Vec<Box<dyn InternalIterator>> = Vec::new();
         let mut read_bytes = 0u64;
         for f in c.inputs.iter().chain(&c.overlapping) {
-            iters.push(Box::new(self.tables.table(f)?.iter()));
+            iters.push(Box::new(self.tables.table(f)?.compaction_iter()));
             read_bytes += f.size;
         }
         // Tables that may hold older versions of the inputs' keys: everything at or below the

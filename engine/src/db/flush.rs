@@ -25,15 +25,39 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Writes `mem` as table `number` of keyspace `ks` in `dir` and fsyncs it; `None` (and no file)
-/// when the memtable is empty. The caller fsyncs the directory.
+/// Where new tables are written: the database directory, and whether through `O_DIRECT`
+/// ([`FileSystem::create_direct`], `Options::direct_writes`).
+pub(crate) struct TableFiles<'a> {
+    pub fs: &'a dyn FileSystem,
+    pub dir: &'a Path,
+    pub direct: bool,
+}
+
+impl TableFiles<'_> {
+    /// The path of table `number`.
+    pub fn path(&self, number: u64) -> std::path::PathBuf {
+        self.dir.join(filename::table(number))
+    }
+
+    /// Creates table `number` for writing.
+    pub fn create(&self, number: u64) -> std::io::Result<Arc<dyn crate::fs::WritableFile>> {
+        let path = self.path(number);
+        if self.direct {
+            self.fs.create_direct(&path)
+        } else {
+            self.fs.create(&path)
+        }
+    }
+}
+
+/// Writes `mem` as table `number` of keyspace `ks` and fsyncs it; `None` (and no file) when the
+/// memtable is empty. The caller fsyncs the directory.
 ///
 /// Versions no reader can see (see [`Horizon::shadowed`]) are not written: a hot key overwritten
 /// a thousand times in one memtable becomes one entry, plus one per snapshot stripe. Tombstones
 /// stay: older versions may live in deeper tables.
 pub(crate) fn build_table(
-    fs: &dyn FileSystem,
-    dir: &Path,
+    files: &TableFiles<'_>,
     number: u64,
     ks: KeyspaceId,
     mem: &Arc<MemTable>,
@@ -43,9 +67,8 @@ pub(crate) fn build_table(
     if mem.is_empty() {
         return Ok(None);
     }
-    let path = dir.join(filename::table(number));
     let result = (|| {
-        let file = fs.create(&path)?;
+        let file = files.create(number)?;
         let mut b = TableBuilder::new(file, *topts, ks);
         let mut it = mem.iter();
         it.seek_to_first();
@@ -71,7 +94,7 @@ pub(crate) fn build_table(
     match result {
         Ok(meta) => Ok(Some(meta)),
         Err(e) => {
-            let _ = fs.remove(&path);
+            let _ = files.fs.remove(&files.path(number));
             Err(e)
         }
     }
@@ -110,7 +133,8 @@ impl Core {
         let number = self.next_file.fetch_add(1, Ordering::SeqCst);
         let fs = self.opts.fs.as_ref();
         let (horizon, _) = self.snapshots.horizon(|| self.last_sequence());
-        let meta = build_table(fs, &self.dir, number, ks.id, &mem, &self.table_opts, &horizon)?;
+        let files = TableFiles { fs, dir: &self.dir, direct: self.opts.direct_writes };
+        let meta = build_table(&files, number, ks.id, &mem, &self.table_opts, &horizon)?;
         if meta.is_some() {
             fs.sync_dir(&self.dir)?;
         }

@@ -80,6 +80,12 @@ pub struct Options {
     /// Read SSTables through memory maps instead of `pread` (default false). Block checksums are
     /// still verified on every read.
     pub mmap_reads: bool,
+    /// Read SSTables with `O_DIRECT`, bypassing the page cache, so the block cache is the only
+    /// cache (default false; RocksDB's `use_direct_reads`). Not together with `mmap_reads`.
+    pub direct_reads: bool,
+    /// Write flush and compaction output with `O_DIRECT` through aligned 1 MiB buffers (default
+    /// false; RocksDB's `use_direct_io_for_flush_and_compaction`).
+    pub direct_writes: bool,
     /// Most SSTables kept open at once (default 1000).
     pub table_cache_files: usize,
     /// The file system the database lives on (default: the operating system's).
@@ -111,6 +117,8 @@ impl Default for Options {
             max_immutable_memtables: 4,
             latency_histograms: false,
             mmap_reads: false,
+            direct_reads: false,
+            direct_writes: false,
             table_cache_files: 1000,
             fs: Arc::new(OsFs),
         }

@@ -65,6 +65,9 @@ pub(crate) fn check_options(o: &Options) -> Result<()> {
     if o.memtable_bytes_max == 0 {
         return bad("memtable_bytes_max", 0, usize::MAX);
     }
+    if o.mmap_reads && o.direct_reads {
+        return Err(Error::invalid("options mmap_reads and direct_reads exclude each other"));
+    }
     Ok(())
 }
 
@@ -330,9 +333,10 @@ pub(crate) fn recover(
                 let number = next_file;
                 next_file += 1;
                 // No reader exists yet: every shadowed version is garbage.
-                if let Some(meta) =
-                    flush::build_table(fs, dir, number, *ks, m, topts, &Horizon::no_readers())?
-                {
+                let files = flush::TableFiles { fs, dir, direct: opts.direct_writes };
+                let built =
+                    flush::build_table(&files, number, *ks, m, topts, &Horizon::no_readers())?;
+                if let Some(meta) = built {
                     edit.new_files.push((*ks, 0, meta));
                 }
             }

@@ -79,6 +79,11 @@ impl Snapshot {
         self.core.get_at(ks, key, Some(self.seq))
     }
 
+    /// The values of `keys` as of the snapshot, in order ([`crate::Db::multi_get`]).
+    pub fn multi_get(&self, ks: &Keyspace, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>> {
+        self.core.multi_get_at(ks, keys, Some(self.seq))
+    }
+
     /// An iterator over the keyspace as of the snapshot.
     pub fn iter(&self, ks: &Keyspace, opts: IterOptions) -> Result<DbIterator> {
         self.core.iter_at(ks, opts, Some(self.seq))

@@ -6,12 +6,21 @@
 //! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
 //!   simulate power loss (unsynced file data and unsynced directory entries vanish).
 //!
+//! `O_DIRECT` (Linux): [`FileSystem::open_direct`] and [`FileSystem::create_direct`] give
+//! files that bypass the page cache (aligned buffers inside; see `direct.rs`), for SSTable reads
+//! and for flush and compaction output when the options ask for them.
+//!
+//! [`FileSystem::read_many`] reads a batch of blocks, from one or many files, at once: io_uring
+//! puts the whole batch in one submission (the engine's `multi_get`).
+//!
 //! [`BytesFile`] is a lone [`ReadableFile`] over bytes already in memory (fuzzing, tests).
 //!
 //! The trait is shaped so that an io_uring backend fits: reads are positional (`read_at`), writes
 //! are appends to a file that only grows, and durability is explicit (`sync`, `sync_dir`).
 
 mod bytes;
+#[cfg(target_os = "linux")]
+mod direct;
 mod mem;
 mod mmap;
 mod os;
@@ -19,12 +28,15 @@ mod os;
 mod uring;
 
 pub use bytes::BytesFile;
+#[cfg(target_os = "linux")]
+pub use direct::{DIRECT_ALIGN, DIRECT_WRITE_BUFFER};
 pub use mem::{FaultMode, MemFs};
 pub use mmap::MmapFile;
 pub use os::OsFs;
 #[cfg(target_os = "linux")]
 pub use uring::UringFs;
 
+use std::any::Any;
 use std::fmt::Debug;
 use std::io;
 use std::path::Path;
@@ -76,6 +88,23 @@ pub trait ReadableFile: Send + Sync + Debug {
         }
         Ok(done)
     }
+
+    /// The concrete file, for a backend that batches reads of its own files
+    /// ([`FileSystem::read_many`]); `None` (the default) opts out of batching.
+    fn as_any(&self) -> Option<&dyn Any> {
+        None
+    }
+}
+
+/// One read of a batch ([`FileSystem::read_many`]): fill `buf` from `file` at `offset`.
+#[derive(Debug)]
+pub struct ReadRequest<'a> {
+    /// The file to read.
+    pub file: &'a dyn ReadableFile,
+    /// Where in the file the read starts.
+    pub offset: u64,
+    /// Where the bytes go; the read fills it, stopping early only at end of file.
+    pub buf: &'a mut [u8],
 }
 
 /// A held lock on a database directory; released when dropped.
@@ -93,6 +122,24 @@ pub trait FileSystem: Send + Sync + Debug {
     /// supports it (the default reads like [`FileSystem::open`]).
     fn open_mmap(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
         self.open(path)
+    }
+    /// Opens an existing, immutable file for positional reads that bypass the page cache
+    /// (`O_DIRECT`) where the file system supports it; the default reads like
+    /// [`FileSystem::open`].
+    fn open_direct(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        self.open(path)
+    }
+    /// Creates `path` for appending with writes that bypass the page cache (`O_DIRECT`) where
+    /// the file system supports it: appends are gathered and become visible to readers only
+    /// when written out (at `sync` at the latest). The default is [`FileSystem::create`].
+    fn create_direct(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>> {
+        self.create(path)
+    }
+    /// Performs every read of `reqs`, each as [`ReadableFile::read_full_at`]; returns each one's
+    /// result (bytes read) in order. A backend may issue them together (io_uring: one
+    /// submission); the default reads them one after the other.
+    fn read_many(&self, reqs: &mut [ReadRequest<'_>]) -> Vec<io::Result<usize>> {
+        reqs.iter_mut().map(|r| r.file.read_full_at(r.buf, r.offset)).collect()
     }
     /// Atomically replaces `to` with `from` (durable only after [`FileSystem::sync_dir`]).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;

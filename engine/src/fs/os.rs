@@ -37,20 +37,47 @@ impl WritableFile for OsWritable {
 #[derive(Debug)]
 struct OsReadable {
     file: File,
+    /// Opened with `O_DIRECT`: reads go through an aligned bounce buffer.
+    direct: bool,
+}
+
+/// `pread`, retried when interrupted.
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    loop {
+        match file.read_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
 }
 
 impl ReadableFile for OsReadable {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-        loop {
-            match self.file.read_at(buf, offset) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => return r,
-            }
+        #[cfg(target_os = "linux")]
+        if self.direct {
+            return super::direct::read_direct(buf, offset, |b, o| pread(&self.file, b, o));
         }
+        pread(&self.file, buf, offset)
     }
 
     fn len(&self) -> io::Result<u64> {
         Ok(self.file.metadata()?.len())
+    }
+}
+
+/// `pwrite`/`fdatasync` for [`super::direct::DirectWritable`].
+#[cfg(target_os = "linux")]
+#[derive(Debug)]
+struct Pwrite;
+
+#[cfg(target_os = "linux")]
+impl super::direct::RawWrite for Pwrite {
+    fn write_all_at(&self, file: &File, data: &[u8], offset: u64) -> io::Result<()> {
+        file.write_all_at(data, offset)
+    }
+
+    fn datasync(&self, file: &File) -> io::Result<()> {
+        file.sync_data()
     }
 }
 
@@ -73,7 +100,29 @@ impl FileSystem for OsFs {
 
     fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
         let file = File::open(path)?;
-        Ok(Arc::new(OsReadable { file }))
+        Ok(Arc::new(OsReadable { file, direct: false }))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn open_direct(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
+        match super::direct::open_read(path)? {
+            Some(file) => Ok(Arc::new(OsReadable { file, direct: true })),
+            None => {
+                super::direct::log_refused(path);
+                self.open(path)
+            }
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn create_direct(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>> {
+        match super::direct::create_write(path)? {
+            Some(file) => Ok(Arc::new(super::direct::DirectWritable::new(file, Pwrite)?)),
+            None => {
+                super::direct::log_refused(path);
+                self.create(path)
+            }
+        }
     }
 
     fn open_mmap(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {

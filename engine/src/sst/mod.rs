@@ -40,7 +40,9 @@ mod reader;
 mod writer;
 
 pub use props::TableProperties;
-pub use reader::{BlockCache, ReadStats, Table, TableIter, BLOCK_CONTENTS_LEN_MAX};
+pub use reader::{
+    BlockCache, ReadStats, Table, TableIter, BLOCK_CONTENTS_LEN_MAX, COMPACTION_READAHEAD,
+};
 pub use writer::{TableBuilder, TableOptions};
 
 use crate::error::{Error, Result};

@@ -64,14 +64,9 @@ fn read_exact(file: &dyn ReadableFile, offset: u64, len: usize) -> Result<Vec<u8
     Ok(buf)
 }
 
-/// Reads, checks and unpacks the block at `h` of table `number` (`size` bytes), without cache.
-fn read_contents(
-    file: &dyn ReadableFile,
-    number: u64,
-    size: u64,
-    stats: &ReadStats,
-    h: BlockHandle,
-) -> Result<Vec<u8>> {
+/// Where the block at `h` of table `number` (`size` bytes) lies, trailer included: its offset
+/// and length, checked to lie before the footer.
+fn block_span(number: u64, size: u64, h: BlockHandle) -> Result<(u64, usize)> {
     let end = h
         .offset
         .checked_add(h.size)
@@ -82,15 +77,32 @@ fn read_contents(
         })?;
     let len =
         usize::try_from(end - h.offset).map_err(|_| Error::corruption("sst: block too large"))?;
-    stats.blocks_read.fetch_add(1, Ordering::Relaxed);
-    let buf = read_exact(file, h.offset, len)?;
-    let (stored, trailer) = buf.split_at_checked(len - BLOCK_TRAILER_LEN).unwrap_or((&buf, &[]));
+    Ok((h.offset, len))
+}
+
+/// Checks and unpacks `buf`, the stored block at `h` of table `number` followed by its trailer.
+fn unpack_stored(number: u64, h: BlockHandle, buf: &[u8]) -> Result<Vec<u8>> {
+    let cut = buf.len().saturating_sub(BLOCK_TRAILER_LEN);
+    let (stored, trailer) = buf.split_at_checked(cut).unwrap_or((buf, &[]));
     unpack_block(stored, trailer, BLOCK_CONTENTS_LEN_MAX).map_err(|e| match e {
         Error::Corruption(m) => {
             Error::Corruption(format!("sst {number} block at {}: {m}", h.offset))
         }
         e => e,
     })
+}
+
+/// Reads, checks and unpacks the block at `h` of table `number` (`size` bytes), without cache.
+fn read_contents(
+    file: &dyn ReadableFile,
+    number: u64,
+    size: u64,
+    stats: &ReadStats,
+    h: BlockHandle,
+) -> Result<Vec<u8>> {
+    let (offset, len) = block_span(number, size, h)?;
+    stats.blocks_read.fetch_add(1, Ordering::Relaxed);
+    unpack_stored(number, h, &read_exact(file, offset, len)?)
 }
 
 impl Table {
@@ -159,6 +171,15 @@ impl Table {
 
     /// The newest version of `user_key` with sequence `<= seq` in this table.
     pub fn get(&self, user_key: &[u8], seq: SequenceNumber) -> Result<Option<Lookup>> {
+        match self.locate(user_key, seq)? {
+            Some(h) => self.search_block(&self.data_block(h)?, user_key, seq),
+            None => Ok(None),
+        }
+    }
+
+    /// The data block that would hold the newest version of `user_key` at or below `seq`, or
+    /// `None` when the filter or the index rule the key out (the first half of [`Table::get`]).
+    pub fn locate(&self, user_key: &[u8], seq: SequenceNumber) -> Result<Option<BlockHandle>> {
         let filtered = self.filter.is_some();
         if filtered {
             self.stats.bloom_checks.fetch_add(1, Ordering::Relaxed);
@@ -167,33 +188,72 @@ impl Table {
                 return Ok(None);
             }
         }
-        let target = key::trailer(seq, KIND_SEEK);
         let mut index = self.index.iter();
-        index.seek(user_key, target);
+        index.seek(user_key, key::trailer(seq, KIND_SEEK));
         index.status()?;
-        let mut result = None;
-        if index.valid() {
-            let h = decode_handle(index.value())?;
-            let mut data = self.data_block(h)?.iter();
-            data.seek(user_key, target);
-            data.status()?;
-            if data.valid() && data.user_key() == user_key {
-                result = match ValueKind::from_u8(key::trailer_kind(data.trailer())) {
-                    Some(ValueKind::Put) => Some(Lookup::Value(data.value().to_vec())),
-                    Some(ValueKind::Delete) => Some(Lookup::Deleted),
-                    None => {
-                        return Err(Error::corruption(format!(
-                            "sst {}: entry with unknown kind",
-                            self.number
-                        )))
-                    }
-                };
+        if !index.valid() {
+            if filtered {
+                self.stats.bloom_false_positives.fetch_add(1, Ordering::Relaxed);
             }
+            return Ok(None);
         }
-        if filtered && result.is_none() {
+        decode_handle(index.value()).map(Some)
+    }
+
+    /// Looks `user_key` up in `block`, the data block [`Table::locate`] chose (the second half
+    /// of [`Table::get`]).
+    pub fn search_block(
+        &self,
+        block: &Arc<Block>,
+        user_key: &[u8],
+        seq: SequenceNumber,
+    ) -> Result<Option<Lookup>> {
+        let mut data = block.iter();
+        data.seek(user_key, key::trailer(seq, KIND_SEEK));
+        data.status()?;
+        let mut result = None;
+        if data.valid() && data.user_key() == user_key {
+            result = match ValueKind::from_u8(key::trailer_kind(data.trailer())) {
+                Some(ValueKind::Put) => Some(Lookup::Value(data.value().to_vec())),
+                Some(ValueKind::Delete) => Some(Lookup::Deleted),
+                None => {
+                    return Err(Error::corruption(format!(
+                        "sst {}: entry with unknown kind",
+                        self.number
+                    )))
+                }
+            };
+        }
+        if self.filter.is_some() && result.is_none() {
             self.stats.bloom_false_positives.fetch_add(1, Ordering::Relaxed);
         }
         Ok(result)
+    }
+
+    /// The data block at `h` if the block cache holds it.
+    pub fn cached_block(&self, h: BlockHandle) -> Option<Arc<Block>> {
+        self.cache.as_ref()?.get(&BlockKey { file: self.number, offset: h.offset })
+    }
+
+    /// The file and the span (offset, length) to read for the data block at `h`, for a caller
+    /// that batches reads ([`crate::fs::FileSystem::read_many`]); then [`Table::block_from`].
+    pub fn block_read(&self, h: BlockHandle) -> Result<(&dyn ReadableFile, u64, usize)> {
+        let (offset, len) = block_span(self.number, self.size, h)?;
+        Ok((self.file.as_ref(), offset, len))
+    }
+
+    /// The data block at `h` from `buf`, the bytes of [`Table::block_read`]'s span: checked,
+    /// unpacked and put in the block cache.
+    pub fn block_from(&self, h: BlockHandle, buf: &[u8]) -> Result<Arc<Block>> {
+        self.stats.blocks_read.fetch_add(1, Ordering::Relaxed);
+        let block = Arc::new(Block::new(unpack_stored(self.number, h, buf)?)?);
+        Ok(match &self.cache {
+            Some(c) => {
+                let charge = block.len();
+                c.insert(BlockKey { file: self.number, offset: h.offset }, block, charge)
+            }
+            None => block,
+        })
     }
 
     /// Every data block: the last internal key in it (encoded) and its handle, in order.
@@ -211,7 +271,47 @@ impl Table {
 
     /// An iterator over every entry.
     pub fn iter(self: &Arc<Self>) -> TableIter {
-        TableIter { table: Arc::clone(self), index: self.index.iter(), data: None, error: None }
+        TableIter {
+            table: Arc::clone(self),
+            index: self.index.iter(),
+            data: None,
+            error: None,
+            readahead: None,
+        }
+    }
+
+    /// An iterator for compaction: data blocks are read [`COMPACTION_READAHEAD`] bytes at a
+    /// time (one large sequential read instead of one per block) and bypass the block cache (a
+    /// compaction's inputs are about to be deleted; caching them would evict what readers use).
+    pub fn compaction_iter(self: &Arc<Self>) -> TableIter {
+        TableIter { readahead: Some(Readahead::default()), ..self.iter() }
+    }
+
+    /// The data block at `h` through the readahead buffer `ra`: served from it when it holds
+    /// the block, else refilled with the [`COMPACTION_READAHEAD`] bytes from the block on.
+    fn readahead_block(&self, h: BlockHandle, ra: &mut Readahead) -> Result<Arc<Block>> {
+        let (offset, len) = block_span(self.number, self.size, h)?;
+        let end = offset + len as u64;
+        if offset < ra.start || end > ra.start + ra.buf.len() as u64 {
+            // `block_span` put the block before the footer, so the span below covers it.
+            let data_end = self.size.saturating_sub(FOOTER_LEN as u64);
+            let want = (data_end - offset).min(COMPACTION_READAHEAD as u64) as usize;
+            ra.buf.resize(want.max(len), 0);
+            let n = self.file.read_full_at(&mut ra.buf, offset)?;
+            ra.buf.truncate(n);
+            ra.start = offset;
+            if n < len {
+                return Err(Error::corruption(format!(
+                    "sst {}: file ends at {} inside a block at {offset} of {len} bytes",
+                    self.number,
+                    offset + n as u64
+                )));
+            }
+        }
+        self.stats.blocks_read.fetch_add(1, Ordering::Relaxed);
+        let at = (offset - ra.start) as usize;
+        let stored = ra.buf.get(at..at + len).unwrap_or_default();
+        Ok(Arc::new(Block::new(unpack_stored(self.number, h, stored)?)?))
     }
 
     /// Reads every block of the table and checks every checksum and structure; returns the
@@ -246,6 +346,18 @@ pub struct TableIter {
     index: BlockIter,
     data: Option<BlockIter>,
     error: Option<Error>,
+    /// Set for compaction ([`Table::compaction_iter`]).
+    readahead: Option<Readahead>,
+}
+
+/// Bytes a compaction input is read ahead by (RocksDB's `compaction_readahead_size` default).
+pub const COMPACTION_READAHEAD: usize = 2 << 20;
+
+/// A window of a table's file: `buf` holds the bytes from offset `start`.
+#[derive(Debug, Default)]
+struct Readahead {
+    start: u64,
+    buf: Vec<u8>,
 }
 
 impl TableIter {
@@ -259,7 +371,11 @@ impl TableIter {
             }
             return false;
         }
-        match decode_handle(self.index.value()).and_then(|h| self.table.data_block(h)) {
+        let block = decode_handle(self.index.value()).and_then(|h| match &mut self.readahead {
+            Some(ra) => self.table.readahead_block(h, ra),
+            None => self.table.data_block(h),
+        });
+        match block {
             Ok(b) => {
                 self.data = Some(b.iter());
                 true

@@ -37,8 +37,9 @@ impl Default for TableOptions {
     }
 }
 
-/// Appends are gathered up to this many bytes before one write.
-const WRITE_BUFFER_LEN: usize = 256 << 10;
+/// Appends are gathered up to this many bytes before one write (flush and compaction output go
+/// out in large sequential writes).
+const WRITE_BUFFER_LEN: usize = 1 << 20;
 
 /// Builds one table. Entries must be added in increasing internal-key order.
 pub struct TableBuilder {

@@ -17,7 +17,9 @@ use crate::sst::{BlockCache, ReadStats, Table};
 use std::path::PathBuf;
 
 mod level_iter;
+mod multi_get;
 pub use level_iter::LevelIter;
+pub use multi_get::multi_get;
 use std::sync::Arc;
 
 /// Opens tables on demand and keeps at most a bounded number open.
@@ -27,7 +29,18 @@ pub struct TableCache {
     tables: ShardedLru<u64, Table>,
     blocks: Option<Arc<BlockCache>>,
     stats: Arc<ReadStats>,
-    mmap: bool,
+    reads: TableReads,
+}
+
+/// How the table cache opens tables for reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableReads {
+    /// [`FileSystem::open`]: positional reads through the page cache.
+    Buffered,
+    /// [`FileSystem::open_mmap`]: memory maps.
+    Mmap,
+    /// [`FileSystem::open_direct`]: `O_DIRECT`, the block cache the only cache.
+    Direct,
 }
 
 impl std::fmt::Debug for TableCache {
@@ -44,7 +57,7 @@ impl TableCache {
         dir: PathBuf,
         open_files_max: usize,
         blocks: Option<Arc<BlockCache>>,
-        mmap: bool,
+        reads: TableReads,
     ) -> Self {
         let shards = if open_files_max >= 64 { 16 } else { 1 };
         TableCache {
@@ -53,7 +66,7 @@ impl TableCache {
             tables: ShardedLru::new(open_files_max.max(1), shards),
             blocks,
             stats: Arc::new(ReadStats::default()),
-            mmap,
+            reads,
         }
     }
 
@@ -61,7 +74,11 @@ impl TableCache {
     pub fn table(&self, meta: &FileMeta) -> Result<Arc<Table>> {
         self.tables.get_or_insert_with(meta.number, || {
             let path = self.dir.join(filename::table(meta.number));
-            let opened = if self.mmap { self.fs.open_mmap(&path) } else { self.fs.open(&path) };
+            let opened = match self.reads {
+                TableReads::Buffered => self.fs.open(&path),
+                TableReads::Mmap => self.fs.open_mmap(&path),
+                TableReads::Direct => self.fs.open_direct(&path),
+            };
             let file = opened.map_err(|e| {
                 Error::Io(std::io::Error::new(e.kind(), format!("opening {}: {e}", path.display())))
             })?;
@@ -79,6 +96,11 @@ impl TableCache {
     /// Forgets a table (its file is being removed).
     pub fn evict(&self, number: u64) {
         self.tables.erase(&number);
+    }
+
+    /// The file system the tables are read through.
+    pub fn fs(&self) -> &dyn FileSystem {
+        self.fs.as_ref()
     }
 
     /// Read counters (bloom filter use, blocks read).
@@ -106,7 +128,7 @@ pub fn file_meta(number: u64, size: u64, props: crate::sst::TableProperties) -> 
 }
 
 /// Does `meta`'s key range include `user_key`?
-fn covers(meta: &FileMeta, user_key: &[u8]) -> bool {
+pub(crate) fn covers(meta: &FileMeta, user_key: &[u8]) -> bool {
     meta.smallest_user_key() <= user_key && user_key <= meta.largest_user_key()
 }
 
