@@ -68,6 +68,9 @@ pub struct EngineConfig {
     /// "pread" (default), "uring" (io_uring; fails where unavailable) or "auto" (io_uring where
     /// it works). Ignored with `in_memory`.
     pub io_backend: Option<String>,
+    /// `O_DIRECT` for table reads and for flush and compaction writes (the block cache is then
+    /// the only cache). Not together with `mmap_reads`.
+    pub direct_io: Option<bool>,
 }
 
 /// Server limits (each absent one keeps [`Limits::default`]).
@@ -160,6 +163,10 @@ impl EngineConfig {
         }
         if let Some(v) = self.mmap_reads {
             o.mmap_reads = v;
+        }
+        if let Some(v) = self.direct_io {
+            o.direct_reads = v;
+            o.direct_writes = v;
         }
         Ok(())
     }

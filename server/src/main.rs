@@ -77,6 +77,10 @@ struct Cli {
     /// not available) or auto (io_uring where it works, else pread).
     #[arg(long)]
     io_backend: Option<String>,
+    /// Read tables and write flush and compaction output with O_DIRECT, so the block cache is
+    /// the only cache.
+    #[arg(long)]
+    direct_io: bool,
 }
 
 fn main() -> ExitCode {
@@ -112,6 +116,9 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     if cli.io_backend.is_some() {
         engine.io_backend = cli.io_backend.clone();
+    }
+    if cli.direct_io {
+        engine.direct_io = Some(true);
     }
     let mut options = Options::default();
     engine.apply(&mut options)?;

@@ -102,12 +102,13 @@ pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
     for (name, table, consistent, paths, keys, spec) in plans {
         let mut found = Vec::new();
         let mut left = Vec::new();
-        for (key, key_json) in keys {
+        let refs: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
+        let items = g.read_items(&table.ks, &refs)?;
+        for ((_, key_json), item) in keys.into_iter().zip(items) {
             if bytes >= BATCH_GET_BYTES_MAX {
                 left.push(key_json);
                 continue;
             }
-            let item = g.read_item(&table.ks, &key)?;
             let size = item.as_ref().map_or(0, item_size);
             consumed.add(&name, &Consumed::reads(read_units(size, consistent)));
             if let Some(item) = item {
