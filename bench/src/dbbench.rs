@@ -63,6 +63,14 @@ pub fn args(
         "--report_interval_seconds=1".to_string(),
         format!("--report_file={}", report_file.display()),
     ];
+    if flags.direct_io {
+        a.push("--use_direct_reads=1".to_string());
+        a.push("--use_direct_io_for_flush_and_compaction=1".to_string());
+    }
+    if workload == Workload::MultiReadRandom {
+        a.push(format!("--batch_size={}", flags.batch_size.max(1)));
+        a.push("--multiread_batched=1".to_string());
+    }
     if workload == Workload::FillSync {
         // db_bench 7.8 divides `num` (the key range) by 1000 for fillsync but keeps the write
         // count at the original `--num`: say the count explicitly.

@@ -37,6 +37,10 @@ pub trait Engine: Send + Sync {
     fn delete(&self, key: &[u8], sync: bool) -> BenchResult<()>;
     /// The value's length if the key is present.
     fn get(&self, key: &[u8]) -> BenchResult<Option<usize>>;
+    /// [`Engine::get`] of every key, in one call where the engine has a batched read.
+    fn multi_get(&self, keys: &[Vec<u8>]) -> BenchResult<Vec<Option<usize>>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
     /// Visits up to `limit` entries from `start` (or the first/last key) in key order (or reverse);
     /// returns how many were visited.
     fn scan(
@@ -89,6 +93,8 @@ pub fn shale_options(flags: &Flags) -> BenchResult<Options> {
     Ok(Options {
         fs,
         mmap_reads: flags.mmap_read,
+        direct_reads: flags.direct_io,
+        direct_writes: flags.direct_io,
         memtable_bytes_max: flags.write_buffer_size as usize,
         max_immutable_memtables: flags.max_write_buffer_number.saturating_sub(1).max(1),
         block_cache_bytes: flags.cache_size as usize,
@@ -138,6 +144,11 @@ impl Engine for ShaleEngine {
 
     fn get(&self, key: &[u8]) -> BenchResult<Option<usize>> {
         Ok(self.db.get(&self.ks, key)?.map(|v| v.len()))
+    }
+
+    fn multi_get(&self, keys: &[Vec<u8>]) -> BenchResult<Vec<Option<usize>>> {
+        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        Ok(self.db.multi_get(&self.ks, &refs)?.into_iter().map(|v| v.map(|v| v.len())).collect())
     }
 
     fn scan(
@@ -224,6 +235,11 @@ impl Engine for RemoteEngine {
 
     fn get(&self, key: &[u8]) -> BenchResult<Option<usize>> {
         Ok(self.pool.client().get(REMOTE_KEYSPACE, key)?.map(|v| v.len()))
+    }
+
+    fn multi_get(&self, keys: &[Vec<u8>]) -> BenchResult<Vec<Option<usize>>> {
+        let values = self.pool.client().multi_get(REMOTE_KEYSPACE, keys)?;
+        Ok(values.into_iter().map(|v| v.map(|v| v.len())).collect())
     }
 
     fn scan(

@@ -27,6 +27,9 @@ pub enum Cmd {
     Latency(LatencyArgs),
     /// GetItem/PutItem/Query over HTTP: Shale's DynamoDB gateway against dynalite.
     Dynamo(DynamoArgs),
+    /// The I/O backends side by side (pread, mmap, io_uring, io_uring + O_DIRECT): readrandom,
+    /// fillsync and multi_get, with RocksDB's db_bench in the same run.
+    Io(IoArgs),
     /// Draws the charts again from a results.json (of a run or of `report`).
     Charts {
         /// The results file.
@@ -36,6 +39,41 @@ pub enum Cmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct IoArgs {
+    /// Keys written by the random fill the reads run on (16-byte keys, 100-byte values).
+    #[arg(long, default_value_t = 2_000_000)]
+    pub num: u64,
+    /// Block cache bytes (the tables hold several times this).
+    #[arg(long = "cache_size", default_value_t = 32 << 20)]
+    pub cache_size: u64,
+    /// Seconds per read run.
+    #[arg(long, default_value_t = 5)]
+    pub duration: u64,
+    /// Reader thread counts.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+    pub threads: Vec<usize>,
+    /// Writer thread counts of fillsync.
+    #[arg(long = "sync_threads", value_delimiter = ',', default_value = "1,8,32")]
+    pub sync_threads: Vec<usize>,
+    /// fsynced writes per fillsync thread.
+    #[arg(long = "sync_writes", default_value_t = 2000)]
+    pub sync_writes: u64,
+    /// multi_get batch sizes.
+    #[arg(long, value_delimiter = ',', default_value = "16,64")]
+    pub batches: Vec<usize>,
+    /// Scratch directory for the databases (on the disk being measured).
+    #[arg(long, default_value = "/tmp/shale-bench-io")]
+    pub db: PathBuf,
+    /// The RocksDB db_bench binary (Debian's rocksdb-tools).
+    #[arg(long, default_value = "db_bench")]
+    pub db_bench: String,
+    /// Rewrite this markdown file's I/O section (between its markers) and put the JSON beside
+    /// it under bench/io.json.
+    #[arg(long = "write-markdown")]
+    pub write_markdown: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -204,6 +242,14 @@ pub struct Flags {
     /// Shale's file I/O: pread, uring (io_uring) or auto.
     #[arg(long = "io_backend", default_value = "pread")]
     pub io_backend: String,
+    /// O_DIRECT for table reads and for flush and compaction writes (db_bench:
+    /// --use_direct_reads and --use_direct_io_for_flush_and_compaction).
+    #[arg(long = "direct_io", num_args = 0..=1, default_missing_value = "true",
+          default_value = "false", value_parser = parse_bool)]
+    pub direct_io: bool,
+    /// Keys per multi_get in multireadrandom (db_bench: --batch_size).
+    #[arg(long = "batch_size", default_value_t = 1)]
+    pub batch_size: usize,
     /// Read SSTables through memory maps (db_bench: --mmap_read).
     #[arg(long = "mmap_read", default_value_t = false)]
     pub mmap_read: bool,

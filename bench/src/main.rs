@@ -5,6 +5,7 @@
 //! shale-bench report            # the standard set; rewrites docs/benchmarks.md and its charts
 //! shale-bench latency --target 127.0.0.1:7070   # open-loop GET/PUT latency of a shale-server
 //! shale-bench dynamo --start shale,dynalite      # DynamoDB gateway vs dynalite over HTTP
+//! shale-bench io --write-markdown docs/benchmarks.md   # pread vs mmap vs io_uring vs O_DIRECT
 //! ```
 //!
 //! The engine's criterion micro-benchmarks live beside the code they measure (`engine/benches/`).
@@ -14,6 +15,7 @@ mod dbbench;
 mod dynamo;
 mod engine;
 mod flags;
+mod io;
 mod keys;
 mod latency;
 mod report;
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Some(Cmd::Report(args)) => report::run(&args),
         Some(Cmd::Latency(args)) => latency::run(&args),
         Some(Cmd::Dynamo(args)) => dynamo::run(&args),
+        Some(Cmd::Io(args)) => io::run(&args),
         Some(Cmd::Charts { from, out }) => {
             let out =
                 out.unwrap_or_else(|| from.parent().map(|p| p.to_path_buf()).unwrap_or_default());

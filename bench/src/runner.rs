@@ -183,10 +183,16 @@ impl<'a> Client<'a> {
 
     /// Counts one finished operation that started at `t0`; says whether to stop.
     fn done(&mut self, t0: Instant) -> bool {
+        self.done_batch(t0, 1)
+    }
+
+    /// [`Self::done`] for a call that did `n` operations (one latency sample for the call, as
+    /// db_bench records a multi_get).
+    fn done_batch(&mut self, t0: Instant, n: u64) -> bool {
         let ns = (t0.elapsed().as_nanos() as u64).clamp(1, LATENCY_NS_MAX);
         let _ = self.hist.record(ns);
-        self.ops += 1;
-        self.unpublished += 1;
+        self.ops += n;
+        self.unpublished += n;
         if self.unpublished >= PUBLISH_EVERY {
             self.publish();
             if let Some(d) = self.deadline {
@@ -279,6 +285,26 @@ impl<'a> Client<'a> {
                     break;
                 }
             },
+            Workload::MultiReadRandom => {
+                let n = self.flags.batch_size.max(1);
+                let mut keys = vec![Vec::new(); n];
+                loop {
+                    let t0 = Instant::now();
+                    for k in keys.iter_mut() {
+                        self.uniform_key();
+                        k.clone_from(&self.key);
+                    }
+                    for (k, got) in keys.iter().zip(self.engine.multi_get(&keys)?) {
+                        if let Some(len) = got {
+                            self.found += 1;
+                            self.bytes += (k.len() + len) as u64;
+                        }
+                    }
+                    if self.done_batch(t0, n as u64) {
+                        break;
+                    }
+                }
+            }
             Workload::SeekRandom => loop {
                 let t0 = Instant::now();
                 self.uniform_key();

@@ -73,6 +73,9 @@ pub enum Workload {
     FillSync,
     DeleteRandom,
     ReadRandom,
+    /// `--batch_size` random keys per `multi_get` (db_bench's multireadrandom with
+    /// `--multiread_batched`); every key counts as one operation.
+    MultiReadRandom,
     ReadSeq,
     ReadReverse,
     SeekRandom,
@@ -81,11 +84,12 @@ pub enum Workload {
 }
 
 /// Every workload, in the order `--help` lists them.
-pub const ALL: [Workload; 16] = [
+pub const ALL: [Workload; 17] = [
     Workload::FillSeq,
     Workload::FillRandom,
     Workload::Overwrite,
     Workload::ReadRandom,
+    Workload::MultiReadRandom,
     Workload::ReadSeq,
     Workload::ReadReverse,
     Workload::SeekRandom,
@@ -114,6 +118,7 @@ impl Workload {
             Workload::FillSync => "fillsync",
             Workload::DeleteRandom => "deleterandom",
             Workload::ReadRandom => "readrandom",
+            Workload::MultiReadRandom => "multireadrandom",
             Workload::ReadSeq => "readseq",
             Workload::ReadReverse => "readreverse",
             Workload::SeekRandom => "seekrandom",
@@ -168,7 +173,13 @@ impl Workload {
 
     /// It reports "(found of reads)" as db_bench does.
     pub fn reports_found(self) -> bool {
-        matches!(self, Workload::ReadRandom | Workload::ReadWhileWriting | Workload::SeekRandom)
+        matches!(
+            self,
+            Workload::ReadRandom
+                | Workload::MultiReadRandom
+                | Workload::ReadWhileWriting
+                | Workload::SeekRandom
+        )
     }
 }
 

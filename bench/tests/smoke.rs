@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-const ALL: &str = "fillseq,readrandom,fillrandom,overwrite,readseq,readreverse,seekrandom,\
+const ALL: &str = "fillseq,readrandom,multireadrandom,fillrandom,overwrite,readseq,readreverse,seekrandom,\
 readwhilewriting,deleterandom,fillsync,ycsba,ycsbb,ycsbc,ycsbd,ycsbe,ycsbf";
 
 fn bench(args: &[&str]) -> String {
@@ -71,9 +71,11 @@ fn every_workload_runs_and_reports() {
         assert!(o["result"]["ops"].as_u64().unwrap() > 0, "{name}");
         assert!(o["result"]["latency_us"]["p99"].as_f64().unwrap() > 0.0, "{name}");
     }
-    // readrandom right after fillseq finds every key it looks for.
-    let rr = &outcomes[1]["result"]["found"];
-    assert_eq!(rr[0], rr[1]);
+    // readrandom and multireadrandom right after fillseq find every key they look for.
+    for i in [1, 2] {
+        let found = &outcomes[i]["result"]["found"];
+        assert_eq!(found[0], found[1], "{}", outcomes[i]);
+    }
     for chart in ["throughput.svg", "latency.svg"] {
         let svg = std::fs::read_to_string(out_dir.join(chart)).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("ycsbf"), "{chart}");
@@ -147,6 +149,49 @@ fn report_rewrites_only_its_section() {
     }
     assert!(docs.join("bench/throughput.svg").exists() && docs.join("bench/latency.svg").exists());
     assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 4);
+}
+
+#[test]
+fn io_compares_backends_and_rewrites_only_its_section() {
+    if !has_db_bench() {
+        eprintln!("db_bench not installed (apt install rocksdb-tools): skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let md = dir.path().join("benchmarks.md");
+    std::fs::write(
+        &md,
+        "# Benchmarks\n\n<!-- BEGIN shale-bench io (generated: edit outside these markers) -->\nold\n<!-- END shale-bench io -->\n\nAfter.\n",
+    )
+    .unwrap();
+    bench(&[
+        "io",
+        "--num=3000",
+        "--cache_size=65536",
+        "--duration=1",
+        "--threads=1,2",
+        "--sync_threads=2",
+        "--sync_writes=20",
+        "--batches=4",
+        "--db",
+        dir.path().join("db").to_str().unwrap(),
+        "--write-markdown",
+        md.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.starts_with("# Benchmarks\n\n") && text.ends_with("\n\nAfter.\n"), "{text}");
+    assert!(!text.contains("\nold\n"), "{text}");
+    for row in ["| io_uring + O_DIRECT | 2 |", "| mmap | 1 |", "| pread | 4 |", "#### fillsync"] {
+        assert!(text.contains(row), "{row} missing:\n{text}");
+    }
+    let v = json(&dir.path().join("bench/io.json"));
+    let rows = v["rows"].as_array().unwrap();
+    // readrandom: 5 Shale + 3 RocksDB backends at 2 thread counts; multi_get: 4 + 2; fillsync
+    // 4 + 2 at one thread count.
+    assert_eq!(rows.len(), 16 + 6 + 6, "{v}");
+    for r in rows {
+        assert!(r["result"]["ops"].as_u64().unwrap() > 0, "{r}");
+    }
 }
 
 /// `--target` runs the workloads against a shale-server (started in this process, in memory).

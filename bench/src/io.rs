@@ -1,0 +1,459 @@
+//! `shale-bench io`: Shale's I/O backends side by side, with RocksDB's db_bench in the same run.
+//!
+//! 1. One random fill (`--num` keys, 16-byte keys, 100-byte values, no compression) per engine;
+//!    the tables end up several times the `--cache_size` block cache.
+//! 2. readrandom for `--duration` seconds at each of `--threads`, per backend: Shale over pread,
+//!    mmap, io_uring, pread + O_DIRECT and io_uring + O_DIRECT (each a fresh open of the same
+//!    database); RocksDB over pread, mmap and O_DIRECT (Debian's db_bench is not built with
+//!    liburing, so RocksDB has no io_uring row).
+//! 3. multireadrandom with each of `--batches` keys per multi_get, one thread, against the same
+//!    backend's single-get readrandom at one thread.
+//! 4. fillsync (`--sync_writes` fsynced writes per thread) at each of `--sync_threads`, on a fresh
+//!    database per run: Shale over pread, io_uring and io_uring + O_DIRECT (O_DIRECT changes
+//!    only flush and compaction writes), RocksDB over pread and O_DIRECT.
+//!
+//! Buffered backends read through a page cache that already holds the tables (the machine's
+//! memory is far larger than the data); O_DIRECT rows read from the device on every block-cache
+//! miss. `--write-markdown` rewrites the section between this module's markers and stores every
+//! figure in `bench/io.json` beside the markdown file.
+
+use crate::dbbench;
+use crate::engine::{self, BenchResult};
+use crate::flags::{Cli, Flags, IoArgs};
+use crate::runner::{self, RunResult};
+use crate::workload::Workload;
+use clap::Parser;
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+pub const BEGIN: &str = "<!-- BEGIN shale-bench io (generated: edit outside these markers) -->";
+pub const END: &str = "<!-- END shale-bench io -->";
+
+/// One way of doing file I/O.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Backend {
+    name: &'static str,
+    /// Shale's `--io_backend`.
+    io_backend: &'static str,
+    mmap: bool,
+    direct: bool,
+    /// RocksDB (db_bench) has this mode.
+    in_rocksdb: bool,
+}
+
+const PREAD: Backend =
+    Backend { name: "pread", io_backend: "pread", mmap: false, direct: false, in_rocksdb: true };
+const MMAP: Backend =
+    Backend { name: "mmap", io_backend: "pread", mmap: true, direct: false, in_rocksdb: true };
+const URING: Backend = Backend {
+    name: "io_uring",
+    io_backend: "uring",
+    mmap: false,
+    direct: false,
+    in_rocksdb: false,
+};
+const PREAD_DIRECT: Backend = Backend {
+    name: "pread + O_DIRECT",
+    io_backend: "pread",
+    mmap: false,
+    direct: true,
+    in_rocksdb: true,
+};
+const URING_DIRECT: Backend = Backend {
+    name: "io_uring + O_DIRECT",
+    io_backend: "uring",
+    mmap: false,
+    direct: true,
+    in_rocksdb: false,
+};
+
+/// The backends of each part.
+const READ_BACKENDS: [Backend; 5] = [PREAD, MMAP, URING, PREAD_DIRECT, URING_DIRECT];
+const MULTI_GET_BACKENDS: [Backend; 4] = [PREAD, URING, PREAD_DIRECT, URING_DIRECT];
+const SYNC_BACKENDS: [Backend; 4] = [PREAD, URING, PREAD_DIRECT, URING_DIRECT];
+
+/// One measured run.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    part: &'static str,
+    backend: &'static str,
+    engine: &'static str,
+    threads: usize,
+    /// Keys per multi_get (1: single gets).
+    batch: usize,
+    result: RunResult,
+}
+
+#[derive(Serialize)]
+struct IoJson<'a> {
+    command: String,
+    machine: String,
+    minutes: f64,
+    rows: &'a [Row],
+}
+
+fn base_flags(args: &IoArgs) -> Flags {
+    let mut f = Cli::parse_from(["shale-bench"]).flags;
+    f.num = args.num;
+    f.cache_size = args.cache_size;
+    f.duration = args.duration;
+    f.db = args.db.clone();
+    f.seed = 801;
+    f.progress = "never".into();
+    f
+}
+
+fn with_backend(f: &Flags, b: Backend, rocksdb: bool) -> Flags {
+    let mut f = f.clone();
+    f.io_backend = b.io_backend.to_string();
+    f.mmap_read = b.mmap;
+    f.direct_io = b.direct;
+    if rocksdb {
+        // db_bench has no io_uring switch for Get; its rows use the plain read path.
+        f.io_backend = "pread".into();
+    }
+    f
+}
+
+/// Runs `w` on Shale with `f` on `dir` (emptied first when the workload starts fresh).
+fn shale(f: &Flags, w: Workload, index: usize, dir: &Path) -> BenchResult<RunResult> {
+    let e = engine::open(f, dir, w.fresh_db())?;
+    let r = runner::run(e.as_ref(), f, w, index)?;
+    e.wait_idle()?;
+    Ok(r)
+}
+
+/// Runs `w` on RocksDB's db_bench with `f` on `dir`.
+fn rocks(
+    args: &IoArgs,
+    f: &Flags,
+    w: Workload,
+    index: usize,
+    dir: &Path,
+) -> BenchResult<RunResult> {
+    Ok(dbbench::run(&args.db_bench, f, w, index, dir)?.result)
+}
+
+fn say(row: &Row) {
+    let l = &row.result.latency_us;
+    println!(
+        "{:<10} {:<20} {:<8} {:>2} thr batch {:>2}: {:>10.0} ops/s  P50 {:.1} P99 {:.1} P99.9 {:.1} µs",
+        row.part,
+        row.backend,
+        row.engine,
+        row.threads,
+        row.batch,
+        row.result.ops_per_sec,
+        l.p50,
+        l.p99,
+        l.p999
+    );
+}
+
+pub fn run(args: &IoArgs) -> BenchResult<()> {
+    let started = Instant::now();
+    let base = base_flags(args);
+    let shale_dir = args.db.join("shale");
+    let rocks_dir = args.db.join("rocksdb");
+    let mut rows: Vec<Row> = Vec::new();
+    let push = |rows: &mut Vec<Row>, row: Row| {
+        say(&row);
+        rows.push(row);
+    };
+
+    // 1. The fills the reads run on (every key written, not time-bounded).
+    let mut fill = base.clone();
+    fill.duration = 0;
+    println!("== fillrandom of {} keys on each engine", args.num);
+    let r = shale(&fill, Workload::FillRandom, 0, &shale_dir)?;
+    println!("shale: {}", r.line());
+    let r = dbbench::run(&args.db_bench, &fill, Workload::FillRandom, 0, &rocks_dir)?;
+    println!("rocksdb {}: {}", r.version, r.result.line());
+    let rocks_version = r.version;
+
+    // 2. readrandom per backend and thread count; the same key sequence for every backend.
+    for (ti, &threads) in args.threads.iter().enumerate() {
+        let index = 10 + ti;
+        for b in READ_BACKENDS {
+            let mut f = with_backend(&base, b, false);
+            f.threads = threads;
+            let result = shale(&f, Workload::ReadRandom, index, &shale_dir)?;
+            push(
+                &mut rows,
+                Row {
+                    part: "readrandom",
+                    backend: b.name,
+                    engine: "shale",
+                    threads,
+                    batch: 1,
+                    result,
+                },
+            );
+            if b.in_rocksdb {
+                let mut f = with_backend(&base, b, true);
+                f.threads = threads;
+                let result = rocks(args, &f, Workload::ReadRandom, index, &rocks_dir)?;
+                push(
+                    &mut rows,
+                    Row {
+                        part: "readrandom",
+                        backend: b.name,
+                        engine: "rocksdb",
+                        threads,
+                        batch: 1,
+                        result,
+                    },
+                );
+            }
+        }
+    }
+
+    // 3. multi_get batches at one thread.
+    for (bi, &batch) in args.batches.iter().enumerate() {
+        let index = 20 + bi;
+        for b in MULTI_GET_BACKENDS {
+            let mut f = with_backend(&base, b, false);
+            f.threads = 1;
+            f.batch_size = batch;
+            let result = shale(&f, Workload::MultiReadRandom, index, &shale_dir)?;
+            push(
+                &mut rows,
+                Row {
+                    part: "multi_get",
+                    backend: b.name,
+                    engine: "shale",
+                    threads: 1,
+                    batch,
+                    result,
+                },
+            );
+            if b.in_rocksdb {
+                let mut f = with_backend(&base, b, true);
+                f.threads = 1;
+                f.batch_size = batch;
+                let result = rocks(args, &f, Workload::MultiReadRandom, index, &rocks_dir)?;
+                push(
+                    &mut rows,
+                    Row {
+                        part: "multi_get",
+                        backend: b.name,
+                        engine: "rocksdb",
+                        threads: 1,
+                        batch,
+                        result,
+                    },
+                );
+            }
+        }
+    }
+
+    // 4. fillsync on fresh databases (fillsync's key range and write count are num / 1000).
+    let mut sync = base.clone();
+    sync.num = args.sync_writes.saturating_mul(1000);
+    sync.duration = 0;
+    for (ti, &threads) in args.sync_threads.iter().enumerate() {
+        let index = 30 + ti;
+        for b in SYNC_BACKENDS {
+            let mut f = with_backend(&sync, b, false);
+            f.threads = threads;
+            let dir = args.db.join("shale-sync");
+            let result = shale(&f, Workload::FillSync, index, &dir)?;
+            push(
+                &mut rows,
+                Row {
+                    part: "fillsync",
+                    backend: b.name,
+                    engine: "shale",
+                    threads,
+                    batch: 1,
+                    result,
+                },
+            );
+            if b.in_rocksdb {
+                let mut f = with_backend(&sync, b, true);
+                f.threads = threads;
+                let dir = args.db.join("rocksdb-sync");
+                let _ = std::fs::remove_dir_all(&dir);
+                let result = rocks(args, &f, Workload::FillSync, index, &dir)?;
+                push(
+                    &mut rows,
+                    Row {
+                        part: "fillsync",
+                        backend: b.name,
+                        engine: "rocksdb",
+                        threads,
+                        batch: 1,
+                        result,
+                    },
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&args.db);
+
+    let minutes = started.elapsed().as_secs_f64() / 60.0;
+    let command = format!(
+        "cargo run --release -p shale-bench -- io --num {} --cache_size {} --duration {} --threads {} --sync_threads {} --sync_writes {} --batches {}",
+        args.num,
+        args.cache_size,
+        args.duration,
+        join(&args.threads),
+        join(&args.sync_threads),
+        args.sync_writes,
+        join(&args.batches),
+    );
+    let machine = crate::report::machine();
+    let section = render(args, &rows, &command, &machine, minutes, &rocks_version);
+    println!("\n{section}");
+    if let Some(md) = &args.write_markdown {
+        crate::report::splice_between(md, BEGIN, END, &section)?;
+        let dir = md.parent().unwrap_or(Path::new(".")).join("bench");
+        std::fs::create_dir_all(&dir)?;
+        let json = IoJson { command, machine, minutes, rows: &rows };
+        std::fs::write(dir.join("io.json"), serde_json::to_string_pretty(&json)?)?;
+        println!("wrote {} and {}", md.display(), dir.join("io.json").display());
+    }
+    Ok(())
+}
+
+fn join(v: &[usize]) -> String {
+    v.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn find<'a>(
+    rows: &'a [Row],
+    part: &str,
+    backend: &str,
+    engine: &str,
+    threads: usize,
+    batch: usize,
+) -> Option<&'a RunResult> {
+    rows.iter()
+        .find(|r| {
+            r.part == part
+                && r.backend == backend
+                && r.engine == engine
+                && r.threads == threads
+                && r.batch == batch
+        })
+        .map(|r| &r.result)
+}
+
+/// `ops/s | P50 / P99 / P99.9` cells, or dashes.
+fn cells(r: Option<&RunResult>) -> String {
+    match r {
+        Some(r) => format!(
+            "{} | {:.1} / {:.1} / {:.1}",
+            thousands(r.ops_per_sec),
+            r.latency_us.p50,
+            r.latency_us.p99,
+            r.latency_us.p999
+        ),
+        None => "— | —".into(),
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn ratio(a: Option<&RunResult>, b: Option<&RunResult>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b.ops_per_sec > 0.0 => {
+            format!("{:.2}×", a.ops_per_sec / b.ops_per_sec)
+        }
+        _ => "—".into(),
+    }
+}
+
+fn render(
+    args: &IoArgs,
+    rows: &[Row],
+    command: &str,
+    machine: &str,
+    minutes: f64,
+    rocks_version: &str,
+) -> String {
+    let mut s = String::new();
+    let mb = |b: u64| b as f64 / f64::from(1u32 << 20);
+    let _ = writeln!(s, "Produced by `{command}` ({minutes:.1} min) on {machine}.");
+    let _ = writeln!(
+        s,
+        "\n{} keys of 16 + 100 bytes written by fillrandom, a {:.0} MiB block cache, {} s per read run. \
+         RocksDB is Debian's db_bench {rocks_version} run by the same command on the same disk; its \
+         build has no liburing, so it has no io_uring row. Latencies in µs (multi_get: per call).",
+        thousands(args.num as f64),
+        mb(args.cache_size),
+        args.duration,
+    );
+    let _ = writeln!(s, "\n#### readrandom\n");
+    let _ = writeln!(
+        s,
+        "| backend | threads | Shale ops/s | Shale P50 / P99 / P99.9 | RocksDB ops/s | RocksDB P50 / P99 / P99.9 |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for &t in &args.threads {
+        for b in READ_BACKENDS {
+            let _ = writeln!(
+                s,
+                "| {} | {t} | {} | {} |",
+                b.name,
+                cells(find(rows, "readrandom", b.name, "shale", t, 1)),
+                cells(find(rows, "readrandom", b.name, "rocksdb", t, 1)),
+            );
+        }
+    }
+    let _ = writeln!(s, "\n#### multi_get (one thread) against as many single gets\n");
+    let _ = writeln!(
+        s,
+        "| backend | keys per call | Shale multi_get keys/s | Shale P50 / P99 / P99.9 | vs Shale single gets | RocksDB MultiGet keys/s | RocksDB P50 / P99 / P99.9 | vs RocksDB single gets |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for &batch in &args.batches {
+        for b in MULTI_GET_BACKENDS {
+            let ours = find(rows, "multi_get", b.name, "shale", 1, batch);
+            let theirs = find(rows, "multi_get", b.name, "rocksdb", 1, batch);
+            let _ = writeln!(
+                s,
+                "| {} | {batch} | {} | {} | {} | {} |",
+                b.name,
+                cells(ours),
+                ratio(ours, find(rows, "readrandom", b.name, "shale", 1, 1)),
+                cells(theirs),
+                ratio(theirs, find(rows, "readrandom", b.name, "rocksdb", 1, 1)),
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n#### fillsync ({} fsynced writes per thread, fresh database)\n",
+        args.sync_writes
+    );
+    let _ = writeln!(
+        s,
+        "| backend | threads | Shale ops/s | Shale P50 / P99 / P99.9 | RocksDB ops/s | RocksDB P50 / P99 / P99.9 |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for &t in &args.sync_threads {
+        for b in SYNC_BACKENDS {
+            let _ = writeln!(
+                s,
+                "| {} | {t} | {} | {} |",
+                b.name,
+                cells(find(rows, "fillsync", b.name, "shale", t, 1)),
+                cells(find(rows, "fillsync", b.name, "rocksdb", t, 1)),
+            );
+        }
+    }
+    s
+}
