@@ -1,8 +1,13 @@
 //! Scenario tests of the public API: snapshots, iterator bounds, keyspaces, size bounds, locking,
 //! open options, group commit and background WAL sync.
+//!
+//! Most run on `MemFs`; the ones that simulate a power loss run on every backend (one body, see
+//! `common/backend.rs`): `<test>::mem`, and `<test>::pread` / `<test>::uring` on real files under
+//! the fault-injecting `FaultFs`.
 
 mod common;
 
+use common::backend::{backend_tests, Backend, TestFs};
 use common::{expected, Kvs, Rng};
 use shale_engine::fs::{FileSystem, MemFs};
 use shale_engine::{
@@ -22,9 +27,38 @@ macro_rules! assert_err {
     }};
 }
 
-fn mem_opts(fs: &MemFs) -> Options {
-    Options { fs: Arc::new(fs.clone()), ..Options::default() }
+/// A file system the tests hand to `Options::fs`: a `MemFs`, or a backend's [`TestFs`].
+trait TestFsHandle {
+    fn options(&self) -> Options;
 }
+
+impl TestFsHandle for MemFs {
+    fn options(&self) -> Options {
+        Options { fs: Arc::new(self.clone()), ..Options::default() }
+    }
+}
+
+impl TestFsHandle for TestFs {
+    fn options(&self) -> Options {
+        TestFs::options(self)
+    }
+}
+
+fn mem_opts(fs: &impl TestFsHandle) -> Options {
+    fs.options()
+}
+
+/// The database directory of the tests that run on every backend (relative: under the
+/// `FaultFs` root on the real backends).
+const DB: &str = "db";
+
+backend_tests!(
+    keyspace_create_and_drop_persist_across_reopen,
+    wal_sync_interval_makes_unsynced_writes_durable,
+    power_loss_after_reopen_loses_no_acknowledged_history,
+    sync_writes_survive_power_loss,
+    keyspaces_survive_flush_and_reopen,
+);
 
 /// Opens the database at `/db` of `fs`.
 fn mem_open(fs: &MemFs) -> Db {
@@ -521,13 +555,12 @@ fn keyspace_create_list_drop_recreate() {
     drop(long);
 }
 
-#[test]
-fn keyspace_create_and_drop_persist_across_reopen() {
-    let fs = MemFs::new();
+fn keyspace_create_and_drop_persist_across_reopen(backend: Backend) {
+    let fs = backend.fs();
     let opts = mem_opts(&fs);
     let (a_id, c_id);
     {
-        let db = Db::open("/db", opts.clone()).unwrap();
+        let db = Db::open(DB, opts.clone()).unwrap();
         let a = db.create_keyspace("a").unwrap();
         let b = db.create_keyspace("b").unwrap();
         let c = db.create_keyspace("c").unwrap();
@@ -546,7 +579,7 @@ fn keyspace_create_and_drop_persist_across_reopen() {
         db.close().unwrap();
     }
     for round in 0..3 {
-        let db = Db::open("/db", opts.clone()).unwrap();
+        let db = Db::open(DB, opts.clone()).unwrap();
         assert_eq!(db.list_keyspaces(), vec!["a", "c", "default"], "round {round}");
         assert_err!(db.keyspace("b"), Error::NotFound(_));
         let a = db.keyspace("a").unwrap();
@@ -562,14 +595,14 @@ fn keyspace_create_and_drop_persist_across_reopen() {
     }
     // Keyspace changes are durable when they return: they survive a power loss.
     {
-        let db = Db::open("/db", opts.clone()).unwrap();
+        let db = Db::open(DB, opts.clone()).unwrap();
         let d = db.create_keyspace("d").unwrap();
         db.drop_keyspace(&db.keyspace("a").unwrap()).unwrap();
         db.put_with(&d, b"k", b"d", WriteOptions::SYNC).unwrap();
         fs.crash(7);
         drop(db);
     }
-    let db = Db::open("/db", opts).unwrap();
+    let db = Db::open(DB, opts).unwrap();
     assert_eq!(db.list_keyspaces(), vec!["c", "d", "default"]);
     assert_eq!(all(&db, &db.keyspace("d").unwrap()), vec![kv(b"k", b"d")]);
 }
@@ -1127,8 +1160,8 @@ fn wal_sync_interval_osfs() {
     assert_eq!(db.get(&db.default_keyspace(), b"last").unwrap(), v(b"x"));
 }
 
-/// The newest WAL file of a `MemFs` database.
-fn newest_wal(fs: &MemFs, dir: &Path) -> PathBuf {
+/// The newest WAL file of a database.
+fn newest_wal(fs: &dyn FileSystem, dir: &Path) -> PathBuf {
     let n = fs
         .list(dir)
         .unwrap()
@@ -1142,17 +1175,16 @@ fn newest_wal(fs: &MemFs, dir: &Path) -> PathBuf {
     dir.join(shale_engine::filename::wal(n))
 }
 
-#[test]
-fn wal_sync_interval_makes_unsynced_writes_durable_memfs() {
-    let fs = MemFs::new();
-    let dir = Path::new("/db");
+fn wal_sync_interval_makes_unsynced_writes_durable(backend: Backend) {
+    let fs = backend.fs();
+    let dir = Path::new(DB);
     let opts = Options { wal_sync_interval: Some(Duration::from_millis(10)), ..mem_opts(&fs) };
     let db = Db::open(dir, opts.clone()).unwrap();
     let ks = db.default_keyspace();
     for i in 0..50u32 {
         db.put(&ks, &i.to_be_bytes(), b"unsynced").unwrap();
     }
-    let wal = newest_wal(&fs, dir);
+    let wal = newest_wal(&*fs, dir);
     let len = fs.file_bytes(&wal).unwrap().len() as u64;
     assert!(len > 0);
     // Liveness, not speed: the background thread must sync within a (very generous) deadline.
@@ -1173,19 +1205,18 @@ fn wal_sync_interval_makes_unsynced_writes_durable_memfs() {
 /// `close`) are in the page cache. The next open replays them; a `sync` write of the new session
 /// must then make the whole history up to it durable, as `rotate_wal` does for a live rotation
 /// ("recovery must never find a hole before a later, durable write").
-#[test]
-fn power_loss_after_reopen_loses_no_acknowledged_history() {
+fn power_loss_after_reopen_loses_no_acknowledged_history(backend: Backend) {
     for seed in 0..8u64 {
-        let fs = MemFs::new();
+        let fs = backend.fs();
         {
-            let db = mem_open(&fs);
+            let db = Db::open(DB, mem_opts(&fs)).unwrap();
             let ks = db.default_keyspace();
             for i in 0..20u32 {
                 db.put(&ks, format!("a{i:02}").as_bytes(), &[b'x'; 30]).unwrap();
             }
             drop(db); // the process exits: nothing was synced
         }
-        let db = mem_open(&fs);
+        let db = Db::open(DB, mem_opts(&fs)).unwrap();
         let ks = db.default_keyspace();
         assert_eq!(all(&db, &ks).len(), 20);
         db.put_with(&ks, b"c", b"synced", WriteOptions::SYNC).unwrap();
@@ -1196,7 +1227,7 @@ fn power_loss_after_reopen_loses_no_acknowledged_history() {
             fs.crash(seed);
         }
         drop(db);
-        let db = Db::open("/db", mem_opts(&fs))
+        let db = Db::open(DB, mem_opts(&fs))
             .unwrap_or_else(|e| panic!("crash seed {seed}: open after power loss failed: {e}"));
         let ks = db.default_keyspace();
         assert_eq!(db.get(&ks, b"c").unwrap(), v(b"synced"), "crash seed {seed}: the sync write");
@@ -1208,9 +1239,9 @@ fn power_loss_after_reopen_loses_no_acknowledged_history() {
     }
 }
 
-#[test]
-fn sync_writes_survive_power_loss_memfs() {
-    let (fs, db) = mem_db();
+fn sync_writes_survive_power_loss(backend: Backend) {
+    let fs = backend.fs();
+    let db = Db::open(DB, mem_opts(&fs)).unwrap();
     let ks = db.default_keyspace();
     db.put(&ks, b"a", b"1").unwrap();
     db.put_with(&ks, b"b", b"2", WriteOptions::SYNC).unwrap();
@@ -1219,7 +1250,7 @@ fn sync_writes_survive_power_loss_memfs() {
     db.put(&ks, b"d", b"4").unwrap();
     fs.crash_drop_unsynced();
     drop(db);
-    let db = mem_open(&fs);
+    let db = Db::open(DB, mem_opts(&fs)).unwrap();
     let ks = db.default_keyspace();
     assert_eq!(all(&db, &ks), vec![kv(b"a", b"1"), kv(b"b", b"2"), kv(b"c", b"3")]);
     assert_eq!(db.latest_sequence(), 3);
@@ -1350,7 +1381,7 @@ fn no_compaction() -> shale_engine::compaction::CompactionOptions {
     }
 }
 
-fn flush_opts(fs: &MemFs, background_flush: bool) -> Options {
+fn flush_opts(fs: &impl TestFsHandle, background_flush: bool) -> Options {
     Options {
         background_flush,
         compaction: no_compaction(),
@@ -1555,14 +1586,13 @@ fn drop_keyspace_removes_its_table_files() {
 
 /// Several keyspaces, flushed and not, survive a reopen (with and without `close`) and a power
 /// loss after the flush: a flushed write is durable even though it was written without `sync`.
-#[test]
-fn keyspaces_survive_flush_and_reopen() {
+fn keyspaces_survive_flush_and_reopen(backend: Backend) {
     for (case, crash) in [(0u64, false), (1, true), (2, true), (3, true)] {
-        let fs = MemFs::new();
+        let fs = backend.fs();
         let names = ["a", "b", "ključ"];
         let mut model: std::collections::BTreeMap<(usize, Vec<u8>), Vec<u8>> = Default::default();
         {
-            let db = Db::open("/db", flush_opts(&fs, case % 2 == 0)).unwrap();
+            let db = Db::open(DB, flush_opts(&fs, case % 2 == 0)).unwrap();
             let handles: Vec<Keyspace> =
                 names.iter().map(|n| db.create_keyspace(n).unwrap()).collect();
             let mut rng = Rng::new(case);
@@ -1589,7 +1619,7 @@ fn keyspaces_survive_flush_and_reopen() {
                 db.close().unwrap();
             }
         }
-        let db = Db::open("/db", flush_opts(&fs, true))
+        let db = Db::open(DB, flush_opts(&fs, true))
             .unwrap_or_else(|e| panic!("case {case}: reopen: {e}"));
         let mut listed = db.list_keyspaces();
         listed.retain(|n| n != DEFAULT_KEYSPACE);

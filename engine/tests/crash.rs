@@ -1,4 +1,9 @@
-//! Power-loss and fault-injection tests of the database, through the fault-injecting [`MemFs`].
+//! Power-loss and fault-injection tests of the database, on every backend: each test is one body
+//! run as `<test>::mem` (the in-memory, fault-injecting `MemFs`), `<test>::pread`,
+//! `<test>::uring` and `<test>::uring_direct` (real files in a temporary directory through `OsFs`
+//! or `UringFs`, the last with `O_DIRECT` table reads and writes, under the fault-injecting
+//! `FaultFs`, which simulates the same power loss on them); see `common/backend.rs`. The `uring`
+//! tests pass with a note where io_uring cannot be set up, and fail there under CI (`CI` set).
 //!
 //! * `power_loss_*`: random single-threaded histories of puts, deletes and multi-key batches (some
 //!   with `sync`), keyspace creations and drops, memtable/WAL rotations and clean reopens, then a
@@ -21,58 +26,55 @@
 //!   operation `k`).
 //! * `failed_*_poisons_*`: a failed fsync (or append) poisons the database (fsyncgate).
 //!
-//! `SHALE_CRASH_SEEDS` sets the number of random histories (default 200); `SHALE_TEST_SEED` the
-//! first seed (default 0). A failing seed is printed.
+//! Environment:
+//! * `SHALE_CRASH_SEEDS`: the number of random histories on every backend (default 200 on
+//!   `MemFs`, 50 on the real backends, whose `fsync`s are slower); `SHALE_TEST_SEED` the first
+//!   seed (default 0). A failing seed is printed, with the backend.
+//! * `SHALE_CRASH_STRIDE`: on the real backends the `*_at_every_*` tests and
+//!   `power_loss_during_recovery` fail every this-many-th operation (default 2; 1 for every
+//!   one), from an offset that differs between the `io_error_*` variants, so that together they
+//!   still fail every operation of their workload. `power_loss_during_recovery` also recovers 4
+//!   crashed databases there instead of 16. `MemFs` always tries every operation.
 
 mod common;
+use common::backend::{backend_tests, Backend, TestFs};
 use common::OnPanic;
-
 use common::Rng;
 use shale_engine::compaction::CompactionOptions;
-use shale_engine::fs::{FaultMode, MemFs};
+use shale_engine::fs::FaultMode;
 use shale_engine::{Db, Error, IterOptions, Options, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 
 const DIR: &str = "db";
 
-fn options(fs: &MemFs, memtable_bytes_max: usize) -> Options {
+fn options(fs: &TestFs, memtable_bytes_max: usize) -> Options {
     // Inline flushes: every file operation in a reproducible order (the fault tests count them).
-    Options {
-        fs: Arc::new(fs.clone()),
-        memtable_bytes_max,
-        background_flush: false,
-        ..Options::default()
-    }
+    Options { memtable_bytes_max, background_flush: false, ..fs.options() }
 }
 
-fn open(fs: &MemFs, memtable_bytes_max: usize) -> Db {
+fn open(fs: &TestFs, memtable_bytes_max: usize) -> Db {
     Db::open(DIR, options(fs, memtable_bytes_max)).expect("open")
 }
 
 /// [`options`] with the flush mode chosen: `background` flushes on the engine's thread,
 /// concurrently with writes (file operations are then not reproducible).
-fn options_with(fs: &MemFs, memtable_bytes_max: usize, background: bool) -> Options {
+fn options_with(fs: &TestFs, memtable_bytes_max: usize, background: bool) -> Options {
     Options { background_flush: background, ..options(fs, memtable_bytes_max) }
 }
 
 /// Checks the files of the database after an open: only the live manifest, the tables it names
 /// (no orphan left by an interrupted flush or recovery) and one WAL.
-fn check_files_after_open(fs: &MemFs, what: &str) {
-    match common::check_db_files(fs, std::path::Path::new(DIR)) {
+fn check_files_after_open(fs: &TestFs, what: &str) {
+    match common::check_db_files(&**fs, std::path::Path::new(DIR)) {
         Ok(wals) => assert_eq!(wals.len(), 1, "{what}: WAL files after an open: {wals:?}"),
         Err(e) => panic!("{what}: {e}"),
     }
 }
 
 /// Number of `.sst` files in the database directory.
-fn table_files(fs: &MemFs) -> usize {
-    shale_engine::fs::FileSystem::list(fs, std::path::Path::new(DIR))
-        .expect("list")
-        .iter()
-        .filter(|n| n.ends_with(".sst"))
-        .count()
+fn table_files(fs: &TestFs) -> usize {
+    fs.list(std::path::Path::new(DIR)).expect("list").iter().filter(|n| n.ends_with(".sst")).count()
 }
 
 type Kv = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -320,14 +322,21 @@ fn bg_memtable_of(rng: &mut Rng) -> usize {
 
 /// One random history of two power-loss rounds; with `background`, memtables are flushed by the
 /// engine's thread, concurrently with the history (and with the power loss).
-fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut Stats) {
+fn run_history(
+    backend: Backend,
+    seed: u64,
+    process_crashes: bool,
+    background: bool,
+    stats: &mut Stats,
+) {
     let _guard = OnPanic(format!(
-        "seed {seed} (process_crashes: {process_crashes}, background flush: {background})"
+        "{}: seed {seed} (process_crashes: {process_crashes}, background flush: {background})",
+        backend.name()
     ));
     let mut rng = Rng::new(seed);
-    let fs = MemFs::new();
+    let fs = backend.fs();
     let memtable = if background { bg_memtable_of(&mut rng) } else { memtable_of(&mut rng) };
-    let open = |fs: &MemFs, memtable: usize| {
+    let open = |fs: &TestFs, memtable: usize| {
         let db = Db::open(DIR, options_with(fs, memtable, background)).expect("open");
         // Background work started by the open (a compaction of recovered tables) writes and
         // removes tables: check the files once it is done.
@@ -335,7 +344,7 @@ fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut S
         check_files_after_open(fs, "open");
         db
     };
-    let options = |fs: &MemFs, memtable: usize| options_with(fs, memtable, background);
+    let options = |fs: &TestFs, memtable: usize| options_with(fs, memtable, background);
     let probes: Vec<Vec<u8>> = (0..4).map(|_| key_of(&mut rng)).collect();
     let mut db = open(&fs, memtable);
     let mut m = Model {
@@ -370,7 +379,8 @@ fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut S
                 check_full(&db, &m, &probes, &format!("round {round}: reopen after close"));
             }
         }
-        let wals = shale_engine::fs::FileSystem::list(&fs, std::path::Path::new(DIR))
+        let wals = fs
+            .list(std::path::Path::new(DIR))
             .unwrap()
             .iter()
             .filter(|n| n.ends_with(".log"))
@@ -425,21 +435,60 @@ fn run_history(seed: u64, process_crashes: bool, background: bool, stats: &mut S
     }
 }
 
-fn seed_range() -> std::ops::Range<u64> {
-    let n =
-        std::env::var("SHALE_CRASH_SEEDS").ok().and_then(|s| common::parse_u64(&s)).unwrap_or(200);
+/// Random histories of the `power_loss_*` tests on `MemFs` by default.
+const MEM_SEEDS: u64 = 200;
+/// The same on the real backends, whose `fsync`s are slower.
+const DISK_SEEDS: u64 = 50;
+/// On the real backends the `*_at_every_*` tests try every this-many-th operation by default.
+const DISK_STRIDE: u64 = 2;
+/// Crashed databases whose recovery `power_loss_during_recovery` interrupts on the real backends.
+const DISK_RECOVERY_SEEDS: u64 = 4;
+
+/// The seeds of the random histories: `SHALE_CRASH_SEEDS` of them (every backend) if set, else
+/// [`MEM_SEEDS`] or [`DISK_SEEDS`]; the first is `SHALE_TEST_SEED` (default 0).
+fn seed_range(backend: Backend) -> std::ops::Range<u64> {
+    let default = if backend.is_disk() { DISK_SEEDS } else { MEM_SEEDS };
+    let n = common::env_u64("SHALE_CRASH_SEEDS").unwrap_or(default);
     let first = common::env_seed(0);
     first..first + n
 }
 
-#[test]
-fn power_loss_random_histories() {
+/// Which operations the `*_at_every_*` tests fail: every one on `MemFs`, every
+/// `SHALE_CRASH_STRIDE`-th (default [`DISK_STRIDE`]) on the real backends, starting from an
+/// offset that depends on the test, so that together they still reach every kind of step.
+fn op_indices(backend: Backend, ops: u64, salt: u64) -> impl Iterator<Item = u64> {
+    let stride = if backend.is_disk() {
+        common::env_u64("SHALE_CRASH_STRIDE").unwrap_or(DISK_STRIDE).max(1)
+    } else {
+        1
+    };
+    (salt % stride..ops).step_by(stride as usize)
+}
+
+backend_tests!(
+    power_loss_random_histories,
+    power_loss_after_process_crash_random_histories,
+    power_loss_random_histories_background_flush,
+    dropped_keyspace_sequence_numbers_are_not_reused,
+    write_recovered_after_process_crash_survives_power_loss,
+    power_loss_during_recovery,
+    concurrent_sync_writers_power_loss,
+    io_error_at_every_operation_permanent,
+    io_error_at_every_operation_once,
+    io_error_at_every_operation_permanent_then_power_loss,
+    io_error_at_every_operation_once_then_power_loss,
+    crash_at_every_step_of_a_flush,
+    crash_at_every_step_of_a_compaction,
+    failed_sync_poisons_the_database,
+);
+
+fn power_loss_random_histories(backend: Backend) {
     let mut stats = Stats::default();
-    for seed in seed_range() {
-        run_history(seed, false, false, &mut stats);
+    for seed in seed_range(backend) {
+        run_history(backend, seed, false, false, &mut stats);
     }
     println!("{stats:?}");
-    let enough = seed_range().count() >= 50;
+    let enough = seed_range(backend).count() >= 50;
     assert!(
         !enough
             || (stats.kept_all > 0
@@ -454,11 +503,10 @@ fn power_loss_random_histories() {
 /// Like `power_loss_random_histories`, but sessions also end in process crashes: what the next
 /// open recovers from the "page cache" must not be lost by a later power failure once later
 /// writes were acknowledged as durable (and must never leave a database that cannot be opened).
-#[test]
-fn power_loss_after_process_crash_random_histories() {
+fn power_loss_after_process_crash_random_histories(backend: Backend) {
     let mut stats = Stats::default();
-    for seed in seed_range() {
-        run_history(seed.wrapping_add(1 << 32), true, false, &mut stats);
+    for seed in seed_range(backend) {
+        run_history(backend, seed.wrapping_add(1 << 32), true, false, &mut stats);
     }
 }
 
@@ -466,14 +514,14 @@ fn power_loss_after_process_crash_random_histories() {
 /// by the engine's background thread while the history writes and when the power fails. The
 /// invariants are the same: every write acknowledged as durable survives, the recovered state is
 /// the state after a prefix of the history that ends on a batch boundary, a reopen changes
-/// nothing, and no open leaves an orphan table. `SHALE_CRASH_SEEDS` scales it (60 by default).
-#[test]
-fn power_loss_random_histories_background_flush() {
+/// nothing, and no open leaves an orphan table. It runs 30% of `SHALE_CRASH_SEEDS` (60 seeds by
+/// default on `MemFs`).
+fn power_loss_random_histories_background_flush(backend: Backend) {
     let mut stats = Stats::default();
-    let range = seed_range();
+    let range = seed_range(backend);
     let seeds = ((range.end - range.start) * 3).div_ceil(10);
     for seed in range.start..range.start + seeds {
-        run_history(seed.wrapping_add(2 << 32), seed % 2 == 1, true, &mut stats);
+        run_history(backend, seed.wrapping_add(2 << 32), seed % 2 == 1, true, &mut stats);
     }
     println!("{stats:?}");
     assert!(
@@ -490,9 +538,8 @@ fn power_loss_random_histories_background_flush() {
 /// `power_loss_after_process_crash_random_histories` with `SHALE_TEST_SEED=102711
 /// SHALE_CRASH_SEEDS=1`: there the recovered sequence is below the last durable write's, or in
 /// the middle of a batch whose last entry went to the dropped keyspace.)
-#[test]
-fn dropped_keyspace_sequence_numbers_are_not_reused() {
-    let fs = MemFs::new();
+fn dropped_keyspace_sequence_numbers_are_not_reused(backend: Backend) {
+    let fs = backend.fs();
     let db = open(&fs, 64 << 20);
     let ks = db.default_keyspace();
     db.put_with(&ks, b"a", b"1", WriteOptions::SYNC).unwrap(); // 1
@@ -516,11 +563,10 @@ fn dropped_keyspace_sequence_numbers_are_not_reused() {
 
 /// The smallest history behind `power_loss_after_process_crash_random_histories`: a write without
 /// sync, a process crash, a reopen that shows the write, a write WITH sync, a power loss.
-#[test]
-fn write_recovered_after_process_crash_survives_power_loss() {
+fn write_recovered_after_process_crash_survives_power_loss(backend: Backend) {
     let mut failures = Vec::new();
     for crash in 0..8u64 {
-        let fs = MemFs::new();
+        let fs = backend.fs();
         let db = open(&fs, 64 << 20);
         let ks = db.default_keyspace();
         db.put(&ks, b"a", b"1").unwrap();
@@ -555,9 +601,9 @@ fn write_recovered_after_process_crash_survives_power_loss() {
 }
 
 /// A database after a random history and a power loss, not yet reopened (deterministic in `seed`).
-fn crashed_db(seed: u64) -> (MemFs, usize) {
+fn crashed_db(backend: Backend, seed: u64) -> (TestFs, usize) {
     let mut rng = Rng::new(seed);
-    let fs = MemFs::new();
+    let fs = backend.fs();
     let memtable = memtable_of(&mut rng);
     let db = open(&fs, memtable);
     let mut m = Model {
@@ -582,30 +628,32 @@ fn crashed_db(seed: u64) -> (MemFs, usize) {
 }
 
 /// Power loss (or an I/O error) at every operation of the open that recovers from a power loss:
-/// the next open must succeed and recover exactly what an uninterrupted recovery does.
-#[test]
-fn power_loss_during_recovery() {
+/// the next open must succeed and recover exactly what an uninterrupted recovery does. 16 crashed
+/// databases on `MemFs`, [`DISK_RECOVERY_SEEDS`] on the real backends.
+fn power_loss_during_recovery(backend: Backend) {
     let first = common::env_seed(0);
-    for seed in first..first + 16 {
-        let (fs, memtable) = crashed_db(seed);
+    let seeds = if backend.is_disk() { DISK_RECOVERY_SEEDS } else { 16 };
+    for seed in first..first + seeds {
+        let (fs, memtable) = crashed_db(backend, seed);
         let before = fs.op_count();
         let db = open(&fs, memtable);
         let ops = fs.op_count() - before;
-        let (again, _) = crashed_db(seed);
+        let (again, _) = crashed_db(backend, seed);
         let before_again = again.op_count();
         drop(open(&again, memtable));
         assert_eq!(again.op_count() - before_again, ops, "seed {seed}: open is not reproducible");
         let want = dump(&db);
         let want_seq = db.latest_sequence();
         drop(db);
-        for k in 0..ops {
+        for k in op_indices(backend, ops, seed) {
             for (mode, crash) in
                 [(FaultMode::Permanent, true), (FaultMode::Once, true), (FaultMode::Once, false)]
             {
                 let _guard = OnPanic(format!(
-                    "seed {seed}: {mode:?} fault at op {k} of {ops} of the open, crash: {crash}"
+                    "{}: seed {seed}: {mode:?} fault at op {k} of {ops} of the open, crash: {crash}",
+                    backend.name()
                 ));
-                let (fs, memtable) = crashed_db(seed);
+                let (fs, memtable) = crashed_db(backend, seed);
                 fs.fail_after(k, mode);
                 let res = Db::open(DIR, options(&fs, memtable));
                 assert!(res.is_err(), "an injected fault in the open returned no error");
@@ -639,15 +687,17 @@ fn mt_value(t: usize, n: u64) -> Vec<u8> {
     format!("value of thread {t} write {n} {}", "x".repeat((n % 37) as usize)).into_bytes()
 }
 
-#[test]
-fn concurrent_sync_writers_power_loss() {
-    let range = seed_range();
+/// Four threads write with `sync` while the power fails: each thread's recovered keys are a
+/// prefix of its writes holding at least those acknowledged before the crash. An eighth of
+/// `SHALE_CRASH_SEEDS` seeds, at least 24.
+fn concurrent_sync_writers_power_loss(backend: Backend) {
+    let range = seed_range(backend);
     let seeds = (range.end - range.start).div_ceil(8).max(24);
     for seed in range.start..range.start + seeds {
-        let _guard = OnPanic(format!("seed {seed}"));
+        let _guard = OnPanic(format!("{}: seed {seed}", backend.name()));
         let mut rng = Rng::new(seed ^ 0x5eed);
         let memtable = if seed % 2 == 1 { 4 << 10 } else { 64 << 20 };
-        let fs = MemFs::new();
+        let fs = backend.fs();
         let db = open(&fs, memtable);
         let acked: Vec<AtomicU64> = (0..THREADS).map(|_| AtomicU64::new(0)).collect();
         let attempted: Vec<AtomicU64> = (0..THREADS).map(|_| AtomicU64::new(0)).collect();
@@ -804,7 +854,7 @@ fn wl_val(n: usize, len: usize) -> Vec<u8> {
 /// The fixed workload: create a database, ~30 writes (sync and not, a multi-key batch with a
 /// delete), a keyspace creation, enough data to rotate the WAL, close; reopen (recovery with data),
 /// a few more writes, close.
-fn workload(fs: &MemFs, rec: &mut Record) -> shale_engine::Result<()> {
+fn workload(fs: &TestFs, rec: &mut Record) -> shale_engine::Result<()> {
     let call = |rec: &mut Record, what: &str| rec.failed_call = what.to_owned();
     call(rec, "first open");
     let db = Db::open(DIR, options(fs, FAULT_MEMTABLE))?;
@@ -926,27 +976,34 @@ fn check_workload_state(db: &Db, rec: &Record, crashed: bool) -> View {
     got
 }
 
-fn run_fault_pass(mode: FaultMode, crash: bool) -> (u64, usize) {
+/// Fails the workload at each of its operations that [`op_indices`] picks; returns how many runs
+/// there were and how many of them returned an error.
+fn run_fault_pass(backend: Backend, mode: FaultMode, crash: bool) -> (u64, usize) {
     // Count the operations of a clean run.
-    let fs = MemFs::new();
+    let fs = backend.fs();
     let mut rec = Record::default();
     workload(&fs, &mut rec).expect("workload without faults");
     let ops = fs.op_count();
-    let again = MemFs::new();
+    let again = backend.fs();
     workload(&again, &mut Record::default()).unwrap();
     assert_eq!(again.op_count(), ops, "the workload's file operations are not reproducible");
     let total_writes = rec.writes().len();
     assert!(total_writes >= 30, "workload too small");
-    let dir_files = shale_engine::fs::FileSystem::list(&fs, std::path::Path::new(DIR)).unwrap();
+    let dir_files = fs.list(std::path::Path::new(DIR)).unwrap();
     let wals = dir_files.iter().filter(|n| n.ends_with(".log")).count();
     let tables = dir_files.iter().filter(|n| n.ends_with(".sst")).count();
     // Every open flushes what it recovered and starts one WAL; the rotation flushed a table.
     assert_eq!(wals, 1, "one live WAL: {dir_files:?}");
     assert!(tables >= 2, "the workload must flush tables (rotation, recovery): {dir_files:?}");
     let mut errors = 0;
-    for k in 0..ops {
-        let _guard = OnPanic(format!("fault {mode:?} at operation {k} of {ops}, crash: {crash}"));
-        let fs = MemFs::new();
+    let mut runs = 0;
+    for k in op_indices(backend, ops, u64::from(crash) * 2 + u64::from(mode == FaultMode::Once)) {
+        let _guard = OnPanic(format!(
+            "{}: fault {mode:?} at operation {k} of {ops}, crash: {crash}",
+            backend.name()
+        ));
+        runs += 1;
+        let fs = backend.fs();
         fs.fail_after(k, mode);
         let mut rec = Record::default();
         let res = workload(&fs, &mut rec);
@@ -986,30 +1043,26 @@ fn run_fault_pass(mode: FaultMode, crash: bool) -> (u64, usize) {
         assert_eq!(again.remove("after"), Some(Kv::new()), "keyspace created after reopen lost");
         assert_eq!(again, got, "second reopen changed the state");
     }
-    println!("{mode:?} (crash: {crash}): {ops} operations, {errors} errors");
-    (ops, errors)
+    println!("{mode:?} (crash: {crash}): {ops} operations, {runs} runs, {errors} errors");
+    (runs, errors)
 }
 
-#[test]
-fn io_error_at_every_operation_permanent() {
-    let (ops, errors) = run_fault_pass(FaultMode::Permanent, false);
-    assert_eq!(errors as u64, ops);
+fn io_error_at_every_operation_permanent(backend: Backend) {
+    let (runs, errors) = run_fault_pass(backend, FaultMode::Permanent, false);
+    assert_eq!(errors as u64, runs);
 }
 
-#[test]
-fn io_error_at_every_operation_once() {
-    let (ops, errors) = run_fault_pass(FaultMode::Once, false);
-    assert_eq!(errors as u64, ops);
+fn io_error_at_every_operation_once(backend: Backend) {
+    let (runs, errors) = run_fault_pass(backend, FaultMode::Once, false);
+    assert_eq!(errors as u64, runs);
 }
 
-#[test]
-fn io_error_at_every_operation_permanent_then_power_loss() {
-    run_fault_pass(FaultMode::Permanent, true);
+fn io_error_at_every_operation_permanent_then_power_loss(backend: Backend) {
+    run_fault_pass(backend, FaultMode::Permanent, true);
 }
 
-#[test]
-fn io_error_at_every_operation_once_then_power_loss() {
-    run_fault_pass(FaultMode::Once, true);
+fn io_error_at_every_operation_once_then_power_loss(backend: Backend) {
+    run_fault_pass(backend, FaultMode::Once, true);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1021,7 +1074,7 @@ fn io_error_at_every_operation_once_then_power_loss() {
 /// 20 KB value) whose inline flush writes only the default keyspace's memtable (the `users`
 /// memtable still needs the older WAL, which is kept), more writes to both keyspaces, and an empty
 /// keyspace. Returns the database right before its `db.flush()`.
-fn flush_workload(fs: &MemFs, rec: &mut Record) -> Db {
+fn flush_workload(fs: &TestFs, rec: &mut Record) -> Db {
     let db = Db::open(DIR, options(fs, FAULT_MEMTABLE)).expect("first open");
     for n in 0..8 {
         let e = vec![("default", format!("key{n:02}").into_bytes(), Some(wl_val(n, 60 + n * 5)))];
@@ -1062,9 +1115,12 @@ fn flush_workload(fs: &MemFs, rec: &mut Record) -> Db {
 
 /// Runs the workload, its flush with `fault` armed at the flush's `k`-th operation, then (with
 /// `crash`) a power loss; reopens and checks. Returns whether the flush succeeded.
-fn flush_fault_case(k: u64, fault: Option<FaultMode>, crash: bool) -> bool {
-    let _guard = OnPanic(format!("flush: fault {fault:?} at operation {k}, crash: {crash}"));
-    let fs = MemFs::new();
+fn flush_fault_case(backend: Backend, k: u64, fault: Option<FaultMode>, crash: bool) -> bool {
+    let _guard = OnPanic(format!(
+        "{}: flush: fault {fault:?} at operation {k}, crash: {crash}",
+        backend.name()
+    ));
+    let fs = backend.fs();
     let mut rec = Record::default();
     let db = flush_workload(&fs, &mut rec);
     let hits = fs.faults_hit();
@@ -1123,11 +1179,10 @@ fn flush_fault_case(k: u64, fault: Option<FaultMode>, crash: bool) -> bool {
 /// reopen must succeed, lose no write acknowledged as durable (nor, without a power loss, any
 /// acknowledged write; nor anything before a flush that returned Ok), keep batches atomic, and
 /// leave no table the manifest does not name.
-#[test]
-fn crash_at_every_step_of_a_flush() {
+fn crash_at_every_step_of_a_flush(backend: Backend) {
     // Count the flush's operations, and check what a clean flush leaves.
     let count = || {
-        let fs = MemFs::new();
+        let fs = backend.fs();
         let db = flush_workload(&fs, &mut Record::default());
         let tables_before = table_files(&fs);
         let before = fs.op_count();
@@ -1138,7 +1193,7 @@ fn crash_at_every_step_of_a_flush() {
     };
     let (fs, ops, tables_before) = count();
     assert_eq!(count().1, ops, "the flush's file operations are not reproducible");
-    let dir_files = shale_engine::fs::FileSystem::list(&fs, std::path::Path::new(DIR)).unwrap();
+    let dir_files = fs.list(std::path::Path::new(DIR)).unwrap();
     assert_eq!(
         table_files(&fs),
         tables_before + 2,
@@ -1146,8 +1201,9 @@ fn crash_at_every_step_of_a_flush() {
     );
     assert_eq!(dir_files.iter().filter(|n| n.ends_with(".log")).count(), 1, "{dir_files:?}");
 
-    let mut failed = 0;
-    for k in 0..ops {
+    let (mut failed, mut tried) = (0, 0);
+    for k in op_indices(backend, ops, 0) {
+        tried += 1;
         for (fault, crash) in [
             (Some(FaultMode::Permanent), true),
             (Some(FaultMode::Once), true),
@@ -1155,11 +1211,11 @@ fn crash_at_every_step_of_a_flush() {
             (Some(FaultMode::Once), false),
             (None, true),
         ] {
-            failed += usize::from(!flush_fault_case(k, fault, crash));
+            failed += usize::from(!flush_fault_case(backend, k, fault, crash));
         }
     }
-    println!("flush: {ops} operations, {failed} failed flushes");
-    assert_eq!(failed as u64, 4 * ops, "every injected fault fails the flush");
+    println!("flush: {ops} operations, {tried} tried, {failed} failed flushes");
+    assert_eq!(failed as u64, 4 * tried, "every injected fault fails the flush");
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1168,7 +1224,7 @@ fn crash_at_every_step_of_a_flush() {
 
 /// Small tables and a low L0 trigger: the workload's flushes compact inline, and a
 /// `compact_range` has several input and output tables.
-fn compaction_options(fs: &MemFs) -> Options {
+fn compaction_options(fs: &TestFs) -> Options {
     Options {
         compaction: CompactionOptions {
             level_base_bytes: 64 << 10,
@@ -1196,7 +1252,7 @@ fn cv(n: usize, len: usize) -> Vec<u8> {
 /// written), a second keyspace, and unflushed writes (some synced, some not). The 8 KiB memtable
 /// fills every few dozen writes and flushes (and compacts) inline. Returns the database right
 /// before its `compact_range` of the default keyspace.
-fn compaction_workload(fs: &MemFs, rec: &mut Record) -> Db {
+fn compaction_workload(fs: &TestFs, rec: &mut Record) -> Db {
     let db = Db::open(DIR, compaction_options(fs)).expect("first open");
     db.create_keyspace("users").expect("create_keyspace");
     rec.acked.push(Event::CreateKeyspace("users"));
@@ -1280,13 +1336,17 @@ const COMPACTION_EDIT_SYNC_BUG: &str = "but the file is missing";
 /// operation, then (with `crash`) a power loss; reopens and checks. With `tolerate_bug`, a reopen
 /// that fails as [`COMPACTION_EDIT_SYNC_BUG`] describes ends the case.
 fn compaction_fault_case(
+    backend: Backend,
     k: u64,
     fault: Option<FaultMode>,
     crash: bool,
     tolerate_bug: bool,
 ) -> CompactionCase {
-    let _guard = OnPanic(format!("compaction: fault {fault:?} at operation {k}, crash: {crash}"));
-    let fs = MemFs::new();
+    let _guard = OnPanic(format!(
+        "{}: compaction: fault {fault:?} at operation {k}, crash: {crash}",
+        backend.name()
+    ));
+    let fs = backend.fs();
     let mut rec = Record::default();
     let db = compaction_workload(&fs, &mut rec);
     let ks = db.default_keyspace();
@@ -1360,15 +1420,14 @@ fn compaction_fault_case(
 /// acknowledged as durable (nor, without a power loss, any acknowledged write), resurrect no
 /// deleted key, duplicate none, and leave no table the manifest does not name; writes and another
 /// `compact_range` afterwards must survive a power loss.
-#[test]
-fn crash_at_every_step_of_a_compaction() {
-    compaction_fault_pass(false);
+fn crash_at_every_step_of_a_compaction(backend: Backend) {
+    compaction_fault_pass(backend, false);
 }
 
 /// Returns the number of cases that hit the known bug.
-fn compaction_fault_pass(tolerate_bug: bool) -> usize {
+fn compaction_fault_pass(backend: Backend, tolerate_bug: bool) -> usize {
     let count = || {
-        let fs = MemFs::new();
+        let fs = backend.fs();
         let db = compaction_workload(&fs, &mut Record::default());
         let tables_before = table_files(&fs);
         let before = fs.op_count();
@@ -1390,8 +1449,13 @@ fn compaction_fault_pass(tolerate_bug: bool) -> usize {
     assert!(levels[0] == 0 && levels[6] >= 2, "compact_range writes several L6 tables: {levels:?}");
 
     let only = common::env_u64("SHALE_COMPACTION_OP");
-    let (mut failed, mut swallowed, mut known) = (0, 0, Vec::new());
-    for k in (0..ops).filter(|k| only.is_none_or(|o| o == *k)) {
+    let (mut failed, mut swallowed, mut known, mut tried) = (0, 0, Vec::new(), 0);
+    let picked: Vec<u64> = match only {
+        Some(k) => vec![k],
+        None => op_indices(backend, ops, 0).collect(),
+    };
+    for k in picked {
+        tried += 1;
         for (fault, crash) in [
             (Some(FaultMode::Permanent), true),
             (Some(FaultMode::Once), true),
@@ -1399,7 +1463,7 @@ fn compaction_fault_pass(tolerate_bug: bool) -> usize {
             (Some(FaultMode::Once), false),
             (None, true),
         ] {
-            match compaction_fault_case(k, fault, crash, tolerate_bug) {
+            match compaction_fault_case(backend, k, fault, crash, tolerate_bug) {
                 CompactionCase::Ok { swallowed: s } => swallowed += usize::from(s),
                 CompactionCase::Failed => failed += 1,
                 CompactionCase::KnownBug => known.push((k, fault, crash)),
@@ -1408,10 +1472,10 @@ fn compaction_fault_pass(tolerate_bug: bool) -> usize {
     }
     // A failed removal of an obsolete input is no error: it is retried (or done by the next open).
     println!(
-        "compaction: {ops} operations, {failed} failed compact_range, {swallowed} faults \
-         swallowed, known bug at {known:?}"
+        "compaction: {ops} operations, {tried} tried, {failed} failed compact_range, {swallowed} \
+         faults swallowed, known bug at {known:?}"
     );
-    assert!((failed + known.len()) as u64 >= 2 * ops, "most injected faults fail the compaction");
+    assert!((failed + known.len()) as u64 >= 2 * tried, "most injected faults fail the compaction");
     known.len()
 }
 
@@ -1438,11 +1502,10 @@ enum Failure {
     RotationSync,
 }
 
-#[test]
-fn failed_sync_poisons_the_database() {
+fn failed_sync_poisons_the_database(backend: Backend) {
     for failure in [Failure::SyncWrite, Failure::Append, Failure::SyncWal, Failure::RotationSync] {
-        let _guard = OnPanic(format!("{failure:?}"));
-        let fs = MemFs::new();
+        let _guard = OnPanic(format!("{}: {failure:?}", backend.name()));
+        let fs = backend.fs();
         // A 1-byte memtable is always full: every write rotates the WAL first.
         let memtable = if matches!(failure, Failure::RotationSync) { 1 } else { 64 << 20 };
         let db = open(&fs, memtable);

@@ -3,11 +3,18 @@
 //! every acknowledged write survived, that each writer's keys form a gap-free prefix, and that
 //! two-key batches are all-or-nothing.
 //!
-//! The same binary is parent and child: with `SHALE_CRASH_CHILD=<dir>` set it is a writer.
+//! The same binary is parent and child: with `SHALE_CRASH_CHILD=<dir>` set it is a writer (on the
+//! I/O backend `SHALE_CRASH_BACKEND` names).
+//!
+//! It runs on every real I/O backend in turn: `pread` (`OsFs`) and `uring` (`UringFs`); the
+//! child writes and the parent recovers through the same one. Where io_uring cannot be set up the
+//! `uring` run is skipped with a note, except under CI (`CI` set), where that is a failure.
 //!
 //! Environment:
-//! * `SHALE_CRASH_CYCLES` (default 50): kill/recover cycles;
-//! * `SHALE_TEST_SEED` (decimal or 0x-hex, default fixed): seed of the kill delays;
+//! * `SHALE_CRASH_CYCLES` (default 50): kill/recover cycles per backend;
+//! * `SHALE_CRASH_BACKENDS` (default `pread,uring`): the backends to run, comma-separated;
+//! * `SHALE_TEST_SEED` (decimal or 0x-hex, default fixed): seed of the kill delays (the same
+//!   delays on every backend);
 //! * `SHALE_CRASH_VERBOSE` (set: on): one line per cycle on stderr.
 //!
 //! After each reopen the directory must hold only `CURRENT`, `LOCK`, the live manifest, the
@@ -16,21 +23,25 @@
 //!
 //! A kill ends the process, not the machine: what `write` handed to the kernel survives, so this
 //! tests the process-crash contract (acknowledged writes durable, torn tails dropped, recovery and
-//! flushes that are themselves killed and redone), not power loss (the `MemFs` tests cover that).
+//! flushes that are themselves killed and redone), not power loss (the `MemFs` and `FaultFs` tests
+//! of `crash.rs` cover that, on every backend).
 
 mod common;
 
 use common::Rng;
-use shale_engine::fs::OsFs;
+use shale_engine::fs::{FileSystem, IoBackend};
 use shale_engine::{Db, IterOptions, Keyspace, Options, WriteBatch, WriteOptions};
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CHILD_ENV: &str = "SHALE_CRASH_CHILD";
+const BACKEND_ENV: &str = "SHALE_CRASH_BACKEND";
+const BACKENDS_ENV: &str = "SHALE_CRASH_BACKENDS";
 const CYCLES_ENV: &str = "SHALE_CRASH_CYCLES";
 const VERBOSE_ENV: &str = "SHALE_CRASH_VERBOSE";
 const CYCLES_DEFAULT: u64 = 50;
@@ -49,9 +60,18 @@ fn mix(x: u64) -> u64 {
 }
 
 /// Small memtables, so that the child rotates the WAL and its background thread flushes tables
-/// often: kills land in the middle of flushes too.
-fn options() -> Options {
-    Options { memtable_bytes_max: 256 << 10, ..Default::default() }
+/// often: kills land in the middle of flushes too. Files go through `fs`.
+fn options(fs: &Arc<dyn FileSystem>) -> Options {
+    Options { memtable_bytes_max: 256 << 10, fs: Arc::clone(fs), ..Default::default() }
+}
+
+/// The backend's name as `SHALE_CRASH_BACKEND` spells it.
+fn backend_name(b: IoBackend) -> &'static str {
+    match b {
+        IoBackend::Pread => "pread",
+        IoBackend::Uring => "uring",
+        IoBackend::Auto => "auto",
+    }
 }
 
 fn main_key(t: u64, i: u64) -> Vec<u8> {
@@ -90,7 +110,19 @@ fn parse_index(digits: &[u8]) -> Option<u64> {
 // Child
 
 fn child_main(dir: &Path) -> ! {
-    let db = match Db::open(dir, options()) {
+    let name = std::env::var(BACKEND_ENV).unwrap_or_else(|_| "pread".into());
+    let fs = match IoBackend::parse(&name).map(IoBackend::file_system) {
+        Some(Ok(fs)) => fs,
+        Some(Err(e)) => {
+            eprintln!("crash_kill child: backend {name}: {e}");
+            std::process::exit(2);
+        }
+        None => {
+            eprintln!("crash_kill child: unknown backend {name:?}");
+            std::process::exit(2);
+        }
+    };
+    let db = match Db::open(dir, options(&fs)) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("crash_kill child: open of {} failed: {e}", dir.display());
@@ -201,6 +233,8 @@ struct Failures {
     last_cycle: Option<u64>,
     printed: usize,
     seed: u64,
+    /// The backend's name (`SHALE_CRASH_BACKENDS` spelling).
+    backend: &'static str,
 }
 
 impl Failures {
@@ -212,8 +246,9 @@ impl Failures {
         if self.printed < FAILURES_PRINTED_MAX {
             self.printed += 1;
             eprintln!(
-                "crash_kill FAILURE (SHALE_TEST_SEED={:#x}, cycle {cycle}): {msg}",
-                self.seed
+                "crash_kill FAILURE (SHALE_CRASH_BACKENDS={} SHALE_TEST_SEED={:#x}, cycle {cycle}): \
+                 {msg}",
+                self.backend, self.seed
             );
         }
     }
@@ -241,11 +276,12 @@ fn parse_acks(out: &[u8]) -> Result<Vec<(u64, u64)>, String> {
     Ok(acks)
 }
 
-/// Runs one child for `delay`, kills it, returns its acks.
-fn run_child(dir: &Path, delay: Duration) -> Result<Vec<(u64, u64)>, String> {
+/// Runs one child on `backend` for `delay`, kills it, returns its acks.
+fn run_child(dir: &Path, backend: IoBackend, delay: Duration) -> Result<Vec<(u64, u64)>, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let child = Command::new(exe)
         .env(CHILD_ENV, dir)
+        .env(BACKEND_ENV, backend_name(backend))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -347,13 +383,33 @@ fn verify(db: &Db, acks: &[(u64, u64)], prev: &[u64]) -> Result<Vec<u64>, String
 /// SSTables that manifest names and one WAL file: an open or a flush killed half-way must not
 /// leave files (an unnamed table, an old manifest, a replayed WAL) that no later open removes.
 /// Returns the number of live tables.
-fn check_files(dir: &Path) -> Result<usize, String> {
-    let wals = common::check_db_files(&OsFs, dir)?;
+fn check_files(fs: &dyn FileSystem, dir: &Path) -> Result<usize, String> {
+    let wals = common::check_db_files(fs, dir)?;
     if wals.len() != 1 {
         return Err(format!("after an open: WAL files {wals:?}, expected exactly one"));
     }
-    let (_, state) = common::read_manifest(&OsFs, dir)?;
+    let (_, state) = common::read_manifest(fs, dir)?;
     Ok(state.live_files().count())
+}
+
+/// The backends to run (`SHALE_CRASH_BACKENDS`, default both), without io_uring where no ring
+/// can be set up (a note; under CI, a panic).
+fn backends() -> Vec<IoBackend> {
+    let list = std::env::var(BACKENDS_ENV).unwrap_or_else(|_| "pread,uring".into());
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let backend = match IoBackend::parse(name) {
+            Some(b @ (IoBackend::Pread | IoBackend::Uring)) => b,
+            _ => panic!("{BACKENDS_ENV}: unknown backend {name:?} (pread or uring)"),
+        };
+        if let Err(e) = backend.file_system() {
+            assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI: {e}");
+            eprintln!("crash_kill: skipping {name}: io_uring is not available ({e})");
+            continue;
+        }
+        out.push(backend);
+    }
+    out
 }
 
 fn parent_main() -> ! {
@@ -363,8 +419,19 @@ fn parent_main() -> ! {
     };
     let seed = common::env_seed(SEED_DEFAULT);
     let verbose = std::env::var_os(VERBOSE_ENV).is_some();
+    let mut ok = true;
+    for backend in backends() {
+        ok &= run_backend(backend, cycles, seed, verbose);
+    }
+    std::process::exit(if ok { 0 } else { 1 });
+}
+
+/// `cycles` kill/recover cycles on `backend`; true when all passed.
+fn run_backend(backend: IoBackend, cycles: u64, seed: u64, verbose: bool) -> bool {
+    let name = backend_name(backend);
+    let fs = backend.file_system().unwrap_or_else(|e| panic!("{name}: {e}"));
     let started = Instant::now();
-    let mut failures = Failures { cycles: 0, last_cycle: None, printed: 0, seed };
+    let mut failures = Failures { cycles: 0, last_cycle: None, printed: 0, seed, backend: name };
     let mut failed_opens = 0u64;
     let mut stats = Stats::default();
     let mut tmp: Option<tempfile::TempDir> = None;
@@ -378,7 +445,7 @@ fn parent_main() -> ! {
             prev = vec![0; THREADS as usize];
         }
         let delay = Duration::from_millis(Rng::new(seed ^ mix(cycle)).range(5, 150) as u64);
-        let acks = match run_child(&dir, delay) {
+        let acks = match run_child(&dir, backend, delay) {
             Ok(a) => a,
             Err(e) => {
                 failures.report(cycle, e);
@@ -391,7 +458,7 @@ fn parent_main() -> ! {
             stats.cycles_without_ack += 1;
         }
         let t_open = Instant::now();
-        let opened = Db::open(&dir, options());
+        let opened = Db::open(&dir, options(&fs));
         let open_time = t_open.elapsed();
         let db = match opened {
             Ok(db) => db,
@@ -402,7 +469,7 @@ fn parent_main() -> ! {
                 continue;
             }
         };
-        match check_files(&dir) {
+        match check_files(&*fs, &dir) {
             Ok(n) => stats.tables_max = stats.tables_max.max(n),
             Err(e) => failures.report(cycle, e),
         }
@@ -410,8 +477,8 @@ fn parent_main() -> ! {
             Ok(counts) => {
                 if verbose {
                     eprintln!(
-                        "cycle {cycle}: kill after {delay:?}, {} acks, reopen {open_time:.1?}, \
-                         keys per thread {counts:?}",
+                        "{name} cycle {cycle}: kill after {delay:?}, {} acks, reopen \
+                         {open_time:.1?}, keys per thread {counts:?}",
                         acks.len()
                     );
                 }
@@ -431,12 +498,14 @@ fn parent_main() -> ! {
     let mut failed = failures.cycles;
     // Not vacuous: the children wrote enough to flush (and so could be killed while flushing).
     if cycles >= 10 && stats.tables_max == 0 {
-        eprintln!("crash_kill FAILURE: no open ever found a table: the children never flushed");
+        eprintln!(
+            "crash_kill FAILURE ({name}): no open ever found a table: the children never flushed"
+        );
         failed += 1;
     }
     println!(
-        "crash_kill: seed {seed:#x}, {} acks, {} cycles killed before any ack, up to {} writes \
-         per directory, up to {} live tables, {failed_opens} failed opens, {:.1?}",
+        "crash_kill ({name}): seed {seed:#x}, {} acks, {} cycles killed before any ack, up to {} \
+         writes per directory, up to {} live tables, {failed_opens} failed opens, {:.1?}",
         stats.acks,
         stats.cycles_without_ack,
         stats.keys_max,
@@ -446,8 +515,8 @@ fn parent_main() -> ! {
     let passed = cycles.saturating_sub(failed);
     // `exit` runs no destructors: remove the directory first.
     drop(tmp);
-    println!("crash_kill: {passed} passed, {failed} failed");
-    std::process::exit(if failed == 0 && failed_opens == 0 { 0 } else { 1 });
+    println!("crash_kill ({name}): {passed} passed, {failed} failed");
+    failed == 0 && failed_opens == 0
 }
 
 fn main() {

@@ -2,8 +2,13 @@
 //! the middle of a WAL (newest and older files), point-in-time salvage, zero-filled tails, and a
 //! damaged `CURRENT` or MANIFEST, and a point-in-time salvage interrupted by a power loss.
 //!
-//! Each case builds a database in a [`MemFs`], copies its files, damages the copy with
-//! [`MemFs::set_file_bytes`] and opens it.
+//! Each case builds a database, copies its files, damages the copy with `set_file_bytes` and
+//! opens it. Every test runs on every backend (one body, see `common/backend.rs`): as
+//! `<test>::mem` on the in-memory `MemFs`, and as `<test>::pread`, `<test>::uring` and
+//! `<test>::uring_direct` on real files (`OsFs`, `UringFs`; the last with `O_DIRECT` tables)
+//! under the fault-injecting `FaultFs`. The `uring` tests pass with a
+//! note where io_uring cannot be set up, except under CI. On the real backends the torn-tail
+//! tests try every fourth cut ([`DISK_CUT_STRIDE`]).
 //!
 //! Every open replays the WAL files, flushes what it recovered to L0 tables, writes a new
 //! manifest and only then removes the replayed WAL files: a recovered WAL is never cut or
@@ -13,11 +18,11 @@
 //! holding data come from [`build_two_wals`].
 
 mod common;
+use common::backend::{backend_tests, Backend, TestFs};
 use common::OnPanic;
-
 use common::Rng;
 use shale_engine::filename::{self, FileKind};
-use shale_engine::fs::{BytesFile, FaultMode, FileSystem, MemFs};
+use shale_engine::fs::{BytesFile, FaultMode};
 use shale_engine::wal::{LogEvent, LogReader, BLOCK_LEN, HEADER_LEN};
 use shale_engine::{Db, Error, IterOptions, Options, WalRecoveryMode, WriteBatch, WriteOptions};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,22 +30,40 @@ use std::path::Path;
 use std::sync::Arc;
 
 const DIR: &str = "db";
+/// On the real backends the torn-tail tests try every this-many-th cut.
+const DISK_CUT_STRIDE: usize = 4;
 
-fn options(fs: &MemFs, mode: WalRecoveryMode) -> Options {
+backend_tests!(
+    torn_tail_of_a_multi_block_record,
+    torn_tail_of_a_small_record,
+    torn_tail_at_an_empty_first_fragment,
+    flipped_byte_in_a_middle_record_is_corruption,
+    flipped_bytes_across_the_newest_wal,
+    length_flip_in_the_last_block_is_corruption_not_a_torn_tail,
+    flipped_byte_in_an_older_wal_is_corruption,
+    point_in_time_salvages_up_to_a_corrupt_record,
+    point_in_time_in_an_older_wal_drops_later_files,
+    interrupted_point_in_time_salvage,
+    point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix,
+    zero_filled_tail_opens_with_all_data,
+    manifest_round_trip,
+    current_naming_a_missing_manifest_is_an_error,
+    garbage_current_is_corruption,
+    oversized_current_is_corruption,
+    flipped_byte_in_the_manifest,
+    manifest_length_flip_is_corruption_not_a_torn_tail,
+);
+
+fn options(fs: &TestFs, mode: WalRecoveryMode) -> Options {
     // Inline flushes: every file operation in a reproducible order (the salvage test counts them).
-    Options {
-        fs: Arc::new(fs.clone()),
-        wal_recovery_mode: mode,
-        background_flush: false,
-        ..Options::default()
-    }
+    Options { wal_recovery_mode: mode, background_flush: false, ..fs.options() }
 }
 
-fn try_open(fs: &MemFs, mode: WalRecoveryMode) -> shale_engine::Result<Db> {
+fn try_open(fs: &TestFs, mode: WalRecoveryMode) -> shale_engine::Result<Db> {
     Db::open(DIR, options(fs, mode))
 }
 
-fn open(fs: &MemFs) -> Db {
+fn open(fs: &TestFs) -> Db {
     match try_open(fs, WalRecoveryMode::default()) {
         Ok(db) => db,
         Err(e) => panic!("open failed: {e}"),
@@ -50,7 +73,7 @@ fn open(fs: &MemFs) -> Db {
 /// The files of the database directory: name -> bytes.
 type Files = BTreeMap<String, Vec<u8>>;
 
-fn files_of(fs: &MemFs) -> Files {
+fn files_of(fs: &TestFs) -> Files {
     fs.list(Path::new(DIR))
         .unwrap()
         .into_iter()
@@ -63,8 +86,8 @@ fn files_of(fs: &MemFs) -> Files {
 }
 
 /// A fresh file system holding `files` (all durable).
-fn restore(files: &Files) -> MemFs {
-    let fs = MemFs::new();
+fn restore(backend: Backend, files: &Files) -> TestFs {
+    let fs = backend.fs();
     fs.create_dir_all(Path::new(DIR)).unwrap();
     for (name, bytes) in files {
         fs.set_file_bytes(Path::new(DIR).join(name), bytes).unwrap();
@@ -159,8 +182,8 @@ fn key(i: usize) -> Vec<u8> {
 
 /// Builds a database holding `values[i]` under `key(i)`, one put per record, in one session: its
 /// one WAL file holds every record (no table). Every fourth put syncs.
-fn build(values: &[Vec<u8>]) -> Files {
-    let fs = MemFs::new();
+fn build(backend: Backend, values: &[Vec<u8>]) -> Files {
+    let fs = backend.fs();
     let db = open(&fs);
     let ks = db.default_keyspace();
     for (i, v) in values.iter().enumerate() {
@@ -188,8 +211,8 @@ struct TwoWals {
 /// Built deterministically with inline flushes: the files just before `db.flush()` (the older
 /// WAL complete, the manifest without the flush's edit), plus the newer WAL and the table as they
 /// are at the end of the session.
-fn build_two_wals(values: &[Vec<u8>], split: usize) -> TwoWals {
-    let fs = MemFs::new();
+fn build_two_wals(backend: Backend, values: &[Vec<u8>], split: usize) -> TwoWals {
+    let fs = backend.fs();
     let db = open(&fs);
     let ks = db.default_keyspace();
     let put = |i: usize| {
@@ -236,15 +259,15 @@ fn build_two_wals(values: &[Vec<u8>], split: usize) -> TwoWals {
 
 /// After a successful open: the directory holds only the new manifest, the tables it names, and
 /// one WAL, which is new (none of `replayed`) and empty; the tables hold `entries` entries.
-fn check_flushed(fs: &MemFs, replayed: &[&String], entries: u64, what: &str) {
-    let wals = match common::check_db_files(fs, Path::new(DIR)) {
+fn check_flushed(fs: &TestFs, replayed: &[&String], entries: u64, what: &str) {
+    let wals = match common::check_db_files(&**fs, Path::new(DIR)) {
         Ok(w) => w,
         Err(e) => panic!("{what}: {e}"),
     };
     let [wal] = &wals[..] else { panic!("{what}: WAL files {wals:?} after the open") };
     assert!(!replayed.contains(&wal), "{what}: replayed WAL {wal} was kept");
     assert_eq!(fs.file_bytes(Path::new(DIR).join(wal)).unwrap().len(), 0, "{what}: new WAL");
-    let (_, state) = common::read_manifest(fs, Path::new(DIR)).unwrap();
+    let (_, state) = common::read_manifest(&**fs, Path::new(DIR)).unwrap();
     let in_tables: u64 =
         state.files.values().flat_map(|levels| levels.iter().flatten()).map(|f| f.entries).sum();
     assert_eq!(in_tables, entries, "{what}: entries in the tables");
@@ -294,9 +317,9 @@ fn check_no_wrong_value(db: &Db, values: &[Vec<u8>], what: &str) -> BTreeSet<usi
 // 1. Torn tail at every offset of the last record.
 // ------------------------------------------------------------------------------------------------
 
-fn torn_tail_case(values: &[Vec<u8>]) -> usize {
+fn torn_tail_case(backend: Backend, values: &[Vec<u8>]) -> usize {
     let n = values.len();
-    let files = build(values);
+    let files = build(backend, values);
     let wal = newest_wal(&files);
     let bytes = &files[&wal];
     let recs = records(bytes);
@@ -339,13 +362,15 @@ fn torn_tail_case(values: &[Vec<u8>]) -> usize {
     assert!(last.end - last.offset < 1000 || cuts.len() > 500);
 
     let mut tested = 0;
-    for &cut in &cuts {
+    // The real backends try every DISK_CUT_STRIDE-th cut (each is several opens with fsyncs).
+    let stride = if backend.is_disk() { DISK_CUT_STRIDE } else { 1 };
+    for &cut in cuts.iter().step_by(stride) {
         let _guard = OnPanic(format!("cut at {cut} (last record {last:?}, {} bytes)", bytes.len()));
         let cut_files = with_file(&files, &wal, bytes[..cut].to_vec());
 
         // Default mode: the torn record is dropped, nothing else is lost; the open flushed the
         // other records to tables and removed the torn WAL.
-        let fs = restore(&cut_files);
+        let fs = restore(backend, &cut_files);
         let db = open(&fs);
         check_keys(&db, values, 0..n - 1, "first open");
         assert_eq!(db.latest_sequence(), (n - 1) as u64);
@@ -370,7 +395,7 @@ fn torn_tail_case(values: &[Vec<u8>]) -> usize {
 
         // AbsoluteConsistency: any torn tail is corruption; a cut that leaves only the previous
         // record and zeros (a block trailer) is a clean end.
-        let fs = restore(&cut_files);
+        let fs = restore(backend, &cut_files);
         let clean = bytes[prev_end..cut].iter().all(|&b| b == 0);
         match try_open(&fs, WalRecoveryMode::AbsoluteConsistency) {
             Ok(db) if clean => check_keys(&db, values, 0..n - 1, "AbsoluteConsistency"),
@@ -383,41 +408,38 @@ fn torn_tail_case(values: &[Vec<u8>]) -> usize {
     tested
 }
 
-#[test]
-fn torn_tail_of_a_multi_block_record() {
+fn torn_tail_of_a_multi_block_record(backend: Backend) {
     // Records 4 and 11 and the last one span several 32 KiB blocks.
     let mut values = make_values(1, 20, &[4, 11]);
     values[19] = Rng::new(19).bytes(100 << 10); // FIRST, two MIDDLE and a LAST fragment
     assert!(values[19].len() > 3 * BLOCK_LEN);
-    let tested = torn_tail_case(&values);
+    let tested = torn_tail_case(backend, &values);
     println!("{tested} cuts");
-    assert!(tested > 1000, "{tested}");
+    assert!(tested * DISK_CUT_STRIDE > 1000, "{tested}");
 }
 
-#[test]
-fn torn_tail_of_a_small_record() {
+fn torn_tail_of_a_small_record(backend: Backend) {
     for seed in 0..3 {
         let _guard = OnPanic(format!("seed {seed}"));
         let values = make_values(100 + seed, 12, &[3]);
         // Every offset of the last record is cut (it is small).
-        torn_tail_case(&values);
+        torn_tail_case(backend, &values);
     }
 }
 
 /// A last record whose FIRST fragment is empty: it starts exactly a header's length before a block
 /// end, so its header fills the block and its payload is all in the next one.
-#[test]
-fn torn_tail_at_an_empty_first_fragment() {
+fn torn_tail_at_an_empty_first_fragment(backend: Backend) {
     let target = BLOCK_LEN - HEADER_LEN;
     let mut values = vec![vec![9u8; 10], vec![5u8; 30_000], vec![6u8; 300]];
     for _ in 0..4 {
-        let files = build(&values);
+        let files = build(backend, &values);
         let recs = records(&files[&newest_wal(&files)]);
         if recs[2].offset == target {
             let frags = fragments(&files[&newest_wal(&files)]);
             assert_eq!(frags[2].start, target);
             assert_eq!(frags[2].end, BLOCK_LEN, "an empty FIRST fragment");
-            torn_tail_case(&values);
+            torn_tail_case(backend, &values);
             return;
         }
         let len = values[1].len() as isize + target as isize - recs[2].offset as isize;
@@ -444,10 +466,9 @@ fn flip(bytes: &[u8], at: usize, mask: u8) -> Vec<u8> {
     b
 }
 
-#[test]
-fn flipped_byte_in_a_middle_record_is_corruption() {
+fn flipped_byte_in_a_middle_record_is_corruption(backend: Backend) {
     let values = mid_log_values();
-    let files = build(&values);
+    let files = build(backend, &values);
     let wal = newest_wal(&files);
     let bytes = &files[&wal];
     let recs = records(bytes);
@@ -459,7 +480,7 @@ fn flipped_byte_in_a_middle_record_is_corruption() {
     for at in mid.offset..mid.end {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} (record {mid:?})"));
-            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            let fs = restore(backend, &with_file(&files, &wal, flip(bytes, at, mask)));
             match try_open(&fs, WalRecoveryMode::default()) {
                 Err(Error::Corruption(_)) => {}
                 Err(e) => panic!("expected Corruption, got {e}"),
@@ -469,7 +490,7 @@ fn flipped_byte_in_a_middle_record_is_corruption() {
                 }
             }
             // And the same with AbsoluteConsistency.
-            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            let fs = restore(backend, &with_file(&files, &wal, flip(bytes, at, mask)));
             assert!(matches!(
                 try_open(&fs, WalRecoveryMode::AbsoluteConsistency),
                 Err(Error::Corruption(_))
@@ -484,10 +505,9 @@ fn flipped_byte_in_a_middle_record_is_corruption() {
 /// so the default mode drops that record and every later one (see
 /// `length_flip_in_the_last_block_drops_synced_records` for why that is a bug). Never a wrong
 /// value, never a panic.
-#[test]
-fn flipped_bytes_across_the_newest_wal() {
+fn flipped_bytes_across_the_newest_wal(backend: Backend) {
     let values = mid_log_values();
-    let files = build(&values);
+    let files = build(backend, &values);
     let wal = newest_wal(&files);
     let bytes = &files[&wal];
     let recs = records(bytes);
@@ -504,7 +524,7 @@ fn flipped_bytes_across_the_newest_wal() {
     for &at in &offsets {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at}"));
-            let fs = restore(&with_file(&files, &wal, flip(bytes, at, mask)));
+            let fs = restore(backend, &with_file(&files, &wal, flip(bytes, at, mask)));
             match try_open(&fs, WalRecoveryMode::default()) {
                 Err(Error::Corruption(_)) => {}
                 Err(e) => panic!("expected Corruption or success, got {e}"),
@@ -536,16 +556,15 @@ fn flipped_bytes_across_the_newest_wal() {
 /// once the open has flushed and removed the WAL) that record and every later one, synced writes
 /// included. The documented contract of `TolerateCorruptedTail` is that only a torn tail (a write
 /// never acknowledged as durable) is dropped and "any other damage is Corruption".
-#[test]
-fn length_flip_in_the_last_block_is_corruption_not_a_torn_tail() {
+fn length_flip_in_the_last_block_is_corruption_not_a_torn_tail(backend: Backend) {
     let values: Vec<Vec<u8>> = (0..8).map(|i| vec![b'a' + i as u8; 100]).collect();
-    let files = build(&values); // puts 3 and 7 synced: every record is durable
+    let files = build(backend, &values); // puts 3 and 7 synced: every record is durable
     let wal = newest_wal(&files);
     let bytes = &files[&wal];
     let recs = records(bytes);
     assert!(bytes.len() < BLOCK_LEN);
     let at = recs[2].offset + 5; // high byte of record 2's length: 100 -> 32868, past the end
-    let fs = restore(&with_file(&files, &wal, flip(bytes, at, 0x80)));
+    let fs = restore(backend, &with_file(&files, &wal, flip(bytes, at, 0x80)));
     match try_open(&fs, WalRecoveryMode::default()) {
         Err(Error::Corruption(_)) => {}
         Err(e) => panic!("expected Corruption, got {e}"),
@@ -561,13 +580,12 @@ fn length_flip_in_the_last_block_is_corruption_not_a_torn_tail() {
     }
 }
 
-#[test]
-fn flipped_byte_in_an_older_wal_is_corruption() {
+fn flipped_byte_in_an_older_wal_is_corruption(backend: Backend) {
     let values = make_values(11, 20, &[3]);
-    let two = build_two_wals(&values, 10);
+    let two = build_two_wals(backend, &values, 10);
     let (files, older) = (&two.files, &two.older);
     // Undamaged, it opens with every record; the open removes both WAL files and the orphan.
-    let fs = restore(files);
+    let fs = restore(backend, files);
     let db = open(&fs);
     check_keys(&db, &values, 0..values.len(), "intact open");
     check_flushed(&fs, &[older, &two.newer], values.len() as u64, "intact open");
@@ -586,7 +604,7 @@ fn flipped_byte_in_an_older_wal_is_corruption() {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} of {older}"));
             let damaged = with_file(files, older, flip(bytes, at, mask));
-            let fs = restore(&damaged);
+            let fs = restore(backend, &damaged);
             match try_open(&fs, WalRecoveryMode::default()) {
                 Err(Error::Corruption(_)) => {}
                 Err(e) => panic!("expected Corruption, got {e}"),
@@ -602,7 +620,7 @@ fn flipped_byte_in_an_older_wal_is_corruption() {
     // A torn end of an older WAL is corruption too (it cannot come from a crash).
     let cut = with_file(files, older, bytes[..bytes.len() - 3].to_vec());
     assert!(matches!(
-        try_open(&restore(&cut), WalRecoveryMode::default()),
+        try_open(&restore(backend, &cut), WalRecoveryMode::default()),
         Err(Error::Corruption(_))
     ));
 }
@@ -613,8 +631,8 @@ fn flipped_byte_in_an_older_wal_is_corruption() {
 
 /// Opens the damaged copy with PointInTime: exactly records `0..keep` survive; then a default
 /// reopen works, and new writes work and survive reopens.
-fn check_salvage(files: &Files, values: &[Vec<u8>], keep: usize) {
-    let fs = restore(files);
+fn check_salvage(backend: Backend, files: &Files, values: &[Vec<u8>], keep: usize) {
+    let fs = restore(backend, files);
     let db = match try_open(&fs, WalRecoveryMode::PointInTime) {
         Ok(db) => db,
         Err(e) => panic!("PointInTime open failed: {e}"),
@@ -644,10 +662,9 @@ fn check_salvage(files: &Files, values: &[Vec<u8>], keep: usize) {
     }
 }
 
-#[test]
-fn point_in_time_salvages_up_to_a_corrupt_record() {
+fn point_in_time_salvages_up_to_a_corrupt_record(backend: Backend) {
     let values = mid_log_values();
-    let files = build(&values);
+    let files = build(backend, &values);
     let wal = newest_wal(&files);
     let bytes = &files[&wal];
     let recs = records(bytes);
@@ -659,18 +676,17 @@ fn point_in_time_salvages_up_to_a_corrupt_record() {
         .collect();
     for &at in &offsets {
         let _guard = OnPanic(format!("flip at {at} (record {mid:?})"));
-        check_salvage(&with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 10);
+        check_salvage(backend, &with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 10);
     }
     // A corrupt record that spans blocks: a byte of its MIDDLE fragment.
     let big = recs[13];
     let at = (big.offset / BLOCK_LEN + 1) * BLOCK_LEN + 100;
-    check_salvage(&with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 13);
+    check_salvage(backend, &with_file(&files, &wal, flip(bytes, at, 0x01)), &values, 13);
 }
 
-#[test]
-fn point_in_time_in_an_older_wal_drops_later_files() {
+fn point_in_time_in_an_older_wal_drops_later_files(backend: Backend) {
     let values = make_values(12, 20, &[15]);
-    let two = build_two_wals(&values, 10);
+    let two = build_two_wals(backend, &values, 10);
     let (files, older) = (&two.files, &two.older);
     let recs = records(&files[older]);
     assert_eq!(recs.len(), 10);
@@ -678,15 +694,15 @@ fn point_in_time_in_an_older_wal_drops_later_files() {
         with_file(files, older, flip(&files[older], recs[4].offset + HEADER_LEN + 3, 0x80));
     // The default mode refuses it.
     assert!(matches!(
-        try_open(&restore(&damaged), WalRecoveryMode::default()),
+        try_open(&restore(backend, &damaged), WalRecoveryMode::default()),
         Err(Error::Corruption(_))
     ));
     // Exactly records 0..4 survive: not the rest of the older WAL, not the newer WAL, and not the
     // orphan table (which holds records 0..10).
-    check_salvage(&damaged, &values, 4);
+    check_salvage(backend, &damaged, &values, 4);
     // The salvage flushed records 0..4 and removed both WAL files (the damaged one and the later
     // one) and the orphan table.
-    let fs = restore(&damaged);
+    let fs = restore(backend, &damaged);
     drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
     check_flushed(&fs, &[older, &two.newer], 4, "salvage");
     assert!(!fs.exists(&Path::new(DIR).join(&two.orphan)).unwrap(), "the orphan table was kept");
@@ -699,19 +715,18 @@ fn point_in_time_in_an_older_wal_drops_later_files() {
 /// log number is past both WAL files, and only then removes them: a crash before the new
 /// manifest is durable leaves the damaged state (the default mode refuses it, a salvage redoes
 /// it), a crash after leaves both WAL files obsolete.
-#[test]
-fn interrupted_point_in_time_salvage() {
+fn interrupted_point_in_time_salvage(backend: Backend) {
     let values = make_values(21, 20, &[]);
-    let two = build_two_wals(&values, 10);
+    let two = build_two_wals(backend, &values, 10);
     let (files, older) = (&two.files, &two.older);
     let recs = records(&files[older]);
     let damaged =
         with_file(files, older, flip(&files[older], recs[4].offset + HEADER_LEN + 3, 0x80));
-    let fs = restore(&damaged);
+    let fs = restore(backend, &damaged);
     let before = fs.op_count();
     drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
     let ops = fs.op_count() - before;
-    let fs = restore(&damaged);
+    let fs = restore(backend, &damaged);
     let before = fs.op_count();
     drop(try_open(&fs, WalRecoveryMode::PointInTime).unwrap());
     assert_eq!(fs.op_count() - before, ops, "the salvage's operations are not reproducible");
@@ -719,7 +734,7 @@ fn interrupted_point_in_time_salvage() {
     let mut refused = 0;
     for k in 0..ops {
         for fault in [FaultMode::Permanent, FaultMode::Once] {
-            let fs = restore(&damaged);
+            let fs = restore(backend, &damaged);
             fs.fail_after(k, fault);
             assert!(try_open(&fs, WalRecoveryMode::PointInTime).is_err(), "op {k}: no error");
             fs.clear_faults();
@@ -739,7 +754,7 @@ fn interrupted_point_in_time_salvage() {
                             failures
                                 .push(format!("{what}: latest_sequence {}", db.latest_sequence()));
                         }
-                        if let Err(e) = common::check_db_files(&fs, Path::new(DIR)) {
+                        if let Err(e) = common::check_db_files(&*fs, Path::new(DIR)) {
                             failures.push(format!("{what}: {e}"));
                         }
                     }
@@ -762,8 +777,7 @@ fn interrupted_point_in_time_salvage() {
 /// in the history, and a cross-keyspace batch split in half). Either the recovered state is the
 /// state after a prefix of the writes, or the salvage is refused as `Corruption` (RocksDB's
 /// "SST file is ahead of WALs").
-#[test]
-fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
+fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix(backend: Backend) {
     type W = Vec<(&'static str, &'static [u8], Vec<u8>)>;
     let writes: Vec<W> = vec![
         vec![("other", b"b0", b"0".to_vec())],
@@ -775,8 +789,8 @@ fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
         vec![("default", b"a3", b"5".to_vec())],       // switches the WAL, flushes default's
         vec![("other", b"b1", b"6".to_vec())],
     ];
-    let fs = MemFs::new();
-    let small = |fs: &MemFs, mode| Options { memtable_bytes_max: 16 << 10, ..options(fs, mode) };
+    let fs = backend.fs();
+    let small = |fs: &TestFs, mode| Options { memtable_bytes_max: 16 << 10, ..options(fs, mode) };
     let db = Db::open(DIR, small(&fs, WalRecoveryMode::default())).unwrap();
     db.create_keyspace("other").unwrap();
     for w in &writes {
@@ -792,7 +806,7 @@ fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
     let [older, newer] = &wals[..] else { panic!("WAL files {wals:?}") };
     assert_eq!(records(&files[older]).len(), 6, "writes 0..6 in the older WAL");
     assert_eq!(records(&files[newer]).len(), 2, "writes 6..8 in the newer WAL");
-    let (_, state) = common::read_manifest(&fs, Path::new(DIR)).unwrap();
+    let (_, state) = common::read_manifest(&*fs, Path::new(DIR)).unwrap();
     assert_eq!(state.live_files().count(), 1, "the default keyspace's table");
 
     let view = |p: usize| {
@@ -808,7 +822,7 @@ fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
     };
     let recs = records(&files[older]);
     let damaged = with_file(&files, older, flip(&files[older], recs[1].offset + HEADER_LEN, 0x01));
-    let fs = restore(&damaged);
+    let fs = restore(backend, &damaged);
     match Db::open(DIR, small(&fs, WalRecoveryMode::PointInTime)) {
         Err(Error::Corruption(_)) => {}
         Err(e) => panic!("expected Corruption or a salvage, got {e}"),
@@ -847,10 +861,9 @@ fn point_in_time_salvage_behind_a_flushed_keyspace_keeps_a_prefix() {
 // 4. A zero-filled tail.
 // ------------------------------------------------------------------------------------------------
 
-#[test]
-fn zero_filled_tail_opens_with_all_data() {
+fn zero_filled_tail_opens_with_all_data(backend: Backend) {
     let values = make_values(13, 10, &[6]);
-    let files = build(&values);
+    let files = build(backend, &values);
     let wal = newest_wal(&files);
     for zeros in [1usize, 6, 7, 4096, 40_000] {
         let _guard = OnPanic(format!("{zeros} zeros"));
@@ -858,14 +871,14 @@ fn zero_filled_tail_opens_with_all_data() {
         bytes.resize(bytes.len() + zeros, 0);
         let damaged = with_file(&files, &wal, bytes);
         for mode in [WalRecoveryMode::default(), WalRecoveryMode::AbsoluteConsistency] {
-            let db = match try_open(&restore(&damaged), mode) {
+            let db = match try_open(&restore(backend, &damaged), mode) {
                 Ok(db) => db,
                 Err(e) => panic!("{mode:?}: {e}"),
             };
             check_keys(&db, &values, 0..values.len(), "open");
         }
         // Writes after it, and reopens (the zero-tailed WAL was flushed and removed), work.
-        let fs = restore(&damaged);
+        let fs = restore(backend, &damaged);
         let db = open(&fs);
         db.put_with(&db.default_keyspace(), b"after", b"zeros", WriteOptions::SYNC).unwrap();
         drop(db);
@@ -887,8 +900,8 @@ fn zero_filled_tail_opens_with_all_data() {
 
 /// A database with keyspaces created in its last session (so the manifest holds edits after its
 /// snapshot record) and data in some of them.
-fn keyspace_db() -> Files {
-    let fs = MemFs::new();
+fn keyspace_db(backend: Backend) -> Files {
+    let fs = backend.fs();
     let db = open(&fs);
     db.put(&db.default_keyspace(), b"d", b"0").unwrap();
     db.close().unwrap();
@@ -916,20 +929,18 @@ fn check_keyspace_db(db: &Db, names: &[&str]) {
 
 const ALL_KEYSPACES: [&str; 4] = ["default", "alpha", "beta", "gamma"];
 
-#[test]
-fn manifest_round_trip() {
-    let files = keyspace_db();
-    let db = open(&restore(&files));
+fn manifest_round_trip(backend: Backend) {
+    let files = keyspace_db(backend);
+    let db = open(&restore(backend, &files));
     check_keyspace_db(&db, &ALL_KEYSPACES);
 }
 
-#[test]
-fn current_naming_a_missing_manifest_is_an_error() {
-    let files = keyspace_db();
+fn current_naming_a_missing_manifest_is_an_error(backend: Backend) {
+    let files = keyspace_db(backend);
     let manifest = manifest_name(&files);
     // CURRENT names a manifest that does not exist.
     let damaged = with_file(&files, filename::CURRENT, b"MANIFEST-999999\n".to_vec());
-    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+    match try_open(&restore(backend, &damaged), WalRecoveryMode::default()) {
         Err(Error::Io(_) | Error::Corruption(_)) => {}
         Err(e) => panic!("expected Io or Corruption, got {e}"),
         Ok(_) => panic!("opened a database whose manifest is missing"),
@@ -937,20 +948,19 @@ fn current_naming_a_missing_manifest_is_an_error() {
     // The manifest CURRENT names was removed.
     let mut removed = files.clone();
     removed.remove(&manifest);
-    match try_open(&restore(&removed), WalRecoveryMode::default()) {
+    match try_open(&restore(backend, &removed), WalRecoveryMode::default()) {
         Err(Error::Io(_) | Error::Corruption(_)) => {}
         Err(e) => panic!("expected Io or Corruption, got {e}"),
         Ok(_) => panic!("opened a database whose manifest is missing"),
     }
     // And it stays an error (the failed open did not "repair" anything).
-    let fs = restore(&removed);
+    let fs = restore(backend, &removed);
     assert!(try_open(&fs, WalRecoveryMode::default()).is_err());
     assert!(try_open(&fs, WalRecoveryMode::PointInTime).is_err());
 }
 
-#[test]
-fn garbage_current_is_corruption() {
-    let files = keyspace_db();
+fn garbage_current_is_corruption(backend: Backend) {
+    let files = keyspace_db(backend);
     let manifest = manifest_name(&files);
     let cases: Vec<Vec<u8>> = vec![
         b"".to_vec(),
@@ -974,7 +984,7 @@ fn garbage_current_is_corruption() {
     for current in cases {
         let _guard = OnPanic(format!("CURRENT = {:?}", String::from_utf8_lossy(&current)));
         let damaged = with_file(&files, filename::CURRENT, current);
-        match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+        match try_open(&restore(backend, &damaged), WalRecoveryMode::default()) {
             Err(Error::Corruption(_)) => {}
             Err(e) => panic!("expected Corruption, got {e}"),
             Ok(_) => panic!("opened with a garbage CURRENT"),
@@ -985,11 +995,10 @@ fn garbage_current_is_corruption() {
 /// A CURRENT longer than the 4 KiB the reader accepts is garbage too, but comes back as
 /// `Error::Io` (InvalidData from `read_small_file`, wrapped by `io_at`), telling the caller
 /// the operation may be retried when the bytes on disk are bad.
-#[test]
-fn oversized_current_is_corruption() {
-    let files = keyspace_db();
+fn oversized_current_is_corruption(backend: Backend) {
+    let files = keyspace_db(backend);
     let damaged = with_file(&files, filename::CURRENT, vec![b'x'; 5000]);
-    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+    match try_open(&restore(backend, &damaged), WalRecoveryMode::default()) {
         Err(Error::Corruption(_)) => {}
         Err(e) => panic!("expected Corruption, got {e:?}"),
         Ok(_) => panic!("opened with a garbage CURRENT"),
@@ -1001,9 +1010,8 @@ fn oversized_current_is_corruption() {
 /// (the manifest is a single block, the file's last) that sends it past the end of the file: read
 /// as a torn tail, that edit and the later ones are ignored (see
 /// `manifest_length_flip_drops_an_acknowledged_keyspace`).
-#[test]
-fn flipped_byte_in_the_manifest() {
-    let files = keyspace_db();
+fn flipped_byte_in_the_manifest(backend: Backend) {
+    let files = keyspace_db(backend);
     let manifest = manifest_name(&files);
     let bytes = &files[&manifest];
     let recs = records(bytes);
@@ -1014,7 +1022,7 @@ fn flipped_byte_in_the_manifest() {
         for mask in [0x01u8, 0x80] {
             let _guard = OnPanic(format!("flip {mask:#x} at {at} of {} bytes", bytes.len()));
             let damaged = with_file(&files, &manifest, flip(bytes, at, mask));
-            match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+            match try_open(&restore(backend, &damaged), WalRecoveryMode::default()) {
                 Err(Error::Corruption(_)) => {}
                 Err(e) => panic!("expected Corruption or success, got {e}"),
                 Ok(db) => {
@@ -1038,15 +1046,14 @@ fn flipped_byte_in_the_manifest() {
 /// `create_keyspace` returned (its edit was synced), yet one flipped bit in the length field of
 /// its manifest record makes the next open drop the keyspace silently: the reader calls it a torn
 /// tail, which `read_manifest` ignores in every recovery mode.
-#[test]
-fn manifest_length_flip_is_corruption_not_a_torn_tail() {
-    let files = keyspace_db();
+fn manifest_length_flip_is_corruption_not_a_torn_tail(backend: Backend) {
+    let files = keyspace_db(backend);
     let manifest = manifest_name(&files);
     let bytes = &files[&manifest];
     let recs = records(bytes);
     let at = recs[3].offset + 5; // high byte of the length of the edit that creates "gamma"
     let damaged = with_file(&files, &manifest, flip(bytes, at, 0x80));
-    match try_open(&restore(&damaged), WalRecoveryMode::default()) {
+    match try_open(&restore(backend, &damaged), WalRecoveryMode::default()) {
         Err(Error::Corruption(_)) => {}
         Err(e) => panic!("expected Corruption, got {e}"),
         Ok(db) => panic!(

@@ -2,7 +2,8 @@
 //!
 //! Crash and fault-injection tests of the database run against a [`MemFs`]: the test keeps a
 //! clone (they share one state behind an `Arc<Mutex<_>>`), hands another to the database as an
-//! `Arc<dyn FileSystem>`, and then fails chosen operations or simulates power loss.
+//! `Arc<dyn FileSystem>`, and then fails chosen operations or simulates power loss. `FaultFs`
+//! (`fault.rs`) does the same over real files, counting operations with the same code.
 //!
 //! # Model
 //!
@@ -159,6 +160,62 @@ struct Fault {
     mode: FaultMode,
 }
 
+/// The operation count and the armed fault of a fault-injecting file system (shared with
+/// `FaultFs`, so that both count and fail operations the same way; see the module docs).
+#[derive(Default)]
+pub(super) struct Injector {
+    /// Operations counted since creation.
+    ops: u64,
+    /// The armed fault, if any.
+    fault: Option<Fault>,
+    /// A permanent fault fired: every operation fails.
+    failing: bool,
+    faults_hit: u64,
+}
+
+impl Injector {
+    /// Counts one operation and fails it if a fault says so.
+    pub(super) fn begin_op(&mut self) -> io::Result<()> {
+        let index = self.ops;
+        self.ops = self.ops.wrapping_add(1);
+        if self.failing {
+            self.faults_hit = self.faults_hit.wrapping_add(1);
+            return Err(injected());
+        }
+        if let Some(fault) = self.fault {
+            if fault.at <= index {
+                self.fault = None;
+                self.failing = fault.mode == FaultMode::Permanent;
+                self.faults_hit = self.faults_hit.wrapping_add(1);
+                return Err(injected());
+            }
+        }
+        Ok(())
+    }
+
+    /// Arms a fault at the `k`-th operation from now (see [`MemFs::fail_after`]).
+    pub(super) fn fail_after(&mut self, k: u64, mode: FaultMode) {
+        self.fault = Some(Fault { at: self.ops.saturating_add(k), mode });
+        self.failing = false;
+    }
+
+    /// Disarms any fault and ends a permanent failure.
+    pub(super) fn clear(&mut self) {
+        self.fault = None;
+        self.failing = false;
+    }
+
+    /// Operations counted so far.
+    pub(super) fn ops(&self) -> u64 {
+        self.ops
+    }
+
+    /// Operations failed by an injected fault so far.
+    pub(super) fn faults_hit(&self) -> u64 {
+        self.faults_hit
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// Every directory created. The roots (the empty path and `/`) exist implicitly; an entry for
@@ -170,20 +227,15 @@ struct State {
     locks: BTreeSet<PathBuf>,
     /// Bumped by every crash; handles of an older generation are stale.
     generation: u64,
-    /// Operations counted since creation.
-    ops: u64,
-    /// The armed fault, if any.
-    fault: Option<Fault>,
-    /// A permanent fault fired: every operation fails.
-    failing: bool,
-    faults_hit: u64,
+    /// The operation count and the armed fault.
+    injector: Injector,
 }
 
 fn injected() -> io::Error {
     io::Error::other("injected fault")
 }
 
-fn stale() -> io::Error {
+pub(super) fn stale() -> io::Error {
     io::Error::other("stale handle after simulated crash")
 }
 
@@ -203,7 +255,7 @@ fn not_a_directory(path: &Path) -> io::Error {
 }
 
 /// Normalises `path` by components (see the module docs).
-fn normalize(path: &Path) -> PathBuf {
+pub(super) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -240,21 +292,7 @@ fn split(path: &Path) -> io::Result<(&Path, OsString)> {
 impl State {
     /// Counts one operation and fails it if a fault says so.
     fn begin_op(&mut self) -> io::Result<()> {
-        let index = self.ops;
-        self.ops = self.ops.wrapping_add(1);
-        if self.failing {
-            self.faults_hit = self.faults_hit.wrapping_add(1);
-            return Err(injected());
-        }
-        if let Some(fault) = self.fault {
-            if fault.at <= index {
-                self.fault = None;
-                self.failing = fault.mode == FaultMode::Permanent;
-                self.faults_hit = self.faults_hit.wrapping_add(1);
-                return Err(injected());
-            }
-        }
-        Ok(())
+        self.injector.begin_op()
     }
 
     fn check_generation(&self, generation: u64) -> io::Result<()> {
@@ -405,7 +443,7 @@ impl State {
 
 /// How many of `unsynced` bytes survive a crash: none or all with probability 1/4 each, else
 /// uniform in `0..=unsynced`.
-fn pick_kept(rng: &mut SplitMix64, unsynced: usize) -> usize {
+pub(super) fn pick_kept(rng: &mut SplitMix64, unsynced: usize) -> usize {
     match rng.next_u64() % 4 {
         0 => 0,
         1 => unsynced,
@@ -443,26 +481,22 @@ impl MemFs {
     /// [`FaultMode::Permanent`] every later operation fails too. Replaces an armed fault and
     /// ends a permanent failure already under way.
     pub fn fail_after(&self, k: u64, mode: FaultMode) {
-        let mut st = self.lock_state();
-        st.fault = Some(Fault { at: st.ops.saturating_add(k), mode });
-        st.failing = false;
+        self.lock_state().injector.fail_after(k, mode);
     }
 
     /// Disarms any fault and ends a permanent failure.
     pub fn clear_faults(&self) {
-        let mut st = self.lock_state();
-        st.fault = None;
-        st.failing = false;
+        self.lock_state().injector.clear();
     }
 
     /// The number of operations counted since this file system was made (failed ones included).
     pub fn op_count(&self) -> u64 {
-        self.lock_state().ops
+        self.lock_state().injector.ops()
     }
 
     /// The number of operations that failed with an injected fault.
     pub fn faults_hit(&self) -> u64 {
-        self.lock_state().faults_hit
+        self.lock_state().injector.faults_hit()
     }
 
     /// Test helper: the live bytes of the file `path` names now, or `None` if there is no such
@@ -531,8 +565,8 @@ impl fmt::Debug for MemFs {
             d.field("dirs", &st.dirs.len())
                 .field("inodes", &st.inodes.len())
                 .field("generation", &st.generation)
-                .field("ops", &st.ops)
-                .field("faults_hit", &st.faults_hit);
+                .field("ops", &st.injector.ops())
+                .field("faults_hit", &st.injector.faults_hit());
         }
         d.finish_non_exhaustive()
     }

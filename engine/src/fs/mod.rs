@@ -4,7 +4,9 @@
 //! * [`OsFs`]: the operating system's files (`pread`/`write`/`fdatasync`);
 //! * `UringFs` (Linux): file data through io_uring, the rest as `OsFs`;
 //! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
-//!   simulate power loss (unsynced file data and unsynced directory entries vanish).
+//!   simulate power loss (unsynced file data and unsynced directory entries vanish);
+//! * [`FaultFs`]: the same fault injection and simulated power loss over a real file system
+//!   (`OsFs`, `UringFs`), so that the crash and fault tests run on every backend.
 //!
 //! `O_DIRECT` (Linux): [`FileSystem::open_direct`] and [`FileSystem::create_direct`] give
 //! files that bypass the page cache (aligned buffers inside; see `direct.rs`), for SSTable reads
@@ -21,6 +23,7 @@
 mod bytes;
 #[cfg(target_os = "linux")]
 mod direct;
+mod fault;
 mod mem;
 mod mmap;
 mod os;
@@ -30,6 +33,7 @@ mod uring;
 pub use bytes::BytesFile;
 #[cfg(target_os = "linux")]
 pub use direct::{DIRECT_ALIGN, DIRECT_WRITE_BUFFER};
+pub use fault::FaultFs;
 pub use mem::{FaultMode, MemFs};
 pub use mmap::MmapFile;
 pub use os::OsFs;

@@ -2,6 +2,8 @@
 //! binary uses every item).
 #![allow(dead_code)]
 
+pub mod backend;
+
 use shale_engine::{DbIterator, IterOptions};
 use std::ops::Bound;
 
