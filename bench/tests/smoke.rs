@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-const ALL: &str = "fillseq,readrandom,multireadrandom,fillrandom,overwrite,readseq,readreverse,seekrandom,\
+const ALL: &str =
+    "fillseq,readrandom,multireadrandom,fillrandom,overwrite,readseq,readreverse,seekrandom,\
 readwhilewriting,deleterandom,fillsync,ycsba,ycsbb,ycsbc,ycsbd,ycsbe,ycsbf";
 
 fn bench(args: &[&str]) -> String {
