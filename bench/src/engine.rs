@@ -86,8 +86,9 @@ pub struct ShaleEngine {
 
 /// The Shale options that match the flags (and db_bench's meaning of them).
 pub fn shale_options(flags: &Flags) -> BenchResult<Options> {
-    let backend = IoBackend::parse(&flags.io_backend)
-        .ok_or_else(|| format!("--io_backend {:?}: not pread, uring or auto", flags.io_backend))?;
+    let backend = IoBackend::parse(&flags.io_backend).ok_or_else(|| {
+        format!("--io_backend {:?}: not auto, pread, uring or uring-all", flags.io_backend)
+    })?;
     let fs =
         backend.file_system().map_err(|e| format!("--io_backend {}: {e}", flags.io_backend))?;
     Ok(Options {

@@ -50,8 +50,11 @@ pub struct IoArgs {
     #[arg(long = "cache_size", default_value_t = 32 << 20)]
     pub cache_size: u64,
     /// Seconds per read run.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 3)]
     pub duration: u64,
+    /// Runs of every configuration (round-robin); the report shows the median.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
     /// Reader thread counts.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
     pub threads: Vec<usize>,
@@ -239,8 +242,8 @@ pub struct Flags {
     /// Block cache bytes.
     #[arg(long = "cache_size", default_value_t = 8 << 20)]
     pub cache_size: u64,
-    /// Shale's file I/O: pread, uring (io_uring) or auto.
-    #[arg(long = "io_backend", default_value = "pread")]
+    /// Shale's file I/O: auto (io_uring where it works, else pread), pread, uring or uring-all.
+    #[arg(long = "io_backend", default_value = "auto")]
     pub io_backend: String,
     /// O_DIRECT for table reads and for flush and compaction writes (db_bench:
     /// --use_direct_reads and --use_direct_io_for_flush_and_compaction).

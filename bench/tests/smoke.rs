@@ -174,6 +174,7 @@ fn io_compares_backends_and_rewrites_only_its_section() {
         "--sync_threads=2",
         "--sync_writes=20",
         "--batches=4",
+        "--repeat=1",
         "--db",
         dir.path().join("db").to_str().unwrap(),
         "--write-markdown",
@@ -187,9 +188,9 @@ fn io_compares_backends_and_rewrites_only_its_section() {
     }
     let v = json(&dir.path().join("bench/io.json"));
     let rows = v["rows"].as_array().unwrap();
-    // readrandom: 5 Shale + 3 RocksDB backends at 2 thread counts; multi_get: 4 + 2; fillsync
+    // readrandom: 6 Shale + 3 RocksDB backends at 2 thread counts; multi_get: 4 + 2; fillsync
     // 4 + 2 at one thread count.
-    assert_eq!(rows.len(), 16 + 6 + 6, "{v}");
+    assert_eq!(rows.len(), 18 + 6 + 6, "{v}");
     for r in rows {
         assert!(r["result"]["ops"].as_u64().unwrap() > 0, "{r}");
     }

@@ -70,6 +70,7 @@ fn backend_name(b: IoBackend) -> &'static str {
     match b {
         IoBackend::Pread => "pread",
         IoBackend::Uring => "uring",
+        IoBackend::UringAll => "uring-all",
         IoBackend::Auto => "auto",
     }
 }

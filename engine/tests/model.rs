@@ -281,6 +281,9 @@ impl Run {
         if let Some(m) = &memfs {
             opts.fs = Arc::new(m.clone());
         }
+        if cfg.backend == Backend::Os {
+            opts.fs = Arc::new(shale_engine::fs::OsFs);
+        }
         if matches!(cfg.backend, Backend::Uring | Backend::UringDirect) {
             opts.fs = shale_engine::fs::IoBackend::Uring.file_system().expect("io_uring");
         }

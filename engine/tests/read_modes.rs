@@ -1,5 +1,5 @@
-//! The same data read back through every SSTable read mode: pread, mmap, io_uring, and pread or
-//! io_uring with `O_DIRECT` reads and writes; with and without a block cache, compressed or not;
+//! The same data read back through every SSTable read mode: pread, mmap, io_uring (single reads
+//! by pread or on the ring), and pread or io_uring with `O_DIRECT` reads and writes; with and without a block cache, compressed or not;
 //! by `get`, `multi_get` and iterators.
 
 use shale_engine::fs::IoBackend;
@@ -16,6 +16,8 @@ fn every_read_mode_returns_the_same_data() {
     ];
     if IoBackend::Uring.file_system().is_ok() {
         modes.push(("io_uring", IoBackend::Uring, false, false));
+        modes.push(("io_uring, single reads on the ring", IoBackend::UringAll, false, false));
+        modes.push(("io_uring-all+direct", IoBackend::UringAll, false, true));
         modes.push(("io_uring+direct", IoBackend::Uring, false, true));
     } else {
         assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");

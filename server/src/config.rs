@@ -65,8 +65,9 @@ pub struct EngineConfig {
     pub target_file_bytes: Option<u64>,
     pub level_base_bytes: Option<u64>,
     pub mmap_reads: Option<bool>,
-    /// "pread" (default), "uring" (io_uring; fails where unavailable) or "auto" (io_uring where
-    /// it works). Ignored with `in_memory`.
+    /// "auto" (default: io_uring where it works, else pread), "pread", "uring" (io_uring; fails
+    /// where unavailable) or "uring-all" (single reads on the ring too). Ignored with
+    /// `in_memory`.
     pub io_backend: Option<String>,
     /// `O_DIRECT` for table reads and for flush and compaction writes (the block cache is then
     /// the only cache). Not together with `mmap_reads`.
@@ -134,7 +135,7 @@ impl EngineConfig {
         }
         if let Some(s) = &self.io_backend {
             let backend = shale_engine::fs::IoBackend::parse(s).ok_or_else(|| {
-                format!("io_backend: {s:?} is not \"pread\", \"uring\" or \"auto\"")
+                format!("io_backend: {s:?} is not \"auto\", \"pread\", \"uring\" or \"uring-all\"")
             })?;
             o.fs = backend.file_system().map_err(|e| format!("io_backend {s:?}: {e}"))?;
         }

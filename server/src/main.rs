@@ -73,8 +73,9 @@ struct Cli {
     /// Block cache size in bytes.
     #[arg(long)]
     block_cache_bytes: Option<usize>,
-    /// How file data is read and written: pread (default), uring (io_uring; fails where it is
-    /// not available) or auto (io_uring where it works, else pread).
+    /// How file data is read and written: auto (default: io_uring where it works, else pread),
+    /// pread, uring (io_uring; fails where it is not available) or uring-all (single reads on
+    /// the ring too).
     #[arg(long)]
     io_backend: Option<String>,
     /// Read tables and write flush and compaction output with O_DIRECT, so the block cache is

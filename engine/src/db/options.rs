@@ -1,7 +1,7 @@
 //! Options of a database, of writes and of iterators.
 
 use crate::compaction::{CompactionFilter, CompactionOptions, CompactionStyle};
-use crate::fs::{FileSystem, OsFs};
+use crate::fs::{FileSystem, IoBackend, OsFs};
 use crate::sst::TableOptions;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -88,7 +88,9 @@ pub struct Options {
     pub direct_writes: bool,
     /// Most SSTables kept open at once (default 1000).
     pub table_cache_files: usize,
-    /// The file system the database lives on (default: the operating system's).
+    /// The file system the database lives on. Default: the operating system's through io_uring
+    /// where a ring can be set up, else through `pread`/`write` ([`IoBackend::Auto`], chosen by
+    /// the measurements in `docs/benchmarks.md`, "I/O backends").
     pub fs: Arc<dyn FileSystem>,
 }
 
@@ -120,7 +122,7 @@ impl Default for Options {
             direct_reads: false,
             direct_writes: false,
             table_cache_files: 1000,
-            fs: Arc::new(OsFs),
+            fs: IoBackend::Auto.file_system().unwrap_or_else(|_| Arc::new(OsFs)),
         }
     }
 }

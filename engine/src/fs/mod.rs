@@ -172,18 +172,22 @@ pub trait FileSystem: Send + Sync + Debug {
 pub enum IoBackend {
     /// `pread`/`write`/`fdatasync` ([`OsFs`]).
     Pread,
-    /// io_uring (`UringFs`); fails where a ring cannot be set up.
+    /// io_uring (`UringFs`) for appends, syncs and batched reads, `pread` for single reads;
+    /// fails where a ring cannot be set up.
     Uring,
+    /// io_uring for single reads as well (`UringFs::with_ring_reads`): for measuring them.
+    UringAll,
     /// io_uring where it works, else `pread` (the fallback is logged once, to stderr).
     Auto,
 }
 
 impl IoBackend {
-    /// Parses `pread`, `uring` or `auto`.
+    /// Parses `pread`, `uring`, `uring-all` or `auto`.
     pub fn parse(s: &str) -> Option<IoBackend> {
         match s {
             "pread" => Some(IoBackend::Pread),
             "uring" | "io_uring" => Some(IoBackend::Uring),
+            "uring-all" => Some(IoBackend::UringAll),
             "auto" => Some(IoBackend::Auto),
             _ => None,
         }
@@ -193,8 +197,9 @@ impl IoBackend {
     pub fn file_system(self) -> io::Result<Arc<dyn FileSystem>> {
         match self {
             IoBackend::Pread => Ok(Arc::new(OsFs)),
-            IoBackend::Uring => uring_fs(),
-            IoBackend::Auto => match uring_fs() {
+            IoBackend::Uring => uring_fs(false),
+            IoBackend::UringAll => uring_fs(true),
+            IoBackend::Auto => match uring_fs(false) {
                 Ok(fs) => Ok(fs),
                 Err(e) => {
                     static LOGGED: std::sync::Once = std::sync::Once::new();
@@ -209,12 +214,12 @@ impl IoBackend {
 }
 
 #[cfg(target_os = "linux")]
-fn uring_fs() -> io::Result<Arc<dyn FileSystem>> {
-    Ok(Arc::new(UringFs::new()?))
+fn uring_fs(ring_reads: bool) -> io::Result<Arc<dyn FileSystem>> {
+    Ok(Arc::new(if ring_reads { UringFs::with_ring_reads()? } else { UringFs::new()? }))
 }
 
 #[cfg(not(target_os = "linux"))]
-fn uring_fs() -> io::Result<Arc<dyn FileSystem>> {
+fn uring_fs(_ring_reads: bool) -> io::Result<Arc<dyn FileSystem>> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "io_uring needs Linux"))
 }
 

@@ -5,9 +5,18 @@
 //! Each thread has its own ring, made on its first I/O ([`RING_ENTRIES`] entries), so threads
 //! never share a submission queue and need no lock around it. An operation is submitted and
 //! waited for before the call returns: the calling thread's buffer is the I/O buffer, as with
-//! `pread`/`write`. A WAL group's append and its `fdatasync` go out as one linked submission
-//! ([`WritableFile::append_and_sync`]). (Batching several reads into one submission and
-//! `O_DIRECT` come next, issue #8.)
+//! `pread`/`write`.
+//!
+//! * A WAL group's append and its `fdatasync` go out as one linked submission
+//!   ([`WritableFile::append_and_sync`]); table appends and syncs go through the ring too.
+//! * [`FileSystem::read_many`] puts up to [`RING_ENTRIES`] reads in one submission: the block
+//!   reads of a `multi_get` wait for the device together instead of one after the other.
+//! * A single [`ReadableFile::read_at`] is a plain `pread`, as in RocksDB (whose io_uring use is
+//!   MultiGet's batches): a lone read gains nothing from a ring, and through one it measured
+//!   20–30% slower on blocks in the page cache (`docs/benchmarks.md`, "I/O backends").
+//!   [`UringFs::with_ring_reads`] (`--io-backend uring-all`) sends them through the ring anyway.
+//! * `O_DIRECT` files ([`FileSystem::open_direct`], [`FileSystem::create_direct`]) read and
+//!   append through aligned buffers (`direct.rs`).
 //!
 //! Waiting is retried on `EINTR`, `EAGAIN` and `EBUSY`. Any other failure to wait, with an
 //! operation in flight, aborts the process: the kernel may still write into the caller's
@@ -242,9 +251,14 @@ fn read_batch(reqs: &mut [ReadRequest<'_>], out: &mut Vec<io::Result<usize>>) {
         };
         let wanted = r.buf.len();
         let got = match (landing, raw) {
-            (_, Some(res)) if submitted && res < 0 => Err(io::Error::from_raw_os_error(-res)),
+            // Interrupted or refused for now: read it the plain way below.
+            (_, Some(res))
+                if submitted && res < 0 && ![libc::EINTR, libc::EAGAIN].contains(&-res) =>
+            {
+                Err(io::Error::from_raw_os_error(-res))
+            }
             (Landing::Buffer, Some(res)) if submitted && res as usize == wanted => Ok(wanted),
-            (Landing::Bounce(b, start), Some(res)) if submitted => {
+            (Landing::Bounce(b, start), Some(res)) if submitted && res >= 0 => {
                 match direct::copy_out(b.as_slice(), res as usize, start, r.buf, r.offset) {
                     n if n == wanted => Ok(n),
                     // Short: end of file, or a short read to finish; read it whole again.
@@ -276,15 +290,24 @@ impl direct::RawWrite for RingWrite {
 #[derive(Debug, Clone, Copy)]
 pub struct UringFs {
     os: OsFs,
+    /// Single reads (`read_at`) go through the ring too, not only batches.
+    ring_reads: bool,
 }
 
 impl UringFs {
     /// An io_uring file system, after checking that this process can set up and use a ring.
+    /// Batches of reads ([`FileSystem::read_many`]), appends and syncs go through the ring; a
+    /// single `read_at` is a `pread` (see the module comment for why).
     pub fn new() -> io::Result<UringFs> {
         let entry = opcode::Nop::new().build();
         // SAFETY: a no-op refers to no memory.
         unsafe { complete(entry) }?;
-        Ok(UringFs { os: OsFs })
+        Ok(UringFs { os: OsFs, ring_reads: false })
+    }
+
+    /// [`UringFs::new`], with single reads through the ring as well (for measuring them).
+    pub fn with_ring_reads() -> io::Result<UringFs> {
+        Ok(UringFs { ring_reads: true, ..UringFs::new()? })
     }
 }
 
@@ -355,14 +378,34 @@ struct UringReadable {
     file: File,
     /// Opened with `O_DIRECT`: reads go through an aligned bounce buffer.
     direct: bool,
+    /// `read_at` through the ring ([`UringFs::with_ring_reads`]); else `pread`.
+    ring_reads: bool,
+}
+
+/// `pread`, retried when interrupted.
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    loop {
+        match file.read_at(buf, offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
 }
 
 impl ReadableFile for UringReadable {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let one = |b: &mut [u8], o: u64| {
+            if self.ring_reads {
+                read_at(&self.file, b, o)
+            } else {
+                pread(&self.file, b, o)
+            }
+        };
         if self.direct {
-            return direct::read_direct(buf, offset, |b, o| read_at(&self.file, b, o));
+            return direct::read_direct(buf, offset, one);
         }
-        read_at(&self.file, buf, offset)
+        one(buf, offset)
     }
 
     fn as_any(&self) -> Option<&dyn std::any::Any> {
@@ -385,12 +428,15 @@ impl FileSystem for UringFs {
     }
 
     fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
-        Ok(Arc::new(UringReadable { file: File::open(path)?, direct: false }))
+        let file = File::open(path)?;
+        Ok(Arc::new(UringReadable { file, direct: false, ring_reads: self.ring_reads }))
     }
 
     fn open_direct(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
         match direct::open_read(path)? {
-            Some(file) => Ok(Arc::new(UringReadable { file, direct: true })),
+            Some(file) => {
+                Ok(Arc::new(UringReadable { file, direct: true, ring_reads: self.ring_reads }))
+            }
             None => {
                 direct::log_refused(path);
                 self.open(path)
@@ -466,7 +512,7 @@ mod tests {
 
     #[test]
     fn appends_reads_and_syncs_through_the_ring() {
-        let Ok(fs) = UringFs::new() else {
+        let Ok(fs) = UringFs::with_ring_reads() else {
             eprintln!("io_uring is not available here: nothing to test");
             return;
         };
@@ -543,9 +589,10 @@ mod tests {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 253) as u8).collect();
         let path = dir.path().join("f");
         std::fs::write(&path, &data).unwrap();
+        let ring = UringFs::with_ring_reads().unwrap();
         let files = [
             fs.open(&path).unwrap(),
-            fs.open_direct(&path).unwrap(),
+            ring.open_direct(&path).unwrap(),
             OsFs.open(&path).unwrap(),
             Arc::new(crate::fs::BytesFile::new(data.clone())) as Arc<dyn ReadableFile>,
         ];
