@@ -135,17 +135,6 @@ fn shale(f: &Flags, w: Workload, index: usize, dir: &Path) -> BenchResult<RunRes
     Ok(r)
 }
 
-/// Runs `w` on RocksDB's db_bench with `f` on `dir`.
-fn rocks(
-    args: &IoArgs,
-    f: &Flags,
-    w: Workload,
-    index: usize,
-    dir: &Path,
-) -> BenchResult<RunResult> {
-    Ok(dbbench::run(&args.db_bench, f, w, index, dir)?.result)
-}
-
 fn say(row: &Row) {
     let l = &row.result.latency_us;
     println!(
@@ -162,16 +151,60 @@ fn say(row: &Row) {
     );
 }
 
+/// One part of the run: a workload over some backends, each configuration (threads, keys per
+/// call) `--repeat` times round-robin.
+struct Part<'a> {
+    name: &'static str,
+    workload: Workload,
+    backends: &'a [Backend],
+    flags: Flags,
+    shale_dir: std::path::PathBuf,
+    rocks_dir: std::path::PathBuf,
+}
+
+impl Part<'_> {
+    /// Runs every backend at `threads` threads with `batch` keys per call (`index` seeds the
+    /// key sequence: the same for every backend).
+    fn measure(
+        &self,
+        args: &IoArgs,
+        threads: usize,
+        batch: usize,
+        index: usize,
+        rows: &mut Vec<Row>,
+    ) -> BenchResult<()> {
+        for b in repeated(self.backends, args.repeat) {
+            for rocksdb in [false, true] {
+                if rocksdb && !b.in_rocksdb {
+                    continue;
+                }
+                let mut f = with_backend(&self.flags, b, rocksdb);
+                f.threads = threads;
+                f.batch_size = batch;
+                let result = if rocksdb {
+                    if self.workload.fresh_db() {
+                        let _ = std::fs::remove_dir_all(&self.rocks_dir);
+                    }
+                    dbbench::run(&args.db_bench, &f, self.workload, index, &self.rocks_dir)?.result
+                } else {
+                    shale(&f, self.workload, index, &self.shale_dir)?
+                };
+                let engine = if rocksdb { "rocksdb" } else { "shale" };
+                let row = Row { part: self.name, backend: b.name, engine, threads, batch, result };
+                say(&row);
+                rows.push(row);
+            }
+        }
+        Ok(())
+    }
+}
+
 pub fn run(args: &IoArgs) -> BenchResult<()> {
     let started = Instant::now();
     let base = base_flags(args);
     let shale_dir = args.db.join("shale");
     let rocks_dir = args.db.join("rocksdb");
     let mut rows: Vec<Row> = Vec::new();
-    let push = |rows: &mut Vec<Row>, row: Row| {
-        say(&row);
-        rows.push(row);
-    };
 
     // 1. The fills the reads run on (every key written, not time-bounded).
     let mut fill = base.clone();
@@ -184,122 +217,43 @@ pub fn run(args: &IoArgs) -> BenchResult<()> {
     let rocks_version = r.version;
 
     // 2. readrandom per backend and thread count; the same key sequence for every backend.
+    let reads = Part {
+        name: "readrandom",
+        workload: Workload::ReadRandom,
+        backends: &READ_BACKENDS,
+        flags: base.clone(),
+        shale_dir: shale_dir.clone(),
+        rocks_dir: rocks_dir.clone(),
+    };
     for (ti, &threads) in args.threads.iter().enumerate() {
-        let index = 10 + ti;
-        for b in repeated(&READ_BACKENDS, args.repeat) {
-            let mut f = with_backend(&base, b, false);
-            f.threads = threads;
-            let result = shale(&f, Workload::ReadRandom, index, &shale_dir)?;
-            push(
-                &mut rows,
-                Row {
-                    part: "readrandom",
-                    backend: b.name,
-                    engine: "shale",
-                    threads,
-                    batch: 1,
-                    result,
-                },
-            );
-            if b.in_rocksdb {
-                let mut f = with_backend(&base, b, true);
-                f.threads = threads;
-                let result = rocks(args, &f, Workload::ReadRandom, index, &rocks_dir)?;
-                push(
-                    &mut rows,
-                    Row {
-                        part: "readrandom",
-                        backend: b.name,
-                        engine: "rocksdb",
-                        threads,
-                        batch: 1,
-                        result,
-                    },
-                );
-            }
-        }
+        reads.measure(args, threads, 1, 10 + ti, &mut rows)?;
     }
 
     // 3. multi_get batches at one thread.
+    let multi = Part {
+        name: "multi_get",
+        workload: Workload::MultiReadRandom,
+        backends: &MULTI_GET_BACKENDS,
+        ..reads
+    };
     for (bi, &batch) in args.batches.iter().enumerate() {
-        let index = 20 + bi;
-        for b in repeated(&MULTI_GET_BACKENDS, args.repeat) {
-            let mut f = with_backend(&base, b, false);
-            f.threads = 1;
-            f.batch_size = batch;
-            let result = shale(&f, Workload::MultiReadRandom, index, &shale_dir)?;
-            push(
-                &mut rows,
-                Row {
-                    part: "multi_get",
-                    backend: b.name,
-                    engine: "shale",
-                    threads: 1,
-                    batch,
-                    result,
-                },
-            );
-            if b.in_rocksdb {
-                let mut f = with_backend(&base, b, true);
-                f.threads = 1;
-                f.batch_size = batch;
-                let result = rocks(args, &f, Workload::MultiReadRandom, index, &rocks_dir)?;
-                push(
-                    &mut rows,
-                    Row {
-                        part: "multi_get",
-                        backend: b.name,
-                        engine: "rocksdb",
-                        threads: 1,
-                        batch,
-                        result,
-                    },
-                );
-            }
-        }
+        multi.measure(args, 1, batch, 20 + bi, &mut rows)?;
     }
 
     // 4. fillsync on fresh databases (fillsync's key range and write count are num / 1000).
     let mut sync = base.clone();
     sync.num = args.sync_writes.saturating_mul(1000);
     sync.duration = 0;
+    let syncs = Part {
+        name: "fillsync",
+        workload: Workload::FillSync,
+        backends: &SYNC_BACKENDS,
+        flags: sync,
+        shale_dir: args.db.join("shale-sync"),
+        rocks_dir: args.db.join("rocksdb-sync"),
+    };
     for (ti, &threads) in args.sync_threads.iter().enumerate() {
-        let index = 30 + ti;
-        for b in repeated(&SYNC_BACKENDS, args.repeat) {
-            let mut f = with_backend(&sync, b, false);
-            f.threads = threads;
-            let dir = args.db.join("shale-sync");
-            let result = shale(&f, Workload::FillSync, index, &dir)?;
-            push(
-                &mut rows,
-                Row {
-                    part: "fillsync",
-                    backend: b.name,
-                    engine: "shale",
-                    threads,
-                    batch: 1,
-                    result,
-                },
-            );
-            if b.in_rocksdb {
-                let mut f = with_backend(&sync, b, true);
-                f.threads = threads;
-                let dir = args.db.join("rocksdb-sync");
-                let _ = std::fs::remove_dir_all(&dir);
-                let result = rocks(args, &f, Workload::FillSync, index, &dir)?;
-                push(
-                    &mut rows,
-                    Row {
-                        part: "fillsync",
-                        backend: b.name,
-                        engine: "rocksdb",
-                        threads,
-                        batch: 1,
-                        result,
-                    },
-                );
-            }
-        }
+        syncs.measure(args, threads, 1, 30 + ti, &mut rows)?;
     }
     let _ = std::fs::remove_dir_all(&args.db);
 
@@ -368,25 +322,13 @@ fn cells(r: Option<&RunResult>) -> String {
     match r {
         Some(r) => format!(
             "{} | {:.1} / {:.1} / {:.1}",
-            thousands(r.ops_per_sec),
+            crate::report::fmt_ops(r.ops_per_sec),
             r.latency_us.p50,
             r.latency_us.p99,
             r.latency_us.p999
         ),
         None => "— | —".into(),
     }
-}
-
-fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.max(0.0));
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn ratio(a: Option<&RunResult>, b: Option<&RunResult>) -> String {
@@ -415,28 +357,13 @@ fn render(
          every configuration ran {} times, round-robin with the others, and the table shows its median run. \
          RocksDB is Debian's db_bench {rocks_version} run by the same command on the same disk; its \
          build has no liburing, so it has no io_uring row. Latencies in µs (multi_get: per call).",
-        thousands(args.num as f64),
+        crate::report::fmt_ops(args.num as f64),
         mb(args.cache_size),
         args.duration,
         args.repeat,
     );
     let _ = writeln!(s, "\n#### readrandom\n");
-    let _ = writeln!(
-        s,
-        "| backend | threads | Shale ops/s | Shale P50 / P99 / P99.9 | RocksDB ops/s | RocksDB P50 / P99 / P99.9 |"
-    );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
-    for &t in &args.threads {
-        for b in READ_BACKENDS {
-            let _ = writeln!(
-                s,
-                "| {} | {t} | {} | {} |",
-                b.name,
-                cells(find(rows, "readrandom", b.name, "shale", t, 1)),
-                cells(find(rows, "readrandom", b.name, "rocksdb", t, 1)),
-            );
-        }
-    }
+    by_threads(&mut s, rows, "readrandom", &READ_BACKENDS, &args.threads);
     let _ = writeln!(s, "\n#### multi_get (one thread) against as many single gets\n");
     let _ = writeln!(
         s,
@@ -463,21 +390,26 @@ fn render(
         "\n#### fillsync ({} fsynced writes per thread, fresh database)\n",
         args.sync_writes
     );
+    by_threads(&mut s, rows, "fillsync", &SYNC_BACKENDS, &args.sync_threads);
+    s
+}
+
+/// A table of `part`: a row per thread count and backend, Shale's and RocksDB's medians.
+fn by_threads(s: &mut String, rows: &[Row], part: &str, backends: &[Backend], threads: &[usize]) {
     let _ = writeln!(
         s,
         "| backend | threads | Shale ops/s | Shale P50 / P99 / P99.9 | RocksDB ops/s | RocksDB P50 / P99 / P99.9 |"
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
-    for &t in &args.sync_threads {
-        for b in SYNC_BACKENDS {
+    for &t in threads {
+        for b in backends {
             let _ = writeln!(
                 s,
                 "| {} | {t} | {} | {} |",
                 b.name,
-                cells(find(rows, "fillsync", b.name, "shale", t, 1)),
-                cells(find(rows, "fillsync", b.name, "rocksdb", t, 1)),
+                cells(find(rows, part, b.name, "shale", t, 1)),
+                cells(find(rows, part, b.name, "rocksdb", t, 1)),
             );
         }
     }
-    s
 }

@@ -144,8 +144,9 @@ pub fn machine() -> String {
     format!("{cpu}, {cores} cores, {:.0} GiB, Linux {}", mem_kb as f64 / 1048576.0, kernel.trim())
 }
 
-fn fmt_ops(v: f64) -> String {
-    let s = format!("{:.0}", v);
+/// `v` rounded, with thousands separators (`1,234,567`).
+pub fn fmt_ops(v: f64) -> String {
+    let s = format!("{:.0}", v.max(0.0));
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i) % 3 == 0 {

@@ -1026,37 +1026,35 @@ fn model_memfs_compaction_with_compact_range() {
     run_compaction_seeds(true, true);
 }
 
-/// One seed on the real file system (small memtable: even seed).
-#[test]
-fn model_osfs() {
-    let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
-    Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Os)).run();
-}
-
-/// The same seed on the real file system through io_uring (skipped where no ring can be set
-/// up, except under CI, where it must work).
-#[test]
-fn model_uring() {
-    if shale_engine::fs::IoBackend::Uring.file_system().is_err() {
+/// The real-disk seed (small memtable: even seed) on `backend`. The io_uring backends are
+/// skipped where no ring can be set up, except under CI, where they must work.
+fn run_disk_seed(backend: Backend) {
+    if backend != Backend::Os && shale_engine::fs::IoBackend::Uring.file_system().is_err() {
         assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");
         eprintln!("skipped: io_uring is not available");
         return;
     }
     let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
-    Run::new(Config::for_seed(seed, ops_per_seed(), Backend::Uring)).run();
+    Run::new(Config::for_seed(seed, ops_per_seed(), backend)).run();
+}
+
+/// One seed on the real file system through pread/write.
+#[test]
+fn model_osfs() {
+    run_disk_seed(Backend::Os);
+}
+
+/// The same seed through io_uring.
+#[test]
+fn model_uring() {
+    run_disk_seed(Backend::Uring);
 }
 
 /// The same seed through io_uring with `O_DIRECT` table reads and writes (on a file system
 /// that refuses `O_DIRECT` the engine falls back to buffered files, and says so).
 #[test]
 fn model_uring_direct() {
-    if shale_engine::fs::IoBackend::Uring.file_system().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI");
-        eprintln!("skipped: io_uring is not available");
-        return;
-    }
-    let seed = env_u64("SHALE_MODEL_OS_SEED").unwrap_or(SEED_BASE + 0x100);
-    Run::new(Config::for_seed(seed, ops_per_seed(), Backend::UringDirect)).run();
+    run_disk_seed(Backend::UringDirect);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ mod bytes;
 #[cfg(target_os = "linux")]
 mod direct;
 mod fault;
+#[cfg(test)]
+mod injecting_tests;
 mod mem;
 mod mmap;
 mod os;

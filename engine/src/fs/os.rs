@@ -42,7 +42,7 @@ struct OsReadable {
 }
 
 /// `pread`, retried when interrupted.
-fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+pub(super) fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     loop {
         match file.read_at(buf, offset) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

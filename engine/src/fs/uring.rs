@@ -382,24 +382,13 @@ struct UringReadable {
     ring_reads: bool,
 }
 
-/// `pread`, retried when interrupted.
-fn pread(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
-    loop {
-        match file.read_at(buf, offset) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            r => return r,
-        }
-    }
-}
-
 impl ReadableFile for UringReadable {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
         let one = |b: &mut [u8], o: u64| {
             if self.ring_reads {
                 read_at(&self.file, b, o)
             } else {
-                pread(&self.file, b, o)
+                super::os::pread(&self.file, b, o)
             }
         };
         if self.direct {
