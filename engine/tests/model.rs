@@ -779,6 +779,25 @@ impl Run {
                     self.fail(format!("{what} iter {pn} {}: {d}", show_opts(o)));
                 }
             }
+            // The same probes in one multi_get at the snapshot.
+            let keys: Vec<&[u8]> = probes
+                .iter()
+                .filter(|(pn, _, _)| *pn == name)
+                .map(|(_, k, _)| k.as_slice())
+                .collect();
+            let got = s
+                .snap
+                .multi_get(&h, &keys)
+                .unwrap_or_else(|e| self.fail(format!("{what} multi_get {name}: {e}")));
+            for (k, g) in keys.iter().zip(got) {
+                if g.as_deref() != want_model.get(*k).map(Vec::as_slice) {
+                    self.fail(format!(
+                        "{what} multi_get {name}/{}: got {:?}",
+                        hex(k),
+                        g.as_deref().map(hex)
+                    ));
+                }
+            }
         }
         self.stats.snapshot_checks += 1;
     }
