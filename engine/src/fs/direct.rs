@@ -6,8 +6,8 @@
 //! size in use, so it is always enough.
 //!
 //! * **Reads** ([`read_direct`]) cover the aligned span around the requested bytes with an
-//!   [`AlignedBuf`] and copy the requested part out, so callers keep reading any offset and
-//!   length.
+//!   [`AlignedBuf`] (each thread keeps one, up to 256 KiB, for reuse) and copy the requested part
+//!   out, so callers keep reading any offset and length.
 //! * **Appends** ([`DirectWritable`]) gather into an aligned buffer of [`DIRECT_WRITE_BUFFER`]
 //!   bytes and write it whole when it fills. `sync` writes the partial last block padded with
 //!   zeros, cuts the file back to its true length, and `fdatasync`s; the partial block stays in
@@ -113,8 +113,17 @@ pub fn copy_out(bounce: &[u8], got: usize, start: u64, buf: &mut [u8], offset: u
     n
 }
 
+/// Bounce buffers up to this size are kept per thread and reused (larger ones, such as a
+/// compaction's readahead, are allocated per read).
+const BOUNCE_KEEP_MAX: usize = 256 << 10;
+
+thread_local! {
+    static BOUNCE: std::cell::RefCell<Option<AlignedBuf>> = const { std::cell::RefCell::new(None) };
+}
+
 /// A positional read of `buf.len()` bytes at `offset` from an `O_DIRECT` file, through an
-/// aligned bounce buffer; `read` performs one aligned read (short only at end of file).
+/// aligned bounce buffer (this thread's, reused, when the span fits [`BOUNCE_KEEP_MAX`]);
+/// `read` performs one aligned read (short only at end of file).
 pub fn read_direct(
     buf: &mut [u8],
     offset: u64,
@@ -124,20 +133,34 @@ pub fn read_direct(
         return Ok(0);
     }
     let (start, len) = span(offset, buf.len());
-    let mut bounce = AlignedBuf::new(len)?;
-    let mut got = 0;
-    while got < len {
-        let Some(rest) = bounce.as_mut_slice().get_mut(got..len) else { break };
-        let n = read(rest, start + got as u64)?;
-        if n == 0 {
-            break;
+    let through = |bounce: &mut AlignedBuf, buf: &mut [u8]| -> io::Result<usize> {
+        let mut got = 0;
+        while got < len {
+            let Some(rest) = bounce.as_mut_slice().get_mut(got..len) else { break };
+            let n = read(rest, start + got as u64)?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+            if got % DIRECT_ALIGN != 0 {
+                break; // end of file
+            }
         }
-        got += n;
-        if got % DIRECT_ALIGN != 0 {
-            break; // end of file
+        Ok(copy_out(bounce.as_slice(), got, start, buf, offset))
+    };
+    if len <= BOUNCE_KEEP_MAX {
+        let kept = BOUNCE.with(|cell| {
+            let Ok(mut slot) = cell.try_borrow_mut() else { return None };
+            if slot.as_ref().is_none_or(|b| b.as_slice().len() < len) {
+                *slot = AlignedBuf::new(len.max(16 << 10)).ok();
+            }
+            slot.as_mut().map(|b| through(b, buf))
+        });
+        if let Some(r) = kept {
+            return r;
         }
     }
-    Ok(copy_out(bounce.as_slice(), got, start, buf, offset))
+    through(&mut AlignedBuf::new(len)?, buf)
 }
 
 /// Opens `path` for reading with `O_DIRECT`; `None` when this file system refuses it.
