@@ -13,7 +13,7 @@
 //!   reads of a `multi_get` wait for the device together instead of one after the other.
 //! * A single [`ReadableFile::read_at`] is a plain `pread`, as in RocksDB (whose io_uring use is
 //!   MultiGet's batches): a lone read gains nothing from a ring, and through one it measured
-//!   20–30% slower on blocks in the page cache (`docs/benchmarks.md`, "I/O backends").
+//!   3–36% slower on blocks in the page cache (`docs/benchmarks.md`, "I/O backends").
 //!   [`UringFs::with_ring_reads`] (`--io-backend uring-all`) sends them through the ring anyway.
 //! * `O_DIRECT` files ([`FileSystem::open_direct`], [`FileSystem::create_direct`]) read and
 //!   append through aligned buffers (`direct.rs`).
