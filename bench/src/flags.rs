@@ -67,6 +67,9 @@ pub struct IoArgs {
     /// multi_get batch sizes.
     #[arg(long, value_delimiter = ',', default_value = "16,64")]
     pub batches: Vec<usize>,
+    /// Keys each unsynced write run (fillseq, fillrandom, overwrite) writes, on every backend.
+    #[arg(long = "write_num", default_value_t = 1_000_000)]
+    pub write_num: u64,
     /// Scratch directory for the databases (on the disk being measured).
     #[arg(long, default_value = "/tmp/shale-bench-io")]
     pub db: PathBuf,
@@ -242,7 +245,8 @@ pub struct Flags {
     /// Block cache bytes.
     #[arg(long = "cache_size", default_value_t = 8 << 20)]
     pub cache_size: u64,
-    /// Shale's file I/O: auto (io_uring where it works, else pread), pread, uring or uring-all.
+    /// Shale's file I/O: auto (io_uring where it works, else pread), pread, uring or uring-all
+    /// (single reads and buffered writes on the ring too, for measuring).
     #[arg(long = "io_backend", default_value = "auto")]
     pub io_backend: String,
     /// O_DIRECT for table reads and for flush and compaction writes (db_bench:

@@ -12,6 +12,15 @@
 //! 4. fillsync (`--sync_writes` fsynced writes per thread) at each of `--sync_threads`, on a fresh
 //!    database per run: Shale over pread, io_uring and io_uring + O_DIRECT (O_DIRECT changes
 //!    only flush and compaction writes), RocksDB over pread and O_DIRECT.
+//! 5. Unsynced writes, one thread, `--write_num` keys: fillseq and fillrandom on a fresh database,
+//!    then overwrite on the random fill, on every backend whose write path differs (mmap changes
+//!    only reads, so it has no row): Shale over pread, io_uring, io_uring with everything on the
+//!    ring (`uring-all`, where every buffered write goes through the ring), pread + O_DIRECT and
+//!    io_uring + O_DIRECT; RocksDB over pread and O_DIRECT.
+//!
+//! A backend more than 2× slower than another on any workload is flagged, on stdout and in the
+//! section: among all of them for writes, and among those of the same cache (buffered or
+//! O_DIRECT) for reads, since O_DIRECT reads come from the device by design.
 //!
 //! Buffered backends read through a page cache that already holds the tables (the machine's
 //! memory is far larger than the data); O_DIRECT rows read from the device on every block-cache
@@ -58,7 +67,7 @@ const URING: Backend = Backend {
     in_rocksdb: false,
 };
 const URING_ALL: Backend = Backend {
-    name: "io_uring, single reads on the ring",
+    name: "io_uring, all I/O on the ring",
     io_backend: "uring-all",
     mmap: false,
     direct: false,
@@ -83,6 +92,12 @@ const URING_DIRECT: Backend = Backend {
 const READ_BACKENDS: [Backend; 6] = [PREAD, MMAP, URING, URING_ALL, PREAD_DIRECT, URING_DIRECT];
 const MULTI_GET_BACKENDS: [Backend; 4] = [PREAD, URING, PREAD_DIRECT, URING_DIRECT];
 const SYNC_BACKENDS: [Backend; 4] = [PREAD, URING, PREAD_DIRECT, URING_DIRECT];
+const WRITE_BACKENDS: [Backend; 5] = [PREAD, URING, URING_ALL, PREAD_DIRECT, URING_DIRECT];
+/// The unsynced write workloads, in the order they run on each backend's database.
+const WRITE_WORKLOADS: [Workload; 3] =
+    [Workload::FillSeq, Workload::FillRandom, Workload::Overwrite];
+/// A backend this many times slower than another on a workload is flagged.
+const FLAG_RATIO: f64 = 2.0;
 
 /// One measured run.
 #[derive(Debug, Clone, Serialize)]
@@ -255,11 +270,32 @@ pub fn run(args: &IoArgs) -> BenchResult<()> {
     for (ti, &threads) in args.sync_threads.iter().enumerate() {
         syncs.measure(args, threads, 1, 30 + ti, &mut rows)?;
     }
+
+    // 5. Unsynced writes: each workload round-robin over the backends (overwrite runs on the
+    // database the last random fill left).
+    let mut writes = base.clone();
+    writes.num = args.write_num;
+    writes.duration = 0;
+    for (wi, w) in WRITE_WORKLOADS.into_iter().enumerate() {
+        let part = Part {
+            name: w.name(),
+            workload: w,
+            backends: &WRITE_BACKENDS,
+            flags: writes.clone(),
+            shale_dir: args.db.join("shale-writes"),
+            rocks_dir: args.db.join("rocksdb-writes"),
+        };
+        part.measure(args, 1, 1, 40 + wi, &mut rows)?;
+    }
     let _ = std::fs::remove_dir_all(&args.db);
+    let flagged = flags(args, &rows);
+    for f in &flagged {
+        println!("FLAG: {f}");
+    }
 
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let command = format!(
-        "cargo run --release -p shale-bench -- io --num {} --cache_size {} --duration {} --repeat {} --threads {} --sync_threads {} --sync_writes {} --batches {}",
+        "cargo run --release -p shale-bench -- io --num {} --cache_size {} --duration {} --repeat {} --threads {} --sync_threads {} --sync_writes {} --batches {} --write_num {}",
         args.num,
         args.cache_size,
         args.duration,
@@ -268,9 +304,10 @@ pub fn run(args: &IoArgs) -> BenchResult<()> {
         join(&args.sync_threads),
         args.sync_writes,
         join(&args.batches),
+        args.write_num,
     );
     let machine = crate::report::machine();
-    let section = render(args, &rows, &command, &machine, minutes, &rocks_version);
+    let section = render(args, &rows, &command, &machine, minutes, &rocks_version, &flagged);
     println!("\n{section}");
     if let Some(md) = &args.write_markdown {
         crate::report::splice_between(md, BEGIN, END, &section)?;
@@ -340,6 +377,60 @@ fn ratio(a: Option<&RunResult>, b: Option<&RunResult>) -> String {
     }
 }
 
+/// Every case of a backend more than [`FLAG_RATIO`]× slower than another on one workload
+/// (threads and batch alike), by median runs; see the module docs for which are compared.
+fn flags(args: &IoArgs, rows: &[Row]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut check = |part: &str, backends: &[Backend], threads: usize, batch: usize| {
+        for class in [false, true] {
+            let medians: Vec<(&str, f64)> = backends
+                .iter()
+                // Writes compare every backend; reads only those of one cache.
+                .filter(|b| !is_read(part) || b.direct == class)
+                .filter_map(|b| {
+                    find(rows, part, b.name, "shale", threads, batch)
+                        .map(|r| (b.name, r.ops_per_sec))
+                })
+                .collect();
+            let Some(&(best, top)) = medians.iter().max_by(|a, b| a.1.total_cmp(&b.1)) else {
+                continue;
+            };
+            for &(name, ops) in &medians {
+                if ops > 0.0 && top / ops > FLAG_RATIO {
+                    out.push(format!(
+                        "{part} ({threads} thr{}): {name} {} ops/s is {:.1}× slower than {best} {} ops/s",
+                        if batch > 1 { format!(", {batch} keys per call") } else { String::new() },
+                        crate::report::fmt_ops(ops),
+                        top / ops,
+                        crate::report::fmt_ops(top),
+                    ));
+                }
+            }
+            if !is_read(part) {
+                break;
+            }
+        }
+    };
+    for &t in &args.threads {
+        check("readrandom", &READ_BACKENDS, t, 1);
+    }
+    for &b in &args.batches {
+        check("multi_get", &MULTI_GET_BACKENDS, 1, b);
+    }
+    for &t in &args.sync_threads {
+        check("fillsync", &SYNC_BACKENDS, t, 1);
+    }
+    for w in WRITE_WORKLOADS {
+        check(w.name(), &WRITE_BACKENDS, 1, 1);
+    }
+    out
+}
+
+/// Parts whose backends are compared only within one cache (buffered or O_DIRECT).
+fn is_read(part: &str) -> bool {
+    matches!(part, "readrandom" | "multi_get")
+}
+
 fn render(
     args: &IoArgs,
     rows: &[Row],
@@ -347,6 +438,7 @@ fn render(
     machine: &str,
     minutes: f64,
     rocks_version: &str,
+    flagged: &[String],
 ) -> String {
     let mut s = String::new();
     let mb = |b: u64| b as f64 / f64::from(1u32 << 20);
@@ -391,6 +483,38 @@ fn render(
         args.sync_writes
     );
     by_threads(&mut s, rows, "fillsync", &SYNC_BACKENDS, &args.sync_threads);
+    let _ = writeln!(
+        s,
+        "\n#### Unsynced writes ({} keys, one thread; overwrite on the random fill)\n",
+        crate::report::fmt_ops(args.write_num as f64)
+    );
+    let _ = writeln!(
+        s,
+        "| backend | workload | Shale ops/s | Shale P50 / P99 / P99.9 | RocksDB ops/s | RocksDB P50 / P99 / P99.9 |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|");
+    for w in WRITE_WORKLOADS {
+        for b in WRITE_BACKENDS {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                b.name,
+                w.name(),
+                cells(find(rows, w.name(), b.name, "shale", 1, 1)),
+                cells(find(rows, w.name(), b.name, "rocksdb", 1, 1)),
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n#### Flagged: a backend more than {FLAG_RATIO}× slower than another on a workload\n"
+    );
+    if flagged.is_empty() {
+        let _ = writeln!(s, "None.");
+    }
+    for f in flagged {
+        let _ = writeln!(s, "- {f}");
+    }
     s
 }
 

@@ -174,6 +174,7 @@ fn io_compares_backends_and_rewrites_only_its_section() {
         "--sync_threads=2",
         "--sync_writes=20",
         "--batches=4",
+        "--write_num=2000",
         "--repeat=1",
         "--db",
         dir.path().join("db").to_str().unwrap(),
@@ -183,14 +184,21 @@ fn io_compares_backends_and_rewrites_only_its_section() {
     let text = std::fs::read_to_string(&md).unwrap();
     assert!(text.starts_with("# Benchmarks\n\n") && text.ends_with("\n\nAfter.\n"), "{text}");
     assert!(!text.contains("\nold\n"), "{text}");
-    for row in ["| io_uring + O_DIRECT | 2 |", "| mmap | 1 |", "| pread | 4 |", "#### fillsync"] {
+    for row in [
+        "| io_uring + O_DIRECT | 2 |",
+        "| mmap | 1 |",
+        "| pread | 4 |",
+        "#### fillsync",
+        "| io_uring, all I/O on the ring | overwrite |",
+        "#### Flagged",
+    ] {
         assert!(text.contains(row), "{row} missing:\n{text}");
     }
     let v = json(&dir.path().join("bench/io.json"));
     let rows = v["rows"].as_array().unwrap();
     // readrandom: 6 Shale + 3 RocksDB backends at 2 thread counts; multi_get: 4 + 2; fillsync
-    // 4 + 2 at one thread count.
-    assert_eq!(rows.len(), 18 + 6 + 6, "{v}");
+    // 4 + 2 at one thread count; fillseq, fillrandom and overwrite: 5 + 2 each.
+    assert_eq!(rows.len(), 18 + 6 + 6 + 21, "{v}");
     for r in rows {
         assert!(r["result"]["ops"].as_u64().unwrap() > 0, "{r}");
     }

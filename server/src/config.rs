@@ -66,7 +66,8 @@ pub struct EngineConfig {
     pub level_base_bytes: Option<u64>,
     pub mmap_reads: Option<bool>,
     /// "auto" (default: io_uring where it works, else pread), "pread", "uring" (io_uring; fails
-    /// where unavailable) or "uring-all" (single reads on the ring too). Ignored with
+    /// where unavailable) or "uring-all" (single reads and buffered writes on the ring too, for
+    /// measuring: slower). Ignored with
     /// `in_memory`.
     pub io_backend: Option<String>,
     /// `O_DIRECT` for table reads and for flush and compaction writes (the block cache is then

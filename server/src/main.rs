@@ -74,8 +74,8 @@ struct Cli {
     #[arg(long)]
     block_cache_bytes: Option<usize>,
     /// How file data is read and written: auto (default: io_uring where it works, else pread),
-    /// pread, uring (io_uring; fails where it is not available) or uring-all (single reads on
-    /// the ring too).
+    /// pread, uring (io_uring; fails where it is not available) or uring-all (single reads and
+    /// buffered writes on the ring too, for measuring: slower).
     #[arg(long)]
     io_backend: Option<String>,
     /// Read tables and write flush and compaction output with O_DIRECT, so the block cache is

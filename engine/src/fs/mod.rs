@@ -177,7 +177,8 @@ pub enum IoBackend {
     /// io_uring (`UringFs`) for appends, syncs and batched reads, `pread` for single reads;
     /// fails where a ring cannot be set up.
     Uring,
-    /// io_uring for single reads as well (`UringFs::with_ring_reads`): for measuring them.
+    /// io_uring for single reads and buffered appends as well (`UringFs::all_on_ring`): for
+    /// measuring the ring on the paths [`IoBackend::Uring`] keeps off it.
     UringAll,
     /// io_uring where it works, else `pread` (the fallback is logged once, to stderr).
     Auto,
@@ -217,7 +218,7 @@ impl IoBackend {
 
 #[cfg(target_os = "linux")]
 fn uring_fs(ring_reads: bool) -> io::Result<Arc<dyn FileSystem>> {
-    Ok(Arc::new(if ring_reads { UringFs::with_ring_reads()? } else { UringFs::new()? }))
+    Ok(Arc::new(if ring_reads { UringFs::all_on_ring()? } else { UringFs::new()? }))
 }
 
 #[cfg(not(target_os = "linux"))]

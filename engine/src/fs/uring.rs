@@ -1,6 +1,7 @@
-//! [`UringFs`]: file data through io_uring (Linux). Reads (`read_at`), appends and `fdatasync`
-//! go through a ring; the rest (create, rename, list, locks, directory syncs) is [`OsFs`]'s, and
-//! memory-mapped reads stay `open_mmap`'s.
+//! [`UringFs`]: file data through io_uring (Linux). Batched reads, `fdatasync`, a WAL group's
+//! linked write + `fdatasync`, and `O_DIRECT` reads and writes go through a ring; the rest
+//! (create, rename, list, locks, directory syncs) is [`OsFs`]'s, and memory-mapped reads stay
+//! `open_mmap`'s.
 //!
 //! Each thread has its own ring, made on its first I/O ([`RING_ENTRIES`] entries), so threads
 //! never share a submission queue and need no lock around it. An operation is submitted and
@@ -8,13 +9,19 @@
 //! `pread`/`write`.
 //!
 //! * A WAL group's append and its `fdatasync` go out as one linked submission
-//!   ([`WritableFile::append_and_sync`]); table appends and syncs go through the ring too.
+//!   ([`WritableFile::append_and_sync`]); syncs go through the ring too.
+//! * A buffered append on its own (an unsynced WAL group, a table's 1 MiB write) is a plain
+//!   `pwrite`. A buffered write cannot complete inline on the ring (it only copies into the page
+//!   cache, but the ring's non-blocking attempt is refused), so io_uring hands it to a kernel
+//!   worker thread and the caller waits for two thread switches: every unsynced write measured
+//!   15× slower that way (`docs/benchmarks.md`, "I/O backends").
 //! * [`FileSystem::read_many`] puts up to [`RING_ENTRIES`] reads in one submission: the block
 //!   reads of a `multi_get` wait for the device together instead of one after the other.
 //! * A single [`ReadableFile::read_at`] is a plain `pread`, as in RocksDB (whose io_uring use is
 //!   MultiGet's batches): a lone read gains nothing from a ring, and through one it measured
 //!   3–36% slower on blocks in the page cache (`docs/benchmarks.md`, "I/O backends").
-//!   [`UringFs::with_ring_reads`] (`--io-backend uring-all`) sends them through the ring anyway.
+//!   [`UringFs::all_on_ring`] (`--io-backend uring-all`) sends them, and buffered appends,
+//!   through the ring anyway: for measuring what the default avoids.
 //! * `O_DIRECT` files ([`FileSystem::open_direct`], [`FileSystem::create_direct`]) read and
 //!   append through aligned buffers (`direct.rs`).
 //!
@@ -290,7 +297,8 @@ impl direct::RawWrite for RingWrite {
 #[derive(Debug, Clone, Copy)]
 pub struct UringFs {
     os: OsFs,
-    /// Single reads (`read_at`) go through the ring too, not only batches.
+    /// Single reads (`read_at`) and buffered appends go through the ring too, not only batches,
+    /// syncs and linked writes ([`UringFs::all_on_ring`]).
     ring_reads: bool,
 }
 
@@ -305,8 +313,9 @@ impl UringFs {
         Ok(UringFs { os: OsFs, ring_reads: false })
     }
 
-    /// [`UringFs::new`], with single reads through the ring as well (for measuring them).
-    pub fn with_ring_reads() -> io::Result<UringFs> {
+    /// [`UringFs::new`], with single reads and buffered appends through the ring as well: for
+    /// measuring the ring on the paths the default keeps off it (`--io-backend uring-all`).
+    pub fn all_on_ring() -> io::Result<UringFs> {
         Ok(UringFs { ring_reads: true, ..UringFs::new()? })
     }
 }
@@ -315,16 +324,27 @@ impl UringFs {
 struct UringWritable {
     file: File,
     len: AtomicU64,
+    /// Buffered appends through the ring too ([`UringFs::all_on_ring`]); else `pwrite`.
+    ring_appends: bool,
     /// Appends reserve their offset and write under this lock (the trait allows one appender at
     /// a time; the lock keeps that true without trusting it).
     append: Mutex<()>,
 }
 
 impl WritableFile for UringWritable {
+    /// A plain `pwrite`, not the ring: a buffered write only copies into the page cache, and
+    /// the ring cannot do that without blocking, so it hands every such write to a kernel
+    /// worker thread (io-wq) and the caller waits for a thread switch there and back. Measured
+    /// on the unsynced WAL path, that made fillrandom 15× slower than `pwrite`
+    /// (`docs/benchmarks.md`, "I/O backends").
     fn append(&self, data: &[u8]) -> io::Result<()> {
         let _one = self.append.lock().unwrap_or_else(|e| e.into_inner());
         let at = self.len.load(Ordering::Acquire);
-        write_all_at(&self.file, data, at)?;
+        if self.ring_appends {
+            write_all_at(&self.file, data, at)?;
+        } else {
+            std::os::unix::fs::FileExt::write_all_at(&self.file, data, at)?;
+        }
         self.len.store(at + data.len() as u64, Ordering::Release);
         Ok(())
     }
@@ -378,7 +398,7 @@ struct UringReadable {
     file: File,
     /// Opened with `O_DIRECT`: reads go through an aligned bounce buffer.
     direct: bool,
-    /// `read_at` through the ring ([`UringFs::with_ring_reads`]); else `pread`.
+    /// `read_at` through the ring ([`UringFs::all_on_ring`]); else `pread`.
     ring_reads: bool,
 }
 
@@ -413,7 +433,12 @@ impl FileSystem for UringFs {
 
     fn create(&self, path: &Path) -> io::Result<Arc<dyn WritableFile>> {
         let file = OpenOptions::new().write(true).create(true).truncate(true).open(path)?;
-        Ok(Arc::new(UringWritable { file, len: AtomicU64::new(0), append: Mutex::new(()) }))
+        Ok(Arc::new(UringWritable {
+            file,
+            len: AtomicU64::new(0),
+            ring_appends: self.ring_reads,
+            append: Mutex::new(()),
+        }))
     }
 
     fn open(&self, path: &Path) -> io::Result<Arc<dyn ReadableFile>> {
@@ -501,7 +526,7 @@ mod tests {
 
     #[test]
     fn appends_reads_and_syncs_through_the_ring() {
-        let Ok(fs) = UringFs::with_ring_reads() else {
+        let Ok(fs) = UringFs::all_on_ring() else {
             eprintln!("io_uring is not available here: nothing to test");
             return;
         };
@@ -578,7 +603,7 @@ mod tests {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 253) as u8).collect();
         let path = dir.path().join("f");
         std::fs::write(&path, &data).unwrap();
-        let ring = UringFs::with_ring_reads().unwrap();
+        let ring = UringFs::all_on_ring().unwrap();
         let files = [
             fs.open(&path).unwrap(),
             ring.open_direct(&path).unwrap(),
