@@ -59,7 +59,7 @@ fn insert(c: &mut Criterion) {
                 while done < iters {
                     let n = (iters - done).min(CHUNK);
                     stream += 1;
-                    let table = MemTable::new(1);
+                    let table = MemTable::new(1, 64 << 20);
                     total += insert_chunk(&table, stream, n, threads);
                     assert_eq!(table.len() as u64, n);
                     // Dropping the table is not part of the measurement.
@@ -74,7 +74,7 @@ fn insert(c: &mut Criterion) {
 }
 
 fn get(c: &mut Criterion) {
-    let table = MemTable::new(1);
+    let table = MemTable::new(1, 64 << 20);
     for i in 0..GET_ENTRIES {
         table.add(i + 1, ValueKind::Put, &key(GET_STREAM, i), &VALUE);
     }

@@ -3,7 +3,8 @@
 //! ```text
 //! batch   := sequence:fixed64 count:fixed32 entry{count}
 //! entry   := kind:u8 keyspace:varint32 key_len:varint32 key [value_len:varint32 value]
-//! kind    := 1 (Put, has a value) | 2 (Delete, no value)      0 is reserved
+//! kind    := 1 (Put, has a value) | 2 (Delete, no value)      0 is reserved; 3 (a blob
+//!            pointer) is a table entry's kind only, corruption in a batch
 //! ```
 //!
 //! Entry `i` of a batch gets sequence number `sequence + i`. All integers little-endian. A batch
@@ -159,6 +160,9 @@ impl<'a> BatchEntries<'a> {
         let value = match kind {
             ValueKind::Put => self.d.length_prefixed(self.value_len_max)?,
             ValueKind::Delete => &[],
+            ValueKind::Blob => {
+                return Err(Error::corruption("write batch: a blob entry (only tables hold them)"))
+            }
         };
         Ok(Entry { kind, keyspace, key, value })
     }

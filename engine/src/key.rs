@@ -21,6 +21,9 @@ pub enum ValueKind {
     Put = 1,
     /// The key is deleted (a tombstone).
     Delete = 2,
+    /// The key's value is in a blob file; the entry's value is a [`crate::blob::BlobPointer`].
+    /// Only tables hold these (a flush writes them); write batches and memtables never do.
+    Blob = 3,
 }
 
 /// Kind byte used in seek targets: larger than every real kind, so `(k, s << 8 | KIND_SEEK)`
@@ -33,6 +36,7 @@ impl ValueKind {
         match b {
             1 => Some(ValueKind::Put),
             2 => Some(ValueKind::Delete),
+            3 => Some(ValueKind::Blob),
             _ => None,
         }
     }

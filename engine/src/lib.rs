@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod blob;
 pub mod cache;
 pub mod compaction;
 mod db;

@@ -6,13 +6,15 @@
 //! The same binary is parent and child: with `SHALE_CRASH_CHILD=<dir>` set it is a writer (on the
 //! I/O backend `SHALE_CRASH_BACKEND` names).
 //!
-//! It runs on every real I/O backend in turn: `pread` (`OsFs`) and `uring` (`UringFs`); the
+//! It runs on every real I/O backend in turn: `pread` (`OsFs`), `uring` (`UringFs`) and
+//! `pread-blob` (`OsFs` with key-value separation); the
 //! child writes and the parent recovers through the same one. Where io_uring cannot be set up the
 //! `uring` run is skipped with a note, except under CI (`CI` set), where that is a failure.
 //!
 //! Environment:
 //! * `SHALE_CRASH_CYCLES` (default 50): kill/recover cycles per backend;
-//! * `SHALE_CRASH_BACKENDS` (default `pread,uring`): the backends to run, comma-separated;
+//! * `SHALE_CRASH_BACKENDS` (default `pread,uring,pread-blob`): the backends to run,
+//!   comma-separated (`pread-blob`: pread with values of 100 bytes or more in blob files);
 //! * `SHALE_TEST_SEED` (decimal or 0x-hex, default fixed): seed of the kill delays (the same
 //!   delays on every backend);
 //! * `SHALE_CRASH_VERBOSE` (set: on): one line per cycle on stderr.
@@ -62,19 +64,46 @@ fn mix(x: u64) -> u64 {
     Rng::new(x).next_u64()
 }
 
-/// Small memtables, so that the child rotates the WAL and its background thread flushes tables
-/// often: kills land in the middle of flushes too. Files go through `fs`.
-fn options(fs: &Arc<dyn FileSystem>) -> Options {
-    Options { memtable_bytes_max: 256 << 10, fs: Arc::clone(fs), ..Default::default() }
+/// What one run of cycles is on: an I/O backend, and whether values of at least
+/// [`BLOB_THRESHOLD`] bytes go to blob files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    io: IoBackend,
+    blobs: bool,
 }
 
-/// The backend's name as `SHALE_CRASH_BACKEND` spells it.
-fn backend_name(b: IoBackend) -> &'static str {
-    match b {
-        IoBackend::Pread => "pread",
-        IoBackend::Uring => "uring",
-        IoBackend::UringAll => "uring-all",
-        IoBackend::Auto => "auto",
+/// The blob threshold of `pread-blob`: about half the values (10..=2000 bytes) are separated.
+const BLOB_THRESHOLD: usize = 100;
+
+impl Target {
+    /// `pread`, `uring` or `pread-blob`.
+    fn parse(name: &str) -> Option<Target> {
+        match name {
+            "pread" => Some(Target { io: IoBackend::Pread, blobs: false }),
+            "uring" => Some(Target { io: IoBackend::Uring, blobs: false }),
+            "pread-blob" => Some(Target { io: IoBackend::Pread, blobs: true }),
+            _ => None,
+        }
+    }
+
+    /// The name as `SHALE_CRASH_BACKEND(S)` spell it.
+    fn name(self) -> &'static str {
+        match (self.io, self.blobs) {
+            (IoBackend::Uring, _) => "uring",
+            (_, true) => "pread-blob",
+            _ => "pread",
+        }
+    }
+
+    /// Small memtables, so that the child rotates the WAL and its background thread flushes
+    /// tables often: kills land in the middle of flushes too. Files go through `fs`.
+    fn options(self, fs: &Arc<dyn FileSystem>) -> Options {
+        Options {
+            memtable_bytes_max: 256 << 10,
+            fs: Arc::clone(fs),
+            blob_threshold_bytes: self.blobs.then_some(BLOB_THRESHOLD),
+            ..Default::default()
+        }
     }
 }
 
@@ -115,7 +144,8 @@ fn parse_index(digits: &[u8]) -> Option<u64> {
 
 fn child_main(dir: &Path) -> ! {
     let name = std::env::var(BACKEND_ENV).unwrap_or_else(|_| "pread".into());
-    let fs = match IoBackend::parse(&name).map(IoBackend::file_system) {
+    let target = Target::parse(&name);
+    let fs = match target.map(|t| t.io.file_system()) {
         Some(Ok(fs)) => fs,
         Some(Err(e)) => {
             eprintln!("crash_kill child: backend {name}: {e}");
@@ -126,7 +156,8 @@ fn child_main(dir: &Path) -> ! {
             std::process::exit(2);
         }
     };
-    let db = match Db::open(dir, options(&fs)) {
+    let Some(target) = target else { std::process::exit(2) };
+    let db = match Db::open(dir, target.options(&fs)) {
         Ok(db) => db,
         Err(e) => {
             eprintln!("crash_kill child: open of {} failed: {e}", dir.display());
@@ -281,11 +312,11 @@ fn parse_acks(out: &[u8]) -> Result<Vec<(u64, u64)>, String> {
 }
 
 /// Runs one child on `backend` for `delay`, kills it, returns its acks.
-fn run_child(dir: &Path, backend: IoBackend, delay: Duration) -> Result<Vec<(u64, u64)>, String> {
+fn run_child(dir: &Path, backend: Target, delay: Duration) -> Result<Vec<(u64, u64)>, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     let child = Command::new(exe)
         .env(CHILD_ENV, dir)
-        .env(BACKEND_ENV, backend_name(backend))
+        .env(BACKEND_ENV, backend.name())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -396,17 +427,16 @@ fn check_files(fs: &dyn FileSystem, dir: &Path) -> Result<usize, String> {
     Ok(state.live_files().count())
 }
 
-/// The backends to run (`SHALE_CRASH_BACKENDS`, default both), without io_uring where no ring
-/// can be set up (a note; under CI, a panic).
-fn backends() -> Vec<IoBackend> {
-    let list = std::env::var(BACKENDS_ENV).unwrap_or_else(|_| "pread,uring".into());
+/// The backends to run (`SHALE_CRASH_BACKENDS`, default all three), without io_uring where no
+/// ring can be set up (a note; under CI, a panic).
+fn backends() -> Vec<Target> {
+    let list = std::env::var(BACKENDS_ENV).unwrap_or_else(|_| "pread,uring,pread-blob".into());
     let mut out = Vec::new();
     for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        let backend = match IoBackend::parse(name) {
-            Some(b @ (IoBackend::Pread | IoBackend::Uring)) => b,
-            _ => panic!("{BACKENDS_ENV}: unknown backend {name:?} (pread or uring)"),
+        let Some(backend) = Target::parse(name) else {
+            panic!("{BACKENDS_ENV}: unknown backend {name:?} (pread, uring or pread-blob)")
         };
-        if let Err(e) = backend.file_system() {
+        if let Err(e) = backend.io.file_system() {
             assert!(std::env::var_os("CI").is_none(), "io_uring must be available in CI: {e}");
             eprintln!("crash_kill: skipping {name}: io_uring is not available ({e})");
             continue;
@@ -431,9 +461,9 @@ fn parent_main() -> ! {
 }
 
 /// `cycles` kill/recover cycles on `backend`; true when all passed.
-fn run_backend(backend: IoBackend, cycles: u64, seed: u64, verbose: bool) -> bool {
-    let name = backend_name(backend);
-    let fs = backend.file_system().unwrap_or_else(|e| panic!("{name}: {e}"));
+fn run_backend(backend: Target, cycles: u64, seed: u64, verbose: bool) -> bool {
+    let name = backend.name();
+    let fs = backend.io.file_system().unwrap_or_else(|e| panic!("{name}: {e}"));
     let started = Instant::now();
     let mut failures = Failures { cycles: 0, last_cycle: None, printed: 0, seed, backend: name };
     let mut failed_opens = 0u64;
@@ -462,7 +492,7 @@ fn run_backend(backend: IoBackend, cycles: u64, seed: u64, verbose: bool) -> boo
             stats.cycles_without_ack += 1;
         }
         let t_open = Instant::now();
-        let opened = Db::open(&dir, options(&fs));
+        let opened = Db::open(&dir, backend.options(&fs));
         let open_time = t_open.elapsed();
         let db = match opened {
             Ok(db) => db,

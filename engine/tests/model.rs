@@ -128,6 +128,9 @@ struct Config {
     compaction: Option<(CompactionOptions, CompactionStyle)>,
     /// Per-mille of operations that are `db.compact_range` of a random keyspace.
     compact_range_per_mille: u64,
+    /// Key-value separation: values of at least this many bytes go to blob files (keyspace
+    /// "b" keeps its values in the tables, so that both kinds meet in one database).
+    blob_threshold: Option<usize>,
 }
 
 impl Config {
@@ -164,7 +167,15 @@ impl Config {
             table,
             compaction: None,
             compact_range_per_mille: 0,
+            blob_threshold: None,
         }
+    }
+
+    /// `self` with values of at least `threshold` bytes separated into blob files, and blob
+    /// garbage collected once a quarter of a file is garbage.
+    fn with_blobs(mut self, threshold: usize) -> Config {
+        self.blob_threshold = Some(threshold);
+        self
     }
 
     /// A compaction seed: a small memtable (4, 8 or 16 KiB), tiny tables and level targets,
@@ -200,7 +211,7 @@ impl std::fmt::Debug for Config {
             f,
             "seed {:#x}, {} ops, {:?} fs, memtable_bytes_max {}, {}/1000 sync writes, \
              {}/1000 flushes, block cache {} bytes, {} KiB blocks, {:?}, compaction {:?}, \
-             {}/1000 compact_range",
+             {}/1000 compact_range, blob threshold {:?}",
             self.seed,
             self.ops,
             self.backend,
@@ -211,7 +222,8 @@ impl std::fmt::Debug for Config {
             self.table.block_size >> 10,
             self.table.compression,
             self.compaction,
-            self.compact_range_per_mille
+            self.compact_range_per_mille,
+            self.blob_threshold
         )
     }
 }
@@ -231,6 +243,10 @@ struct Stats {
     compact_ranges: u64,
     /// Compactions and trivial moves (summed over the sessions).
     compactions: u64,
+    /// Bytes of blob files written (summed over the sessions).
+    blob_bytes_written: u64,
+    /// Bytes of blob files removed as all garbage (summed over the sessions).
+    blob_bytes_reclaimed: u64,
 }
 
 struct SnapEntry {
@@ -294,6 +310,11 @@ impl Run {
         if let Some((co, style)) = cfg.compaction {
             opts.compaction = co;
             opts.compaction_style = style;
+        }
+        if let Some(t) = cfg.blob_threshold {
+            opts.blob_threshold_bytes = Some(t);
+            opts.keyspace_blob_thresholds.insert("b".into(), None);
+            opts.blob_gc_ratio = 0.25;
         }
         let rng = Rng::new(cfg.seed);
         let mut run = Run {
@@ -819,8 +840,13 @@ impl Run {
         self.note(format!("reopen (close first: {close}, {} snapshots dropped)", self.snaps.len()));
         self.snaps.clear();
         let db = self.db.take().expect("open");
+        if let Err(e) = db.verify() {
+            self.fail(format!("verify before the reopen failed: {e}"));
+        }
         let s = db.stats();
         self.stats.compactions += s.compactions + s.trivial_moves;
+        self.stats.blob_bytes_written += s.flush_blob_bytes + s.compaction_blob_bytes;
+        self.stats.blob_bytes_reclaimed += s.blob_bytes_reclaimed;
         if close {
             if let Err(e) = db.close() {
                 self.fail(format!("close failed: {e}"));
@@ -1043,6 +1069,27 @@ fn model_memfs_compaction_universal() {
 fn model_memfs_compaction_with_compact_range() {
     run_compaction_seeds(true, false);
     run_compaction_seeds(true, true);
+}
+
+/// Key-value separation (values of 32 bytes or more in blob files; keyspace "b" without): a
+/// small-memtable seed, then the compaction seeds of both styles with `compact_range`, so that
+/// blob files are written by flushes, carried and relocated by compactions, and removed once
+/// all garbage. Every run must have written and reclaimed blob files.
+#[test]
+fn model_memfs_blobs() {
+    let ops = ops_per_seed();
+    let mut configs = vec![Config::for_seed(SEED_BASE + 0x200, ops, Backend::Mem).with_blobs(32)];
+    for s in compaction_seeds().into_iter().take(2) {
+        configs.push(Config::compaction(s, ops, true).with_blobs(32));
+    }
+    for cfg in configs {
+        let compacts = cfg.compaction.is_some();
+        let stats = Run::new(cfg).run();
+        assert!(stats.blob_bytes_written > 0, "no blob file was written: {stats:?}");
+        if compacts {
+            assert!(stats.blob_bytes_reclaimed > 0, "no blob file was reclaimed: {stats:?}");
+        }
+    }
 }
 
 /// The real-disk seed (small memtable: even seed) on `backend`. The io_uring backends are

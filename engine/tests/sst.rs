@@ -81,6 +81,7 @@ impl Model {
         (e.key == user_key).then(|| match e.kind {
             ValueKind::Put => Lookup::Value(e.value.clone()),
             ValueKind::Delete => Lookup::Deleted,
+            ValueKind::Blob => Lookup::Blob(e.value.clone()),
         })
     }
 
@@ -140,6 +141,7 @@ fn show(l: &Option<Lookup>) -> String {
         None => "None".into(),
         Some(Lookup::Deleted) => "Deleted".into(),
         Some(Lookup::Value(v)) => format!("Value({})", hex(v)),
+        Some(Lookup::Blob(p)) => format!("Blob({})", hex(p)),
     }
 }
 

@@ -39,6 +39,7 @@ pub fn show_internal(ikey: &[u8]) -> String {
                 match shale_engine::key::ValueKind::from_u8(shale_engine::key::trailer_kind(t)) {
                     Some(shale_engine::key::ValueKind::Put) => "put",
                     Some(shale_engine::key::ValueKind::Delete) => "del",
+                    Some(shale_engine::key::ValueKind::Blob) => "blob",
                     None => "?",
                 };
             format!("{} @{} {kind}", show(k), shale_engine::key::trailer_seq(t))

@@ -108,6 +108,71 @@ fn flush_stats_verify_and_dumps() {
     assert!(dump.contains("records"), "{dump}");
 }
 
+/// Values separated into blob files: reads, `verify` (pointers followed), `stats`, `sst-dump`
+/// (pointers shown), `blob-dump` (records listed), a checkpoint that carries the blob files, and
+/// `verify` failing on a damaged blob file.
+#[test]
+fn blob_files_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let sep = ["--blob-threshold-bytes", "64"];
+    for i in 0..30 {
+        let v = if i % 3 == 0 { format!("short{i}") } else { format!("{i:03}").repeat(40) };
+        ok(&db, &[&sep[..], &["put", &format!("key{i:03}"), &v]].concat());
+    }
+    ok(&db, &[&sep[..], &["flush"]].concat());
+    assert_eq!(ok(&db, &["get", "key004"]), format!("{}\n", "004".repeat(40)));
+    assert_eq!(ok(&db, &["get", "key003"]), "short3\n");
+    let verify = ok(&db, &["verify"]);
+    assert!(
+        // Each command opens the database, and each open flushes what the WAL holds: one
+        // blob file per separated put.
+        verify.contains("30 entries; 20 blob files, 20 records, 20 pointers followed"),
+        "{verify}"
+    );
+    let stats = ok(&db, &["stats"]);
+    assert!(stats.contains("blob files: 20,"), "{stats}");
+    let files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(&db).unwrap().map(|e| e.unwrap().path()).collect();
+    let blobs: Vec<&std::path::PathBuf> =
+        files.iter().filter(|p| p.extension().is_some_and(|x| x == "blob")).collect();
+    let tables: Vec<&std::path::PathBuf> =
+        files.iter().filter(|p| p.extension().is_some_and(|x| x == "sst")).collect();
+    let mut dumps = String::new();
+    for t in &tables {
+        dumps.push_str(&ok(&db, &["sst-dump", t.to_str().unwrap(), "--scan"]));
+    }
+    assert!(dumps.contains("key004 @") && dumps.contains(" blob  =>  blob file "), "{dumps}");
+    assert!(dumps.contains("key003 @") && dumps.contains("=>  short3"), "{dumps}");
+    let mut blob = None;
+    for b in &blobs {
+        let d = ok(&db, &["blob-dump", b.to_str().unwrap(), "--scan"]);
+        assert!(d.contains("records              1\n"), "{d}");
+        if d.contains("key004  =>  120 bytes") {
+            blob = Some(*b);
+        }
+    }
+    let blob = blob.expect("the blob file of key004");
+    let cp = dir.path().join("cp");
+    ok(&db, &["checkpoint", cp.to_str().unwrap()]);
+    assert_eq!(ok(&cp, &["get", "key005"]), format!("{}\n", "005".repeat(40)));
+    assert!(ok(&cp, &["verify"]).contains("20 pointers followed"));
+    // One flipped byte in a record: verify and blob-dump say so.
+    let mut bytes = std::fs::read(blob).unwrap();
+    bytes[40] ^= 0x01;
+    std::fs::write(blob, bytes).unwrap();
+    let o = shale(&db, &["verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("corruption"));
+    let o = shale(&db, &["blob-dump", blob.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("checksum"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 #[test]
 fn verify_finds_a_damaged_table() {
     let dir = tempfile::tempdir().unwrap();

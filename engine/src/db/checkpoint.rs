@@ -2,10 +2,10 @@
 //!
 //! 1. flush the memtables (so that little WAL is left to copy);
 //! 2. under the commit lock (no group is half-written): clone the manifest state — its
-//!    `Arc<FileMeta>`s keep every table from being removed meanwhile — note the last sequence
-//!    and the length of every live WAL file;
-//! 3. hard-link every table into the new directory (copy when linking fails, e.g. across file
-//!    systems), copy each WAL up to the noted length, fsync them;
+//!    `Arc<FileMeta>`s keep every table, and so every blob file its tables point into, from being
+//!    removed meanwhile — note the last sequence and the length of every live WAL file;
+//! 3. hard-link every table and blob file into the new directory (copy when linking fails, e.g.
+//!    across file systems), copy each WAL up to the noted length, fsync them;
 //! 4. write a fresh manifest (one snapshot record) and `CURRENT`, fsync the directory.
 //!
 //! Opening the checkpoint replays the copied WAL: it holds exactly the writes up to the noted
@@ -61,8 +61,10 @@ impl Core {
             }
             (cs.manifest_state.clone(), cs.last_seq, wals)
         };
-        for n in state.live_files().collect::<Vec<_>>() {
-            let (from, to) = (self.dir.join(filename::table(n)), out.join(filename::table(n)));
+        let tables = state.live_files().map(filename::table);
+        let blobs = state.live_blob_files().map(filename::blob);
+        for name in tables.chain(blobs).collect::<Vec<_>>() {
+            let (from, to) = (self.dir.join(&name), out.join(&name));
             if fs.hard_link(&from, &to).is_err() {
                 let len = fs.open(&from)?.len()?;
                 copy_prefix(fs, &from, &to, len)?;

@@ -17,6 +17,13 @@ use std::time::{Duration, Instant};
 pub(crate) struct WorkCounters {
     pub(crate) user_bytes: std::sync::atomic::AtomicU64,
     pub(crate) flush_bytes: std::sync::atomic::AtomicU64,
+    /// Bytes of blob files flushes wrote (separated values).
+    pub(crate) flush_blob_bytes: std::sync::atomic::AtomicU64,
+    /// Bytes of blob files compactions wrote (values relocated by blob GC, or replaced by the
+    /// compaction filter).
+    pub(crate) compaction_blob_bytes: std::sync::atomic::AtomicU64,
+    /// Bytes of blob files removed once all their records were garbage.
+    pub(crate) blob_bytes_reclaimed: std::sync::atomic::AtomicU64,
     pub(crate) flushes: std::sync::atomic::AtomicU64,
     pub(crate) compactions: std::sync::atomic::AtomicU64,
     pub(crate) trivial_moves: std::sync::atomic::AtomicU64,
@@ -37,7 +44,19 @@ pub(crate) struct WorkCounters {
 
 struct Outputs<'a> {
     core: &'a Core,
+    keyspace: u32,
+    /// Every table and blob file number handed out (removed if the compaction fails).
     numbers: Vec<u64>,
+}
+
+impl Outputs<'_> {
+    fn files(&self) -> super::flush::TableFiles<'_> {
+        super::flush::TableFiles {
+            fs: self.core.opts.fs.as_ref(),
+            dir: &self.core.dir,
+            direct: self.core.opts.direct_writes,
+        }
+    }
 }
 
 impl OutputFiles for Outputs<'_> {
@@ -48,12 +67,11 @@ impl OutputFiles for Outputs<'_> {
     }
 
     fn create(&mut self, number: u64) -> Result<Arc<dyn WritableFile>> {
-        let files = super::flush::TableFiles {
-            fs: self.core.opts.fs.as_ref(),
-            dir: &self.core.dir,
-            direct: self.core.opts.direct_writes,
-        };
-        Ok(files.create(number)?)
+        Ok(self.files().create(number)?)
+    }
+
+    fn create_blob(&mut self, number: u64) -> Result<crate::blob::BlobWriter> {
+        self.files().create_blob(number, self.keyspace)
     }
 }
 
@@ -75,12 +93,14 @@ impl Core {
     fn pick_for(&self, ks: &KeyspaceState) -> Option<Compaction> {
         let files = ks.sv().files.clone();
         let style = self.opts.keyspace_styles.get(&ks.name).copied();
-        match style.unwrap_or(self.opts.compaction_style) {
+        let (picked, universal) = match style.unwrap_or(self.opts.compaction_style) {
             CompactionStyle::Leveled => {
-                compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id))
+                (compaction::pick(&files, &self.opts.compaction, &self.pointers_of(ks.id)), false)
             }
-            CompactionStyle::Universal(u) => compaction::pick_universal(&files, &u),
-        }
+            CompactionStyle::Universal(u) => (compaction::pick_universal(&files, &u), true),
+        };
+        // Nothing else due: collect blob garbage (universal keeps everything in L0 runs).
+        picked.or_else(|| self.pick_blob_gc(ks, &files, universal))
     }
 
     /// Whether `ks` needs a compaction now.
@@ -138,8 +158,10 @@ impl Core {
             !deeper.iter().any(|f| f.smallest_user_key() <= k && k <= f.largest_user_key())
         };
         let (horizon, newest_snapshot) = self.snapshots.horizon(|| self.last_sequence());
-        let mut outputs = Outputs { core: self, numbers: Vec::new() };
+        let mut outputs = Outputs { core: self, keyspace: ks.id, numbers: Vec::new() };
         let mut limiter = self.rate_limiter();
+        let relocate = self.blobs_to_collect(ks.id);
+        let read_blob = |k: &[u8], p: &[u8]| self.blobs.read(k, p);
         let result = compaction::run_compaction(
             iters,
             &horizon,
@@ -156,6 +178,12 @@ impl Core {
                 level: c.output_level,
                 newest_snapshot,
             }),
+            Some(compaction::run::BlobCompaction {
+                read: &read_blob,
+                relocate: &relocate,
+                threshold: self.opts.blob_threshold_for(&ks.name),
+                file_bytes_max: self.opts.blob_file_bytes_max,
+            }),
         )
         .and_then(|out| {
             if !out.files.is_empty() {
@@ -163,7 +191,7 @@ impl Core {
             }
             Ok(out)
         });
-        let out = match result {
+        let mut out = match result {
             Ok(out) => out,
             Err(e) => {
                 self.remove_tables(&outputs.numbers);
@@ -171,6 +199,7 @@ impl Core {
             }
         };
         let written: u64 = out.files.iter().map(|f| f.size).sum();
+        let blob_written: u64 = out.blob_files.iter().map(|f| f.size).sum();
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
         if ks.is_dropped() {
             drop(cs);
@@ -180,14 +209,18 @@ impl Core {
         let mut deleted: Vec<(u32, u32, u64)> =
             c.inputs.iter().map(|f| (ks.id, c_level, f.number)).collect();
         deleted.extend(c.overlapping.iter().map(|f| (ks.id, out_level, f.number)));
-        let edit = VersionEdit {
+        let mut edit = VersionEdit {
             next_file: Some(self.next_file.load(Ordering::SeqCst)),
             // Dropped entries may carry the newest sequence of the inputs: keep it recorded.
             last_sequence: c.inputs.iter().chain(&c.overlapping).map(|f| f.largest_seq).max(),
             deleted_files: deleted,
-            new_files: out.files.into_iter().map(|f| (ks.id, out_level, f)).collect(),
+            new_files: std::mem::take(&mut out.files)
+                .into_iter()
+                .map(|f| (ks.id, out_level, f))
+                .collect(),
             ..Default::default()
         };
+        let retired = self.blob_edit(&cs, ks.id, &mut out, &mut edit);
         // On failure the edit may be in the manifest already (a failed fsync after the append):
         // the outputs must stay. The next open removes them if the manifest does not name them.
         self.log_edit(&mut cs, &edit)?;
@@ -197,7 +230,9 @@ impl Core {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .extend(c.inputs.iter().chain(&c.overlapping).cloned());
+        self.retire_blobs(retired);
         self.counters.compactions.fetch_add(1, Ordering::Relaxed);
+        self.counters.compaction_blob_bytes.fetch_add(blob_written, Ordering::Relaxed);
         self.counters.compaction_read_bytes.fetch_add(read_bytes, Ordering::Relaxed);
         self.counters.compaction_write_bytes.fetch_add(written, Ordering::Relaxed);
         let in_level: u64 = c.inputs.iter().map(|f| f.size).sum();
@@ -240,8 +275,14 @@ impl Core {
     }
 
     /// Removes tables no super version refers to any more (the `obsolete` list holds the last
-    /// reference). Open iterators keep their tables open, so removing the file is safe.
+    /// reference), then the blob files that were waiting for them. Open iterators keep their
+    /// tables open, so removing the file is safe.
     pub(crate) fn remove_obsolete_tables(&self) {
+        self.remove_obsolete_table_files();
+        self.remove_obsolete_blobs();
+    }
+
+    fn remove_obsolete_table_files(&self) {
         let mut obsolete = self.obsolete.lock().unwrap_or_else(|e| e.into_inner());
         obsolete.retain(|f| {
             if Arc::strong_count(f) > 1 {
@@ -367,6 +408,9 @@ impl Core {
                 self.execute(ks, &c)?;
             }
         }
+        // The compactions' inputs (and the blob files only they pointed into) can go now that
+        // no `Compaction` holds them.
+        self.remove_obsolete_tables();
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | write-ahead log | `NNNNNN.log` |
 //! | SSTable | `NNNNNN.sst` |
+//! | blob file (separated values) | `NNNNNN.blob` |
 //! | manifest | `MANIFEST-NNNNNN` |
 //! | pointer to the live manifest | `CURRENT` (its content: the manifest's name and `\n`) |
 //! | the process lock | `LOCK` |
@@ -19,6 +20,8 @@ pub enum FileKind {
     Manifest(u64),
     /// An SSTable with its number.
     Table(u64),
+    /// A blob file with its number.
+    Blob(u64),
     /// `CURRENT`.
     Current,
     /// `LOCK`.
@@ -40,6 +43,11 @@ pub fn wal(number: u64) -> String {
 /// The SSTable file name for `number`.
 pub fn table(number: u64) -> String {
     format!("{number:06}.sst")
+}
+
+/// The blob file name for `number`.
+pub fn blob(number: u64) -> String {
+    format!("{number:06}.blob")
 }
 
 /// The manifest file name for `number`.
@@ -67,6 +75,9 @@ pub fn parse(name: &str) -> Option<FileKind> {
     if let Some(n) = name.strip_suffix(".sst") {
         return parse_number(n).map(FileKind::Table);
     }
+    if let Some(n) = name.strip_suffix(".blob") {
+        return parse_number(n).map(FileKind::Blob);
+    }
     None
 }
 
@@ -88,6 +99,8 @@ mod tests {
         assert_eq!(parse(&manifest(1234567)), Some(FileKind::Manifest(1234567)));
         assert_eq!(parse("CURRENT"), Some(FileKind::Current));
         assert_eq!(parse(&table(12)), Some(FileKind::Table(12)));
+        assert_eq!(blob(12), "000012.blob");
+        assert_eq!(parse(&blob(12)), Some(FileKind::Blob(12)));
         assert_eq!(parse("x.log"), None);
         assert_eq!(parse("-1.log"), None);
         assert_eq!(parse("MANIFEST-"), None);

@@ -13,20 +13,21 @@
 use super::keyspace::KeyspaceState;
 use super::{filename, Core};
 use crate::batch::KeyspaceId;
+use crate::blob::BlobWriter;
 use crate::compaction::Horizon;
 use crate::error::{Error, Result};
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
-use crate::key::{self, SequenceNumber};
-use crate::manifest::{FileMeta, VersionEdit};
+use crate::key::{self, SequenceNumber, ValueKind};
+use crate::manifest::{BlobFileMeta, FileMeta, VersionEdit};
 use crate::memtable::MemTable;
 use crate::sst::{TableBuilder, TableOptions};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Where new tables are written: the database directory, and whether through `O_DIRECT`
-/// ([`FileSystem::create_direct`], `Options::direct_writes`).
+/// Where new tables and blob files are written: the database directory, and whether through
+/// `O_DIRECT` ([`FileSystem::create_direct`], `Options::direct_writes`).
 pub(crate) struct TableFiles<'a> {
     pub fs: &'a dyn FileSystem,
     pub dir: &'a Path,
@@ -39,19 +40,46 @@ impl TableFiles<'_> {
         self.dir.join(filename::table(number))
     }
 
+    /// The path of blob file `number`.
+    pub fn blob_path(&self, number: u64) -> std::path::PathBuf {
+        self.dir.join(filename::blob(number))
+    }
+
+    fn create_at(&self, path: &Path) -> std::io::Result<Arc<dyn crate::fs::WritableFile>> {
+        if self.direct {
+            self.fs.create_direct(path)
+        } else {
+            self.fs.create(path)
+        }
+    }
+
     /// Creates table `number` for writing.
     pub fn create(&self, number: u64) -> std::io::Result<Arc<dyn crate::fs::WritableFile>> {
-        let path = self.path(number);
-        if self.direct {
-            self.fs.create_direct(&path)
-        } else {
-            self.fs.create(&path)
-        }
+        self.create_at(&self.path(number))
+    }
+
+    /// Creates blob file `number` of keyspace `ks` for writing.
+    pub fn create_blob(&self, number: u64, ks: KeyspaceId) -> Result<BlobWriter> {
+        Ok(BlobWriter::new(self.create_at(&self.blob_path(number))?, number, ks))
     }
 }
 
+/// Where a flush puts values of at least `threshold` bytes: a new blob file numbered by
+/// `next_number` (called only if some value qualifies).
+pub(crate) struct BlobSeparation<'a> {
+    pub threshold: usize,
+    pub next_number: &'a mut dyn FnMut() -> u64,
+}
+
+/// What a flush wrote: the table, and the blob file of its separated values, if any.
+pub(crate) struct Flushed {
+    pub table: FileMeta,
+    pub blob: Option<BlobFileMeta>,
+}
+
 /// Writes `mem` as table `number` of keyspace `ks` and fsyncs it; `None` (and no file) when the
-/// memtable is empty. The caller fsyncs the directory.
+/// memtable is empty. With `blobs`, values of at least its threshold go to one new blob file
+/// (fsynced too) and the table holds pointers to them. The caller fsyncs the directory.
 ///
 /// Versions no reader can see (see [`Horizon::shadowed`]) are not written: a hot key overwritten
 /// a thousand times in one memtable becomes one entry, plus one per snapshot stripe. Tombstones
@@ -63,10 +91,13 @@ pub(crate) fn build_table(
     mem: &Arc<MemTable>,
     topts: &TableOptions,
     horizon: &Horizon,
-) -> Result<Option<FileMeta>> {
+    mut blobs: Option<BlobSeparation<'_>>,
+) -> Result<Option<Flushed>> {
     if mem.is_empty() {
         return Ok(None);
     }
+    let mut blob: Option<BlobWriter> = None;
+    let mut blob_number: Option<u64> = None;
     let result = (|| {
         let file = files.create(number)?;
         let mut b = TableBuilder::new(file, *topts, ks);
@@ -75,11 +106,29 @@ pub(crate) fn build_table(
         // The sequence of the previous entry if it had the same user key as the current one.
         let mut newer_seq: Option<SequenceNumber> = None;
         let mut last_key: Vec<u8> = Vec::new();
+        let mut pointer = Vec::with_capacity(crate::blob::POINTER_LEN_MAX);
         while it.valid() {
             let same_key = newer_seq.is_some() && it.user_key() == last_key.as_slice();
             let seq = key::trailer_seq(it.trailer());
             if !(same_key && newer_seq.is_some_and(|n| horizon.shadowed(seq, n))) {
-                b.add(it.user_key(), it.trailer(), it.value())?;
+                let is_put = key::trailer_kind(it.trailer()) == ValueKind::Put as u8;
+                match &mut blobs {
+                    Some(sep) if is_put && it.value().len() >= sep.threshold => {
+                        let w = match &mut blob {
+                            Some(w) => w,
+                            None => {
+                                let n = (sep.next_number)();
+                                blob_number = Some(n);
+                                blob.insert(files.create_blob(n, ks)?)
+                            }
+                        };
+                        let p = w.add(it.user_key(), it.value())?;
+                        pointer.clear();
+                        p.encode_to(&mut pointer);
+                        b.add(it.user_key(), key::trailer(seq, ValueKind::Blob as u8), &pointer)?;
+                    }
+                    _ => b.add(it.user_key(), it.trailer(), it.value())?,
+                }
             }
             if !same_key {
                 last_key.clear();
@@ -88,13 +137,32 @@ pub(crate) fn build_table(
             newer_seq = Some(seq);
             it.next();
         }
+        let blob_meta = match blob.take() {
+            Some(w) => {
+                let n = w.number();
+                let s = w.finish()?;
+                Some(BlobFileMeta {
+                    number: n,
+                    size: s.size,
+                    records: s.records,
+                    record_bytes: s.record_bytes,
+                    ..Default::default()
+                })
+            }
+            None => None,
+        };
         let (props, size) = b.finish()?;
-        Ok(crate::version::file_meta(number, size, props))
+        let mut table = crate::version::file_meta(number, size, props);
+        table.blob_refs = blob_meta.iter().map(|m| m.number).collect();
+        Ok(Flushed { table, blob: blob_meta })
     })();
     match result {
-        Ok(meta) => Ok(Some(meta)),
+        Ok(f) => Ok(Some(f)),
         Err(e) => {
             let _ = files.fs.remove(&files.path(number));
+            if let Some(n) = blob_number {
+                let _ = files.fs.remove(&files.blob_path(n));
+            }
             Err(e)
         }
     }
@@ -134,23 +202,37 @@ impl Core {
         let fs = self.opts.fs.as_ref();
         let (horizon, _) = self.snapshots.horizon(|| self.last_sequence());
         let files = TableFiles { fs, dir: &self.dir, direct: self.opts.direct_writes };
-        let meta = build_table(&files, number, ks.id, &mem, &self.table_opts, &horizon)?;
-        if meta.is_some() {
+        let mut next_number = || self.next_file.fetch_add(1, Ordering::SeqCst);
+        let blobs = self
+            .opts
+            .blob_threshold_for(&ks.name)
+            .map(|threshold| BlobSeparation { threshold, next_number: &mut next_number });
+        let flushed = build_table(&files, number, ks.id, &mem, &self.table_opts, &horizon, blobs)?;
+        if flushed.is_some() {
             fs.sync_dir(&self.dir)?;
         }
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
         if ks.is_dropped() {
-            if meta.is_some() {
-                let _ = fs.remove(&self.dir.join(filename::table(number)));
+            if let Some(f) = &flushed {
+                let _ = fs.remove(&files.path(number));
+                if let Some(b) = &f.blob {
+                    let _ = fs.remove(&files.blob_path(b.number));
+                }
             }
             return Ok(true);
         }
+        let (table, blob) = match flushed {
+            Some(f) => (Some(f.table), f.blob),
+            None => (None, None),
+        };
+        let blob_bytes = blob.as_ref().map_or(0, |b| b.size);
         let mut edit = VersionEdit {
             next_file: Some(self.next_file.load(Ordering::SeqCst)),
             // The table is durable: its newest sequence must never be handed out again, even once
             // a compaction drops the entry that carries it.
-            last_sequence: meta.as_ref().map(|m| m.largest_seq),
-            new_files: meta.into_iter().map(|m| (ks.id, 0, m)).collect(),
+            last_sequence: table.as_ref().map(|m| m.largest_seq),
+            new_files: table.into_iter().map(|m| (ks.id, 0, m)).collect(),
+            new_blob_files: blob.into_iter().map(|b| (ks.id, b)).collect(),
             ..Default::default()
         };
         let current = cs.wal_number;
@@ -177,6 +259,7 @@ impl Core {
                 l0.fetch_add(m.size, Ordering::Relaxed);
             }
         }
+        self.counters.flush_blob_bytes.fetch_add(blob_bytes, Ordering::Relaxed);
         // Every write in WAL files below `global` is in a durable table now.
         let obsolete: Vec<u64> = cs.live_wals.range(..global).copied().collect();
         for n in obsolete {

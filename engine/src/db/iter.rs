@@ -1,11 +1,14 @@
 //! The user-facing iterator: resolves versions at a sequence number, hides tombstones, applies
 //! bounds, in either direction.
 
+use super::keyspace::SuperVersion;
 use crate::error::Result;
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::{self, SequenceNumber, ValueKind, KIND_SEEK, SEQUENCE_MAX};
+use crate::version::BlobCache;
 use crate::IterOptions;
 use std::ops::Bound;
+use std::sync::Arc;
 
 /// Versions of one key stepped over one at a time before a seek jumps over the rest
 /// (RocksDB's `max_sequential_skip_in_iterations`).
@@ -26,6 +29,13 @@ pub struct DbIterator {
     /// The current entry (reused between entries).
     key: Vec<u8>,
     value: Vec<u8>,
+    /// `value` holds a blob pointer, not the value: resolved once the entry is chosen.
+    value_is_pointer: bool,
+    /// Where separated values are read.
+    blobs: Arc<BlobCache>,
+    /// The memtables and tables read, held for the iterator's life: the blob files its tables
+    /// point into are not removed while a super version names those tables.
+    _sv: Arc<SuperVersion>,
 }
 
 impl std::fmt::Debug for DbIterator {
@@ -39,7 +49,13 @@ impl std::fmt::Debug for DbIterator {
 }
 
 impl DbIterator {
-    pub(crate) fn new(inner: MergingIterator, seq: SequenceNumber, opts: IterOptions) -> Self {
+    pub(crate) fn new(
+        inner: MergingIterator,
+        seq: SequenceNumber,
+        opts: IterOptions,
+        blobs: Arc<BlobCache>,
+        sv: Arc<SuperVersion>,
+    ) -> Self {
         DbIterator {
             inner,
             seq,
@@ -51,6 +67,9 @@ impl DbIterator {
             hide: None,
             key: Vec::new(),
             value: Vec::new(),
+            value_is_pointer: false,
+            blobs,
+            _sv: sv,
         }
     }
 
@@ -121,15 +140,17 @@ impl DbIterator {
         key::trailer_seq(self.inner.trailer()) <= self.seq.min(SEQUENCE_MAX)
     }
 
-    /// Whether the current entry is a put; if so, copies its value into `value`.
+    /// Whether the current entry holds a value (a put, or a blob pointer); if so, copies it
+    /// into `value` (a pointer is resolved only once the entry is the one returned).
     fn capture(&mut self) -> bool {
-        let put =
-            ValueKind::from_u8(key::trailer_kind(self.inner.trailer())) == Some(ValueKind::Put);
-        if put {
+        let kind = ValueKind::from_u8(key::trailer_kind(self.inner.trailer()));
+        let has_value = matches!(kind, Some(ValueKind::Put | ValueKind::Blob));
+        if has_value {
             self.value.clear();
             self.value.extend_from_slice(self.inner.value());
+            self.value_is_pointer = kind == Some(ValueKind::Blob);
         }
-        put
+        has_value
     }
 
     /// The trailer a seek uses to land on the newest version visible at the read's sequence.
@@ -240,6 +261,16 @@ impl DbIterator {
         }
         let found = loop {
             let found = if self.reverse { self.next_reverse() } else { self.next_forward() };
+            if found && self.value_is_pointer {
+                self.value_is_pointer = false;
+                match self.blobs.read(&self.key, &self.value) {
+                    Ok(v) => self.value = v,
+                    Err(e) => {
+                        self.done = true;
+                        return Err(e);
+                    }
+                }
+            }
             if !(found && self.hidden(&self.key, &self.value)) {
                 break found;
             }

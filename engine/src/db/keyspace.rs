@@ -31,6 +31,8 @@ pub(crate) struct KeyspaceState {
     pub(crate) db_id: u64,
     pub(crate) dropped: AtomicBool,
     pub(crate) sv: RwLock<Arc<SuperVersion>>,
+    /// The database's `memtable_bytes_max`: sizes new memtables' arenas.
+    memtable_bytes_max: usize,
 }
 
 impl KeyspaceState {
@@ -40,6 +42,7 @@ impl KeyspaceState {
         db_id: u64,
         wal_number: u64,
         files: Arc<LevelFiles>,
+        memtable_bytes_max: usize,
     ) -> Self {
         KeyspaceState {
             id,
@@ -47,10 +50,11 @@ impl KeyspaceState {
             db_id,
             dropped: AtomicBool::new(false),
             sv: RwLock::new(Arc::new(SuperVersion {
-                active: Arc::new(MemTable::new(wal_number)),
+                active: Arc::new(MemTable::new(wal_number, memtable_bytes_max)),
                 immutables: Vec::new(),
                 files,
             })),
+            memtable_bytes_max,
         }
     }
 
@@ -68,7 +72,7 @@ impl KeyspaceState {
         immutables.push(Arc::clone(&old.active));
         immutables.extend(old.immutables.iter().cloned());
         *guard = Arc::new(SuperVersion {
-            active: Arc::new(MemTable::new(wal_number)),
+            active: Arc::new(MemTable::new(wal_number, self.memtable_bytes_max)),
             immutables,
             files: Arc::clone(&old.files),
         });

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod blob_gc;
 mod busy;
 mod checkpoint;
 mod compact;
@@ -28,6 +29,7 @@ mod flush;
 mod iter;
 mod keyspace;
 pub(crate) mod options;
+mod publish;
 mod recovery;
 mod snapshot;
 mod stats;
@@ -47,7 +49,7 @@ use crate::key::SequenceNumber;
 use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
 use crate::memtable::Lookup;
 use crate::sst::{BlockCache, TableOptions};
-use crate::version::{self, TableCache, TableReads};
+use crate::version::{self, BlobCache, TableCache, TableReads};
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
 use keyspace::KeyspaceState;
@@ -90,16 +92,18 @@ pub(crate) struct Core {
     pub(crate) db_id: u64,
     _lock: Box<dyn FileLock>,
     queue: Mutex<write::WriteQueue>,
-    queue_cv: Condvar,
     pub(crate) commit: Mutex<CommitState>,
-    /// Last sequence number whose writes are all in the memtables: what readers see.
-    pub(crate) visible_seq: AtomicU64,
+    /// Makes commit groups visible in order once their inserts are done; holds the last
+    /// sequence number readers see.
+    publisher: publish::Publisher,
     pub(crate) keyspaces: RwLock<BTreeMap<String, Keyspace>>,
     default_ks: Keyspace,
     /// Next file number to hand out (WAL files, tables, manifests).
     pub(crate) next_file: AtomicU64,
     pub(crate) table_opts: TableOptions,
     pub(crate) tables: Arc<TableCache>,
+    /// Open blob files: where values separated from the tables are read.
+    pub(crate) blobs: Arc<BlobCache>,
     poisoned: AtomicBool,
     poison_cause: Mutex<Option<String>>,
     pub(crate) snapshots: SnapshotList,
@@ -113,6 +117,8 @@ pub(crate) struct Core {
     pub(crate) compact_pointers: Mutex<std::collections::HashMap<u32, Vec<Vec<u8>>>>,
     /// Tables removed from the tree, deleted once no super version refers to them.
     pub(crate) obsolete: Mutex<Vec<Arc<crate::manifest::FileMeta>>>,
+    /// Blob files removed from the manifest, deleted once no reader can reach them.
+    pub(crate) retired_blobs: Mutex<Vec<blob_gc::RetiredBlob>>,
     /// Keyspaces being flushed: one flush per keyspace at a time (the flush threads, inline
     /// flushes and `Db::flush` callers), so a memtable is flushed exactly once, oldest first.
     pub(crate) flushing: busy::Busy,
@@ -165,8 +171,14 @@ impl Core {
             Some(l) => Some(l),
             None => version::get(&self.tables, &sv.files, key, seq)?,
         };
+        self.resolve(key, found)
+    }
+
+    /// The value a lookup found: its bytes, read from a blob file if separated.
+    pub(crate) fn resolve(&self, key: &[u8], found: Option<Lookup>) -> Result<Option<Vec<u8>>> {
         Ok(match found {
             Some(Lookup::Value(v)) => Some(v),
+            Some(Lookup::Blob(p)) => Some(self.blobs.read(key, &p)?),
             Some(Lookup::Deleted) | None => None,
         })
     }
@@ -189,13 +201,7 @@ impl Core {
         if found.iter().any(Option::is_none) {
             version::multi_get(&self.tables, &sv.files, keys, seq, &mut found)?;
         }
-        Ok(found
-            .into_iter()
-            .map(|f| match f {
-                Some(Lookup::Value(v)) => Some(v),
-                Some(Lookup::Deleted) | None => None,
-            })
-            .collect())
+        keys.iter().zip(found).map(|(k, f)| self.resolve(k, f)).collect()
     }
 
     /// An iterator as of `seq`, or of the latest write when `None` (read after taking the super
@@ -212,7 +218,8 @@ impl Core {
         let mut children: Vec<Box<dyn InternalIterator>> =
             sv.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
         children.extend(version::iterators(&self.tables, &sv.files)?);
-        Ok(DbIterator::new(MergingIterator::new(children), seq, opts))
+        let blobs = Arc::clone(&self.blobs);
+        Ok(DbIterator::new(MergingIterator::new(children), seq, opts, blobs, sv))
     }
 
     /// Appends `edit` to the manifest durably, then applies it to the in-memory state.
@@ -272,7 +279,9 @@ impl Core {
             }
             if !busy {
                 self.remove_obsolete_tables();
-                if self.obsolete.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                if self.obsolete.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
+                    && !self.blobs_retired()
+                {
                     return Ok(());
                 }
             }
@@ -395,6 +404,12 @@ impl Db {
                 (false, false) => TableReads::Buffered,
             },
         ));
+        let blobs = Arc::new(BlobCache::new(
+            Arc::clone(&fs),
+            dir.clone(),
+            options.table_cache_files,
+            options.value_len_max,
+        ));
         let last_seq = rec.commit.last_seq;
         let default_ks = rec
             .keyspaces
@@ -408,9 +423,8 @@ impl Db {
             db_id,
             _lock: lock,
             queue: Mutex::new(write::WriteQueue::default()),
-            queue_cv: Condvar::new(),
             commit: Mutex::new(rec.commit),
-            visible_seq: AtomicU64::new(last_seq),
+            publisher: publish::Publisher::new(last_seq),
             keyspaces: RwLock::new(rec.keyspaces),
             default_ks,
             poisoned: AtomicBool::new(false),
@@ -420,12 +434,14 @@ impl Db {
             next_file: AtomicU64::new(rec.next_file),
             table_opts,
             tables,
+            blobs,
             bg: Mutex::new(BgState::default()),
             bg_cv: Condvar::new(),
             rotations: AtomicU64::new(0),
             counters: compact::WorkCounters::default(),
             compact_pointers: Mutex::new(std::collections::HashMap::new()),
             obsolete: Mutex::new(Vec::new()),
+            retired_blobs: Mutex::new(Vec::new()),
             flushing: busy::Busy::default(),
             compacting: busy::Busy::default(),
         });
@@ -514,6 +530,7 @@ impl Db {
                 core.db_id,
                 cs.wal_number,
                 Arc::new(LevelFiles::default()),
+                core.opts.memtable_bytes_max,
             )),
         };
         core.keyspaces
@@ -544,6 +561,12 @@ impl Db {
             .get(&ks.id())
             .map(|levels| levels.iter().flatten().map(|f| f.number).collect())
             .unwrap_or_default();
+        let blob_files: Vec<u64> = cs
+            .manifest_state
+            .blobs
+            .get(&ks.id())
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default();
         // The keyspace's writes may be the newest ones and may leave with the WAL once other
         // keyspaces flush: record the last sequence so that it never goes back after a reopen,
         // after making every write up to it durable (so the record never runs ahead of the data).
@@ -566,6 +589,10 @@ impl Db {
             let p = core.dir.join(filename::table(n));
             core.opts.fs.remove(&p)?;
         }
+        for n in blob_files {
+            core.blobs.evict(n);
+            core.opts.fs.remove(&core.dir.join(filename::blob(n)))?;
+        }
         Ok(())
     }
 
@@ -576,9 +603,11 @@ impl Db {
 
     /// Sets `key` to `value` in `ks` with explicit write options.
     pub fn put_with(&self, ks: &Keyspace, key: &[u8], value: &[u8], o: WriteOptions) -> Result<()> {
-        let mut b = WriteBatch::new();
-        b.put(ks, key, value);
-        self.write(b, o)
+        self.timed_write(|core| {
+            write::write_single(core, o, |b| {
+                b.put(ks, key, value);
+            })
+        })
     }
 
     /// Deletes `key` from `ks` (without waiting for an fsync).
@@ -588,20 +617,27 @@ impl Db {
 
     /// Deletes `key` from `ks` with explicit write options.
     pub fn delete_with(&self, ks: &Keyspace, key: &[u8], o: WriteOptions) -> Result<()> {
-        let mut b = WriteBatch::new();
-        b.delete(ks, key);
-        self.write(b, o)
+        self.timed_write(|core| {
+            write::write_single(core, o, |b| {
+                b.delete(ks, key);
+            })
+        })
     }
 
     /// Applies `batch` atomically: after any crash all of it or none of it is visible. With
     /// `sync`, returns once the batch is on stable storage.
     pub fn write(&self, batch: WriteBatch, options: WriteOptions) -> Result<()> {
+        self.timed_write(|core| core.write(batch, options).0)
+    }
+
+    /// Runs a write, recording its latency when `latency_histograms` is on.
+    fn timed_write(&self, write: impl FnOnce(&Core) -> Result<()>) -> Result<()> {
         let core = self.core();
         if !core.opts.latency_histograms {
-            return core.write(batch, options);
+            return write(core);
         }
         let t = std::time::Instant::now();
-        let r = core.write(batch, options);
+        let r = write(core);
         core.counters.write_latency.record(t.elapsed().as_nanos() as u64);
         r
     }

@@ -86,8 +86,23 @@ pub struct Options {
     /// Write flush and compaction output with `O_DIRECT` through aligned 1 MiB buffers (default
     /// false; RocksDB's `use_direct_io_for_flush_and_compaction`).
     pub direct_writes: bool,
-    /// Most SSTables kept open at once (default 1000).
+    /// Most SSTables kept open at once (default 1000; as many blob files may be open too).
     pub table_cache_files: usize,
+    /// Key-value separation: in every keyspace not named in `keyspace_blob_thresholds`, a
+    /// flush writes values of at least this many bytes to a blob file and keeps a pointer in
+    /// the table, so that compactions move pointers instead of values (WiscKey, RocksDB's
+    /// BlobDB). `None` (the default): values stay in the tables.
+    pub blob_threshold_bytes: Option<usize>,
+    /// Per keyspace name: its blob threshold (`None`: no separation there), overriding
+    /// `blob_threshold_bytes`.
+    pub keyspace_blob_thresholds: std::collections::HashMap<String, Option<usize>>,
+    /// A compaction relocates the live values of a blob file once this share of the file's
+    /// bytes is garbage (overwritten or deleted values), and compacts tables pointing into such
+    /// files when nothing else is due, so that the file can go (default 0.5; in (0, 1]).
+    pub blob_gc_ratio: f64,
+    /// A compaction starts a new blob file for the values it relocates once the current one
+    /// holds this many bytes (default 256 MiB).
+    pub blob_file_bytes_max: u64,
     /// The file system the database lives on. Default: the operating system's through io_uring
     /// where a ring can be set up, else through `pread`/`write` ([`IoBackend::Auto`], chosen by
     /// the measurements in `docs/benchmarks.md`, "I/O backends").
@@ -122,7 +137,21 @@ impl Default for Options {
             direct_reads: false,
             direct_writes: false,
             table_cache_files: 1000,
+            blob_threshold_bytes: None,
+            keyspace_blob_thresholds: std::collections::HashMap::new(),
+            blob_gc_ratio: 0.5,
+            blob_file_bytes_max: 256 << 20,
             fs: IoBackend::Auto.file_system().unwrap_or_else(|_| Arc::new(OsFs)),
+        }
+    }
+}
+
+impl Options {
+    /// The blob threshold of keyspace `name` (see `blob_threshold_bytes`).
+    pub fn blob_threshold_for(&self, name: &str) -> Option<usize> {
+        match self.keyspace_blob_thresholds.get(name) {
+            Some(t) => *t,
+            None => self.blob_threshold_bytes,
         }
     }
 }

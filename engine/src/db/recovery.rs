@@ -10,8 +10,9 @@
 //! 4. flush the recovered memtables to L0 SSTables (each fsynced), fsync the directory;
 //! 5. write a new manifest holding one snapshot of the state (with the new tables, and a log
 //!    number past every replayed WAL), point `CURRENT` at it;
-//! 6. only then remove the replayed WAL files, the old manifest and any SSTable the manifest
-//!    does not name (left by a flush that crashed before its manifest edit);
+//! 6. only then remove the replayed WAL files, the old manifest and any SSTable or blob file the
+//!    manifest does not name (left by a flush or compaction that crashed before its manifest
+//!    edit, or a blob file all garbage whose removal a reader delayed);
 //! 7. create a new WAL file and fsync the directory.
 //!
 //! A crash anywhere before step 5 completes leaves the previous manifest and every WAL in place:
@@ -154,7 +155,10 @@ impl Replay<'_> {
                         .last()
                         .is_none_or(|m| m.approximate_bytes() >= self.opts.memtable_bytes_max);
                     if full {
-                        mems.push(Arc::new(MemTable::new(wal_number)));
+                        mems.push(Arc::new(MemTable::new(
+                            wal_number,
+                            self.opts.memtable_bytes_max,
+                        )));
                     }
                     if let Some(m) = mems.last() {
                         m.add(seq, e.kind, e.key, e.value);
@@ -248,6 +252,7 @@ pub(crate) fn recover(
     let mut obsolete = Vec::new();
     let mut manifests = Vec::new();
     let mut tables = Vec::new();
+    let mut blobs = Vec::new();
     let mut max_number = 0u64;
     for name in fs.list(dir)? {
         match filename::parse(&name) {
@@ -267,6 +272,10 @@ pub(crate) fn recover(
                 max_number = max_number.max(n);
                 tables.push(n);
             }
+            Some(filename::FileKind::Blob(n)) => {
+                max_number = max_number.max(n);
+                blobs.push(n);
+            }
             Some(filename::FileKind::Temp) => obsolete.push(name),
             _ => {}
         }
@@ -278,6 +287,14 @@ pub(crate) fn recover(
             return Err(Error::corruption(format!(
                 "manifest names {} but the file is missing",
                 filename::table(*n)
+            )));
+        }
+    }
+    for n in state.live_blob_files() {
+        if !blobs.contains(&n) {
+            return Err(Error::corruption(format!(
+                "manifest names {} but the file is missing",
+                filename::blob(n)
             )));
         }
     }
@@ -329,15 +346,32 @@ pub(crate) fn recover(
     let wal_number = {
         let mut edit = VersionEdit::default();
         for (ks, mems) in &recovered {
+            let threshold = state.keyspaces.get(ks).and_then(|name| opts.blob_threshold_for(name));
             for m in mems {
                 let number = next_file;
                 next_file += 1;
+                let mut next_number = || {
+                    next_file += 1;
+                    next_file - 1
+                };
+                let blobs = threshold.map(|threshold| flush::BlobSeparation {
+                    threshold,
+                    next_number: &mut next_number,
+                });
                 // No reader exists yet: every shadowed version is garbage.
                 let files = flush::TableFiles { fs, dir, direct: opts.direct_writes };
-                let built =
-                    flush::build_table(&files, number, *ks, m, topts, &Horizon::no_readers())?;
-                if let Some(meta) = built {
-                    edit.new_files.push((*ks, 0, meta));
+                let built = flush::build_table(
+                    &files,
+                    number,
+                    *ks,
+                    m,
+                    topts,
+                    &Horizon::no_readers(),
+                    blobs,
+                )?;
+                if let Some(f) = built {
+                    edit.new_files.push((*ks, 0, f.table));
+                    edit.new_blob_files.extend(f.blob.map(|b| (*ks, b)));
                 }
             }
         }
@@ -371,6 +405,10 @@ pub(crate) fn recover(
         manifests.iter().filter(|&&n| n != manifest_number).map(|n| filename::manifest(*n)),
     );
     remove.extend(tables.iter().filter(|n| !live_tables.contains(n)).map(|n| filename::table(*n)));
+    // Blob files no manifest names: written by a flush or compaction that never committed, or
+    // all garbage and removed from the manifest while a reader still held them.
+    let live_blobs: BTreeSet<u64> = state.live_blob_files().collect();
+    remove.extend(blobs.iter().filter(|n| !live_blobs.contains(n)).map(|n| filename::blob(*n)));
     for name in remove {
         let p = dir.join(name);
         match fs.remove(&p) {
@@ -389,7 +427,14 @@ pub(crate) fn recover(
         .iter()
         .map(|(id, name)| {
             let files: Arc<LevelFiles> = Arc::new(state.files.get(id).cloned().unwrap_or_default());
-            let ks = KeyspaceState::new(*id, name.clone(), db_id, wal_number, files);
+            let ks = KeyspaceState::new(
+                *id,
+                name.clone(),
+                db_id,
+                wal_number,
+                files,
+                opts.memtable_bytes_max,
+            );
             (name.clone(), Keyspace { state: Arc::new(ks) })
         })
         .collect();

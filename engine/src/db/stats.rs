@@ -36,6 +36,12 @@ pub struct KeyspaceStats {
     pub immutable_memtables: usize,
     /// Per level, L0 first.
     pub levels: Vec<LevelStats>,
+    /// Blob files (values separated from the tables).
+    pub blob_files: usize,
+    /// Bytes of those files.
+    pub blob_bytes: u64,
+    /// Bytes of their records no table points to any more.
+    pub blob_garbage_bytes: u64,
 }
 
 /// A snapshot of the database's counters.
@@ -75,6 +81,13 @@ pub struct DbStats {
     pub compaction_read_bytes: u64,
     /// Bytes of tables compactions wrote.
     pub compaction_write_bytes: u64,
+    /// Bytes of blob files flushes wrote (separated values).
+    pub flush_blob_bytes: u64,
+    /// Bytes of blob files compactions wrote (values relocated by blob GC or replaced by the
+    /// compaction filter).
+    pub compaction_blob_bytes: u64,
+    /// Bytes of blob files removed once all their records were garbage.
+    pub blob_bytes_reclaimed: u64,
     /// Times a writer had to stop for flush or compaction to catch up.
     pub stalls: u64,
     /// Total time writers spent stopped, in microseconds.
@@ -96,13 +109,23 @@ pub struct DbStats {
 }
 
 impl DbStats {
-    /// Write amplification of the tree: bytes written to tables (flushes and compactions) per
-    /// byte flushed; 1.0 before any compaction. (The WAL adds one more write of `user_bytes`.)
+    /// Write amplification of the tree: bytes written to tables and blob files (flushes and
+    /// compactions) per byte flushed; 1.0 before any compaction. (The WAL adds one more write of
+    /// `user_bytes`.)
     pub fn write_amplification(&self) -> f64 {
-        if self.flush_bytes == 0 {
+        let flushed = self.flush_bytes + self.flush_blob_bytes;
+        if flushed == 0 {
             return 0.0;
         }
-        (self.flush_bytes + self.compaction_write_bytes) as f64 / self.flush_bytes as f64
+        (flushed + self.compaction_write_bytes + self.compaction_blob_bytes) as f64 / flushed as f64
+    }
+
+    /// Bytes written to tables and blob files by flushes and compactions (the WAL excluded).
+    pub fn storage_write_bytes(&self) -> u64 {
+        self.flush_bytes
+            + self.flush_blob_bytes
+            + self.compaction_write_bytes
+            + self.compaction_blob_bytes
     }
 }
 
@@ -133,6 +156,15 @@ impl fmt::Display for DbStats {
                 k.memtable_bytes as f64 / 1048576.0,
                 k.immutable_memtables
             )?;
+            if k.blob_files > 0 {
+                writeln!(
+                    out,
+                    "blob files: {}, {:.3} MB, {:.3} MB of it garbage",
+                    k.blob_files,
+                    mb(k.blob_bytes),
+                    mb(k.blob_garbage_bytes)
+                )?;
+            }
         }
         writeln!(out, "** all keyspaces: bytes per level **")?;
         writeln!(out, "Level  Read(MB)  Write(MB)")?;
@@ -164,6 +196,16 @@ impl fmt::Display for DbStats {
         s.compaction_write_bytes as f64 / 1048576.0,
         s.trivial_moves
     )?;
+        if s.flush_blob_bytes + s.compaction_blob_bytes > 0 {
+            writeln!(
+                out,
+                "blob files written: {:.3} MB by flushes, {:.3} MB by compactions; {:.3} MB \
+                 reclaimed",
+                mb(s.flush_blob_bytes),
+                mb(s.compaction_blob_bytes),
+                mb(s.blob_bytes_reclaimed)
+            )?;
+        }
         writeln!(
             out,
             "write amplification: {:.2}; stalls: {} ({} ms), slowdowns {}",
@@ -196,11 +238,19 @@ pub struct VerifyReport {
     pub tables: usize,
     /// Entries read from them.
     pub entries: u64,
+    /// Blob files read whole.
+    pub blob_files: usize,
+    /// Records read from them.
+    pub blob_records: u64,
+    /// Blob pointers of the tables followed to their records.
+    pub blob_pointers: u64,
 }
 
 impl Core {
     fn stats(&self) -> DbStats {
         let mut out = DbStats { last_sequence: self.last_sequence(), ..Default::default() };
+        let blobs =
+            self.commit.lock().unwrap_or_else(|e| e.into_inner()).manifest_state.blobs.clone();
         let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
         for (name, ks) in keyspaces.iter() {
             let sv = ks.state.sv();
@@ -213,6 +263,11 @@ impl Core {
             for m in sv.newest_first() {
                 k.memtable_entries += m.len();
                 k.memtable_bytes += m.approximate_bytes();
+            }
+            for f in blobs.get(&ks.state.id).into_iter().flat_map(|m| m.values()) {
+                k.blob_files += 1;
+                k.blob_bytes += f.size;
+                k.blob_garbage_bytes += f.garbage_bytes;
             }
             let targets = crate::compaction::level_targets(&sv.files, &self.opts.compaction);
             for (level, files) in sv.files.iter().enumerate() {
@@ -247,6 +302,9 @@ impl Core {
         out.trivial_moves = c.trivial_moves.load(Ordering::Relaxed);
         out.compaction_read_bytes = c.compaction_read_bytes.load(Ordering::Relaxed);
         out.compaction_write_bytes = c.compaction_write_bytes.load(Ordering::Relaxed);
+        out.flush_blob_bytes = c.flush_blob_bytes.load(Ordering::Relaxed);
+        out.compaction_blob_bytes = c.compaction_blob_bytes.load(Ordering::Relaxed);
+        out.blob_bytes_reclaimed = c.blob_bytes_reclaimed.load(Ordering::Relaxed);
         out.stalls = c.stalls.load(Ordering::Relaxed);
         out.stall_micros = c.stall_micros.load(Ordering::Relaxed);
         out.slowdowns = c.slowdowns.load(Ordering::Relaxed);
@@ -266,15 +324,71 @@ impl Core {
 
     fn verify(&self) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
-        for ks in self.keyspace_states() {
-            let sv = ks.sv();
-            for meta in sv.files.iter().flatten() {
+        // One consistent view of tables and blob files; its `Arc<FileMeta>`s keep the tables,
+        // and so the blob files they point into, from being removed while they are read.
+        let (files, blobs) = {
+            let cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+            (cs.manifest_state.files.clone(), cs.manifest_state.blobs.clone())
+        };
+        for (ks, levels) in &files {
+            let own = blobs.get(ks);
+            for meta in levels.iter().flatten() {
                 let table = self.tables.table(meta)?;
                 report.entries += table.verify()?;
                 report.tables += 1;
+                if !meta.blob_refs.is_empty() {
+                    report.blob_pointers += self.verify_pointers(&table, meta, own)?;
+                }
+            }
+        }
+        for own in blobs.values() {
+            for f in own.values() {
+                let file = self.blobs.file(f.number)?;
+                let (records, bytes) = file.scan(|_, _| {})?;
+                if (records, bytes) != (f.records, f.record_bytes) {
+                    return Err(crate::Error::corruption(format!(
+                        "blob file {}: {records} records of {bytes} bytes, the manifest says \
+                         {} of {}",
+                        f.number, f.records, f.record_bytes
+                    )));
+                }
+                report.blob_files += 1;
+                report.blob_records += records;
             }
         }
         Ok(report)
+    }
+
+    /// Follows every blob pointer of `table` to its record; returns how many there were.
+    fn verify_pointers(
+        &self,
+        table: &std::sync::Arc<crate::sst::Table>,
+        meta: &crate::manifest::FileMeta,
+        own: Option<&std::collections::BTreeMap<u64, crate::manifest::BlobFileMeta>>,
+    ) -> Result<u64> {
+        use crate::iter::InternalIterator;
+        let mut it = table.compaction_iter();
+        it.seek_to_first();
+        let mut n = 0u64;
+        while it.valid() {
+            if crate::key::trailer_kind(it.trailer()) == crate::key::ValueKind::Blob as u8 {
+                let p = crate::blob::BlobPointer::decode(it.value())?;
+                if !meta.blob_refs.contains(&p.file)
+                    || !own.is_some_and(|m| m.contains_key(&p.file))
+                {
+                    return Err(crate::Error::corruption(format!(
+                        "sst {}: a pointer into blob file {}, which it does not list or the \
+                         keyspace does not have",
+                        meta.number, p.file
+                    )));
+                }
+                self.blobs.read(it.user_key(), it.value())?;
+                n += 1;
+            }
+            it.next();
+        }
+        it.status()?;
+        Ok(n)
     }
 }
 
@@ -284,8 +398,9 @@ impl Db {
         self.core().stats()
     }
 
-    /// Reads every block of every live table and checks every checksum; `Corruption` on the
-    /// first damage found.
+    /// Reads every block of every live table and every record of every live blob file, checks
+    /// every checksum, and follows every blob pointer to its record; `Corruption` on the first
+    /// damage found.
     pub fn verify(&self) -> Result<VerifyReport> {
         self.core().verify()
     }

@@ -1,17 +1,33 @@
-//! The write path: batches, group commit, memtable rotation.
+//! The write path: group commit, parallel memtable inserts in a pipeline, memtable rotation.
 //!
-//! Writers enqueue their batch and wait. Whichever waiting writer finds no leader becomes the
-//! leader: it takes every pending batch (up to `group_commit_bytes_max`), assigns sequence
-//! numbers, appends all of them to the WAL with one `write`, fsyncs once if any writer of the
-//! group asked for `sync`, inserts the entries into the memtables, publishes the group's last
-//! sequence number to readers, and wakes the group. While it works, new writers queue up behind
-//! it and form the next group, so the cost of an fsync is shared by every writer waiting on it.
+//! 1. A writer validates its batch, waits out a write stall, and queues the batch.
+//! 2. Whichever queued writer finds no leader becomes the leader. It takes the queued batches (up
+//!    to `group_commit_bytes_max`) and, under the commit lock: switches full memtables (after the
+//!    inserts in flight finish, so that none lands in a memtable that became immutable), assigns
+//!    sequence numbers, appends the whole group to the WAL with one `write` (linked to one
+//!    `fdatasync` if any writer of the group asked for `sync`), and registers the group with the
+//!    [`Publisher`].
+//! 3. It then gives up leadership, so the next group's leader can write the WAL while this group
+//!    inserts (RocksDB's pipelined write), and hands every writer of the group its batch back,
+//!    waking each one alone (no shared condition variable).
+//! 4. Every writer inserts its own batch into the memtables, all at once (the skiplist takes
+//!    concurrent inserts), and tells the publisher. A group becomes visible to readers when all
+//!    its inserts are done and every earlier group is visible (`publish.rs`); a writer returns
+//!    once its own group is.
+//!
+//! A lone writer (one thread) leads a group of one: no hand-off, no wake-up, no allocation
+//! (`Db::put` reuses a per-thread batch; the WAL's encoding buffer and the leader's group vector
+//! are reused too).
 //!
 //! A failed WAL write or fsync poisons the database: every later write fails with
 //! [`Error::Poisoned`] until it is reopened (after a failed fsync the kernel may have dropped the
 //! dirty pages, so nothing written since the last good fsync can be trusted to be on disk).
+//!
+//! Lock order: `Core::queue` is never held while taking another lock; `Core::commit` →
+//! `Publisher::state` (registration and the wait before a memtable switch).
 
 use super::keyspace::KeyspaceState;
+use super::publish::Ticket;
 use super::{filename, Core, Keyspace};
 use crate::batch::{BatchRep, KeyspaceId};
 use crate::error::{Error, Result};
@@ -22,6 +38,7 @@ use crate::WriteOptions;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::thread::Thread;
 
 /// An atomic group of puts and deletes, possibly across keyspaces.
 #[derive(Debug, Clone, Default)]
@@ -76,16 +93,61 @@ impl WriteBatch {
         self.rep.encoded_len()
     }
 
-    /// Removes every entry.
+    /// Removes every entry, keeping the memory for the next ones.
     pub fn clear(&mut self) {
-        *self = Self::default();
+        self.rep.clear();
+        self.keyspaces.clear();
+        self.key_len_max_seen = 0;
+        self.value_len_max_seen = 0;
     }
+}
+
+thread_local! {
+    /// The batch `Db::put_with` and `Db::delete_with` fill, reused so that a single write
+    /// allocates nothing once the thread has written once.
+    static SINGLE: std::cell::Cell<Option<WriteBatch>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `fill` on this thread's reusable batch, writes it, and keeps it (emptied) for next time.
+pub(crate) fn write_single(
+    core: &Core,
+    opts: WriteOptions,
+    fill: impl FnOnce(&mut WriteBatch),
+) -> Result<()> {
+    let mut batch = SINGLE.take().unwrap_or_default();
+    batch.clear();
+    fill(&mut batch);
+    let (result, mut batch) = core.write(batch, opts);
+    // Hold no keyspace alive from a thread-local.
+    batch.clear();
+    SINGLE.set(Some(batch));
+    result
+}
+
+/// What the leader decided for one writer of its group.
+#[derive(Debug)]
+enum Outcome {
+    /// In the WAL: insert the batch, then wait for the group's publication.
+    Insert(Ticket),
+    /// Nothing to insert (an empty batch): wait for the group's publication.
+    Nothing(Ticket),
+    /// Not written.
+    Failed(Error),
 }
 
 struct Pending {
     id: u64,
     batch: WriteBatch,
     sync: bool,
+    /// The writer, woken when its hand-off is ready (or when it may become the leader).
+    thread: Thread,
+    outcome: Option<Outcome>,
+}
+
+/// A writer's batch back from its leader, with what to do with it.
+struct Handoff {
+    batch: WriteBatch,
+    outcome: Outcome,
 }
 
 #[derive(Default)]
@@ -93,10 +155,10 @@ pub(crate) struct WriteQueue {
     next_id: u64,
     pending: VecDeque<Pending>,
     leader_active: bool,
-    done: HashMap<u64, Result<()>>,
-    /// Writers blocked on the condition variable: the leader wakes them only when there are
-    /// any (a wake is a futex syscall even with nobody waiting; a lone writer never needs one).
-    waiting: usize,
+    /// Batches handed back by a leader, by writer id.
+    handoffs: HashMap<u64, Handoff>,
+    /// The group vector, kept between leaders (its capacity is reused).
+    spare: Vec<Pending>,
 }
 
 impl Core {
@@ -140,78 +202,131 @@ impl Core {
         Ok(())
     }
 
-    /// Applies `batch` atomically; see the module docs.
-    pub(crate) fn write(&self, batch: WriteBatch, opts: WriteOptions) -> Result<()> {
-        self.validate(&batch)?;
-        self.check_poison()?;
-        self.stall_if_needed(&batch.keyspaces)?;
+    /// Applies `batch` atomically (see the module docs); gives the batch back for reuse.
+    pub(crate) fn write(&self, batch: WriteBatch, opts: WriteOptions) -> (Result<()>, WriteBatch) {
+        let ready = self
+            .validate(&batch)
+            .and_then(|()| self.check_poison())
+            .and_then(|()| self.stall_if_needed(&batch.keyspaces));
+        if let Err(e) = ready {
+            return (Err(e), batch);
+        }
         self.counters.user_bytes.fetch_add(batch.encoded_len() as u64, Ordering::Relaxed);
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let id = q.next_id;
         q.next_id += 1;
-        q.pending.push_back(Pending { id, batch, sync: opts.sync });
-        loop {
-            if let Some(r) = q.done.remove(&id) {
-                return r;
-            }
-            if !q.leader_active {
-                q.leader_active = true;
-                let mut group = Vec::new();
-                let mut bytes = 0usize;
-                while let Some(p) = q.pending.front() {
-                    let len = p.batch.encoded_len();
-                    if !group.is_empty() && bytes + len > self.opts.group_commit_bytes_max {
-                        break;
-                    }
-                    bytes += len;
-                    if let Some(p) = q.pending.pop_front() {
-                        group.push(p);
-                    }
-                }
+        let thread = std::thread::current();
+        q.pending.push_back(Pending { id, batch, sync: opts.sync, thread, outcome: None });
+        let own = loop {
+            if let Some(h) = q.handoffs.remove(&id) {
                 drop(q);
-                let rotations = self.rotations.load(Ordering::Relaxed);
-                let results = self.commit_group(&mut group);
-                if !self.opts.background_flush
-                    && self.rotations.load(Ordering::Relaxed) != rotations
-                {
-                    // Inline flush: the group's writes are durable already; a failed flush
-                    // poisons the database but does not fail them.
-                    self.flush_pending();
-                }
+                break h;
+            }
+            if q.leader_active {
+                drop(q);
+                // Woken by our leader's hand-off, or to become the leader. Spurious wake-ups
+                // and early unparks just loop.
+                std::thread::park();
                 q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-                for (p, r) in group.iter().zip(results) {
-                    q.done.insert(p.id, r);
-                }
-                q.leader_active = false;
-                if q.waiting > 0 {
-                    self.queue_cv.notify_all();
-                }
                 continue;
             }
-            q.waiting += 1;
-            q = self.queue_cv.wait(q).unwrap_or_else(|e| e.into_inner());
-            q.waiting -= 1;
-        }
+            q.leader_active = true;
+            let mut group = std::mem::take(&mut q.spare);
+            let mut bytes = 0usize;
+            while let Some(p) = q.pending.front() {
+                let len = p.batch.encoded_len();
+                if !group.is_empty() && bytes + len > self.opts.group_commit_bytes_max {
+                    break;
+                }
+                bytes += len;
+                if let Some(p) = q.pending.pop_front() {
+                    group.push(p);
+                }
+            }
+            drop(q);
+            let rotations = self.rotations.load(Ordering::Relaxed);
+            self.commit_group(&mut group);
+            if !self.opts.background_flush && self.rotations.load(Ordering::Relaxed) != rotations {
+                // Inline flush, still leading (every file operation in one order): the group's
+                // writes are in the WAL already; a failed flush poisons the database but does
+                // not fail them.
+                self.flush_pending();
+            }
+            q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            q.leader_active = false;
+            let mut wake: Vec<Thread> = Vec::new();
+            let mut mine = None;
+            for p in group.drain(..) {
+                let outcome = p.outcome.unwrap_or_else(|| {
+                    Outcome::Failed(Error::invalid("write left without an outcome"))
+                });
+                let h = Handoff { batch: p.batch, outcome };
+                if p.id == id {
+                    mine = Some(h);
+                } else {
+                    q.handoffs.insert(p.id, h);
+                    wake.push(p.thread);
+                }
+            }
+            // The next group's leader: the oldest writer still queued.
+            if let Some(next) = q.pending.front() {
+                wake.push(next.thread.clone());
+            }
+            q.spare = group;
+            drop(q);
+            for t in wake {
+                t.unpark();
+            }
+            match mine {
+                Some(h) => break h,
+                // Our batch was not in the group we led (too many bytes queued before it).
+                None => q = self.queue.lock().unwrap_or_else(|e| e.into_inner()),
+            }
+        };
+        let result = match own.outcome {
+            Outcome::Failed(e) => Err(e),
+            Outcome::Nothing(ticket) => {
+                self.publisher.wait(ticket);
+                Ok(())
+            }
+            Outcome::Insert(ticket) => {
+                let inserted = apply_batch(&own.batch);
+                if let Err(e) = &inserted {
+                    // Our own encoding failed to decode: a bug, never expected. Refuse more
+                    // writes.
+                    self.poison(e);
+                }
+                self.publisher.finish(ticket);
+                self.publisher.wait(ticket);
+                inserted
+            }
+        };
+        (result, own.batch)
     }
 
-    fn commit_group(&self, group: &mut [Pending]) -> Vec<Result<()>> {
+    /// The leader's work for `group`, under the commit lock: switch full memtables, assign
+    /// sequence numbers, write the WAL (and fsync), register the group for publication. Sets
+    /// every writer's outcome.
+    fn commit_group(&self, group: &mut [Pending]) {
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
-        let n = group.len();
-        let fail_all = |e: Error| (0..n).map(|_| Err(e.duplicate())).collect::<Vec<_>>();
-        if let Err(e) = self.check_poison() {
-            return fail_all(e);
-        }
-        let mut results: Vec<Result<()>> = group
-            .iter()
-            .map(|p| p.batch.keyspaces.iter().try_for_each(|ks| self.check_keyspace(ks)))
-            .collect();
-
-        // Rotate full memtables first, so that this group lands in fresh ones.
-        let mut full: Vec<Arc<KeyspaceState>> = Vec::new();
-        for (p, r) in group.iter().zip(&results) {
-            if r.is_err() {
-                continue;
+        let fail_all = |group: &mut [Pending], e: Error| {
+            for p in group.iter_mut() {
+                p.outcome = Some(Outcome::Failed(e.duplicate()));
             }
+        };
+        if let Err(e) = self.check_poison() {
+            return fail_all(group, e);
+        }
+        // A keyspace dropped since the writer checked fails that writer alone.
+        for p in group.iter_mut() {
+            if let Err(e) = p.batch.keyspaces.iter().try_for_each(|ks| self.check_keyspace(ks)) {
+                p.outcome = Some(Outcome::Failed(e));
+            }
+        }
+
+        // Switch full memtables first, so that this group lands in fresh ones.
+        let mut full: Vec<Arc<KeyspaceState>> = Vec::new();
+        for p in group.iter().filter(|p| p.outcome.is_none()) {
             for ks in &p.batch.keyspaces {
                 if !full.iter().any(|f| Arc::ptr_eq(f, ks))
                     && ks.sv().active.approximate_bytes() >= self.opts.memtable_bytes_max
@@ -223,68 +338,67 @@ impl Core {
         if !full.is_empty() {
             if let Err(e) = self.rotate_wal(&mut cs, &full) {
                 self.poison(&e);
-                return fail_all(e);
+                return fail_all(group, e);
             }
         }
 
         let mut seq = cs.last_seq;
         let mut any_sync = false;
-        for (p, r) in group.iter_mut().zip(&results) {
-            if r.is_ok() {
-                any_sync |= p.sync;
-                if !p.batch.is_empty() {
-                    p.batch.rep.set_sequence(seq + 1);
-                    seq += u64::from(p.batch.rep.count());
-                }
+        let mut inserts = 0usize;
+        for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
+            any_sync |= p.sync;
+            if !p.batch.is_empty() {
+                p.batch.rep.set_sequence(seq + 1);
+                seq += u64::from(p.batch.rep.count());
+                inserts += 1;
             }
         }
-        let payloads: Vec<&[u8]> = group
+        let mut payloads = group
             .iter()
-            .zip(&results)
-            .filter(|(p, r)| r.is_ok() && !p.batch.is_empty())
-            .map(|(p, _)| p.batch.rep.encoded())
-            .collect();
-        if !payloads.is_empty() || any_sync {
+            .filter(|p| p.outcome.is_none() && !p.batch.is_empty())
+            .map(|p| p.batch.rep.encoded())
+            .peekable();
+        if payloads.peek().is_some() || any_sync {
             // One append for the group, and one fsync if any writer asked for it (handed to the
             // file together, so a backend that can links them into one submission).
             let before = cs.wal.len();
-            let appended = if any_sync {
+            if any_sync {
                 self.counters.wal_syncs.fetch_add(1, Ordering::Relaxed);
-                cs.wal.add_records_and_sync(&payloads)
-            } else {
-                cs.wal.add_records(&payloads)
-            };
-            if let Ok(end) = appended {
-                self.counters.wal_bytes.fetch_add(end.saturating_sub(before), Ordering::Relaxed);
             }
-            if let Err(e) = appended {
-                let e = Error::Io(e);
-                self.poison(&e);
-                return fail_all(e);
-            }
-        }
-
-        for (p, r) in group.iter().zip(results.iter_mut()) {
-            if r.is_err() || p.batch.is_empty() {
-                continue;
-            }
-            if let Err(e) = apply_batch(&p.batch) {
-                // Our own encoding failed to decode: a bug, never expected. Refuse more writes.
-                self.poison(&e);
-                *r = Err(e);
+            let appended = cs.wal.add_records_iter(payloads, any_sync);
+            match appended {
+                Ok(end) => {
+                    self.counters
+                        .wal_bytes
+                        .fetch_add(end.saturating_sub(before), Ordering::Relaxed);
+                }
+                Err(e) => {
+                    let e = Error::Io(e);
+                    self.poison(&e);
+                    return fail_all(group, e);
+                }
             }
         }
         cs.last_seq = seq;
-        self.visible_seq.store(seq, Ordering::Release);
-        results
+        let ticket = self.publisher.register(seq, inserts);
+        for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
+            p.outcome = Some(if p.batch.is_empty() {
+                Outcome::Nothing(ticket)
+            } else {
+                Outcome::Insert(ticket)
+            });
+        }
     }
 
-    /// Syncs the WAL, starts a new one, and switches the memtables of `keyspaces`.
+    /// Syncs the WAL, starts a new one, and switches the memtables of `keyspaces`, once every
+    /// insert in flight has finished (none may land in a memtable once it is immutable: the
+    /// flush would miss it).
     pub(crate) fn rotate_wal(
         &self,
         cs: &mut super::CommitState,
         keyspaces: &[Arc<KeyspaceState>],
     ) -> Result<()> {
+        self.publisher.wait_all();
         // The old WAL must be durable before the new one takes writes: recovery replays WAL files
         // in order and must never find a hole before a later, durable write.
         cs.wal.sync()?;
@@ -315,18 +429,30 @@ impl Core {
         Ok(())
     }
 
+    /// The last sequence number readers see: every write up to it is in the memtables.
     pub(crate) fn last_sequence(&self) -> SequenceNumber {
-        self.visible_seq.load(Ordering::Acquire)
+        self.publisher.visible()
     }
 }
 
 /// Inserts a committed batch (sequence numbers already assigned) into its keyspaces' active
-/// memtables.
+/// memtables. A batch of one keyspace (the common case) looks its memtable up once.
 fn apply_batch(batch: &WriteBatch) -> Result<()> {
+    let entries = batch.rep.entries()?;
+    let first = entries.sequence();
+    if let [ks] = batch.keyspaces.as_slice() {
+        let m = Arc::clone(&ks.sv().active);
+        for (seq, e) in (first..).zip(entries) {
+            let e = e?;
+            if e.keyspace == ks.id {
+                m.add(seq, e.kind, e.key, e.value);
+            }
+        }
+        return Ok(());
+    }
     let actives: Vec<(KeyspaceId, Arc<MemTable>)> =
         batch.keyspaces.iter().map(|ks| (ks.id, Arc::clone(&ks.sv().active))).collect();
-    let entries = batch.rep.entries()?;
-    for (seq, e) in (entries.sequence()..).zip(entries) {
+    for (seq, e) in (first..).zip(entries) {
         let e = e?;
         if let Some((_, m)) = actives.iter().find(|(id, _)| *id == e.keyspace) {
             m.add(seq, e.kind, e.key, e.value);

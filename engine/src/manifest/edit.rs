@@ -18,6 +18,12 @@ const TAG_DROP_KEYSPACE: u32 = 6;
 const TAG_NEW_FILE: u32 = 7;
 const TAG_DELETE_FILE: u32 = 8;
 const TAG_KEYSPACE_LOG: u32 = 9;
+const TAG_NEW_BLOB_FILE: u32 = 10;
+const TAG_BLOB_GARBAGE: u32 = 11;
+const TAG_DELETE_BLOB_FILE: u32 = 12;
+const TAG_NEW_FILE_WITH_BLOBS: u32 = 13;
+/// Most blob files one table may point into (a table's references are listed in its record).
+pub const TABLE_BLOB_REFS_MAX: usize = 1 << 16;
 
 /// Number of levels of the tree (L0 .. L6).
 pub const LEVELS: usize = 7;
@@ -41,6 +47,8 @@ pub struct FileMeta {
     pub largest_seq: SequenceNumber,
     /// Entries in the file.
     pub entries: u64,
+    /// The blob files its entries point into, ascending (empty: none).
+    pub blob_refs: Vec<u64>,
 }
 
 impl FileMeta {
@@ -73,8 +81,76 @@ impl FileMeta {
             smallest_seq: d.varint64()?,
             largest_seq: d.varint64()?,
             entries: d.varint64()?,
+            blob_refs: Vec::new(),
         })
     }
+
+    /// The blob references of tag 13: a count, then the numbers ascending.
+    fn encode_blob_refs(&self, b: &mut Vec<u8>) {
+        coding::put_varint32(b, self.blob_refs.len() as u32);
+        for n in &self.blob_refs {
+            coding::put_varint64(b, *n);
+        }
+    }
+
+    fn decode_blob_refs(&mut self, d: &mut Decoder<'_>) -> Result<()> {
+        let n = d.varint32()? as usize;
+        // Each number takes at least one byte: refuse a count the record cannot hold.
+        if n > TABLE_BLOB_REFS_MAX || n > d.remaining().len() {
+            return Err(Error::corruption(format!("version edit: {n} blob references")));
+        }
+        let mut refs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let r = d.varint64()?;
+            if refs.last().is_some_and(|&l| l >= r) {
+                return Err(Error::corruption("version edit: blob references out of order"));
+            }
+            refs.push(r);
+        }
+        self.blob_refs = refs;
+        Ok(())
+    }
+}
+
+/// What the manifest records about one blob file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobFileMeta {
+    /// File number (`NNNNNN.blob`).
+    pub number: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Value records in the file.
+    pub records: u64,
+    /// Bytes of those records.
+    pub record_bytes: u64,
+    /// Records no table points to any more.
+    pub garbage_records: u64,
+    /// Bytes of those records.
+    pub garbage_bytes: u64,
+}
+
+impl BlobFileMeta {
+    /// The share of the file's record bytes that is garbage (0 for an empty file).
+    pub fn garbage_ratio(&self) -> f64 {
+        if self.record_bytes == 0 {
+            return 0.0;
+        }
+        self.garbage_bytes as f64 / self.record_bytes as f64
+    }
+
+    /// True when no table points into the file any more.
+    pub fn all_garbage(&self) -> bool {
+        self.garbage_records >= self.records
+    }
+}
+
+/// Garbage found in one blob file: records and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlobGarbage {
+    /// Records no table points to any more.
+    pub records: u64,
+    /// Bytes of those records.
+    pub bytes: u64,
 }
 
 /// The files of one keyspace, per level. L0 holds newest files first (they may overlap); every
@@ -102,6 +178,12 @@ pub struct VersionEdit {
     pub deleted_files: Vec<(KeyspaceId, u32, u64)>,
     /// Per keyspace: WAL files numbered below this hold none of its unflushed writes.
     pub keyspace_logs: Vec<(KeyspaceId, u64)>,
+    /// Blob files added: (keyspace, file); their garbage is recorded apart.
+    pub new_blob_files: Vec<(KeyspaceId, BlobFileMeta)>,
+    /// Garbage found: (keyspace, blob file number, garbage), added to the file's.
+    pub blob_garbage: Vec<(KeyspaceId, u64, BlobGarbage)>,
+    /// Blob files removed (all their records garbage): (keyspace, file number).
+    pub deleted_blob_files: Vec<(KeyspaceId, u64)>,
 }
 
 impl VersionEdit {
@@ -134,10 +216,14 @@ impl VersionEdit {
             coding::put_varint32(&mut b, *id);
         }
         for (ks, level, f) in &self.new_files {
-            coding::put_varint32(&mut b, TAG_NEW_FILE);
+            let tag = if f.blob_refs.is_empty() { TAG_NEW_FILE } else { TAG_NEW_FILE_WITH_BLOBS };
+            coding::put_varint32(&mut b, tag);
             coding::put_varint32(&mut b, *ks);
             coding::put_varint32(&mut b, *level);
             f.encode_to(&mut b);
+            if tag == TAG_NEW_FILE_WITH_BLOBS {
+                f.encode_blob_refs(&mut b);
+            }
         }
         for (ks, level, number) in &self.deleted_files {
             coding::put_varint32(&mut b, TAG_DELETE_FILE);
@@ -149,6 +235,26 @@ impl VersionEdit {
             coding::put_varint32(&mut b, TAG_KEYSPACE_LOG);
             coding::put_varint32(&mut b, *ks);
             coding::put_varint64(&mut b, *log);
+        }
+        for (ks, f) in &self.new_blob_files {
+            coding::put_varint32(&mut b, TAG_NEW_BLOB_FILE);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint64(&mut b, f.number);
+            coding::put_varint64(&mut b, f.size);
+            coding::put_varint64(&mut b, f.records);
+            coding::put_varint64(&mut b, f.record_bytes);
+        }
+        for (ks, number, g) in &self.blob_garbage {
+            coding::put_varint32(&mut b, TAG_BLOB_GARBAGE);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint64(&mut b, *number);
+            coding::put_varint64(&mut b, g.records);
+            coding::put_varint64(&mut b, g.bytes);
+        }
+        for (ks, number) in &self.deleted_blob_files {
+            coding::put_varint32(&mut b, TAG_DELETE_BLOB_FILE);
+            coding::put_varint32(&mut b, *ks);
+            coding::put_varint64(&mut b, *number);
         }
         b
     }
@@ -172,10 +278,35 @@ impl VersionEdit {
                     e.add_keyspaces.push((id, name.to_owned()));
                 }
                 TAG_DROP_KEYSPACE => e.drop_keyspaces.push(d.varint32()?),
-                TAG_NEW_FILE => {
+                tag @ (TAG_NEW_FILE | TAG_NEW_FILE_WITH_BLOBS) => {
                     let ks = d.varint32()?;
                     let level = d.varint32()?;
-                    e.new_files.push((ks, level, FileMeta::decode_from(&mut d)?));
+                    let mut f = FileMeta::decode_from(&mut d)?;
+                    if tag == TAG_NEW_FILE_WITH_BLOBS {
+                        f.decode_blob_refs(&mut d)?;
+                    }
+                    e.new_files.push((ks, level, f));
+                }
+                TAG_NEW_BLOB_FILE => {
+                    let ks = d.varint32()?;
+                    let f = BlobFileMeta {
+                        number: d.varint64()?,
+                        size: d.varint64()?,
+                        records: d.varint64()?,
+                        record_bytes: d.varint64()?,
+                        ..Default::default()
+                    };
+                    e.new_blob_files.push((ks, f));
+                }
+                TAG_BLOB_GARBAGE => {
+                    let ks = d.varint32()?;
+                    let number = d.varint64()?;
+                    let g = BlobGarbage { records: d.varint64()?, bytes: d.varint64()? };
+                    e.blob_garbage.push((ks, number, g));
+                }
+                TAG_DELETE_BLOB_FILE => {
+                    let ks = d.varint32()?;
+                    e.deleted_blob_files.push((ks, d.varint64()?));
                 }
                 TAG_DELETE_FILE => {
                     let ks = d.varint32()?;
@@ -210,6 +341,8 @@ pub struct ManifestState {
     pub files: BTreeMap<KeyspaceId, LevelFiles>,
     /// Each live keyspace's log number (absent: the global log number).
     pub keyspace_logs: BTreeMap<KeyspaceId, u64>,
+    /// Each live keyspace's blob files, by number.
+    pub blobs: BTreeMap<KeyspaceId, BTreeMap<u64, BlobFileMeta>>,
 }
 
 impl ManifestState {
@@ -242,6 +375,7 @@ impl ManifestState {
             }
             self.files.remove(id);
             self.keyspace_logs.remove(id);
+            self.blobs.remove(id);
         }
         for (ks, level, number) in &e.deleted_files {
             let files = self.level_mut(*ks, *level)?;
@@ -269,7 +403,77 @@ impl ManifestState {
                 self.keyspace_logs.insert(*ks, *log);
             }
         }
+        self.apply_blobs(e)
+    }
+
+    /// The blob-file part of [`ManifestState::apply`]: new files, then garbage, then removals
+    /// (a removed file must be all garbage). Runs after the table part: a table added by this
+    /// edit may point only into blob files that exist once it is applied.
+    fn apply_blobs(&mut self, e: &VersionEdit) -> Result<()> {
+        for (ks, f) in &e.new_blob_files {
+            self.check_keyspace(*ks)?;
+            let files = self.blobs.entry(*ks).or_default();
+            if files.insert(f.number, f.clone()).is_some() {
+                return Err(Error::corruption(format!(
+                    "manifest: blob file {} added twice",
+                    f.number
+                )));
+            }
+        }
+        for (ks, number, g) in &e.blob_garbage {
+            let f = self.blob_mut(*ks, *number)?;
+            f.garbage_records = f.garbage_records.saturating_add(g.records);
+            f.garbage_bytes = f.garbage_bytes.saturating_add(g.bytes);
+            if f.garbage_records > f.records || f.garbage_bytes > f.record_bytes {
+                return Err(Error::corruption(format!(
+                    "manifest: blob file {number} has more garbage ({} records, {} bytes) than \
+                     records ({}, {} bytes)",
+                    f.garbage_records, f.garbage_bytes, f.records, f.record_bytes
+                )));
+            }
+        }
+        for (ks, number) in &e.deleted_blob_files {
+            let f = self.blob_mut(*ks, *number)?;
+            if !f.all_garbage() {
+                return Err(Error::corruption(format!(
+                    "manifest: blob file {number} removed with {} of {} records live",
+                    f.records - f.garbage_records,
+                    f.records
+                )));
+            }
+            self.blobs.get_mut(ks).map(|m| m.remove(number));
+        }
+        for (ks, _, f) in &e.new_files {
+            for r in &f.blob_refs {
+                if !self.blobs.get(ks).is_some_and(|m| m.contains_key(r)) {
+                    return Err(Error::corruption(format!(
+                        "manifest: table {} points into blob file {r}, which keyspace {ks} \
+                         does not have",
+                        f.number
+                    )));
+                }
+            }
+        }
         Ok(())
+    }
+
+    fn check_keyspace(&self, ks: KeyspaceId) -> Result<()> {
+        if self.keyspaces.contains_key(&ks) {
+            Ok(())
+        } else {
+            Err(Error::corruption(format!("manifest: file edit for unknown keyspace {ks}")))
+        }
+    }
+
+    fn blob_mut(&mut self, ks: KeyspaceId, number: u64) -> Result<&mut BlobFileMeta> {
+        self.blobs.get_mut(&ks).and_then(|m| m.get_mut(&number)).ok_or_else(|| {
+            Error::corruption(format!("manifest: keyspace {ks} has no blob file {number}"))
+        })
+    }
+
+    /// Every live blob file number.
+    pub fn live_blob_files(&self) -> impl Iterator<Item = u64> + '_ {
+        self.blobs.values().flat_map(|m| m.keys().copied())
     }
 
     fn level_mut(
@@ -277,11 +481,7 @@ impl ManifestState {
         ks: KeyspaceId,
         level: u32,
     ) -> Result<&mut Vec<std::sync::Arc<FileMeta>>> {
-        if !self.keyspaces.contains_key(&ks) {
-            return Err(Error::corruption(format!(
-                "manifest: file edit for unknown keyspace {ks}"
-            )));
-        }
+        self.check_keyspace(ks)?;
         self.files
             .entry(ks)
             .or_default()
@@ -319,6 +519,26 @@ impl ManifestState {
                 .collect(),
             deleted_files: Vec::new(),
             keyspace_logs: self.keyspace_logs.iter().map(|(k, l)| (*k, *l)).collect(),
+            new_blob_files: self
+                .blobs
+                .iter()
+                .flat_map(|(ks, m)| {
+                    m.values().map(|f| {
+                        (*ks, BlobFileMeta { garbage_records: 0, garbage_bytes: 0, ..f.clone() })
+                    })
+                })
+                .collect(),
+            blob_garbage: self
+                .blobs
+                .iter()
+                .flat_map(|(ks, m)| {
+                    m.values().filter(|f| f.garbage_records > 0 || f.garbage_bytes > 0).map(|f| {
+                        let g = BlobGarbage { records: f.garbage_records, bytes: f.garbage_bytes };
+                        (*ks, f.number, g)
+                    })
+                })
+                .collect(),
+            deleted_blob_files: Vec::new(),
         }
     }
 }
@@ -347,10 +567,12 @@ mod tests {
                     smallest_seq: 1,
                     largest_seq: 9,
                     entries: 20,
+                    blob_refs: vec![],
                 },
             )],
             deleted_files: vec![],
             keyspace_logs: vec![(1, 5)],
+            ..Default::default()
         };
         let dec = VersionEdit::decode(&e.encode()).unwrap();
         assert_eq!(dec, e);
@@ -373,6 +595,81 @@ mod tests {
             .apply(&VersionEdit { deleted_files: vec![(1, 0, 7)], ..Default::default() })
             .is_err());
         assert!(s.apply(&VersionEdit { drop_keyspaces: vec![1], ..Default::default() }).is_err());
+    }
+
+    #[test]
+    fn blob_files_garbage_and_references() {
+        let meta = |number, blob_refs: Vec<u64>| FileMeta {
+            number,
+            smallest: b"a\x01\0\0\0\0\0\0\0".to_vec(),
+            largest: b"b\x01\0\0\0\0\0\0\0".to_vec(),
+            blob_refs,
+            ..Default::default()
+        };
+        let blob = |number| BlobFileMeta {
+            number,
+            size: 1000,
+            records: 4,
+            record_bytes: 900,
+            ..Default::default()
+        };
+        let mut s = ManifestState::default();
+        s.apply(&VersionEdit { add_keyspaces: vec![(0, "default".into())], ..Default::default() })
+            .unwrap();
+        let add = VersionEdit {
+            new_files: vec![(0, 1, meta(10, vec![5, 6])), (0, 1, meta(11, vec![]))],
+            new_blob_files: vec![(0, blob(5)), (0, blob(6))],
+            ..Default::default()
+        };
+        assert_eq!(VersionEdit::decode(&add.encode()).unwrap(), add);
+        s.apply(&add).unwrap();
+        let g = BlobGarbage { records: 3, bytes: 600 };
+        let e = VersionEdit { blob_garbage: vec![(0, 5, g)], ..Default::default() };
+        assert_eq!(VersionEdit::decode(&e.encode()).unwrap(), e);
+        s.apply(&e).unwrap();
+        assert!((s.blobs[&0][&5].garbage_ratio() - 600.0 / 900.0).abs() < 1e-9);
+        // A snapshot carries files, references and garbage.
+        let mut again = ManifestState::default();
+        again.apply(&VersionEdit::decode(&s.snapshot().encode()).unwrap()).unwrap();
+        assert_eq!(again, s);
+        // Removing a file with a live record, more garbage than records, a reference to a
+        // missing blob file: corruption, and the state is left as it was.
+        let remove = VersionEdit { deleted_blob_files: vec![(0, 5)], ..Default::default() };
+        assert!(s.clone().apply(&remove).is_err());
+        let too_much = BlobGarbage { records: 2, bytes: 1 };
+        assert!(s
+            .clone()
+            .apply(&VersionEdit { blob_garbage: vec![(0, 5, too_much)], ..Default::default() })
+            .is_err());
+        assert!(s
+            .clone()
+            .apply(&VersionEdit {
+                new_files: vec![(0, 2, meta(12, vec![9]))],
+                ..Default::default()
+            })
+            .is_err());
+        assert!(s
+            .clone()
+            .apply(&VersionEdit { new_blob_files: vec![(0, blob(6))], ..Default::default() })
+            .is_err());
+        // The last record's garbage and the removal in one edit.
+        let last = BlobGarbage { records: 1, bytes: 300 };
+        let done = VersionEdit {
+            blob_garbage: vec![(0, 5, last)],
+            deleted_blob_files: vec![(0, 5)],
+            ..Default::default()
+        };
+        s.apply(&done).unwrap();
+        assert_eq!(s.live_blob_files().collect::<Vec<_>>(), vec![6]);
+        // References must ascend; a huge count is refused before allocating.
+        let mut bad =
+            VersionEdit { new_files: vec![(0, 1, meta(13, vec![6, 6]))], ..Default::default() }
+                .encode();
+        assert!(VersionEdit::decode(&bad).is_err());
+        bad = vec![13, 0, 1];
+        meta(14, vec![]).encode_to(&mut bad);
+        coding::put_varint32(&mut bad, u32::MAX);
+        assert!(VersionEdit::decode(&bad).is_err());
     }
 
     #[test]

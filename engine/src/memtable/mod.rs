@@ -4,6 +4,7 @@
 //! block. It only grows; when it passes `memtable_bytes_max` the database makes it immutable,
 //! starts a fresh one, and (once SSTables exist) flushes the old one to disk.
 
+pub(crate) mod arena;
 pub(crate) mod skiplist;
 
 use crate::error::Result;
@@ -19,6 +20,9 @@ pub enum Lookup {
     Value(Vec<u8>),
     /// The newest visible version is a tombstone.
     Deleted,
+    /// The newest visible version's value is in a blob file: this encoded
+    /// [`crate::blob::BlobPointer`] says where (tables only; the reader resolves it).
+    Blob(Vec<u8>),
 }
 
 /// An in-memory table of entries.
@@ -40,11 +44,13 @@ impl std::fmt::Debug for MemTable {
 }
 
 impl MemTable {
-    /// An empty memtable whose entries start in WAL file `wal_number`.
-    pub fn new(wal_number: u64) -> Self {
+    /// An empty memtable whose entries start in WAL file `wal_number`, sized for a
+    /// `memtable_bytes_max` bound (its arena's block size follows from it).
+    pub fn new(wal_number: u64, memtable_bytes_max: usize) -> Self {
         // Deterministic: the same history builds the same towers (reproducible tests).
         let seed = crate::util::rand::SplitMix64::new(wal_number).next_u64();
-        MemTable { list: SkipList::new(seed), wal_number }
+        let block = arena::block_bytes_for(memtable_bytes_max);
+        MemTable { list: SkipList::new(seed, block), wal_number }
     }
 
     /// Adds an entry; `(key, seq)` must be new.
@@ -63,11 +69,13 @@ impl MemTable {
         match ValueKind::from_u8(key::trailer_kind(t)) {
             Some(ValueKind::Put) => Some(Lookup::Value(node.value().to_vec())),
             Some(ValueKind::Delete) => Some(Lookup::Deleted),
+            Some(ValueKind::Blob) => Some(Lookup::Blob(node.value().to_vec())),
             None => None,
         }
     }
 
-    /// Bytes allocated by this memtable.
+    /// The memory this memtable holds: its arena's blocks, counted exactly (what
+    /// `memtable_bytes_max` bounds).
     pub fn approximate_bytes(&self) -> usize {
         self.list.allocated_bytes()
     }
@@ -164,7 +172,7 @@ mod tests {
 
     #[test]
     fn mvcc_visibility() {
-        let m = MemTable::new(1);
+        let m = MemTable::new(1, 1 << 20);
         m.add(1, ValueKind::Put, b"k", b"v1");
         m.add(3, ValueKind::Delete, b"k", b"");
         m.add(5, ValueKind::Put, b"k", b"v5");
@@ -180,8 +188,8 @@ mod tests {
 
     #[test]
     fn merged_iteration_both_ways_with_direction_changes() {
-        let a = Arc::new(MemTable::new(1));
-        let b = Arc::new(MemTable::new(2));
+        let a = Arc::new(MemTable::new(1, 1 << 20));
+        let b = Arc::new(MemTable::new(2, 1 << 20));
         for i in 0..100u64 {
             let t = if i % 2 == 0 { &a } else { &b };
             t.add(i + 1, ValueKind::Put, format!("k{:03}", i % 40).as_bytes(), &i.to_le_bytes());

@@ -4,17 +4,21 @@
 //! * Writers insert concurrently without a lock: a new node is linked level by level, bottom up,
 //!   each level with one compare-and-swap on its predecessor's next pointer; a failed CAS
 //!   re-searches that level from the predecessor it already had.
-//! * Nodes are never removed. Each is one allocation holding its header, its tower of next
-//!   pointers (as tall as the node, not [`HEIGHT_MAX`]) and its key and value bytes. The whole list
-//!   is freed at once when it is dropped (`&mut self`: no reader or writer can remain), by walking
-//!   level 0, which links every node. That is why no epoch-based reclamation is needed.
+//! * Nodes are never removed. Each is one allocation from the list's [`Arena`] holding its
+//!   header, its tower of next pointers (as tall as the node, not [`HEIGHT_MAX`]) and its key and
+//!   value bytes. The arena frees every node at once when the list is dropped (`&mut self`: no
+//!   reader or writer can remain). That is why no epoch-based reclamation is needed.
+//! * A node's header carries the first 8 bytes of its key as a big-endian integer (zero-padded):
+//!   most comparisons are decided by that one integer compare, without touching the key bytes.
+//! * A node's height is a hash of its sequence number (unique within a memtable): deterministic
+//!   for a history, and no shared random-number state for concurrent writers to fight over.
 //!
-//! Node layout (one allocation, 8-byte aligned):
+//! Node layout (one arena allocation, 8-byte aligned):
 //!
 //! ```text
-//! +-----------+---------------------------------+----------+------------+
-//! | NodeHead  | tower: [AtomicPtr<Node>; height] | key bytes | value bytes|
-//! +-----------+---------------------------------+----------+------------+
+//! +-----------+----------------------------------+-----------+-------------+
+//! | NodeHead  | tower: [AtomicPtr<Node>; height] | key bytes | value bytes |
+//! +-----------+----------------------------------+-----------+-------------+
 //! ```
 //!
 //! Memory ordering: a node's fields and its next pointer at level `i` are written before the
@@ -22,8 +26,9 @@
 //! reader reaches is fully initialised. Levels are linked bottom up, so a node reachable at level
 //! `i` is already linked at every level below `i`.
 
+use super::arena::{Arena, ARENA_ALIGN};
 use crate::key;
-use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 use std::alloc::{self, Layout};
 use std::cmp;
 use std::mem;
@@ -37,6 +42,8 @@ const BRANCHING: u64 = 4;
 #[repr(C)]
 struct NodeHead {
     trailer: u64,
+    /// The key's first 8 bytes, big-endian, zero-padded ([`key_prefix`]).
+    prefix: u64,
     key_len: u32,
     value_len: u32,
     height: u32,
@@ -59,42 +66,59 @@ const TOWER_OFFSET: usize = mem::size_of::<NodeHead>().next_multiple_of(NODE_ALI
 const _: () = assert!(TOWER_OFFSET >= mem::size_of::<NodeHead>());
 const _: () = assert!(TOWER_OFFSET.is_multiple_of(mem::align_of::<AtomicPtr<Node>>()));
 const _: () = assert!(HEIGHT_MAX <= u8::MAX as usize);
+const _: () = assert!(NODE_ALIGN <= ARENA_ALIGN, "arena allocations must suit a node");
 
-fn node_layout(height: usize, key_len: usize, value_len: usize) -> Option<Layout> {
-    let size = TOWER_OFFSET
+/// The first 8 bytes of `key` as a big-endian integer, zero-padded. When two keys' prefixes
+/// differ they order as the keys do (the first differing byte decides both; a shorter key pads
+/// with 0, below any byte the longer one has there, unless that byte is 0, in which case the
+/// prefixes do not differ there).
+#[inline]
+fn key_prefix(key: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = key.len().min(8);
+    if let (Some(dst), Some(src)) = (b.get_mut(..n), key.get(..n)) {
+        dst.copy_from_slice(src);
+    }
+    u64::from_be_bytes(b)
+}
+
+/// Bytes of a node of `height` levels holding `key_len + value_len` bytes.
+fn node_size(height: usize, key_len: usize, value_len: usize) -> Option<usize> {
+    TOWER_OFFSET
         .checked_add(height.checked_mul(PTR_SIZE)?)?
         .checked_add(key_len)?
-        .checked_add(value_len)?;
-    Layout::from_size_align(size, NODE_ALIGN).ok()
+        .checked_add(value_len)
 }
 
 impl Node {
-    /// Allocates and initialises a node whose tower pointers are all null.
+    /// Initialises a node whose tower pointers are all null in the `node_size(...)` bytes at
+    /// `raw`.
     ///
-    /// Aborts (through `handle_alloc_error`) when memory is exhausted, like `Box::new`.
-    fn alloc(height: usize, user_key: &[u8], trailer: u64, value: &[u8]) -> (NonNull<Node>, usize) {
-        // The database bounds keys and values far below 4 GiB before they reach the memtable;
-        // a length that does not fit the head is treated like an impossible allocation.
-        let (Ok(key_len), Ok(value_len), Ok(height32)) =
-            (u32::try_from(user_key.len()), u32::try_from(value.len()), u32::try_from(height))
-        else {
-            alloc::handle_alloc_error(Layout::new::<NodeHead>())
-        };
-        let Some(layout) = node_layout(height, user_key.len(), value.len()) else {
-            alloc::handle_alloc_error(Layout::new::<NodeHead>())
-        };
-        // SAFETY: the layout has non-zero size (it contains at least the head).
-        let raw = unsafe { alloc::alloc(layout) };
-        let Some(node) = NonNull::new(raw.cast::<Node>()) else {
-            alloc::handle_alloc_error(layout)
-        };
-        // SAFETY: `raw` points to `layout.size()` writable bytes aligned to NODE_ALIGN; we write the
-        // head at offset 0, `height` pointer slots at TOWER_OFFSET, then the key and value bytes,
-        // all inside the allocation as computed by `node_layout`.
+    /// # Safety
+    /// `raw` points to at least `node_size(height, key.len(), value.len())` writable bytes,
+    /// aligned to [`NODE_ALIGN`], that nothing else uses.
+    unsafe fn init(
+        raw: NonNull<u8>,
+        height: usize,
+        user_key: &[u8],
+        trailer: u64,
+        value: &[u8],
+    ) -> NonNull<Node> {
+        let raw = raw.as_ptr();
+        // The database bounds keys and values far below 4 GiB before they reach the memtable.
+        let (key_len, value_len) = (user_key.len() as u32, value.len() as u32);
+        // SAFETY: the caller provides the bytes; we write the head at offset 0, `height` pointer
+        // slots at TOWER_OFFSET, then the key and value bytes, as `node_size` lays them out.
         unsafe {
             ptr::write(
                 raw.cast::<NodeHead>(),
-                NodeHead { trailer, key_len, value_len, height: height32 },
+                NodeHead {
+                    trailer,
+                    prefix: key_prefix(user_key),
+                    key_len,
+                    value_len,
+                    height: height as u32,
+                },
             );
             let tower = raw.add(TOWER_OFFSET).cast::<AtomicPtr<Node>>();
             for i in 0..height {
@@ -103,26 +127,24 @@ impl Node {
             let data = raw.add(TOWER_OFFSET + height * PTR_SIZE);
             ptr::copy_nonoverlapping(user_key.as_ptr(), data, user_key.len());
             ptr::copy_nonoverlapping(value.as_ptr(), data.add(user_key.len()), value.len());
+            NonNull::new_unchecked(raw.cast::<Node>())
         }
-        (node, layout.size())
     }
 
-    /// Frees a node made by [`Node::alloc`].
+    /// Drops the node's tower slots in place (a no-op for `std`'s atomics; loom's track state).
     ///
     /// # Safety
-    /// `node` came from `Node::alloc`, is freed once, and no reference to it remains.
-    unsafe fn free(node: NonNull<Node>) {
+    /// `node` was made by [`Node::init`], is dropped once, and no reference to it remains.
+    unsafe fn drop_tower(node: NonNull<Node>) {
+        if !mem::needs_drop::<AtomicPtr<Node>>() {
+            return;
+        }
         // SAFETY: the caller guarantees the node is live and exclusively ours.
         unsafe {
-            let h = &(*node.as_ptr()).head;
-            let (height, key_len, value_len) =
-                (h.height as usize, h.key_len as usize, h.value_len as usize);
+            let height = node.as_ref().height();
             let tower = node.as_ptr().cast::<u8>().add(TOWER_OFFSET).cast::<AtomicPtr<Node>>();
             for i in 0..height {
                 ptr::drop_in_place(tower.add(i));
-            }
-            if let Some(layout) = node_layout(height, key_len, value_len) {
-                alloc::dealloc(node.as_ptr().cast::<u8>(), layout);
             }
         }
     }
@@ -140,7 +162,7 @@ impl Node {
     /// The tower slot for `level`.
     ///
     /// # Safety
-    /// `level < self.height()`, and `self` lives inside an allocation made by `Node::alloc`.
+    /// `level < self.height()`, and `self` was made by [`Node::init`].
     #[inline]
     unsafe fn slot(&self, level: usize) -> &AtomicPtr<Node> {
         debug_assert!(level < self.height());
@@ -189,19 +211,50 @@ impl Node {
     }
 }
 
+/// Hints the CPU to load the node at `p` into the cache (a no-op elsewhere than x86-64).
+#[inline(always)]
+fn prefetch(p: *const Node) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
+/// The target of a search: an internal key, with its key prefix computed once.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    key: &'a [u8],
+    prefix: u64,
+    trailer: u64,
+}
+
+impl<'a> Target<'a> {
+    fn new(key: &'a [u8], trailer: u64) -> Self {
+        Target { key, prefix: key_prefix(key), trailer }
+    }
+}
+
 /// The concurrent skiplist.
 pub struct SkipList {
+    /// The head node (`HEIGHT_MAX` tall, no key), allocated on its own so that an empty list
+    /// holds no arena block.
     head: NonNull<Node>,
     height: AtomicUsize,
     len: AtomicUsize,
-    bytes: AtomicUsize,
-    rng: AtomicU64,
+    arena: Arena,
+    /// Mixed into every node's height hash.
+    seed: u64,
 }
 
 // SAFETY: nodes are immutable after publication except for their atomic next pointers; all shared
-// mutation goes through atomics, and nodes are freed only in `Drop` (exclusive access).
+// mutation goes through atomics (and the arena, which is `Sync`), and nodes are freed only in
+// `Drop` (exclusive access).
 unsafe impl Send for SkipList {}
-// SAFETY: as above: `&SkipList` only allows atomic operations and reads of published nodes.
+// SAFETY: as above: `&SkipList` only allows atomic operations, arena allocations of fresh nodes,
+// and reads of published nodes.
 unsafe impl Sync for SkipList {}
 
 /// A position in a [`SkipList`]: null (invalid) or a node. Carries no lifetime; users keep the
@@ -221,16 +274,33 @@ impl Position {
     }
 }
 
+/// Bytes of the head node: a node of [`HEIGHT_MAX`] pointers and no key or value.
+const HEAD_SIZE: usize = TOWER_OFFSET + HEIGHT_MAX * PTR_SIZE;
+const _: () = assert!(NODE_ALIGN.is_power_of_two() && HEAD_SIZE < isize::MAX as usize);
+
+/// The layout of the head node.
+fn head_layout() -> Layout {
+    // SAFETY: the alignment is a power of two and the size far below `isize::MAX` (asserted
+    // at compile time above).
+    unsafe { Layout::from_size_align_unchecked(HEAD_SIZE, NODE_ALIGN) }
+}
+
 impl SkipList {
-    /// An empty list; `seed` drives tower heights.
-    pub fn new(seed: u64) -> Self {
-        let (head, size) = Node::alloc(HEIGHT_MAX, &[], 0, &[]);
+    /// An empty list whose nodes come from blocks of up to `arena_block_bytes`; `seed` is mixed
+    /// into tower heights.
+    pub fn new(seed: u64, arena_block_bytes: usize) -> Self {
+        let layout = head_layout();
+        // SAFETY: the layout has a non-zero size.
+        let raw = unsafe { alloc::alloc(layout) };
+        let Some(raw) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
+        // SAFETY: `raw` holds `head_layout()` bytes = `node_size(HEIGHT_MAX, 0, 0)`, aligned.
+        let head = unsafe { Node::init(raw, HEIGHT_MAX, &[], 0, &[]) };
         SkipList {
             head,
             height: AtomicUsize::new(1),
             len: AtomicUsize::new(0),
-            bytes: AtomicUsize::new(size),
-            rng: AtomicU64::new(seed),
+            arena: Arena::new(arena_block_bytes),
+            seed,
         }
     }
 
@@ -244,9 +314,9 @@ impl SkipList {
         self.len() == 0
     }
 
-    /// Bytes allocated for nodes (head, towers, keys, values).
+    /// The memory the list holds: its arena's blocks, exactly ([`Arena::allocated_bytes`]).
     pub fn allocated_bytes(&self) -> usize {
-        self.bytes.load(Ordering::Relaxed)
+        self.arena.allocated_bytes()
     }
 
     fn head(&self) -> &Node {
@@ -254,9 +324,10 @@ impl SkipList {
         unsafe { self.head.as_ref() }
     }
 
-    fn random_height(&self) -> usize {
-        // SplitMix64 over a shared counter: fetch_add hands each caller a distinct state.
-        let mut z = self.rng.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed);
+    /// The height of the node carrying `trailer`: geometric with ratio 1/[`BRANCHING`], from a
+    /// SplitMix64 hash of the trailer (sequence numbers are unique, so heights are independent).
+    fn height_for(&self, trailer: u64) -> usize {
+        let mut z = (trailer ^ self.seed).wrapping_add(0x9E37_79B9_7F4A_7C15);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
@@ -268,28 +339,32 @@ impl SkipList {
         h
     }
 
-    /// Is `node`'s key strictly less than `(key, trailer)`? A null node is "infinitely large".
+    /// Is `node`'s key strictly less than `t`? A null node is "infinitely large".
     #[inline]
-    fn node_lt(node: *const Node, key: &[u8], trailer: u64) -> bool {
+    fn node_lt(node: *const Node, t: &Target<'_>) -> bool {
         if node.is_null() {
             return false;
         }
         // SAFETY: non-null nodes reachable from the list are initialised and live.
         let n = unsafe { &*node };
-        key::compare(n.key(), n.trailer(), key, trailer) == cmp::Ordering::Less
+        if n.head.prefix != t.prefix {
+            return n.head.prefix < t.prefix;
+        }
+        key::compare(n.key(), n.trailer(), t.key, t.trailer) == cmp::Ordering::Less
     }
 
-    /// From `start` (the head or a node `< key` reached at `level`), walks right at `level` to the
-    /// last node `< (key, trailer)`; returns it and its successor there.
-    fn splice_at<'a>(
-        mut start: &'a Node,
-        level: usize,
-        key: &[u8],
-        trailer: u64,
-    ) -> (&'a Node, *mut Node) {
+    /// From `start` (the head or a node `< t` reached at `level`), walks right at `level` to the
+    /// last node `< t`; returns it and its successor there. Prefetches the node after the one
+    /// being compared: the walk usually moves on to it.
+    #[inline]
+    fn splice_at<'a>(mut start: &'a Node, level: usize, t: &Target<'_>) -> (&'a Node, *mut Node) {
         loop {
             let n = start.next(level);
-            if Self::node_lt(n, key, trailer) {
+            if !n.is_null() {
+                // SAFETY: non-null nodes reachable from the list are live.
+                prefetch(unsafe { &*n }.next(level));
+            }
+            if Self::node_lt(n, t) {
                 // SAFETY: node_lt returned true, so `n` is non-null and live.
                 start = unsafe { &*n };
             } else {
@@ -300,7 +375,7 @@ impl SkipList {
 
     /// Inserts an entry. Internal keys must be unique (sequence numbers are).
     pub fn insert(&self, user_key: &[u8], trailer: u64, value: &[u8]) {
-        let height = self.random_height();
+        let height = self.height_for(trailer);
         self.insert_with_height(user_key, trailer, value, height);
     }
 
@@ -313,10 +388,24 @@ impl SkipList {
         height: usize,
     ) {
         let height = height.clamp(1, HEIGHT_MAX);
-        let (node, size) = Node::alloc(height, user_key, trailer, value);
+        // The database bounds keys and values far below 4 GiB before they reach the memtable;
+        // a size that does not fit is treated like an impossible allocation.
+        let size = match node_size(height, user_key.len(), value.len()) {
+            Some(s)
+                if u32::try_from(user_key.len()).is_ok() && u32::try_from(value.len()).is_ok() =>
+            {
+                s
+            }
+            _ => alloc::handle_alloc_error(Layout::new::<NodeHead>()),
+        };
+        let raw = self.arena.alloc(size);
+        // SAFETY: the arena handed us `size` = `node_size(...)` fresh bytes aligned to
+        // ARENA_ALIGN >= NODE_ALIGN.
+        let node = unsafe { Node::init(raw, height, user_key, trailer, value) };
         let node_ptr = node.as_ptr();
-        // SAFETY: freshly allocated and initialised; not yet shared.
+        // SAFETY: freshly initialised; not yet shared.
         let node_ref = unsafe { node.as_ref() };
+        let t = Target::new(user_key, trailer);
 
         let list_height = self.height.fetch_max(height, Ordering::Relaxed).max(height);
 
@@ -324,7 +413,7 @@ impl SkipList {
         let mut next: [*mut Node; HEIGHT_MAX] = [ptr::null_mut(); HEIGHT_MAX];
         let mut x: &Node = self.head();
         for level in (0..list_height).rev() {
-            let (p_node, n) = Self::splice_at(x, level, user_key, trailer);
+            let (p_node, n) = Self::splice_at(x, level, &t);
             x = p_node;
             if let (Some(p), Some(nx)) = (prev.get_mut(level), next.get_mut(level)) {
                 *p = x;
@@ -346,7 +435,7 @@ impl SkipList {
                     Ok(_) => break,
                     Err(_) => {
                         // Someone linked a node after `pred` at this level: move right from pred.
-                        let (p_node, n) = Self::splice_at(pred, level, user_key, trailer);
+                        let (p_node, n) = Self::splice_at(pred, level, &t);
                         *p = p_node;
                         *nx = n;
                     }
@@ -354,7 +443,6 @@ impl SkipList {
             }
         }
         self.len.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(size, Ordering::Relaxed);
     }
 
     /// First entry `>= (key, trailer)`.
@@ -363,11 +451,12 @@ impl SkipList {
     /// comparison could return a node a concurrent insert linked in between, which may be
     /// `< (key, trailer)` (a newer version of the key, invisible at the reader's sequence).
     pub(crate) fn seek(&self, key: &[u8], trailer: u64) -> Position {
+        let t = Target::new(key, trailer);
         let mut x = self.head();
         let mut level = self.height.load(Ordering::Relaxed).clamp(1, HEIGHT_MAX);
         loop {
             let n = x.next(level - 1);
-            if Self::node_lt(n, key, trailer) {
+            if Self::node_lt(n, &t) {
                 // SAFETY: non-null and live.
                 x = unsafe { &*n };
             } else if level == 1 {
@@ -380,11 +469,12 @@ impl SkipList {
 
     /// Last entry `< (key, trailer)`.
     pub(crate) fn seek_lt(&self, key: &[u8], trailer: u64) -> Position {
+        let t = Target::new(key, trailer);
         let mut x = self.head();
         let mut level = self.height.load(Ordering::Relaxed).min(HEIGHT_MAX);
         while level > 0 {
             let n = x.next(level - 1);
-            if Self::node_lt(n, key, trailer) {
+            if Self::node_lt(n, &t) {
                 // SAFETY: non-null and live.
                 x = unsafe { &*n };
             } else {
@@ -454,16 +544,24 @@ impl SkipList {
 
 impl Drop for SkipList {
     fn drop(&mut self) {
-        let mut cur = self.head().next(0);
-        while let Some(n) = NonNull::new(cur) {
-            // SAFETY: `n` is live; read its successor before freeing it.
-            cur = unsafe { n.as_ref() }.next(0);
-            // SAFETY: every node is linked at level 0 exactly once and `&mut self` means no
-            // reader remains.
-            unsafe { Node::free(n) };
+        // The arena frees every node's memory when it drops (after this). Only under loom do
+        // the towers' atomics need dropping; with `std`'s atomics this walk compiles away.
+        if mem::needs_drop::<AtomicPtr<Node>>() {
+            let mut cur = self.head().next(0);
+            while let Some(n) = NonNull::new(cur) {
+                // SAFETY: `n` is live; read its successor before dropping its tower.
+                cur = unsafe { n.as_ref() }.next(0);
+                // SAFETY: every node is linked at level 0 exactly once and `&mut self` means no
+                // reader remains.
+                unsafe { Node::drop_tower(n) };
+            }
         }
-        // SAFETY: the head was allocated by Node::alloc and is freed once, last.
-        unsafe { Node::free(self.head) };
+        // SAFETY: the head was allocated with `head_layout()` in `new`, is dropped and freed
+        // once, last, and no reference to it remains.
+        unsafe {
+            Node::drop_tower(self.head);
+            alloc::dealloc(self.head.as_ptr().cast::<u8>(), head_layout());
+        }
     }
 }
 
@@ -485,7 +583,7 @@ mod tests {
 
     #[test]
     fn ordered_by_key_then_newest_first() {
-        let list = SkipList::new(7);
+        let list = SkipList::new(7, 4 << 10);
         list.insert(b"b", trailer(1, 1), b"b1");
         list.insert(b"a", trailer(2, 1), b"a2");
         list.insert(b"b", trailer(3, 1), b"b3");
@@ -507,7 +605,7 @@ mod tests {
 
     #[test]
     fn many_random_inserts_stay_sorted_and_navigable() {
-        let list = SkipList::new(1);
+        let list = SkipList::new(1, 4 << 10);
         let mut rng = crate::util::rand::SplitMix64::new(99);
         let mut expect = Vec::new();
         for seq in 0..5000u64 {
@@ -530,7 +628,7 @@ mod tests {
 
     #[test]
     fn concurrent_writers_and_readers() {
-        let list = Arc::new(SkipList::new(3));
+        let list = Arc::new(SkipList::new(3, 4 << 10));
         let threads: Vec<_> = (0..4u64)
             .map(|t| {
                 let list = Arc::clone(&list);
@@ -562,11 +660,62 @@ mod tests {
     }
 
     #[test]
+    fn key_prefixes_order_as_the_keys_do() {
+        // Keys rich in zero bytes and short lengths: where padding could mislead.
+        let mut rng = crate::util::rand::SplitMix64::new(17);
+        let keys: Vec<Vec<u8>> = (0..400)
+            .map(|_| {
+                let len = (rng.next_u64() % 11) as usize;
+                (0..len).map(|_| [0u8, 1, 0xff, b'a'][(rng.next_u64() % 4) as usize]).collect()
+            })
+            .collect();
+        for a in &keys {
+            for b in &keys {
+                let (pa, pb) = (key_prefix(a), key_prefix(b));
+                if pa != pb {
+                    assert_eq!(pa.cmp(&pb), a.cmp(b), "{a:?} vs {b:?}");
+                }
+            }
+        }
+        // Equal prefixes fall back to the full comparison inside the list.
+        let list = SkipList::new(9, 4 << 10);
+        for (i, k) in
+            [&b"abcdefgh\x00"[..], b"abcdefgh", b"abcdefg", b"abcdefgh\x01"].iter().enumerate()
+        {
+            list.insert(k, trailer(i as u64 + 1, 1), b"");
+        }
+        let got: Vec<Vec<u8>> = collect(&list).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            got,
+            vec![
+                b"abcdefg".to_vec(),
+                b"abcdefgh".to_vec(),
+                b"abcdefgh\x00".to_vec(),
+                b"abcdefgh\x01".to_vec()
+            ]
+        );
+    }
+
+    #[test]
+    fn arena_bytes_are_the_memory_held() {
+        let list = SkipList::new(2, 64 << 10);
+        assert_eq!(list.allocated_bytes(), 0, "an empty list holds no arena block");
+        list.insert(b"k", trailer(1, 1), &[7u8; 100]);
+        let one = list.allocated_bytes();
+        assert!((4 << 10..5 << 10).contains(&one), "{one}");
+        // A value larger than a quarter block: a block of its own, sized exactly.
+        list.insert(b"big", trailer(2, 1), &[1u8; 40_000]);
+        let node = TOWER_OFFSET + list.height_for(trailer(2, 1)) * PTR_SIZE + 3 + 40_000;
+        let extra = list.allocated_bytes() - one;
+        assert!((node..node + 64).contains(&extra), "{extra} for a node of {node}");
+    }
+
+    #[test]
     fn heights_are_geometric() {
-        let list = SkipList::new(5);
+        let list = SkipList::new(5, 4 << 10);
         let mut counts = [0usize; HEIGHT_MAX + 1];
-        for _ in 0..100_000 {
-            counts[list.random_height()] += 1;
+        for seq in 0..100_000u64 {
+            counts[list.height_for(crate::key::trailer(seq, 1))] += 1;
         }
         // About 3/4 of towers have height 1 and about 3/16 height 2.
         assert!((70_000..80_000).contains(&counts[1]), "{counts:?}");
@@ -601,7 +750,7 @@ mod loom_tests {
     #[test]
     fn concurrent_inserts_all_land_sorted() {
         model(|| {
-            let list = Arc::new(SkipList::new(0));
+            let list = Arc::new(SkipList::new(0, 4 << 10));
             list.insert_with_height(b"b", trailer(1, 1), b"", 1);
             let l1 = Arc::clone(&list);
             let t1 =
@@ -623,7 +772,7 @@ mod loom_tests {
     #[test]
     fn seek_never_lands_before_its_target() {
         model(|| {
-            let list = Arc::new(SkipList::new(0));
+            let list = Arc::new(SkipList::new(0, 4 << 10));
             list.insert_with_height(b"x", trailer(1, 1), b"old", 1);
             let l1 = Arc::clone(&list);
             let t1 =
@@ -638,7 +787,7 @@ mod loom_tests {
     #[test]
     fn same_gap_contention() {
         model(|| {
-            let list = Arc::new(SkipList::new(0));
+            let list = Arc::new(SkipList::new(0, 4 << 10));
             let l1 = Arc::clone(&list);
             let t1 =
                 loom::thread::spawn(move || l1.insert_with_height(b"x", trailer(1, 1), b"1", 2));

@@ -216,6 +216,7 @@ impl Table {
             result = match ValueKind::from_u8(key::trailer_kind(data.trailer())) {
                 Some(ValueKind::Put) => Some(Lookup::Value(data.value().to_vec())),
                 Some(ValueKind::Delete) => Some(Lookup::Deleted),
+                Some(ValueKind::Blob) => Some(Lookup::Blob(data.value().to_vec())),
                 None => {
                     return Err(Error::corruption(format!(
                         "sst {}: entry with unknown kind",

@@ -16,8 +16,10 @@ use crate::memtable::Lookup;
 use crate::sst::{BlockCache, ReadStats, Table};
 use std::path::PathBuf;
 
+mod blobs;
 mod level_iter;
 mod multi_get;
+pub use blobs::BlobCache;
 pub use level_iter::LevelIter;
 pub use multi_get::multi_get;
 use std::sync::Arc;
@@ -124,6 +126,7 @@ pub fn file_meta(number: u64, size: u64, props: crate::sst::TableProperties) -> 
         smallest_seq: props.smallest_seq,
         largest_seq: props.largest_seq,
         entries: props.entries,
+        blob_refs: Vec::new(),
     }
 }
 

@@ -47,30 +47,37 @@ impl LogWriter {
     /// reader reports as [`super::LogEvent::TornTail`]), so the caller should stop appending to
     /// this file (the database poisons itself) rather than retry.
     pub fn add_records(&mut self, payloads: &[&[u8]]) -> io::Result<u64> {
-        self.add(payloads, false)
+        self.add_records_iter(payloads.iter().copied(), false)
     }
 
     /// [`LogWriter::add_records`], then [`LogWriter::sync`], handed to the file as one
     /// [`WritableFile::append_and_sync`] (group commit: one submission for the whole group where
     /// the backend links them). With no payloads, only syncs.
     pub fn add_records_and_sync(&mut self, payloads: &[&[u8]]) -> io::Result<u64> {
-        self.add(payloads, true)
+        self.add_records_iter(payloads.iter().copied(), true)
     }
 
-    fn add(&mut self, payloads: &[&[u8]], sync: bool) -> io::Result<u64> {
-        if payloads.is_empty() {
+    /// [`LogWriter::add_records`] (and with `sync`, [`LogWriter::add_records_and_sync`]) of the
+    /// payloads an iterator yields: the group-commit leader encodes its group's batches straight
+    /// from their writers, with no list of them built first.
+    pub fn add_records_iter<'a>(
+        &mut self,
+        payloads: impl IntoIterator<Item = &'a [u8]>,
+        sync: bool,
+    ) -> io::Result<u64> {
+        self.buf.clear();
+        let mut pos = self.offset;
+        for payload in payloads {
+            // Roughly one header per block touched; the Vec grows if this is short.
+            self.buf
+                .reserve(payload.len() + HEADER_LEN * (payload.len() / FRAGMENT_PAYLOAD_MAX + 1));
+            pos = encode_record(&mut self.buf, pos, payload);
+        }
+        if self.buf.is_empty() {
             if sync {
                 self.file.sync()?;
             }
             return Ok(self.offset);
-        }
-        let total: usize = payloads.iter().map(|p| p.len()).sum();
-        // Roughly one header per record and per block touched; the Vec grows if this is short.
-        self.buf.clear();
-        self.buf.reserve(total + HEADER_LEN * (payloads.len() + total / FRAGMENT_PAYLOAD_MAX + 1));
-        let mut pos = self.offset;
-        for payload in payloads {
-            pos = encode_record(&mut self.buf, pos, payload);
         }
         debug_assert_eq!(pos - self.offset, self.buf.len() as u64);
         let appended =

@@ -1,16 +1,19 @@
 //! The file systems the crash and fault tests run on, one test body for all of them.
 //!
 //! * [`Backend`]: `Mem` (the in-memory [`MemFs`]), `Pread` ([`IoBackend::Pread`]: `OsFs`),
-//!   `Uring` ([`IoBackend::Uring`]: `UringFs`) and `UringDirect` (`UringFs` with `O_DIRECT` table
-//!   reads and flush/compaction writes: [`TestFs::options`] sets them). The real ones run under a
+//!   `Uring` ([`IoBackend::Uring`]: `UringFs`), `UringDirect` (`UringFs` with `O_DIRECT` table
+//!   reads and flush/compaction writes) and `MemBlob` (`MemFs`, with values of
+//!   [`BLOB_TEST_THRESHOLD`] bytes or more separated into blob files); [`TestFs::options`] sets
+//!   what each needs. The real ones run under a
 //!   [`FaultFs`] rooted in a fresh `tempfile::tempdir()`, so the same fault injection and
 //!   simulated power loss work on real files.
 //! * [`TestFs`]: a fresh file system of one backend with `MemFs`'s test API (`fail_after`,
 //!   `crash`, `file_bytes`, ...); it dereferences to `dyn FileSystem` and [`TestFs::arc`] gives
 //!   the handle for `Options::fs`.
 //! * [`backend_tests!`]: `backend_tests!(name, ...)` turns each `fn name(backend: Backend)` into
-//!   the tests `name::mem`, `name::pread`, `name::uring` and `name::uring_direct`, so a single
-//!   body runs on every backend (`cargo test name` runs all four, `cargo test ::pread` one).
+//!   the tests `name::mem`, `name::pread`, `name::uring`, `name::uring_direct` and
+//!   `name::mem_blob`, so a single body runs on every backend (`cargo test name` runs all five,
+//!   `cargo test ::pread` one).
 //!
 //! Where io_uring cannot be set up (an old kernel, a seccomp profile) the `uring` tests print a
 //! note and pass, except under CI (the `CI` environment variable set), where they fail: CI must
@@ -31,12 +34,19 @@ pub enum Backend {
     Uring,
     /// As `Uring`, with `O_DIRECT` table reads and flush/compaction writes.
     UringDirect,
+    /// As `Mem`, with key-value separation: values of [`BLOB_TEST_THRESHOLD`] bytes or more go
+    /// to blob files ([`TestFs::options`] sets it).
+    MemBlob,
 }
+
+/// The blob threshold of [`Backend::MemBlob`]: small, so that most test values are separated
+/// and the shortest ones are not.
+pub const BLOB_TEST_THRESHOLD: usize = 16;
 
 impl Backend {
     /// Every backend.
-    pub const ALL: [Backend; 4] =
-        [Backend::Mem, Backend::Pread, Backend::Uring, Backend::UringDirect];
+    pub const ALL: [Backend; 5] =
+        [Backend::Mem, Backend::Pread, Backend::Uring, Backend::UringDirect, Backend::MemBlob];
 
     /// `mem`, `pread` or `uring`.
     pub fn name(self) -> &'static str {
@@ -45,12 +55,13 @@ impl Backend {
             Backend::Pread => "pread",
             Backend::Uring => "uring",
             Backend::UringDirect => "uring_direct",
+            Backend::MemBlob => "mem_blob",
         }
     }
 
     /// Whether files live on a real disk (slower: real `fsync`s).
     pub fn is_disk(self) -> bool {
-        self != Backend::Mem
+        !matches!(self, Backend::Mem | Backend::MemBlob)
     }
 
     /// Whether the backend can run here. io_uring may not be: then a note goes to stderr and
@@ -75,6 +86,7 @@ impl Backend {
     pub fn fs(self) -> TestFs {
         let io = match self {
             Backend::Mem => return TestFs::Mem(MemFs::new()),
+            Backend::MemBlob => return TestFs::MemBlob(MemFs::new()),
             Backend::Pread => IoBackend::Pread,
             Backend::Uring | Backend::UringDirect => IoBackend::Uring,
         };
@@ -120,6 +132,11 @@ macro_rules! backend_tests {
             fn uring_direct() {
                 run(Backend::UringDirect, super::$name);
             }
+
+            #[test]
+            fn mem_blob() {
+                run(Backend::MemBlob, super::$name);
+            }
         }
     )*};
 }
@@ -131,6 +148,8 @@ pub(crate) use backend_tests;
 pub enum TestFs {
     /// In memory.
     Mem(MemFs),
+    /// In memory, for key-value separated databases ([`Backend::MemBlob`]).
+    MemBlob(MemFs),
     /// Real files in a temporary directory (`fs.root()`), which the layer owns.
     Disk {
         /// The layer the database uses.
@@ -145,17 +164,21 @@ impl TestFs {
     pub fn backend(&self) -> Backend {
         match self {
             TestFs::Mem(_) => Backend::Mem,
+            TestFs::MemBlob(_) => Backend::MemBlob,
             TestFs::Disk { backend, .. } => *backend,
         }
     }
 
-    /// Default options on this file system, with `O_DIRECT` on for `UringDirect`.
+    /// Default options on this file system, with `O_DIRECT` on for `UringDirect` and blob
+    /// separation for `MemBlob`.
     pub fn options(&self) -> shale_engine::Options {
         let direct = self.backend() == Backend::UringDirect;
+        let blobs = self.backend() == Backend::MemBlob;
         shale_engine::Options {
             fs: self.arc(),
             direct_reads: direct,
             direct_writes: direct,
+            blob_threshold_bytes: blobs.then_some(BLOB_TEST_THRESHOLD),
             ..shale_engine::Options::default()
         }
     }
@@ -164,6 +187,7 @@ impl TestFs {
     pub fn arc(&self) -> Arc<dyn FileSystem> {
         match self {
             TestFs::Mem(fs) => Arc::new(fs.clone()),
+            TestFs::MemBlob(fs) => Arc::new(fs.clone()),
             TestFs::Disk { fs, .. } => Arc::new(fs.clone()),
         }
     }
@@ -172,6 +196,7 @@ impl TestFs {
     pub fn fail_after(&self, k: u64, mode: FaultMode) {
         match self {
             TestFs::Mem(fs) => fs.fail_after(k, mode),
+            TestFs::MemBlob(fs) => fs.fail_after(k, mode),
             TestFs::Disk { fs, .. } => fs.fail_after(k, mode),
         }
     }
@@ -180,6 +205,7 @@ impl TestFs {
     pub fn clear_faults(&self) {
         match self {
             TestFs::Mem(fs) => fs.clear_faults(),
+            TestFs::MemBlob(fs) => fs.clear_faults(),
             TestFs::Disk { fs, .. } => fs.clear_faults(),
         }
     }
@@ -188,6 +214,7 @@ impl TestFs {
     pub fn op_count(&self) -> u64 {
         match self {
             TestFs::Mem(fs) => fs.op_count(),
+            TestFs::MemBlob(fs) => fs.op_count(),
             TestFs::Disk { fs, .. } => fs.op_count(),
         }
     }
@@ -196,6 +223,7 @@ impl TestFs {
     pub fn faults_hit(&self) -> u64 {
         match self {
             TestFs::Mem(fs) => fs.faults_hit(),
+            TestFs::MemBlob(fs) => fs.faults_hit(),
             TestFs::Disk { fs, .. } => fs.faults_hit(),
         }
     }
@@ -205,6 +233,7 @@ impl TestFs {
     pub fn crash(&self, seed: u64) {
         match self {
             TestFs::Mem(fs) => fs.crash(seed),
+            TestFs::MemBlob(fs) => fs.crash(seed),
             TestFs::Disk { fs, .. } => fs.crash(seed).expect("FaultFs::crash"),
         }
     }
@@ -213,6 +242,7 @@ impl TestFs {
     pub fn crash_drop_unsynced(&self) {
         match self {
             TestFs::Mem(fs) => fs.crash_drop_unsynced(),
+            TestFs::MemBlob(fs) => fs.crash_drop_unsynced(),
             TestFs::Disk { fs, .. } => fs.crash_drop_unsynced().expect("FaultFs::crash"),
         }
     }
@@ -221,6 +251,7 @@ impl TestFs {
     pub fn file_bytes(&self, path: impl AsRef<Path>) -> Option<Vec<u8>> {
         match self {
             TestFs::Mem(fs) => fs.file_bytes(path),
+            TestFs::MemBlob(fs) => fs.file_bytes(path),
             TestFs::Disk { fs, .. } => fs.file_bytes(path),
         }
     }
@@ -229,6 +260,7 @@ impl TestFs {
     pub fn durable_len(&self, path: impl AsRef<Path>) -> Option<u64> {
         match self {
             TestFs::Mem(fs) => fs.durable_len(path),
+            TestFs::MemBlob(fs) => fs.durable_len(path),
             TestFs::Disk { fs, .. } => fs.durable_len(path),
         }
     }
@@ -237,6 +269,7 @@ impl TestFs {
     pub fn set_file_bytes(&self, path: impl AsRef<Path>, bytes: &[u8]) -> std::io::Result<()> {
         match self {
             TestFs::Mem(fs) => fs.set_file_bytes(path, bytes),
+            TestFs::MemBlob(fs) => fs.set_file_bytes(path, bytes),
             TestFs::Disk { fs, .. } => fs.set_file_bytes(path, bytes),
         }
     }
@@ -248,6 +281,7 @@ impl std::ops::Deref for TestFs {
     fn deref(&self) -> &(dyn FileSystem + 'static) {
         match self {
             TestFs::Mem(fs) => fs,
+            TestFs::MemBlob(fs) => fs,
             TestFs::Disk { fs, .. } => fs,
         }
     }

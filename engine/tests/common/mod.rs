@@ -166,9 +166,9 @@ pub fn read_manifest(
 }
 
 /// Checks the files of the database directory `dir` after an open: `CURRENT`, `LOCK`, the one
-/// manifest `CURRENT` names, the SSTables that manifest names (each present) and WAL files it
-/// does not call obsolete; anything else (a table no manifest names, an old manifest, an obsolete
-/// WAL, a temporary file) was left behind. Returns the names of the WAL files.
+/// manifest `CURRENT` names, the SSTables and blob files that manifest names (each present) and
+/// WAL files it does not call obsolete; anything else (a table or blob file no manifest names, an
+/// old manifest, an obsolete WAL, a temporary file) was left behind. Returns the names of the WAL files.
 pub fn check_db_files(
     fs: &dyn shale_engine::fs::FileSystem,
     dir: &std::path::Path,
@@ -176,6 +176,8 @@ pub fn check_db_files(
     use shale_engine::filename::{self, FileKind};
     let (manifest, state) = read_manifest(fs, dir)?;
     let live: std::collections::BTreeSet<u64> = state.live_files().collect();
+    let live_blobs: std::collections::BTreeSet<u64> = state.live_blob_files().collect();
+    let mut blobs = std::collections::BTreeSet::new();
     let mut names = fs.list(dir).map_err(|e| format!("listing {}: {e}", dir.display()))?;
     names.sort();
     let mut stray = Vec::new();
@@ -189,11 +191,15 @@ pub fn check_db_files(
             Some(FileKind::Table(n)) if live.contains(&n) => {
                 tables.insert(n);
             }
+            Some(FileKind::Blob(n)) if live_blobs.contains(&n) => {
+                blobs.insert(n);
+            }
             _ => stray.push(name.clone()),
         }
     }
-    let missing: Vec<String> =
+    let mut missing: Vec<String> =
         live.iter().filter(|n| !tables.contains(n)).map(|n| filename::table(*n)).collect();
+    missing.extend(live_blobs.iter().filter(|n| !blobs.contains(n)).map(|n| filename::blob(*n)));
     if !missing.is_empty() {
         return Err(format!("{manifest} names missing tables {missing:?} (directory: {names:?})"));
     }
