@@ -81,6 +81,12 @@ impl Core {
         for ks in self.keyspace_states() {
             // One compaction per keyspace at a time; other threads take other keyspaces.
             let Some(_claim) = self.compacting.try_claim(ks.id) else { continue };
+            // A drop of the keyspace holds its claim until its tables are removed, and marks it
+            // dropped before: checked under the claim, a dropped keyspace is never picked from
+            // (its superversion still names tables that are gone).
+            if ks.is_dropped() {
+                continue;
+            }
             if let Some(c) = self.pick_for(&ks) {
                 self.execute(&ks, &c)?;
                 return Ok(true);
