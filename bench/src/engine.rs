@@ -27,6 +27,9 @@ pub struct EngineStats {
     pub write_amplification: f64,
     /// Table blocks read from storage (block cache misses).
     pub blocks_read: u64,
+    /// Bytes flushes and compactions wrote to table and blob files since the open (the WAL
+    /// excluded): the numerator of the write amplification the report compares.
+    pub storage_write_bytes: u64,
 }
 
 /// One storage engine under test.
@@ -118,6 +121,9 @@ pub fn shale_options(flags: &Flags) -> BenchResult<Options> {
         },
         flush_threads: 1,
         compaction_threads: flags.max_background_jobs.saturating_sub(1).max(1),
+        blob_threshold_bytes: flags
+            .enable_blob_files
+            .then(|| usize::try_from(flags.min_blob_size).unwrap_or(usize::MAX)),
         ..Options::default()
     })
 }
@@ -202,6 +208,7 @@ impl Engine for ShaleEngine {
             levels,
             write_amplification: s.write_amplification(),
             blocks_read: s.blocks_read,
+            storage_write_bytes: s.storage_write_bytes(),
         }
     }
 }

@@ -179,6 +179,9 @@ pub struct ReportArgs {
     /// The RocksDB db_bench binary (Debian's rocksdb-tools).
     #[arg(long, default_value = "db_bench")]
     pub db_bench: String,
+    /// Runs of the whole plan; each figure is the median of its engine's runs.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
 }
 
 /// Which engine runs the workloads in this process.
@@ -302,6 +305,15 @@ pub struct Flags {
     /// Target size of a compaction output table.
     #[arg(long = "target_file_size_base", default_value_t = 16 << 20)]
     pub target_file_size_base: u64,
+    /// Key-value separation: values of at least `--min_blob_size` bytes go to blob files
+    /// (Shale's `blob_threshold_bytes`; RocksDB's integrated BlobDB, with its garbage
+    /// collection on, as Shale's always is).
+    #[arg(long = "enable_blob_files", num_args = 0..=1, default_missing_value = "true",
+          default_value = "false", value_parser = parse_bool)]
+    pub enable_blob_files: bool,
+    /// The smallest value that goes to a blob file (with `--enable_blob_files`).
+    #[arg(long = "min_blob_size", default_value_t = 0)]
+    pub min_blob_size: u64,
     /// Background threads: one flushes, the rest compact (RocksDB: max_background_jobs).
     #[arg(long = "max_background_jobs", default_value_t = 2)]
     pub max_background_jobs: usize,

@@ -6,7 +6,10 @@
 //! cache (the random fill leaves several times that in tables), one client thread: fillseq and
 //! fillrandom (every key written), then on the random fill, each for `--duration` seconds:
 //! readrandom, seekrandom, readwhilewriting, YCSB A, B, C, E, F; then fillsync (`num / 1000`
-//! writes per thread) with 1 and with 16 threads.
+//! writes per thread) with 1 and with 16 threads; fillrandom and overwrite with 4 threads;
+//! fillrandom with 4 KiB values (a tenth of the keys), without and with blob files; fillrandom
+//! of twice the keys (write amplification of a deeper tree). The plan runs `--runs` times and
+//! each figure is the median.
 
 use crate::engine::BenchResult;
 use crate::flags::{Cli, Flags, ReportArgs};
@@ -31,7 +34,10 @@ struct ReportJson<'a> {
     command: String,
     machine: String,
     minutes: f64,
+    /// The medians (what the table shows).
     sessions: &'a [SessionReport],
+    /// Every run, in order.
+    runs: &'a [Vec<SessionReport>],
 }
 
 /// The standard set's parameters, as the command line would give them.
@@ -47,67 +53,204 @@ fn standard_flags(args: &ReportArgs) -> Flags {
     f
 }
 
-/// The standard set's sessions, in order: (workloads, threads, bounded by `--duration`). The
-/// fills always write every key; the second session reads the random fill.
-const PLAN: [(&str, usize, bool); 4] = [
-    ("fillseq,fillrandom", 1, false),
-    ("readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf", 1, true),
-    ("fillsync", 1, false),
-    ("fillsync", 16, false),
+/// One session of the standard set.
+struct Planned {
+    benchmarks: &'static str,
+    threads: usize,
+    /// Bounded by `--duration` (the fills always write every key).
+    timed: bool,
+    /// Appended to each workload's label in the table (empty for the 1-thread, 100-byte set).
+    label: &'static str,
+    /// The session's parameters, from the standard ones.
+    tweak: fn(&mut Flags),
+}
+
+/// The standard set's sessions, in order. The second reads the random fill of the first.
+const PLAN: [Planned; 8] = [
+    Planned {
+        benchmarks: "fillseq,fillrandom",
+        threads: 1,
+        timed: false,
+        label: "",
+        tweak: |_| {},
+    },
+    Planned {
+        benchmarks: "readrandom,seekrandom,readwhilewriting,ycsba,ycsbb,ycsbc,ycsbe,ycsbf",
+        threads: 1,
+        timed: true,
+        label: "",
+        tweak: |_| {},
+    },
+    Planned { benchmarks: "fillsync", threads: 1, timed: false, label: " (1 thr)", tweak: |_| {} },
+    Planned {
+        benchmarks: "fillsync",
+        threads: 16,
+        timed: false,
+        label: " (16 thr)",
+        tweak: |_| {},
+    },
+    // The same keys, written by 4 threads (each writes a quarter, as db_bench's `--num` is per
+    // thread), then overwritten by them.
+    Planned {
+        benchmarks: "fillrandom,overwrite",
+        threads: 4,
+        timed: false,
+        label: " (4 thr)",
+        tweak: |f| f.num = (f.num / 4).max(1000),
+    },
+    // Large values: a tenth of the keys, 4 KiB each, in the tree and in blob files.
+    Planned {
+        benchmarks: "fillrandom",
+        threads: 1,
+        timed: false,
+        label: " (4 KiB values)",
+        tweak: |f| {
+            f.value_size = 4096;
+            f.num = (f.num / 10).max(1000);
+        },
+    },
+    Planned {
+        benchmarks: "fillrandom",
+        threads: 1,
+        timed: false,
+        label: " (4 KiB values, blob files)",
+        tweak: |f| {
+            f.value_size = 4096;
+            f.num = (f.num / 10).max(1000);
+            f.enable_blob_files = true;
+            f.min_blob_size = BLOB_MIN_BYTES;
+        },
+    },
+    // Twice the keys, for the write amplification of a deeper tree.
+    Planned {
+        benchmarks: "fillrandom",
+        threads: 1,
+        timed: false,
+        label: " (2x keys)",
+        tweak: |f| f.num = f.num.saturating_mul(2),
+    },
 ];
+
+/// Values of at least this many bytes go to blob files in the blob session (both engines).
+const BLOB_MIN_BYTES: u64 = 512;
 
 /// Runs the plan on the engine `base` names (with `base.compare` after each workload).
 fn run_plan(base: &Flags) -> BenchResult<Vec<SessionReport>> {
     let mut stdout = std::io::stdout();
     let mut sessions = Vec::new();
-    for (session, (benchmarks, threads, timed)) in PLAN.into_iter().enumerate() {
+    for (session, p) in PLAN.iter().enumerate() {
         let mut f = base.clone();
+        (p.tweak)(&mut f);
         // Each session its own seeds: workload i of two sessions must not replay one key sequence
         // (a read session replaying the fill's sequence would find every key it looks for).
         f.seed = base.seed.wrapping_add(1_000_003 * session as u64);
-        if !timed {
+        if !p.timed {
             f.duration = 0;
         }
-        f.benchmarks = benchmarks.split(',').map(str::to_string).collect();
-        f.threads = threads;
-        println!(
-            "== {:?}: {benchmarks} ({threads} thread{})",
-            f.engine,
-            if threads == 1 { "" } else { "s" }
-        );
+        f.benchmarks = p.benchmarks.split(',').map(str::to_string).collect();
+        f.threads = p.threads;
+        println!("== {:?}: {}{} ({} keys)", f.engine, p.benchmarks, p.label, f.num);
         let mut s = session::run(&f, &mut stdout)?;
-        if benchmarks == "fillsync" {
-            for o in &mut s.outcomes {
-                o.label = format!("{} ({threads} thr)", o.label);
-            }
+        for o in &mut s.outcomes {
+            o.label.push_str(p.label);
         }
         sessions.push(s);
     }
     Ok(sessions)
 }
 
-pub fn run(args: &ReportArgs) -> BenchResult<()> {
-    let started = Instant::now();
-    let base = standard_flags(args);
-    #[allow(unused_mut)]
-    let mut sessions = run_plan(&base)?;
+/// One run of the plan on Shale (with db_bench after each workload) and, with the `rocksdb`
+/// feature, on RocksDB through the same code; the engines take turns going first.
+fn run_once(base: &Flags, run: usize) -> BenchResult<Vec<SessionReport>> {
     #[cfg(feature = "rocksdb")]
     {
-        // The exact comparison: RocksDB driven by the same workload code, every workload.
         let mut f = base.clone();
         f.engine = crate::flags::EngineKind::Rocksdb;
         f.compare = None;
-        for (ours, theirs) in sessions.iter_mut().zip(run_plan(&f)?) {
-            for (o, t) in ours.outcomes.iter_mut().zip(theirs.outcomes) {
+        let (ours, theirs) = if run % 2 == 0 {
+            let ours = run_plan(base)?;
+            (ours, run_plan(&f)?)
+        } else {
+            let theirs = run_plan(&f)?;
+            (run_plan(base)?, theirs)
+        };
+        let mut ours = ours;
+        for (o_s, t_s) in ours.iter_mut().zip(theirs) {
+            for (o, t) in o_s.outcomes.iter_mut().zip(t_s.outcomes) {
                 o.rocksdb_same_code = Some(t.result);
             }
         }
+        Ok(ours)
     }
+    #[cfg(not(feature = "rocksdb"))]
+    {
+        let _ = run;
+        run_plan(base)
+    }
+}
+
+/// The index of the median of `values` (the lower one of an even count).
+fn median_index(values: &[f64]) -> usize {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    idx.get(values.len().saturating_sub(1) / 2).copied().unwrap_or(0)
+}
+
+/// The runs folded into one: each engine's figures for a workload are those of its run with
+/// the median throughput (so a row's latencies and series come from one real run), and the
+/// ratio is of those medians. The amplification line comes from the run that gave Shale's
+/// median of the session's first workload.
+fn medians(runs: &[Vec<SessionReport>]) -> Vec<SessionReport> {
+    let Some(first) = runs.first() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (si, session) in first.iter().enumerate() {
+        let of_run = |r: &Vec<SessionReport>| r.get(si).cloned();
+        let all: Vec<SessionReport> = runs.iter().filter_map(of_run).collect();
+        let pick = |oi: usize, f: &dyn Fn(&Outcome) -> Option<f64>| -> Option<Outcome> {
+            let cands: Vec<&Outcome> = all.iter().filter_map(|s| s.outcomes.get(oi)).collect();
+            let have: Vec<(&Outcome, f64)> =
+                cands.iter().filter_map(|o| Some((*o, f(o)?))).collect();
+            let vals: Vec<f64> = have.iter().map(|(_, v)| *v).collect();
+            have.get(median_index(&vals)).map(|(o, _)| (*o).clone())
+        };
+        let mut merged = session.clone();
+        for (oi, slot) in merged.outcomes.iter_mut().enumerate() {
+            let Some(mut o) = pick(oi, &|o| Some(o.result.ops_per_sec)) else { continue };
+            o.rocksdb =
+                pick(oi, &|o| Some(o.rocksdb.as_ref()?.result.ops_per_sec)).and_then(|x| x.rocksdb);
+            o.rocksdb_same_code = pick(oi, &|o| Some(o.rocksdb_same_code.as_ref()?.ops_per_sec))
+                .and_then(|x| x.rocksdb_same_code);
+            o.ratio =
+                o.rocksdb.as_ref().map(|r| o.result.ops_per_sec / r.result.ops_per_sec.max(1e-9));
+            *slot = o;
+        }
+        let firsts: Vec<f64> =
+            all.iter().map(|s| s.outcomes.first().map_or(0.0, |o| o.result.ops_per_sec)).collect();
+        if let Some(s) = all.get(median_index(&firsts)) {
+            merged.amplification = s.amplification.clone();
+        }
+        out.push(merged);
+    }
+    out
+}
+
+pub fn run(args: &ReportArgs) -> BenchResult<()> {
+    if args.runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
+    let started = Instant::now();
+    let base = standard_flags(args);
+    let mut runs = Vec::new();
+    for run in 0..args.runs {
+        println!("==== run {} of {}", run + 1, args.runs);
+        runs.push(run_once(&base, run)?);
+    }
+    let sessions = medians(&runs);
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let features = if cfg!(feature = "rocksdb") { " --features rocksdb" } else { "" };
     let command = format!(
-        "cargo run --release -p shale-bench{features} -- report --scale {} --duration {}",
-        args.scale, args.duration
+        "cargo run --release -p shale-bench{features} -- report --scale {} --duration {} --runs {}",
+        args.scale, args.duration, args.runs
     );
     let outcomes: Vec<Outcome> = sessions.iter().flat_map(|s| s.outcomes.iter().cloned()).collect();
     let machine = machine();
@@ -116,10 +259,11 @@ pub fn run(args: &ReportArgs) -> BenchResult<()> {
         machine: machine.clone(),
         minutes,
         sessions: &sessions,
+        runs: &runs,
     };
     let bench_dir = args.docs.join("bench");
     session::write_outputs(&bench_dir, &json, &outcomes)?;
-    let section = render(&command, &machine, minutes, &base, &sessions, &outcomes);
+    let section = render(&command, &machine, minutes, args.runs, &base, &sessions, &outcomes);
     let md = args.docs.join("benchmarks.md");
     splice(&md, &section)?;
     println!("wrote {} and {} ({minutes:.1} minutes)", md.display(), bench_dir.display());
@@ -162,6 +306,7 @@ fn render(
     command: &str,
     machine: &str,
     minutes: f64,
+    runs: usize,
     f: &Flags,
     sessions: &[SessionReport],
     outcomes: &[Outcome],
@@ -170,6 +315,14 @@ fn render(
     let rocks = outcomes.iter().find_map(|o| o.rocksdb.as_ref());
     let rocks_name = rocks.map_or("RocksDB".to_string(), |r| r.result.engine.clone());
     let _ = writeln!(s, "Produced by `{command}` in {minutes:.1} minutes on {machine}.");
+    let _ = writeln!(s);
+    let _ = writeln!(
+        s,
+        "Each figure is the median of {runs} run{} (each engine's own median run: its latencies and series \
+         come from that run; a ratio is of the medians). In every run db_bench follows each Shale \
+         workload, and the same-code RocksDB runs the whole plan before or after Shale, in turn.",
+        if runs == 1 { "" } else { "s" }
+    );
     let _ = writeln!(s);
     let _ = writeln!(
         s,
@@ -279,17 +432,16 @@ fn render(
         }
     }
     let _ = writeln!(s);
-    if let (Some(fills), Some(reads)) = (sessions.first(), sessions.get(1)) {
-        let fill = fills.outcomes.iter().find(|o| o.label == "fillrandom");
-        let rocks_wamp = fill.and_then(|o| o.rocksdb.as_ref()?.write_amplification);
+    if let Some(reads) = sessions.get(1) {
         let a = &reads.amplification;
         let _ = writeln!(
             s,
-            "Amplification. Write, after fillrandom and its compactions: Shale {}, RocksDB {} (its W-Amp). \
-             After the read set (Shale): read {} table blocks from storage per read operation; space {} \
-             ({:.0} MiB of tables for {:.0} MiB of live keys and values).",
-            fill.map_or("—".into(), |o| format!("{:.2}", o.tree.write_amplification)),
-            rocks_wamp.map_or("—".into(), |w| format!("{w:.2}")),
+            "Amplification. Write: table (and blob) bytes that flushes and compactions wrote per byte \
+             flushed, after each fill and its compactions; RocksDB's is the `Sum` row's W-Amp of its \
+             compaction stats, the same definition. {} After the read set (Shale): read {} table blocks \
+             from storage per read operation; space {} ({:.0} MiB of tables for {:.0} MiB of live keys \
+             and values).",
+            write_amps(sessions.iter()),
             a.read.map_or("—".into(), |r| format!("{r:.2}")),
             a.space.map_or("—".into(), |r| format!("{r:.2}")),
             a.table_bytes as f64 / 1048576.0,
@@ -307,6 +459,30 @@ fn render(
         "Every figure, with the per-second series: [`bench/results.json`](bench/results.json)."
     );
     s
+}
+
+/// "fillrandom: Shale 1.86, RocksDB 3.20; …" for every fill of the plan that db_bench ran too.
+fn write_amps<'a>(sessions: impl Iterator<Item = &'a SessionReport>) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut parts = Vec::new();
+    for o in sessions.flat_map(|s| s.outcomes.iter()) {
+        if !o.label.starts_with("fill") || o.label.starts_with("fillsync") || !seen.insert(&o.label)
+        {
+            continue;
+        }
+        let theirs = o.rocksdb.as_ref().and_then(|r| r.write_amplification);
+        parts.push(format!(
+            "{}: Shale {:.2}, RocksDB {}",
+            o.label,
+            o.tree.write_amplification,
+            theirs.map_or("—".into(), |w| format!("{w:.2}"))
+        ));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{}.", parts.join("; "))
+    }
 }
 
 /// Replaces the text between the markers in `md` (creating the file or the markers as needed).
@@ -344,6 +520,14 @@ mod tests {
         let second = std::fs::read_to_string(&md).unwrap();
         assert!(second.contains("two\n") && !second.contains("one\n"));
         assert!(second.starts_with("intro") && second.ends_with("## Analysis\nkept\n"));
+    }
+
+    #[test]
+    fn median_index_takes_the_middle_or_the_lower_middle() {
+        assert_eq!(median_index(&[5.0, 1.0, 3.0]), 2);
+        assert_eq!(median_index(&[4.0, 1.0, 3.0, 2.0]), 3);
+        assert_eq!(median_index(&[7.0]), 0);
+        assert_eq!(median_index(&[]), 0);
     }
 
     #[test]

@@ -38,6 +38,11 @@ impl RocksEngine {
         opts.set_max_bytes_for_level_base(flags.max_bytes_for_level_base);
         opts.set_target_file_size_base(flags.target_file_size_base);
         opts.set_max_background_jobs(flags.max_background_jobs as i32);
+        if flags.enable_blob_files {
+            opts.set_enable_blob_files(true);
+            opts.set_min_blob_size(flags.min_blob_size);
+            opts.set_enable_blob_gc(true);
+        }
         opts.enable_statistics();
         let db = DB::open(&opts, dir)?;
         let mut sync = WriteOptions::default();
@@ -115,6 +120,10 @@ impl Engine for RocksEngine {
             levels,
             write_amplification: wamp.unwrap_or(0.0),
             blocks_read: self.opts.get_ticker_count(Ticker::BlockCacheMiss),
+            // RocksDB counts these from the I/O statistics of the flush and compaction jobs: the
+            // blob files those jobs write are included.
+            storage_write_bytes: self.opts.get_ticker_count(Ticker::FlushWriteBytes)
+                + self.opts.get_ticker_count(Ticker::CompactWriteBytes),
             report,
         }
     }

@@ -138,6 +138,7 @@ fn report_rewrites_only_its_section() {
         "report",
         "--scale=0.0004",
         "--duration=0",
+        "--runs=2",
         "--docs",
         docs.to_str().unwrap(),
         "--db",
@@ -145,11 +146,23 @@ fn report_rewrites_only_its_section() {
     ]);
     let md = std::fs::read_to_string(docs.join("benchmarks.md")).unwrap();
     assert!(md.starts_with("# Benchmarks\n\nHand-written intro.\n"), "{md}");
-    for row in ["| fillseq |", "| readrandom |", "| ycsbe |", "| fillsync (16 thr) |"] {
+    for row in [
+        "| fillseq |",
+        "| readrandom |",
+        "| ycsbe |",
+        "| fillsync (16 thr) |",
+        "| overwrite (4 thr) | 4 |",
+        "| fillrandom (4 KiB values) |",
+        "| fillrandom (4 KiB values, blob files) |",
+        "| fillrandom (2x keys) |",
+        "median of 2 runs",
+    ] {
         assert!(md.contains(row), "{row} missing:\n{md}");
     }
     assert!(docs.join("bench/throughput.svg").exists() && docs.join("bench/latency.svg").exists());
-    assert!(json(&docs.join("bench/results.json"))["sessions"].as_array().unwrap().len() >= 4);
+    let v = json(&docs.join("bench/results.json"));
+    assert_eq!(v["sessions"].as_array().unwrap().len(), 8);
+    assert_eq!(v["runs"].as_array().unwrap().len(), 2);
 }
 
 #[test]
