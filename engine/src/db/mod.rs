@@ -92,6 +92,9 @@ pub(crate) struct Core {
     pub(crate) db_id: u64,
     _lock: Box<dyn FileLock>,
     queue: Mutex<write::WriteQueue>,
+    /// Hand-off rounds of group-commit leaders so far: a waiting writer watches it between
+    /// yields before it parks (`write.rs`).
+    handoff_rounds: AtomicU64,
     pub(crate) commit: Mutex<CommitState>,
     /// Makes commit groups visible in order once their inserts are done; holds the last
     /// sequence number readers see.
@@ -423,6 +426,7 @@ impl Db {
             db_id,
             _lock: lock,
             queue: Mutex::new(write::WriteQueue::default()),
+            handoff_rounds: AtomicU64::new(0),
             commit: Mutex::new(rec.commit),
             publisher: publish::Publisher::new(last_seq),
             keyspaces: RwLock::new(rec.keyspaces),

@@ -15,6 +15,13 @@
 //!    its inserts are done and every earlier group is visible (`publish.rs`); a writer returns
 //!    once its own group is.
 //!
+//! Waiting costs more than the work on a small machine: a park and its unpark, or a condition
+//! variable's sleep and wake-up, are two context switches and a futex call. So a queued writer
+//! yields the CPU a few times, watching the leaders' hand-off counter, before it parks, and a
+//! writer waiting for its group's publication yields a few times, watching the count of
+//! published groups, before it sleeps (`HANDOFF_YIELDS`, `publish::WAIT_YIELDS`). With 4
+//! writer threads on 2 cores this took fillrandom from 160k to 370–400k ops/s.
+//!
 //! A lone writer (one thread) leads a group of one: no hand-off, no wake-up, no allocation
 //! (`Db::put` reuses a per-thread batch; the WAL's encoding buffer and the leader's group vector
 //! are reused too).
@@ -39,6 +46,10 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::Thread;
+
+/// Times a queued writer yields the CPU, watching for its leader's hand-off, before it parks.
+/// (Measured: fillrandom with 4 threads, `docs/benchmarks.md`.)
+const HANDOFF_YIELDS: usize = 8;
 
 /// An atomic group of puts and deletes, possibly across keyspaces.
 #[derive(Debug, Clone, Default)]
@@ -223,10 +234,20 @@ impl Core {
                 break h;
             }
             if q.leader_active {
+                let round = self.handoff_rounds.load(Ordering::Acquire);
                 drop(q);
-                // Woken by our leader's hand-off, or to become the leader. Spurious wake-ups
-                // and early unparks just loop.
-                std::thread::park();
+                // A leader's group commit is short: yield a few times, watching for its
+                // hand-off, before parking (a park and its unpark cost two context switches
+                // and a futex wake by the leader).
+                let handed = (0..HANDOFF_YIELDS).any(|_| {
+                    std::thread::yield_now();
+                    self.handoff_rounds.load(Ordering::Acquire) != round
+                });
+                if !handed {
+                    // Woken by our leader's hand-off, or to become the leader. Spurious
+                    // wake-ups and early unparks just loop.
+                    std::thread::park();
+                }
                 q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
                 continue;
             }
@@ -273,6 +294,7 @@ impl Core {
                 wake.push(next.thread.clone());
             }
             q.spare = group;
+            self.handoff_rounds.fetch_add(1, Ordering::Release);
             drop(q);
             for t in wake {
                 t.unpark();
