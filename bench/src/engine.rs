@@ -60,6 +60,14 @@ pub trait Engine: Send + Sync {
 
 /// Opens the engine the flags name on `dir` (emptied first when `fresh`).
 pub fn open(flags: &Flags, dir: &Path, fresh: bool) -> BenchResult<Box<dyn Engine>> {
+    if flags.min_blob_size != 0 && !flags.enable_blob_files {
+        return Err("--min_blob_size applies only with --enable_blob_files".into());
+    }
+    if flags.enable_blob_files && flags.target.is_some() {
+        return Err("--enable_blob_files configures an embedded engine; a server's blob \
+                    threshold is its own configuration (--target)"
+            .into());
+    }
     if fresh && dir.exists() && flags.target.is_none() {
         std::fs::remove_dir_all(dir)?;
     }

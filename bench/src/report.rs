@@ -104,10 +104,7 @@ const PLAN: [Planned; 8] = [
         threads: 1,
         timed: false,
         label: " (4 KiB values)",
-        tweak: |f| {
-            f.value_size = 4096;
-            f.num = (f.num / 10).max(1000);
-        },
+        tweak: large_values,
     },
     Planned {
         benchmarks: "fillrandom",
@@ -115,8 +112,7 @@ const PLAN: [Planned; 8] = [
         timed: false,
         label: " (4 KiB values, blob files)",
         tweak: |f| {
-            f.value_size = 4096;
-            f.num = (f.num / 10).max(1000);
+            large_values(f);
             f.enable_blob_files = true;
             f.min_blob_size = BLOB_MIN_BYTES;
         },
@@ -130,6 +126,12 @@ const PLAN: [Planned; 8] = [
         tweak: |f| f.num = f.num.saturating_mul(2),
     },
 ];
+
+/// The large-value sessions: a tenth of the keys, 4 KiB values.
+fn large_values(f: &mut Flags) {
+    f.value_size = 4096;
+    f.num = (f.num / 10).max(1000);
+}
 
 /// Values of at least this many bytes go to blob files in the blob session (both engines).
 const BLOB_MIN_BYTES: u64 = 512;
@@ -167,14 +169,13 @@ fn run_once(base: &Flags, run: usize) -> BenchResult<Vec<SessionReport>> {
         let mut f = base.clone();
         f.engine = crate::flags::EngineKind::Rocksdb;
         f.compare = None;
-        let (ours, theirs) = if run % 2 == 0 {
+        let (mut ours, theirs) = if run % 2 == 0 {
             let ours = run_plan(base)?;
             (ours, run_plan(&f)?)
         } else {
             let theirs = run_plan(&f)?;
             (run_plan(base)?, theirs)
         };
-        let mut ours = ours;
         for (o_s, t_s) in ours.iter_mut().zip(theirs) {
             for (o, t) in o_s.outcomes.iter_mut().zip(t_s.outcomes) {
                 o.rocksdb_same_code = Some(t.result);

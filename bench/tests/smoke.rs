@@ -96,6 +96,39 @@ fn unknown_workload_is_an_error() {
 }
 
 #[test]
+fn blob_flags_are_refused_where_they_would_be_ignored() {
+    for (args, says) in [
+        (&["--min_blob_size=100"][..], "--min_blob_size applies only with --enable_blob_files"),
+        (&["--enable_blob_files", "--target=127.0.0.1:1"][..], "--enable_blob_files configures"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_shale-bench"))
+            .args(["--benchmarks=fillseq", "--num=10", "--progress=never", "--db"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // Together, the blob flags are honoured: a fill with every value in blob files runs.
+    let dir = tempfile::tempdir().unwrap();
+    bench(&[
+        "--benchmarks=fillrandom",
+        "--num=200",
+        "--value_size=1000",
+        "--enable_blob_files",
+        "--min_blob_size=512",
+        "--progress=never",
+        "--db",
+        dir.path().to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+    ]);
+}
+
+#[test]
 fn compare_with_db_bench_parses_both_sides() {
     if !has_db_bench() {
         eprintln!("db_bench not installed (apt install rocksdb-tools): skipped");
