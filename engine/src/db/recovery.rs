@@ -161,6 +161,8 @@ impl Replay<'_> {
                         )));
                     }
                     if let Some(m) = mems.last() {
+                        // Single-threaded: each entry may start a segment.
+                        m.start_segment_if_full(seq);
                         m.add(seq, e.kind, e.key, e.value);
                     }
                 }

@@ -346,14 +346,19 @@ impl Core {
             }
         }
 
-        // Switch full memtables first, so that this group lands in fresh ones.
+        // Switch full memtables first, so that this group lands in fresh ones; in the others,
+        // start a new segment if the newest is full (`memtable/mod.rs`).
         let mut full: Vec<Arc<KeyspaceState>> = Vec::new();
         for p in group.iter().filter(|p| p.outcome.is_none()) {
             for ks in &p.batch.keyspaces {
-                if !full.iter().any(|f| Arc::ptr_eq(f, ks))
-                    && ks.sv().active.approximate_bytes() >= self.opts.memtable_bytes_max
-                {
+                if full.iter().any(|f| Arc::ptr_eq(f, ks)) {
+                    continue;
+                }
+                let active = Arc::clone(&ks.sv().active);
+                if active.approximate_bytes() >= self.opts.memtable_bytes_max {
                     full.push(Arc::clone(ks));
+                } else {
+                    active.start_segment_if_full(cs.last_seq + 1);
                 }
             }
         }

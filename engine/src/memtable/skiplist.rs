@@ -6,8 +6,9 @@
 //!   re-searches that level from the predecessor it already had.
 //! * Nodes are never removed. Each is one allocation from the list's [`Arena`] holding its
 //!   header, its tower of next pointers (as tall as the node, not [`HEIGHT_MAX`]) and its key and
-//!   value bytes. The arena frees every node at once when the list is dropped (`&mut self`: no
-//!   reader or writer can remain). That is why no epoch-based reclamation is needed.
+//!   value bytes. The arena (which the lists of one memtable's segments share) frees every node
+//!   at once when the last list using it is dropped (`&mut self`: no reader or writer can
+//!   remain). That is why no epoch-based reclamation is needed.
 //! * A node's header carries the first 8 bytes of its key as a big-endian integer (zero-padded):
 //!   most comparisons are decided by that one integer compare, without touching the key bytes.
 //! * A node's height is a hash of its sequence number (unique within a memtable): deterministic
@@ -33,6 +34,7 @@ use std::alloc::{self, Layout};
 use std::cmp;
 use std::mem;
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 /// Tallest tower. With branching 4, enough for ~4^12 = 16M entries per memtable at full speed.
 pub const HEIGHT_MAX: usize = 12;
@@ -244,7 +246,8 @@ pub struct SkipList {
     head: NonNull<Node>,
     height: AtomicUsize,
     len: AtomicUsize,
-    arena: Arena,
+    /// Where nodes come from; it outlives the list (the list holds a reference count).
+    arena: Arc<Arena>,
     /// Mixed into every node's height hash.
     seed: u64,
 }
@@ -286,22 +289,22 @@ fn head_layout() -> Layout {
 }
 
 impl SkipList {
-    /// An empty list whose nodes come from blocks of up to `arena_block_bytes`; `seed` is mixed
-    /// into tower heights.
+    /// An empty list with an arena of its own, of blocks of up to `arena_block_bytes`; `seed` is
+    /// mixed into tower heights.
+    #[cfg(test)]
     pub fn new(seed: u64, arena_block_bytes: usize) -> Self {
+        SkipList::with_arena(seed, Arc::new(Arena::new(arena_block_bytes)))
+    }
+
+    /// An empty list whose nodes come from `arena` (which other lists may share).
+    pub fn with_arena(seed: u64, arena: Arc<Arena>) -> Self {
         let layout = head_layout();
         // SAFETY: the layout has a non-zero size.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(raw) = NonNull::new(raw) else { alloc::handle_alloc_error(layout) };
         // SAFETY: `raw` holds `head_layout()` bytes = `node_size(HEIGHT_MAX, 0, 0)`, aligned.
         let head = unsafe { Node::init(raw, HEIGHT_MAX, &[], 0, &[]) };
-        SkipList {
-            head,
-            height: AtomicUsize::new(1),
-            len: AtomicUsize::new(0),
-            arena: Arena::new(arena_block_bytes),
-            seed,
-        }
+        SkipList { head, height: AtomicUsize::new(1), len: AtomicUsize::new(0), arena, seed }
     }
 
     /// Entries inserted.
@@ -314,7 +317,9 @@ impl SkipList {
         self.len() == 0
     }
 
-    /// The memory the list holds: its arena's blocks, exactly ([`Arena::allocated_bytes`]).
+    /// The memory the list's arena holds, exactly ([`Arena::allocated_bytes`]): this list's
+    /// nodes and those of any list sharing the arena.
+    #[cfg(test)]
     pub fn allocated_bytes(&self) -> usize {
         self.arena.allocated_bytes()
     }
