@@ -209,9 +209,7 @@ mod loom_tests {
     /// returns, sees its own entries visible.
     #[test]
     fn a_group_becomes_visible_whole_and_in_order() {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(3);
-        b.check(|| {
+        crate::sync::loom_model(|| {
             let p = Arc::new(Publisher::new(0));
             let inserted: Arc<[AtomicBool; 4]> = Arc::new(Default::default());
             let g1 = p.register(2, 2);

@@ -354,11 +354,11 @@ impl Core {
                 if full.iter().any(|f| Arc::ptr_eq(f, ks)) {
                     continue;
                 }
-                let active = Arc::clone(&ks.sv().active);
-                if active.approximate_bytes() >= self.opts.memtable_bytes_max {
+                let sv = ks.sv();
+                if sv.active.approximate_bytes() >= self.opts.memtable_bytes_max {
                     full.push(Arc::clone(ks));
                 } else {
-                    active.start_segment_if_full(cs.last_seq + 1);
+                    sv.active.start_segment_if_full(cs.last_seq + 1);
                 }
             }
         }

@@ -303,9 +303,7 @@ mod loom_tests {
     /// block, keeps what its owner wrote, and the byte count is every block's size.
     #[test]
     fn racing_allocations_across_a_block_switch() {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(3);
-        b.check(|| {
+        crate::sync::loom_model(|| {
             // Blocks of 256 data bytes: five 56-byte allocations cannot share one.
             let a = Arc::new(Arena::new(ARENA_BLOCK_BYTES_MIN));
             let spawn = |t: u8| {

@@ -1,9 +1,9 @@
 //! The memtable: recent writes, in memory, ordered by internal key.
 //!
 //! A [`MemTable`] is a short list of **segments**, each a lock-free [`skiplist`] with a [`bloom`]
-//! filter of its keys; their nodes share the memtable's [`arena`]. Many writers insert concurrently, readers never block. It
-//! only grows; when it passes `memtable_bytes_max` the database makes it immutable, starts a fresh
-//! one, and flushes the old one to disk.
+//! filter of its keys; their nodes share the memtable's [`arena`]. Many writers insert
+//! concurrently, readers never block. It only grows; when it passes `memtable_bytes_max` the
+//! database makes it immutable, starts a fresh one, and flushes the old one to disk.
 //!
 //! Why segments: an insert walks its skiplist from the top, and in a list of hundreds of
 //! thousands of nodes almost every step of the walk misses the CPU cache (and the TLB): in one
@@ -443,9 +443,7 @@ mod loom_tests {
     /// reader that sees a sequence number published finds that entry by lookup and by iteration.
     #[test]
     fn a_published_entry_is_found_across_a_new_segment() {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(3);
-        b.check(|| {
+        crate::sync::loom_model(|| {
             let m = Arc::new(MemTable::new(1, 1 << 10));
             let published = Arc::new(AtomicU64::new(0));
             let (mw, pw) = (Arc::clone(&m), Arc::clone(&published));

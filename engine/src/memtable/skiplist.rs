@@ -319,7 +319,7 @@ impl SkipList {
 
     /// The memory the list's arena holds, exactly ([`Arena::allocated_bytes`]): this list's
     /// nodes and those of any list sharing the arena.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub fn allocated_bytes(&self) -> usize {
         self.arena.allocated_bytes()
     }
@@ -745,11 +745,7 @@ mod loom_tests {
         out
     }
 
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut b = loom::model::Builder::new();
-        b.preemption_bound = Some(3);
-        b.check(f);
-    }
+    use crate::sync::loom_model as model;
 
     /// Two writers race to link neighbours at levels 0 and 1 while a reader walks the list.
     #[test]
