@@ -336,7 +336,7 @@ pub struct Flags {
     #[serde(skip)]
     pub connections: Option<usize>,
     /// Directory for the JSON results and the SVG charts.
-    #[arg(long, default_value = "bench-results")]
+    #[arg(long, default_value = "target/bench-results")]
     #[serde(skip)]
     pub out: PathBuf,
     /// Progress bar: auto (when stderr is a terminal), always or never.
