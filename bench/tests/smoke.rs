@@ -312,8 +312,8 @@ fn workloads_run_against_a_server() {
 fn dynamo_runs_against_the_gateway() {
     use shale_engine::fs::MemFs;
     use shale_engine::{Db, Options};
-    use shale_server::dynamo::http::{serve, HttpLimits};
-    use shale_server::dynamo::ops::{Gateway, GatewayOptions};
+    use shale_server::dynamodb::http::{serve, HttpLimits};
+    use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
     use std::sync::Arc;
 
     let db = Db::open("/db", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap();

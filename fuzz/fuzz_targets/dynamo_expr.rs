@@ -5,9 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shale_server::dynamo::expr::{parse_condition, parse_key_condition, parse_update, Values};
-use shale_server::dynamo::path::{parse_projection, projection, Names};
-use shale_server::dynamo::value::{item_from_json, AttrValue, Item};
+use shale_server::dynamodb::expr::{parse_condition, parse_key_condition, parse_update, Values};
+use shale_server::dynamodb::expr::path::{parse_projection, projection, Names};
+use shale_server::dynamodb::model::value::{item_from_json, AttrValue, Item};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shale_server::dynamo::item_codec;
-use shale_server::dynamo::number::Number;
+use shale_server::dynamodb::model::item_codec;
+use shale_server::dynamodb::model::number::Number;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(item) = item_codec::decode(data) {

@@ -7,8 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
-use shale_server::dynamo::ops::{Gateway, GatewayOptions, OPERATIONS};
-use shale_server::dynamo::request::Req;
+use shale_server::dynamodb::ops::{Gateway, GatewayOptions, OPERATIONS};
+use shale_server::dynamodb::request::Req;
 use std::sync::{Arc, OnceLock};
 
 fn gateway() -> &'static Gateway {

@@ -17,6 +17,6 @@
 pub mod bounds;
 pub mod client;
 pub mod config;
-pub mod dynamo;
 pub mod dynamo_client;
+pub mod dynamodb;
 pub mod kv;

@@ -25,7 +25,7 @@ pub struct Handler {
 /// Keyspaces whose names start with this belong to the DynamoDB gateway (its catalog and
 /// tables): the key-value protocol neither lists nor touches them, so it cannot break the
 /// gateway's encodings.
-pub const RESERVED_PREFIX: &str = crate::dynamo::catalog::KEYSPACE_PREFIX;
+pub const RESERVED_PREFIX: &str = crate::dynamodb::schema::catalog::KEYSPACE_PREFIX;
 
 fn is_reserved(name: &str) -> bool {
     name.starts_with(RESERVED_PREFIX)

@@ -1,0 +1,202 @@
+//! The gateway's errors and their wire form, as DynamoDB sends them:
+//!
+//! ```text
+//! HTTP 400 (client errors) or 500 (internal errors)
+//! {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException",
+//!  "message": "Requested resource not found"}
+//! ```
+//!
+//! Validation errors come from the `com.amazon.coral.validate` namespace, protocol errors
+//! (serialization, unknown operation, authentication) from `com.amazon.coral.service`, and the
+//! service's own errors from `com.amazonaws.dynamodb.v20120810`. Some errors carry more fields:
+//! `Item` for a failed condition with `ReturnValuesOnConditionCheckFailure`, `CancellationReasons`
+//! for a cancelled transaction.
+
+use serde_json::{json, Map, Value as Json};
+
+const SERVICE: &str = "com.amazonaws.dynamodb.v20120810#";
+const CORAL_SERVICE: &str = "com.amazon.coral.service#";
+const CORAL_VALIDATE: &str = "com.amazon.coral.validate#";
+
+/// A request's failure.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum DynamoError {
+    /// `ValidationException`: the request is malformed or breaks a limit.
+    Validation(String),
+    /// `SerializationException`: the body is not the JSON the operation takes.
+    Serialization(String),
+    /// `UnknownOperationException`: `X-Amz-Target` names no operation.
+    UnknownOperation,
+    /// `MissingAuthenticationTokenException`: no `Authorization` header.
+    MissingAuthenticationToken,
+    /// `IncompleteSignatureException`: an `Authorization` header that is not SigV4.
+    IncompleteSignature(String),
+    /// `ResourceNotFoundException`.
+    ResourceNotFound(String),
+    /// `ResourceInUseException`.
+    ResourceInUse(String),
+    /// `ConditionalCheckFailedException`, with the item when the request asked for it.
+    ConditionalCheckFailed { item: Option<Json> },
+    /// `TransactionCanceledException`, one reason per action.
+    TransactionCanceled { reasons: Vec<Json> },
+    /// `IdempotentParameterMismatchException`.
+    IdempotentParameterMismatch,
+    /// `TransactionInProgressException`: the same ClientRequestToken is still running.
+    TransactionInProgress,
+    /// `LimitExceededException`.
+    LimitExceeded(String),
+    /// `RequestLimitExceeded` (too many requests in flight).
+    RequestLimitExceeded(String),
+    /// `InternalServerError` (HTTP 500).
+    Internal(String),
+}
+
+/// `Result` with [`DynamoError`].
+pub type DResult<T> = Result<T, DynamoError>;
+
+/// Shorthand for a validation error.
+pub fn validation(msg: impl Into<String>) -> DynamoError {
+    DynamoError::Validation(msg.into())
+}
+
+impl DynamoError {
+    /// The `__type` field.
+    pub fn type_name(&self) -> String {
+        let (ns, name) = match self {
+            DynamoError::Validation(_) => (CORAL_VALIDATE, "ValidationException"),
+            DynamoError::Serialization(_) => (CORAL_SERVICE, "SerializationException"),
+            DynamoError::UnknownOperation => (CORAL_SERVICE, "UnknownOperationException"),
+            DynamoError::MissingAuthenticationToken => {
+                (CORAL_SERVICE, "MissingAuthenticationTokenException")
+            }
+            DynamoError::IncompleteSignature(_) => (CORAL_SERVICE, "IncompleteSignatureException"),
+            DynamoError::ResourceNotFound(_) => (SERVICE, "ResourceNotFoundException"),
+            DynamoError::ResourceInUse(_) => (SERVICE, "ResourceInUseException"),
+            DynamoError::ConditionalCheckFailed { .. } => {
+                (SERVICE, "ConditionalCheckFailedException")
+            }
+            DynamoError::TransactionCanceled { .. } => (SERVICE, "TransactionCanceledException"),
+            DynamoError::IdempotentParameterMismatch => {
+                (SERVICE, "IdempotentParameterMismatchException")
+            }
+            DynamoError::TransactionInProgress => (SERVICE, "TransactionInProgressException"),
+            DynamoError::LimitExceeded(_) => (SERVICE, "LimitExceededException"),
+            DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
+            DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
+        };
+        format!("{ns}{name}")
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        match self {
+            DynamoError::Internal(_) => 500,
+            _ => 400,
+        }
+    }
+
+    /// The `message` field.
+    pub fn message(&self) -> String {
+        match self {
+            DynamoError::Validation(m)
+            | DynamoError::Serialization(m)
+            | DynamoError::IncompleteSignature(m)
+            | DynamoError::ResourceNotFound(m)
+            | DynamoError::ResourceInUse(m)
+            | DynamoError::LimitExceeded(m)
+            | DynamoError::RequestLimitExceeded(m)
+            | DynamoError::Internal(m) => m.clone(),
+            DynamoError::UnknownOperation => String::new(),
+            DynamoError::MissingAuthenticationToken => {
+                "Request is missing Authentication Token".into()
+            }
+            DynamoError::ConditionalCheckFailed { .. } => "The conditional request failed".into(),
+            DynamoError::TransactionCanceled { reasons } => {
+                let codes: Vec<&str> = reasons
+                    .iter()
+                    .map(|r| r.get("Code").and_then(Json::as_str).unwrap_or("None"))
+                    .collect();
+                format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{}]", codes.join(", "))
+            }
+            DynamoError::TransactionInProgress => {
+                "Transaction is ongoing for the idempotency token".into()
+            }
+            DynamoError::IdempotentParameterMismatch => "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.".into(),
+        }
+    }
+
+    /// The response body.
+    pub fn body(&self) -> Json {
+        let mut m = Map::new();
+        m.insert("__type".into(), json!(self.type_name()));
+        let message = self.message();
+        if !message.is_empty() {
+            // DynamoDB spells the field "Message" for a few service errors and "message"
+            // otherwise; clients read either.
+            m.insert("message".into(), json!(message));
+        }
+        match self {
+            DynamoError::ConditionalCheckFailed { item: Some(item) } => {
+                m.insert("Item".into(), item.clone());
+            }
+            DynamoError::TransactionCanceled { reasons } => {
+                m.insert("CancellationReasons".into(), Json::Array(reasons.clone()));
+            }
+            _ => {}
+        }
+        Json::Object(m)
+    }
+}
+
+impl From<shale_engine::Error> for DynamoError {
+    fn from(e: shale_engine::Error) -> Self {
+        DynamoError::Internal(format!("storage engine error: {e}"))
+    }
+}
+
+impl From<crate::dynamodb::model::value::Invalid> for DynamoError {
+    fn from(e: crate::dynamodb::model::value::Invalid) -> Self {
+        if e.is_shape_error() {
+            DynamoError::Serialization(e.0)
+        } else {
+            DynamoError::Validation(e.0)
+        }
+    }
+}
+
+impl From<crate::dynamodb::expr::path::ExprError> for DynamoError {
+    fn from(e: crate::dynamodb::expr::path::ExprError) -> Self {
+        DynamoError::Validation(e.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_form() {
+        let e = validation("bad");
+        assert_eq!(e.status(), 400);
+        assert_eq!(
+            e.body(),
+            json!({"__type": "com.amazon.coral.validate#ValidationException", "message": "bad"})
+        );
+        let e = DynamoError::ConditionalCheckFailed { item: Some(json!({"a": {"S": "x"}})) };
+        assert_eq!(e.body()["Item"], json!({"a": {"S": "x"}}));
+        assert_eq!(
+            e.type_name(),
+            "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"
+        );
+        let e = DynamoError::TransactionCanceled {
+            reasons: vec![json!({"Code": "None"}), json!({"Code": "ConditionalCheckFailed"})],
+        };
+        assert!(e.message().ends_with("[None, ConditionalCheckFailed]"));
+        assert_eq!(DynamoError::Internal("x".into()).status(), 500);
+        assert_eq!(
+            DynamoError::UnknownOperation.body(),
+            json!({"__type": "com.amazon.coral.service#UnknownOperationException"})
+        );
+    }
+}

@@ -1,0 +1,26 @@
+//! The DynamoDB service (API 2012-08-10, AWS JSON 1.0) served from Shale keyspaces. DynamoDB
+//! semantics (types, numbers, expressions, key encoding) live here, never in the engine; the
+//! service uses only the engine's public API, and the wire (protocol, errors, bounds, SigV4)
+//! is `shale-aws`'s.
+//!
+//! Folders, bottom up:
+//! - [`model`]: numbers, attribute values, key encoding, the stored item form.
+//! - [`expr`]: document paths and projections, condition, filter, key-condition and update
+//!   expressions, and the legacy parameters.
+//! - [`schema`]: table metadata and the table catalog.
+//! - [`write`]: the one place that builds the atomic engine batch of an item change (with its
+//!   item locks); secondary index entries and stream records join it there.
+//! - [`ops`]: the operations, their registry ([`ops::registry`]) and the service
+//!   ([`ops::Gateway`]); [`request`] reads request bodies, [`error`] is DynamoDB's errors,
+//!   [`capacity`] consumed capacity, [`limits`] every DynamoDB limit in one place.
+//! - [`http`]: the service as the HTTP front door sees it.
+
+pub mod capacity;
+pub mod error;
+pub mod expr;
+pub mod http;
+pub mod model;
+pub mod ops;
+pub mod request;
+pub mod schema;
+pub mod write;

@@ -1,0 +1,187 @@
+//! Order-preserving encoding of table keys into engine keys.
+//!
+//! ```text
+//! engine key = partition component ++ sort component (when the table has a sort key)
+//! partition  = type tag (b'S' | b'N' | b'B'), the value's bytes with 0x00 escaped as 0x00 0xff,
+//!              then the terminator 0x00 0x01
+//! sort       = S, B: the raw bytes (byte order is DynamoDB's order for strings and binary);
+//!              N: `Number::key_bytes` (numeric order)
+//! ```
+//!
+//! Worked examples (and the catalog and item formats) are in `docs/format/dynamodb.md`.
+//!
+//! The escaping makes the partition component prefix-free, so every item of a partition sits in
+//! one contiguous engine range ([`partition_prefix`]) sorted by its sort key, which is what Query
+//! walks. A number partition key is encoded by its normalized form, so `1.0` and `1` are one key.
+
+use crate::dynamodb::model::value::{AttrValue, Invalid};
+
+/// Partition key values are at most 2048 bytes, sort key values 1024 (DynamoDB's limits).
+pub const PARTITION_KEY_LEN_MAX: usize = 2048;
+pub const SORT_KEY_LEN_MAX: usize = 1024;
+
+fn key_bytes(v: &AttrValue) -> Result<(u8, Vec<u8>), Invalid> {
+    match v {
+        AttrValue::S(s) => Ok((b'S', s.as_bytes().to_vec())),
+        AttrValue::B(b) => Ok((b'B', b.clone())),
+        AttrValue::N(n) => Ok((b'N', n.key_bytes())),
+        other => Err(Invalid(format!(
+            "One or more parameter values were invalid: Key attributes must be scalars of type S, N or B, not {}",
+            other.type_name()
+        ))),
+    }
+}
+
+fn check_len(v: &AttrValue, max: usize, which: &str) -> Result<(), Invalid> {
+    let len = match v {
+        AttrValue::S(s) => s.len(),
+        AttrValue::B(b) => b.len(),
+        _ => 0,
+    };
+    if matches!(v, AttrValue::S(_) | AttrValue::B(_)) && len == 0 {
+        return Err(Invalid(format!(
+            "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value.",
+            if matches!(v, AttrValue::S(_)) { "string" } else { "binary" }
+        )));
+    }
+    if len > max {
+        return Err(Invalid(format!(
+            "One or more parameter values were invalid: Size of {which} key exceeded the maximum allowed {max} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The engine-key prefix shared by every item of the partition `pk`.
+pub fn partition_prefix(pk: &AttrValue) -> Result<Vec<u8>, Invalid> {
+    check_len(pk, PARTITION_KEY_LEN_MAX, "hashkey")?;
+    let (tag, bytes) = key_bytes(pk)?;
+    let mut out = Vec::with_capacity(bytes.len() + 3);
+    out.push(tag);
+    for b in bytes {
+        out.push(b);
+        if b == 0 {
+            out.push(0xff);
+        }
+    }
+    out.extend_from_slice(&[0x00, 0x01]);
+    Ok(out)
+}
+
+/// The sort component alone (appended to the partition prefix).
+pub fn sort_component(sk: &AttrValue) -> Result<Vec<u8>, Invalid> {
+    check_len(sk, SORT_KEY_LEN_MAX, "range")?;
+    Ok(key_bytes(sk)?.1)
+}
+
+/// The engine key of the item whose key attributes are `pk` (and `sk`).
+pub fn encode(pk: &AttrValue, sk: Option<&AttrValue>) -> Result<Vec<u8>, Invalid> {
+    let mut k = partition_prefix(pk)?;
+    if let Some(sk) = sk {
+        k.extend(sort_component(sk)?);
+    }
+    Ok(k)
+}
+
+/// Length of the partition component at the start of an engine key (for parallel Scan, which
+/// assigns items to segments by partition).
+pub fn partition_len(key: &[u8]) -> usize {
+    let mut i = 1;
+    while i < key.len() {
+        match (key.get(i), key.get(i + 1)) {
+            (Some(0), Some(0x01)) => return i + 2,
+            (Some(0), _) => i += 2,
+            _ => i += 1,
+        }
+    }
+    key.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::model::number::Number;
+
+    fn s(x: &str) -> AttrValue {
+        AttrValue::S(x.into())
+    }
+    fn n(x: &str) -> AttrValue {
+        AttrValue::N(Number::parse(x).unwrap())
+    }
+
+    #[test]
+    fn a_partition_is_contiguous_and_sorted_by_sort_key() {
+        let mut keys = Vec::new();
+        for pk in [s("a"), s("a\0"), s("ab"), AttrValue::B(vec![0, 0]), n("1")] {
+            for sk in ["-10", "-1.5", "0", "2", "10", "1E20"] {
+                keys.push((
+                    pk.clone(),
+                    Number::parse(sk).unwrap(),
+                    encode(&pk, Some(&n(sk))).unwrap(),
+                ));
+            }
+        }
+        let mut sorted = keys.clone();
+        sorted.sort_by(|a, b| a.2.cmp(&b.2));
+        for w in sorted.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            if a.0 == b.0 {
+                assert!(a.1 < b.1, "sort keys out of order: {:?} {:?}", a.1, b.1);
+            }
+        }
+        // Each partition's items lie under its prefix and nowhere else.
+        for (pk, _, key) in &keys {
+            let p = partition_prefix(pk).unwrap();
+            for (other, _, k) in &keys {
+                assert_eq!(k.starts_with(&p), other == pk, "{pk:?} vs {other:?}");
+            }
+            assert!(key.starts_with(&p));
+        }
+        assert_eq!(encode(&n("1.0"), None).unwrap(), encode(&n("1"), None).unwrap());
+    }
+
+    #[test]
+    fn partition_length() {
+        for pk in [s("a"), s("a\0b"), AttributeValueB(), n("-1.5")] {
+            let p = partition_prefix(&pk).unwrap();
+            let k = encode(&pk, Some(&s("x\0\x01"))).unwrap();
+            assert_eq!(partition_len(&k), p.len(), "{pk:?}");
+        }
+    }
+
+    #[allow(non_snake_case)]
+    fn AttributeValueB() -> AttrValue {
+        AttrValue::B(vec![0, 1, 0, 0xff])
+    }
+
+    /// The worked example of `docs/format/dynamodb.md`.
+    #[test]
+    fn worked_example() {
+        let hex = |b: Vec<u8>| -> String {
+            b.iter().map(|x| format!("{x:02x} ")).collect::<String>().trim_end().to_string()
+        };
+        assert_eq!(hex(encode(&s("a"), Some(&n("1.5"))).unwrap()), "53 61 00 01 81 03 e9 02 06 00");
+        assert_eq!(
+            hex(encode(&s("a"), Some(&n("-1.5"))).unwrap()),
+            "53 61 00 01 7f fc 16 fd f9 ff"
+        );
+        assert_eq!(hex(encode(&AttrValue::B(vec![0, 7]), None).unwrap()), "42 00 ff 07 00 01");
+    }
+
+    #[test]
+    fn string_sort_keys_sort_bytewise() {
+        let pk = s("p");
+        let a = encode(&pk, Some(&s("B"))).unwrap();
+        let b = encode(&pk, Some(&s("a"))).unwrap();
+        let c = encode(&pk, Some(&s("ab"))).unwrap();
+        assert!(a < b && b < c);
+    }
+
+    #[test]
+    fn limits_and_types() {
+        assert!(encode(&s(""), None).unwrap_err().0.contains("empty string"));
+        assert!(encode(&s(&"x".repeat(2049)), None).unwrap_err().0.contains("2048"));
+        assert!(encode(&s("p"), Some(&s(&"x".repeat(1025)))).unwrap_err().0.contains("1024"));
+        assert!(encode(&AttrValue::Bool(true), None).unwrap_err().0.contains("scalars"));
+    }
+}

@@ -1,0 +1,230 @@
+//! BatchGetItem (≤ 100 keys) and BatchWriteItem (≤ 25 puts and deletes), across tables.
+//!
+//! BatchWriteItem applies all of its requests in one atomic engine batch, so `UnprocessedItems`
+//! is always empty. BatchGetItem stops reading once the response reaches 16 MB and returns the
+//! remaining keys as `UnprocessedKeys`, as DynamoDB does.
+
+use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
+use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::model::value::{item_from_json, item_size, item_to_json};
+use crate::dynamodb::ops::items::required_item;
+use crate::dynamodb::ops::params::Expressions;
+use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::schema::table::KeyError;
+use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, WriteOp};
+use serde_json::{json, Map, Value as Json};
+use std::collections::BTreeSet;
+
+/// Most keys one BatchGetItem reads.
+pub const BATCH_GET_KEYS_MAX: usize = 100;
+/// Most requests one BatchWriteItem holds.
+pub const BATCH_WRITE_REQUESTS_MAX: usize = 25;
+/// BatchGetItem returns at most this many bytes of items (DynamoDB's 16 MB).
+pub const BATCH_GET_BYTES_MAX: usize = 16 * 1024 * 1024;
+
+fn request_items<'a>(req: Req<'a>) -> DResult<Req<'a>> {
+    let items = req.obj("RequestItems")?;
+    let mut c = Constraints::default();
+    c.not_null("requestItems", items);
+    if let Some(m) = items {
+        if m.0.is_empty() {
+            c.add("'{}'", "requestItems", "Member must have length greater than or equal to 1");
+        }
+        for name in m.0.keys() {
+            c.table_name("requestItems.key", Some(name));
+        }
+    }
+    c.finish()?;
+    items.ok_or_else(|| validation("RequestItems is required"))
+}
+
+fn duplicates() -> DynamoError {
+    validation("Provided list of item keys contains duplicates")
+}
+
+pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
+    let items = request_items(req)?;
+    let mode = Mode::read(req)?;
+    let keys_of = |t: &Json| t.get("Keys").and_then(Json::as_array).map_or(0, Vec::len);
+    for (name, t) in items.0 {
+        if keys_of(t) > BATCH_GET_KEYS_MAX {
+            return Err(validation(format!(
+                "1 validation error detected: Value '[...]' at 'requestItems.{name}.member.keys' failed to satisfy constraint: Member must have length less than or equal to {BATCH_GET_KEYS_MAX}"
+            )));
+        }
+    }
+    let total: usize = items.0.values().map(keys_of).sum();
+    if total > BATCH_GET_KEYS_MAX {
+        return Err(validation("Too many items requested for the BatchGetItem call"));
+    }
+    // Validate everything before reading anything.
+    let mut plans = Vec::new();
+    for (name, spec) in items.0 {
+        let Json::Object(spec) = spec else {
+            return Err(DynamoError::Serialization(
+                "RequestItems values must be structures".into(),
+            ));
+        };
+        let spec = Req(spec);
+        let keys = spec.arr("Keys")?;
+        let mut c = Constraints::default();
+        c.not_null(&format!("requestItems.{name}.member.keys"), keys);
+        if keys.is_some_and(Vec::is_empty) {
+            c.add(
+                "'[]'",
+                &format!("requestItems.{name}.member.keys"),
+                "Member must have length greater than or equal to 1",
+            );
+        }
+        c.finish()?;
+        let consistent = spec.bool("ConsistentRead")?.unwrap_or(false);
+        let ex = Expressions::read(spec, &["ProjectionExpression"], &["AttributesToGet"])?;
+        let paths = ex.parse()?.projection;
+        let table = g.table(name)?;
+        let mut seen = BTreeSet::new();
+        let mut ks = Vec::new();
+        for k in keys.into_iter().flatten() {
+            let key_item = item_from_json(k)?;
+            let key = table.meta.key_of_key(&key_item)?;
+            if !seen.insert(key.clone()) {
+                return Err(duplicates());
+            }
+            ks.push((key, k.clone()));
+        }
+        plans.push((name.clone(), table, consistent, paths, ks, spec.0.clone()));
+    }
+    let mut responses = Map::new();
+    let mut unprocessed = Map::new();
+    let mut consumed = PerTable::default();
+    let mut bytes = 0usize;
+    for (name, table, consistent, paths, keys, spec) in plans {
+        let mut found = Vec::new();
+        let mut left = Vec::new();
+        let refs: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
+        let items = g.read_items(&table.ks, &refs)?;
+        for ((_, key_json), item) in keys.into_iter().zip(items) {
+            if bytes >= BATCH_GET_BYTES_MAX {
+                left.push(key_json);
+                continue;
+            }
+            let size = item.as_ref().map_or(0, item_size);
+            consumed.add(&name, &Consumed::reads(read_units(size, consistent)));
+            if let Some(item) = item {
+                bytes += size;
+                found.push(match &paths {
+                    Some(p) => item_to_json(&projection(&item, p)),
+                    None => item_to_json(&item),
+                });
+            }
+        }
+        responses.insert(name.clone(), Json::Array(found));
+        if !left.is_empty() {
+            let mut s = spec;
+            s.insert("Keys".into(), Json::Array(left));
+            unprocessed.insert(name, Json::Object(s));
+        }
+    }
+    let mut out = json!({"Responses": responses, "UnprocessedKeys": unprocessed});
+    if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(out)
+}
+
+pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
+    let items = request_items(req)?;
+    let mode = Mode::read(req)?;
+    for (name, list) in items.0 {
+        let n = list.as_array().map_or(0, Vec::len);
+        if n == 0 || n > BATCH_WRITE_REQUESTS_MAX {
+            let shown = if n == 0 { "[]" } else { "[...]" };
+            return Err(validation(format!(
+                "1 validation error detected: Value '{{{name}={shown}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_REQUESTS_MAX}, Member must have length greater than or equal to 1]"
+            )));
+        }
+    }
+    let total: usize = items.0.values().map(|t| t.as_array().map_or(0, Vec::len)).sum();
+    if total > BATCH_WRITE_REQUESTS_MAX {
+        return Err(validation("Too many items requested for the BatchWriteItem call"));
+    }
+    let mut ops = Vec::with_capacity(total);
+    let mut seen = BTreeSet::new();
+    for (name, list) in items.0 {
+        let Json::Array(list) = list else {
+            return Err(DynamoError::Serialization("RequestItems values must be lists".into()));
+        };
+        let table = g.table(name)?;
+        for r in list {
+            let Json::Object(r) = r else {
+                return Err(DynamoError::Serialization("WriteRequest must be a structure".into()));
+            };
+            let r = Req(r);
+            let put = r.obj("PutRequest")?;
+            let del = r.obj("DeleteRequest")?;
+            let op = match (put, del) {
+                (Some(p), None) => {
+                    let item = required_item(
+                        p,
+                        "Item",
+                        &format!("requestItems.{name}.member.putRequest.item"),
+                    )?;
+                    check_item_size(&item)?;
+                    // BatchWriteItem words every schema mismatch of a put as a key mismatch.
+                    let key = table.meta.key_of_item(&item).map_err(|e| match e {
+                        KeyError::Schema(_) => {
+                            validation("The provided key element does not match the schema")
+                        }
+                        e => e.into(),
+                    })?;
+                    let key_item = table.meta.key_attrs(&item);
+                    WriteOp {
+                        table: table.clone(),
+                        key,
+                        key_item,
+                        condition: None,
+                        action: Action::Put(item),
+                    }
+                }
+                (None, Some(d)) => {
+                    let key_item = required_item(
+                        d,
+                        "Key",
+                        &format!("requestItems.{name}.member.deleteRequest.key"),
+                    )?;
+                    let key = table.meta.key_of_key(&key_item)?;
+                    WriteOp {
+                        table: table.clone(),
+                        key,
+                        key_item,
+                        condition: None,
+                        action: Action::Delete,
+                    }
+                }
+                _ => {
+                    return Err(validation(
+                        "A WriteRequest must contain exactly one of PutRequest or DeleteRequest",
+                    ));
+                }
+            };
+            if !seen.insert((table.meta.keyspace.clone(), op.key.clone())) {
+                return Err(duplicates());
+            }
+            ops.push(op);
+        }
+    }
+    let outcomes: Vec<Outcome> = match execute(g, &ops)? {
+        Ok(o) => o,
+        Err(_) => return Err(DynamoError::Internal("an unconditional batch was refused".into())),
+    };
+    let mut consumed = PerTable::default();
+    for (op, out) in ops.iter().zip(&outcomes) {
+        consumed.add(&op.table.meta.name, &Consumed::writes(write_units(out.charged_bytes())));
+    }
+    let mut out = json!({"UnprocessedItems": {}});
+    if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(out)
+}

@@ -1,0 +1,491 @@
+//! The control plane: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
+//!
+//! Tables are ready when CreateTable returns, so they are reported `ACTIVE` at once (DynamoDB
+//! reports `CREATING` for a few seconds; waiters accept both). `ItemCount` and `TableSizeBytes`
+//! are counted by DescribeTable with a scan of the table: exact for tables of up to
+//! [`COUNT_EXACT_ITEMS_MAX`] items, at most [`COUNT_REFRESH`] old for larger ones (DynamoDB
+//! refreshes them about every six hours).
+
+use crate::dynamodb::error::{validation, DResult};
+use crate::dynamodb::model::value::item_size;
+use crate::dynamodb::ops::{decode, now_secs, Gateway};
+use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::schema::catalog::not_found;
+use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType, TableMeta, Throughput};
+use serde_json::{json, Map, Value as Json};
+use shale_engine::IterOptions;
+use std::time::{Duration, Instant};
+
+/// Largest provisioned capacity accepted (DynamoDB's default per-table quota is 40,000).
+pub const CAPACITY_MAX: i64 = 40_000;
+/// ListTables pages hold at most this many names.
+pub const LIST_TABLES_LIMIT_MAX: i64 = 100;
+
+fn key_schema(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
+    let Some(ks) = req.arr("KeySchema")? else {
+        c.not_null::<()>("keySchema", None);
+        return Ok(vec![]);
+    };
+    if ks.is_empty() || ks.len() > 2 {
+        c.add(
+            "'[]'",
+            "keySchema",
+            if ks.is_empty() {
+                "Member must have length greater than or equal to 1"
+            } else {
+                "Member must have length less than or equal to 2"
+            },
+        );
+    }
+    let mut out = Vec::new();
+    for (i, e) in ks.iter().enumerate() {
+        let Json::Object(m) = e else { continue };
+        let e = Req(m);
+        let name = e.str("AttributeName")?;
+        let ty = e.str("KeyType")?;
+        c.not_null(&format!("keySchema.{}.member.attributeName", i + 1), name);
+        c.not_null(&format!("keySchema.{}.member.keyType", i + 1), ty);
+        c.one_of(&format!("keySchema.{}.member.keyType", i + 1), ty, &["HASH", "RANGE"]);
+        if let (Some(n), Some(t)) = (name, ty) {
+            out.push((n.to_string(), t.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+fn attribute_definitions(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
+    let Some(defs) = req.arr("AttributeDefinitions")? else {
+        c.not_null::<()>("attributeDefinitions", None);
+        return Ok(vec![]);
+    };
+    let mut out = Vec::new();
+    for (i, e) in defs.iter().enumerate() {
+        let Json::Object(m) = e else { continue };
+        let e = Req(m);
+        let name = e.str("AttributeName")?;
+        let ty = e.str("AttributeType")?;
+        c.not_null(&format!("attributeDefinitions.{}.member.attributeName", i + 1), name);
+        c.not_null(&format!("attributeDefinitions.{}.member.attributeType", i + 1), ty);
+        c.one_of(
+            &format!("attributeDefinitions.{}.member.attributeType", i + 1),
+            ty,
+            &["B", "N", "S"],
+        );
+        if let (Some(n), Some(t)) = (name, ty) {
+            out.push((n.to_string(), t.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Reads `ProvisionedThroughput` (read, write), with DynamoDB's range checks.
+fn throughput(req: Req, c: &mut Constraints) -> DResult<Option<(i64, i64)>> {
+    let Some(pt) = req.obj("ProvisionedThroughput")? else { return Ok(None) };
+    let r = pt.int("ReadCapacityUnits")?;
+    let w = pt.int("WriteCapacityUnits")?;
+    c.not_null("provisionedThroughput.readCapacityUnits", r);
+    c.not_null("provisionedThroughput.writeCapacityUnits", w);
+    c.range("provisionedThroughput.readCapacityUnits", r, 1, i64::MAX);
+    c.range("provisionedThroughput.writeCapacityUnits", w, 1, i64::MAX);
+    Ok(r.zip(w))
+}
+
+fn billing_mode(req: Req, c: &mut Constraints) -> DResult<Option<BillingMode>> {
+    let v = req.str("BillingMode")?;
+    c.one_of("billingMode", v, &["PROVISIONED", "PAY_PER_REQUEST"]);
+    Ok(match v {
+        Some("PROVISIONED") => Some(BillingMode::Provisioned),
+        Some("PAY_PER_REQUEST") => Some(BillingMode::PayPerRequest),
+        _ => None,
+    })
+}
+
+fn check_capacity(r: i64, w: i64) -> DResult<()> {
+    if r > CAPACITY_MAX || w > CAPACITY_MAX {
+        return Err(crate::dynamodb::error::DynamoError::LimitExceeded(format!(
+            "Subscriber limit exceeded: Provisioned throughput for the table exceeds the account limit of {CAPACITY_MAX}"
+        )));
+    }
+    Ok(())
+}
+
+pub fn create(g: &Gateway, req: Req) -> DResult<Json> {
+    let mut c = Constraints::default();
+    let name = req.str("TableName")?;
+    c.table_name("tableName", name);
+    let keys = key_schema(req, &mut c)?;
+    let defs = attribute_definitions(req, &mut c)?;
+    let billing = billing_mode(req, &mut c)?;
+    let pt = throughput(req, &mut c)?;
+    c.finish()?;
+    let name = name.unwrap_or_default();
+
+    let billing = billing.unwrap_or(BillingMode::Provisioned);
+    match billing {
+        BillingMode::Provisioned if pt.is_none() => {
+            return Err(validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+        }
+        BillingMode::PayPerRequest if pt.is_some() => {
+            return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+        }
+        _ => {}
+    }
+    if let Some((r, w)) = pt {
+        check_capacity(r, w)?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (n, _) in &defs {
+        if !seen.insert(n.as_str()) {
+            return Err(validation(format!(
+                "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+            )));
+        }
+    }
+    let Some((hash_name, hash_type)) = keys.first() else {
+        return Err(validation("Invalid KeySchema: Some index key attribute have no definition"));
+    };
+    if hash_type != "HASH" {
+        return Err(validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    let range = match keys.get(1) {
+        Some((n, t)) => {
+            if t != "RANGE" {
+                return Err(validation(
+                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                ));
+            }
+            if n == hash_name {
+                return Err(validation("Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+            }
+            Some(n)
+        }
+        None => None,
+    };
+    let key_names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
+    let def_names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+    if key_names.iter().any(|k| !def_names.contains(k)) {
+        return Err(validation(format!(
+            "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            key_names.join(", "),
+            def_names.join(", ")
+        )));
+    }
+    if defs.len() != keys.len() {
+        return Err(validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"));
+    }
+    let attr = |n: &str| -> KeyAttr {
+        let ty = defs
+            .iter()
+            .find(|(d, _)| d == n)
+            .and_then(|(_, t)| ScalarType::parse(t))
+            .unwrap_or(ScalarType::S);
+        KeyAttr { name: n.to_string(), ty }
+    };
+    let hash = attr(hash_name);
+    let range = range.map(|r| attr(r));
+    let definitions: Vec<KeyAttr> = defs.iter().map(|(n, _)| attr(n)).collect();
+    let now = now_secs();
+    let (read, write) = pt.unwrap_or((0, 0));
+    let table = g.catalog.create(name, |keyspace| TableMeta {
+        name: name.to_string(),
+        keyspace,
+        hash,
+        range,
+        attribute_definitions: definitions,
+        billing,
+        throughput: Throughput { read, write, ..Throughput::default() },
+        created: now,
+        table_id: table_id(name, now),
+        pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
+    })?;
+    Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
+}
+
+/// A stable, unique-enough TableId in UUID form.
+fn table_id(name: &str, now: f64) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(format!("{name}/{now}").as_bytes());
+    let b = h.to_be_bytes();
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or(""),
+        hex.get(8..12).unwrap_or(""),
+        hex.get(12..16).unwrap_or(""),
+        hex.get(16..20).unwrap_or(""),
+        hex.get(20..32).unwrap_or("")
+    )
+}
+
+/// Tables of at most this many items are counted at every DescribeTable (exact figures).
+pub const COUNT_EXACT_ITEMS_MAX: u64 = 10_000;
+/// Larger tables are recounted at most this often; DescribeTable answers the last count
+/// in between (DynamoDB itself refreshes the figures about every six hours).
+pub const COUNT_REFRESH: Duration = Duration::from_secs(60);
+
+/// A table's last count.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted {
+    at: Instant,
+    items: u64,
+    bytes: u64,
+}
+
+/// `(ItemCount, TableSizeBytes)`: counted by a scan, or the last count of a large table when
+/// it is recent (see [`COUNT_REFRESH`]).
+fn counts(g: &Gateway, table: &crate::dynamodb::schema::catalog::Table) -> DResult<(u64, u64)> {
+    let cached =
+        g.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&table.meta.keyspace).copied();
+    if let Some(c) = cached {
+        if c.items > COUNT_EXACT_ITEMS_MAX && c.at.elapsed() < COUNT_REFRESH {
+            return Ok((c.items, c.bytes));
+        }
+    }
+    let mut it = g.db.iter(&table.ks, IterOptions::all())?;
+    let (mut items, mut bytes) = (0u64, 0u64);
+    while it.advance()? {
+        items += 1;
+        bytes += item_size(&decode(it.value())?) as u64;
+    }
+    let counted = Counted { at: Instant::now(), items, bytes };
+    g.counts.lock().unwrap_or_else(|e| e.into_inner()).insert(table.meta.keyspace.clone(), counted);
+    Ok((items, bytes))
+}
+
+/// The `TableDescription` object; `counts` are `(ItemCount, TableSizeBytes)`.
+fn description(g: &Gateway, m: &TableMeta, counts: Option<(u64, u64)>) -> Json {
+    let (items, bytes) = counts.unwrap_or((0, 0));
+    let mut keys = vec![json!({"AttributeName": m.hash.name, "KeyType": "HASH"})];
+    if let Some(r) = &m.range {
+        keys.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+    }
+    let defs: Vec<Json> = m
+        .attribute_definitions
+        .iter()
+        .map(|a| json!({"AttributeName": a.name, "AttributeType": a.ty.name()}))
+        .collect();
+    let mut pt = Map::new();
+    pt.insert("NumberOfDecreasesToday".into(), json!(m.throughput.decreases_today));
+    pt.insert("ReadCapacityUnits".into(), json!(m.throughput.read));
+    pt.insert("WriteCapacityUnits".into(), json!(m.throughput.write));
+    if let Some(t) = m.throughput.last_increase {
+        pt.insert("LastIncreaseDateTime".into(), json!(t));
+    }
+    if let Some(t) = m.throughput.last_decrease {
+        pt.insert("LastDecreaseDateTime".into(), json!(t));
+    }
+    let mut d = json!({
+        "AttributeDefinitions": defs,
+        "TableName": m.name,
+        "KeySchema": keys,
+        "TableStatus": "ACTIVE",
+        "CreationDateTime": m.created,
+        "ProvisionedThroughput": Json::Object(pt),
+        "TableSizeBytes": bytes,
+        "ItemCount": items,
+        "TableArn": m.arn(&g.opts.region, &g.opts.account),
+        "TableId": m.table_id,
+        "DeletionProtectionEnabled": false,
+    });
+    if let Json::Object(o) = &mut d {
+        let mut summary = Map::new();
+        summary.insert("BillingMode".into(), json!(m.billing.name()));
+        if let Some(t) = m.pay_per_request_since {
+            summary.insert("LastUpdateToPayPerRequestDateTime".into(), json!(t));
+        }
+        o.insert("BillingModeSummary".into(), Json::Object(summary));
+        if m.billing == BillingMode::PayPerRequest {
+            o.insert(
+                "TableThroughputModeSummary".into(),
+                json!({"TableThroughputMode": "PAY_PER_REQUEST"}),
+            );
+        }
+    }
+    d
+}
+
+pub fn describe(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    let c = counts(g, &table)?;
+    Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
+}
+
+pub fn list(g: &Gateway, req: Req) -> DResult<Json> {
+    let mut c = Constraints::default();
+    let start = req.str("ExclusiveStartTableName")?;
+    if start.is_some() {
+        c.table_name("exclusiveStartTableName", start);
+    }
+    let limit = req.int("Limit")?;
+    c.range("limit", limit, 1, LIST_TABLES_LIMIT_MAX);
+    c.finish()?;
+    let limit = limit.unwrap_or(LIST_TABLES_LIMIT_MAX) as usize;
+    let (names, more) = g.catalog.names_after(start, limit);
+    let mut out = json!({ "TableNames": names });
+    if more {
+        if let (Json::Object(o), Some(last)) = (&mut out, names.last()) {
+            o.insert("LastEvaluatedTableName".into(), json!(last));
+        }
+    }
+    Ok(out)
+}
+
+pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
+    let mut c = Constraints::default();
+    let name = req.str("TableName")?;
+    c.table_name("tableName", name);
+    let billing = billing_mode(req, &mut c)?;
+    let pt = throughput(req, &mut c)?;
+    c.finish()?;
+    let name = name.unwrap_or_default();
+    if billing.is_none() && pt.is_none() {
+        return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+    }
+    if let Some((r, w)) = pt {
+        check_capacity(r, w)?;
+    }
+    let now = now_secs();
+    let table = g.catalog.update(name, |m| {
+        let mode = billing.unwrap_or(m.billing);
+        match mode {
+            BillingMode::PayPerRequest => {
+                if pt.is_some() {
+                    return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                }
+                if m.billing != BillingMode::PayPerRequest {
+                    m.pay_per_request_since = Some(now);
+                    m.throughput.read = 0;
+                    m.throughput.write = 0;
+                }
+            }
+            BillingMode::Provisioned => {
+                let Some((r, w)) = pt else {
+                    return Err(validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+                };
+                if m.billing == BillingMode::Provisioned && r == m.throughput.read && w == m.throughput.write {
+                    return Err(validation(format!(
+                        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {r}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {w}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                        m.throughput.read, m.throughput.write
+                    )));
+                }
+                if r > m.throughput.read || w > m.throughput.write {
+                    m.throughput.last_increase = Some(now);
+                }
+                if (r < m.throughput.read || w < m.throughput.write) && m.billing == BillingMode::Provisioned {
+                    m.throughput.last_decrease = Some(now);
+                    m.throughput.decreases_today += 1;
+                }
+                m.throughput.read = r;
+                m.throughput.write = w;
+            }
+        }
+        m.billing = mode;
+        Ok(())
+    })?;
+    let c = counts(g, &table)?;
+    Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
+}
+
+pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
+    let name = req.table_name()?;
+    let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    let c = counts(g, &table)?;
+    let table = g.catalog.delete(name)?;
+    g.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(&table.meta.keyspace);
+    let mut d = description(g, &table.meta, Some(c));
+    if let Json::Object(o) = &mut d {
+        o.insert("TableStatus".into(), json!("DELETING"));
+    }
+    Ok(json!({ "TableDescription": d }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::ops::GatewayOptions;
+    use serde_json::json;
+    use shale_engine::fs::MemFs;
+    use shale_engine::{Db, Options};
+    use std::sync::Arc;
+
+    fn gateway() -> Gateway {
+        let opts = Options { fs: Arc::new(MemFs::new()), ..Options::default() };
+        let db = Db::open("/t", opts).unwrap();
+        Gateway::open(db, GatewayOptions { sync: false, ..GatewayOptions::default() }).unwrap()
+    }
+
+    fn create(g: &Gateway, name: &str) {
+        g.handle(
+            "CreateTable",
+            &json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}]}),
+        )
+        .unwrap();
+    }
+
+    fn put(g: &Gateway, name: &str, i: u64) {
+        g.handle("PutItem", &json!({"TableName": name, "Item": {"pk": {"N": i.to_string()}}}))
+            .unwrap();
+    }
+
+    fn item_count(g: &Gateway, name: &str) -> u64 {
+        let d = g.handle("DescribeTable", &json!({"TableName": name})).unwrap();
+        d["Table"]["ItemCount"].as_u64().unwrap()
+    }
+
+    #[test]
+    fn small_tables_are_counted_exactly_large_ones_at_most_once_a_refresh() {
+        let g = gateway();
+        create(&g, "small");
+        put(&g, "small", 1);
+        assert_eq!(item_count(&g, "small"), 1);
+        put(&g, "small", 2);
+        assert_eq!(item_count(&g, "small"), 2);
+
+        create(&g, "large");
+        for i in 0..=COUNT_EXACT_ITEMS_MAX {
+            put(&g, "large", i);
+        }
+        let n = COUNT_EXACT_ITEMS_MAX + 1;
+        assert_eq!(item_count(&g, "large"), n);
+        put(&g, "large", n);
+        assert_eq!(item_count(&g, "large"), n, "a large table's count is reused until refreshed");
+        // Once the last count is older than the refresh interval, the table is recounted.
+        let ks = g.catalog.get("large").unwrap().meta.keyspace.clone();
+        if let Some(c) = g.counts.lock().unwrap().get_mut(&ks) {
+            c.at -= COUNT_REFRESH;
+        }
+        assert_eq!(item_count(&g, "large"), n + 1);
+        g.handle("DeleteTable", &json!({"TableName": "large"})).unwrap();
+        assert!(!g.counts.lock().unwrap().contains_key(&ks));
+    }
+
+    #[test]
+    fn an_item_request_racing_delete_table_gets_resource_not_found() {
+        let g = gateway();
+        create(&g, "gone");
+        create(&g, "kept");
+        // A request took the table, then DeleteTable dropped its keyspace under it.
+        let held = g.catalog.get("gone").unwrap();
+        g.handle("DeleteTable", &json!({"TableName": "gone"})).unwrap();
+        let e = g.db.put(&held.ks, b"k", b"v").unwrap_err();
+        let body = json!({"TableName": "gone", "Item": {}});
+        let settled = g.settle_internal("PutItem", Req(body.as_object().unwrap()), e.to_string());
+        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
+        let batch = json!({"RequestItems": {"kept": [], "gone": []}});
+        let settled =
+            g.settle_internal("BatchWriteItem", Req(batch.as_object().unwrap()), "x".into());
+        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
+        let tx = json!({"TransactItems": [{"Put": {"TableName": "gone"}}]});
+        let settled =
+            g.settle_internal("TransactWriteItems", Req(tx.as_object().unwrap()), "x".into());
+        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
+        // A real internal error of a table that still exists stays one.
+        let body = json!({"TableName": "kept"});
+        let kept = g.settle_internal("PutItem", Req(body.as_object().unwrap()), "x".into());
+        assert!(matches!(kept, crate::dynamodb::error::DynamoError::Internal(_)));
+    }
+}

@@ -1,0 +1,338 @@
+//! TransactWriteItems and TransactGetItems.
+//!
+//! A write transaction is one [`execute`] call: its items' stripes are locked in order, every
+//! condition is checked against the current items, and all writes go to the engine as one atomic
+//! batch, or none does (TransactionCanceledException, with one reason per action in request
+//! order). A read transaction reads every item from one engine snapshot, and since a write
+//! transaction is one engine batch, it never sees part of one.
+//!
+//! `ClientRequestToken` makes a write transaction idempotent for ten minutes: the same token with
+//! the same request returns the first answer without applying anything again; with a different
+//! request, IdempotentParameterMismatchException; while the first is still running,
+//! TransactionInProgressException.
+
+use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
+use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::model::value::{item_size, item_to_json, Item};
+use crate::dynamodb::ops::items::{check_update_keys, required_item};
+use crate::dynamodb::ops::params::Expressions;
+use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::request::{return_old_on_failure, Constraints, Req};
+use crate::dynamodb::schema::table::KeyError;
+use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
+use serde_json::{json, Value as Json};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Most actions in one transaction.
+pub const TRANSACT_ITEMS_MAX: usize = 100;
+/// How long a ClientRequestToken is remembered.
+pub const TOKEN_TTL: Duration = Duration::from_secs(600);
+/// Most tokens remembered at once (the oldest are forgotten first beyond this).
+pub const TOKENS_MAX: usize = 100_000;
+/// Longest ClientRequestToken.
+pub const TOKEN_LEN_MAX: usize = 36;
+
+enum TokenState {
+    Running,
+    Done(Json),
+}
+
+/// Remembered ClientRequestTokens.
+#[derive(Default)]
+pub struct Tokens(Mutex<HashMap<String, (Instant, u64, TokenState)>>);
+
+impl Tokens {
+    /// Claims `token` for a request with fingerprint `fp`: `Ok(None)` to go ahead, `Ok(Some(r))`
+    /// to answer `r` again.
+    fn claim(&self, token: &str, fp: u64) -> DResult<Option<Json>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if let Some((at, seen, state)) = map.get(token) {
+            if now.duration_since(*at) < TOKEN_TTL {
+                if *seen != fp {
+                    return Err(DynamoError::IdempotentParameterMismatch);
+                }
+                return match state {
+                    TokenState::Running => Err(DynamoError::TransactionInProgress),
+                    TokenState::Done(r) => Ok(Some(r.clone())),
+                };
+            }
+        }
+        if map.len() >= TOKENS_MAX {
+            map.retain(|_, (at, _, _)| now.duration_since(*at) < TOKEN_TTL);
+            if map.len() >= TOKENS_MAX {
+                if let Some(oldest) =
+                    map.iter().min_by_key(|(_, (at, _, _))| *at).map(|(k, _)| k.clone())
+                {
+                    map.remove(&oldest);
+                }
+            }
+        }
+        map.insert(token.to_string(), (now, fp, TokenState::Running));
+        Ok(None)
+    }
+
+    /// Records the answer (`None`: the transaction failed, so the token is free again).
+    fn finish(&self, token: &str, answer: Option<&Json>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match answer {
+            Some(a) => {
+                if let Some(e) = map.get_mut(token) {
+                    e.2 = TokenState::Done(a.clone());
+                }
+            }
+            None => {
+                map.remove(token);
+            }
+        }
+    }
+}
+
+fn transact_items<'a>(req: Req<'a>) -> DResult<&'a Vec<Json>> {
+    let items = req.arr("TransactItems")?;
+    let mut c = Constraints::default();
+    c.not_null("transactItems", items);
+    if let Some(list) = items {
+        if list.is_empty() {
+            c.add("'[]'", "transactItems", "Member must have length greater than or equal to 1");
+        } else if list.len() > TRANSACT_ITEMS_MAX {
+            c.add(
+                "'[...]'",
+                "transactItems",
+                &format!("Member must have length less than or equal to {TRANSACT_ITEMS_MAX}"),
+            );
+        }
+    }
+    c.finish()?;
+    items.ok_or_else(|| validation("TransactItems is required"))
+}
+
+/// The one action of a TransactItem element.
+fn only_action<'a>(e: &'a Json, kinds: &[&'static str]) -> DResult<(&'static str, Req<'a>)> {
+    let Json::Object(m) = e else {
+        return Err(DynamoError::Serialization("TransactItems elements must be structures".into()));
+    };
+    let r = Req(m);
+    let mut found = None;
+    for &k in kinds {
+        if let Some(a) = r.obj(k)? {
+            if found.is_some() {
+                return Err(validation(
+                    "TransactItems can only contain one of Check, Put, Update or Delete",
+                ));
+            }
+            found = Some((k, a));
+        }
+    }
+    found.ok_or_else(|| {
+        validation("TransactItems can only contain one of Check, Put, Update or Delete")
+    })
+}
+
+/// Records an action's key check in `errors` (one entry per action): a key that does not fit
+/// its table's schema becomes that action's cancellation reason (`Ok(None)`); any other key
+/// error fails the request.
+fn schema_checked<T>(
+    key: Result<T, KeyError>,
+    errors: &mut Vec<Option<String>>,
+) -> DResult<Option<T>> {
+    match key {
+        Ok(k) => {
+            errors.push(None);
+            Ok(Some(k))
+        }
+        Err(KeyError::Schema(m)) => {
+            errors.push(Some(m));
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The cancellation for actions whose keys do not fit their tables.
+fn key_cancellation(errors: Vec<Option<String>>) -> DynamoError {
+    let reasons = errors
+        .into_iter()
+        .map(|e| match e {
+            Some(m) => json!({"Code": "ValidationError", "Message": m}),
+            None => json!({"Code": "None"}),
+        })
+        .collect();
+    DynamoError::TransactionCanceled { reasons }
+}
+
+fn multiple_ops() -> DynamoError {
+    validation("Transaction request cannot include multiple operations on one item")
+}
+
+pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
+    let items = transact_items(req)?;
+    let mode = Mode::read(req)?;
+    let token = req.str("ClientRequestToken")?;
+    if let Some(t) = token {
+        let mut c = Constraints::default();
+        c.len("clientRequestToken", &format!("'{t}'"), t.len(), 1, TOKEN_LEN_MAX);
+        c.finish()?;
+    }
+    let mut ops = Vec::with_capacity(items.len());
+    let mut return_old = Vec::with_capacity(items.len());
+    // A key that does not fit its table's schema cancels the transaction with that action's
+    // reason (DynamoDB's behaviour); every other invalid parameter fails the whole request.
+    let mut key_errors: Vec<Option<String>> = Vec::with_capacity(items.len());
+    let mut seen = BTreeSet::new();
+    for e in items {
+        let (kind, a) = only_action(e, &["ConditionCheck", "Put", "Delete", "Update"])?;
+        let name = a.table_name()?;
+        let exprs: &[&'static str] = match kind {
+            "Update" => &["UpdateExpression", "ConditionExpression"],
+            _ => &["ConditionExpression"],
+        };
+        let ex = Expressions::read(a, exprs, &[])?;
+        let parsed = ex.parse()?;
+        return_old.push(return_old_on_failure(a)?);
+        let table = g.table(name)?;
+        let (key_item, key) = match kind {
+            "Put" => {
+                let item = required_item(a, "Item", "transactItems.member.put.item")?;
+                check_item_size(&item)?;
+                (table.meta.key_attrs(&item), table.meta.key_of_item(&item).map(|k| (k, item)))
+            }
+            _ => {
+                let at = match kind {
+                    "Delete" => "transactItems.member.delete.key",
+                    "Update" => "transactItems.member.update.key",
+                    _ => "transactItems.member.conditionCheck.key",
+                };
+                let key_item = required_item(a, "Key", at)?;
+                let key = table.meta.key_of_key(&key_item).map(|k| (k, Item::new()));
+                (key_item, key)
+            }
+        };
+        let Some((key, item)) = schema_checked(key, &mut key_errors)? else { continue };
+        let action = match kind {
+            "Put" => Action::Put(item),
+            "Delete" => Action::Delete,
+            "Update" => {
+                if parsed.update.is_none() {
+                    return Err(validation("1 validation error detected: Value null at 'transactItems.member.update.updateExpression' failed to satisfy constraint: Member must not be null"));
+                }
+                check_update_keys(&table.meta, parsed.update.as_ref())?;
+                Action::Update(parsed.update)
+            }
+            _ => {
+                if parsed.condition.is_none() {
+                    return Err(validation("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null"));
+                }
+                Action::Check
+            }
+        };
+        let op = WriteOp { table, key, key_item, condition: parsed.condition, action };
+        if !seen.insert((op.table.meta.keyspace.clone(), op.key.clone())) {
+            return Err(multiple_ops());
+        }
+        ops.push(op);
+    }
+    if key_errors.iter().any(Option::is_some) {
+        return Err(key_cancellation(key_errors));
+    }
+    let fingerprint = token.map(|_| {
+        let mut canonical = req.0.clone();
+        canonical.remove("ReturnConsumedCapacity");
+        xxhash_rust::xxh3::xxh3_64(Json::Object(canonical).to_string().as_bytes())
+    });
+    if let (Some(t), Some(fp)) = (token, fingerprint) {
+        if let Some(answer) = g.tokens.claim(t, fp)? {
+            return Ok(answer);
+        }
+    }
+    let result = run_write(g, &ops, &return_old, mode);
+    if let Some(t) = token {
+        g.tokens.finish(t, result.as_ref().ok());
+    }
+    result
+}
+
+fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> DResult<Json> {
+    match execute(g, ops)? {
+        Ok(outcomes) => {
+            let mut consumed = PerTable::default();
+            for (op, out) in ops.iter().zip(&outcomes) {
+                let units = 2.0 * write_units(out.charged_bytes());
+                consumed.add(&op.table.meta.name, &Consumed::writes(units));
+            }
+            let mut out = json!({});
+            if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
+                o.insert("ConsumedCapacity".into(), c);
+            }
+            Ok(out)
+        }
+        Err(refusals) => {
+            let reasons = refusals
+                .into_iter()
+                .zip(return_old)
+                .map(|(r, &old)| match r {
+                    None => json!({"Code": "None"}),
+                    Some(Refusal::Condition(item)) => {
+                        let mut j = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
+                        if let (true, Some(item), Json::Object(o)) = (old, item, &mut j) {
+                            o.insert("Item".into(), item_to_json(&item));
+                        }
+                        j
+                    }
+                    Some(Refusal::Invalid(e)) => json!({"Code": "ValidationError", "Message": e.message()}),
+                })
+                .collect();
+            Err(DynamoError::TransactionCanceled { reasons })
+        }
+    }
+}
+
+pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
+    let items = transact_items(req)?;
+    let mode = Mode::read(req)?;
+    let mut plans = Vec::with_capacity(items.len());
+    let mut key_errors = Vec::with_capacity(items.len());
+    let mut seen = BTreeSet::new();
+    for e in items {
+        let (_, a) = only_action(e, &["Get"])?;
+        let name = a.table_name()?;
+        let ex = Expressions::read(a, &["ProjectionExpression"], &[])?;
+        let paths = ex.parse()?.projection;
+        let table = g.table(name)?;
+        let key_item = required_item(a, "Key", "transactItems.member.get.key")?;
+        let Some(key) = schema_checked(table.meta.key_of_key(&key_item), &mut key_errors)? else {
+            continue;
+        };
+        if !seen.insert((table.meta.keyspace.clone(), key.clone())) {
+            return Err(multiple_ops());
+        }
+        plans.push((table, key, paths));
+    }
+    if key_errors.iter().any(Option::is_some) {
+        return Err(key_cancellation(key_errors));
+    }
+    let snap = g.db.snapshot();
+    let mut responses = Vec::with_capacity(plans.len());
+    let mut consumed = PerTable::default();
+    for (table, key, paths) in plans {
+        let item = match snap.get(&table.ks, &key)? {
+            Some(b) => Some(crate::dynamodb::ops::decode(&b)?),
+            None => None,
+        };
+        let size = item.as_ref().map_or(0, item_size);
+        consumed.add(&table.meta.name, &Consumed::reads(2.0 * read_units(size, true)));
+        responses.push(match (item, &paths) {
+            (Some(i), Some(p)) => json!({"Item": item_to_json(&projection(&i, p))}),
+            (Some(i), None) => json!({"Item": item_to_json(&i)}),
+            (None, _) => json!({}),
+        });
+    }
+    let mut out = json!({ "Responses": responses });
+    if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
+        o.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(out)
+}

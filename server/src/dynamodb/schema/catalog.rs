@@ -1,0 +1,225 @@
+//! The table catalog: every table's [`TableMeta`], stored in the engine keyspace
+//! `dynamo.catalog` (key: the table name; value: the metadata as JSON), and cached in memory with
+//! the handle of the table's item keyspace.
+//!
+//! Each table's items live in their own keyspace `dynamo.t.<n>`, `n` never reused. Creating a
+//! table creates the keyspace first and then writes the catalog entry (fsynced); deleting one
+//! removes the entry first and then drops the keyspace. On open, item keyspaces that no catalog
+//! entry names (a crash between the two steps) are dropped.
+//!
+//! Control-plane changes are serialized by one mutex; readers take an `Arc<Table>` snapshot.
+
+use crate::dynamodb::error::{DResult, DynamoError};
+use crate::dynamodb::schema::table::TableMeta;
+use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Every keyspace of the gateway starts with this (the key-value protocol leaves them alone).
+pub const KEYSPACE_PREFIX: &str = "dynamo.";
+/// The catalog's keyspace.
+pub const CATALOG_KEYSPACE: &str = "dynamo.catalog";
+/// Item keyspaces are named this, then a number.
+pub const TABLE_KEYSPACE_PREFIX: &str = "dynamo.t.";
+/// Most tables (DynamoDB's default account quota is 2500 per region).
+pub const TABLES_MAX: usize = 2500;
+
+/// A table: its metadata and its item keyspace.
+#[derive(Debug)]
+pub struct Table {
+    pub meta: TableMeta,
+    pub ks: Keyspace,
+}
+
+/// Every table.
+pub struct Catalog {
+    db: Db,
+    ks: Keyspace,
+    tables: RwLock<BTreeMap<String, Arc<Table>>>,
+    /// Serializes create, update and delete; holds the next keyspace number.
+    change: Mutex<u64>,
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> DynamoError {
+    DynamoError::Internal(format!("the table catalog is corrupt ({what}): {e}"))
+}
+
+impl Catalog {
+    /// Loads the catalog (creating its keyspace on first use) and drops orphan item keyspaces.
+    pub fn open(db: Db) -> DResult<Catalog> {
+        let ks = match db.keyspace(CATALOG_KEYSPACE) {
+            Ok(ks) => ks,
+            Err(_) => db.create_keyspace(CATALOG_KEYSPACE)?,
+        };
+        let mut tables = BTreeMap::new();
+        let mut it = db.iter(&ks, IterOptions::all())?;
+        while it.advance()? {
+            let name = String::from_utf8(it.key().to_vec()).map_err(|e| corrupt("name", e))?;
+            let meta: TableMeta =
+                serde_json::from_slice(it.value()).map_err(|e| corrupt(&name, e))?;
+            let tks = db.keyspace(&meta.keyspace).map_err(|e| corrupt(&name, e))?;
+            tables.insert(name, Arc::new(Table { meta, ks: tks }));
+        }
+        drop(it);
+        let mut next = 1u64;
+        for name in db.list_keyspaces() {
+            let Some(n) = name.strip_prefix(TABLE_KEYSPACE_PREFIX) else { continue };
+            if let Ok(n) = n.parse::<u64>() {
+                next = next.max(n.saturating_add(1));
+            }
+            if !tables.values().any(|t| t.meta.keyspace == name) {
+                tracing::warn!("dropping keyspace {name}: no table names it (an interrupted CreateTable or DeleteTable)");
+                db.drop_keyspace(&db.keyspace(&name)?)?;
+            }
+        }
+        Ok(Catalog { db, ks, tables: RwLock::new(tables), change: Mutex::new(next) })
+    }
+
+    /// A table by name.
+    pub fn get(&self, name: &str) -> Option<Arc<Table>> {
+        self.tables.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+
+    /// Table names in order, from after `start`.
+    pub fn names_after(&self, start: Option<&str>, limit: usize) -> (Vec<String>, bool) {
+        let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
+        let range = match start {
+            Some(s) => {
+                tables.range::<str, _>((std::ops::Bound::Excluded(s), std::ops::Bound::Unbounded))
+            }
+            None => tables.range::<str, _>(..),
+        };
+        let mut names: Vec<String> =
+            range.take(limit.saturating_add(1)).map(|(k, _)| k.clone()).collect();
+        let more = names.len() > limit;
+        names.truncate(limit);
+        (names, more)
+    }
+
+    fn store(&self, meta: &TableMeta) -> DResult<()> {
+        let json = serde_json::to_vec(meta).map_err(|e| DynamoError::Internal(e.to_string()))?;
+        self.db.put_with(&self.ks, meta.name.as_bytes(), &json, WriteOptions::SYNC)?;
+        Ok(())
+    }
+
+    /// Creates a table; `make` fills in the metadata given the keyspace name (called under the
+    /// catalog lock, after the name is known to be free).
+    pub fn create(
+        &self,
+        name: &str,
+        make: impl FnOnce(String) -> TableMeta,
+    ) -> DResult<Arc<Table>> {
+        let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        if self.get(name).is_some() {
+            return Err(DynamoError::ResourceInUse(format!("Table already exists: {name}")));
+        }
+        if self.tables.read().unwrap_or_else(|e| e.into_inner()).len() >= TABLES_MAX {
+            return Err(DynamoError::LimitExceeded(format!(
+                "Subscriber limit exceeded: Table count exceeds the limit of {TABLES_MAX}"
+            )));
+        }
+        let ks_name = format!("{TABLE_KEYSPACE_PREFIX}{next}");
+        *next = next.saturating_add(1);
+        let ks = self.db.create_keyspace(&ks_name)?;
+        let meta = make(ks_name);
+        self.store(&meta)?;
+        let table = Arc::new(Table { meta, ks });
+        self.tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), Arc::clone(&table));
+        Ok(table)
+    }
+
+    /// Rewrites a table's metadata; `change` edits a copy and may refuse.
+    pub fn update(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut TableMeta) -> DResult<()>,
+    ) -> DResult<Arc<Table>> {
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.get(name).ok_or_else(|| not_found(name))?;
+        let mut meta = old.meta.clone();
+        change(&mut meta)?;
+        self.store(&meta)?;
+        let table = Arc::new(Table { meta, ks: old.ks.clone() });
+        self.tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), Arc::clone(&table));
+        Ok(table)
+    }
+
+    /// Deletes a table and its items; returns what it was.
+    pub fn delete(&self, name: &str) -> DResult<Arc<Table>> {
+        let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        let table = self.get(name).ok_or_else(|| not_found(name))?;
+        self.db.delete_with(&self.ks, name.as_bytes(), WriteOptions::SYNC)?;
+        self.tables.write().unwrap_or_else(|e| e.into_inner()).remove(name);
+        self.db.drop_keyspace(&table.ks)?;
+        Ok(table)
+    }
+}
+
+/// DescribeTable's (and the control plane's) message for a missing table.
+pub fn not_found(name: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType, Throughput};
+    use shale_engine::fs::MemFs;
+    use shale_engine::Options;
+
+    fn meta(name: &str, ks: String) -> TableMeta {
+        TableMeta {
+            name: name.into(),
+            keyspace: ks,
+            hash: KeyAttr { name: "pk".into(), ty: ScalarType::S },
+            range: None,
+            attribute_definitions: vec![],
+            billing: BillingMode::PayPerRequest,
+            throughput: Throughput::default(),
+            created: 0.0,
+            table_id: "id".into(),
+            pay_per_request_since: None,
+        }
+    }
+
+    #[test]
+    fn tables_survive_a_reopen_and_names_are_never_reused() {
+        let fs = Arc::new(MemFs::new());
+        let opts = || Options { fs: fs.clone(), ..Options::default() };
+        let db = Db::open("/d", opts()).unwrap();
+        let c = Catalog::open(db.clone()).unwrap();
+        let a = c.create("alpha", |ks| meta("alpha", ks)).unwrap();
+        assert!(matches!(
+            c.create("alpha", |ks| meta("alpha", ks)),
+            Err(DynamoError::ResourceInUse(_))
+        ));
+        c.create("beta", |ks| meta("beta", ks)).unwrap();
+        c.delete("alpha").unwrap();
+        let a2 = c.create("alpha", |ks| meta("alpha", ks)).unwrap();
+        assert_ne!(a.meta.keyspace, a2.meta.keyspace);
+        // An orphan keyspace (a crash inside CreateTable) is dropped on open.
+        db.create_keyspace("dynamo.t.99").unwrap();
+        drop(c);
+        db.close().unwrap();
+        let db = Db::open("/d", opts()).unwrap();
+        let c = Catalog::open(db.clone()).unwrap();
+        assert_eq!(c.names_after(None, 10), (vec!["alpha".to_string(), "beta".to_string()], false));
+        assert_eq!(c.names_after(Some("alpha"), 10).0, vec!["beta".to_string()]);
+        assert_eq!(c.names_after(None, 1), (vec!["alpha".to_string()], true));
+        assert!(db.keyspace("dynamo.t.99").is_err());
+        let a3 = c.create("gamma", |ks| meta("gamma", ks)).unwrap();
+        assert_eq!(a3.meta.keyspace, "dynamo.t.100");
+        c.update("beta", |m| {
+            m.billing = BillingMode::Provisioned;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(c.get("beta").unwrap().meta.billing, BillingMode::Provisioned);
+    }
+}

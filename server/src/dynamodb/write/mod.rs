@@ -1,0 +1,167 @@
+//! One write path for PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems:
+//! a request becomes [`WriteOp`]s; [`execute`] locks their stripes (ascending), reads the current
+//! items, evaluates every condition and computes every new item, and then writes all of them in
+//! one atomic engine batch (fsynced per the server's sync setting) before unlocking. Either every
+//! op is applied or none is.
+
+pub mod locks;
+
+use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::expr::{Condition, Update};
+use crate::dynamodb::model::item_codec;
+use crate::dynamodb::model::value::{item_size, Item};
+use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::schema::catalog::Table;
+use shale_engine::WriteBatch;
+use std::sync::Arc;
+
+/// Largest item (DynamoDB's 400 KB).
+pub const ITEM_SIZE_MAX: usize = 400 * 1024;
+
+/// What a write does to its item.
+pub enum Action {
+    /// Replace the item.
+    Put(Item),
+    /// Remove it.
+    Delete,
+    /// Apply an update expression (creating the item from its key when absent; with no
+    /// expression, only that).
+    Update(Option<Update>),
+    /// Only check the condition (a transaction's ConditionCheck).
+    Check,
+}
+
+/// One item write.
+pub struct WriteOp {
+    pub table: Arc<Table>,
+    /// The engine key.
+    pub key: Vec<u8>,
+    /// The key attributes (an update of a missing item starts from these).
+    pub key_item: Item,
+    pub condition: Option<Condition>,
+    pub action: Action,
+}
+
+/// Why an op was refused.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Its condition was false; carries the current item.
+    Condition(Option<Item>),
+    /// It is invalid against the current item (a type error in an update, a too-large item).
+    Invalid(DynamoError),
+}
+
+/// What an applied op saw and left.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub old: Option<Item>,
+    pub new: Option<Item>,
+}
+
+impl Outcome {
+    /// Bytes that write capacity is charged on: the larger of the old and new item.
+    pub fn charged_bytes(&self) -> usize {
+        let size = |i: &Option<Item>| i.as_ref().map_or(0, item_size);
+        size(&self.old).max(size(&self.new))
+    }
+}
+
+impl WriteOp {
+    /// The new state of the item given the current one.
+    fn decide(&self, old: Option<&Item>) -> Result<Option<Item>, Refusal> {
+        if let Some(c) = &self.condition {
+            let empty = Item::new();
+            if !c.eval(old.unwrap_or(&empty)) {
+                return Err(Refusal::Condition(old.cloned()));
+            }
+        }
+        let new = match &self.action {
+            Action::Put(item) => Some(item.clone()),
+            Action::Delete => None,
+            Action::Check => old.cloned(),
+            Action::Update(u) => {
+                let mut item = old.cloned().unwrap_or_else(|| self.key_item.clone());
+                if let Some(u) = u {
+                    u.apply(&mut item).map_err(|e| Refusal::Invalid(validation(e.0)))?;
+                }
+                if item_size(&item) > ITEM_SIZE_MAX {
+                    return Err(Refusal::Invalid(validation(
+                        "Item size to update has exceeded the maximum allowed size",
+                    )));
+                }
+                Some(item)
+            }
+        };
+        Ok(new)
+    }
+}
+
+/// Runs `ops` atomically. On refusal, returns each op's refusal (`None` for ops that would have
+/// been applied) and writes nothing.
+pub fn execute(
+    g: &Gateway,
+    ops: &[WriteOp],
+) -> DResult<Result<Vec<Outcome>, Vec<Option<Refusal>>>> {
+    let stripes = ops.iter().map(|op| g.locks.stripe(op.table.ks.name(), &op.key)).collect();
+    let _held = g.locks.lock(stripes);
+    let mut outcomes = Vec::with_capacity(ops.len());
+    let mut refusals: Vec<Option<Refusal>> = Vec::with_capacity(ops.len());
+    let mut refused = false;
+    for op in ops {
+        let old = g.read_item(&op.table.ks, &op.key)?;
+        match op.decide(old.as_ref()) {
+            Ok(new) => {
+                outcomes.push(Outcome { old, new });
+                refusals.push(None);
+            }
+            Err(r) => {
+                refused = true;
+                refusals.push(Some(r));
+            }
+        }
+    }
+    if refused {
+        return Ok(Err(refusals));
+    }
+    let mut batch = WriteBatch::new();
+    for (op, out) in ops.iter().zip(&outcomes) {
+        if matches!(op.action, Action::Check) {
+            continue;
+        }
+        match &out.new {
+            Some(item) => batch.put(&op.table.ks, &op.key, &item_codec::encode(item)),
+            None => batch.delete(&op.table.ks, &op.key),
+        };
+    }
+    if !batch.is_empty() {
+        g.db.write(batch, g.write_options())?;
+    }
+    Ok(Ok(outcomes))
+}
+
+/// Runs one op: a refused condition becomes `ConditionalCheckFailedException` (with the item
+/// when `return_old` is set).
+pub fn execute_one(g: &Gateway, op: WriteOp, return_old: bool) -> DResult<Outcome> {
+    match execute(g, std::slice::from_ref(&op))? {
+        Ok(mut outs) => outs.pop().ok_or_else(|| DynamoError::Internal("no outcome".into())),
+        Err(mut refusals) => match refusals.pop().flatten() {
+            Some(Refusal::Condition(item)) => Err(DynamoError::ConditionalCheckFailed {
+                item: if return_old {
+                    item.as_ref().map(crate::dynamodb::model::value::item_to_json)
+                } else {
+                    None
+                },
+            }),
+            Some(Refusal::Invalid(e)) => Err(e),
+            None => Err(DynamoError::Internal("refused without a reason".into())),
+        },
+    }
+}
+
+/// PutItem's size check (before any lock is taken).
+pub fn check_item_size(item: &Item) -> DResult<()> {
+    if item_size(item) > ITEM_SIZE_MAX {
+        return Err(validation("Item size has exceeded the maximum allowed size"));
+    }
+    Ok(())
+}
