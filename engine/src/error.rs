@@ -22,6 +22,10 @@ pub enum Error {
     /// A named thing (keyspace, database) does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The keyspace was dropped while the caller held a handle on it (the caller's write or
+    /// compaction did not happen). The message names it.
+    #[error("keyspace {0:?} was dropped")]
+    KeyspaceDropped(String),
     /// A named thing already exists where the caller asked for a new one.
     #[error("already exists: {0}")]
     AlreadyExists(String),
@@ -55,6 +59,7 @@ impl Error {
             Error::Corruption(m) => Error::Corruption(m.clone()),
             Error::InvalidArgument(m) => Error::InvalidArgument(m.clone()),
             Error::NotFound(m) => Error::NotFound(m.clone()),
+            Error::KeyspaceDropped(m) => Error::KeyspaceDropped(m.clone()),
             Error::AlreadyExists(m) => Error::AlreadyExists(m.clone()),
             Error::Poisoned(m) => Error::Poisoned(m.clone()),
             Error::Locked(m) => Error::Locked(m.clone()),

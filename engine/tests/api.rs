@@ -529,16 +529,16 @@ fn keyspace_create_list_drop_recreate() {
     assert_err!(db.keyspace("users"), Error::NotFound(_));
 
     // The dropped handle refuses everything, and a batch touching it is rejected whole.
-    assert_err!(db.put(&users, b"u2", b"x"), Error::InvalidArgument(_));
-    assert_err!(db.delete(&users, b"u1"), Error::InvalidArgument(_));
-    assert_err!(db.get(&users, b"u1"), Error::InvalidArgument(_));
-    assert_err!(db.iter(&users, IterOptions::all()), Error::InvalidArgument(_));
-    assert_err!(snap.get(&users, b"u1"), Error::InvalidArgument(_));
-    assert_err!(snap.iter(&users, IterOptions::all()), Error::InvalidArgument(_));
-    assert_err!(db.drop_keyspace(&users), Error::InvalidArgument(_));
+    assert_err!(db.put(&users, b"u2", b"x"), Error::KeyspaceDropped(_));
+    assert_err!(db.delete(&users, b"u1"), Error::KeyspaceDropped(_));
+    assert_err!(db.get(&users, b"u1"), Error::KeyspaceDropped(_));
+    assert_err!(db.iter(&users, IterOptions::all()), Error::KeyspaceDropped(_));
+    assert_err!(snap.get(&users, b"u1"), Error::KeyspaceDropped(_));
+    assert_err!(snap.iter(&users, IterOptions::all()), Error::KeyspaceDropped(_));
+    assert_err!(db.drop_keyspace(&users), Error::KeyspaceDropped(_));
     let mut b = WriteBatch::new();
     b.put(&def, b"d2", b"y").put(&users, b"u3", b"z");
-    assert_err!(db.write(b, WriteOptions::default()), Error::InvalidArgument(_));
+    assert_err!(db.write(b, WriteOptions::default()), Error::KeyspaceDropped(_));
     assert_eq!(db.get(&def, b"d2").unwrap(), None);
     assert_eq!(db.latest_sequence(), seq);
 
@@ -548,7 +548,7 @@ fn keyspace_create_list_drop_recreate() {
     assert_eq!(db.get(&users2, b"u1").unwrap(), None);
     assert!(all(&db, &users2).is_empty());
     assert!(collect(snap.iter(&users2, IterOptions::all())).is_empty());
-    assert_err!(db.get(&users, b"u1"), Error::InvalidArgument(_));
+    assert_err!(db.get(&users, b"u1"), Error::KeyspaceDropped(_));
     db.put(&users2, b"u9", b"new").unwrap();
     assert_eq!(all(&db, &users2), vec![kv(b"u9", b"new")]);
     assert_eq!(snap.get(&def, b"d1").unwrap(), v(b"x"));
@@ -627,7 +627,7 @@ fn drop_keyspace_while_a_writer_writes_to_it() {
                         ok += 1;
                     }
                     Err(e) => {
-                        assert!(matches!(e, Error::InvalidArgument(_)), "write {i}: {e:?}");
+                        assert!(matches!(e, Error::KeyspaceDropped(_)), "write {i}: {e:?}");
                         first_err.get_or_insert(i);
                     }
                 }

@@ -1,4 +1,5 @@
-//! The server's configuration: a TOML file (`--config`) for engine options and limits, and
+//! The server's configuration: a TOML file (`--config`) for engine options and each front door's
+//! limits, and
 //! command-line flags, which win over the file.
 //!
 //! ```toml
@@ -11,13 +12,24 @@
 //! wal_sync_interval_ms = 0        # 0: only writes that ask for it are fsynced
 //! compression = "zstd"            # or "none"
 //!
-//! [limits]
+//! [kv]                            # the key-value protocol's front door ("[limits]" is its old name)
 //! frame_len_max = 16777216
 //! connections_max = 1024
 //! inflight_max = 128
 //! idle_timeout_secs = 300
+//!
+//! [http]                          # the HTTP front door of the AWS services
+//! body_bytes_max = 16777216
+//! request_bytes_max = 268435456
+//! connections_max = 1024
+//! idle_timeout_secs = 60
+//! drain_timeout_secs = 30
 //! ```
+//!
+//! Every section reaches what it names and nothing else: `[kv]` the key-value server, `[http]`
+//! the HTTP front door, `[engine]` the engine.
 
+use crate::http::HttpLimits;
 use crate::kv::server::Limits;
 use serde::Deserialize;
 use shale_engine::compaction::{CompactionOptions, CompactionStyle};
@@ -38,8 +50,12 @@ pub struct FileConfig {
     pub dynamodb_sync: Option<bool>,
     #[serde(default)]
     pub engine: EngineConfig,
+    /// The key-value front door (`[kv]`; `[limits]` is accepted as its old name).
+    #[serde(default, alias = "limits")]
+    pub kv: LimitsConfig,
+    /// The HTTP front door (`[http]`).
     #[serde(default)]
-    pub limits: LimitsConfig,
+    pub http: HttpConfig,
 }
 
 /// Engine options (each absent one keeps the engine's default).
@@ -75,7 +91,41 @@ pub struct EngineConfig {
     pub direct_io: Option<bool>,
 }
 
-/// Server limits (each absent one keeps [`Limits::default`]).
+/// The HTTP front door's limits (each absent one keeps [`HttpLimits::default`]).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub body_bytes_max: Option<usize>,
+    pub request_bytes_max: Option<usize>,
+    pub connections_max: Option<usize>,
+    pub idle_timeout_secs: Option<u64>,
+    pub drain_timeout_secs: Option<u64>,
+}
+
+impl HttpConfig {
+    /// The limits, defaults where unset.
+    pub fn limits(&self) -> HttpLimits {
+        let mut l = HttpLimits::default();
+        if let Some(v) = self.body_bytes_max {
+            l.body_bytes_max = v;
+        }
+        if let Some(v) = self.request_bytes_max {
+            l.request_bytes_max = v;
+        }
+        if let Some(v) = self.connections_max {
+            l.connections_max = v;
+        }
+        if let Some(v) = self.idle_timeout_secs {
+            l.idle_timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = self.drain_timeout_secs {
+            l.drain_timeout = Duration::from_secs(v);
+        }
+        l
+    }
+}
+
+/// The key-value server's limits (each absent one keeps [`Limits::default`]).
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
@@ -217,9 +267,22 @@ mod tests {
         assert_eq!(o.wal_sync_interval, Some(Duration::from_millis(5)));
         assert_eq!(o.table.compression, Compression::Zstd);
         let mut l = Limits::default();
-        f.limits.apply(&mut l);
+        f.kv.apply(&mut l);
         assert_eq!(l.inflight_max, 7);
         assert!(toml::from_str::<FileConfig>("nonsense = 1").is_err(), "unknown keys are refused");
+        // [kv] is [limits]'s new name; [http] reaches the HTTP front door only.
+        let f: FileConfig = toml::from_str(
+            "[kv]\ninflight_max = 9\n[http]\nidle_timeout_secs = 7\nconnections_max = 3\n",
+        )
+        .unwrap();
+        let mut l = Limits::default();
+        f.kv.apply(&mut l);
+        assert_eq!(l.inflight_max, 9);
+        assert_eq!(l.idle_timeout, Limits::default().idle_timeout, "[http] does not reach kv");
+        assert_eq!(f.http.limits().idle_timeout, Duration::from_secs(7));
+        assert_eq!(f.http.limits().connections_max, 3);
+        assert_eq!(f.http.limits().body_bytes_max, HttpLimits::default().body_bytes_max);
+        assert!(toml::from_str::<FileConfig>("[http]\nframe_len_max = 1").is_err());
         let bad: FileConfig = toml::from_str("[engine]\ncompression = \"lz4\"").unwrap();
         assert!(bad.engine.apply(&mut Options::default()).is_err());
     }

@@ -19,4 +19,7 @@ pub mod client;
 pub mod config;
 pub mod dynamo_client;
 pub mod dynamodb;
+pub mod http;
 pub mod kv;
+pub mod listener;
+pub mod namespace;

@@ -14,8 +14,8 @@ use clap::Parser;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
 use shale_server::config::FileConfig;
-use shale_server::dynamodb::http::{self as dynamo_http, HttpLimits};
 use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
+use shale_server::http::{self as aws_http, Services};
 use shale_server::kv::handlers::Handler;
 use shale_server::kv::server::{self, Limits};
 use std::path::PathBuf;
@@ -138,7 +138,7 @@ fn run(cli: Cli) -> Result<(), String> {
     );
 
     let mut limits = Limits::default();
-    let scan_limit_max = file.limits.apply(&mut limits).unwrap_or(SCAN_LIMIT_MAX_DEFAULT);
+    let scan_limit_max = file.kv.apply(&mut limits).unwrap_or(SCAN_LIMIT_MAX_DEFAULT);
     if let Some(v) = cli.frame_len_max {
         limits.frame_len_max = v;
     }
@@ -162,7 +162,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Gateway::open(db.clone(), gateway_opts)
             .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
     );
-    let mut http_limits = HttpLimits { idle_timeout: limits.idle_timeout, ..HttpLimits::default() };
+    let mut http_limits = file.http.limits();
     if let Some(v) = cli.dynamodb_body_bytes_max {
         http_limits.body_bytes_max = v;
     }
@@ -190,12 +190,9 @@ fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("shutting down: no new connections; finishing requests in flight");
             let _ = stop_tx.send(true);
         });
-        let gateway_task = tokio::spawn(dynamo_http::serve(
-            http_listener,
-            Arc::clone(&gateway),
-            http_limits,
-            stop_rx.clone(),
-        ));
+        let services = Services::new().with(Arc::clone(&gateway) as _);
+        let gateway_task =
+            tokio::spawn(aws_http::serve(http_listener, services, http_limits, stop_rx.clone()));
         let kv = server::serve(listener, Arc::clone(&handler), limits, stop_rx).await;
         let _ = gateway_task.await;
         kv.map_err(|e| e.to_string())

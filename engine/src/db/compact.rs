@@ -381,7 +381,7 @@ impl Core {
         for level in 0..LEVELS {
             self.check_poison()?;
             if ks.is_dropped() {
-                return Err(Error::invalid(format!("keyspace {:?} was dropped", ks.name)));
+                return Err(Error::KeyspaceDropped(ks.name.clone()));
             }
             let files = ks.sv().files.clone();
             let level_files = files.get(level).cloned().unwrap_or_default();

@@ -208,7 +208,7 @@ impl Core {
             )));
         }
         if ks.is_dropped() {
-            return Err(Error::invalid(format!("keyspace {:?} was dropped", ks.name)));
+            return Err(Error::KeyspaceDropped(ks.name.clone()));
         }
         Ok(())
     }

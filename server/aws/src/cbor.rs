@@ -117,7 +117,7 @@ mod tests {
         assert!(decode(&[0xa1, 0x01, 0x01]).is_err(), "an integer map key");
         assert!(decode(&[0x61]).is_err(), "truncated text");
         let deep: Vec<u8> =
-            std::iter::repeat(0x81).take(CBOR_NESTING_MAX + 10).chain([0x01]).collect();
+            std::iter::repeat_n(0x81, CBOR_NESTING_MAX + 10).chain([0x01]).collect();
         assert!(decode(&deep).is_err(), "nesting past the bound");
     }
 }

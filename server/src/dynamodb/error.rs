@@ -12,11 +12,13 @@
 //! `Item` for a failed condition with `ReturnValuesOnConditionCheckFailure`, `CancellationReasons`
 //! for a cancelled transaction.
 
-use serde_json::{json, Map, Value as Json};
+use serde_json::Value as Json;
 
-const SERVICE: &str = "com.amazonaws.dynamodb.v20120810#";
-const CORAL_SERVICE: &str = "com.amazon.coral.service#";
-const CORAL_VALIDATE: &str = "com.amazon.coral.validate#";
+use shale_aws::error::{CORAL_SERVICE, CORAL_VALIDATE};
+use shale_aws::AwsError;
+
+/// The Smithy namespace of DynamoDB's own errors.
+const SERVICE: &str = "com.amazonaws.dynamodb.v20120810";
 
 /// A request's failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +65,13 @@ pub fn validation(msg: impl Into<String>) -> DynamoError {
 impl DynamoError {
     /// The `__type` field.
     pub fn type_name(&self) -> String {
-        let (ns, name) = match self {
+        let (ns, name) = self.namespace_and_code();
+        format!("{ns}#{name}")
+    }
+
+    /// The Smithy namespace and the error code.
+    fn namespace_and_code(&self) -> (&'static str, &'static str) {
+        match self {
             DynamoError::Validation(_) => (CORAL_VALIDATE, "ValidationException"),
             DynamoError::Serialization(_) => (CORAL_SERVICE, "SerializationException"),
             DynamoError::UnknownOperation => (CORAL_SERVICE, "UnknownOperationException"),
@@ -84,8 +92,7 @@ impl DynamoError {
             DynamoError::LimitExceeded(_) => (SERVICE, "LimitExceededException"),
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
-        };
-        format!("{ns}{name}")
+        }
     }
 
     /// The HTTP status.
@@ -126,32 +133,42 @@ impl DynamoError {
         }
     }
 
-    /// The response body.
-    pub fn body(&self) -> Json {
-        let mut m = Map::new();
-        m.insert("__type".into(), json!(self.type_name()));
-        let message = self.message();
-        if !message.is_empty() {
-            // DynamoDB spells the field "Message" for a few service errors and "message"
-            // otherwise; clients read either.
-            m.insert("message".into(), json!(message));
-        }
+    /// The error as the wire layer renders it.
+    pub fn to_aws(&self) -> AwsError {
+        let (ns, code) = self.namespace_and_code();
+        let e = if self.status() >= 500 {
+            AwsError::receiver(code, self.message())
+        } else {
+            AwsError::sender(code, self.message())
+        };
+        let e = e.in_namespace(ns).with_status(self.status());
         match self {
             DynamoError::ConditionalCheckFailed { item: Some(item) } => {
-                m.insert("Item".into(), item.clone());
+                e.with_field("Item", item.clone())
             }
             DynamoError::TransactionCanceled { reasons } => {
-                m.insert("CancellationReasons".into(), Json::Array(reasons.clone()));
+                e.with_field("CancellationReasons", Json::Array(reasons.clone()))
             }
-            _ => {}
+            _ => e,
         }
-        Json::Object(m)
+    }
+
+    /// The response body (JSON 1.0).
+    pub fn body(&self) -> Json {
+        self.to_aws().json_body()
     }
 }
 
 impl From<shale_engine::Error> for DynamoError {
     fn from(e: shale_engine::Error) -> Self {
-        DynamoError::Internal(format!("storage engine error: {e}"))
+        match e {
+            // The table was deleted while the request held it (DeleteTable dropped its
+            // keyspace): the table is gone, as DynamoDB answers.
+            shale_engine::Error::KeyspaceDropped(_) => {
+                DynamoError::ResourceNotFound("Requested resource not found".into())
+            }
+            e => DynamoError::Internal(format!("storage engine error: {e}")),
+        }
     }
 }
 
@@ -174,6 +191,7 @@ impl From<crate::dynamodb::expr::path::ExprError> for DynamoError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn wire_form() {

@@ -13,14 +13,15 @@
 //! - [`ops`]: the operations, their registry ([`ops::registry`]) and the service
 //!   ([`ops::Gateway`]); [`request`] reads request bodies, [`error`] is DynamoDB's errors,
 //!   [`capacity`] consumed capacity, [`limits`] every DynamoDB limit in one place.
-//! - [`http`]: the service as the HTTP front door sees it.
+//! - [`service`]: the service as the HTTP front door sees it (its address and its calls).
 
 pub mod capacity;
 pub mod error;
 pub mod expr;
-pub mod http;
+pub mod limits;
 pub mod model;
 pub mod ops;
 pub mod request;
 pub mod schema;
+pub mod service;
 pub mod write;

@@ -4,13 +4,10 @@
 //! values).
 
 use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::limits::{TABLE_NAME_LEN_MAX, TABLE_NAME_LEN_MIN};
 use crate::dynamodb::model::value::{item_from_json, AttrValue, Item};
 use serde_json::{Map, Value as Json};
 use std::collections::HashMap;
-
-/// Table names: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
-pub const TABLE_NAME_LEN_MIN: usize = 3;
-pub const TABLE_NAME_LEN_MAX: usize = 255;
 
 /// A request body: a JSON object.
 #[derive(Clone, Copy)]

@@ -22,13 +22,11 @@ pub struct Handler {
     frame_len_max: u32,
 }
 
-/// Keyspaces whose names start with this belong to the DynamoDB gateway (its catalog and
-/// tables): the key-value protocol neither lists nor touches them, so it cannot break the
-/// gateway's encodings.
-pub const RESERVED_PREFIX: &str = crate::dynamodb::schema::catalog::KEYSPACE_PREFIX;
-
+/// Keyspaces under a reserved namespace ([`crate::namespace`]) belong to a service: the
+/// key-value protocol neither lists nor touches them, so it cannot break the service's
+/// encodings.
 fn is_reserved(name: &str) -> bool {
-    name.starts_with(RESERVED_PREFIX)
+    crate::namespace::reserved_by(name).is_some()
 }
 
 /// An engine error as the protocol reports it.
@@ -36,7 +34,8 @@ pub fn error_response(e: &Error) -> Response {
     let code = match e {
         Error::Io(_) => ErrorCode::Io,
         Error::Corruption(_) => ErrorCode::Corruption,
-        Error::InvalidArgument(_) => ErrorCode::InvalidArgument,
+        // A keyspace dropped under a request is, to the protocol, a refused argument.
+        Error::InvalidArgument(_) | Error::KeyspaceDropped(_) => ErrorCode::InvalidArgument,
         Error::NotFound(_) => ErrorCode::NoSuchKeyspace,
         Error::AlreadyExists(_) => ErrorCode::KeyspaceExists,
         Error::Poisoned(_) => ErrorCode::Poisoned,
@@ -141,9 +140,10 @@ impl Handler {
             }
             Request::Scan(s) => self.scan(s)?,
             Request::CreateKeyspace(name) => {
-                if is_reserved(&name) {
+                if let Some(ns) = crate::namespace::reserved_by(&name) {
                     return Ok(invalid(format!(
-                        "keyspace names starting with {RESERVED_PREFIX:?} are reserved for the DynamoDB gateway"
+                        "keyspace names starting with {:?} are reserved for {}",
+                        ns.prefix, ns.owner
                     )));
                 }
                 self.db.create_keyspace(&name)?;

@@ -15,13 +15,13 @@
 
 use super::codec::{self, ErrorCode, Request, Response, HELLO_LEN, LEN_FIELD};
 use super::handlers::Handler;
+use crate::listener::ListenerLimits;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Semaphore};
-use tokio::task::JoinSet;
 
 /// The server's bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,53 +55,37 @@ fn budget_units(bytes: usize) -> u32 {
 }
 
 /// Serves `listener` until `shutdown` turns true; then stops accepting, lets every connection
-/// finish the requests it has read (answering them), and returns.
+/// finish the requests it has read (answering them), and returns (through the one listener,
+/// [`crate::listener`]).
 pub async fn serve(
     listener: TcpListener,
     handler: Arc<Handler>,
     limits: Limits,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let connections = Arc::new(Semaphore::new(limits.connections_max));
     let budget = Arc::new(Semaphore::new(budget_units(limits.request_bytes_max) as usize));
-    let mut tasks = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let slot = Arc::clone(&connections).try_acquire_owned().ok();
-                let (handler, budget, shutdown) = (Arc::clone(&handler), Arc::clone(&budget), shutdown.clone());
-                tasks.spawn(async move {
-                    let result = connection(stream, handler, limits, budget, shutdown, slot.is_some()).await;
-                    if let Err(e) = result {
-                        tracing::debug!(%peer, "connection ended: {e}");
-                    }
-                    drop(slot);
-                });
+    let listener_limits = ListenerLimits {
+        connections_max: limits.connections_max,
+        drain_timeout: limits.drain_timeout,
+    };
+    crate::listener::serve(
+        "kv",
+        listener,
+        listener_limits,
+        shutdown,
+        move |stream, peer, admission, shutdown| {
+            let (handler, budget) = (Arc::clone(&handler), Arc::clone(&budget));
+            async move {
+                let admitted = admission.is_some();
+                let result = connection(stream, handler, limits, budget, shutdown, admitted).await;
+                if let Err(e) = result {
+                    tracing::debug!(%peer, "connection ended: {e}");
+                }
+                drop(admission);
             }
-            _ = shutdown.changed() => break,
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-        }
-    }
-    drop(listener);
-    tracing::info!("kv: stopped accepting; draining {} connections", tasks.len());
-    let drained = tokio::time::timeout(limits.drain_timeout, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!("kv: drain timed out; closing the remaining connections");
-        tasks.abort_all();
-    }
-    Ok(())
+        },
+    )
+    .await
 }
 
 /// Why a connection stops reading.

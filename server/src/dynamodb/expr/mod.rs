@@ -39,7 +39,7 @@
 //!
 //! Precedence, tightest first: comparisons, BETWEEN, IN and functions; NOT; AND; OR. Keywords
 //! are case-insensitive, function names are not. Nesting of parentheses, NOT and function calls
-//! is bounded by [`NESTING_MAX`] (an error, never a deep recursion); an expression has at most
+//! is bounded by [`EXPRESSION_NESTING_MAX`] (an error, never a deep recursion); an expression has at most
 //! [`OPERATORS_MAX`] operators and functions, as in DynamoDB.
 
 pub mod eval;
@@ -57,16 +57,6 @@ use std::collections::{BTreeSet, HashMap};
 
 pub use key_condition::{parse_key_condition, KeyOp};
 pub use update::{parse_update, Action, SetValue, Update, UpdateOperand};
-
-/// Deepest nesting of parentheses, NOT and function calls an expression may have. DynamoDB
-/// states no such limit (its 4 KB length bound is the practical one); this bound keeps parsing
-/// and evaluation off deep recursion.
-pub const NESTING_MAX: usize = 100;
-/// Most operators and functions one expression may have (DynamoDB's limit).
-pub const OPERATORS_MAX: usize = 300;
-/// Most operands of IN, the one on its left included (DynamoDB's limit: its documentation
-/// says 100 on the right, but DynamoDB takes 99).
-pub const IN_OPERANDS_MAX: usize = 100;
 
 /// The `ExpressionAttributeValues` of a request, and which of them the expressions used.
 #[derive(Debug, Default)]

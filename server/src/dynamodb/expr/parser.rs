@@ -13,9 +13,8 @@
 use crate::dynamodb::expr::eval::size_of;
 use crate::dynamodb::expr::lexer::{self, Tok, Token};
 use crate::dynamodb::expr::path::{check_text, show, Check, Cursor, ExprError, Names, Path};
-use crate::dynamodb::expr::{
-    CmpOp, Condition, Operand, Values, IN_OPERANDS_MAX, NESTING_MAX, OPERATORS_MAX,
-};
+use crate::dynamodb::expr::{CmpOp, Condition, Operand, Values};
+use crate::dynamodb::limits::{EXPRESSION_NESTING_MAX, IN_OPERANDS_MAX, OPERATORS_MAX};
 use crate::dynamodb::model::value::AttrValue;
 
 pub(crate) type R<T> = Result<T, ExprError>;
@@ -152,12 +151,12 @@ impl<'s, 'p, 'a, 'b> Parser<'s, 'p, 'a, 'b> {
 
     // ---- bookkeeping ----
 
-    /// Enters one level of nesting, refusing to go deeper than [`NESTING_MAX`].
+    /// Enters one level of nesting, refusing to go deeper than [`EXPRESSION_NESTING_MAX`].
     pub(crate) fn enter(&mut self) -> R<()> {
         self.depth += 1;
-        if self.depth > NESTING_MAX {
+        if self.depth > EXPRESSION_NESTING_MAX {
             return Err(self.c.invalid(&format!(
-                "The expression is nested too deeply; maximum nesting depth: {NESTING_MAX}"
+                "The expression is nested too deeply; maximum nesting depth: {EXPRESSION_NESTING_MAX}"
             )));
         }
         Ok(())
@@ -1033,15 +1032,25 @@ mod tests {
 
     #[test]
     fn nesting_is_bounded() {
-        let deep = format!("{}a = :x{}", "(".repeat(NESTING_MAX), ")".repeat(NESTING_MAX));
+        let deep = format!(
+            "{}a = :x{}",
+            "(".repeat(EXPRESSION_NESTING_MAX),
+            ")".repeat(EXPRESSION_NESTING_MAX)
+        );
         assert!(err(&deep).contains("redundant"), "{}", err(&deep));
-        let deeper =
-            format!("{}a = :x{}", "(".repeat(NESTING_MAX + 1), ")".repeat(NESTING_MAX + 1));
+        let deeper = format!(
+            "{}a = :x{}",
+            "(".repeat(EXPRESSION_NESTING_MAX + 1),
+            ")".repeat(EXPRESSION_NESTING_MAX + 1)
+        );
         assert!(err(&deeper).contains("nested too deeply"));
-        let nots = format!("{}a = :x", "NOT ".repeat(NESTING_MAX + 1));
+        let nots = format!("{}a = :x", "NOT ".repeat(EXPRESSION_NESTING_MAX + 1));
         assert!(err(&nots).contains("nested too deeply"));
-        let calls =
-            format!("{}a{} = :n", "size(".repeat(NESTING_MAX + 1), ")".repeat(NESTING_MAX + 1));
+        let calls = format!(
+            "{}a{} = :n",
+            "size(".repeat(EXPRESSION_NESTING_MAX + 1),
+            ")".repeat(EXPRESSION_NESTING_MAX + 1)
+        );
         assert!(err(&calls).contains("nested too deeply"));
         // Far past the bound, still an error and no stack overflow.
         let huge = "(".repeat(4000);

@@ -18,13 +18,9 @@
 //! reported.
 
 use crate::dynamodb::expr::{lexer, reserved};
+use crate::dynamodb::limits::{EXPRESSION_LEN_MAX, PATH_DEPTH_MAX};
 use crate::dynamodb::model::value::{AttrValue, Item};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// Longest expression DynamoDB accepts (4 KB).
-pub const EXPRESSION_LEN_MAX: usize = 4096;
-/// Deepest document path (DynamoDB's nesting limit).
-pub const PATH_DEPTH_MAX: usize = 32;
 
 /// One step of a document path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,7 +90,7 @@ pub(crate) fn check_all_used<V>(
 /// ranks them in its own order (see [`Deferred::first`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Check {
-    /// More than [`crate::dynamodb::expr::OPERATORS_MAX`] operators and functions.
+    /// More than [`crate::dynamodb::limits::OPERATORS_MAX`] operators and functions.
     TooManyOperators,
     /// The whole expression (or an operand) wrapped in two pairs of parentheses.
     Parens,

@@ -31,7 +31,8 @@ use crate::dynamodb::expr::path::{
     check_text, clash, clash_message, Check, Clash, ExprError, Names, Path, Step,
 };
 use crate::dynamodb::expr::Values;
-use crate::dynamodb::model::value::{AttrValue, Item, NESTING_MAX};
+use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
+use crate::dynamodb::model::value::{AttrValue, Item};
 use std::collections::{BTreeMap, BTreeSet};
 
 const KIND: &str = "UpdateExpression";
@@ -388,7 +389,7 @@ impl Update {
                 (Action::Set(..), Some(v)) | (Action::Add(_, v), None) => v,
                 _ => continue,
             };
-            if a.path().0.len().saturating_sub(1) + depth(placed) > NESTING_MAX {
+            if a.path().0.len().saturating_sub(1) + depth(placed) > ATTRIBUTE_NESTING_MAX {
                 return Err(ExprError("Nesting Levels have exceeded supported limits".into()));
             }
         }

@@ -17,11 +17,12 @@
 //! layout with a worked example is in `docs/format/dynamodb.md` (checked by a test below).
 //!
 //! Tag 0 is reserved. Decoding checks every length against the bytes left before allocating,
-//! bounds nesting at `NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do
+//! bounds nesting at `ATTRIBUTE_NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do
 //! not decode are reported as corruption, never trusted.
 
+use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
 use crate::dynamodb::model::number::Number;
-use crate::dynamodb::model::value::{AttrValue, Item, NESTING_MAX};
+use crate::dynamodb::model::value::{AttrValue, Item};
 use std::collections::BTreeMap;
 
 /// The first byte of every stored item: the format's version.
@@ -168,7 +169,7 @@ impl<'a> Reader<'a> {
     }
 
     fn value(&mut self, depth: usize) -> Result<AttrValue, Corrupt> {
-        if depth > NESTING_MAX + 1 {
+        if depth > ATTRIBUTE_NESTING_MAX + 1 {
             return Err(Corrupt("nested too deep"));
         }
         Ok(match self.u8()? {

@@ -14,11 +14,8 @@
 //! one contiguous engine range ([`partition_prefix`]) sorted by its sort key, which is what Query
 //! walks. A number partition key is encoded by its normalized form, so `1.0` and `1` are one key.
 
+use crate::dynamodb::limits::{PARTITION_KEY_LEN_MAX, SORT_KEY_LEN_MAX};
 use crate::dynamodb::model::value::{AttrValue, Invalid};
-
-/// Partition key values are at most 2048 bytes, sort key values 1024 (DynamoDB's limits).
-pub const PARTITION_KEY_LEN_MAX: usize = 2048;
-pub const SORT_KEY_LEN_MAX: usize = 1024;
 
 fn key_bytes(v: &AttrValue) -> Result<(u8, Vec<u8>), Invalid> {
     match v {

@@ -1,13 +1,11 @@
 //! DynamoDB's attribute values: the ten types, their JSON wire form, validation as DynamoDB
 //! validates, and item size by DynamoDB's rules.
 
+use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
 use crate::dynamodb::model::number::{Number, NumberError};
 use base64::Engine as _;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
-
-/// Deepest nesting of maps and lists DynamoDB accepts.
-pub const NESTING_MAX: usize = 32;
 
 /// An attribute value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +80,7 @@ impl AttrValue {
 
     fn from_json_at(v: &Json, depth: usize) -> Result<AttrValue, Invalid> {
         // The attribute itself is level 1: values nested 31 levels below it are the deepest.
-        if depth >= NESTING_MAX {
+        if depth >= ATTRIBUTE_NESTING_MAX {
             return Err(invalid("Nesting Levels have exceeded supported limits"));
         }
         let obj = v.as_object().ok_or_else(|| shape("an AttributeValue must be a JSON object"))?;
@@ -275,7 +273,7 @@ mod tests {
         assert!(err(json!({"N": "1e999"})).contains("Number overflow"));
         assert!(err(json!({"B": "!!"})).contains("base64"));
         let mut deep = json!({"S": "x"});
-        for _ in 0..=NESTING_MAX {
+        for _ in 0..=ATTRIBUTE_NESTING_MAX {
             deep = json!({"L": [deep]});
         }
         assert!(err(deep).contains("Nesting Levels"));

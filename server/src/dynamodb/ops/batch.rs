@@ -7,6 +7,7 @@
 use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::limits::{BATCH_GET_BYTES_MAX, BATCH_GET_KEYS_MAX, BATCH_WRITE_REQUESTS_MAX};
 use crate::dynamodb::model::value::{item_from_json, item_size, item_to_json};
 use crate::dynamodb::ops::items::required_item;
 use crate::dynamodb::ops::params::Expressions;
@@ -16,13 +17,6 @@ use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, WriteOp};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
-
-/// Most keys one BatchGetItem reads.
-pub const BATCH_GET_KEYS_MAX: usize = 100;
-/// Most requests one BatchWriteItem holds.
-pub const BATCH_WRITE_REQUESTS_MAX: usize = 25;
-/// BatchGetItem returns at most this many bytes of items (DynamoDB's 16 MB).
-pub const BATCH_GET_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 fn request_items<'a>(req: Req<'a>) -> DResult<Req<'a>> {
     let items = req.obj("RequestItems")?;

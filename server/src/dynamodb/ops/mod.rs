@@ -11,6 +11,7 @@ pub mod batch;
 pub mod items;
 mod params;
 pub mod query;
+pub mod registry;
 pub mod tables;
 pub mod transact;
 
@@ -20,6 +21,8 @@ use crate::dynamodb::model::value::Item;
 use crate::dynamodb::request::Req;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
 use crate::dynamodb::write::locks::Locks;
+use crate::http::service::Operation;
+use registry::{Handler, Schedule};
 use serde_json::Value as Json;
 use shale_engine::{Db, Keyspace, WriteOptions};
 use std::sync::Arc;
@@ -51,25 +54,6 @@ pub struct Gateway {
     pub(crate) opts: GatewayOptions,
 }
 
-/// Every operation this gateway serves.
-pub const OPERATIONS: &[&str] = &[
-    "BatchGetItem",
-    "BatchWriteItem",
-    "CreateTable",
-    "DeleteItem",
-    "DeleteTable",
-    "DescribeTable",
-    "GetItem",
-    "ListTables",
-    "PutItem",
-    "Query",
-    "Scan",
-    "TransactGetItems",
-    "TransactWriteItems",
-    "UpdateItem",
-    "UpdateTable",
-];
-
 impl Gateway {
     pub fn open(db: Db, opts: GatewayOptions) -> DResult<Gateway> {
         let catalog = Catalog::open(db.clone())?;
@@ -87,76 +71,34 @@ impl Gateway {
         &self.db
     }
 
-    /// Whether `op` runs on the connection's task: item reads (bounded: one item, 100 keys, a
-    /// 1 MB page) and, when writes are not fsynced, item writes. The rest runs on a blocking
-    /// thread: fsynced writes wait for the disk (and group commit gathers the waiting writers),
-    /// table changes fsync the manifest, and DescribeTable counts the table's items.
-    pub fn runs_inline(&self, op: &str) -> bool {
-        match op {
-            "GetItem" | "BatchGetItem" | "Query" | "Scan" | "TransactGetItems" | "ListTables" => {
-                true
-            }
-            "PutItem" | "UpdateItem" | "DeleteItem" | "BatchWriteItem" | "TransactWriteItems" => {
-                !self.opts.sync
-            }
-            _ => false,
+    /// Whether `op` runs on the connection's task (see [`Schedule`]).
+    pub fn runs_inline(&self, op: &Operation<Handler>) -> bool {
+        match op.handler.schedule {
+            Schedule::Read => true,
+            Schedule::Write => !self.opts.sync,
+            Schedule::SlowRead | Schedule::TableChange => false,
         }
     }
 
-    /// Runs one operation on its parsed body.
-    pub fn handle(&self, op: &str, body: &Json) -> DResult<Json> {
+    /// Runs the operation called `name` on its parsed body.
+    pub fn handle(&self, name: &str, body: &Json) -> DResult<Json> {
+        match registry::operation(name) {
+            Some(op) => self.run(op, body),
+            None => Err(DynamoError::UnknownOperation),
+        }
+    }
+
+    /// Runs `op` on its parsed body.
+    pub fn run(&self, op: &Operation<Handler>, body: &Json) -> DResult<Json> {
         let Json::Object(map) = body else {
             return Err(DynamoError::Serialization("Start of structure or map expected".into()));
         };
-        let req = Req(map);
-        let result = match op {
-            "CreateTable" => tables::create(self, req),
-            "DescribeTable" => tables::describe(self, req),
-            "ListTables" => tables::list(self, req),
-            "UpdateTable" => tables::update(self, req),
-            "DeleteTable" => tables::delete(self, req),
-            "GetItem" => items::get(self, req),
-            "PutItem" => items::put(self, req),
-            "UpdateItem" => items::update(self, req),
-            "DeleteItem" => items::delete(self, req),
-            "Query" => query::query(self, req),
-            "Scan" => query::scan(self, req),
-            "BatchGetItem" => batch::get(self, req),
-            "BatchWriteItem" => batch::write(self, req),
-            "TransactWriteItems" => transact::write(self, req),
-            "TransactGetItems" => transact::get(self, req),
-            _ => Err(DynamoError::UnknownOperation),
-        };
-        match result {
-            Err(DynamoError::Internal(m)) => Err(self.settle_internal(op, req, m)),
-            r => r,
-        }
-    }
-
-    /// An internal error of an item request whose table was deleted meanwhile (its keyspace
-    /// was dropped under it) is that table being gone: ResourceNotFoundException, as DynamoDB
-    /// answers.
-    fn settle_internal(&self, op: &str, req: Req, message: String) -> DynamoError {
-        let mut names: Vec<&str> = Vec::new();
-        if let Some(Json::String(t)) = req.get("TableName") {
-            names.push(t);
-        }
-        if let Some(Json::Object(items)) = req.get("RequestItems") {
-            names.extend(items.keys().map(String::as_str));
-        }
-        if let Some(Json::Array(actions)) = req.get("TransactItems") {
-            let inner = actions.iter().filter_map(Json::as_object).flat_map(|a| a.values());
-            names.extend(inner.filter_map(|a| a.get("TableName")).filter_map(Json::as_str));
-        }
-        let control = matches!(op, "CreateTable" | "UpdateTable" | "DeleteTable");
-        if !control && names.iter().any(|n| self.catalog.get(n).is_none()) {
-            return DynamoError::ResourceNotFound("Requested resource not found".into());
-        }
-        DynamoError::Internal(message)
+        (op.handler.run)(self, Req(map))
     }
 
     /// A table for an item operation (DynamoDB's data-plane message when it is missing).
-    /// (An item request racing the table's deletion is settled by [`Gateway::handle`].)
+    /// (An item request racing the table's deletion gets the engine's
+    /// `Error::KeyspaceDropped`, which is ResourceNotFoundException too.)
     pub(crate) fn table(&self, name: &str) -> DResult<Arc<Table>> {
         self.catalog
             .get(name)

@@ -16,6 +16,7 @@ use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::projection;
 use crate::dynamodb::expr::path::{Path, Step};
 use crate::dynamodb::expr::{Condition, KeyOp, Operand};
+use crate::dynamodb::limits::{PAGE_BYTES_MAX, TOTAL_SEGMENTS_MAX};
 use crate::dynamodb::model::key;
 use crate::dynamodb::model::value::{item_size, item_to_json, AttrValue, Item};
 use crate::dynamodb::ops::params::{Expressions, Parsed};
@@ -26,11 +27,6 @@ use crate::dynamodb::schema::table::KeyAttr;
 use serde_json::{json, Map, Value as Json};
 use shale_engine::IterOptions;
 use std::ops::Bound;
-
-/// A page holds at most this many bytes of items read (DynamoDB's 1 MB).
-pub const PAGE_BYTES_MAX: usize = 1024 * 1024;
-/// Most segments of a parallel Scan (DynamoDB's limit).
-pub const TOTAL_SEGMENTS_MAX: i64 = 1_000_000;
 
 /// `Select`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

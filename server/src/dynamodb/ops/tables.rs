@@ -7,6 +7,7 @@
 //! refreshes them about every six hours).
 
 use crate::dynamodb::error::{validation, DResult};
+use crate::dynamodb::limits::{CAPACITY_MAX, LIST_TABLES_LIMIT_MAX};
 use crate::dynamodb::model::value::item_size;
 use crate::dynamodb::ops::{decode, now_secs, Gateway};
 use crate::dynamodb::request::{Constraints, Req};
@@ -15,11 +16,6 @@ use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType, TableMeta
 use serde_json::{json, Map, Value as Json};
 use shale_engine::IterOptions;
 use std::time::{Duration, Instant};
-
-/// Largest provisioned capacity accepted (DynamoDB's default per-table quota is 40,000).
-pub const CAPACITY_MAX: i64 = 40_000;
-/// ListTables pages hold at most this many names.
-pub const LIST_TABLES_LIMIT_MAX: i64 = 100;
 
 fn key_schema(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
     let Some(ks) = req.arr("KeySchema")? else {
@@ -472,20 +468,15 @@ mod tests {
         let held = g.catalog.get("gone").unwrap();
         g.handle("DeleteTable", &json!({"TableName": "gone"})).unwrap();
         let e = g.db.put(&held.ks, b"k", b"v").unwrap_err();
-        let body = json!({"TableName": "gone", "Item": {}});
-        let settled = g.settle_internal("PutItem", Req(body.as_object().unwrap()), e.to_string());
+        assert!(matches!(e, shale_engine::Error::KeyspaceDropped(_)), "{e:?}");
+        let settled = crate::dynamodb::error::DynamoError::from(e);
         assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
-        let batch = json!({"RequestItems": {"kept": [], "gone": []}});
-        let settled =
-            g.settle_internal("BatchWriteItem", Req(batch.as_object().unwrap()), "x".into());
-        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
-        let tx = json!({"TransactItems": [{"Put": {"TableName": "gone"}}]});
-        let settled =
-            g.settle_internal("TransactWriteItems", Req(tx.as_object().unwrap()), "x".into());
-        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
+        // Through the operations, too.
+        let put = g.handle("PutItem", &json!({"TableName": "gone", "Item": {"pk": {"S": "a"}}}));
+        assert!(matches!(put, Err(crate::dynamodb::error::DynamoError::ResourceNotFound(_))));
         // A real internal error of a table that still exists stays one.
-        let body = json!({"TableName": "kept"});
-        let kept = g.settle_internal("PutItem", Req(body.as_object().unwrap()), "x".into());
+        let kept =
+            crate::dynamodb::error::DynamoError::from(shale_engine::Error::Corruption("x".into()));
         assert!(matches!(kept, crate::dynamodb::error::DynamoError::Internal(_)));
     }
 }

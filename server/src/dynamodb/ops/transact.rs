@@ -14,6 +14,7 @@
 use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::limits::{TOKENS_MAX, TOKEN_LEN_MAX, TOKEN_TTL, TRANSACT_ITEMS_MAX};
 use crate::dynamodb::model::value::{item_size, item_to_json, Item};
 use crate::dynamodb::ops::items::{check_update_keys, required_item};
 use crate::dynamodb::ops::params::Expressions;
@@ -24,16 +25,7 @@ use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp}
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// Most actions in one transaction.
-pub const TRANSACT_ITEMS_MAX: usize = 100;
-/// How long a ClientRequestToken is remembered.
-pub const TOKEN_TTL: Duration = Duration::from_secs(600);
-/// Most tokens remembered at once (the oldest are forgotten first beyond this).
-pub const TOKENS_MAX: usize = 100_000;
-/// Longest ClientRequestToken.
-pub const TOKEN_LEN_MAX: usize = 36;
+use std::time::Instant;
 
 enum TokenState {
     Running,

@@ -10,19 +10,19 @@
 //! Control-plane changes are serialized by one mutex; readers take an `Arc<Table>` snapshot.
 
 use crate::dynamodb::error::{DResult, DynamoError};
+use crate::dynamodb::limits::TABLES_MAX;
 use crate::dynamodb::schema::table::TableMeta;
 use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-/// Every keyspace of the gateway starts with this (the key-value protocol leaves them alone).
-pub const KEYSPACE_PREFIX: &str = "dynamo.";
+/// Every keyspace of the gateway starts with this: its reserved namespace (the key-value
+/// protocol leaves them alone).
+pub const KEYSPACE_PREFIX: &str = crate::namespace::DYNAMODB.prefix;
 /// The catalog's keyspace.
 pub const CATALOG_KEYSPACE: &str = "dynamo.catalog";
 /// Item keyspaces are named this, then a number.
 pub const TABLE_KEYSPACE_PREFIX: &str = "dynamo.t.";
-/// Most tables (DynamoDB's default account quota is 2500 per region).
-pub const TABLES_MAX: usize = 2500;
 
 /// A table: its metadata and its item keyspace.
 #[derive(Debug)]

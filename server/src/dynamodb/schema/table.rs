@@ -139,16 +139,16 @@ fn check_value(attr: &KeyAttr, v: &AttrValue, range: bool) -> Result<(), KeyErro
             attr.name
         )));
     }
-    if range && len > key::SORT_KEY_LEN_MAX {
+    if range && len > crate::dynamodb::limits::SORT_KEY_LEN_MAX {
         return Err(KeyError::Value(format!(
             "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of {} bytes",
-            key::SORT_KEY_LEN_MAX
+            crate::dynamodb::limits::SORT_KEY_LEN_MAX
         )));
     }
-    if !range && len > key::PARTITION_KEY_LEN_MAX {
+    if !range && len > crate::dynamodb::limits::PARTITION_KEY_LEN_MAX {
         return Err(KeyError::Value(format!(
             "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of{} bytes",
-            key::PARTITION_KEY_LEN_MAX
+            crate::dynamodb::limits::PARTITION_KEY_LEN_MAX
         )));
     }
     Ok(())

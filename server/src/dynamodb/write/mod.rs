@@ -8,15 +8,13 @@ pub mod locks;
 
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
+use crate::dynamodb::limits::ITEM_SIZE_MAX;
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::{item_size, Item};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::catalog::Table;
 use shale_engine::WriteBatch;
 use std::sync::Arc;
-
-/// Largest item (DynamoDB's 400 KB).
-pub const ITEM_SIZE_MAX: usize = 400 * 1024;
 
 /// What a write does to its item.
 pub enum Action {

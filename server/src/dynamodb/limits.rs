@@ -1,0 +1,69 @@
+//! DynamoDB's limits, in one place: the bounds the service enforces, each with DynamoDB's
+//! value (or, where DynamoDB states none, the bound this server sets and why). Every check of a
+//! request against a limit names its constant here.
+
+use std::time::Duration;
+
+// Tables.
+
+/// Most tables (DynamoDB's default account quota is 2500 per region).
+pub const TABLES_MAX: usize = 2500;
+/// Largest provisioned capacity accepted (DynamoDB's default per-table quota is 40,000).
+pub const CAPACITY_MAX: i64 = 40_000;
+/// ListTables pages hold at most this many names.
+pub const LIST_TABLES_LIMIT_MAX: i64 = 100;
+/// Table names: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
+pub const TABLE_NAME_LEN_MIN: usize = 3;
+/// Longest table name.
+pub const TABLE_NAME_LEN_MAX: usize = 255;
+
+// Items.
+
+/// Partition key values are at most 2048 bytes, sort key values 1024 (DynamoDB's limits).
+pub const PARTITION_KEY_LEN_MAX: usize = 2048;
+/// Longest sort key value.
+pub const SORT_KEY_LEN_MAX: usize = 1024;
+/// Deepest nesting of maps and lists DynamoDB accepts.
+pub const ATTRIBUTE_NESTING_MAX: usize = 32;
+/// Largest item (DynamoDB's 400 KB).
+pub const ITEM_SIZE_MAX: usize = 400 * 1024;
+
+// Expressions.
+
+/// Longest expression DynamoDB accepts (4 KB).
+pub const EXPRESSION_LEN_MAX: usize = 4096;
+/// Deepest document path (DynamoDB's nesting limit).
+pub const PATH_DEPTH_MAX: usize = 32;
+/// Deepest nesting of parentheses, NOT and function calls an expression may have. DynamoDB
+/// states no such limit (its 4 KB length bound is the practical one); this bound keeps parsing
+/// and evaluation off deep recursion.
+pub const EXPRESSION_NESTING_MAX: usize = 100;
+/// Most operators and functions one expression may have (DynamoDB's limit).
+pub const OPERATORS_MAX: usize = 300;
+/// Most operands of IN, the one on its left included (DynamoDB's limit: its documentation
+/// says 100 on the right, but DynamoDB takes 99).
+pub const IN_OPERANDS_MAX: usize = 100;
+
+// Query and Scan.
+
+/// A page holds at most this many bytes of items read (DynamoDB's 1 MB).
+pub const PAGE_BYTES_MAX: usize = 1024 * 1024;
+/// Most segments of a parallel Scan (DynamoDB's limit).
+pub const TOTAL_SEGMENTS_MAX: i64 = 1_000_000;
+
+// Batches and transactions.
+
+/// Most keys one BatchGetItem reads.
+pub const BATCH_GET_KEYS_MAX: usize = 100;
+/// Most requests one BatchWriteItem holds.
+pub const BATCH_WRITE_REQUESTS_MAX: usize = 25;
+/// BatchGetItem returns at most this many bytes of items (DynamoDB's 16 MB).
+pub const BATCH_GET_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Most actions in one transaction.
+pub const TRANSACT_ITEMS_MAX: usize = 100;
+/// How long a ClientRequestToken is remembered.
+pub const TOKEN_TTL: Duration = Duration::from_secs(600);
+/// Most tokens remembered at once (the oldest are forgotten first beyond this).
+pub const TOKENS_MAX: usize = 100_000;
+/// Longest ClientRequestToken.
+pub const TOKEN_LEN_MAX: usize = 36;

@@ -1,0 +1,86 @@
+//! The DynamoDB service's operation registry: every operation once, with the IAM action it
+//! needs, its handler, and how it is scheduled. The front door finds operations here
+//! ([`crate::http::service`]); nothing else lists operation names.
+
+use super::{batch, items, query, tables, transact, Gateway};
+use crate::dynamodb::error::DResult;
+use crate::dynamodb::request::Req;
+use crate::http::service::Operation;
+use serde_json::Value as Json;
+
+/// Where an operation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// An item read, bounded (one item, 100 keys, a 1 MB page): on the connection's task.
+    Read,
+    /// An item write: on the connection's task when writes are not fsynced; when they are, on
+    /// a blocking thread, where it waits for the disk (and group commit gathers the waiting
+    /// writers).
+    Write,
+    /// A read that may take long (DescribeTable counts the table's items): on a blocking
+    /// thread.
+    SlowRead,
+    /// A table change (which fsyncs the manifest): on a blocking thread.
+    TableChange,
+}
+
+/// What the registry holds for each DynamoDB operation.
+#[derive(Debug)]
+pub struct Handler {
+    /// Runs the operation on its request.
+    pub run: fn(&Gateway, Req) -> DResult<Json>,
+    /// Where it runs.
+    pub schedule: Schedule,
+}
+
+const fn op(
+    name: &'static str,
+    iam_action: &'static str,
+    schedule: Schedule,
+    run: fn(&Gateway, Req) -> DResult<Json>,
+) -> Operation<Handler> {
+    Operation { name, iam_action, handler: Handler { run, schedule } }
+}
+
+/// Every operation the service serves, by name.
+pub static OPERATIONS: &[Operation<Handler>] = &[
+    op("BatchGetItem", "dynamodb:BatchGetItem", Schedule::Read, batch::get),
+    op("BatchWriteItem", "dynamodb:BatchWriteItem", Schedule::Write, batch::write),
+    op("CreateTable", "dynamodb:CreateTable", Schedule::TableChange, tables::create),
+    op("DeleteItem", "dynamodb:DeleteItem", Schedule::Write, items::delete),
+    op("DeleteTable", "dynamodb:DeleteTable", Schedule::TableChange, tables::delete),
+    op("DescribeTable", "dynamodb:DescribeTable", Schedule::SlowRead, tables::describe),
+    op("GetItem", "dynamodb:GetItem", Schedule::Read, items::get),
+    op("ListTables", "dynamodb:ListTables", Schedule::Read, tables::list),
+    op("PutItem", "dynamodb:PutItem", Schedule::Write, items::put),
+    op("Query", "dynamodb:Query", Schedule::Read, query::query),
+    op("Scan", "dynamodb:Scan", Schedule::Read, query::scan),
+    op("TransactGetItems", "dynamodb:TransactGetItems", Schedule::Read, transact::get),
+    op("TransactWriteItems", "dynamodb:TransactWriteItems", Schedule::Write, transact::write),
+    op("UpdateItem", "dynamodb:UpdateItem", Schedule::Write, items::update),
+    op("UpdateTable", "dynamodb:UpdateTable", Schedule::TableChange, tables::update),
+];
+
+/// The operation called `name`.
+pub fn operation(name: &str) -> Option<&'static Operation<Handler>> {
+    OPERATIONS.iter().find(|op| op.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_operation_once_in_order_with_its_iam_action() {
+        let names: Vec<&str> = OPERATIONS.iter().map(|o| o.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted, "sorted and unique");
+        for o in OPERATIONS {
+            assert_eq!(o.iam_action, format!("dynamodb:{}", o.name));
+        }
+        assert!(operation("PutItem").is_some());
+        assert!(operation("putitem").is_none());
+    }
+}

@@ -1,0 +1,50 @@
+//! The DynamoDB service as the HTTP front door sees it: addressed by AWS JSON 1.0 with
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`, its operations from
+//! [`registry`](super::ops::registry), its errors rendered by the wire layer.
+//!
+//! ```text
+//! POST / HTTP/1.1
+//! X-Amz-Target: DynamoDB_20120810.<Operation>
+//! Content-Type: application/x-amz-json-1.0        (application/json is accepted too)
+//! Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…
+//!
+//! {…request JSON…}
+//! ```
+
+use super::ops::registry::{self, Handler};
+use super::ops::Gateway;
+use super::request::Req;
+use crate::http::service::{Address, Operation, Service};
+use shale_aws::protocol::JSON_1_0_CONTENT_TYPE;
+use shale_aws::{AwsError, Reply, Wire};
+
+/// `X-Amz-Target` prefix of every operation (before the `.`).
+pub const TARGET_PREFIX: &str = "DynamoDB_20120810";
+
+impl Service for Gateway {
+    type Handler = Handler;
+
+    fn name(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    fn address(&self) -> Address {
+        Address { json_target_prefix: Some(TARGET_PREFIX), ..Address::default() }
+    }
+
+    fn operations(&self) -> &'static [Operation<Handler>] {
+        registry::OPERATIONS
+    }
+
+    fn runs_inline(&self, op: &Operation<Handler>) -> bool {
+        Gateway::runs_inline(self, op)
+    }
+
+    fn call(&self, op: &Operation<Handler>, _wire: Wire, body: &[u8]) -> Result<Reply, AwsError> {
+        let json = Req::parse(body).map_err(|e| e.to_aws())?;
+        match self.run(op, &json) {
+            Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
+            Err(e) => Err(e.to_aws()),
+        }
+    }
+}

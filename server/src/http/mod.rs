@@ -1,0 +1,212 @@
+//! The HTTP front door of every AWS service on the endpoint (DynamoDB today; DynamoDB
+//! Streams, IAM, STS, CloudWatch to come), over HTTP/1.1 on [`crate::listener`].
+//!
+//! One dispatch path for every request, whatever its protocol and service:
+//!
+//! 1. **route**: [`shale_aws::protocol::detect`] gives the protocol; the service is found by its
+//!    address ([`service::Services`]) and the operation by name in the service's registry
+//!    (a query-protocol request names its operation in the body, so it is found after step 3);
+//! 2. **authenticate**: the SigV4 `Authorization` header ([`shale_aws::sigv4`]);
+//! 3. **bound and read**: the body, within `body_bytes_max` and the shared `request_bytes_max`
+//!    budget ([`shale_aws::body`]);
+//! 4. **authorize**: the operation's IAM action (every authenticated caller is allowed until
+//!    IAM policies are enforced);
+//! 5. **run**: on the connection's task or a blocking thread, as the service says;
+//! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form, with
+//!    a request id and `x-amz-crc32`.
+//!
+//! `GET /` answers DynamoDB's health line. Bounds: `body_bytes_max`, `request_bytes_max`,
+//! `connections_max`, and `idle_timeout` for a client that stalls while sending its headers or
+//! body.
+
+pub mod service;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::CONTENT_LENGTH;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+pub use service::Services;
+use shale_aws::body::{BodyLimits, ByteBudget};
+use shale_aws::protocol::{self, Detected};
+use shale_aws::query::Form;
+use shale_aws::request_id::request_id;
+use shale_aws::sigv4::AuthHeader;
+use shale_aws::{AwsError, Fault, Reply, Wire};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// DynamoDB's answer to `GET /`.
+pub const HEALTH_LINE: &str = "healthy: dynamodb.us-east-1.amazonaws.com ";
+
+/// The HTTP front door's bounds (`[http]` in `--config`).
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Largest request body (DynamoDB's largest requests, 25 items of 400 KB, fit).
+    pub body_bytes_max: usize,
+    /// Bytes of request bodies held at once across all connections (a request holds its
+    /// Content-Length, or `body_bytes_max` when chunked, until it is answered).
+    pub request_bytes_max: usize,
+    /// Most connections served at once; more are closed at accept.
+    pub connections_max: usize,
+    /// How long a client may stall sending a request's headers or body.
+    pub idle_timeout: Duration,
+    /// How long shutdown waits for requests in flight.
+    pub drain_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            body_bytes_max: 16 << 20,
+            request_bytes_max: 256 << 20,
+            connections_max: 1024,
+            idle_timeout: Duration::from_secs(60),
+            drain_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every connection shares.
+struct Shared {
+    services: Services,
+    body: BodyLimits,
+    /// The `request_bytes_max` budget.
+    budget: ByteBudget,
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let rid = request_id();
+    let reply = match dispatch(req, &shared).await {
+        Ok(reply) => reply,
+        Err((wire, e)) => {
+            if e.fault == Fault::Receiver {
+                tracing::error!("internal error: {}", e.message);
+            }
+            e.reply(wire, &rid)
+        }
+    };
+    Ok(reply.into_http(&rid))
+}
+
+/// The dispatch path (see the module doc).
+async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wire, AwsError)> {
+    let (parts, body) = req.into_parts();
+    let unknown = |wire| (wire, AwsError::unknown_operation());
+    // 1. Route.
+    let (wire, service, op) =
+        match protocol::detect(&parts.method, parts.uri.path(), &parts.headers) {
+            Detected::Health => {
+                return Ok(Reply::new(200, "text/plain", HEALTH_LINE.as_bytes().to_vec()))
+            }
+            Detected::Json10 { prefix, operation } => {
+                let s = shared.services.by_json_prefix(&prefix).ok_or(unknown(Wire::Json10))?;
+                let op = s.find(&operation).ok_or(unknown(Wire::Json10))?;
+                (Wire::Json10, s, Some(op))
+            }
+            Detected::RpcV2Cbor { service, operation } => {
+                let s = shared.services.by_cbor_service(&service).ok_or(unknown(Wire::Json10))?;
+                let op = s.find(&operation).ok_or(unknown(Wire::RpcV2Cbor))?;
+                (Wire::RpcV2Cbor, s, Some(op))
+            }
+            Detected::Query { scope_service } => {
+                let s = shared
+                    .services
+                    .by_query_scope(scope_service.as_deref())
+                    .ok_or(unknown(Wire::Json10))?;
+                let xmlns = s.address().query.map_or("", |q| q.1);
+                (Wire::Query { xmlns }, s, None)
+            }
+            Detected::Unknown => return Err(unknown(Wire::Json10)),
+        };
+    // 2. Authenticate.
+    let _auth = AuthHeader::parse(&parts.headers).map_err(|e| (wire, e))?;
+    // 3. Bound and read the body.
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let held = shale_aws::body::read_body(body, declared, &shared.body, &shared.budget)
+        .await
+        .map_err(|e| (wire, e))?;
+    let op = match op {
+        Some(op) => op,
+        None => {
+            let form = Form::parse(&held.bytes).map_err(|e| (wire, e))?;
+            let action = form.action().unwrap_or("");
+            service.find(action).ok_or_else(|| {
+                let message = format!("Could not find operation {action} for version");
+                (wire, AwsError::sender("InvalidAction", message))
+            })?
+        }
+    };
+    // 4. Authorize: `service.iam_action(op)` is what IAM policies will be checked against.
+    // 5. Run.
+    if service.runs_inline(op) {
+        return service.call(op, wire, &held.bytes).map_err(|e| (wire, e));
+    }
+    let (service, bytes) = (Arc::clone(service), held.bytes.clone());
+    match tokio::task::spawn_blocking(move || service.call(op, wire, &bytes)).await {
+        Ok(r) => r.map_err(|e| (wire, e)),
+        Err(e) => Err((wire, AwsError::internal(format!("the request's task failed: {e}")))),
+    }
+}
+
+/// Serves `services` on `listener` until `stop` turns true, then stops accepting, lets every
+/// connection finish the request it is on (up to `drain_timeout`) and returns.
+pub async fn serve(
+    listener: TcpListener,
+    services: Services,
+    limits: HttpLimits,
+    stop: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let body = BodyLimits {
+        body_bytes_max: limits.body_bytes_max,
+        request_bytes_max: limits.request_bytes_max,
+        idle_timeout: limits.idle_timeout,
+    };
+    let budget = ByteBudget::new(limits.request_bytes_max);
+    let shared = Arc::new(Shared { services, body, budget });
+    let listener_limits = crate::listener::ListenerLimits {
+        connections_max: limits.connections_max,
+        drain_timeout: limits.drain_timeout,
+    };
+    let idle = limits.idle_timeout;
+    crate::listener::serve(
+        "http",
+        listener,
+        listener_limits,
+        stop,
+        move |stream, _, admission, mut stop| {
+            let shared = Arc::clone(&shared);
+            async move {
+                let Some(_admission) = admission else { return };
+                let _ = stream.set_nodelay(true);
+                let service =
+                    hyper::service::service_fn(move |req| handle(req, Arc::clone(&shared)));
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(idle)
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service);
+                let mut conn = std::pin::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = stop.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.as_mut().await;
+                    }
+                }
+            }
+        },
+    )
+    .await
+}

@@ -1,0 +1,161 @@
+//! The operation registry: what a service tells the front door, and how the front door
+//! dispatches to it without knowing it.
+//!
+//! A service ([`Service`]) says how it is addressed ([`Address`]: its JSON 1.0 target prefix,
+//! its query-protocol scope, its RPC v2 CBOR service name) and lists its operations once
+//! ([`Operation`]: name, the IAM action it needs, and the service's own handler). The front
+//! door finds an operation by name, asks the service whether it runs on the connection's task
+//! or on a blocking thread, and calls it with the request's body.
+
+use shale_aws::{AwsError, Reply, Wire};
+
+/// How a service is addressed on the endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Address {
+    /// The `X-Amz-Target` prefix of its JSON 1.0 operations (`DynamoDB_20120810`).
+    pub json_target_prefix: Option<&'static str>,
+    /// The SigV4 scope service of its query-protocol requests (`iam`), and the XML
+    /// namespace of its answers.
+    pub query: Option<(&'static str, &'static str)>,
+    /// Its RPC v2 CBOR service name (`GraniteServiceVersion20100801`).
+    pub cbor_service: Option<&'static str>,
+}
+
+/// One operation of a service.
+#[derive(Debug)]
+pub struct Operation<H: 'static> {
+    /// The operation's name (`PutItem`).
+    pub name: &'static str,
+    /// The IAM action a caller needs to run it (`dynamodb:PutItem`).
+    pub iam_action: &'static str,
+    /// The service's handler.
+    pub handler: H,
+}
+
+/// One AWS service on the endpoint.
+pub trait Service: Send + Sync + 'static {
+    /// What the service's registry holds for each operation.
+    type Handler: Send + Sync + 'static;
+
+    /// The service's name, for logs (`dynamodb`).
+    fn name(&self) -> &'static str;
+
+    /// How it is addressed.
+    fn address(&self) -> Address;
+
+    /// Every operation, each once.
+    fn operations(&self) -> &'static [Operation<Self::Handler>];
+
+    /// Whether `op` runs on the connection's task (short, bounded, non-blocking work) rather
+    /// than on a blocking thread.
+    fn runs_inline(&self, op: &Operation<Self::Handler>) -> bool;
+
+    /// Runs `op` on the request's body and encodes its answer for `wire`.
+    fn call(
+        &self,
+        op: &Operation<Self::Handler>,
+        wire: Wire,
+        body: &[u8],
+    ) -> Result<Reply, AwsError>;
+}
+
+/// A service with its type erased, as the front door holds it.
+pub trait Dispatch: Send + Sync + 'static {
+    /// [`Service::name`].
+    fn name(&self) -> &'static str;
+    /// [`Service::address`].
+    fn address(&self) -> Address;
+    /// The index of the operation called `name`.
+    fn find(&self, name: &str) -> Option<usize>;
+    /// The IAM action of operation `i`.
+    fn iam_action(&self, i: usize) -> &'static str;
+    /// [`Service::runs_inline`] of operation `i`.
+    fn runs_inline(&self, i: usize) -> bool;
+    /// [`Service::call`] of operation `i`.
+    fn call(&self, i: usize, wire: Wire, body: &[u8]) -> Result<Reply, AwsError>;
+}
+
+impl<S: Service> Dispatch for S {
+    fn name(&self) -> &'static str {
+        Service::name(self)
+    }
+
+    fn address(&self) -> Address {
+        Service::address(self)
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.operations().iter().position(|op| op.name == name)
+    }
+
+    fn iam_action(&self, i: usize) -> &'static str {
+        self.operations().get(i).map_or("", |op| op.iam_action)
+    }
+
+    fn runs_inline(&self, i: usize) -> bool {
+        self.operations().get(i).is_some_and(|op| Service::runs_inline(self, op))
+    }
+
+    fn call(&self, i: usize, wire: Wire, body: &[u8]) -> Result<Reply, AwsError> {
+        match self.operations().get(i) {
+            Some(op) => Service::call(self, op, wire, body),
+            None => Err(AwsError::unknown_operation()),
+        }
+    }
+}
+
+/// The services of one endpoint.
+#[derive(Default, Clone)]
+pub struct Services {
+    services: Vec<std::sync::Arc<dyn Dispatch>>,
+}
+
+impl Services {
+    /// No services.
+    pub fn new() -> Services {
+        Services::default()
+    }
+
+    /// Adds a service. Two services may not share an address.
+    pub fn with(mut self, service: std::sync::Arc<dyn Dispatch>) -> Services {
+        let a = service.address();
+        debug_assert!(
+            self.services.iter().all(|s| {
+                let b = s.address();
+                (a.json_target_prefix.is_none() || a.json_target_prefix != b.json_target_prefix)
+                    && (a.query.is_none() || a.query.map(|q| q.0) != b.query.map(|q| q.0))
+                    && (a.cbor_service.is_none() || a.cbor_service != b.cbor_service)
+            }),
+            "two services share an address"
+        );
+        self.services.push(service);
+        self
+    }
+
+    /// The service whose JSON 1.0 target prefix is `prefix`.
+    pub fn by_json_prefix(&self, prefix: &str) -> Option<&std::sync::Arc<dyn Dispatch>> {
+        self.services.iter().find(|s| s.address().json_target_prefix == Some(prefix))
+    }
+
+    /// The service whose query-protocol scope is `scope` (or the only query service when the
+    /// request has no scope).
+    pub fn by_query_scope(&self, scope: Option<&str>) -> Option<&std::sync::Arc<dyn Dispatch>> {
+        let mut query = self.services.iter().filter(|s| s.address().query.is_some());
+        match scope {
+            Some(scope) => query.find(|s| s.address().query.map(|q| q.0) == Some(scope)),
+            None => {
+                let first = query.next();
+                if query.next().is_some() {
+                    None
+                } else {
+                    first
+                }
+            }
+        }
+    }
+
+    /// The service whose RPC v2 CBOR name is `name`.
+    pub fn by_cbor_service(&self, name: &str) -> Option<&std::sync::Arc<dyn Dispatch>> {
+        self.services.iter().find(|s| s.address().cbor_service == Some(name))
+    }
+}
