@@ -15,6 +15,7 @@
 )]
 
 pub mod bounds;
+pub mod byte_reader;
 pub mod client;
 pub mod config;
 pub mod dynamo_client;

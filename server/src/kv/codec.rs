@@ -40,6 +40,7 @@
 //! decoded is answered with ERROR `BAD_FRAME` (id 0 when the id itself is unreadable) and the
 //! connection is closed.
 
+use crate::byte_reader::ByteReader;
 use std::fmt;
 
 /// The handshake's magic bytes.
@@ -540,28 +541,24 @@ pub fn split_frame(rest: &[u8]) -> Result<(Header, &[u8]), DecodeError> {
 /// A bounds-checked reader over a frame body: every length is checked against the bytes left,
 /// so nothing is allocated beyond the frame that was already read.
 struct Reader<'a> {
-    b: &'a [u8],
+    b: ByteReader<'a>,
 }
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let (head, rest) = self.b.split_at_checked(n).ok_or(DecodeError::Truncated)?;
-        self.b = rest;
-        Ok(head)
+        self.b.take(n).map_err(|_| DecodeError::Truncated)
     }
 
     fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(self.take(1)?.first().copied().unwrap_or(0))
+        self.b.u8().map_err(|_| DecodeError::Truncated)
     }
 
     fn u16(&mut self) -> Result<u16, DecodeError> {
-        let b: [u8; 2] = self.take(2)?.try_into().map_err(|_| DecodeError::Truncated)?;
-        Ok(u16::from_le_bytes(b))
+        self.b.u16_le().map_err(|_| DecodeError::Truncated)
     }
 
     fn u32(&mut self) -> Result<u32, DecodeError> {
-        let b: [u8; 4] = self.take(4)?.try_into().map_err(|_| DecodeError::Truncated)?;
-        Ok(u32::from_le_bytes(b))
+        self.b.u32_le().map_err(|_| DecodeError::Truncated)
     }
 
     fn bytes(&mut self) -> Result<Vec<u8>, DecodeError> {
@@ -589,24 +586,24 @@ impl<'a> Reader<'a> {
     /// to hold them, so that `Vec::with_capacity(count)` is bounded by the frame.
     fn count(&mut self, min_item: usize) -> Result<usize, DecodeError> {
         let n = self.u32()? as usize;
-        if n.saturating_mul(min_item.max(1)) > self.b.len() {
+        if n.saturating_mul(min_item.max(1)) > self.b.remaining() {
             return Err(DecodeError::Truncated);
         }
         Ok(n)
     }
 
     fn end(self) -> Result<(), DecodeError> {
-        if self.b.is_empty() {
+        if self.b.remaining() == 0 {
             Ok(())
         } else {
-            Err(DecodeError::Trailing(self.b.len()))
+            Err(DecodeError::Trailing(self.b.remaining()))
         }
     }
 }
 
 /// Decodes a request body of type `ty`.
 pub fn decode_request(ty: u8, body: &[u8]) -> Result<Request, DecodeError> {
-    let mut r = Reader { b: body };
+    let mut r = Reader { b: ByteReader::new(body) };
     let req = match ty {
         op::PING => Request::Ping(r.bytes()?),
         op::GET => Request::Get { keyspace: r.string()?, key: r.bytes()? },
@@ -660,7 +657,7 @@ pub fn decode_request(ty: u8, body: &[u8]) -> Result<Request, DecodeError> {
 
 /// Decodes a response body of kind `ty`.
 pub fn decode_response(ty: u8, body: &[u8]) -> Result<Response, DecodeError> {
-    let mut r = Reader { b: body };
+    let mut r = Reader { b: ByteReader::new(body) };
     let resp = match ty {
         kind::DONE => Response::Done,
         kind::VALUE => Response::Value(r.bytes()?),

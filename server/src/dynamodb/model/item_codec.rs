@@ -20,6 +20,7 @@
 //! bounds nesting at `ATTRIBUTE_NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do
 //! not decode are reported as corruption, never trusted.
 
+use crate::byte_reader::{put_varint, ByteReader, VarintError};
 use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
 use crate::dynamodb::model::number::Number;
 use crate::dynamodb::model::value::{AttrValue, Item};
@@ -38,14 +39,6 @@ const M: u8 = 7;
 const L: u8 = 8;
 const BOOL: u8 = 9;
 const NULL: u8 = 10;
-
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
 
 fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     put_varint(out, b.len() as u64);
@@ -118,33 +111,27 @@ pub fn encode(item: &Item) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Corrupt(pub &'static str);
 
+/// The item form's reads over the shared [`ByteReader`].
 struct Reader<'a> {
-    b: &'a [u8],
+    b: ByteReader<'a>,
 }
 
 impl<'a> Reader<'a> {
     fn u8(&mut self) -> Result<u8, Corrupt> {
-        let (&x, rest) = self.b.split_first().ok_or(Corrupt("truncated"))?;
-        self.b = rest;
-        Ok(x)
+        self.b.u8().map_err(|_| Corrupt("truncated"))
     }
 
     fn varint(&mut self) -> Result<u64, Corrupt> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.u8()?;
-            v |= u64::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(v);
-            }
-        }
-        Err(Corrupt("varint too long"))
+        self.b.varint().map_err(|e| match e {
+            VarintError::Truncated => Corrupt("truncated"),
+            VarintError::TooLong => Corrupt("varint too long"),
+        })
     }
 
     /// A count of items each at least one byte long: never more than the bytes left.
     fn count(&mut self) -> Result<usize, Corrupt> {
         let n = self.varint()?;
-        if n > self.b.len() as u64 {
+        if n > self.b.remaining() as u64 {
             return Err(Corrupt("count exceeds the bytes left"));
         }
         Ok(n as usize)
@@ -153,10 +140,7 @@ impl<'a> Reader<'a> {
     fn bytes(&mut self) -> Result<&'a [u8], Corrupt> {
         let n = self.varint()?;
         let n = usize::try_from(n).map_err(|_| Corrupt("length"))?;
-        let (head, rest) =
-            self.b.split_at_checked(n).ok_or(Corrupt("length exceeds the bytes left"))?;
-        self.b = rest;
-        Ok(head)
+        self.b.take(n).map_err(|_| Corrupt("length exceeds the bytes left"))
     }
 
     fn string(&mut self) -> Result<String, Corrupt> {
@@ -219,12 +203,12 @@ impl<'a> Reader<'a> {
 
 /// Decodes a stored item.
 pub fn decode(b: &[u8]) -> Result<Item, Corrupt> {
-    let mut r = Reader { b };
+    let mut r = Reader { b: ByteReader::new(b) };
     if r.u8()? != FORMAT_VERSION {
         return Err(Corrupt("unknown item format version"));
     }
     let item = r.map(0)?;
-    if !r.b.is_empty() {
+    if r.b.remaining() != 0 {
         return Err(Corrupt("trailing bytes"));
     }
     Ok(item)
