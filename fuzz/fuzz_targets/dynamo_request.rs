@@ -7,7 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
-use shale_server::dynamodb::ops::{Gateway, GatewayOptions, OPERATIONS};
+use shale_server::dynamodb::ops::registry::OPERATIONS;
+use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
 use shale_server::dynamodb::request::Req;
 use std::sync::{Arc, OnceLock};
 
@@ -39,13 +40,12 @@ fn gateway() -> &'static Gateway {
 fuzz_target!(|data: &[u8]| {
     let Some((&which, body)) = data.split_first() else { return };
     // Control-plane operations that would change the fixture's table are left out.
-    let ops: Vec<&str> = OPERATIONS
+    let ops: Vec<_> = OPERATIONS
         .iter()
-        .copied()
-        .filter(|op| !matches!(*op, "DeleteTable" | "UpdateTable"))
+        .filter(|op| !matches!(op.name, "DeleteTable" | "UpdateTable"))
         .collect();
     let op = ops[usize::from(which) % ops.len()];
     if let Ok(json) = Req::parse(body) {
-        let _ = gateway().handle(op, &json);
+        let _ = gateway().run(op, &json);
     }
 });
