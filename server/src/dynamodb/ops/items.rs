@@ -3,9 +3,11 @@
 use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode};
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{projection, Path};
+use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::model::value::{item_size, item_to_json, Item};
 use crate::dynamodb::ops::params::{Expressions, Parsed};
 use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::ops::Input;
 use crate::dynamodb::request::{return_old_on_failure, Constraints, Req, ReturnValues};
 use crate::dynamodb::write::{check_item_size, execute_one, Action, WriteOp};
 use serde_json::{Map, Value as Json};
@@ -29,13 +31,35 @@ fn respond(fields: Vec<(&str, Option<Json>)>) -> Json {
     Json::Object(m)
 }
 
-pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let key = required_item(req, "Key", "key")?;
-    let consistent = req.bool("ConsistentRead")?.unwrap_or(false);
-    let mode = Mode::read(req)?;
-    let ex = Expressions::read(req, &["ProjectionExpression"], &["AttributesToGet"])?;
-    let Parsed { projection: paths, .. } = ex.parse()?;
+/// GetItem's input, decoded and checked before the handler runs.
+pub struct GetItemInput<'a> {
+    pub table_name: &'a str,
+    pub key: Item,
+    pub consistent_read: bool,
+    pub return_consumed_capacity: Mode,
+    pub projection: Option<Vec<Path>>,
+}
+
+impl<'a> Input<'a> for GetItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let key = required_item(req, "Key", "key")?;
+        let consistent_read = req.bool("ConsistentRead")?.unwrap_or(false);
+        let return_consumed_capacity = Mode::read(req)?;
+        let ex = Expressions::read(req, &["ProjectionExpression"], &["AttributesToGet"])?;
+        let Parsed { projection, .. } = ex.parse()?;
+        Ok(GetItemInput { table_name, key, consistent_read, return_consumed_capacity, projection })
+    }
+}
+
+pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
+    let GetItemInput {
+        table_name: name,
+        key,
+        consistent_read,
+        return_consumed_capacity,
+        projection: paths,
+    } = input;
     let table = g.table(name)?;
     let k = table.meta.key_of_key(&key)?;
     let item = g.read_item(&table.ks, &k)?;
@@ -46,63 +70,129 @@ pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
     };
     Ok(respond(vec![
         ("Item", item.as_ref().map(item_to_json)),
-        ("ConsumedCapacity", Consumed::reads(read_units(size, consistent)).to_json(name, mode)),
+        (
+            "ConsumedCapacity",
+            Consumed::reads(read_units(size, consistent_read))
+                .to_json(name, return_consumed_capacity),
+        ),
     ]))
 }
 
-pub fn put(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let item = required_item(req, "Item", "item")?;
-    let rv = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
-    let return_old = return_old_on_failure(req)?;
-    let mode = Mode::read(req)?;
-    let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
-    let parsed = ex.parse()?;
-    check_item_size(&item)?;
-    let table = g.table(name)?;
-    let key = table.meta.key_of_item(&item)?;
-    let key_item = table.meta.key_attrs(&item);
+/// PutItem's input, decoded and checked before the handler runs.
+pub struct PutItemInput<'a> {
+    pub table_name: &'a str,
+    pub item: Item,
+    pub return_values: ReturnValues,
+    pub return_old_on_failure: bool,
+    pub return_consumed_capacity: Mode,
+    pub condition: Option<Condition>,
+}
+
+impl<'a> Input<'a> for PutItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let item = required_item(req, "Item", "item")?;
+        let return_values = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
+        let return_old_on_failure = return_old_on_failure(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
+        let condition = ex.parse()?.condition;
+        check_item_size(&item)?;
+        Ok(PutItemInput {
+            table_name,
+            item,
+            return_values,
+            return_old_on_failure,
+            return_consumed_capacity,
+            condition,
+        })
+    }
+}
+
+pub fn put(g: &Gateway, input: PutItemInput) -> DResult<Json> {
+    let table = g.table(input.table_name)?;
+    let key = table.meta.key_of_item(&input.item)?;
+    let key_item = table.meta.key_attrs(&input.item);
     let op = WriteOp {
         table: table.clone(),
         key,
         key_item,
-        condition: parsed.condition,
-        action: Action::Put(item),
+        condition: input.condition,
+        action: Action::Put(input.item),
     };
-    run_write(g, op, return_old, rv, &[], name, mode)
+    let answer = Answer {
+        return_old: input.return_old_on_failure,
+        rv: input.return_values,
+        paths: &[],
+        table: input.table_name,
+        mode: input.return_consumed_capacity,
+    };
+    run_write(g, op, answer)
 }
 
-pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let key = required_item(req, "Key", "key")?;
-    let rv = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
-    let return_old = return_old_on_failure(req)?;
-    let mode = Mode::read(req)?;
-    let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
-    let parsed = ex.parse()?;
-    let table = g.table(name)?;
-    let k = table.meta.key_of_key(&key)?;
+/// DeleteItem's input, decoded and checked before the handler runs.
+pub struct DeleteItemInput<'a> {
+    pub table_name: &'a str,
+    pub key: Item,
+    pub return_values: ReturnValues,
+    pub return_old_on_failure: bool,
+    pub return_consumed_capacity: Mode,
+    pub condition: Option<Condition>,
+}
+
+impl<'a> Input<'a> for DeleteItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let key = required_item(req, "Key", "key")?;
+        let return_values = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
+        let return_old_on_failure = return_old_on_failure(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
+        let condition = ex.parse()?.condition;
+        Ok(DeleteItemInput {
+            table_name,
+            key,
+            return_values,
+            return_old_on_failure,
+            return_consumed_capacity,
+            condition,
+        })
+    }
+}
+
+pub fn delete(g: &Gateway, input: DeleteItemInput) -> DResult<Json> {
+    let table = g.table(input.table_name)?;
+    let k = table.meta.key_of_key(&input.key)?;
     let op = WriteOp {
         table: table.clone(),
         key: k,
-        key_item: key,
-        condition: parsed.condition,
+        key_item: input.key,
+        condition: input.condition,
         action: Action::Delete,
     };
-    run_write(g, op, return_old, rv, &[], name, mode)
+    let answer = Answer {
+        return_old: input.return_old_on_failure,
+        rv: input.return_values,
+        paths: &[],
+        table: input.table_name,
+        mode: input.return_consumed_capacity,
+    };
+    run_write(g, op, answer)
 }
 
-/// Runs one item write and answers with the attributes `rv` asks for (`paths`: what an update
-/// wrote, for UPDATED_OLD and UPDATED_NEW) and the consumed capacity.
-fn run_write(
-    g: &Gateway,
-    op: WriteOp,
+/// How a write answers: the attributes `rv` asks for (`paths`: what an update wrote, for
+/// UPDATED_OLD and UPDATED_NEW) and the consumed capacity.
+struct Answer<'p> {
     return_old: bool,
     rv: ReturnValues,
-    paths: &[Path],
-    table: &str,
+    paths: &'p [Path],
+    table: &'p str,
     mode: Mode,
-) -> DResult<Json> {
+}
+
+/// Runs one item write and answers as `answer` says.
+fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
+    let Answer { return_old, rv, paths, table, mode } = answer;
     let out = execute_one(g, op, return_old)?;
     let updated = |i: &Item| {
         let part = projection(i, paths);
@@ -142,33 +232,62 @@ pub(crate) fn check_update_keys(
     Ok(())
 }
 
-pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let key = required_item(req, "Key", "key")?;
-    let rv =
-        ReturnValues::read(req, &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"])?;
-    let return_old = return_old_on_failure(req)?;
-    let mode = Mode::read(req)?;
-    let ex = Expressions::read(
-        req,
-        &["UpdateExpression", "ConditionExpression"],
-        &["AttributeUpdates", "Expected"],
-    )?;
-    let parsed = ex.parse()?;
-    let table = g.table(name)?;
-    let k = table.meta.key_of_key(&key)?;
-    check_update_keys(&table.meta, parsed.update.as_ref())?;
-    let paths: Vec<Path> = parsed
-        .update
-        .as_ref()
-        .map(|u| u.paths().into_iter().cloned().collect())
-        .unwrap_or_default();
+/// UpdateItem's input, decoded and checked before the handler runs.
+pub struct UpdateItemInput<'a> {
+    pub table_name: &'a str,
+    pub key: Item,
+    pub return_values: ReturnValues,
+    pub return_old_on_failure: bool,
+    pub return_consumed_capacity: Mode,
+    pub condition: Option<Condition>,
+    pub update: Option<Update>,
+}
+
+impl<'a> Input<'a> for UpdateItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let key = required_item(req, "Key", "key")?;
+        let return_values =
+            ReturnValues::read(req, &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"])?;
+        let return_old_on_failure = return_old_on_failure(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let ex = Expressions::read(
+            req,
+            &["UpdateExpression", "ConditionExpression"],
+            &["AttributeUpdates", "Expected"],
+        )?;
+        let parsed = ex.parse()?;
+        Ok(UpdateItemInput {
+            table_name,
+            key,
+            return_values,
+            return_old_on_failure,
+            return_consumed_capacity,
+            condition: parsed.condition,
+            update: parsed.update,
+        })
+    }
+}
+
+pub fn update(g: &Gateway, input: UpdateItemInput) -> DResult<Json> {
+    let table = g.table(input.table_name)?;
+    let k = table.meta.key_of_key(&input.key)?;
+    check_update_keys(&table.meta, input.update.as_ref())?;
+    let paths: Vec<Path> =
+        input.update.as_ref().map(|u| u.paths().into_iter().cloned().collect()).unwrap_or_default();
     let op = WriteOp {
         table: table.clone(),
         key: k,
-        key_item: key,
-        condition: parsed.condition,
-        action: Action::Update(parsed.update),
+        key_item: input.key,
+        condition: input.condition,
+        action: Action::Update(input.update),
     };
-    run_write(g, op, return_old, rv, &paths, name, mode)
+    let answer = Answer {
+        return_old: input.return_old_on_failure,
+        rv: input.return_values,
+        paths: &paths,
+        table: input.table_name,
+        mode: input.return_consumed_capacity,
+    };
+    run_write(g, op, answer)
 }

@@ -27,6 +27,20 @@ use serde_json::Value as Json;
 use shale_engine::{Db, Keyspace, WriteOptions};
 use std::sync::Arc;
 
+/// An operation's input, decoded from its request body and checked, in DynamoDB's order of
+/// checks, before its handler runs: the handler reads typed fields, never the JSON. An
+/// operation whose handler still takes the request itself has [`Req`] as its input.
+pub trait Input<'a>: Sized {
+    /// Decodes and checks the input.
+    fn decode(req: Req<'a>) -> DResult<Self>;
+}
+
+impl<'a> Input<'a> for Req<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        Ok(req)
+    }
+}
+
 /// How the gateway is run.
 #[derive(Debug, Clone)]
 pub struct GatewayOptions {

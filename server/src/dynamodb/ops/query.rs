@@ -20,7 +20,7 @@ use crate::dynamodb::limits::{PAGE_BYTES_MAX, TOTAL_SEGMENTS_MAX};
 use crate::dynamodb::model::key;
 use crate::dynamodb::model::value::{item_size, item_to_json, AttrValue, Item};
 use crate::dynamodb::ops::params::{Expressions, Parsed};
-use crate::dynamodb::ops::{decode, Gateway};
+use crate::dynamodb::ops::{decode, Gateway, Input};
 use crate::dynamodb::request::{Constraints, Req};
 use crate::dynamodb::schema::catalog::Table;
 use crate::dynamodb::schema::table::KeyAttr;
@@ -99,8 +99,8 @@ fn read_walk(req: Req, exprs: &[&'static str], legacy: &[&'static str]) -> DResu
 }
 
 /// Secondary indexes come with a later issue: every index name is unknown for now.
-fn no_index(req: Req) -> DResult<()> {
-    if let Some(ix) = req.str("IndexName")? {
+fn no_index(index_name: Option<&str>) -> DResult<()> {
+    if let Some(ix) = index_name {
         return Err(validation(format!("The table does not have the specified index: {ix}")));
     }
     Ok(())
@@ -317,19 +317,37 @@ fn short(v: &AttrValue) -> String {
     }
 }
 
-pub fn query(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let w = read_walk(
-        req,
-        &["KeyConditionExpression", "FilterExpression", "ProjectionExpression"],
-        &["KeyConditions", "QueryFilter", "AttributesToGet"],
-    )?;
-    let forward = req.bool("ScanIndexForward")?.unwrap_or(true);
-    let Some(conds) = &w.parsed.key_condition else {
-        return Err(validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
-    };
-    let table = g.table(name)?;
-    no_index(req)?;
+/// Query's input, decoded and checked before the handler runs.
+pub struct QueryInput<'a> {
+    table_name: &'a str,
+    walk: Walk,
+    scan_index_forward: bool,
+    key_conditions: Vec<(String, KeyOp)>,
+    index_name: Option<&'a str>,
+}
+
+impl<'a> Input<'a> for QueryInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let mut walk = read_walk(
+            req,
+            &["KeyConditionExpression", "FilterExpression", "ProjectionExpression"],
+            &["KeyConditions", "QueryFilter", "AttributesToGet"],
+        )?;
+        let scan_index_forward = req.bool("ScanIndexForward")?.unwrap_or(true);
+        let Some(key_conditions) = walk.parsed.key_condition.take() else {
+            return Err(validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+        };
+        let index_name = req.str("IndexName")?;
+        Ok(QueryInput { table_name, walk, scan_index_forward, key_conditions, index_name })
+    }
+}
+
+pub fn query(g: &Gateway, input: QueryInput) -> DResult<Json> {
+    let QueryInput { table_name, walk: w, scan_index_forward, key_conditions: conds, index_name } =
+        input;
+    let table = g.table(table_name)?;
+    no_index(index_name)?;
     let key_count = 1 + usize::from(table.meta.range.is_some());
     if conds.len() > key_count {
         return Err(validation(format!(
@@ -346,42 +364,58 @@ pub fn query(g: &Gateway, req: Req) -> DResult<Json> {
             )));
         }
     }
-    let mut opts = key_range(&table, conds)?;
-    opts.reverse = !forward;
+    let mut opts = key_range(&table, &conds)?;
+    opts.reverse = !scan_index_forward;
     page(g, &table, &w, opts, None)
 }
 
-pub fn scan(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
-    let mut c = Constraints::default();
-    let segment = req.int("Segment")?;
-    let total = req.int("TotalSegments")?;
-    c.range("segment", segment, 0, TOTAL_SEGMENTS_MAX - 1);
-    c.range("totalSegments", total, 1, TOTAL_SEGMENTS_MAX);
-    c.finish()?;
-    let segment = match (segment, total) {
-        (None, None) => None,
-        (Some(_), None) => {
-            return Err(validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present"));
-        }
-        (None, Some(_)) => {
-            return Err(validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present"));
-        }
-        (Some(s), Some(t)) => {
-            if s >= t {
-                return Err(validation(format!(
-                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
-                )));
+/// Scan's input, decoded and checked before the handler runs.
+pub struct ScanInput<'a> {
+    table_name: &'a str,
+    /// `(Segment, TotalSegments)` of a parallel scan.
+    segment: Option<(u64, u64)>,
+    walk: Walk,
+    index_name: Option<&'a str>,
+}
+
+impl<'a> Input<'a> for ScanInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let table_name = req.table_name()?;
+        let mut c = Constraints::default();
+        let segment = req.int("Segment")?;
+        let total = req.int("TotalSegments")?;
+        c.range("segment", segment, 0, TOTAL_SEGMENTS_MAX - 1);
+        c.range("totalSegments", total, 1, TOTAL_SEGMENTS_MAX);
+        c.finish()?;
+        let segment = match (segment, total) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(validation("The TotalSegments parameter is required but was not present in the request when Segment parameter is present"));
             }
-            Some((s as u64, t as u64))
-        }
-    };
-    let w = read_walk(
-        req,
-        &["FilterExpression", "ProjectionExpression"],
-        &["ScanFilter", "AttributesToGet"],
-    )?;
-    let table = g.table(name)?;
-    no_index(req)?;
-    page(g, &table, &w, IterOptions::all(), segment)
+            (None, Some(_)) => {
+                return Err(validation("The Segment parameter is required but was not present in the request when parameter TotalSegments is present"));
+            }
+            (Some(s), Some(t)) => {
+                if s >= t {
+                    return Err(validation(format!(
+                        "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                    )));
+                }
+                Some((s as u64, t as u64))
+            }
+        };
+        let walk = read_walk(
+            req,
+            &["FilterExpression", "ProjectionExpression"],
+            &["ScanFilter", "AttributesToGet"],
+        )?;
+        let index_name = req.str("IndexName")?;
+        Ok(ScanInput { table_name, segment, walk, index_name })
+    }
+}
+
+pub fn scan(g: &Gateway, input: ScanInput) -> DResult<Json> {
+    let table = g.table(input.table_name)?;
+    no_index(input.index_name)?;
+    page(g, &table, &input.walk, IterOptions::all(), input.segment)
 }

@@ -2,7 +2,7 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{batch, items, query, tables, transact, Gateway};
+use super::{batch, items, query, tables, transact, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::request::Req;
 use crate::http::service::Operation;
@@ -33,32 +33,38 @@ pub struct Handler {
     pub schedule: Schedule,
 }
 
-const fn op(
-    name: &'static str,
-    iam_action: &'static str,
-    schedule: Schedule,
-    run: fn(&Gateway, Req) -> DResult<Json>,
-) -> Operation<Handler> {
-    Operation { name, iam_action, handler: Handler { run, schedule } }
+/// One registry entry: `op!(Name, Schedule, handler)`; the handler takes its operation's
+/// typed input ([`Input`]), decoded from the request before it runs.
+macro_rules! op {
+    ($name:literal, $schedule:ident, $handler:path) => {
+        Operation {
+            name: $name,
+            iam_action: concat!("dynamodb:", $name),
+            handler: Handler {
+                run: |g, req| $handler(g, Input::decode(req)?),
+                schedule: Schedule::$schedule,
+            },
+        }
+    };
 }
 
 /// Every operation the service serves, by name.
 pub static OPERATIONS: &[Operation<Handler>] = &[
-    op("BatchGetItem", "dynamodb:BatchGetItem", Schedule::Read, batch::get),
-    op("BatchWriteItem", "dynamodb:BatchWriteItem", Schedule::Write, batch::write),
-    op("CreateTable", "dynamodb:CreateTable", Schedule::TableChange, tables::create),
-    op("DeleteItem", "dynamodb:DeleteItem", Schedule::Write, items::delete),
-    op("DeleteTable", "dynamodb:DeleteTable", Schedule::TableChange, tables::delete),
-    op("DescribeTable", "dynamodb:DescribeTable", Schedule::SlowRead, tables::describe),
-    op("GetItem", "dynamodb:GetItem", Schedule::Read, items::get),
-    op("ListTables", "dynamodb:ListTables", Schedule::Read, tables::list),
-    op("PutItem", "dynamodb:PutItem", Schedule::Write, items::put),
-    op("Query", "dynamodb:Query", Schedule::Read, query::query),
-    op("Scan", "dynamodb:Scan", Schedule::Read, query::scan),
-    op("TransactGetItems", "dynamodb:TransactGetItems", Schedule::Read, transact::get),
-    op("TransactWriteItems", "dynamodb:TransactWriteItems", Schedule::Write, transact::write),
-    op("UpdateItem", "dynamodb:UpdateItem", Schedule::Write, items::update),
-    op("UpdateTable", "dynamodb:UpdateTable", Schedule::TableChange, tables::update),
+    op!("BatchGetItem", Read, batch::get),
+    op!("BatchWriteItem", Write, batch::write),
+    op!("CreateTable", TableChange, tables::create),
+    op!("DeleteItem", Write, items::delete),
+    op!("DeleteTable", TableChange, tables::delete),
+    op!("DescribeTable", SlowRead, tables::describe),
+    op!("GetItem", Read, items::get),
+    op!("ListTables", Read, tables::list),
+    op!("PutItem", Write, items::put),
+    op!("Query", Read, query::query),
+    op!("Scan", Read, query::scan),
+    op!("TransactGetItems", Read, transact::get),
+    op!("TransactWriteItems", Write, transact::write),
+    op!("UpdateItem", Write, items::update),
+    op!("UpdateTable", TableChange, tables::update),
 ];
 
 /// The operation called `name`.
