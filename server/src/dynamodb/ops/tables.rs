@@ -9,7 +9,7 @@
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::limits::{CAPACITY_MAX, LIST_TABLES_LIMIT_MAX};
 use crate::dynamodb::model::value::item_size;
-use crate::dynamodb::ops::{decode, now_secs, Gateway};
+use crate::dynamodb::ops::{decode, now_secs, Gateway, Input};
 use crate::dynamodb::request::{Constraints, Req};
 use crate::dynamodb::schema::catalog::not_found;
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType, TableMeta, Throughput};
@@ -105,83 +105,117 @@ fn check_capacity(r: i64, w: i64) -> DResult<()> {
     Ok(())
 }
 
-pub fn create(g: &Gateway, req: Req) -> DResult<Json> {
-    let mut c = Constraints::default();
-    let name = req.str("TableName")?;
-    c.table_name("tableName", name);
-    let keys = key_schema(req, &mut c)?;
-    let defs = attribute_definitions(req, &mut c)?;
-    let billing = billing_mode(req, &mut c)?;
-    let pt = throughput(req, &mut c)?;
-    c.finish()?;
-    let name = name.unwrap_or_default();
+/// CreateTable's input, decoded and checked before the handler runs.
+pub struct CreateTableInput<'a> {
+    table_name: &'a str,
+    hash: KeyAttr,
+    range: Option<KeyAttr>,
+    attribute_definitions: Vec<KeyAttr>,
+    billing: BillingMode,
+    /// Provisioned (read, write) capacity.
+    throughput: Option<(i64, i64)>,
+}
 
-    let billing = billing.unwrap_or(BillingMode::Provisioned);
-    match billing {
-        BillingMode::Provisioned if pt.is_none() => {
-            return Err(validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+impl<'a> Input<'a> for CreateTableInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let name = req.str("TableName")?;
+        c.table_name("tableName", name);
+        let keys = key_schema(req, &mut c)?;
+        let defs = attribute_definitions(req, &mut c)?;
+        let billing = billing_mode(req, &mut c)?;
+        let pt = throughput(req, &mut c)?;
+        c.finish()?;
+        let name = name.unwrap_or_default();
+
+        let billing = billing.unwrap_or(BillingMode::Provisioned);
+        match billing {
+            BillingMode::Provisioned if pt.is_none() => {
+                return Err(validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"));
+            }
+            BillingMode::PayPerRequest if pt.is_some() => {
+                return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+            }
+            _ => {}
         }
-        BillingMode::PayPerRequest if pt.is_some() => {
-            return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+        if let Some((r, w)) = pt {
+            check_capacity(r, w)?;
         }
-        _ => {}
-    }
-    if let Some((r, w)) = pt {
-        check_capacity(r, w)?;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (n, _) in &defs {
-        if !seen.insert(n.as_str()) {
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, _) in &defs {
+            if !seen.insert(n.as_str()) {
+                return Err(validation(format!(
+                    "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+                )));
+            }
+        }
+        let Some((hash_name, hash_type)) = keys.first() else {
+            return Err(validation(
+                "Invalid KeySchema: Some index key attribute have no definition",
+            ));
+        };
+        if hash_type != "HASH" {
+            return Err(validation(
+                "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+            ));
+        }
+        let range = match keys.get(1) {
+            Some((n, t)) => {
+                if t != "RANGE" {
+                    return Err(validation(
+                        "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                    ));
+                }
+                if n == hash_name {
+                    return Err(validation("Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name"));
+                }
+                Some(n)
+            }
+            None => None,
+        };
+        let key_names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
+        let def_names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+        if key_names.iter().any(|k| !def_names.contains(k)) {
             return Err(validation(format!(
-                "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: {n}"
+                "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+                key_names.join(", "),
+                def_names.join(", ")
             )));
         }
-    }
-    let Some((hash_name, hash_type)) = keys.first() else {
-        return Err(validation("Invalid KeySchema: Some index key attribute have no definition"));
-    };
-    if hash_type != "HASH" {
-        return Err(validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
-    }
-    let range = match keys.get(1) {
-        Some((n, t)) => {
-            if t != "RANGE" {
-                return Err(validation(
-                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-                ));
-            }
-            if n == hash_name {
-                return Err(validation("Invalid KeySchema: Both the Hash Key and the Range Key element in the KeySchema have the same name"));
-            }
-            Some(n)
+        if defs.len() != keys.len() {
+            return Err(validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"));
         }
-        None => None,
-    };
-    let key_names: Vec<&str> = keys.iter().map(|(n, _)| n.as_str()).collect();
-    let def_names: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
-    if key_names.iter().any(|k| !def_names.contains(k)) {
-        return Err(validation(format!(
-            "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            key_names.join(", "),
-            def_names.join(", ")
-        )));
+        let attr = |n: &str| -> KeyAttr {
+            let ty = defs
+                .iter()
+                .find(|(d, _)| d == n)
+                .and_then(|(_, t)| ScalarType::parse(t))
+                .unwrap_or(ScalarType::S);
+            KeyAttr { name: n.to_string(), ty }
+        };
+        let hash = attr(hash_name);
+        let range = range.map(|r| attr(r));
+        let definitions: Vec<KeyAttr> = defs.iter().map(|(n, _)| attr(n)).collect();
+        Ok(CreateTableInput {
+            table_name: name,
+            hash,
+            range,
+            attribute_definitions: definitions,
+            billing,
+            throughput: pt,
+        })
     }
-    if defs.len() != keys.len() {
-        return Err(validation("One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"));
-    }
-    let attr = |n: &str| -> KeyAttr {
-        let ty = defs
-            .iter()
-            .find(|(d, _)| d == n)
-            .and_then(|(_, t)| ScalarType::parse(t))
-            .unwrap_or(ScalarType::S);
-        KeyAttr { name: n.to_string(), ty }
-    };
-    let hash = attr(hash_name);
-    let range = range.map(|r| attr(r));
-    let definitions: Vec<KeyAttr> = defs.iter().map(|(n, _)| attr(n)).collect();
+}
+
+pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
+    let CreateTableInput {
+        table_name: name,
+        hash,
+        range,
+        attribute_definitions: definitions,
+        billing,
+        throughput: pt,
+    } = input;
     let now = now_secs();
     let (read, write) = pt.unwrap_or((0, 0));
     let table = g.catalog.create(name, |keyspace| TableMeta {
@@ -301,24 +335,47 @@ fn description(g: &Gateway, m: &TableMeta, counts: Option<(u64, u64)>) -> Json {
     d
 }
 
-pub fn describe(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
+/// The input of DescribeTable and DeleteTable: a table name, checked.
+pub struct TableNameInput<'a> {
+    table_name: &'a str,
+}
+
+impl<'a> Input<'a> for TableNameInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        Ok(TableNameInput { table_name: req.table_name()? })
+    }
+}
+
+pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
+    let name = input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table)?;
     Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
 }
 
-pub fn list(g: &Gateway, req: Req) -> DResult<Json> {
-    let mut c = Constraints::default();
-    let start = req.str("ExclusiveStartTableName")?;
-    if start.is_some() {
-        c.table_name("exclusiveStartTableName", start);
+/// ListTables' input, decoded and checked before the handler runs.
+pub struct ListTablesInput<'a> {
+    exclusive_start_table_name: Option<&'a str>,
+    limit: usize,
+}
+
+impl<'a> Input<'a> for ListTablesInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let start = req.str("ExclusiveStartTableName")?;
+        if start.is_some() {
+            c.table_name("exclusiveStartTableName", start);
+        }
+        let limit = req.int("Limit")?;
+        c.range("limit", limit, 1, LIST_TABLES_LIMIT_MAX);
+        c.finish()?;
+        let limit = limit.unwrap_or(LIST_TABLES_LIMIT_MAX) as usize;
+        Ok(ListTablesInput { exclusive_start_table_name: start, limit })
     }
-    let limit = req.int("Limit")?;
-    c.range("limit", limit, 1, LIST_TABLES_LIMIT_MAX);
-    c.finish()?;
-    let limit = limit.unwrap_or(LIST_TABLES_LIMIT_MAX) as usize;
-    let (names, more) = g.catalog.names_after(start, limit);
+}
+
+pub fn list(g: &Gateway, input: ListTablesInput) -> DResult<Json> {
+    let (names, more) = g.catalog.names_after(input.exclusive_start_table_name, input.limit);
     let mut out = json!({ "TableNames": names });
     if more {
         if let (Json::Object(o), Some(last)) = (&mut out, names.last()) {
@@ -328,20 +385,35 @@ pub fn list(g: &Gateway, req: Req) -> DResult<Json> {
     Ok(out)
 }
 
-pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
-    let mut c = Constraints::default();
-    let name = req.str("TableName")?;
-    c.table_name("tableName", name);
-    let billing = billing_mode(req, &mut c)?;
-    let pt = throughput(req, &mut c)?;
-    c.finish()?;
-    let name = name.unwrap_or_default();
-    if billing.is_none() && pt.is_none() {
-        return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+/// UpdateTable's input, decoded and checked before the handler runs.
+pub struct UpdateTableInput<'a> {
+    table_name: &'a str,
+    billing: Option<BillingMode>,
+    /// Provisioned (read, write) capacity.
+    throughput: Option<(i64, i64)>,
+}
+
+impl<'a> Input<'a> for UpdateTableInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let name = req.str("TableName")?;
+        c.table_name("tableName", name);
+        let billing = billing_mode(req, &mut c)?;
+        let pt = throughput(req, &mut c)?;
+        c.finish()?;
+        let name = name.unwrap_or_default();
+        if billing.is_none() && pt.is_none() {
+            return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+        }
+        if let Some((r, w)) = pt {
+            check_capacity(r, w)?;
+        }
+        Ok(UpdateTableInput { table_name: name, billing, throughput: pt })
     }
-    if let Some((r, w)) = pt {
-        check_capacity(r, w)?;
-    }
+}
+
+pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
+    let UpdateTableInput { table_name: name, billing, throughput: pt } = input;
     let now = now_secs();
     let table = g.catalog.update(name, |m| {
         let mode = billing.unwrap_or(m.billing);
@@ -384,8 +456,8 @@ pub fn update(g: &Gateway, req: Req) -> DResult<Json> {
     Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
 }
 
-pub fn delete(g: &Gateway, req: Req) -> DResult<Json> {
-    let name = req.table_name()?;
+pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
+    let name = input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table)?;
     let table = g.catalog.delete(name)?;
