@@ -6,12 +6,12 @@
 
 use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
-use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::limits::{BATCH_GET_BYTES_MAX, BATCH_GET_KEYS_MAX, BATCH_WRITE_REQUESTS_MAX};
-use crate::dynamodb::model::value::{item_from_json, item_size, item_to_json};
+use crate::dynamodb::model::value::{item_from_json, item_size, item_to_json, Item};
 use crate::dynamodb::ops::items::required_item;
 use crate::dynamodb::ops::params::Expressions;
-use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::{Constraints, Req};
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, WriteOp};
@@ -38,56 +38,96 @@ fn duplicates() -> DynamoError {
     validation("Provided list of item keys contains duplicates")
 }
 
-pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
-    let items = request_items(req)?;
-    let mode = Mode::read(req)?;
-    let keys_of = |t: &Json| t.get("Keys").and_then(Json::as_array).map_or(0, Vec::len);
-    for (name, t) in items.0 {
-        if keys_of(t) > BATCH_GET_KEYS_MAX {
-            return Err(validation(format!(
-                "1 validation error detected: Value '[...]' at 'requestItems.{name}.member.keys' failed to satisfy constraint: Member must have length less than or equal to {BATCH_GET_KEYS_MAX}"
-            )));
+/// One table's part of a BatchGetItem.
+struct GetTable<'a> {
+    name: &'a str,
+    consistent_read: bool,
+    projection: Option<Vec<Path>>,
+    /// The keys, decoded, with their JSON (returned as `UnprocessedKeys` if the page fills).
+    keys: Vec<(Item, &'a Json)>,
+    /// The table's request, for `UnprocessedKeys`.
+    spec: &'a Map<String, Json>,
+}
+
+/// BatchGetItem's input, decoded and checked before the handler runs (the keys against their
+/// tables' schemas once the tables are found).
+pub struct BatchGetItemInput<'a> {
+    tables: Vec<GetTable<'a>>,
+    return_consumed_capacity: Mode,
+}
+
+impl<'a> Input<'a> for BatchGetItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let items = request_items(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let keys_of = |t: &Json| t.get("Keys").and_then(Json::as_array).map_or(0, Vec::len);
+        for (name, t) in items.0 {
+            if keys_of(t) > BATCH_GET_KEYS_MAX {
+                return Err(validation(format!(
+                    "1 validation error detected: Value '[...]' at 'requestItems.{name}.member.keys' failed to satisfy constraint: Member must have length less than or equal to {BATCH_GET_KEYS_MAX}"
+                )));
+            }
         }
+        let total: usize = items.0.values().map(keys_of).sum();
+        if total > BATCH_GET_KEYS_MAX {
+            return Err(validation("Too many items requested for the BatchGetItem call"));
+        }
+        let mut tables = Vec::new();
+        for (name, spec) in items.0 {
+            let Json::Object(spec) = spec else {
+                return Err(DynamoError::Serialization(
+                    "RequestItems values must be structures".into(),
+                ));
+            };
+            let r = Req(spec);
+            let keys = r.arr("Keys")?;
+            let mut c = Constraints::default();
+            c.not_null(&format!("requestItems.{name}.member.keys"), keys);
+            if keys.is_some_and(Vec::is_empty) {
+                c.add(
+                    "'[]'",
+                    &format!("requestItems.{name}.member.keys"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            c.finish()?;
+            let consistent_read = r.bool("ConsistentRead")?.unwrap_or(false);
+            let ex = Expressions::read(r, &["ProjectionExpression"], &["AttributesToGet"])?;
+            let projection = ex.parse()?.projection;
+            let keys = keys
+                .into_iter()
+                .flatten()
+                .map(|k| Ok((item_from_json(k)?, k)))
+                .collect::<DResult<Vec<_>>>()?;
+            tables.push(GetTable { name, consistent_read, projection, keys, spec });
+        }
+        Ok(BatchGetItemInput { tables, return_consumed_capacity })
     }
-    let total: usize = items.0.values().map(keys_of).sum();
-    if total > BATCH_GET_KEYS_MAX {
-        return Err(validation("Too many items requested for the BatchGetItem call"));
-    }
-    // Validate everything before reading anything.
+}
+
+pub fn get(g: &Gateway, input: BatchGetItemInput) -> DResult<Json> {
+    let mode = input.return_consumed_capacity;
+    // Check every key against its table before reading anything.
     let mut plans = Vec::new();
-    for (name, spec) in items.0 {
-        let Json::Object(spec) = spec else {
-            return Err(DynamoError::Serialization(
-                "RequestItems values must be structures".into(),
-            ));
-        };
-        let spec = Req(spec);
-        let keys = spec.arr("Keys")?;
-        let mut c = Constraints::default();
-        c.not_null(&format!("requestItems.{name}.member.keys"), keys);
-        if keys.is_some_and(Vec::is_empty) {
-            c.add(
-                "'[]'",
-                &format!("requestItems.{name}.member.keys"),
-                "Member must have length greater than or equal to 1",
-            );
-        }
-        c.finish()?;
-        let consistent = spec.bool("ConsistentRead")?.unwrap_or(false);
-        let ex = Expressions::read(spec, &["ProjectionExpression"], &["AttributesToGet"])?;
-        let paths = ex.parse()?.projection;
-        let table = g.table(name)?;
+    for t in input.tables {
+        let table = g.table(t.name)?;
         let mut seen = BTreeSet::new();
         let mut ks = Vec::new();
-        for k in keys.into_iter().flatten() {
-            let key_item = item_from_json(k)?;
+        for (key_item, k) in t.keys {
             let key = table.meta.key_of_key(&key_item)?;
             if !seen.insert(key.clone()) {
                 return Err(duplicates());
             }
             ks.push((key, k.clone()));
         }
-        plans.push((name.clone(), table, consistent, paths, ks, spec.0.clone()));
+        plans.push((
+            t.name.to_string(),
+            table,
+            t.consistent_read,
+            t.projection,
+            ks,
+            t.spec.clone(),
+        ));
     }
     let mut responses = Map::new();
     let mut unprocessed = Map::new();
@@ -127,44 +167,89 @@ pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
     Ok(out)
 }
 
-pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
-    let items = request_items(req)?;
-    let mode = Mode::read(req)?;
-    for (name, list) in items.0 {
-        let n = list.as_array().map_or(0, Vec::len);
-        if n == 0 || n > BATCH_WRITE_REQUESTS_MAX {
-            let shown = if n == 0 { "[]" } else { "[...]" };
-            return Err(validation(format!(
-                "1 validation error detected: Value '{{{name}={shown}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_REQUESTS_MAX}, Member must have length greater than or equal to 1]"
-            )));
+/// One request of a BatchWriteItem, decoded.
+enum WriteRequest {
+    Put(Item),
+    Delete(Item),
+}
+
+/// BatchWriteItem's input, decoded and checked before the handler runs (the keys against their
+/// tables' schemas once the tables are found).
+pub struct BatchWriteItemInput<'a> {
+    tables: Vec<(&'a str, Vec<WriteRequest>)>,
+    return_consumed_capacity: Mode,
+}
+
+impl<'a> Input<'a> for BatchWriteItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let items = request_items(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        for (name, list) in items.0 {
+            let n = list.as_array().map_or(0, Vec::len);
+            if n == 0 || n > BATCH_WRITE_REQUESTS_MAX {
+                let shown = if n == 0 { "[]" } else { "[...]" };
+                return Err(validation(format!(
+                    "1 validation error detected: Value '{{{name}={shown}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_REQUESTS_MAX}, Member must have length greater than or equal to 1]"
+                )));
+            }
         }
+        let total: usize = items.0.values().map(|t| t.as_array().map_or(0, Vec::len)).sum();
+        if total > BATCH_WRITE_REQUESTS_MAX {
+            return Err(validation("Too many items requested for the BatchWriteItem call"));
+        }
+        let mut tables = Vec::new();
+        for (name, list) in items.0 {
+            let Json::Array(list) = list else {
+                return Err(DynamoError::Serialization("RequestItems values must be lists".into()));
+            };
+            let mut requests = Vec::with_capacity(list.len());
+            for r in list {
+                let Json::Object(r) = r else {
+                    return Err(DynamoError::Serialization(
+                        "WriteRequest must be a structure".into(),
+                    ));
+                };
+                let r = Req(r);
+                let put = r.obj("PutRequest")?;
+                let del = r.obj("DeleteRequest")?;
+                requests.push(match (put, del) {
+                    (Some(p), None) => {
+                        let item = required_item(
+                            p,
+                            "Item",
+                            &format!("requestItems.{name}.member.putRequest.item"),
+                        )?;
+                        check_item_size(&item)?;
+                        WriteRequest::Put(item)
+                    }
+                    (None, Some(d)) => WriteRequest::Delete(required_item(
+                        d,
+                        "Key",
+                        &format!("requestItems.{name}.member.deleteRequest.key"),
+                    )?),
+                    _ => {
+                        return Err(validation(
+                            "A WriteRequest must contain exactly one of PutRequest or DeleteRequest",
+                        ));
+                    }
+                });
+            }
+            tables.push((name.as_str(), requests));
+        }
+        Ok(BatchWriteItemInput { tables, return_consumed_capacity })
     }
-    let total: usize = items.0.values().map(|t| t.as_array().map_or(0, Vec::len)).sum();
-    if total > BATCH_WRITE_REQUESTS_MAX {
-        return Err(validation("Too many items requested for the BatchWriteItem call"));
-    }
+}
+
+pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
+    let mode = input.return_consumed_capacity;
+    let total = input.tables.iter().map(|(_, r)| r.len()).sum();
     let mut ops = Vec::with_capacity(total);
     let mut seen = BTreeSet::new();
-    for (name, list) in items.0 {
-        let Json::Array(list) = list else {
-            return Err(DynamoError::Serialization("RequestItems values must be lists".into()));
-        };
+    for (name, requests) in input.tables {
         let table = g.table(name)?;
-        for r in list {
-            let Json::Object(r) = r else {
-                return Err(DynamoError::Serialization("WriteRequest must be a structure".into()));
-            };
-            let r = Req(r);
-            let put = r.obj("PutRequest")?;
-            let del = r.obj("DeleteRequest")?;
-            let op = match (put, del) {
-                (Some(p), None) => {
-                    let item = required_item(
-                        p,
-                        "Item",
-                        &format!("requestItems.{name}.member.putRequest.item"),
-                    )?;
-                    check_item_size(&item)?;
+        for r in requests {
+            let op = match r {
+                WriteRequest::Put(item) => {
                     // BatchWriteItem words every schema mismatch of a put as a key mismatch.
                     let key = table.meta.key_of_item(&item).map_err(|e| match e {
                         KeyError::Schema(_) => {
@@ -181,12 +266,7 @@ pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
                         action: Action::Put(item),
                     }
                 }
-                (None, Some(d)) => {
-                    let key_item = required_item(
-                        d,
-                        "Key",
-                        &format!("requestItems.{name}.member.deleteRequest.key"),
-                    )?;
+                WriteRequest::Delete(key_item) => {
                     let key = table.meta.key_of_key(&key_item)?;
                     WriteOp {
                         table: table.clone(),
@@ -195,11 +275,6 @@ pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
                         condition: None,
                         action: Action::Delete,
                     }
-                }
-                _ => {
-                    return Err(validation(
-                        "A WriteRequest must contain exactly one of PutRequest or DeleteRequest",
-                    ));
                 }
             };
             if !seen.insert((table.meta.keyspace.clone(), op.key.clone())) {

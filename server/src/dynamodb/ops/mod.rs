@@ -28,17 +28,11 @@ use shale_engine::{Db, Keyspace, WriteOptions};
 use std::sync::Arc;
 
 /// An operation's input, decoded from its request body and checked, in DynamoDB's order of
-/// checks, before its handler runs: the handler reads typed fields, never the JSON. An
-/// operation whose handler still takes the request itself has [`Req`] as its input.
+/// checks, before its handler runs: the handler reads typed fields, never the JSON. What needs
+/// the table (its existence, a key against its schema) is the handler's.
 pub trait Input<'a>: Sized {
     /// Decodes and checks the input.
     fn decode(req: Req<'a>) -> DResult<Self>;
-}
-
-impl<'a> Input<'a> for Req<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        Ok(req)
-    }
 }
 
 /// How the gateway is run.

@@ -13,12 +13,13 @@
 
 use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
-use crate::dynamodb::expr::path::projection;
+use crate::dynamodb::expr::path::{projection, Path};
+use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::limits::{TOKENS_MAX, TOKEN_LEN_MAX, TOKEN_TTL, TRANSACT_ITEMS_MAX};
 use crate::dynamodb::model::value::{item_size, item_to_json, Item};
 use crate::dynamodb::ops::items::{check_update_keys, required_item};
 use crate::dynamodb::ops::params::Expressions;
-use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::{return_old_on_failure, Constraints, Req};
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
@@ -160,68 +161,126 @@ fn multiple_ops() -> DynamoError {
     validation("Transaction request cannot include multiple operations on one item")
 }
 
-pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
-    let items = transact_items(req)?;
-    let mode = Mode::read(req)?;
-    let token = req.str("ClientRequestToken")?;
-    if let Some(t) = token {
-        let mut c = Constraints::default();
-        c.len("clientRequestToken", &format!("'{t}'"), t.len(), 1, TOKEN_LEN_MAX);
-        c.finish()?;
+/// One action of a TransactWriteItems, decoded (its key is checked against its table's schema
+/// once the table is found).
+struct WriteAction<'a> {
+    table_name: &'a str,
+    /// The key attributes (`Key`), or the whole item of a `Put`.
+    item: Item,
+    kind: WriteKind,
+    condition: Option<Condition>,
+    return_old_on_failure: bool,
+}
+
+enum WriteKind {
+    Put,
+    Delete,
+    Update(Update),
+    Check,
+}
+
+/// TransactWriteItems' input, decoded and checked before the handler runs.
+pub struct TransactWriteItemsInput<'a> {
+    actions: Vec<WriteAction<'a>>,
+    return_consumed_capacity: Mode,
+    /// `ClientRequestToken`, with the fingerprint of the request it came with.
+    token: Option<(&'a str, u64)>,
+}
+
+impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let items = transact_items(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let token = req.str("ClientRequestToken")?;
+        if let Some(t) = token {
+            let mut c = Constraints::default();
+            c.len("clientRequestToken", &format!("'{t}'"), t.len(), 1, TOKEN_LEN_MAX);
+            c.finish()?;
+        }
+        let mut actions = Vec::with_capacity(items.len());
+        for e in items {
+            let (kind, a) = only_action(e, &["ConditionCheck", "Put", "Delete", "Update"])?;
+            let table_name = a.table_name()?;
+            let exprs: &[&'static str] = match kind {
+                "Update" => &["UpdateExpression", "ConditionExpression"],
+                _ => &["ConditionExpression"],
+            };
+            let ex = Expressions::read(a, exprs, &[])?;
+            let parsed = ex.parse()?;
+            let return_old_on_failure = return_old_on_failure(a)?;
+            let item = match kind {
+                "Put" => {
+                    let item = required_item(a, "Item", "transactItems.member.put.item")?;
+                    check_item_size(&item)?;
+                    item
+                }
+                "Delete" => required_item(a, "Key", "transactItems.member.delete.key")?,
+                "Update" => required_item(a, "Key", "transactItems.member.update.key")?,
+                _ => required_item(a, "Key", "transactItems.member.conditionCheck.key")?,
+            };
+            let kind = match kind {
+                "Put" => WriteKind::Put,
+                "Delete" => WriteKind::Delete,
+                "Update" => match parsed.update {
+                    Some(u) => WriteKind::Update(u),
+                    None => return Err(validation("1 validation error detected: Value null at 'transactItems.member.update.updateExpression' failed to satisfy constraint: Member must not be null")),
+                },
+                _ => {
+                    if parsed.condition.is_none() {
+                        return Err(validation("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null"));
+                    }
+                    WriteKind::Check
+                }
+            };
+            actions.push(WriteAction {
+                table_name,
+                item,
+                kind,
+                condition: parsed.condition,
+                return_old_on_failure,
+            });
+        }
+        let token = token.map(|t| {
+            let mut canonical = req.0.clone();
+            canonical.remove("ReturnConsumedCapacity");
+            (t, xxhash_rust::xxh3::xxh3_64(Json::Object(canonical).to_string().as_bytes()))
+        });
+        Ok(TransactWriteItemsInput { actions, return_consumed_capacity, token })
     }
-    let mut ops = Vec::with_capacity(items.len());
-    let mut return_old = Vec::with_capacity(items.len());
+}
+
+pub fn write(g: &Gateway, input: TransactWriteItemsInput) -> DResult<Json> {
+    let TransactWriteItemsInput { actions, return_consumed_capacity: mode, token } = input;
+    let mut ops = Vec::with_capacity(actions.len());
+    let mut return_old = Vec::with_capacity(actions.len());
     // A key that does not fit its table's schema cancels the transaction with that action's
     // reason (DynamoDB's behaviour); every other invalid parameter fails the whole request.
-    let mut key_errors: Vec<Option<String>> = Vec::with_capacity(items.len());
+    let mut key_errors: Vec<Option<String>> = Vec::with_capacity(actions.len());
     let mut seen = BTreeSet::new();
-    for e in items {
-        let (kind, a) = only_action(e, &["ConditionCheck", "Put", "Delete", "Update"])?;
-        let name = a.table_name()?;
-        let exprs: &[&'static str] = match kind {
-            "Update" => &["UpdateExpression", "ConditionExpression"],
-            _ => &["ConditionExpression"],
-        };
-        let ex = Expressions::read(a, exprs, &[])?;
-        let parsed = ex.parse()?;
-        return_old.push(return_old_on_failure(a)?);
-        let table = g.table(name)?;
-        let (key_item, key) = match kind {
-            "Put" => {
-                let item = required_item(a, "Item", "transactItems.member.put.item")?;
-                check_item_size(&item)?;
-                (table.meta.key_attrs(&item), table.meta.key_of_item(&item).map(|k| (k, item)))
-            }
+    for a in actions {
+        return_old.push(a.return_old_on_failure);
+        let table = g.table(a.table_name)?;
+        let (key_item, key) = match a.kind {
+            WriteKind::Put => (
+                table.meta.key_attrs(&a.item),
+                table.meta.key_of_item(&a.item).map(|k| (k, a.item)),
+            ),
             _ => {
-                let at = match kind {
-                    "Delete" => "transactItems.member.delete.key",
-                    "Update" => "transactItems.member.update.key",
-                    _ => "transactItems.member.conditionCheck.key",
-                };
-                let key_item = required_item(a, "Key", at)?;
-                let key = table.meta.key_of_key(&key_item).map(|k| (k, Item::new()));
-                (key_item, key)
+                let key = table.meta.key_of_key(&a.item).map(|k| (k, Item::new()));
+                (a.item, key)
             }
         };
         let Some((key, item)) = schema_checked(key, &mut key_errors)? else { continue };
-        let action = match kind {
-            "Put" => Action::Put(item),
-            "Delete" => Action::Delete,
-            "Update" => {
-                if parsed.update.is_none() {
-                    return Err(validation("1 validation error detected: Value null at 'transactItems.member.update.updateExpression' failed to satisfy constraint: Member must not be null"));
-                }
-                check_update_keys(&table.meta, parsed.update.as_ref())?;
-                Action::Update(parsed.update)
+        let action = match a.kind {
+            WriteKind::Put => Action::Put(item),
+            WriteKind::Delete => Action::Delete,
+            WriteKind::Update(u) => {
+                check_update_keys(&table.meta, Some(&u))?;
+                Action::Update(Some(u))
             }
-            _ => {
-                if parsed.condition.is_none() {
-                    return Err(validation("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null"));
-                }
-                Action::Check
-            }
+            WriteKind::Check => Action::Check,
         };
-        let op = WriteOp { table, key, key_item, condition: parsed.condition, action };
+        let op = WriteOp { table, key, key_item, condition: a.condition, action };
         if !seen.insert((op.table.meta.keyspace.clone(), op.key.clone())) {
             return Err(multiple_ops());
         }
@@ -230,18 +289,13 @@ pub fn write(g: &Gateway, req: Req) -> DResult<Json> {
     if key_errors.iter().any(Option::is_some) {
         return Err(key_cancellation(key_errors));
     }
-    let fingerprint = token.map(|_| {
-        let mut canonical = req.0.clone();
-        canonical.remove("ReturnConsumedCapacity");
-        xxhash_rust::xxh3::xxh3_64(Json::Object(canonical).to_string().as_bytes())
-    });
-    if let (Some(t), Some(fp)) = (token, fingerprint) {
+    if let Some((t, fp)) = token {
         if let Some(answer) = g.tokens.claim(t, fp)? {
             return Ok(answer);
         }
     }
     let result = run_write(g, &ops, &return_old, mode);
-    if let Some(t) = token {
+    if let Some((t, _)) = token {
         g.tokens.finish(t, result.as_ref().ok());
     }
     result
@@ -282,19 +336,37 @@ fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> D
     }
 }
 
-pub fn get(g: &Gateway, req: Req) -> DResult<Json> {
-    let items = transact_items(req)?;
-    let mode = Mode::read(req)?;
-    let mut plans = Vec::with_capacity(items.len());
-    let mut key_errors = Vec::with_capacity(items.len());
+/// TransactGetItems' input, decoded and checked before the handler runs: per action, the
+/// table, the key and the projection.
+pub struct TransactGetItemsInput<'a> {
+    gets: Vec<(&'a str, Item, Option<Vec<Path>>)>,
+    return_consumed_capacity: Mode,
+}
+
+impl<'a> Input<'a> for TransactGetItemsInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let items = transact_items(req)?;
+        let return_consumed_capacity = Mode::read(req)?;
+        let mut gets = Vec::with_capacity(items.len());
+        for e in items {
+            let (_, a) = only_action(e, &["Get"])?;
+            let name = a.table_name()?;
+            let ex = Expressions::read(a, &["ProjectionExpression"], &[])?;
+            let paths = ex.parse()?.projection;
+            let key_item = required_item(a, "Key", "transactItems.member.get.key")?;
+            gets.push((name, key_item, paths));
+        }
+        Ok(TransactGetItemsInput { gets, return_consumed_capacity })
+    }
+}
+
+pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
+    let mode = input.return_consumed_capacity;
+    let mut plans = Vec::with_capacity(input.gets.len());
+    let mut key_errors = Vec::with_capacity(input.gets.len());
     let mut seen = BTreeSet::new();
-    for e in items {
-        let (_, a) = only_action(e, &["Get"])?;
-        let name = a.table_name()?;
-        let ex = Expressions::read(a, &["ProjectionExpression"], &[])?;
-        let paths = ex.parse()?.projection;
+    for (name, key_item, paths) in input.gets {
         let table = g.table(name)?;
-        let key_item = required_item(a, "Key", "transactItems.member.get.key")?;
         let Some(key) = schema_checked(table.meta.key_of_key(&key_item), &mut key_errors)? else {
             continue;
         };
