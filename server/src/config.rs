@@ -22,7 +22,7 @@
 //! body_bytes_max = 16777216
 //! request_bytes_max = 268435456
 //! connections_max = 1024
-//! idle_timeout_secs = 60
+//! idle_timeout_secs = 300
 //! drain_timeout_secs = 30
 //! ```
 //!

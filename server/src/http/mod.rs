@@ -65,7 +65,8 @@ impl Default for HttpLimits {
             body_bytes_max: 16 << 20,
             request_bytes_max: 256 << 20,
             connections_max: 1024,
-            idle_timeout: Duration::from_secs(60),
+            // What the HTTP front door has always run with (it used to borrow kv's).
+            idle_timeout: Duration::from_secs(300),
             drain_timeout: Duration::from_secs(30),
         }
     }
