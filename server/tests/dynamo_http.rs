@@ -126,3 +126,54 @@ fn application_json_is_accepted() {
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains("TableNames"), "{out}");
 }
+
+const AUTH: &str = "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 \
+                    Credential=a/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n";
+
+/// Requests in the endpoint's other protocols, for services it does not serve (yet), and JSON
+/// targets of other services, are unknown operations, answered in JSON 1.0.
+#[test]
+fn other_protocols_and_services_are_unknown_operations() {
+    let server = start();
+    let addr = server.dynamo_addr.clone();
+    let body = "Action=ListUsers&Version=2010-05-08";
+    let query = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n{AUTH}\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let cbor = format!(
+        "POST /service/GraniteServiceVersion20100801/operation/ListMetrics HTTP/1.1\r\nHost: x\r\n\
+         smithy-protocol: rpc-v2-cbor\r\nContent-Type: application/cbor\r\n{AUTH}\
+         Content-Length: 1\r\nConnection: close\r\n\r\n\u{a0}"
+    );
+    let streams = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDBStreams_20120810.ListStreams\r\n\
+         Content-Type: application/x-amz-json-1.0\r\n{AUTH}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    for req in [query, cbor, streams] {
+        let out = raw(&addr, req.as_bytes(), false);
+        assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+        assert!(out.contains("com.amazon.coral.service#UnknownOperationException"), "{out}");
+    }
+    healthy(&addr);
+    assert!(server.terminate());
+}
+
+/// `[http]` of `--config` reaches the HTTP front door (and `[kv]` does not).
+#[test]
+fn the_http_section_of_the_config_bounds_the_http_front_door() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("shale.toml");
+    std::fs::write(&config, "[http]\nbody_bytes_max = 100\n[kv]\nframe_len_max = 1048576\n")
+        .unwrap();
+    let server = Server::start(None, &["--config", config.to_str().unwrap()]);
+    let mut c = DynamoClient::connect(&server.dynamo_addr).unwrap();
+    let r = c.call_raw("ListTables", &[b' '; 101]).unwrap();
+    assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
+    let r = c
+        .call_raw("ListTables", &[b' '; 60][..].iter().copied().chain(*b"{}").collect::<Vec<_>>())
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert!(server.terminate());
+}
