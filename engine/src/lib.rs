@@ -24,6 +24,7 @@ pub mod cache;
 pub mod compaction;
 mod db;
 pub mod error;
+pub mod filename;
 pub mod fs;
 pub mod iter;
 pub mod key;
@@ -41,8 +42,3 @@ pub use db::{
     VerifyReport, WriteBatch, DEFAULT_KEYSPACE,
 };
 pub use error::{Error, Result};
-
-/// File names of a database directory.
-pub mod filename {
-    pub use crate::db::filename::*;
-}

@@ -2,9 +2,10 @@
 //! manual `compact_range`, and the write stalls that keep L0 and the memtables bounded.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, Core};
+use super::Core;
 use crate::compaction::{self, picker, Compaction, CompactionStyle, OutputFiles};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::WritableFile;
 use crate::iter::InternalIterator;
 use crate::manifest::{FileMeta, VersionEdit, LEVELS};

@@ -11,11 +11,12 @@
 //! A crash before step 2 leaves an unnamed table (removed at the next open) and the WAL (replayed).
 
 use super::keyspace::KeyspaceState;
-use super::{filename, Core};
+use super::Core;
 use crate::batch::KeyspaceId;
 use crate::blob::BlobWriter;
 use crate::compaction::Horizon;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
 use crate::key::{self, SequenceNumber, ValueKind};

@@ -35,9 +35,10 @@
 
 use super::keyspace::KeyspaceState;
 use super::publish::Ticket;
-use super::{filename, Core, Keyspace};
+use super::{Core, Keyspace};
 use crate::batch::{BatchRep, KeyspaceId};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::key::SequenceNumber;
 use crate::memtable::MemTable;
 use crate::wal::LogWriter;

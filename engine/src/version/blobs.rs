@@ -3,8 +3,8 @@
 
 use crate::blob::{BlobFile, BlobPointer};
 use crate::cache::ShardedLru;
-use crate::db::filename;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use std::path::PathBuf;
 use std::sync::Arc;

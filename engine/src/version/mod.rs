@@ -6,13 +6,12 @@
 //! disjoint, sorted key ranges.
 
 use crate::cache::ShardedLru;
-use crate::db::filename;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
-use crate::key::SequenceNumber;
+use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{FileMeta, LevelFiles};
-use crate::memtable::Lookup;
 use crate::sst::{BlockCache, ReadStats, Table};
 use std::path::PathBuf;
 
