@@ -41,6 +41,7 @@ pub use snapshot::Snapshot;
 pub use stats::{DbStats, KeyspaceStats, LevelStats, Percentiles, VerifyReport};
 pub use write::WriteBatch;
 
+use crate::cache::DEFAULT_SHARDS;
 use crate::error::{Error, Result};
 use crate::filename;
 use crate::fs::{FileLock, WritableFile};
@@ -394,7 +395,7 @@ impl Db {
         let table_opts = options.table;
         let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
         let block_cache = (options.block_cache_bytes > 0)
-            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
+            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, DEFAULT_SHARDS)));
         let tables = Arc::new(TableCache::new(
             Arc::clone(&fs),
             dir.clone(),
