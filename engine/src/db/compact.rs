@@ -344,29 +344,6 @@ impl Core {
         }
     }
 
-    /// The compaction thread.
-    pub(crate) fn compaction_loop(self: Arc<Self>) {
-        self.worker_loop(
-            |bg| bg.compaction_requests,
-            |core| {
-                core.compact_pending();
-                core.remove_obsolete_tables();
-            },
-        );
-    }
-
-    /// Wakes the compaction thread (or, without background work, compacts now).
-    pub(crate) fn request_compaction(&self) {
-        if self.opts.background_flush {
-            let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-            bg.compaction_requests = bg.compaction_requests.wrapping_add(1);
-            drop(bg);
-            self.bg_cv.notify_all();
-        } else {
-            self.compact_pending();
-        }
-    }
-
     /// Compacts every table of `ks` overlapping `[lo, hi]` (all when `None`) down to the last
     /// level, after flushing the memtables.
     pub(crate) fn compact_range(

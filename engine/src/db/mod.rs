@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod background;
 mod blob_gc;
 mod busy;
 mod checkpoint;
@@ -52,6 +53,7 @@ use crate::sst::{BlockCache, TableOptions};
 use crate::version::{self, BlobCache, TableCache, TableReads};
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
+use background::BgState;
 use keyspace::KeyspaceState;
 use snapshot::SnapshotList;
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,16 +73,6 @@ pub(crate) struct CommitState {
     pub(crate) live_wals: BTreeSet<u64>,
     pub(crate) manifest: LogWriter,
     pub(crate) manifest_state: ManifestState,
-}
-
-/// What background threads wait on.
-#[derive(Debug, Default)]
-pub(crate) struct BgState {
-    pub(crate) shutdown: bool,
-    /// Bumped by every flush request: each flush thread works when it sees a new value.
-    pub(crate) flush_requests: u64,
-    /// Bumped by every compaction request.
-    pub(crate) compaction_requests: u64,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -247,90 +239,6 @@ impl Core {
         let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
         keyspaces.values().map(|k| Arc::clone(&k.state)).collect()
     }
-
-    /// A background thread: each time `requests` (a counter in [`BgState`]) moves, runs `work`;
-    /// returns at shutdown.
-    fn worker_loop(&self, requests: impl Fn(&BgState) -> u64, work: impl Fn(&Core)) {
-        let mut seen = 0u64;
-        loop {
-            {
-                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && requests(&bg) == seen {
-                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
-                }
-                if bg.shutdown {
-                    return;
-                }
-                seen = requests(&bg);
-            }
-            work(self);
-            self.bg_cv.notify_all();
-        }
-    }
-
-    /// Waits until no flush or compaction is due or running, and obsolete tables are removed.
-    pub(crate) fn wait_idle(&self) -> Result<()> {
-        loop {
-            self.check_poison()?;
-            let keyspaces = self.keyspace_states();
-            let mut busy = false;
-            for ks in &keyspaces {
-                let sv = ks.sv();
-                busy |= !sv.immutables.is_empty();
-                busy |= self.compacting.try_claim(ks.id).is_none();
-                busy |= self.compaction_due(ks);
-            }
-            if !busy {
-                self.remove_obsolete_tables();
-                if self.obsolete.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
-                    && !self.blobs_retired()
-                {
-                    return Ok(());
-                }
-            }
-            if self.opts.background_flush {
-                self.request_flush();
-                self.request_compaction();
-            } else {
-                self.flush_pending();
-                self.compact_pending();
-            }
-            let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = self
-                .bg_cv
-                .wait_timeout(bg, std::time::Duration::from_millis(20))
-                .unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn background_sync(self: Arc<Self>, interval: std::time::Duration) {
-        let mut synced: Option<(usize, u64)> = None;
-        loop {
-            {
-                let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                let (bg, _) = self
-                    .bg_cv
-                    .wait_timeout_while(bg, interval, |s| !s.shutdown)
-                    .unwrap_or_else(|e| e.into_inner());
-                if bg.shutdown {
-                    return;
-                }
-            }
-            if self.check_poison().is_err() {
-                continue;
-            }
-            let file = Arc::clone(&*self.current_wal.lock().unwrap_or_else(|e| e.into_inner()));
-            let id = Arc::as_ptr(&file) as *const () as usize;
-            let len = file.len();
-            if synced == Some((id, len)) {
-                continue;
-            }
-            match file.sync() {
-                Ok(()) => synced = Some((id, len)),
-                Err(e) => self.poison(&Error::Io(e)),
-            }
-        }
-    }
 }
 
 /// Stops background threads when the last handle goes.
@@ -341,12 +249,7 @@ struct DbShared {
 
 impl DbShared {
     fn stop_threads(&self) {
-        self.core.bg.lock().unwrap_or_else(|e| e.into_inner()).shutdown = true;
-        self.core.bg_cv.notify_all();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
-        for t in threads {
-            let _ = t.join();
-        }
+        background::stop(&self.core, &self.threads);
     }
 }
 
@@ -419,7 +322,6 @@ impl Db {
             .get(DEFAULT_KEYSPACE)
             .cloned()
             .ok_or_else(|| Error::corruption("manifest: the default keyspace is missing"))?;
-        let interval = options.wal_sync_interval;
         let core = Arc::new(Core {
             dir,
             opts: options,
@@ -449,35 +351,7 @@ impl Db {
             flushing: busy::Busy::default(),
             compacting: busy::Busy::default(),
         });
-        let mut threads = Vec::new();
-        if core.opts.background_flush {
-            for i in 0..core.opts.flush_threads.max(1) {
-                let c = Arc::clone(&core);
-                threads.push(
-                    std::thread::Builder::new()
-                        .name(format!("shale-flush-{i}"))
-                        .spawn(move || c.flush_loop())?,
-                );
-            }
-            for i in 0..core.opts.compaction_threads.max(1) {
-                let c = Arc::clone(&core);
-                threads.push(
-                    std::thread::Builder::new()
-                        .name(format!("shale-compact-{i}"))
-                        .spawn(move || c.compaction_loop())?,
-                );
-            }
-        }
-        // Recovery may have left L0 past its trigger.
-        core.request_compaction();
-        if let Some(iv) = interval {
-            let c = Arc::clone(&core);
-            threads.push(
-                std::thread::Builder::new()
-                    .name("shale-wal-sync".into())
-                    .spawn(move || c.background_sync(iv))?,
-            );
-        }
+        let threads = background::start(&core)?;
         Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
     }
 
