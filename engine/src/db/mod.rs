@@ -78,6 +78,35 @@ pub(crate) struct CommitState {
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Everything shared by the database's handles, snapshots and background threads.
+///
+/// # Lock order
+///
+/// A thread holding one of these takes only those further down the list, and never waits for
+/// one further up (a condition-variable wait releases its own lock first):
+///
+/// 1. the group-commit **leader role** (`WriteQueue::leader_active`, `write.rs`): no lock
+///    object, but the leader holds the role across `commit_group` and, with `background_flush`
+///    off, across the inline flush that follows. A writer waits for the role or its hand-off
+///    holding nothing. `queue` itself is only ever held alone: the leader drops it before it
+///    takes the commit lock and takes it again after.
+/// 2. `flushing`: a keyspace's flush claim (`busy.rs`; `Busy::claim` waits for it).
+/// 3. `compacting`: a keyspace's compaction claim (`drop_keyspace` takes both claims, in this
+///    order; a flush or a compaction claims before it takes the commit lock).
+/// 4. `commit`: the WAL, the manifest and the sequence counter (`CommitState`).
+/// 5. `bg`, the background threads' state (`rotate_wal` requests a flush under `commit`).
+/// 6. `keyspaces` (read or write). `flush_all` drops it before `rotate_wal`, which takes `bg`.
+/// 7. a keyspace's super version lock `KeyspaceState::sv` (read or write; switched and
+///    installed under `commit`).
+/// 8. leaves, under which no other lock is taken: `publisher`'s state (`publish.rs`),
+///    `current_wal`, `poison_cause`, `compact_pointers`, `snapshots`' list, `MemTable::grow`,
+///    the claims' own set (`Busy::set`) and `DbShared::threads` (held while joining threads,
+///    which never take it); and `obsolete` and `retired_blobs`, under which only the caches'
+///    shard locks are taken.
+/// 9. the shard locks of the table, blob file and block caches (`cache/lru.rs`): innermost.
+///
+/// Besides taking these locks, one wait happens under one: `rotate_wal` holds `commit` while
+/// `Publisher::wait_all` waits for the inserts in flight. Their writers hold no lock and need
+/// only the publisher's, so they finish.
 pub(crate) struct Core {
     pub(crate) dir: PathBuf,
     pub(crate) opts: Options,
