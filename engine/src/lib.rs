@@ -24,6 +24,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 #![warn(missing_docs)]
+// Every `unsafe` block and impl says why it is sound, in a `// SAFETY:` comment.
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod batch;
 pub mod blob;
