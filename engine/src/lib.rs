@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | foundation | [`error`], `sync` | the error type; atomics and locks (`std`'s, or loom's under `cfg(loom)`) |
 //! | util | `util` | integer coding, checksums, hashing, histograms, a PRNG |
-//! | seam | [`fs`] | every file operation; OS, io_uring and fault-injecting in-memory file systems |
+//! | seam | [`fs`] | every file operation; OS, io_uring and in-memory file systems; fault injection for tests (feature `testing`) |
 //! | names | [`key`], [`filename`] | internal keys and the answer of a point lookup; file names of a database directory |
 //! | iterators | [`iter`] | the internal iterator trait, the merging iterator |
 //! | cache | [`cache`] | sharded LRU caches of blocks, open tables and open blob files |
