@@ -1,15 +1,9 @@
 //! The write-batch codec: the payload of one WAL record, and the unit of atomicity.
 //!
-//! ```text
-//! batch   := sequence:fixed64 count:fixed32 entry{count}
-//! entry   := kind:u8 keyspace:varint32 key_len:varint32 key [value_len:varint32 value]
-//! kind    := 1 (Put, has a value) | 2 (Delete, no value)      0 is reserved; 3 (a blob
-//!            pointer) is a table entry's kind only, corruption in a batch
-//! ```
-//!
-//! Entry `i` of a batch gets sequence number `sequence + i`. All integers little-endian. A batch
-//! is applied all or nothing: it is one WAL record, and recovery either sees the whole record
-//! (its checksum holds) or none of it. Worked example in `docs/format/wal.md`.
+//! The byte format, with a worked example, is specified once: "WAL record payload: the write
+//! batch" in `docs/format/wal.md`, which is also the [`crate::wal`] module's documentation. A
+//! batch is applied all or nothing: it is one WAL record, and recovery either sees the whole
+//! record (its checksum holds) or none of it.
 
 use crate::error::{Error, Result};
 use crate::key::{SequenceNumber, ValueKind};

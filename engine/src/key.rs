@@ -95,6 +95,19 @@ pub fn compare_internal(a: &[u8], b: &[u8]) -> Ordering {
     }
 }
 
+/// The answer to a point lookup of a user key at a sequence number: memtables, tables and the
+/// version above them all answer with it (`None` when they hold no visible version).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The newest visible version is this value.
+    Value(Vec<u8>),
+    /// The newest visible version is a tombstone.
+    Deleted,
+    /// The newest visible version's value is in a blob file: this encoded
+    /// [`crate::blob::BlobPointer`] says where (tables only; the reader resolves it).
+    Blob(Vec<u8>),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

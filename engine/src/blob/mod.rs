@@ -1,30 +1,11 @@
 //! Blob files: values separated from the LSM tree (key-value separation, as in WiscKey and
 //! RocksDB's BlobDB).
 //!
-//! In a keyspace with a blob threshold, a flush writes every value of at least that many bytes
-//! to an append-only blob file `NNNNNN.blob` and puts a [`BlobPointer`] in the table instead
-//! (an entry of kind [`crate::key::ValueKind::Blob`]). Compactions then move pointers, not values.
+//! [`BlobWriter`] writes a blob file, [`BlobFile`] reads records back through a
+//! [`BlobPointer`]. The format is specified once, in `docs/format/blob.md`, which follows here as
+//! it is (a test below checks its worked example byte for byte).
 //!
-//! ```text
-//! file    := header record* footer
-//! header  := magic:fixed64 version:fixed32 keyspace:fixed32                       (16 bytes)
-//! record  := crc:fixed32 type:u8 key_len:fixed32 value_len:fixed32 key value       (13 + n)
-//!            type 1 (value); crc = crc32(type ++ key_len ++ value_len ++ key ++ value)
-//! footer  := records:fixed64 record_bytes:fixed64 keyspace:fixed32 crc:fixed32 version:fixed32
-//!            magic:fixed64   (36 bytes; crc = crc32(type 2 ++ records ++ record_bytes ++ keyspace))
-//! pointer := file:varint64 offset:varint64 value_len:varint32 crc:fixed32
-//!            (the value of a blob entry: where its record starts, and the record's crc)
-//! ```
-//!
-//! Integers are little-endian; type 0 is reserved. The magic is the bytes `SHALEBLB`. A reader
-//! given a pointer reads the record's header, key and value in one read (the key's length is the
-//! table entry's key), and checks the crc, that it equals the pointer's, the type, both lengths
-//! and the key: a pointer into the wrong place is corruption, never a wrong value. Details and a
-//! worked example: `docs/format/blob.md`.
-//!
-//! Which blob files are live, their sizes and their garbage (bytes of records no table points to
-//! any more) are in the manifest; a compaction relocates the live values of files whose garbage
-//! ratio passed `blob_gc_ratio`, and a file is removed once all of it is garbage.
+#![doc = include_str!("../../../docs/format/blob.md")]
 
 mod reader;
 mod writer;

@@ -17,8 +17,9 @@
 //! manifest edit that names them, records their garbage and drops what they replace.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, CommitState, Core};
+use super::{CommitState, Core};
 use crate::compaction::{Compaction, CompactionOutput};
+use crate::filename;
 use crate::manifest::{FileMeta, LevelFiles, VersionEdit};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;

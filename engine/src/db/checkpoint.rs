@@ -11,8 +11,9 @@
 //! Opening the checkpoint replays the copied WAL: it holds exactly the writes up to the noted
 //! sequence, which `checkpoint` returns.
 
-use super::{filename, Core};
+use super::Core;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::{self, FileSystem};
 use crate::key::SequenceNumber;
 use crate::wal::LogWriter;

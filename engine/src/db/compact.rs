@@ -2,9 +2,10 @@
 //! manual `compact_range`, and the write stalls that keep L0 and the memtables bounded.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, Core};
+use super::Core;
 use crate::compaction::{self, picker, Compaction, CompactionStyle, OutputFiles};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::WritableFile;
 use crate::iter::InternalIterator;
 use crate::manifest::{FileMeta, VersionEdit, LEVELS};
@@ -340,29 +341,6 @@ impl Core {
                     return;
                 }
             }
-        }
-    }
-
-    /// The compaction thread.
-    pub(crate) fn compaction_loop(self: Arc<Self>) {
-        self.worker_loop(
-            |bg| bg.compaction_requests,
-            |core| {
-                core.compact_pending();
-                core.remove_obsolete_tables();
-            },
-        );
-    }
-
-    /// Wakes the compaction thread (or, without background work, compacts now).
-    pub(crate) fn request_compaction(&self) {
-        if self.opts.background_flush {
-            let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-            bg.compaction_requests = bg.compaction_requests.wrapping_add(1);
-            drop(bg);
-            self.bg_cv.notify_all();
-        } else {
-            self.compact_pending();
         }
     }
 

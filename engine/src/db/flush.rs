@@ -11,11 +11,12 @@
 //! A crash before step 2 leaves an unnamed table (removed at the next open) and the WAL (replayed).
 
 use super::keyspace::KeyspaceState;
-use super::{filename, Core};
+use super::Core;
 use crate::batch::KeyspaceId;
 use crate::blob::BlobWriter;
 use crate::compaction::Horizon;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
 use crate::key::{self, SequenceNumber, ValueKind};
@@ -289,19 +290,6 @@ impl Core {
                 }
             }
         }
-    }
-
-    /// The flush thread: waits for work, flushes until no immutable memtable is left.
-    pub(crate) fn flush_loop(self: Arc<Self>) {
-        self.worker_loop(|bg| bg.flush_requests, Core::flush_pending);
-    }
-
-    /// Wakes the flush thread.
-    pub(crate) fn request_flush(&self) {
-        let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-        bg.flush_requests = bg.flush_requests.wrapping_add(1);
-        drop(bg);
-        self.bg_cv.notify_all();
     }
 
     /// Switches every non-empty memtable and waits until every immutable memtable is flushed.

@@ -20,11 +20,11 @@
 //! # Ok(()) }
 //! ```
 
+mod background;
 mod blob_gc;
 mod busy;
 mod checkpoint;
 mod compact;
-pub(crate) mod filename;
 mod flush;
 mod iter;
 mod keyspace;
@@ -42,16 +42,18 @@ pub use snapshot::Snapshot;
 pub use stats::{DbStats, KeyspaceStats, LevelStats, Percentiles, VerifyReport};
 pub use write::WriteBatch;
 
+use crate::cache::DEFAULT_SHARDS;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::{FileLock, WritableFile};
 use crate::iter::{InternalIterator, MergingIterator};
-use crate::key::SequenceNumber;
+use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
-use crate::memtable::Lookup;
 use crate::sst::{BlockCache, TableOptions};
 use crate::version::{self, BlobCache, TableCache, TableReads};
 use crate::wal::LogWriter;
 use crate::{IterOptions, Options, WriteOptions};
+use background::BgState;
 use keyspace::KeyspaceState;
 use snapshot::SnapshotList;
 use std::collections::{BTreeMap, BTreeSet};
@@ -73,19 +75,38 @@ pub(crate) struct CommitState {
     pub(crate) manifest_state: ManifestState,
 }
 
-/// What background threads wait on.
-#[derive(Debug, Default)]
-pub(crate) struct BgState {
-    pub(crate) shutdown: bool,
-    /// Bumped by every flush request: each flush thread works when it sees a new value.
-    pub(crate) flush_requests: u64,
-    /// Bumped by every compaction request.
-    pub(crate) compaction_requests: u64,
-}
-
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Everything shared by the database's handles, snapshots and background threads.
+///
+/// # Lock order
+///
+/// A thread holding one of these takes only those further down the list, and never waits for
+/// one further up (a condition-variable wait releases its own lock first):
+///
+/// 1. the group-commit **leader role** (`WriteQueue::leader_active`, `write.rs`): no lock
+///    object, but the leader holds the role across `commit_group` and, with `background_flush`
+///    off, across the inline flush that follows. A writer waits for the role or its hand-off
+///    holding nothing. `queue` itself is only ever held alone: the leader drops it before it
+///    takes the commit lock and takes it again after.
+/// 2. `flushing`: a keyspace's flush claim (`busy.rs`; `Busy::claim` waits for it).
+/// 3. `compacting`: a keyspace's compaction claim (`drop_keyspace` takes both claims, in this
+///    order; a flush or a compaction claims before it takes the commit lock).
+/// 4. `commit`: the WAL, the manifest and the sequence counter (`CommitState`).
+/// 5. `bg`, the background threads' state (`rotate_wal` requests a flush under `commit`).
+/// 6. `keyspaces` (read or write). `flush_all` drops it before `rotate_wal`, which takes `bg`.
+/// 7. a keyspace's super version lock `KeyspaceState::sv` (read or write; switched and
+///    installed under `commit`).
+/// 8. leaves, under which no other lock is taken: `publisher`'s state (`publish.rs`),
+///    `current_wal`, `poison_cause`, `compact_pointers`, `snapshots`' list, `MemTable::grow`,
+///    the claims' own set (`Busy::set`) and `DbShared::threads` (held while joining threads,
+///    which never take it); and `obsolete` and `retired_blobs`, under which only the caches'
+///    shard locks are taken.
+/// 9. the shard locks of the table, blob file and block caches (`cache/lru.rs`): innermost.
+///
+/// Besides taking these locks, one wait happens under one: `rotate_wal` holds `commit` while
+/// `Publisher::wait_all` waits for the inserts in flight. Their writers hold no lock and need
+/// only the publisher's, so they finish.
 pub(crate) struct Core {
     pub(crate) dir: PathBuf,
     pub(crate) opts: Options,
@@ -247,90 +268,6 @@ impl Core {
         let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());
         keyspaces.values().map(|k| Arc::clone(&k.state)).collect()
     }
-
-    /// A background thread: each time `requests` (a counter in [`BgState`]) moves, runs `work`;
-    /// returns at shutdown.
-    fn worker_loop(&self, requests: impl Fn(&BgState) -> u64, work: impl Fn(&Core)) {
-        let mut seen = 0u64;
-        loop {
-            {
-                let mut bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                while !bg.shutdown && requests(&bg) == seen {
-                    bg = self.bg_cv.wait(bg).unwrap_or_else(|e| e.into_inner());
-                }
-                if bg.shutdown {
-                    return;
-                }
-                seen = requests(&bg);
-            }
-            work(self);
-            self.bg_cv.notify_all();
-        }
-    }
-
-    /// Waits until no flush or compaction is due or running, and obsolete tables are removed.
-    pub(crate) fn wait_idle(&self) -> Result<()> {
-        loop {
-            self.check_poison()?;
-            let keyspaces = self.keyspace_states();
-            let mut busy = false;
-            for ks in &keyspaces {
-                let sv = ks.sv();
-                busy |= !sv.immutables.is_empty();
-                busy |= self.compacting.try_claim(ks.id).is_none();
-                busy |= self.compaction_due(ks);
-            }
-            if !busy {
-                self.remove_obsolete_tables();
-                if self.obsolete.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
-                    && !self.blobs_retired()
-                {
-                    return Ok(());
-                }
-            }
-            if self.opts.background_flush {
-                self.request_flush();
-                self.request_compaction();
-            } else {
-                self.flush_pending();
-                self.compact_pending();
-            }
-            let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-            let _ = self
-                .bg_cv
-                .wait_timeout(bg, std::time::Duration::from_millis(20))
-                .unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn background_sync(self: Arc<Self>, interval: std::time::Duration) {
-        let mut synced: Option<(usize, u64)> = None;
-        loop {
-            {
-                let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
-                let (bg, _) = self
-                    .bg_cv
-                    .wait_timeout_while(bg, interval, |s| !s.shutdown)
-                    .unwrap_or_else(|e| e.into_inner());
-                if bg.shutdown {
-                    return;
-                }
-            }
-            if self.check_poison().is_err() {
-                continue;
-            }
-            let file = Arc::clone(&*self.current_wal.lock().unwrap_or_else(|e| e.into_inner()));
-            let id = Arc::as_ptr(&file) as *const () as usize;
-            let len = file.len();
-            if synced == Some((id, len)) {
-                continue;
-            }
-            match file.sync() {
-                Ok(()) => synced = Some((id, len)),
-                Err(e) => self.poison(&Error::Io(e)),
-            }
-        }
-    }
 }
 
 /// Stops background threads when the last handle goes.
@@ -341,12 +278,7 @@ struct DbShared {
 
 impl DbShared {
     fn stop_threads(&self) {
-        self.core.bg.lock().unwrap_or_else(|e| e.into_inner()).shutdown = true;
-        self.core.bg_cv.notify_all();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
-        for t in threads {
-            let _ = t.join();
-        }
+        background::stop(&self.core, &self.threads);
     }
 }
 
@@ -395,7 +327,7 @@ impl Db {
         let table_opts = options.table;
         let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
         let block_cache = (options.block_cache_bytes > 0)
-            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, 16)));
+            .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, DEFAULT_SHARDS)));
         let tables = Arc::new(TableCache::new(
             Arc::clone(&fs),
             dir.clone(),
@@ -419,7 +351,6 @@ impl Db {
             .get(DEFAULT_KEYSPACE)
             .cloned()
             .ok_or_else(|| Error::corruption("manifest: the default keyspace is missing"))?;
-        let interval = options.wal_sync_interval;
         let core = Arc::new(Core {
             dir,
             opts: options,
@@ -449,35 +380,7 @@ impl Db {
             flushing: busy::Busy::default(),
             compacting: busy::Busy::default(),
         });
-        let mut threads = Vec::new();
-        if core.opts.background_flush {
-            for i in 0..core.opts.flush_threads.max(1) {
-                let c = Arc::clone(&core);
-                threads.push(
-                    std::thread::Builder::new()
-                        .name(format!("shale-flush-{i}"))
-                        .spawn(move || c.flush_loop())?,
-                );
-            }
-            for i in 0..core.opts.compaction_threads.max(1) {
-                let c = Arc::clone(&core);
-                threads.push(
-                    std::thread::Builder::new()
-                        .name(format!("shale-compact-{i}"))
-                        .spawn(move || c.compaction_loop())?,
-                );
-            }
-        }
-        // Recovery may have left L0 past its trigger.
-        core.request_compaction();
-        if let Some(iv) = interval {
-            let c = Arc::clone(&core);
-            threads.push(
-                std::thread::Builder::new()
-                    .name("shale-wal-sync".into())
-                    .spawn(move || c.background_sync(iv))?,
-            );
-        }
+        let threads = background::start(&core)?;
         Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
     }
 

@@ -19,11 +19,12 @@
 //! the next open redoes the recovery. Nothing is ever appended to, or cut off, a recovered WAL.
 
 use super::keyspace::KeyspaceState;
-use super::{filename, flush, CommitState, Keyspace};
+use super::{flush, CommitState, Keyspace};
 use crate::batch::{BatchEntries, KeyspaceId};
 use crate::compaction::Horizon;
 use crate::db::options::{BATCH_BYTES_CEILING, KEY_LEN_CEILING, VALUE_LEN_CEILING};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::{self, FileSystem};
 use crate::key::SequenceNumber;
 use crate::manifest::{self, LevelFiles, ManifestState, VersionEdit};

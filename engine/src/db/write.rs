@@ -35,9 +35,10 @@
 
 use super::keyspace::KeyspaceState;
 use super::publish::Ticket;
-use super::{filename, Core, Keyspace};
+use super::{Core, Keyspace};
 use crate::batch::{BatchRep, KeyspaceId};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::key::SequenceNumber;
 use crate::memtable::MemTable;
 use crate::wal::LogWriter;
@@ -330,7 +331,16 @@ impl Core {
     /// sequence numbers, write the WAL (and fsync), register the group for publication. Sets
     /// every writer's outcome.
     fn commit_group(&self, group: &mut [Pending]) {
+        // The leader takes at least the oldest queued writer, and it queued one itself.
+        debug_assert!(!group.is_empty(), "a leader commits no empty group");
         let mut cs = self.commit.lock().unwrap_or_else(|e| e.into_inner());
+        // Groups are published only once written: readers never see past the WAL.
+        debug_assert!(
+            self.publisher.visible() <= cs.last_seq,
+            "visible sequence {} past the last written {}",
+            self.publisher.visible(),
+            cs.last_seq
+        );
         let fail_all = |group: &mut [Pending], e: Error| {
             for p in group.iter_mut() {
                 p.outcome = Some(Outcome::Failed(e.duplicate()));
@@ -406,6 +416,8 @@ impl Core {
                 }
             }
         }
+        debug_assert!(seq >= cs.last_seq, "sequence numbers only grow");
+        debug_assert_eq!(inserts == 0, seq == cs.last_seq, "a group's inserts take sequences");
         cs.last_seq = seq;
         let ticket = self.publisher.register(seq, inserts);
         for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
@@ -426,6 +438,11 @@ impl Core {
         keyspaces: &[Arc<KeyspaceState>],
     ) -> Result<()> {
         self.publisher.wait_all();
+        debug_assert_eq!(
+            self.publisher.visible(),
+            cs.last_seq,
+            "no insert in flight at a memtable switch: every written sequence is visible"
+        );
         // The old WAL must be durable before the new one takes writes: recovery replays WAL files
         // in order and must never find a hole before a later, durable write.
         cs.wal.sync()?;

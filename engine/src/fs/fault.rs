@@ -110,7 +110,8 @@
 //!   several files. Changes made around `FaultFs` (another process, `std::fs`) are not seen.
 //! * Path operations run one at a time; reads and writes of open handles run concurrently.
 
-use super::mem::{normalize, pick_kept, stale, Injector};
+use super::inject::{pick_kept, Injector};
+use super::mem::{normalize, stale};
 use super::{FaultMode, FileLock, FileSystem, ReadRequest, ReadableFile, WritableFile};
 use crate::util::rand::SplitMix64;
 use std::any::Any;

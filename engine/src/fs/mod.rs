@@ -3,10 +3,15 @@
 //! This is the only module that touches `std::fs`. Implementations:
 //! * [`OsFs`]: the operating system's files (`pread`/`write`/`fdatasync`);
 //! * `UringFs` (Linux): file data through io_uring, the rest as `OsFs`;
-//! * [`MemFs`]: an in-memory file system for tests that can fail the k-th operation and can
-//!   simulate power loss (unsynced file data and unsynced directory entries vanish);
-//! * [`FaultFs`]: the same fault injection and simulated power loss over a real file system
+//! * [`MemFs`]: an in-memory file system. For tests it can fail the k-th operation and simulate
+//!   power loss (unsynced file data and unsynced directory entries vanish);
+//! * `FaultFs`: the same fault injection and simulated power loss over a real file system
 //!   (`OsFs`, `UringFs`), so that the crash and fault tests run on every backend.
+//!
+//! The fault injection (`FaultFs`, `FaultMode` and `MemFs`'s crash and fault hooks) is compiled
+//! only into the engine's own tests and with the cargo feature `testing`, never into a release
+//! build: the engine's integration tests and benches turn the feature on through a
+//! dev-dependency of the engine on itself (`engine/Cargo.toml`).
 //!
 //! `O_DIRECT` (Linux): [`FileSystem::open_direct`] and [`FileSystem::create_direct`] give
 //! files that bypass the page cache (aligned buffers inside; see `direct.rs`), for SSTable reads
@@ -23,7 +28,10 @@
 mod bytes;
 #[cfg(target_os = "linux")]
 mod direct;
+#[cfg(any(test, feature = "testing"))]
 mod fault;
+#[cfg(any(test, feature = "testing"))]
+mod inject;
 #[cfg(test)]
 mod injecting_tests;
 mod mem;
@@ -35,8 +43,11 @@ mod uring;
 pub use bytes::BytesFile;
 #[cfg(target_os = "linux")]
 pub use direct::{DIRECT_ALIGN, DIRECT_WRITE_BUFFER};
+#[cfg(any(test, feature = "testing"))]
 pub use fault::FaultFs;
-pub use mem::{FaultMode, MemFs};
+#[cfg(any(test, feature = "testing"))]
+pub use inject::FaultMode;
+pub use mem::MemFs;
 pub use mmap::MmapFile;
 pub use os::OsFs;
 #[cfg(target_os = "linux")]

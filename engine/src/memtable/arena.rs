@@ -74,8 +74,9 @@ pub struct Arena {
     bytes: AtomicUsize,
 }
 
-// SAFETY: the arena hands out disjoint byte ranges (see `alloc`); its own shared state is
-// atomics and a mutex. Block pointers in `blocks` are only dereferenced by `Drop` (exclusive).
+// SAFETY: the arena owns its blocks (freed only by `Drop`, which has exclusive access) and hands
+// out disjoint byte ranges of them (see `alloc`); the rest of its state is atomics and a mutex.
+// Nothing in it is tied to the thread that made it.
 unsafe impl Send for Arena {}
 // SAFETY: as above: `&Arena` only allows `alloc` (atomics plus the mutex) and reading counters.
 unsafe impl Sync for Arena {}
@@ -236,8 +237,11 @@ mod tests {
         for _ in 0..200 {
             a.alloc(8000);
         }
-        let sizes: Vec<usize> =
-            a.blocks.lock().unwrap().iter().map(|(b, _)| unsafe { b.as_ref() }.cap).collect();
+        let blocks = a.blocks.lock().unwrap();
+        // SAFETY: every block in `blocks` is live until the arena drops (`a` is alive) and its
+        // header was written when the block was made.
+        let sizes: Vec<usize> = blocks.iter().map(|(b, _)| unsafe { b.as_ref() }.cap).collect();
+        drop(blocks);
         assert_eq!(&sizes[..5], &[4 << 10, 8 << 10, 16 << 10, 32 << 10, 64 << 10]);
         assert!(sizes[5..].iter().all(|&s| s == 64 << 10), "{sizes:?}");
         let total: usize = sizes.iter().map(|s| s + HEAD_LEN).sum();
@@ -254,6 +258,8 @@ mod tests {
         // The current block still serves small allocations right after the first one.
         let next = a.alloc(16);
         assert_eq!(next.as_ptr() as usize, small.as_ptr() as usize + 16);
+        // SAFETY: `big` is 100 000 bytes the arena handed out to this test alone, live as long
+        // as `a`.
         unsafe { std::ptr::write_bytes(big.as_ptr(), 0xAB, 100_000) };
         // Sizes are rounded up to the alignment.
         let odd = a.alloc(3);
@@ -271,6 +277,7 @@ mod tests {
                     for i in 0..5000usize {
                         let len = 1 + (i * 7 + usize::from(t)) % 300;
                         let p = a.alloc(len);
+                        // SAFETY: `len` bytes the arena handed out to this thread alone.
                         unsafe { std::ptr::write_bytes(p.as_ptr(), t, len) };
                         mine.push((p.as_ptr() as usize, len));
                     }
@@ -285,6 +292,8 @@ mod tests {
             }
         }
         for &(p, len, t) in &all {
+            // SAFETY: a range `a` (alive) handed out, filled by its thread (joined above), and
+            // written by nothing while it is read.
             let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
             assert!(bytes.iter().all(|&b| b == t), "an allocation was overwritten");
         }
@@ -321,12 +330,15 @@ mod loom_tests {
             };
             let (t1, t2) = (spawn(1), spawn(2));
             let p = a.alloc(56);
+            // SAFETY: the range is this thread's alone.
             unsafe { std::ptr::write_bytes(p.as_ptr(), 3, 56) };
             let mut ranges = vec![(p.as_ptr() as usize, 56usize, 3u8)];
             for (t, h) in [(1u8, t1), (2u8, t2)] {
                 ranges.extend(h.join().unwrap().into_iter().map(|p| (p, 56, t)));
             }
             for &(p, len, t) in &ranges {
+                // SAFETY: a range `a` (alive) handed out, filled by its thread (joined above),
+                // and written by nothing while it is read.
                 let bytes = unsafe { std::slice::from_raw_parts(p as *const u8, len) };
                 assert!(bytes.iter().all(|&b| b == t));
             }

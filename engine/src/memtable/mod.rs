@@ -52,6 +52,9 @@ pub(crate) mod iter;
 pub(crate) mod skiplist;
 
 use crate::key::{self, SequenceNumber, ValueKind, KIND_SEEK};
+// `Lookup` lives in `key`: the SSTable reader, a layer below, answers lookups with it too.
+// Re-exported so that `shale_engine::memtable::Lookup` still names it.
+pub use crate::key::Lookup;
 use crate::sync::{AtomicUsize, Mutex, Ordering};
 use arena::Arena;
 use bloom::SegmentBloom;
@@ -83,18 +86,6 @@ pub fn segment_bytes_for(memtable_bytes_max: usize) -> usize {
     (memtable_bytes_max / SEGMENTS_PER_MEMTABLE_MIN)
         .clamp(SEGMENT_BYTES_MIN, SEGMENT_BYTES_MAX)
         .max(memtable_bytes_max.div_ceil(SEGMENTS_MAX / 2))
-}
-
-/// The answer of a memtable to a point lookup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    /// The newest visible version is this value.
-    Value(Vec<u8>),
-    /// The newest visible version is a tombstone.
-    Deleted,
-    /// The newest visible version's value is in a blob file: this encoded
-    /// [`crate::blob::BlobPointer`] says where (tables only; the reader resolves it).
-    Blob(Vec<u8>),
 }
 
 /// One segment: the entries from sequence `first_seq` on (until the next segment's start).

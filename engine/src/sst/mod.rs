@@ -1,37 +1,12 @@
 //! SSTables: immutable, sorted files of internal keys (RocksDB's BlockBasedTable, simplified).
 //!
-//! ```text
-//! +--------------------+  offset 0
-//! | data block 0       |  entries (internal key -> value), prefix-compressed, restart points
-//! | trailer            |  compression type (1 byte) + crc32 (4 bytes)
-//! | data block 1       |
-//! | trailer            |
-//! | ...                |
-//! | filter block       |  one bloom filter over every user key of the table
-//! | trailer            |
-//! | properties block   |  counts, sizes, key and sequence ranges (tagged fields)
-//! | trailer            |
-//! | index block        |  per data block: its last internal key -> its handle
-//! | trailer            |
-//! | footer (64 bytes)  |  index, filter and properties handles, format version, crc, magic
-//! +--------------------+
-//! ```
+//! [`TableBuilder`] writes a table, [`Table`] reads it; [`block`], [`filter`] and [`props`] are
+//! the codecs of its blocks. In the code, a block trailer is [`BLOCK_TRAILER_LEN`] bytes (a
+//! [`Compression`] byte, then the crc) and the footer is [`FOOTER_LEN`] bytes ending in
+//! [`MAGIC`]. The format is specified once, in `docs/format/sst.md`, which follows here as it
+//! is.
 //!
-//! * **Block trailer** ([`BLOCK_TRAILER_LEN`] = 5): `type:u8` ([`Compression`]: 1 none, 2 zstd;
-//!   0 reserved) then `crc32:u32le` over the stored (possibly compressed) block bytes followed by
-//!   the type byte. Every block read is checked before it is decompressed or parsed. A zstd
-//!   block is stored as `uncompressed length:varint64 ++ zstd frame`, so the reader bounds the
-//!   allocation before decompressing.
-//! * **Block handle**: where a block's stored bytes are: `offset:varint64 size:varint64` in index
-//!   entries; `size` excludes the trailer.
-//! * **Footer** ([`FOOTER_LEN`] = 64), at the very end of the file, all little-endian:
-//!   `index offset:u64, index size:u64, filter offset:u64, filter size:u64, properties
-//!   offset:u64, properties size:u64, format version:u32, crc32:u32 (of the 52 bytes before it),
-//!   magic:u64` ([`MAGIC`]).
-//! * **Internal keys** are stored as `user key ++ trailer:u64le` (`crate::key::encode_internal`)
-//!   and ordered by user key, then newest first.
-//!
-//! Byte layouts of the blocks, and a worked example, in `docs/format/sst.md`.
+#![doc = include_str!("../../../docs/format/sst.md")]
 
 pub mod block;
 pub mod filter;

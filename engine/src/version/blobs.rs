@@ -3,8 +3,8 @@
 
 use crate::blob::{BlobFile, BlobPointer};
 use crate::cache::ShardedLru;
-use crate::db::filename;
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,7 +32,7 @@ impl BlobCache {
         open_files_max: usize,
         value_len_max: usize,
     ) -> Self {
-        let shards = if open_files_max >= 64 { 16 } else { 1 };
+        let shards = super::file_cache_shards(open_files_max);
         BlobCache { fs, dir, files: ShardedLru::new(open_files_max.max(1), shards), value_len_max }
     }
 

@@ -5,14 +5,13 @@
 //! L0 newest first (its files may overlap), then every deeper level by binary search over its
 //! disjoint, sorted key ranges.
 
-use crate::cache::ShardedLru;
-use crate::db::filename;
+use crate::cache::{ShardedLru, DEFAULT_SHARDS};
 use crate::error::{Error, Result};
+use crate::filename;
 use crate::fs::FileSystem;
 use crate::iter::InternalIterator;
-use crate::key::SequenceNumber;
+use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{FileMeta, LevelFiles};
-use crate::memtable::Lookup;
 use crate::sst::{BlockCache, ReadStats, Table};
 use std::path::PathBuf;
 
@@ -23,6 +22,19 @@ pub use blobs::BlobCache;
 pub use level_iter::LevelIter;
 pub use multi_get::multi_get;
 use std::sync::Arc;
+
+/// A cache of fewer open files than this is one shard: each shard holds `open_files_max /
+/// shards` files, too few for a small cache split [`DEFAULT_SHARDS`] ways.
+const SHARDED_OPEN_FILES_MIN: usize = 64;
+
+/// The shard count of a cache of at most `open_files_max` open files (tables, blob files).
+fn file_cache_shards(open_files_max: usize) -> usize {
+    if open_files_max >= SHARDED_OPEN_FILES_MIN {
+        DEFAULT_SHARDS
+    } else {
+        1
+    }
+}
 
 /// Opens tables on demand and keeps at most a bounded number open.
 pub struct TableCache {
@@ -61,7 +73,7 @@ impl TableCache {
         blocks: Option<Arc<BlockCache>>,
         reads: TableReads,
     ) -> Self {
-        let shards = if open_files_max >= 64 { 16 } else { 1 };
+        let shards = file_cache_shards(open_files_max);
         TableCache {
             fs,
             dir,

@@ -12,9 +12,8 @@
 use super::{covers, TableCache};
 use crate::error::{Error, Result};
 use crate::fs::ReadRequest;
-use crate::key::SequenceNumber;
+use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{FileMeta, LevelFiles};
-use crate::memtable::Lookup;
 use crate::sst::block::Block;
 use crate::sst::{BlockHandle, Table};
 use std::collections::HashMap;

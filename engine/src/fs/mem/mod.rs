@@ -1,9 +1,13 @@
-//! [`MemFs`]: an in-memory, fault-injecting file system for tests.
+//! [`MemFs`]: an in-memory file system, fault-injecting for tests.
 //!
 //! Crash and fault-injection tests of the database run against a [`MemFs`]: the test keeps a
 //! clone (they share one state behind an `Arc<Mutex<_>>`), hands another to the database as an
 //! `Arc<dyn FileSystem>`, and then fails chosen operations or simulates power loss. `FaultFs`
-//! (`fault.rs`) does the same over real files, counting operations with the same code.
+//! (`fault.rs`) does the same over real files, counting operations with the same code. The
+//! hooks that do that (and their semantics) are in `hooks.rs`, compiled only for tests and with
+//! the `testing` feature; without them a `MemFs` is a plain in-memory file system (the server's
+//! `--in-memory` mode, fuzzing): every operation succeeds as the model below says, and nothing
+//! is ever lost.
 //!
 //! # Model
 //!
@@ -50,48 +54,12 @@
 //!   directory where only a *durable* (already removed) file entry is left drops that entry for
 //!   good, as directory creation is durable at once.
 //!
-//! # Power loss
-//!
-//! [`MemFs::crash`]`(seed)` simulates power loss and reboot:
-//! * every directory's live entries become its durable entries, so files never covered by a
-//!   `sync_dir` vanish and renames and removals not synced are undone;
-//! * every inode's live bytes become its durable bytes plus a prefix of its unsynced (appended
-//!   since the last sync) bytes; the prefix length is pseudo-random from `seed`, and is `0` and
-//!   "all of them" each with probability of about 1/4 so both edges are exercised often (if live
-//!   bytes ever did not start with the durable ones, they would become just the durable ones);
-//! * what is left is what is on the "disk", so it all becomes durable (a second crash keeps it);
-//! * every handle opened before ([`WritableFile`], [`ReadableFile`], [`FileLock`]) becomes stale:
-//!   each operation on it fails with an `io::Error` "stale handle after simulated crash" and never
-//!   changes the new state (a stale [`WritableFile::len`], which cannot fail, reports the last
-//!   length that handle saw); every lock is released. Each handle stores the crash generation it
-//!   was opened in;
-//! * inodes no longer referenced by any entry are dropped.
-//!
-//! The same history with the same seed gives the same result. [`MemFs::crash_drop_unsynced`]
-//! is the same but keeps no unsynced byte at all. A crash does not count as an operation and
-//! leaves the operation count and any armed fault as they are.
-//!
-//! # Fault injection
-//!
-//! Every call counts as one operation: each [`FileSystem`] method, and [`WritableFile::append`],
-//! [`WritableFile::sync`], [`ReadableFile::read_at`] and [`ReadableFile::len`] — but not the
-//! infallible [`WritableFile::len`], nor dropping a handle, nor the test helpers of [`MemFs`].
-//! A call counts before anything else is checked, so one that then fails (`NotFound`, a stale
-//! handle, ...) counts too. [`MemFs::fail_after`]`(k, mode)` arms a fault: the `k`-th counted
-//! operation from now (`k = 0` is the very next one) fails with `io::Error::other("injected
-//! fault")` without any effect (a failed append writes nothing, a failed sync makes nothing
-//! durable, a failed create creates nothing). With [`FaultMode::Permanent`] every later operation
-//! fails the same way until [`MemFs::clear_faults`]; with [`FaultMode::Once`] only that one does.
-//! [`MemFs::op_count`] counts operations since the file system was made and [`MemFs::faults_hit`]
-//! counts the operations that failed with an injected fault.
-//!
-//! # Test helpers
-//!
-//! [`MemFs::file_bytes`], [`MemFs::set_file_bytes`] and [`MemFs::durable_len`] inspect and
-//! corrupt files directly; they are not counted and never fail by injection.
+#[cfg(any(test, feature = "testing"))]
+mod hooks;
 
+#[cfg(any(test, feature = "testing"))]
+use super::inject::Injector;
 use super::{FileLock, FileSystem, ReadableFile, WritableFile};
-use crate::util::rand::SplitMix64;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fmt;
@@ -100,20 +68,12 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-/// How long an armed fault lasts (see [`MemFs::fail_after`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultMode {
-    /// Only the chosen operation fails.
-    Once,
-    /// The chosen operation and every later one fail, until [`MemFs::clear_faults`].
-    Permanent,
-}
-
-/// An in-memory file system that can fail chosen operations and simulate power loss.
+/// An in-memory file system; for tests (feature `testing`), it can also fail chosen operations
+/// and simulate power loss.
 ///
-/// Cloning is cheap and the clones share one state. The exact semantics (what survives
-/// [`MemFs::crash`], which operations [`MemFs::fail_after`] counts, stale handles) are in the top
-/// comment of `engine/src/fs/mem.rs`.
+/// Cloning is cheap and the clones share one state. The exact semantics are in the top comments
+/// of `engine/src/fs/mem/mod.rs` (the file system) and `engine/src/fs/mem/hooks.rs` (what
+/// survives `MemFs::crash`, which operations `MemFs::fail_after` counts, stale handles).
 #[derive(Clone, Default)]
 pub struct MemFs {
     state: Arc<Mutex<State>>,
@@ -153,69 +113,6 @@ struct Dir {
     durable: BTreeMap<OsString, InodeId>,
 }
 
-#[derive(Clone, Copy)]
-struct Fault {
-    /// The absolute operation index that fails.
-    at: u64,
-    mode: FaultMode,
-}
-
-/// The operation count and the armed fault of a fault-injecting file system (shared with
-/// `FaultFs`, so that both count and fail operations the same way; see the module docs).
-#[derive(Default)]
-pub(super) struct Injector {
-    /// Operations counted since creation.
-    ops: u64,
-    /// The armed fault, if any.
-    fault: Option<Fault>,
-    /// A permanent fault fired: every operation fails.
-    failing: bool,
-    faults_hit: u64,
-}
-
-impl Injector {
-    /// Counts one operation and fails it if a fault says so.
-    pub(super) fn begin_op(&mut self) -> io::Result<()> {
-        let index = self.ops;
-        self.ops = self.ops.wrapping_add(1);
-        if self.failing {
-            self.faults_hit = self.faults_hit.wrapping_add(1);
-            return Err(injected());
-        }
-        if let Some(fault) = self.fault {
-            if fault.at <= index {
-                self.fault = None;
-                self.failing = fault.mode == FaultMode::Permanent;
-                self.faults_hit = self.faults_hit.wrapping_add(1);
-                return Err(injected());
-            }
-        }
-        Ok(())
-    }
-
-    /// Arms a fault at the `k`-th operation from now (see [`MemFs::fail_after`]).
-    pub(super) fn fail_after(&mut self, k: u64, mode: FaultMode) {
-        self.fault = Some(Fault { at: self.ops.saturating_add(k), mode });
-        self.failing = false;
-    }
-
-    /// Disarms any fault and ends a permanent failure.
-    pub(super) fn clear(&mut self) {
-        self.fault = None;
-        self.failing = false;
-    }
-
-    /// Operations counted so far.
-    pub(super) fn ops(&self) -> u64 {
-        self.ops
-    }
-
-    /// Operations failed by an injected fault so far.
-    pub(super) fn faults_hit(&self) -> u64 {
-        self.faults_hit
-    }
-}
-
 #[derive(Default)]
 struct State {
     /// Every directory created. The roots (the empty path and `/`) exist implicitly; an entry for
@@ -228,11 +125,8 @@ struct State {
     /// Bumped by every crash; handles of an older generation are stale.
     generation: u64,
     /// The operation count and the armed fault.
+    #[cfg(any(test, feature = "testing"))]
     injector: Injector,
-}
-
-fn injected() -> io::Error {
-    io::Error::other("injected fault")
 }
 
 pub(super) fn stale() -> io::Error {
@@ -291,8 +185,15 @@ fn split(path: &Path) -> io::Result<(&Path, OsString)> {
 
 impl State {
     /// Counts one operation and fails it if a fault says so.
+    #[cfg(any(test, feature = "testing"))]
     fn begin_op(&mut self) -> io::Result<()> {
         self.injector.begin_op()
+    }
+
+    /// Without the test hooks no fault can be armed: every operation goes ahead.
+    #[cfg(not(any(test, feature = "testing")))]
+    fn begin_op(&mut self) -> io::Result<()> {
+        Ok(())
     }
 
     fn check_generation(&self, generation: u64) -> io::Result<()> {
@@ -401,57 +302,6 @@ impl State {
             self.inodes.remove(&id);
         }
     }
-
-    /// Drops every inode that no handle holds and no entry names.
-    fn collect_all(&mut self) {
-        let named: BTreeSet<InodeId> = self
-            .dirs
-            .values()
-            .flat_map(|d| d.live.values().chain(d.durable.values()))
-            .copied()
-            .collect();
-        self.inodes.retain(|id, inode| inode.handles > 0 || named.contains(id));
-    }
-
-    /// Simulates power loss; `rng` picks how many unsynced bytes survive (none without it).
-    fn power_loss(&mut self, mut rng: Option<SplitMix64>) {
-        for dir in self.dirs.values_mut() {
-            dir.live.clone_from(&dir.durable);
-        }
-        for inode in self.inodes.values_mut() {
-            inode.handles = 0;
-        }
-        self.collect_all();
-        for inode in self.inodes.values_mut() {
-            if inode.live.starts_with(&inode.durable) {
-                let unsynced = inode.live.len().saturating_sub(inode.durable.len());
-                let keep = match rng.as_mut() {
-                    Some(rng) if unsynced > 0 => pick_kept(rng, unsynced),
-                    _ => 0,
-                };
-                inode.live.truncate(inode.durable.len().saturating_add(keep));
-            } else {
-                inode.live.clone_from(&inode.durable);
-            }
-            // What is left is on the disk now.
-            inode.durable.clone_from(&inode.live);
-        }
-        self.locks.clear();
-        self.generation = self.generation.wrapping_add(1);
-    }
-}
-
-/// How many of `unsynced` bytes survive a crash: none or all with probability 1/4 each, else
-/// uniform in `0..=unsynced`.
-pub(super) fn pick_kept(rng: &mut SplitMix64, unsynced: usize) -> usize {
-    match rng.next_u64() % 4 {
-        0 => 0,
-        1 => unsynced,
-        _ => {
-            let bound = (unsynced as u64).saturating_add(1);
-            usize::try_from(rng.next_u64() % bound).unwrap_or(unsynced)
-        }
-    }
 }
 
 impl MemFs {
@@ -462,86 +312,6 @@ impl MemFs {
 
     fn lock_state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Simulates power loss and reboot, keeping a pseudo-random (from `seed`) prefix of each
-    /// file's unsynced bytes. Unsynced directory entries are lost, every handle opened before
-    /// becomes stale and every lock is released. See the module docs.
-    pub fn crash(&self, seed: u64) {
-        self.lock_state().power_loss(Some(SplitMix64::new(seed)));
-    }
-
-    /// Like [`MemFs::crash`], but no unsynced byte survives.
-    pub fn crash_drop_unsynced(&self) {
-        self.lock_state().power_loss(None);
-    }
-
-    /// Arms a fault: the `k`-th counted operation from now (`k = 0`: the very next one) fails
-    /// with `io::Error::other("injected fault")` and has no effect; with
-    /// [`FaultMode::Permanent`] every later operation fails too. Replaces an armed fault and
-    /// ends a permanent failure already under way.
-    pub fn fail_after(&self, k: u64, mode: FaultMode) {
-        self.lock_state().injector.fail_after(k, mode);
-    }
-
-    /// Disarms any fault and ends a permanent failure.
-    pub fn clear_faults(&self) {
-        self.lock_state().injector.clear();
-    }
-
-    /// The number of operations counted since this file system was made (failed ones included).
-    pub fn op_count(&self) -> u64 {
-        self.lock_state().injector.ops()
-    }
-
-    /// The number of operations that failed with an injected fault.
-    pub fn faults_hit(&self) -> u64 {
-        self.lock_state().injector.faults_hit()
-    }
-
-    /// Test helper: the live bytes of the file `path` names now, or `None` if there is no such
-    /// file.
-    pub fn file_bytes(&self, path: impl AsRef<Path>) -> Option<Vec<u8>> {
-        let st = self.lock_state();
-        let id = st.live_entry(&normalize(path.as_ref()))?;
-        st.inodes.get(&id).map(|inode| inode.live.clone())
-    }
-
-    /// Test helper: the durable length of the file `path` names now (the entry itself may not
-    /// be durable), or `None` if there is no such file.
-    pub fn durable_len(&self, path: impl AsRef<Path>) -> Option<u64> {
-        let st = self.lock_state();
-        let id = st.live_entry(&normalize(path.as_ref()))?;
-        st.inodes.get(&id).map(|inode| inode.durable.len() as u64)
-    }
-
-    /// Test helper (for corruption tests): sets both the live and the durable bytes of the file
-    /// `path` (an existing one keeps its inode, so open readers see the new bytes; a missing one
-    /// is created) and makes its directory entry durable. Fails if the parent directory is
-    /// missing or `path` is a directory.
-    pub fn set_file_bytes(&self, path: impl AsRef<Path>, bytes: &[u8]) -> io::Result<()> {
-        let mut st = self.lock_state();
-        let path = normalize(path.as_ref());
-        st.check_new_file(&path)?;
-        let id = match st.live_entry(&path) {
-            Some(id) => id,
-            None => {
-                let id = st.new_inode(0);
-                st.link(&path, id)?;
-                id
-            }
-        };
-        let inode = st.inode_mut(id)?;
-        inode.live = bytes.to_vec();
-        inode.durable = bytes.to_vec();
-        let (parent, name) = split(&path)?;
-        let dir = st.dir_mut(parent).ok_or_else(|| not_found(parent))?;
-        if let Some(old) = dir.durable.insert(name, id) {
-            if old != id {
-                st.collect(old);
-            }
-        }
-        Ok(())
     }
 
     /// Releases a handle of `generation` on inode `id` (nothing if the handle is stale).
@@ -564,9 +334,9 @@ impl fmt::Debug for MemFs {
         if let Ok(st) = self.state.try_lock() {
             d.field("dirs", &st.dirs.len())
                 .field("inodes", &st.inodes.len())
-                .field("generation", &st.generation)
-                .field("ops", &st.injector.ops())
-                .field("faults_hit", &st.injector.faults_hit());
+                .field("generation", &st.generation);
+            #[cfg(any(test, feature = "testing"))]
+            d.field("ops", &st.injector.ops()).field("faults_hit", &st.injector.faults_hit());
         }
         d.finish_non_exhaustive()
     }
