@@ -78,41 +78,78 @@ pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
     ]))
 }
 
-/// PutItem's input, decoded and checked before the handler runs.
-pub struct PutItemInput<'a> {
+/// What PutItem, UpdateItem and DeleteItem take, decoded and checked (in DynamoDB's order)
+/// before the handler runs.
+pub struct ItemWriteInput<'a> {
     pub table_name: &'a str,
+    /// The item (PutItem) or its key (UpdateItem, DeleteItem).
     pub item: Item,
     pub return_values: ReturnValues,
     pub return_old_on_failure: bool,
     pub return_consumed_capacity: Mode,
     pub condition: Option<Condition>,
+    pub update: Option<Update>,
 }
 
-impl<'a> Input<'a> for PutItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
+impl<'a> ItemWriteInput<'a> {
+    /// Decodes a single-item write: the item parameter `(name, at)` (`at`: its name in
+    /// constraint messages), the `ReturnValues` it allows, its expression and legacy
+    /// parameters.
+    fn decode(
+        req: Req<'a>,
+        (name, at): (&str, &str),
+        return_values: &[&str],
+        (exprs, legacy): (&[&'static str], &[&'static str]),
+    ) -> DResult<Self> {
         let table_name = req.table_name()?;
-        let item = required_item(req, "Item", "item")?;
-        let return_values = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
+        let item = required_item(req, name, at)?;
+        let return_values = ReturnValues::read(req, return_values)?;
         let return_old_on_failure = return_old_on_failure(req)?;
         let return_consumed_capacity = Mode::read(req)?;
-        let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
-        let condition = ex.parse()?.condition;
-        check_item_size(&item)?;
-        Ok(PutItemInput {
+        let parsed = Expressions::read(req, exprs, legacy)?.parse()?;
+        Ok(ItemWriteInput {
             table_name,
             item,
             return_values,
             return_old_on_failure,
             return_consumed_capacity,
-            condition,
+            condition: parsed.condition,
+            update: parsed.update,
         })
+    }
+
+    /// How the write answers (borrowing the request and `paths`, not the input).
+    fn answer<'p>(&self, paths: &'p [Path]) -> Answer<'p>
+    where
+        'a: 'p,
+    {
+        Answer {
+            return_old: self.return_old_on_failure,
+            rv: self.return_values,
+            paths,
+            table: self.table_name,
+            mode: self.return_consumed_capacity,
+        }
     }
 }
 
-pub fn put(g: &Gateway, input: PutItemInput) -> DResult<Json> {
+/// PutItem's input.
+pub struct PutItemInput<'a>(ItemWriteInput<'a>);
+
+impl<'a> Input<'a> for PutItemInput<'a> {
+    fn decode(req: Req<'a>) -> DResult<Self> {
+        let exprs = (&["ConditionExpression"][..], &["Expected"][..]);
+        let input = ItemWriteInput::decode(req, ("Item", "item"), &["NONE", "ALL_OLD"], exprs)?;
+        check_item_size(&input.item)?;
+        Ok(PutItemInput(input))
+    }
+}
+
+pub fn put(g: &Gateway, PutItemInput(input): PutItemInput) -> DResult<Json> {
     let table = g.table(input.table_name)?;
     let key = table.meta.key_of_item(&input.item)?;
     let key_item = table.meta.key_attrs(&input.item);
+    let answer = input.answer(&[]);
     let op = WriteOp {
         table: table.clone(),
         key,
@@ -120,62 +157,30 @@ pub fn put(g: &Gateway, input: PutItemInput) -> DResult<Json> {
         condition: input.condition,
         action: Action::Put(input.item),
     };
-    let answer = Answer {
-        return_old: input.return_old_on_failure,
-        rv: input.return_values,
-        paths: &[],
-        table: input.table_name,
-        mode: input.return_consumed_capacity,
-    };
     run_write(g, op, answer)
 }
 
-/// DeleteItem's input, decoded and checked before the handler runs.
-pub struct DeleteItemInput<'a> {
-    pub table_name: &'a str,
-    pub key: Item,
-    pub return_values: ReturnValues,
-    pub return_old_on_failure: bool,
-    pub return_consumed_capacity: Mode,
-    pub condition: Option<Condition>,
-}
+/// DeleteItem's input.
+pub struct DeleteItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for DeleteItemInput<'a> {
     fn decode(req: Req<'a>) -> DResult<Self> {
-        let table_name = req.table_name()?;
-        let key = required_item(req, "Key", "key")?;
-        let return_values = ReturnValues::read(req, &["NONE", "ALL_OLD"])?;
-        let return_old_on_failure = return_old_on_failure(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        let ex = Expressions::read(req, &["ConditionExpression"], &["Expected"])?;
-        let condition = ex.parse()?.condition;
-        Ok(DeleteItemInput {
-            table_name,
-            key,
-            return_values,
-            return_old_on_failure,
-            return_consumed_capacity,
-            condition,
-        })
+        let exprs = (&["ConditionExpression"][..], &["Expected"][..]);
+        ItemWriteInput::decode(req, ("Key", "key"), &["NONE", "ALL_OLD"], exprs)
+            .map(DeleteItemInput)
     }
 }
 
-pub fn delete(g: &Gateway, input: DeleteItemInput) -> DResult<Json> {
+pub fn delete(g: &Gateway, DeleteItemInput(input): DeleteItemInput) -> DResult<Json> {
     let table = g.table(input.table_name)?;
-    let k = table.meta.key_of_key(&input.key)?;
+    let k = table.meta.key_of_key(&input.item)?;
+    let answer = input.answer(&[]);
     let op = WriteOp {
         table: table.clone(),
         key: k,
-        key_item: input.key,
+        key_item: input.item,
         condition: input.condition,
         action: Action::Delete,
-    };
-    let answer = Answer {
-        return_old: input.return_old_on_failure,
-        rv: input.return_values,
-        paths: &[],
-        table: input.table_name,
-        mode: input.return_consumed_capacity,
     };
     run_write(g, op, answer)
 }
@@ -232,62 +237,33 @@ pub(crate) fn check_update_keys(
     Ok(())
 }
 
-/// UpdateItem's input, decoded and checked before the handler runs.
-pub struct UpdateItemInput<'a> {
-    pub table_name: &'a str,
-    pub key: Item,
-    pub return_values: ReturnValues,
-    pub return_old_on_failure: bool,
-    pub return_consumed_capacity: Mode,
-    pub condition: Option<Condition>,
-    pub update: Option<Update>,
-}
+/// UpdateItem's input.
+pub struct UpdateItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for UpdateItemInput<'a> {
     fn decode(req: Req<'a>) -> DResult<Self> {
-        let table_name = req.table_name()?;
-        let key = required_item(req, "Key", "key")?;
-        let return_values =
-            ReturnValues::read(req, &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"])?;
-        let return_old_on_failure = return_old_on_failure(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        let ex = Expressions::read(
-            req,
-            &["UpdateExpression", "ConditionExpression"],
-            &["AttributeUpdates", "Expected"],
-        )?;
-        let parsed = ex.parse()?;
-        Ok(UpdateItemInput {
-            table_name,
-            key,
-            return_values,
-            return_old_on_failure,
-            return_consumed_capacity,
-            condition: parsed.condition,
-            update: parsed.update,
-        })
+        let return_values = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+        let exprs = (
+            &["UpdateExpression", "ConditionExpression"][..],
+            &["AttributeUpdates", "Expected"][..],
+        );
+        ItemWriteInput::decode(req, ("Key", "key"), &return_values, exprs).map(UpdateItemInput)
     }
 }
 
-pub fn update(g: &Gateway, input: UpdateItemInput) -> DResult<Json> {
+pub fn update(g: &Gateway, UpdateItemInput(input): UpdateItemInput) -> DResult<Json> {
     let table = g.table(input.table_name)?;
-    let k = table.meta.key_of_key(&input.key)?;
+    let k = table.meta.key_of_key(&input.item)?;
     check_update_keys(&table.meta, input.update.as_ref())?;
     let paths: Vec<Path> =
         input.update.as_ref().map(|u| u.paths().into_iter().cloned().collect()).unwrap_or_default();
+    let answer = input.answer(&paths);
     let op = WriteOp {
         table: table.clone(),
         key: k,
-        key_item: input.key,
+        key_item: input.item,
         condition: input.condition,
         action: Action::Update(input.update),
-    };
-    let answer = Answer {
-        return_old: input.return_old_on_failure,
-        rv: input.return_values,
-        paths: &paths,
-        table: input.table_name,
-        mode: input.return_consumed_capacity,
     };
     run_write(g, op, answer)
 }
