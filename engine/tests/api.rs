@@ -1757,3 +1757,30 @@ fn flush_drops_versions_no_reader_can_see() {
     assert_eq!(l0(&db).entries, 4, "one more table, with one entry: {}", db.stats());
     assert_eq!(db.get(&ks, b"k").unwrap(), v(b"v150"));
 }
+
+/// A scan that is running when its keyspace is dropped (its table files deleted under it)
+/// fails with `KeyspaceDropped`, not with the I/O error of the table it could not open.
+#[test]
+fn a_scan_racing_drop_keyspace_fails_with_keyspace_dropped() {
+    let fs = MemFs::new();
+    let mut opts = mem_opts(&fs);
+    opts.compaction.target_file_bytes = 4 << 10;
+    let db = Db::open("/db", opts).expect("open");
+    let victim = db.create_keyspace("victim").unwrap();
+    for i in 0..4000u32 {
+        db.put(&victim, &i.to_be_bytes(), &[7u8; 100]).unwrap();
+    }
+    // Many small tables in the last level, opened one after another by the scan.
+    db.compact_range(&victim, None, None).unwrap();
+    let mut it = db.iter(&victim, IterOptions::all()).unwrap();
+    assert!(it.advance().unwrap());
+    db.drop_keyspace(&victim).unwrap();
+    let err = loop {
+        match it.advance() {
+            Ok(true) => continue,
+            Ok(false) => panic!("the scan finished although its tables were deleted"),
+            Err(e) => break e,
+        }
+    };
+    assert!(matches!(err, Error::KeyspaceDropped(ref n) if n == "victim"), "{err:?}");
+}

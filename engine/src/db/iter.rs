@@ -1,8 +1,8 @@
 //! The user-facing iterator: resolves versions at a sequence number, hides tombstones, applies
 //! bounds, in either direction.
 
-use super::keyspace::SuperVersion;
-use crate::error::Result;
+use super::keyspace::{KeyspaceState, SuperVersion};
+use crate::error::{Error, Result};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::{self, SequenceNumber, ValueKind, KIND_SEEK, SEQUENCE_MAX};
 use crate::version::BlobCache;
@@ -33,6 +33,8 @@ pub struct DbIterator {
     value_is_pointer: bool,
     /// Where separated values are read.
     blobs: Arc<BlobCache>,
+    /// The keyspace read, whose drop names a failed read ([`KeyspaceState::settle_read_error`]).
+    keyspace: Option<Arc<KeyspaceState>>,
     /// The memtables and tables read, held for the iterator's life: the blob files its tables
     /// point into are not removed while a super version names those tables.
     _sv: Arc<SuperVersion>,
@@ -69,7 +71,21 @@ impl DbIterator {
             value: Vec::new(),
             value_is_pointer: false,
             blobs,
+            keyspace: None,
             _sv: sv,
+        }
+    }
+
+    /// The iterator reads `keyspace`: its errors are settled by whether it was dropped.
+    pub(crate) fn of_keyspace(mut self, keyspace: Arc<KeyspaceState>) -> Self {
+        self.keyspace = Some(keyspace);
+        self
+    }
+
+    fn settle(&self, e: Error) -> Error {
+        match &self.keyspace {
+            Some(ks) => ks.settle_read_error(e),
+            None => e,
         }
     }
 
@@ -267,7 +283,7 @@ impl DbIterator {
                     Ok(v) => self.value = v,
                     Err(e) => {
                         self.done = true;
-                        return Err(e);
+                        return Err(self.settle(e));
                     }
                 }
             }
@@ -277,7 +293,7 @@ impl DbIterator {
         };
         if let Err(e) = self.inner.status() {
             self.done = true;
-            return Err(e);
+            return Err(self.settle(e));
         }
         if !found {
             self.done = true;

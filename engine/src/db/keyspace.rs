@@ -2,6 +2,7 @@
 //! sequence-number space. Each has its own memtables.
 
 use crate::batch::KeyspaceId;
+use crate::error::Error;
 use crate::manifest::LevelFiles;
 use crate::memtable::MemTable;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -121,6 +122,17 @@ impl KeyspaceState {
 
     pub(crate) fn is_dropped(&self) -> bool {
         self.dropped.load(Ordering::Acquire)
+    }
+
+    /// A read's error, named for its cause: a read of a keyspace dropped while it ran (whose
+    /// table files were deleted under it) fails with [`Error::KeyspaceDropped`], not with the
+    /// I/O error it surfaced as.
+    pub(crate) fn settle_read_error(&self, e: Error) -> Error {
+        if self.is_dropped() {
+            Error::KeyspaceDropped(self.name.clone())
+        } else {
+            e
+        }
     }
 }
 

@@ -191,11 +191,14 @@ impl Core {
         let state = self.state_of(ks)?;
         let sv = state.sv();
         let seq = seq.unwrap_or_else(|| self.last_sequence());
-        let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
-            Some(l) => Some(l),
-            None => version::get(&self.tables, &sv.files, key, seq)?,
+        let read = || {
+            let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
+                Some(l) => Some(l),
+                None => version::get(&self.tables, &sv.files, key, seq)?,
+            };
+            self.resolve(key, found)
         };
-        self.resolve(key, found)
+        read().map_err(|e| state.settle_read_error(e))
     }
 
     /// The value a lookup found: its bytes, read from a blob file if separated.
@@ -222,10 +225,13 @@ impl Core {
         let seq = seq.unwrap_or_else(|| self.last_sequence());
         let mut found: Vec<Option<Lookup>> =
             keys.iter().map(|k| sv.newest_first().find_map(|m| m.get(k, seq))).collect();
-        if found.iter().any(Option::is_none) {
-            version::multi_get(&self.tables, &sv.files, keys, seq, &mut found)?;
-        }
-        keys.iter().zip(found).map(|(k, f)| self.resolve(k, f)).collect()
+        let read = || {
+            if found.iter().any(Option::is_none) {
+                version::multi_get(&self.tables, &sv.files, keys, seq, &mut found)?;
+            }
+            keys.iter().zip(found).map(|(k, f)| self.resolve(k, f)).collect::<Result<Vec<_>>>()
+        };
+        read().map_err(|e| state.settle_read_error(e))
     }
 
     /// An iterator as of `seq`, or of the latest write when `None` (read after taking the super
@@ -241,9 +247,11 @@ impl Core {
         let seq = seq.unwrap_or_else(|| self.last_sequence());
         let mut children: Vec<Box<dyn InternalIterator>> =
             sv.newest_first().map(|m| Box::new(m.iter()) as Box<dyn InternalIterator>).collect();
-        children.extend(version::iterators(&self.tables, &sv.files)?);
+        let tables = version::iterators(&self.tables, &sv.files);
+        children.extend(tables.map_err(|e| state.settle_read_error(e))?);
         let blobs = Arc::clone(&self.blobs);
-        Ok(DbIterator::new(MergingIterator::new(children), seq, opts, blobs, sv))
+        let it = DbIterator::new(MergingIterator::new(children), seq, opts, blobs, sv);
+        Ok(it.of_keyspace(Arc::clone(&ks.state)))
     }
 
     /// Appends `edit` to the manifest durably, then applies it to the in-memory state.
