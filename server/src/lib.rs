@@ -5,8 +5,11 @@
 //!   the `shale` CLI (`--addr`) and `shale-bench` (`--target`).
 //! - [`bounds`]: key-range bound arithmetic both front doors use.
 //! - [`config`]: the server's configuration (TOML file and command-line flags).
-//! - [`dynamo`]: the DynamoDB-compatible gateway (`docs/dynamodb.md`): HTTP front door,
+//! - [`listener`]: the one accept loop of both front doors.
+//! - [`http`]: the HTTP front door of the AWS services: one dispatch path over `shale-aws`.
+//! - [`dynamodb`]: the DynamoDB service (`docs/dynamodb.md`): registry, typed inputs,
 //!   operations, expressions, table catalog and data model.
+//! - [`namespace`]: the keyspace prefixes the services reserve.
 //! - [`dynamo_client`]: a small blocking HTTP client for the gateway (tests and benchmarks).
 
 #![cfg_attr(

@@ -64,7 +64,8 @@ struct Cli {
     /// Most requests of one connection worked on at once.
     #[arg(long)]
     inflight_max: Option<usize>,
-    /// Seconds a connection may stay idle (or stall inside a frame) before it is closed.
+    /// Seconds a key-value protocol connection may stay idle (or stall inside a frame) before it
+    /// is closed. (The HTTP front door's is `idle_timeout_secs` in `[http]` of `--config`.)
     #[arg(long)]
     idle_timeout_secs: Option<u64>,
     /// Milliseconds between background WAL fsyncs (0: only writes that ask are fsynced).

@@ -11,14 +11,15 @@
 //!    Streams, CloudWatch's JSON form), the query protocol (a form body with `Action=`: IAM,
 //!    STS, CloudWatch) or Smithy RPC v2 CBOR (`smithy-protocol: rpc-v2-cbor`,
 //!    `POST /service/<Service>/operation/<Operation>`: CloudWatch).
-//! 2. [`body::read_body`]: the body, bounded by `body_bytes_max` and by the
-//!    `request_bytes_max` budget shared by every connection ([`body::ByteBudget`]).
-//! 3. [`sigv4::AuthHeader::parse`]: the SigV4 `Authorization` header (where verification
+//! 2. [`sigv4::AuthHeader::parse`]: the SigV4 `Authorization` header (where verification
 //!    will live).
+//! 3. [`body::read_body`]: the body, bounded by `body_bytes_max` and by the
+//!    `request_bytes_max` budget shared by every connection ([`body::ByteBudget`]).
 //! 4. The codecs of each protocol's payload: [`query::Form`] (form in) and [`query::XmlWriter`]
 //!    (XML out), [`cbor`] (CBOR ↔ JSON values); JSON 1.0 bodies are `serde_json`.
-//! 5. [`response::Reply`]: the answer, with its request id ([`request_id`]) and, for JSON,
-//!    `x-amz-crc32`; [`AwsError`] renders itself in each protocol's error form.
+//! 5. [`response::Reply`]: the answer, with its request id ([`request_id`]) and `x-amz-crc32`
+//!    (on every answer; DynamoDB's clients check it); [`AwsError`] renders itself in each
+//!    protocol's error form.
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)

@@ -8,7 +8,7 @@
 //! - [`expr`]: document paths and projections, condition, filter, key-condition and update
 //!   expressions, and the legacy parameters.
 //! - [`schema`]: table metadata and the table catalog.
-//! - [`write`]: the one place that builds the atomic engine batch of an item change (with its
+//! - [`write`](mod@write): the one place that builds the atomic engine batch of an item change (with its
 //!   item locks); secondary index entries and stream records join it there.
 //! - [`ops`]: the operations, their registry ([`ops::registry`]) and the service
 //!   ([`ops::Gateway`]); [`request`] reads request bodies, [`error`] is DynamoDB's errors,

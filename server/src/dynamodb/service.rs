@@ -1,6 +1,6 @@
 //! The DynamoDB service as the HTTP front door sees it: addressed by AWS JSON 1.0 with
 //! `X-Amz-Target: DynamoDB_20120810.<Operation>`, its operations from
-//! [`registry`](super::ops::registry), its errors rendered by the wire layer.
+//! [`super::ops::registry`], its errors rendered by the wire layer.
 //!
 //! ```text
 //! POST / HTTP/1.1
@@ -11,6 +11,7 @@
 //! {…request JSON…}
 //! ```
 
+use super::error::DynamoError;
 use super::ops::registry::{self, Handler};
 use super::ops::Gateway;
 use super::request::Req;
@@ -46,5 +47,9 @@ impl Service for Gateway {
             Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
             Err(e) => Err(e.to_aws()),
         }
+    }
+
+    fn internal(&self, message: String) -> AwsError {
+        DynamoError::Internal(message).to_aws()
     }
 }

@@ -108,20 +108,23 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
                 return Ok(Reply::new(200, "text/plain", HEALTH_LINE.as_bytes().to_vec()))
             }
             Detected::Json10 { prefix, operation } => {
-                let s = shared.services.by_json_prefix(&prefix).ok_or(unknown(Wire::Json10))?;
-                let op = s.find(&operation).ok_or(unknown(Wire::Json10))?;
+                let json = || unknown(Wire::Json10);
+                let s = shared.services.by_json_prefix(&prefix).ok_or_else(json)?;
+                let op = s.find(&operation).ok_or_else(json)?;
                 (Wire::Json10, s, Some(op))
             }
             Detected::RpcV2Cbor { service, operation } => {
-                let s = shared.services.by_cbor_service(&service).ok_or(unknown(Wire::Json10))?;
-                let op = s.find(&operation).ok_or(unknown(Wire::RpcV2Cbor))?;
+                let cbor = || unknown(Wire::RpcV2Cbor);
+                let s = shared.services.by_cbor_service(&service).ok_or_else(cbor)?;
+                let op = s.find(&operation).ok_or_else(cbor)?;
                 (Wire::RpcV2Cbor, s, Some(op))
             }
             Detected::Query { scope_service } => {
+                // No query service for this scope: JSON 1.0, the endpoint's first protocol.
                 let s = shared
                     .services
                     .by_query_scope(scope_service.as_deref())
-                    .ok_or(unknown(Wire::Json10))?;
+                    .ok_or_else(|| unknown(Wire::Json10))?;
                 let xmlns = s.address().query.map_or("", |q| q.1);
                 (Wire::Query { xmlns }, s, None)
             }
@@ -137,7 +140,11 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
         .and_then(|v| v.parse::<u64>().ok());
     let held = shale_aws::body::read_body(body, declared, &shared.body, &shared.budget)
         .await
-        .map_err(|e| (wire, e))?;
+        .map_err(|e| match e.fault {
+            // The wire layer's own failure is the service's internal error.
+            Fault::Receiver => (wire, service.internal(e.message)),
+            Fault::Sender => (wire, e),
+        })?;
     let op = match op {
         Some(op) => op,
         None => {
@@ -154,10 +161,10 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
     if service.runs_inline(op) {
         return service.call(op, wire, &held.bytes).map_err(|e| (wire, e));
     }
-    let (service, bytes) = (Arc::clone(service), held.bytes.clone());
-    match tokio::task::spawn_blocking(move || service.call(op, wire, &bytes)).await {
+    let (task_service, bytes) = (Arc::clone(service), held.bytes.clone());
+    match tokio::task::spawn_blocking(move || task_service.call(op, wire, &bytes)).await {
         Ok(r) => r.map_err(|e| (wire, e)),
-        Err(e) => Err((wire, AwsError::internal(format!("the request's task failed: {e}")))),
+        Err(e) => Err((wire, service.internal(format!("the request's task failed: {e}")))),
     }
 }
 

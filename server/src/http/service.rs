@@ -57,6 +57,12 @@ pub trait Service: Send + Sync + 'static {
         wire: Wire,
         body: &[u8],
     ) -> Result<Reply, AwsError>;
+
+    /// The service's own form of an internal error (a failed task, a closed budget), so a
+    /// client sees one internal-error type from the service whatever failed.
+    fn internal(&self, message: String) -> AwsError {
+        AwsError::internal(message)
+    }
 }
 
 /// A service with its type erased, as the front door holds it.
@@ -73,6 +79,8 @@ pub trait Dispatch: Send + Sync + 'static {
     fn runs_inline(&self, i: usize) -> bool;
     /// [`Service::call`] of operation `i`.
     fn call(&self, i: usize, wire: Wire, body: &[u8]) -> Result<Reply, AwsError>;
+    /// [`Service::internal`].
+    fn internal(&self, message: String) -> AwsError;
 }
 
 impl<S: Service> Dispatch for S {
@@ -101,6 +109,10 @@ impl<S: Service> Dispatch for S {
             Some(op) => Service::call(self, op, wire, body),
             None => Err(AwsError::unknown_operation()),
         }
+    }
+
+    fn internal(&self, message: String) -> AwsError {
+        Service::internal(self, message)
     }
 }
 

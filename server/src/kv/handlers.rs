@@ -41,7 +41,12 @@ pub fn error_response(e: &Error) -> Response {
         Error::Poisoned(_) => ErrorCode::Poisoned,
         _ => ErrorCode::Internal,
     };
-    Response::Error { code, message: e.to_string() }
+    let message = match e {
+        // Worded as it was when a dropped keyspace was an invalid argument.
+        Error::KeyspaceDropped(_) => format!("invalid argument: {e}"),
+        e => e.to_string(),
+    };
+    Response::Error { code, message }
 }
 
 fn invalid(message: impl Into<String>) -> Response {

@@ -39,8 +39,8 @@
 //!
 //! Precedence, tightest first: comparisons, BETWEEN, IN and functions; NOT; AND; OR. Keywords
 //! are case-insensitive, function names are not. Nesting of parentheses, NOT and function calls
-//! is bounded by [`EXPRESSION_NESTING_MAX`] (an error, never a deep recursion); an expression has at most
-//! [`OPERATORS_MAX`] operators and functions, as in DynamoDB.
+//! is bounded by [`EXPRESSION_NESTING_MAX`](crate::dynamodb::limits::EXPRESSION_NESTING_MAX) (an error, never a deep recursion); an expression has at most
+//! [`OPERATORS_MAX`](crate::dynamodb::limits::OPERATORS_MAX) operators and functions, as in DynamoDB.
 
 pub mod eval;
 pub mod key_condition;

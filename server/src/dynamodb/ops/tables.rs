@@ -6,7 +6,7 @@
 //! [`COUNT_EXACT_ITEMS_MAX`] items, at most [`COUNT_REFRESH`] old for larger ones (DynamoDB
 //! refreshes them about every six hours).
 
-use crate::dynamodb::error::{validation, DResult};
+use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::limits::{CAPACITY_MAX, LIST_TABLES_LIMIT_MAX};
 use crate::dynamodb::model::value::item_size;
 use crate::dynamodb::ops::{decode, now_secs, Gateway, Input};
@@ -346,10 +346,19 @@ impl<'a> Input<'a> for TableNameInput<'a> {
     }
 }
 
+/// A table deleted while a control-plane request counted its items is not found, in the
+/// control plane's words.
+fn table_gone(e: DynamoError, name: &str) -> DynamoError {
+    match e {
+        DynamoError::ResourceNotFound(_) => not_found(name),
+        e => e,
+    }
+}
+
 pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name = input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
-    let c = counts(g, &table)?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
 }
 
@@ -452,14 +461,14 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         m.billing = mode;
         Ok(())
     })?;
-    let c = counts(g, &table)?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
 }
 
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name = input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
-    let c = counts(g, &table)?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     let table = g.catalog.delete(name)?;
     g.counts.lock().unwrap_or_else(|e| e.into_inner()).remove(&table.meta.keyspace);
     let mut d = description(g, &table.meta, Some(c));
