@@ -1,24 +1,14 @@
-//! The compact binary form items are stored in (engine values), not JSON text.
+//! The compact binary form items are stored in (engine values), not JSON text. Decoding checks
+//! every length against the bytes left before allocating, bounds nesting at
+//! `ATTRIBUTE_NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do not
+//! decode are reported as corruption, never trusted. The engine checksums the bytes (WAL
+//! records, SSTable blocks); this format adds none.
 //!
-//! ```text
-//! stored = u8 version (FORMAT_VERSION = 1), item
-//! item   = varint n, n × (name, value)            (names in ascending order)
-//! name   = varint len, UTF-8 bytes
-//! value  = u8 tag, then by tag:
-//!   1 S     varint len, UTF-8 bytes        6 BS  varint n, n × (varint len, bytes)
-//!   2 N     varint len, normalized text    7 M   an item (as above)
-//!   3 B     varint len, bytes              8 L   varint n, n × value
-//!   4 SS    varint n, n × (varint len, UTF-8)   9 BOOL  u8 0 | 1
-//!   5 NS    varint n, n × (varint len, text)   10 NULL  (nothing)
-//! ```
+//! The format, with the gateway's catalog and key encodings, is `docs/format/dynamodb.md`,
+//! included below; its worked examples are checked by `tests::worked_example` here and in
+//! [`super::key`]:
 //!
-//! Varints are LEB128 (7 bits a byte, low bits first). Tag 0 and version 0 are reserved. The
-//! engine checksums the bytes (WAL records, SSTable blocks); this format adds none. The byte
-//! layout with a worked example is in `docs/format/dynamodb.md` (checked by a test below).
-//!
-//! Tag 0 is reserved. Decoding checks every length against the bytes left before allocating,
-//! bounds nesting at `ATTRIBUTE_NESTING_MAX + 1`, and re-validates numbers and UTF-8: stored bytes that do
-//! not decode are reported as corruption, never trusted.
+#![doc = include_str!("../../../../docs/format/dynamodb.md")]
 
 use crate::byte_reader::{put_varint, ByteReader, VarintError};
 use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;

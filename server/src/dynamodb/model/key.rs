@@ -1,14 +1,6 @@
-//! Order-preserving encoding of table keys into engine keys.
-//!
-//! ```text
-//! engine key = partition component ++ sort component (when the table has a sort key)
-//! partition  = type tag (b'S' | b'N' | b'B'), the value's bytes with 0x00 escaped as 0x00 0xff,
-//!              then the terminator 0x00 0x01
-//! sort       = S, B: the raw bytes (byte order is DynamoDB's order for strings and binary);
-//!              N: `Number::key_bytes` (numeric order)
-//! ```
-//!
-//! Worked examples (and the catalog and item formats) are in `docs/format/dynamodb.md`.
+//! Order-preserving encoding of table keys into engine keys. The encoding, with worked
+//! examples (checked by `tests::worked_example`), is specified once, in
+//! `docs/format/dynamodb.md` ("Keys"), included atop [`super::item_codec`].
 //!
 //! The escaping makes the partition component prefix-free, so every item of a partition sits in
 //! one contiguous engine range ([`partition_prefix`]) sorted by its sort key, which is what Query
