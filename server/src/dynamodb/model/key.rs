@@ -1,6 +1,6 @@
 //! Order-preserving encoding of table keys into engine keys. The encoding, with worked
 //! examples (checked by `tests::worked_example`), is specified once, in
-//! `docs/format/dynamodb.md` ("Keys"), included atop [`super::item_codec`].
+//! `docs/format/dynamodb.md` ("Item keys"), included atop [`super::item_codec`].
 //!
 //! The escaping makes the partition component prefix-free, so every item of a partition sits in
 //! one contiguous engine range ([`partition_prefix`]) sorted by its sort key, which is what Query
