@@ -33,15 +33,27 @@ fn key_schema(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
             },
         );
     }
+    name_type_pairs(ks, ("keySchema", "KeyType", "keyType"), &["HASH", "RANGE"], c)
+}
+
+/// The `(AttributeName, <type member>)` pairs of a list (`KeySchema`, `AttributeDefinitions`),
+/// each member's constraints added to `c`; `(at, member, member_at)` name the list and the type
+/// member as DynamoDB's messages do.
+fn name_type_pairs(
+    list: &[Json],
+    (at, member, member_at): (&str, &str, &str),
+    allowed: &[&str],
+    c: &mut Constraints,
+) -> DResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for (i, e) in ks.iter().enumerate() {
+    for (i, e) in list.iter().enumerate() {
         let Json::Object(m) = e else { continue };
         let e = Req(m);
         let name = e.str("AttributeName")?;
-        let ty = e.str("KeyType")?;
-        c.not_null(&format!("keySchema.{}.member.attributeName", i + 1), name);
-        c.not_null(&format!("keySchema.{}.member.keyType", i + 1), ty);
-        c.one_of(&format!("keySchema.{}.member.keyType", i + 1), ty, &["HASH", "RANGE"]);
+        let ty = e.str(member)?;
+        c.not_null(&format!("{at}.{}.member.attributeName", i + 1), name);
+        c.not_null(&format!("{at}.{}.member.{member_at}", i + 1), ty);
+        c.one_of(&format!("{at}.{}.member.{member_at}", i + 1), ty, allowed);
         if let (Some(n), Some(t)) = (name, ty) {
             out.push((n.to_string(), t.to_string()));
         }
@@ -54,24 +66,8 @@ fn attribute_definitions(req: Req, c: &mut Constraints) -> DResult<Vec<(String, 
         c.not_null::<()>("attributeDefinitions", None);
         return Ok(vec![]);
     };
-    let mut out = Vec::new();
-    for (i, e) in defs.iter().enumerate() {
-        let Json::Object(m) = e else { continue };
-        let e = Req(m);
-        let name = e.str("AttributeName")?;
-        let ty = e.str("AttributeType")?;
-        c.not_null(&format!("attributeDefinitions.{}.member.attributeName", i + 1), name);
-        c.not_null(&format!("attributeDefinitions.{}.member.attributeType", i + 1), ty);
-        c.one_of(
-            &format!("attributeDefinitions.{}.member.attributeType", i + 1),
-            ty,
-            &["B", "N", "S"],
-        );
-        if let (Some(n), Some(t)) = (name, ty) {
-            out.push((n.to_string(), t.to_string()));
-        }
-    }
-    Ok(out)
+    let at = ("attributeDefinitions", "AttributeType", "attributeType");
+    name_type_pairs(defs, at, &["B", "N", "S"], c)
 }
 
 /// Reads `ProvisionedThroughput` (read, write), with DynamoDB's range checks.
@@ -105,6 +101,32 @@ fn check_capacity(r: i64, w: i64) -> DResult<()> {
     Ok(())
 }
 
+/// The members CreateTable and UpdateTable share, and what `between` read.
+struct TableMembers<'a, T> {
+    name: &'a str,
+    between: T,
+    billing: Option<BillingMode>,
+    /// Provisioned (read, write) capacity.
+    throughput: Option<(i64, i64)>,
+}
+
+/// Reads [`TableMembers`] with their constraints gathered into one message in DynamoDB's
+/// order: `TableName`, then what `between` reads (CreateTable's key schema and attribute
+/// definitions), then `BillingMode` and `ProvisionedThroughput`.
+fn table_members<'a, T>(
+    req: Req<'a>,
+    between: impl FnOnce(&mut Constraints) -> DResult<T>,
+) -> DResult<TableMembers<'a, T>> {
+    let mut c = Constraints::default();
+    let name = req.str("TableName")?;
+    c.table_name("tableName", name);
+    let between = between(&mut c)?;
+    let billing = billing_mode(req, &mut c)?;
+    let throughput = throughput(req, &mut c)?;
+    c.finish()?;
+    Ok(TableMembers { name: name.unwrap_or_default(), between, billing, throughput })
+}
+
 /// CreateTable's input, decoded and checked before the handler runs.
 pub struct CreateTableInput<'a> {
     table_name: &'a str,
@@ -118,15 +140,8 @@ pub struct CreateTableInput<'a> {
 
 impl<'a> Input<'a> for CreateTableInput<'a> {
     fn decode(req: Req<'a>) -> DResult<Self> {
-        let mut c = Constraints::default();
-        let name = req.str("TableName")?;
-        c.table_name("tableName", name);
-        let keys = key_schema(req, &mut c)?;
-        let defs = attribute_definitions(req, &mut c)?;
-        let billing = billing_mode(req, &mut c)?;
-        let pt = throughput(req, &mut c)?;
-        c.finish()?;
-        let name = name.unwrap_or_default();
+        let m = table_members(req, |c| Ok((key_schema(req, c)?, attribute_definitions(req, c)?)))?;
+        let TableMembers { name, between: (keys, defs), billing, throughput: pt } = m;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
         match billing {
@@ -208,22 +223,15 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
 }
 
 pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
-    let CreateTableInput {
-        table_name: name,
-        hash,
-        range,
-        attribute_definitions: definitions,
-        billing,
-        throughput: pt,
-    } = input;
+    let (name, billing) = (input.table_name, input.billing);
     let now = now_secs();
-    let (read, write) = pt.unwrap_or((0, 0));
+    let (read, write) = input.throughput.unwrap_or((0, 0));
     let table = g.catalog.create(name, |keyspace| TableMeta {
         name: name.to_string(),
         keyspace,
-        hash,
-        range,
-        attribute_definitions: definitions,
+        hash: input.hash,
+        range: input.range,
+        attribute_definitions: input.attribute_definitions,
         billing,
         throughput: Throughput { read, write, ..Throughput::default() },
         created: now,
@@ -404,13 +412,7 @@ pub struct UpdateTableInput<'a> {
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
     fn decode(req: Req<'a>) -> DResult<Self> {
-        let mut c = Constraints::default();
-        let name = req.str("TableName")?;
-        c.table_name("tableName", name);
-        let billing = billing_mode(req, &mut c)?;
-        let pt = throughput(req, &mut c)?;
-        c.finish()?;
-        let name = name.unwrap_or_default();
+        let TableMembers { name, billing, throughput: pt, .. } = table_members(req, |_| Ok(()))?;
         if billing.is_none() && pt.is_none() {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
