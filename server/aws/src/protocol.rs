@@ -43,30 +43,30 @@ pub enum Wire {
     RpcV2Cbor,
 }
 
-/// What detection found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Detected {
+/// What detection found, borrowed from the request's path and headers (nothing is allocated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detected<'r> {
     /// `GET /`: the health line.
     Health,
     /// AWS JSON 1.0: the `X-Amz-Target` prefix (which names the service and its API version,
     /// e.g. `DynamoDB_20120810`) and the operation.
     Json10 {
         /// The target prefix, before the last `.`.
-        prefix: String,
+        prefix: &'r str,
         /// The operation, after it.
-        operation: String,
+        operation: &'r str,
     },
     /// The query protocol; the service from the SigV4 credential scope when the request has one.
     Query {
         /// The scope's service (`iam`, `sts`, `monitoring`), if the header names one.
-        scope_service: Option<String>,
+        scope_service: Option<&'r str>,
     },
     /// Smithy RPC v2 CBOR: the service and operation from the path.
     RpcV2Cbor {
         /// The path's service name (e.g. `GraniteServiceVersion20100801`).
-        service: String,
+        service: &'r str,
         /// The path's operation name.
-        operation: String,
+        operation: &'r str,
     },
     /// None of them: answered as an unknown operation in JSON 1.0 (what DynamoDB, the
     /// endpoint's first service, answers).
@@ -83,7 +83,7 @@ pub fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Decides the protocol of a request from its method, path and headers.
-pub fn detect(method: &Method, path: &str, headers: &HeaderMap) -> Detected {
+pub fn detect<'r>(method: &Method, path: &'r str, headers: &'r HeaderMap) -> Detected<'r> {
     if method == Method::GET && path == "/" {
         return Detected::Health;
     }
@@ -92,9 +92,7 @@ pub fn detect(method: &Method, path: &str, headers: &HeaderMap) -> Detected {
     }
     if header(headers, SMITHY_PROTOCOL_HEADER) == Some(RPC_V2_CBOR) {
         return match rpc_v2_path(path) {
-            Some((service, operation)) => {
-                Detected::RpcV2Cbor { service: service.into(), operation: operation.into() }
-            }
+            Some((service, operation)) => Detected::RpcV2Cbor { service, operation },
             None => Detected::Unknown,
         };
     }
@@ -105,15 +103,13 @@ pub fn detect(method: &Method, path: &str, headers: &HeaderMap) -> Detected {
         };
         return match target.rsplit_once('.') {
             Some((prefix, operation)) if json && !prefix.is_empty() && !operation.is_empty() => {
-                Detected::Json10 { prefix: prefix.into(), operation: operation.into() }
+                Detected::Json10 { prefix, operation }
             }
             _ => Detected::Unknown,
         };
     }
     if content_type(headers) == Some(FORM_CONTENT_TYPE) {
-        let scope_service = header(headers, "authorization")
-            .and_then(crate::sigv4::scope_service)
-            .map(str::to_string);
+        let scope_service = header(headers, "authorization").and_then(crate::sigv4::scope_service);
         return Detected::Query { scope_service };
     }
     Detected::Unknown
@@ -149,7 +145,7 @@ mod tests {
         ]);
         assert_eq!(
             detect(&Method::POST, "/", &h),
-            Detected::Json10 { prefix: "DynamoDB_20120810".into(), operation: "PutItem".into() }
+            Detected::Json10 { prefix: "DynamoDB_20120810", operation: "PutItem" }
         );
         let h = headers(&[("x-amz-target", "DynamoDB_20120810.GetItem")]);
         assert!(matches!(detect(&Method::POST, "/", &h), Detected::Json10 { .. }), "no type");
@@ -183,10 +179,7 @@ mod tests {
                 "AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=ab",
             ),
         ]);
-        assert_eq!(
-            detect(&Method::POST, "/", &h),
-            Detected::Query { scope_service: Some("iam".into()) }
-        );
+        assert_eq!(detect(&Method::POST, "/", &h), Detected::Query { scope_service: Some("iam") });
         let h = headers(&[("content-type", "application/x-www-form-urlencoded")]);
         assert_eq!(detect(&Method::POST, "/", &h), Detected::Query { scope_service: None });
     }
@@ -202,8 +195,8 @@ mod tests {
                 &h
             ),
             Detected::RpcV2Cbor {
-                service: "GraniteServiceVersion20100801".into(),
-                operation: "PutMetricData".into()
+                service: "GraniteServiceVersion20100801",
+                operation: "PutMetricData"
             }
         );
         for bad in [

@@ -109,21 +109,21 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
             }
             Detected::Json10 { prefix, operation } => {
                 let json = || unknown(Wire::Json10);
-                let s = shared.services.by_json_prefix(&prefix).ok_or_else(json)?;
-                let op = s.find(&operation).ok_or_else(json)?;
+                let s = shared.services.by_json_prefix(prefix).ok_or_else(json)?;
+                let op = s.find(operation).ok_or_else(json)?;
                 (Wire::Json10, s, Some(op))
             }
             Detected::RpcV2Cbor { service, operation } => {
                 let cbor = || unknown(Wire::RpcV2Cbor);
-                let s = shared.services.by_cbor_service(&service).ok_or_else(cbor)?;
-                let op = s.find(&operation).ok_or_else(cbor)?;
+                let s = shared.services.by_cbor_service(service).ok_or_else(cbor)?;
+                let op = s.find(operation).ok_or_else(cbor)?;
                 (Wire::RpcV2Cbor, s, Some(op))
             }
             Detected::Query { scope_service } => {
                 // No query service for this scope: JSON 1.0, the endpoint's first protocol.
                 let s = shared
                     .services
-                    .by_query_scope(scope_service.as_deref())
+                    .by_query_scope(scope_service)
                     .ok_or_else(|| unknown(Wire::Json10))?;
                 let xmlns = s.address().query.map_or("", |q| q.1);
                 (Wire::Query { xmlns }, s, None)
