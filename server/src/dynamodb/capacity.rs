@@ -4,7 +4,8 @@
 //! the per-table and per-index breakdown).
 
 use crate::dynamodb::error::DResult;
-use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::request::member::{Member, Str};
+use crate::dynamodb::request::Constraints;
 use serde_json::{json, Map, Value as Json};
 
 /// Bytes one read unit covers.
@@ -21,8 +22,10 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn read(req: Req) -> DResult<Mode> {
-        let v = req.str("ReturnConsumedCapacity")?;
+    /// Reads `ReturnConsumedCapacity`.
+    pub fn read(v: Member<Str>) -> DResult<Mode> {
+        let v = v.get("ReturnConsumedCapacity")?;
+        let v = v.as_deref();
         let mut c = Constraints::default();
         c.one_of("returnConsumedCapacity", v, &["INDEXES", "TOTAL", "NONE"]);
         c.finish()?;

@@ -11,7 +11,7 @@
 //! - [`write`](mod@write): the one place that builds the atomic engine batch of an item change (with its
 //!   item locks); secondary index entries and stream records join it there.
 //! - [`ops`]: the operations, their registry ([`ops::registry`]) and the service
-//!   ([`ops::Gateway`]); [`request`] reads request bodies, [`error`] is DynamoDB's errors,
+//!   ([`ops::Gateway`]); [`request`] decodes request bodies into their botocore shapes, [`error`] is DynamoDB's errors,
 //!   [`capacity`] consumed capacity, [`limits`] every DynamoDB limit in one place.
 //! - [`service`]: the service as the HTTP front door sees it (its address and its calls).
 

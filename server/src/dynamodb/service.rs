@@ -14,7 +14,6 @@
 use super::error::DynamoError;
 use super::ops::registry::{self, Handler};
 use super::ops::Gateway;
-use super::request::Req;
 use crate::http::service::{Address, Operation, Service};
 use shale_aws::protocol::JSON_1_0_CONTENT_TYPE;
 use shale_aws::{AwsError, Reply, Wire};
@@ -42,8 +41,7 @@ impl Service for Gateway {
     }
 
     fn call(&self, op: &Operation<Handler>, _wire: Wire, body: &[u8]) -> Result<Reply, AwsError> {
-        let json = Req::parse(body).map_err(|e| e.to_aws())?;
-        match self.run(op, &json) {
+        match self.run(op, body) {
             Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
             Err(e) => Err(e.to_aws()),
         }

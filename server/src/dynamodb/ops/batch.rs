@@ -8,26 +8,30 @@ use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTabl
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::limits::{BATCH_GET_BYTES_MAX, BATCH_GET_KEYS_MAX, BATCH_WRITE_REQUESTS_MAX};
-use crate::dynamodb::model::value::{item_from_json, item_size, item_to_json, Item};
+use crate::dynamodb::model::value::decode::Text;
+use crate::dynamodb::model::value::{item_size, item_to_json, Item};
 use crate::dynamodb::ops::items::required_item;
-use crate::dynamodb::ops::params::Expressions;
+use crate::dynamodb::ops::params::read_projection;
 use crate::dynamodb::ops::{Gateway, Input};
-use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::request::member::{Map as Members, Member, Str};
+use crate::dynamodb::request::shapes::{BatchGetItem, BatchWriteItem, KeysAndAttributes};
+use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, WriteOp};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
 
-fn request_items<'a>(req: Req<'a>) -> DResult<Req<'a>> {
-    let items = req.obj("RequestItems")?;
+/// `RequestItems`, checked: table names to each table's requests.
+fn request_items<'a, T>(items: Member<Members<'a, T>>) -> DResult<Members<'a, T>> {
+    let items = items.get("RequestItems")?;
     let mut c = Constraints::default();
-    c.not_null("requestItems", items);
-    if let Some(m) = items {
-        if m.0.is_empty() {
+    c.not_null("requestItems", items.as_ref());
+    if let Some(m) = &items {
+        if m.is_empty() {
             c.add("'{}'", "requestItems", "Member must have length greater than or equal to 1");
         }
-        for name in m.0.keys() {
-            c.table_name("requestItems.key", Some(name));
+        for name in m.keys() {
+            c.table_name("requestItems.key", Some(&name.0));
         }
     }
     c.finish()?;
@@ -40,13 +44,35 @@ fn duplicates() -> DynamoError {
 
 /// One table's part of a BatchGetItem.
 struct GetTable<'a> {
-    name: &'a str,
+    name: Str<'a>,
     consistent_read: bool,
     projection: Option<Vec<Path>>,
-    /// The keys, decoded, with their JSON (returned as `UnprocessedKeys` if the page fills).
-    keys: Vec<(Item, &'a Json)>,
-    /// The table's request, for `UnprocessedKeys`.
-    spec: &'a Map<String, Json>,
+    keys: Vec<Item>,
+    /// The table's request without its keys, for `UnprocessedKeys`.
+    spec: Map<String, Json>,
+}
+
+/// A table's request as JSON without its keys (`UnprocessedKeys` gives it back with the keys
+/// left unread, in their normalized form): the members it takes that were given.
+fn unprocessed_spec(t: &KeysAndAttributes) -> Map<String, Json> {
+    let mut spec = Map::new();
+    if let Member::Present(c) = t.consistent_read {
+        spec.insert("ConsistentRead".into(), Json::Bool(c));
+    }
+    if let Some(p) = t.projection_expression.as_str() {
+        spec.insert("ProjectionExpression".into(), Json::String(p.into()));
+    }
+    if let Member::Present(names) = &t.expression_attribute_names {
+        let names = names.iter().filter_map(|(k, v)| Some((k.0.to_string(), v.as_str()?.into())));
+        spec.insert("ExpressionAttributeNames".into(), Json::Object(names.collect()));
+    }
+    if let Member::Present(a) = &t.attributes_to_get {
+        spec.insert("AttributesToGet".into(), a.clone());
+    }
+    if let Member::Present(a) = &t.conditional_operator {
+        spec.insert("ConditionalOperator".into(), a.clone());
+    }
+    spec
 }
 
 /// BatchGetItem's input, decoded and checked before the handler runs (the keys against their
@@ -57,33 +83,42 @@ pub struct BatchGetItemInput<'a> {
 }
 
 impl<'a> Input<'a> for BatchGetItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let items = request_items(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        let keys_of = |t: &Json| t.get("Keys").and_then(Json::as_array).map_or(0, Vec::len);
-        for (name, t) in items.0 {
+    type Shape = BatchGetItem<'a>;
+
+    fn decode(w: BatchGetItem<'a>) -> DResult<Self> {
+        let items = request_items(w.request_items)?;
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let keys_of = |t: &Member<KeysAndAttributes>| match t {
+            Member::Present(t) => match &t.keys {
+                Member::Present(k) => k.len(),
+                _ => 0,
+            },
+            _ => 0,
+        };
+        for (name, t) in &items {
             if keys_of(t) > BATCH_GET_KEYS_MAX {
                 return Err(validation(format!(
-                    "1 validation error detected: Value '[...]' at 'requestItems.{name}.member.keys' failed to satisfy constraint: Member must have length less than or equal to {BATCH_GET_KEYS_MAX}"
+                    "1 validation error detected: Value '[...]' at 'requestItems.{}.member.keys' failed to satisfy constraint: Member must have length less than or equal to {BATCH_GET_KEYS_MAX}",
+                    name.0
                 )));
             }
         }
-        let total: usize = items.0.values().map(keys_of).sum();
+        let total: usize = items.values().map(keys_of).sum();
         if total > BATCH_GET_KEYS_MAX {
             return Err(validation("Too many items requested for the BatchGetItem call"));
         }
         let mut tables = Vec::new();
-        for (name, spec) in items.0 {
-            let Json::Object(spec) = spec else {
+        for (Text(name), t) in items {
+            let Member::Present(t) = t else {
                 return Err(DynamoError::Serialization(
                     "RequestItems values must be structures".into(),
                 ));
             };
-            let r = Req(spec);
-            let keys = r.arr("Keys")?;
+            let spec = unprocessed_spec(&t);
+            let keys = t.keys.get("Keys")?;
             let mut c = Constraints::default();
-            c.not_null(&format!("requestItems.{name}.member.keys"), keys);
-            if keys.is_some_and(Vec::is_empty) {
+            c.not_null(&format!("requestItems.{name}.member.keys"), keys.as_ref());
+            if keys.as_ref().is_some_and(Vec::is_empty) {
                 c.add(
                     "'[]'",
                     &format!("requestItems.{name}.member.keys"),
@@ -91,13 +126,21 @@ impl<'a> Input<'a> for BatchGetItemInput<'a> {
                 );
             }
             c.finish()?;
-            let consistent_read = r.bool("ConsistentRead")?.unwrap_or(false);
-            let ex = Expressions::read(r, &["ProjectionExpression"], &["AttributesToGet"])?;
-            let projection = ex.parse()?.projection;
+            let consistent_read = t.consistent_read.get("ConsistentRead")?.unwrap_or(false);
+            let projection = read_projection(
+                t.expression_attribute_names,
+                t.expression_attribute_values,
+                t.projection_expression,
+                t.attributes_to_get,
+                t.conditional_operator,
+            )?;
             let keys = keys
                 .into_iter()
                 .flatten()
-                .map(|k| Ok((item_from_json(k)?, k)))
+                .map(|k| match k {
+                    Member::Present(k) => Ok(k?),
+                    _ => Err(validation("An item must be a map of attribute names to values")),
+                })
                 .collect::<DResult<Vec<_>>>()?;
             tables.push(GetTable { name, consistent_read, projection, keys, spec });
         }
@@ -110,24 +153,17 @@ pub fn get(g: &Gateway, input: BatchGetItemInput) -> DResult<Json> {
     // Check every key against its table before reading anything.
     let mut plans = Vec::new();
     for t in input.tables {
-        let table = g.table(t.name)?;
+        let table = g.table(&t.name)?;
         let mut seen = BTreeSet::new();
         let mut ks = Vec::new();
-        for (key_item, k) in t.keys {
+        for key_item in t.keys {
             let key = table.meta.key_of_key(&key_item)?;
             if !seen.insert(key.clone()) {
                 return Err(duplicates());
             }
-            ks.push((key, k.clone()));
+            ks.push((key, key_item));
         }
-        plans.push((
-            t.name.to_string(),
-            table,
-            t.consistent_read,
-            t.projection,
-            ks,
-            t.spec.clone(),
-        ));
+        plans.push((t.name.into_owned(), table, t.consistent_read, t.projection, ks, t.spec));
     }
     let mut responses = Map::new();
     let mut unprocessed = Map::new();
@@ -138,9 +174,9 @@ pub fn get(g: &Gateway, input: BatchGetItemInput) -> DResult<Json> {
         let mut left = Vec::new();
         let refs: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
         let items = g.read_items(&table.ks, &refs)?;
-        for ((_, key_json), item) in keys.into_iter().zip(items) {
+        for ((_, key_item), item) in keys.into_iter().zip(items) {
             if bytes >= BATCH_GET_BYTES_MAX {
-                left.push(key_json);
+                left.push(item_to_json(&key_item));
                 continue;
             }
             let size = item.as_ref().map_or(0, item_size);
@@ -176,46 +212,49 @@ enum WriteRequest {
 /// BatchWriteItem's input, decoded and checked before the handler runs (the keys against their
 /// tables' schemas once the tables are found).
 pub struct BatchWriteItemInput<'a> {
-    tables: Vec<(&'a str, Vec<WriteRequest>)>,
+    tables: Vec<(Str<'a>, Vec<WriteRequest>)>,
     return_consumed_capacity: Mode,
 }
 
 impl<'a> Input<'a> for BatchWriteItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let items = request_items(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        for (name, list) in items.0 {
-            let n = list.as_array().map_or(0, Vec::len);
+    type Shape = BatchWriteItem<'a>;
+
+    fn decode(w: BatchWriteItem<'a>) -> DResult<Self> {
+        let items = request_items(w.request_items)?;
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let len = |list: &Member<Vec<_>>| list.as_ref().present().map_or(0, Vec::len);
+        for (name, list) in &items {
+            let n = len(list);
             if n == 0 || n > BATCH_WRITE_REQUESTS_MAX {
                 let shown = if n == 0 { "[]" } else { "[...]" };
                 return Err(validation(format!(
-                    "1 validation error detected: Value '{{{name}={shown}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_REQUESTS_MAX}, Member must have length greater than or equal to 1]"
+                    "1 validation error detected: Value '{{{}={shown}}}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to {BATCH_WRITE_REQUESTS_MAX}, Member must have length greater than or equal to 1]",
+                    name.0
                 )));
             }
         }
-        let total: usize = items.0.values().map(|t| t.as_array().map_or(0, Vec::len)).sum();
+        let total: usize = items.values().map(len).sum();
         if total > BATCH_WRITE_REQUESTS_MAX {
             return Err(validation("Too many items requested for the BatchWriteItem call"));
         }
         let mut tables = Vec::new();
-        for (name, list) in items.0 {
-            let Json::Array(list) = list else {
+        for (Text(name), list) in items {
+            let Member::Present(list) = list else {
                 return Err(DynamoError::Serialization("RequestItems values must be lists".into()));
             };
             let mut requests = Vec::with_capacity(list.len());
             for r in list {
-                let Json::Object(r) = r else {
+                let Member::Present(r) = r else {
                     return Err(DynamoError::Serialization(
                         "WriteRequest must be a structure".into(),
                     ));
                 };
-                let r = Req(r);
-                let put = r.obj("PutRequest")?;
-                let del = r.obj("DeleteRequest")?;
+                let put = r.put_request.get("PutRequest")?;
+                let del = r.delete_request.get("DeleteRequest")?;
                 requests.push(match (put, del) {
                     (Some(p), None) => {
                         let item = required_item(
-                            p,
+                            p.item,
                             "Item",
                             &format!("requestItems.{name}.member.putRequest.item"),
                         )?;
@@ -223,7 +262,7 @@ impl<'a> Input<'a> for BatchWriteItemInput<'a> {
                         WriteRequest::Put(item)
                     }
                     (None, Some(d)) => WriteRequest::Delete(required_item(
-                        d,
+                        d.key,
                         "Key",
                         &format!("requestItems.{name}.member.deleteRequest.key"),
                     )?),
@@ -234,7 +273,7 @@ impl<'a> Input<'a> for BatchWriteItemInput<'a> {
                     }
                 });
             }
-            tables.push((name.as_str(), requests));
+            tables.push((name, requests));
         }
         Ok(BatchWriteItemInput { tables, return_consumed_capacity })
     }
@@ -246,7 +285,7 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
     let mut ops = Vec::with_capacity(total);
     let mut seen = BTreeSet::new();
     for (name, requests) in input.tables {
-        let table = g.table(name)?;
+        let table = g.table(&name)?;
         for r in requests {
             let op = match r {
                 WriteRequest::Put(item) => {

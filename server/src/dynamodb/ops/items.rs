@@ -4,17 +4,20 @@ use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode};
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::expr::{Condition, Update};
+use crate::dynamodb::model::value::decode::Decoded;
 use crate::dynamodb::model::value::{item_size, item_to_json, Item};
-use crate::dynamodb::ops::params::{Expressions, Parsed};
+use crate::dynamodb::ops::params::{read_projection, ExprMembers, Expressions};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::ops::Input;
-use crate::dynamodb::request::{return_old_on_failure, Constraints, Req, ReturnValues};
+use crate::dynamodb::request::member::{Member, Str};
+use crate::dynamodb::request::shapes::{GetItem, ItemWrite};
+use crate::dynamodb::request::{return_old_on_failure, table_name, Constraints, ReturnValues};
 use crate::dynamodb::write::{check_item_size, execute_one, Action, WriteOp};
 use serde_json::{Map, Value as Json};
 
 /// Reads a required attribute map (`Key`, `Item`); `at` is its name in constraint messages.
-pub(crate) fn required_item(req: Req, name: &str, at: &str) -> DResult<Item> {
-    let item = req.item(name)?;
+pub(crate) fn required_item(item: Member<Decoded<Item>>, name: &str, at: &str) -> DResult<Item> {
+    let item = item.get(name)?.transpose()?;
     let mut c = Constraints::default();
     c.not_null(at, item.as_ref());
     c.finish()?;
@@ -33,7 +36,7 @@ fn respond(fields: Vec<(&str, Option<Json>)>) -> Json {
 
 /// GetItem's input, decoded and checked before the handler runs.
 pub struct GetItemInput<'a> {
-    pub table_name: &'a str,
+    pub table_name: Str<'a>,
     pub key: Item,
     pub consistent_read: bool,
     pub return_consumed_capacity: Mode,
@@ -41,13 +44,20 @@ pub struct GetItemInput<'a> {
 }
 
 impl<'a> Input<'a> for GetItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let table_name = req.table_name()?;
-        let key = required_item(req, "Key", "key")?;
-        let consistent_read = req.bool("ConsistentRead")?.unwrap_or(false);
-        let return_consumed_capacity = Mode::read(req)?;
-        let ex = Expressions::read(req, &["ProjectionExpression"], &["AttributesToGet"])?;
-        let Parsed { projection, .. } = ex.parse()?;
+    type Shape = GetItem<'a>;
+
+    fn decode(w: GetItem<'a>) -> DResult<Self> {
+        let table_name = table_name(w.table_name)?;
+        let key = required_item(w.key, "Key", "key")?;
+        let consistent_read = w.consistent_read.get("ConsistentRead")?.unwrap_or(false);
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let projection = read_projection(
+            w.expression_attribute_names,
+            w.expression_attribute_values,
+            w.projection_expression,
+            w.attributes_to_get,
+            w.conditional_operator,
+        )?;
         Ok(GetItemInput { table_name, key, consistent_read, return_consumed_capacity, projection })
     }
 }
@@ -60,7 +70,7 @@ pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
         return_consumed_capacity,
         projection: paths,
     } = input;
-    let table = g.table(name)?;
+    let table = g.table(&name)?;
     let k = table.meta.key_of_key(&key)?;
     let item = g.read_item(&table.ks, &k)?;
     let size = item.as_ref().map_or(0, item_size);
@@ -73,7 +83,7 @@ pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
         (
             "ConsumedCapacity",
             Consumed::reads(read_units(size, consistent_read))
-                .to_json(name, return_consumed_capacity),
+                .to_json(&name, return_consumed_capacity),
         ),
     ]))
 }
@@ -81,7 +91,7 @@ pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
 /// What PutItem, UpdateItem and DeleteItem take, decoded and checked (in DynamoDB's order)
 /// before the handler runs.
 pub struct ItemWriteInput<'a> {
-    pub table_name: &'a str,
+    pub table_name: Str<'a>,
     /// The item (PutItem) or its key (UpdateItem, DeleteItem).
     pub item: Item,
     pub return_values: ReturnValues,
@@ -91,22 +101,51 @@ pub struct ItemWriteInput<'a> {
     pub update: Option<Update>,
 }
 
+/// Which of [`ItemWrite`]'s members an operation takes.
+struct WriteMembers {
+    /// The item member (`Item` or `Key`) and its name in constraint messages.
+    item: (&'static str, &'static str),
+    /// The `ReturnValues` it allows.
+    return_values: &'static [&'static str],
+    /// Whether it takes `UpdateExpression` and `AttributeUpdates`.
+    update: bool,
+}
+
 impl<'a> ItemWriteInput<'a> {
-    /// Decodes a single-item write: the item parameter `(name, at)` (`at`: its name in
-    /// constraint messages), the `ReturnValues` it allows, its expression and legacy
-    /// parameters.
-    fn decode(
-        req: Req<'a>,
-        (name, at): (&str, &str),
-        return_values: &[&str],
-        (exprs, legacy): (&[&'static str], &[&'static str]),
-    ) -> DResult<Self> {
-        let table_name = req.table_name()?;
-        let item = required_item(req, name, at)?;
-        let return_values = ReturnValues::read(req, return_values)?;
-        let return_old_on_failure = return_old_on_failure(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        let parsed = Expressions::read(req, exprs, legacy)?.parse()?;
+    /// Decodes a single-item write taking `members`.
+    fn decode(w: ItemWrite<'a>, members: WriteMembers) -> DResult<Self> {
+        let WriteMembers { item: (name, at), return_values, update } = members;
+        let table_name = table_name(w.table_name)?;
+        let item = if name == "Item" { w.item } else { w.key };
+        let item = required_item(item, name, at)?;
+        let return_values = ReturnValues::read(w.return_values, return_values)?;
+        let return_old_on_failure =
+            return_old_on_failure(w.return_values_on_condition_check_failure)?;
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let (names, values, op) =
+            (w.expression_attribute_names, w.expression_attribute_values, w.conditional_operator);
+        let parsed = if update {
+            Expressions::read(ExprMembers {
+                names,
+                values,
+                expressions: [
+                    ("UpdateExpression", w.update_expression),
+                    ("ConditionExpression", w.condition_expression),
+                ],
+                legacy: [("AttributeUpdates", w.attribute_updates), ("Expected", w.expected)],
+                conditional_operator: op,
+            })?
+            .parse()?
+        } else {
+            Expressions::read(ExprMembers {
+                names,
+                values,
+                expressions: [("ConditionExpression", w.condition_expression)],
+                legacy: [("Expected", w.expected)],
+                conditional_operator: op,
+            })?
+            .parse()?
+        };
         Ok(ItemWriteInput {
             table_name,
             item,
@@ -127,7 +166,7 @@ impl<'a> ItemWriteInput<'a> {
             return_old: self.return_old_on_failure,
             rv: self.return_values,
             paths,
-            table: self.table_name,
+            table: self.table_name.clone(),
             mode: self.return_consumed_capacity,
         }
     }
@@ -136,17 +175,23 @@ impl<'a> ItemWriteInput<'a> {
 /// PutItem's input.
 pub struct PutItemInput<'a>(ItemWriteInput<'a>);
 
+/// What PutItem and DeleteItem allow of `ReturnValues`.
+const NONE_OR_ALL_OLD: &[&str] = &["NONE", "ALL_OLD"];
+
 impl<'a> Input<'a> for PutItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let exprs = (&["ConditionExpression"][..], &["Expected"][..]);
-        let input = ItemWriteInput::decode(req, ("Item", "item"), &["NONE", "ALL_OLD"], exprs)?;
+    type Shape = ItemWrite<'a>;
+
+    fn decode(w: ItemWrite<'a>) -> DResult<Self> {
+        let members =
+            WriteMembers { item: ("Item", "item"), return_values: NONE_OR_ALL_OLD, update: false };
+        let input = ItemWriteInput::decode(w, members)?;
         check_item_size(&input.item)?;
         Ok(PutItemInput(input))
     }
 }
 
 pub fn put(g: &Gateway, PutItemInput(input): PutItemInput) -> DResult<Json> {
-    let table = g.table(input.table_name)?;
+    let table = g.table(&input.table_name)?;
     let key = table.meta.key_of_item(&input.item)?;
     let key_item = table.meta.key_attrs(&input.item);
     let answer = input.answer(&[]);
@@ -164,15 +209,17 @@ pub fn put(g: &Gateway, PutItemInput(input): PutItemInput) -> DResult<Json> {
 pub struct DeleteItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for DeleteItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let exprs = (&["ConditionExpression"][..], &["Expected"][..]);
-        ItemWriteInput::decode(req, ("Key", "key"), &["NONE", "ALL_OLD"], exprs)
-            .map(DeleteItemInput)
+    type Shape = ItemWrite<'a>;
+
+    fn decode(w: ItemWrite<'a>) -> DResult<Self> {
+        let members =
+            WriteMembers { item: ("Key", "key"), return_values: NONE_OR_ALL_OLD, update: false };
+        ItemWriteInput::decode(w, members).map(DeleteItemInput)
     }
 }
 
 pub fn delete(g: &Gateway, DeleteItemInput(input): DeleteItemInput) -> DResult<Json> {
-    let table = g.table(input.table_name)?;
+    let table = g.table(&input.table_name)?;
     let k = table.meta.key_of_key(&input.item)?;
     let answer = input.answer(&[]);
     let op = WriteOp {
@@ -191,7 +238,7 @@ struct Answer<'p> {
     return_old: bool,
     rv: ReturnValues,
     paths: &'p [Path],
-    table: &'p str,
+    table: Str<'p>,
     mode: Mode,
 }
 
@@ -214,7 +261,7 @@ fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
         ("Attributes", attributes),
         (
             "ConsumedCapacity",
-            Consumed::writes(write_units(out.charged_bytes())).to_json(table, mode),
+            Consumed::writes(write_units(out.charged_bytes())).to_json(&table, mode),
         ),
     ]))
 }
@@ -241,18 +288,17 @@ pub(crate) fn check_update_keys(
 pub struct UpdateItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for UpdateItemInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let return_values = ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
-        let exprs = (
-            &["UpdateExpression", "ConditionExpression"][..],
-            &["AttributeUpdates", "Expected"][..],
-        );
-        ItemWriteInput::decode(req, ("Key", "key"), &return_values, exprs).map(UpdateItemInput)
+    type Shape = ItemWrite<'a>;
+
+    fn decode(w: ItemWrite<'a>) -> DResult<Self> {
+        let return_values = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+        let members = WriteMembers { item: ("Key", "key"), return_values, update: true };
+        ItemWriteInput::decode(w, members).map(UpdateItemInput)
     }
 }
 
 pub fn update(g: &Gateway, UpdateItemInput(input): UpdateItemInput) -> DResult<Json> {
-    let table = g.table(input.table_name)?;
+    let table = g.table(&input.table_name)?;
     let k = table.meta.key_of_key(&input.item)?;
     check_update_keys(&table.meta, input.update.as_ref())?;
     let paths: Vec<Path> =

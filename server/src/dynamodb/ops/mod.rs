@@ -1,5 +1,5 @@
 //! The gateway's operations (DynamoDB API 2012-08-10): one module per group, all behind
-//! [`Gateway::handle`], which takes the operation name from `X-Amz-Target` and the parsed body.
+//! [`Gateway::run`], which takes the operation (named by `X-Amz-Target`) and the body's bytes.
 //!
 //! - [`tables`]: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
 //! - [`items`]: GetItem, PutItem, UpdateItem, DeleteItem.
@@ -18,7 +18,6 @@ pub mod transact;
 use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::Item;
-use crate::dynamodb::request::Req;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
 use crate::dynamodb::write::locks::Locks;
 use crate::http::service::Operation;
@@ -27,12 +26,15 @@ use serde_json::Value as Json;
 use shale_engine::{Db, Keyspace, WriteOptions};
 use std::sync::Arc;
 
-/// An operation's input, decoded from its request body and checked, in DynamoDB's order of
+/// An operation's input: its request body decoded into [`Input::Shape`] (botocore's shape,
+/// [`crate::dynamodb::request::shapes`]) in one pass, then checked, in DynamoDB's order of
 /// checks, before its handler runs: the handler reads typed fields, never the JSON. What needs
 /// the table (its existence, a key against its schema) is the handler's.
 pub trait Input<'a>: Sized {
-    /// Decodes and checks the input.
-    fn decode(req: Req<'a>) -> DResult<Self>;
+    /// The request shape the body is decoded into.
+    type Shape: serde::Deserialize<'a>;
+    /// Checks the decoded shape.
+    fn decode(shape: Self::Shape) -> DResult<Self>;
 }
 
 /// How the gateway is run.
@@ -88,20 +90,18 @@ impl Gateway {
         }
     }
 
-    /// Runs the operation called `name` on its parsed body.
+    /// Runs the operation called `name` on a request body given as JSON (for tests and
+    /// tools; the front door calls [`Gateway::run`] with the body's bytes).
     pub fn handle(&self, name: &str, body: &Json) -> DResult<Json> {
         match registry::operation(name) {
-            Some(op) => self.run(op, body),
+            Some(op) => self.run(op, body.to_string().as_bytes()),
             None => Err(DynamoError::UnknownOperation),
         }
     }
 
-    /// Runs `op` on its parsed body.
-    pub fn run(&self, op: &Operation<Handler>, body: &Json) -> DResult<Json> {
-        let Json::Object(map) = body else {
-            return Err(DynamoError::Serialization("Start of structure or map expected".into()));
-        };
-        (op.handler.run)(self, Req(map))
+    /// Runs `op` on its request body.
+    pub fn run(&self, op: &Operation<Handler>, body: &[u8]) -> DResult<Json> {
+        (op.handler.run)(self, body)
     }
 
     /// A table for an item operation (DynamoDB's data-plane message when it is missing).

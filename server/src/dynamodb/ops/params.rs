@@ -7,16 +7,51 @@
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{parse_projection, Names, Path};
 use crate::dynamodb::expr::{self, legacy, Condition, KeyOp, Update, Values};
-use crate::dynamodb::request::{ExprParams, Req};
+use crate::dynamodb::request::member::{Member, Str};
+use crate::dynamodb::request::shapes;
+use crate::dynamodb::request::ExprParams;
+use serde_json::Value as Json;
+
+/// The expression members of one request, as decoded: what [`Expressions::read`] takes.
+pub struct ExprMembers<'a, const E: usize, const L: usize> {
+    pub names: Member<shapes::Names<'a>>,
+    pub values: Member<shapes::Values<'a>>,
+    /// The expression parameters the operation takes, in the order they are parsed.
+    pub expressions: [(&'static str, Member<Str<'a>>); E],
+    /// The legacy parameters it takes.
+    pub legacy: [(&'static str, Member<Json>); L],
+    /// `ConditionalOperator`, for operations that take legacy conditions.
+    pub conditional_operator: Member<Json>,
+}
+
+/// The projection of a single-item read (GetItem, a BatchGetItem table): `ProjectionExpression`
+/// or `AttributesToGet`, with the names, values and `ConditionalOperator` checked as for any
+/// expression.
+pub fn read_projection(
+    names: Member<shapes::Names>,
+    values: Member<shapes::Values>,
+    projection_expression: Member<Str>,
+    attributes_to_get: Member<Json>,
+    conditional_operator: Member<Json>,
+) -> DResult<Option<Vec<Path>>> {
+    let ex = Expressions::read(ExprMembers {
+        names,
+        values,
+        expressions: [("ProjectionExpression", projection_expression)],
+        legacy: [("AttributesToGet", attributes_to_get)],
+        conditional_operator,
+    })?;
+    Ok(ex.parse()?.projection)
+}
 
 /// The expressions of one request, not yet parsed.
 pub struct Expressions<'a> {
-    req: Req<'a>,
     params: ExprParams,
     /// Expression parameters present, with their text.
-    present: Vec<(&'static str, &'a str)>,
+    present: Vec<(&'static str, Str<'a>)>,
     /// Legacy parameters present.
-    legacy: Vec<&'static str>,
+    legacy: Vec<(&'static str, Json)>,
+    conditional_operator: Option<Json>,
 }
 
 /// The parsed expressions.
@@ -30,32 +65,36 @@ pub struct Parsed {
 }
 
 impl<'a> Expressions<'a> {
-    /// Reads the expression parameters `exprs` and legacy parameters `legacy` the operation
-    /// takes, and refuses a request that mixes the two kinds.
-    pub fn read(req: Req<'a>, exprs: &[&'static str], legacy: &[&'static str]) -> DResult<Self> {
-        let params = ExprParams::read(req)?;
+    /// Checks the members, and refuses a request that mixes expressions with legacy
+    /// parameters.
+    pub fn read<const E: usize, const L: usize>(m: ExprMembers<'a, E, L>) -> DResult<Self> {
+        let params = ExprParams::read(m.names, m.values)?;
         let mut present = Vec::new();
-        for &e in exprs {
-            if let Some(s) = req.str(e)? {
+        for (e, text) in m.expressions {
+            if let Some(s) = text.get(e)? {
                 present.push((e, s));
             }
         }
-        let mut legacy_present = Vec::new();
-        for &l in legacy {
-            if req.get(l).is_some() {
-                legacy_present.push(l);
+        let mut legacy = Vec::new();
+        for (l, v) in m.legacy {
+            // A legacy parameter of any JSON type counts as given (its type is checked when
+            // it is parsed).
+            if let Member::Present(v) = v {
+                legacy.push((l, v));
             }
         }
+        let conditional_operator = m.conditional_operator.present();
+        let mut legacy_names: Vec<&str> = legacy.iter().map(|(l, _)| *l).collect();
         // ConditionalOperator is itself a legacy parameter: with expressions it is a mix.
-        if req.get("ConditionalOperator").is_some() {
-            legacy_present.push("ConditionalOperator");
+        if conditional_operator.is_some() {
+            legacy_names.push("ConditionalOperator");
         }
-        if !present.is_empty() && !legacy_present.is_empty() {
+        if !present.is_empty() && !legacy_names.is_empty() {
             let names: Vec<&str> = present.iter().map(|(n, _)| *n).collect();
-            return Err(validation(legacy::mixing_message(&legacy_present, &names)));
+            return Err(validation(legacy::mixing_message(&legacy_names, &names)));
         }
         params.require_expressions(!present.is_empty())?;
-        Ok(Expressions { req, params, present, legacy: legacy_present })
+        Ok(Expressions { params, present, legacy, conditional_operator })
     }
 
     /// Parses everything, then checks that every name and value placeholder was used.
@@ -63,7 +102,8 @@ impl<'a> Expressions<'a> {
         let mut names = Names::new(self.params.names.as_ref());
         let mut values = Values::new(self.params.values.as_ref());
         let mut out = Parsed::default();
-        for &(param, text) in &self.present {
+        for (param, text) in &self.present {
+            let param = *param;
             match param {
                 "ConditionExpression" => {
                     out.condition =
@@ -89,9 +129,9 @@ impl<'a> Expressions<'a> {
             names.check_all_used()?;
             values.check_all_used()?;
         }
-        let op = self.req.get("ConditionalOperator");
-        for &param in &self.legacy {
-            let Some(v) = self.req.get(param) else { continue };
+        let op = self.conditional_operator.as_ref();
+        for (param, v) in &self.legacy {
+            let (param, v) = (*param, v);
             match param {
                 "Expected" => out.condition = Some(legacy::expected(v, op)?),
                 "QueryFilter" | "ScanFilter" => out.filter = Some(legacy::filter(v, op, param)?),

@@ -19,9 +19,10 @@ use crate::dynamodb::expr::{Condition, KeyOp, Operand};
 use crate::dynamodb::limits::{PAGE_BYTES_MAX, TOTAL_SEGMENTS_MAX};
 use crate::dynamodb::model::key;
 use crate::dynamodb::model::value::{item_size, item_to_json, AttrValue, Item};
-use crate::dynamodb::ops::params::{Expressions, Parsed};
+use crate::dynamodb::ops::params::{ExprMembers, Expressions, Parsed};
 use crate::dynamodb::ops::{decode, Gateway, Input};
-use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::request::member::Str;
+use crate::dynamodb::request::{shapes, table_name, Constraints};
 use crate::dynamodb::schema::catalog::Table;
 use crate::dynamodb::schema::table::KeyAttr;
 use serde_json::{json, Map, Value as Json};
@@ -46,20 +47,56 @@ struct Walk {
     start: Option<Item>,
 }
 
-fn read_walk(req: Req, exprs: &[&'static str], legacy: &[&'static str]) -> DResult<Walk> {
+/// Reads what Query and Scan share (taking those members out of `w`); `query`: whether it is a
+/// Query's (with its key conditions) or a Scan's.
+fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
+    use std::mem::take;
     let mut c = Constraints::default();
-    let limit = req.int("Limit")?;
+    let limit = take(&mut w.limit).get("Limit")?;
     c.range("limit", limit, 1, i64::MAX);
-    let select = req.str("Select")?;
+    let select = take(&mut w.select).get("Select")?;
+    let select = select.as_deref();
     c.one_of(
         "select",
         select,
         &["ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT"],
     );
     c.finish()?;
-    let consistent = req.bool("ConsistentRead")?.unwrap_or(false);
-    let mode = Mode::read(req)?;
-    let ex = Expressions::read(req, exprs, legacy)?;
+    let consistent = take(&mut w.consistent_read).get("ConsistentRead")?.unwrap_or(false);
+    let mode = Mode::read(take(&mut w.return_consumed_capacity))?;
+    let (names, values) =
+        (take(&mut w.expression_attribute_names), take(&mut w.expression_attribute_values));
+    let (filter, projection) = (take(&mut w.filter_expression), take(&mut w.projection_expression));
+    let (attributes_to_get, op) =
+        (take(&mut w.attributes_to_get), take(&mut w.conditional_operator));
+    let ex = if query {
+        Expressions::read(ExprMembers {
+            names,
+            values,
+            expressions: [
+                ("KeyConditionExpression", take(&mut w.key_condition_expression)),
+                ("FilterExpression", filter),
+                ("ProjectionExpression", projection),
+            ],
+            legacy: [
+                ("KeyConditions", take(&mut w.key_conditions)),
+                ("QueryFilter", take(&mut w.query_filter)),
+                ("AttributesToGet", attributes_to_get),
+            ],
+            conditional_operator: op,
+        })?
+    } else {
+        Expressions::read(ExprMembers {
+            names,
+            values,
+            expressions: [("FilterExpression", filter), ("ProjectionExpression", projection)],
+            legacy: [
+                ("ScanFilter", take(&mut w.scan_filter)),
+                ("AttributesToGet", attributes_to_get),
+            ],
+            conditional_operator: op,
+        })?
+    };
     let parsed = ex.parse()?;
     let has_projection = parsed.projection.is_some();
     let select = match select {
@@ -94,7 +131,7 @@ fn read_walk(req: Req, exprs: &[&'static str], legacy: &[&'static str]) -> DResu
             Select::Specific
         }
     };
-    let start = req.item("ExclusiveStartKey")?;
+    let start = take(&mut w.exclusive_start_key).get("ExclusiveStartKey")?.transpose()?;
     Ok(Walk { select, limit: limit.map(|l| l as usize), consistent, mode, parsed, start })
 }
 
@@ -319,26 +356,24 @@ fn short(v: &AttrValue) -> String {
 
 /// Query's input, decoded and checked before the handler runs.
 pub struct QueryInput<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
     walk: Walk,
     scan_index_forward: bool,
     key_conditions: Vec<(String, KeyOp)>,
-    index_name: Option<&'a str>,
+    index_name: Option<Str<'a>>,
 }
 
 impl<'a> Input<'a> for QueryInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let table_name = req.table_name()?;
-        let mut walk = read_walk(
-            req,
-            &["KeyConditionExpression", "FilterExpression", "ProjectionExpression"],
-            &["KeyConditions", "QueryFilter", "AttributesToGet"],
-        )?;
-        let scan_index_forward = req.bool("ScanIndexForward")?.unwrap_or(true);
+    type Shape = shapes::Walk<'a>;
+
+    fn decode(mut w: shapes::Walk<'a>) -> DResult<Self> {
+        let table_name = table_name(std::mem::take(&mut w.table_name))?;
+        let mut walk = read_walk(&mut w, true)?;
+        let scan_index_forward = w.scan_index_forward.get("ScanIndexForward")?.unwrap_or(true);
         let Some(key_conditions) = walk.parsed.key_condition.take() else {
             return Err(validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
         };
-        let index_name = req.str("IndexName")?;
+        let index_name = w.index_name.get("IndexName")?;
         Ok(QueryInput { table_name, walk, scan_index_forward, key_conditions, index_name })
     }
 }
@@ -346,8 +381,8 @@ impl<'a> Input<'a> for QueryInput<'a> {
 pub fn query(g: &Gateway, input: QueryInput) -> DResult<Json> {
     let QueryInput { table_name, walk: w, scan_index_forward, key_conditions: conds, index_name } =
         input;
-    let table = g.table(table_name)?;
-    no_index(index_name)?;
+    let table = g.table(&table_name)?;
+    no_index(index_name.as_deref())?;
     let key_count = 1 + usize::from(table.meta.range.is_some());
     if conds.len() > key_count {
         return Err(validation(format!(
@@ -371,19 +406,21 @@ pub fn query(g: &Gateway, input: QueryInput) -> DResult<Json> {
 
 /// Scan's input, decoded and checked before the handler runs.
 pub struct ScanInput<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
     /// `(Segment, TotalSegments)` of a parallel scan.
     segment: Option<(u64, u64)>,
     walk: Walk,
-    index_name: Option<&'a str>,
+    index_name: Option<Str<'a>>,
 }
 
 impl<'a> Input<'a> for ScanInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let table_name = req.table_name()?;
+    type Shape = shapes::Walk<'a>;
+
+    fn decode(mut w: shapes::Walk<'a>) -> DResult<Self> {
+        let table_name = table_name(std::mem::take(&mut w.table_name))?;
         let mut c = Constraints::default();
-        let segment = req.int("Segment")?;
-        let total = req.int("TotalSegments")?;
+        let segment = std::mem::take(&mut w.segment).get("Segment")?;
+        let total = std::mem::take(&mut w.total_segments).get("TotalSegments")?;
         c.range("segment", segment, 0, TOTAL_SEGMENTS_MAX - 1);
         c.range("totalSegments", total, 1, TOTAL_SEGMENTS_MAX);
         c.finish()?;
@@ -404,18 +441,14 @@ impl<'a> Input<'a> for ScanInput<'a> {
                 Some((s as u64, t as u64))
             }
         };
-        let walk = read_walk(
-            req,
-            &["FilterExpression", "ProjectionExpression"],
-            &["ScanFilter", "AttributesToGet"],
-        )?;
-        let index_name = req.str("IndexName")?;
+        let walk = read_walk(&mut w, false)?;
+        let index_name = w.index_name.get("IndexName")?;
         Ok(ScanInput { table_name, segment, walk, index_name })
     }
 }
 
 pub fn scan(g: &Gateway, input: ScanInput) -> DResult<Json> {
-    let table = g.table(input.table_name)?;
-    no_index(input.index_name)?;
+    let table = g.table(&input.table_name)?;
+    no_index(input.index_name.as_deref())?;
     page(g, &table, &input.walk, IterOptions::all(), input.segment)
 }

@@ -4,7 +4,7 @@
 
 use super::{batch, items, query, tables, transact, Gateway, Input};
 use crate::dynamodb::error::DResult;
-use crate::dynamodb::request::Req;
+use crate::dynamodb::request;
 use crate::http::service::Operation;
 use serde_json::Value as Json;
 
@@ -27,21 +27,21 @@ pub enum Schedule {
 /// What the registry holds for each DynamoDB operation.
 #[derive(Debug)]
 pub struct Handler {
-    /// Runs the operation on its request.
-    pub run: fn(&Gateway, Req) -> DResult<Json>,
+    /// Runs the operation on its request body.
+    pub run: fn(&Gateway, &[u8]) -> DResult<Json>,
     /// Where it runs.
     pub schedule: Schedule,
 }
 
 /// One registry entry: `op!(Name, Schedule, handler)`; the handler takes its operation's
-/// typed input ([`Input`]), decoded from the request before it runs.
+/// typed input ([`Input`]): the body is decoded into the input's shape, then checked.
 macro_rules! op {
     ($name:literal, $schedule:ident, $handler:path) => {
         Operation {
             name: $name,
             iam_action: concat!("dynamodb:", $name),
             handler: Handler {
-                run: |g, req| $handler(g, Input::decode(req)?),
+                run: |g, body| $handler(g, Input::decode(request::parse(body)?)?),
                 schedule: Schedule::$schedule,
             },
         }

@@ -10,15 +10,20 @@ use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::limits::{CAPACITY_MAX, LIST_TABLES_LIMIT_MAX};
 use crate::dynamodb::model::value::item_size;
 use crate::dynamodb::ops::{decode, now_secs, Gateway, Input};
-use crate::dynamodb::request::{Constraints, Req};
+use crate::dynamodb::request::member::{Member, Str};
+use crate::dynamodb::request::shapes::{self, TableDefinition};
+use crate::dynamodb::request::{table_name, Constraints};
 use crate::dynamodb::schema::catalog::not_found;
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType, TableMeta, Throughput};
 use serde_json::{json, Map, Value as Json};
 use shale_engine::IterOptions;
 use std::time::{Duration, Instant};
 
-fn key_schema(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
-    let Some(ks) = req.arr("KeySchema")? else {
+fn key_schema(
+    ks: Member<Vec<Member<shapes::KeySchemaElement>>>,
+    c: &mut Constraints,
+) -> DResult<Vec<(String, String)>> {
+    let Some(ks) = ks.get("KeySchema")? else {
         c.not_null::<()>("keySchema", None);
         return Ok(vec![]);
     };
@@ -33,48 +38,56 @@ fn key_schema(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
             },
         );
     }
-    name_type_pairs(ks, ("keySchema", "KeyType", "keyType"), &["HASH", "RANGE"], c)
+    let pairs = ks.into_iter().map(|e| e.present().map(|e| (e.attribute_name, e.key_type)));
+    name_type_pairs(pairs, ("keySchema", "KeyType", "keyType"), &["HASH", "RANGE"], c)
 }
 
-/// The `(AttributeName, <type member>)` pairs of a list (`KeySchema`, `AttributeDefinitions`),
-/// each member's constraints added to `c`; `(at, member, member_at)` name the list and the type
-/// member as DynamoDB's messages do.
-fn name_type_pairs(
-    list: &[Json],
+/// The `(AttributeName, <type member>)` pairs of a list (`KeySchema`, `AttributeDefinitions`;
+/// `None` for an element that is not a structure, which is skipped), each member's
+/// constraints added to `c`; `(at, member, member_at)` name the list and the type member as
+/// DynamoDB's messages do.
+fn name_type_pairs<'a>(
+    list: impl Iterator<Item = Option<(Member<Str<'a>>, Member<Str<'a>>)>>,
     (at, member, member_at): (&str, &str, &str),
     allowed: &[&str],
     c: &mut Constraints,
 ) -> DResult<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for (i, e) in list.iter().enumerate() {
-        let Json::Object(m) = e else { continue };
-        let e = Req(m);
-        let name = e.str("AttributeName")?;
-        let ty = e.str(member)?;
-        c.not_null(&format!("{at}.{}.member.attributeName", i + 1), name);
-        c.not_null(&format!("{at}.{}.member.{member_at}", i + 1), ty);
-        c.one_of(&format!("{at}.{}.member.{member_at}", i + 1), ty, allowed);
+    for (i, e) in list.enumerate() {
+        let Some((name, ty)) = e else { continue };
+        let name = name.get("AttributeName")?;
+        let ty = ty.get(member)?;
+        c.not_null(&format!("{at}.{}.member.attributeName", i + 1), name.as_ref());
+        c.not_null(&format!("{at}.{}.member.{member_at}", i + 1), ty.as_ref());
+        c.one_of(&format!("{at}.{}.member.{member_at}", i + 1), ty.as_deref(), allowed);
         if let (Some(n), Some(t)) = (name, ty) {
-            out.push((n.to_string(), t.to_string()));
+            out.push((n.into_owned(), t.into_owned()));
         }
     }
     Ok(out)
 }
 
-fn attribute_definitions(req: Req, c: &mut Constraints) -> DResult<Vec<(String, String)>> {
-    let Some(defs) = req.arr("AttributeDefinitions")? else {
+fn attribute_definitions(
+    defs: Member<Vec<Member<shapes::AttributeDefinition>>>,
+    c: &mut Constraints,
+) -> DResult<Vec<(String, String)>> {
+    let Some(defs) = defs.get("AttributeDefinitions")? else {
         c.not_null::<()>("attributeDefinitions", None);
         return Ok(vec![]);
     };
+    let pairs = defs.into_iter().map(|e| e.present().map(|e| (e.attribute_name, e.attribute_type)));
     let at = ("attributeDefinitions", "AttributeType", "attributeType");
-    name_type_pairs(defs, at, &["B", "N", "S"], c)
+    name_type_pairs(pairs, at, &["B", "N", "S"], c)
 }
 
 /// Reads `ProvisionedThroughput` (read, write), with DynamoDB's range checks.
-fn throughput(req: Req, c: &mut Constraints) -> DResult<Option<(i64, i64)>> {
-    let Some(pt) = req.obj("ProvisionedThroughput")? else { return Ok(None) };
-    let r = pt.int("ReadCapacityUnits")?;
-    let w = pt.int("WriteCapacityUnits")?;
+fn throughput(
+    pt: Member<shapes::ProvisionedThroughput>,
+    c: &mut Constraints,
+) -> DResult<Option<(i64, i64)>> {
+    let Some(pt) = pt.get("ProvisionedThroughput")? else { return Ok(None) };
+    let r = pt.read_capacity_units.get("ReadCapacityUnits")?;
+    let w = pt.write_capacity_units.get("WriteCapacityUnits")?;
     c.not_null("provisionedThroughput.readCapacityUnits", r);
     c.not_null("provisionedThroughput.writeCapacityUnits", w);
     c.range("provisionedThroughput.readCapacityUnits", r, 1, i64::MAX);
@@ -82,8 +95,9 @@ fn throughput(req: Req, c: &mut Constraints) -> DResult<Option<(i64, i64)>> {
     Ok(r.zip(w))
 }
 
-fn billing_mode(req: Req, c: &mut Constraints) -> DResult<Option<BillingMode>> {
-    let v = req.str("BillingMode")?;
+fn billing_mode(v: Member<Str>, c: &mut Constraints) -> DResult<Option<BillingMode>> {
+    let v = v.get("BillingMode")?;
+    let v = v.as_deref();
     c.one_of("billingMode", v, &["PROVISIONED", "PAY_PER_REQUEST"]);
     Ok(match v {
         Some("PROVISIONED") => Some(BillingMode::Provisioned),
@@ -103,7 +117,7 @@ fn check_capacity(r: i64, w: i64) -> DResult<()> {
 
 /// The members CreateTable and UpdateTable share, and what `between` read.
 struct TableMembers<'a, T> {
-    name: &'a str,
+    name: Str<'a>,
     between: T,
     billing: Option<BillingMode>,
     /// Provisioned (read, write) capacity.
@@ -114,22 +128,26 @@ struct TableMembers<'a, T> {
 /// order: `TableName`, then what `between` reads (CreateTable's key schema and attribute
 /// definitions), then `BillingMode` and `ProvisionedThroughput`.
 fn table_members<'a, T>(
-    req: Req<'a>,
-    between: impl FnOnce(&mut Constraints) -> DResult<T>,
+    w: TableDefinition<'a>,
+    between: impl FnOnce(
+        &mut Constraints,
+        Member<Vec<Member<shapes::KeySchemaElement<'a>>>>,
+        Member<Vec<Member<shapes::AttributeDefinition<'a>>>>,
+    ) -> DResult<T>,
 ) -> DResult<TableMembers<'a, T>> {
     let mut c = Constraints::default();
-    let name = req.str("TableName")?;
-    c.table_name("tableName", name);
-    let between = between(&mut c)?;
-    let billing = billing_mode(req, &mut c)?;
-    let throughput = throughput(req, &mut c)?;
+    let name = w.table_name.get("TableName")?;
+    c.table_name("tableName", name.as_deref());
+    let between = between(&mut c, w.key_schema, w.attribute_definitions)?;
+    let billing = billing_mode(w.billing_mode, &mut c)?;
+    let throughput = throughput(w.provisioned_throughput, &mut c)?;
     c.finish()?;
     Ok(TableMembers { name: name.unwrap_or_default(), between, billing, throughput })
 }
 
 /// CreateTable's input, decoded and checked before the handler runs.
 pub struct CreateTableInput<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
     hash: KeyAttr,
     range: Option<KeyAttr>,
     attribute_definitions: Vec<KeyAttr>,
@@ -139,8 +157,12 @@ pub struct CreateTableInput<'a> {
 }
 
 impl<'a> Input<'a> for CreateTableInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let m = table_members(req, |c| Ok((key_schema(req, c)?, attribute_definitions(req, c)?)))?;
+    type Shape = TableDefinition<'a>;
+
+    fn decode(w: TableDefinition<'a>) -> DResult<Self> {
+        let m = table_members(w, |c, ks, defs| {
+            Ok((key_schema(ks, c)?, attribute_definitions(defs, c)?))
+        })?;
         let TableMembers { name, between: (keys, defs), billing, throughput: pt } = m;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
@@ -223,7 +245,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
 }
 
 pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
-    let (name, billing) = (input.table_name, input.billing);
+    let (name, billing) = (&*input.table_name, input.billing);
     let now = now_secs();
     let (read, write) = input.throughput.unwrap_or((0, 0));
     let table = g.catalog.create(name, |keyspace| TableMeta {
@@ -345,12 +367,14 @@ fn description(g: &Gateway, m: &TableMeta, counts: Option<(u64, u64)>) -> Json {
 
 /// The input of DescribeTable and DeleteTable: a table name, checked.
 pub struct TableNameInput<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
 }
 
 impl<'a> Input<'a> for TableNameInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        Ok(TableNameInput { table_name: req.table_name()? })
+    type Shape = shapes::TableName<'a>;
+
+    fn decode(w: shapes::TableName<'a>) -> DResult<Self> {
+        Ok(TableNameInput { table_name: table_name(w.table_name)? })
     }
 }
 
@@ -364,7 +388,7 @@ fn table_gone(e: DynamoError, name: &str) -> DynamoError {
 }
 
 pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
-    let name = input.table_name;
+    let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
@@ -372,18 +396,20 @@ pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
 
 /// ListTables' input, decoded and checked before the handler runs.
 pub struct ListTablesInput<'a> {
-    exclusive_start_table_name: Option<&'a str>,
+    exclusive_start_table_name: Option<Str<'a>>,
     limit: usize,
 }
 
 impl<'a> Input<'a> for ListTablesInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
+    type Shape = shapes::ListTables<'a>;
+
+    fn decode(w: shapes::ListTables<'a>) -> DResult<Self> {
         let mut c = Constraints::default();
-        let start = req.str("ExclusiveStartTableName")?;
+        let start = w.exclusive_start_table_name.get("ExclusiveStartTableName")?;
         if start.is_some() {
-            c.table_name("exclusiveStartTableName", start);
+            c.table_name("exclusiveStartTableName", start.as_deref());
         }
-        let limit = req.int("Limit")?;
+        let limit = w.limit.get("Limit")?;
         c.range("limit", limit, 1, LIST_TABLES_LIMIT_MAX);
         c.finish()?;
         let limit = limit.unwrap_or(LIST_TABLES_LIMIT_MAX) as usize;
@@ -392,7 +418,8 @@ impl<'a> Input<'a> for ListTablesInput<'a> {
 }
 
 pub fn list(g: &Gateway, input: ListTablesInput) -> DResult<Json> {
-    let (names, more) = g.catalog.names_after(input.exclusive_start_table_name, input.limit);
+    let (names, more) =
+        g.catalog.names_after(input.exclusive_start_table_name.as_deref(), input.limit);
     let mut out = json!({ "TableNames": names });
     if more {
         if let (Json::Object(o), Some(last)) = (&mut out, names.last()) {
@@ -404,15 +431,18 @@ pub fn list(g: &Gateway, input: ListTablesInput) -> DResult<Json> {
 
 /// UpdateTable's input, decoded and checked before the handler runs.
 pub struct UpdateTableInput<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
     billing: Option<BillingMode>,
     /// Provisioned (read, write) capacity.
     throughput: Option<(i64, i64)>,
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let TableMembers { name, billing, throughput: pt, .. } = table_members(req, |_| Ok(()))?;
+    type Shape = TableDefinition<'a>;
+
+    fn decode(w: TableDefinition<'a>) -> DResult<Self> {
+        let TableMembers { name, billing, throughput: pt, .. } =
+            table_members(w, |_, _, _| Ok(()))?;
         if billing.is_none() && pt.is_none() {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
@@ -425,6 +455,7 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
 
 pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
     let UpdateTableInput { table_name: name, billing, throughput: pt } = input;
+    let name: &str = &name;
     let now = now_secs();
     let table = g.catalog.update(name, |m| {
         let mode = billing.unwrap_or(m.billing);
@@ -468,7 +499,7 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
 }
 
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
-    let name = input.table_name;
+    let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     let table = g.catalog.delete(name)?;

@@ -18,9 +18,11 @@ use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::limits::{TOKENS_MAX, TOKEN_LEN_MAX, TOKEN_TTL, TRANSACT_ITEMS_MAX};
 use crate::dynamodb::model::value::{item_size, item_to_json, Item};
 use crate::dynamodb::ops::items::{check_update_keys, required_item};
-use crate::dynamodb::ops::params::Expressions;
+use crate::dynamodb::ops::params::{ExprMembers, Expressions};
 use crate::dynamodb::ops::{Gateway, Input};
-use crate::dynamodb::request::{return_old_on_failure, Constraints, Req};
+use crate::dynamodb::request::member::{Member, Str};
+use crate::dynamodb::request::shapes::{TransactAction, TransactGetItems, TransactWriteItems};
+use crate::dynamodb::request::{return_old_on_failure, table_name, Constraints};
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
 use serde_json::{json, Value as Json};
@@ -84,11 +86,28 @@ impl Tokens {
     }
 }
 
-fn transact_items<'a>(req: Req<'a>) -> DResult<&'a Vec<Json>> {
-    let items = req.arr("TransactItems")?;
+/// A hash of `v`'s `Debug` form (deterministic: the request shapes hold ordered maps only),
+/// streamed into the hasher.
+fn fingerprint(v: &impl std::fmt::Debug) -> u64 {
+    struct Hashing(xxhash_rust::xxh3::Xxh3);
+    impl std::fmt::Write for Hashing {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.update(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut h = Hashing(xxhash_rust::xxh3::Xxh3::new());
+    // Writing into the hasher cannot fail.
+    let _ = std::fmt::write(&mut h, format_args!("{v:?}"));
+    h.0.digest()
+}
+
+/// `TransactItems`, checked.
+fn transact_items<T>(items: Member<Vec<T>>) -> DResult<Vec<T>> {
+    let items = items.get("TransactItems")?;
     let mut c = Constraints::default();
-    c.not_null("transactItems", items);
-    if let Some(list) = items {
+    c.not_null("transactItems", items.as_ref());
+    if let Some(list) = &items {
         if list.is_empty() {
             c.add("'[]'", "transactItems", "Member must have length greater than or equal to 1");
         } else if list.len() > TRANSACT_ITEMS_MAX {
@@ -103,15 +122,13 @@ fn transact_items<'a>(req: Req<'a>) -> DResult<&'a Vec<Json>> {
     items.ok_or_else(|| validation("TransactItems is required"))
 }
 
-/// The one action of a TransactItem element.
-fn only_action<'a>(e: &'a Json, kinds: &[&'static str]) -> DResult<(&'static str, Req<'a>)> {
-    let Json::Object(m) = e else {
-        return Err(DynamoError::Serialization("TransactItems elements must be structures".into()));
-    };
-    let r = Req(m);
+/// The one action of a TransactItem element, from its action members `(name, member)`.
+fn only_action<'a, const N: usize>(
+    actions: [(&'static str, Member<TransactAction<'a>>); N],
+) -> DResult<(&'static str, TransactAction<'a>)> {
     let mut found = None;
-    for &k in kinds {
-        if let Some(a) = r.obj(k)? {
+    for (k, a) in actions {
+        if let Some(a) = a.get(k)? {
             if found.is_some() {
                 return Err(validation(
                     "TransactItems can only contain one of Check, Put, Update or Delete",
@@ -123,6 +140,10 @@ fn only_action<'a>(e: &'a Json, kinds: &[&'static str]) -> DResult<(&'static str
     found.ok_or_else(|| {
         validation("TransactItems can only contain one of Check, Put, Update or Delete")
     })
+}
+
+fn not_a_structure() -> DynamoError {
+    DynamoError::Serialization("TransactItems elements must be structures".into())
 }
 
 /// Records an action's key check in `errors` (one entry per action): a key that does not fit
@@ -164,7 +185,7 @@ fn multiple_ops() -> DynamoError {
 /// One action of a TransactWriteItems, decoded (its key is checked against its table's schema
 /// once the table is found).
 struct WriteAction<'a> {
-    table_name: &'a str,
+    table_name: Str<'a>,
     /// The key attributes (`Key`), or the whole item of a `Put`.
     item: Item,
     kind: WriteKind,
@@ -184,39 +205,61 @@ pub struct TransactWriteItemsInput<'a> {
     actions: Vec<WriteAction<'a>>,
     return_consumed_capacity: Mode,
     /// `ClientRequestToken`, with the fingerprint of the request it came with.
-    token: Option<(&'a str, u64)>,
+    token: Option<(Str<'a>, u64)>,
 }
 
 impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let items = transact_items(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
-        let token = req.str("ClientRequestToken")?;
-        if let Some(t) = token {
+    type Shape = TransactWriteItems<'a>;
+
+    fn decode(w: TransactWriteItems<'a>) -> DResult<Self> {
+        let items = transact_items(w.transact_items)?;
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let token = w.client_request_token.get("ClientRequestToken")?;
+        if let Some(t) = &token {
             let mut c = Constraints::default();
             c.len("clientRequestToken", &format!("'{t}'"), t.len(), 1, TOKEN_LEN_MAX);
             c.finish()?;
         }
+        // The request a token stands for: its actions as decoded (numbers normalized, maps
+        // sorted, so a retry that words them differently is still the same request) and its
+        // ReturnItemCollectionMetrics; not ReturnConsumedCapacity.
+        let token = token.map(|t| (t, fingerprint(&(&items, &w.return_item_collection_metrics))));
         let mut actions = Vec::with_capacity(items.len());
         for e in items {
-            let (kind, a) = only_action(e, &["ConditionCheck", "Put", "Delete", "Update"])?;
-            let table_name = a.table_name()?;
-            let exprs: &[&'static str] = match kind {
-                "Update" => &["UpdateExpression", "ConditionExpression"],
-                _ => &["ConditionExpression"],
+            let Member::Present(e) = e else { return Err(not_a_structure()) };
+            let (kind, a) = only_action([
+                ("ConditionCheck", e.condition_check),
+                ("Put", e.put),
+                ("Delete", e.delete),
+                ("Update", e.update),
+            ])?;
+            let table_name = table_name(a.table_name)?;
+            let update = match kind {
+                "Update" => a.update_expression,
+                _ => Member::Absent,
             };
-            let ex = Expressions::read(a, exprs, &[])?;
+            let ex = Expressions::read(ExprMembers {
+                names: a.expression_attribute_names,
+                values: a.expression_attribute_values,
+                expressions: [
+                    ("UpdateExpression", update),
+                    ("ConditionExpression", a.condition_expression),
+                ],
+                legacy: [],
+                conditional_operator: a.conditional_operator,
+            })?;
             let parsed = ex.parse()?;
-            let return_old_on_failure = return_old_on_failure(a)?;
+            let return_old_on_failure =
+                return_old_on_failure(a.return_values_on_condition_check_failure)?;
             let item = match kind {
                 "Put" => {
-                    let item = required_item(a, "Item", "transactItems.member.put.item")?;
+                    let item = required_item(a.item, "Item", "transactItems.member.put.item")?;
                     check_item_size(&item)?;
                     item
                 }
-                "Delete" => required_item(a, "Key", "transactItems.member.delete.key")?,
-                "Update" => required_item(a, "Key", "transactItems.member.update.key")?,
-                _ => required_item(a, "Key", "transactItems.member.conditionCheck.key")?,
+                "Delete" => required_item(a.key, "Key", "transactItems.member.delete.key")?,
+                "Update" => required_item(a.key, "Key", "transactItems.member.update.key")?,
+                _ => required_item(a.key, "Key", "transactItems.member.conditionCheck.key")?,
             };
             let kind = match kind {
                 "Put" => WriteKind::Put,
@@ -240,11 +283,6 @@ impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
                 return_old_on_failure,
             });
         }
-        let token = token.map(|t| {
-            let mut canonical = req.0.clone();
-            canonical.remove("ReturnConsumedCapacity");
-            (t, xxhash_rust::xxh3::xxh3_64(Json::Object(canonical).to_string().as_bytes()))
-        });
         Ok(TransactWriteItemsInput { actions, return_consumed_capacity, token })
     }
 }
@@ -259,7 +297,7 @@ pub fn write(g: &Gateway, input: TransactWriteItemsInput) -> DResult<Json> {
     let mut seen = BTreeSet::new();
     for a in actions {
         return_old.push(a.return_old_on_failure);
-        let table = g.table(a.table_name)?;
+        let table = g.table(&a.table_name)?;
         let (key_item, key) = match a.kind {
             WriteKind::Put => (
                 table.meta.key_attrs(&a.item),
@@ -289,13 +327,13 @@ pub fn write(g: &Gateway, input: TransactWriteItemsInput) -> DResult<Json> {
     if key_errors.iter().any(Option::is_some) {
         return Err(key_cancellation(key_errors));
     }
-    if let Some((t, fp)) = token {
-        if let Some(answer) = g.tokens.claim(t, fp)? {
+    if let Some((t, fp)) = &token {
+        if let Some(answer) = g.tokens.claim(t, *fp)? {
             return Ok(answer);
         }
     }
     let result = run_write(g, &ops, &return_old, mode);
-    if let Some((t, _)) = token {
+    if let Some((t, _)) = &token {
         g.tokens.finish(t, result.as_ref().ok());
     }
     result
@@ -339,21 +377,30 @@ fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> D
 /// TransactGetItems' input, decoded and checked before the handler runs: per action, the
 /// table, the key and the projection.
 pub struct TransactGetItemsInput<'a> {
-    gets: Vec<(&'a str, Item, Option<Vec<Path>>)>,
+    gets: Vec<(Str<'a>, Item, Option<Vec<Path>>)>,
     return_consumed_capacity: Mode,
 }
 
 impl<'a> Input<'a> for TransactGetItemsInput<'a> {
-    fn decode(req: Req<'a>) -> DResult<Self> {
-        let items = transact_items(req)?;
-        let return_consumed_capacity = Mode::read(req)?;
+    type Shape = TransactGetItems<'a>;
+
+    fn decode(w: TransactGetItems<'a>) -> DResult<Self> {
+        let items = transact_items(w.transact_items)?;
+        let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
         let mut gets = Vec::with_capacity(items.len());
         for e in items {
-            let (_, a) = only_action(e, &["Get"])?;
-            let name = a.table_name()?;
-            let ex = Expressions::read(a, &["ProjectionExpression"], &[])?;
+            let Member::Present(e) = e else { return Err(not_a_structure()) };
+            let (_, a) = only_action([("Get", e.get)])?;
+            let name = table_name(a.table_name)?;
+            let ex = Expressions::read(ExprMembers {
+                names: a.expression_attribute_names,
+                values: a.expression_attribute_values,
+                expressions: [("ProjectionExpression", a.projection_expression)],
+                legacy: [],
+                conditional_operator: a.conditional_operator,
+            })?;
             let paths = ex.parse()?.projection;
-            let key_item = required_item(a, "Key", "transactItems.member.get.key")?;
+            let key_item = required_item(a.key, "Key", "transactItems.member.get.key")?;
             gets.push((name, key_item, paths));
         }
         Ok(TransactGetItemsInput { gets, return_consumed_capacity })
@@ -366,7 +413,7 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
     let mut key_errors = Vec::with_capacity(input.gets.len());
     let mut seen = BTreeSet::new();
     for (name, key_item, paths) in input.gets {
-        let table = g.table(name)?;
+        let table = g.table(&name)?;
         let Some(key) = schema_checked(table.meta.key_of_key(&key_item), &mut key_errors)? else {
             continue;
         };

@@ -1,9 +1,13 @@
 //! DynamoDB's attribute values: the ten types, their JSON wire form, validation as DynamoDB
 //! validates, and item size by DynamoDB's rules.
 
+pub mod decode;
+
+#[cfg(test)]
 use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
-use crate::dynamodb::model::number::{Number, NumberError};
+use crate::dynamodb::model::number::Number;
 use base64::Engine as _;
+use serde::de::DeserializeSeed;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
 
@@ -73,88 +77,12 @@ impl AttrValue {
         }
     }
 
-    /// Parses the JSON wire form (`{"S": "x"}`, ...), validating as DynamoDB does.
+    /// Parses the JSON wire form (`{"S": "x"}`, ...), validating as DynamoDB does (the same
+    /// decoder as requests are read with, [`decode`]).
     pub fn from_json(v: &Json) -> Result<AttrValue, Invalid> {
-        Self::from_json_at(v, 0)
-    }
-
-    fn from_json_at(v: &Json, depth: usize) -> Result<AttrValue, Invalid> {
-        // The attribute itself is level 1: values nested 31 levels below it are the deepest.
-        if depth >= ATTRIBUTE_NESTING_MAX {
-            return Err(invalid("Nesting Levels have exceeded supported limits"));
-        }
-        let obj = v.as_object().ok_or_else(|| shape("an AttributeValue must be a JSON object"))?;
-        let mut fields = obj.iter();
-        let (ty, inner) = match (fields.next(), fields.next()) {
-            (None, _) => {
-                return Err(invalid(
-                    "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
-                ))
-            }
-            (Some(f), None) => f,
-            (Some(_), Some(_)) => {
-                return Err(invalid(
-                    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-                ))
-            }
-        };
-        let string = |x: &Json| {
-            x.as_str()
-                .map(str::to_string)
-                .ok_or_else(|| shape(&format!("the {ty} value must be a JSON string")))
-        };
-        let list = |x: &Json| {
-            x.as_array()
-                .cloned()
-                .ok_or_else(|| shape(&format!("the {ty} value must be a JSON array")))
-        };
-        let number = |s: &str| {
-            Number::parse(s).map_err(|e| match e {
-                NumberError::Invalid => invalid(format!("{e}: {s}")),
-                e => invalid(e.to_string()),
-            })
-        };
-        Ok(match ty.as_str() {
-            "S" => AttrValue::S(string(inner)?),
-            "N" => AttrValue::N(number(&string(inner)?)?),
-            "B" => AttrValue::B(b64(&string(inner)?)?),
-            "SS" => {
-                let items = list(inner)?.iter().map(string).collect::<Result<Vec<_>, _>>()?;
-                AttrValue::Ss(set(items, "string")?)
-            }
-            "NS" => {
-                let items = list(inner)?
-                    .iter()
-                    .map(|x| string(x).and_then(|s| number(&s)))
-                    .collect::<Result<Vec<_>, _>>()?;
-                AttrValue::Ns(set(items, "number")?)
-            }
-            "BS" => {
-                let items = list(inner)?.iter().map(|x| string(x).and_then(|s| b64(&s))).collect::<Result<Vec<_>, _>>()?;
-                AttrValue::Bs(set(items, "binary")?)
-            }
-            "M" => {
-                let m = inner.as_object().ok_or_else(|| shape("the M value must be a JSON object"))?;
-                let mut out = BTreeMap::new();
-                for (k, v) in m {
-                    out.insert(k.clone(), Self::from_json_at(v, depth + 1)?);
-                }
-                AttrValue::M(out)
-            }
-            "L" => AttrValue::L(
-                list(inner)?.iter().map(|x| Self::from_json_at(x, depth + 1)).collect::<Result<Vec<_>, _>>()?,
-            ),
-            "BOOL" => AttrValue::Bool(inner.as_bool().ok_or_else(|| shape("the BOOL value must be a JSON boolean"))?),
-            "NULL" => match inner.as_bool() {
-                Some(true) => AttrValue::Null,
-                _ => {
-                    return Err(invalid(
-                        "One or more parameter values were invalid: Null attribute value types must have the value of true",
-                    ))
-                }
-            },
-            other => return Err(invalid(format!("Supplied AttributeValue has an unknown datatype: {other}"))),
-        })
+        decode::ValueSeed { depth: 0 }
+            .deserialize(v)
+            .unwrap_or_else(|e| Err(invalid(e.to_string())))
     }
 
     /// The JSON wire form.
@@ -226,10 +154,7 @@ fn set<T: Ord + Clone + std::fmt::Debug>(items: Vec<T>, kind: &str) -> Result<Ve
 
 /// Parses an item (`{"name": {"S": "x"}, ...}`).
 pub fn item_from_json(v: &Json) -> Result<Item, Invalid> {
-    let m = v
-        .as_object()
-        .ok_or_else(|| invalid("An item must be a map of attribute names to values"))?;
-    m.iter().map(|(k, v)| Ok((k.clone(), AttrValue::from_json(v)?))).collect()
+    decode::ItemSeed.deserialize(v).unwrap_or_else(|e| Err(invalid(e.to_string())))
 }
 
 /// An item's JSON wire form.

@@ -1,100 +1,47 @@
-//! Reading a request's JSON body: typed accessors that answer a wrong JSON type with
-//! `SerializationException`, DynamoDB's "N validation errors detected" constraint messages, and
-//! the parameters many operations share (table name, expression names and values, return
-//! values).
+//! Reading a request body: [`parse`] decodes it in one pass into its operation's shape
+//! ([`shapes`], whose members are [`member::Member`]s); then the operation checks the members in
+//! DynamoDB's order, with DynamoDB's words: a wrong JSON type is `SerializationException`
+//! ("Unexpected value type for X: expected a string"), a broken constraint is
+//! [`Constraints`]' "N validation errors detected". The parameters many operations share
+//! (table name, expression names and values, return values) are read here.
+
+pub mod member;
+pub mod shapes;
 
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::limits::{TABLE_NAME_LEN_MAX, TABLE_NAME_LEN_MIN};
-use crate::dynamodb::model::value::{item_from_json, AttrValue, Item};
-use serde_json::{Map, Value as Json};
+use crate::dynamodb::model::lenient::Checked;
+use crate::dynamodb::model::value::AttrValue;
+use member::{Member, Str};
+use serde::Deserialize;
+use shapes::{Names, Values};
 use std::collections::HashMap;
 
-/// A request body: a JSON object.
-#[derive(Clone, Copy)]
-pub struct Req<'a>(pub &'a Map<String, Json>);
-
-fn wrong_type(name: &str, expected: &str) -> DynamoError {
-    DynamoError::Serialization(format!("Unexpected value type for {name}: expected {expected}"))
+/// Decodes a request body into the shape `S`. The body is first checked as JSON in full (so a
+/// syntax error anywhere comes before everything else, as it did when bodies were parsed into a
+/// tree, and nothing decoded later skips unchecked bytes); it must be a JSON object
+/// (`SerializationException` otherwise). A member given twice anywhere in the shape is refused
+/// too (DynamoDB's SDKs never send one).
+pub fn parse<'a, S: Deserialize<'a>>(body: &'a [u8]) -> DResult<S> {
+    serde_json::from_slice::<Checked>(body)
+        .map_err(|e| DynamoError::Serialization(format!("Request body is not valid JSON: {e}")))?;
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(DynamoError::Serialization(
+            "Start of structure or map expected in the request body".into(),
+        ));
+    }
+    // Valid JSON whose members take any value: only a member given twice fails here.
+    serde_json::from_slice(body)
+        .map_err(|e| DynamoError::Serialization(format!("The request body cannot be read: {e}")))
 }
 
-impl<'a> Req<'a> {
-    /// The body parsed as a JSON object (`SerializationException` otherwise).
-    pub fn parse(body: &[u8]) -> DResult<Json> {
-        let v: Json = serde_json::from_slice(body).map_err(|e| {
-            DynamoError::Serialization(format!("Request body is not valid JSON: {e}"))
-        })?;
-        if !v.is_object() {
-            return Err(DynamoError::Serialization(
-                "Start of structure or map expected in the request body".into(),
-            ));
-        }
-        Ok(v)
-    }
-
-    /// A member, `None` if absent or JSON null (DynamoDB treats null as absent).
-    pub fn get(&self, name: &str) -> Option<&'a Json> {
-        self.0.get(name).filter(|v| !v.is_null())
-    }
-
-    pub fn str(&self, name: &str) -> DResult<Option<&'a str>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::String(s)) => Ok(Some(s)),
-            Some(_) => Err(wrong_type(name, "a string")),
-        }
-    }
-
-    pub fn bool(&self, name: &str) -> DResult<Option<bool>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(wrong_type(name, "a boolean")),
-        }
-    }
-
-    pub fn int(&self, name: &str) -> DResult<Option<i64>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::Number(n)) => {
-                n.as_i64().map(Some).ok_or_else(|| wrong_type(name, "an integer"))
-            }
-            Some(_) => Err(wrong_type(name, "a number")),
-        }
-    }
-
-    pub fn obj(&self, name: &str) -> DResult<Option<Req<'a>>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::Object(m)) => Ok(Some(Req(m))),
-            Some(_) => Err(wrong_type(name, "a structure or map")),
-        }
-    }
-
-    pub fn arr(&self, name: &str) -> DResult<Option<&'a Vec<Json>>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(Json::Array(a)) => Ok(Some(a)),
-            Some(_) => Err(wrong_type(name, "a list")),
-        }
-    }
-
-    /// An attribute map (`Item`, `Key`, `ExclusiveStartKey`), validated.
-    pub fn item(&self, name: &str) -> DResult<Option<Item>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v @ Json::Object(_)) => Ok(Some(item_from_json(v)?)),
-            Some(_) => Err(wrong_type(name, "a map")),
-        }
-    }
-
-    /// The request's `TableName`, checked as DynamoDB checks it.
-    pub fn table_name(&self) -> DResult<&'a str> {
-        let mut c = Constraints::default();
-        let name = self.str("TableName")?;
-        c.table_name("tableName", name);
-        c.finish()?;
-        Ok(name.unwrap_or_default())
-    }
+/// The request's `TableName`, checked as DynamoDB checks it.
+pub fn table_name(name: Member<Str>) -> DResult<Str> {
+    let mut c = Constraints::default();
+    let name = name.get("TableName")?;
+    c.table_name("tableName", name.as_deref());
+    c.finish()?;
+    Ok(name.unwrap_or_default())
 }
 
 /// DynamoDB's constraint messages, gathered so that one response lists every violation:
@@ -206,8 +153,9 @@ impl ReturnValues {
 
     /// Reads `ReturnValues`; `allowed` are the values the operation takes (PutItem and
     /// DeleteItem take NONE and ALL_OLD only).
-    pub fn read(req: Req, allowed: &[&str]) -> DResult<ReturnValues> {
-        let v = req.str("ReturnValues")?;
+    pub fn read(v: Member<Str>, allowed: &[&str]) -> DResult<ReturnValues> {
+        let v = v.get("ReturnValues")?;
+        let v = v.as_deref();
         let mut c = Constraints::default();
         c.one_of("returnValues", v, &Self::ALL);
         c.finish()?;
@@ -230,8 +178,9 @@ impl ReturnValues {
 }
 
 /// Whether a failed condition returns the item (`ReturnValuesOnConditionCheckFailure`).
-pub fn return_old_on_failure(req: Req) -> DResult<bool> {
-    let v = req.str("ReturnValuesOnConditionCheckFailure")?;
+pub fn return_old_on_failure(v: Member<Str>) -> DResult<bool> {
+    let v = v.get("ReturnValuesOnConditionCheckFailure")?;
+    let v = v.as_deref();
     let mut c = Constraints::default();
     c.one_of("returnValuesOnConditionCheckFailure", v, &["ALL_OLD", "NONE"]);
     c.finish()?;
@@ -246,43 +195,49 @@ pub struct ExprParams {
 }
 
 impl ExprParams {
-    pub fn read(req: Req) -> DResult<ExprParams> {
+    /// Checks the two members (each placeholder in turn, by name).
+    pub fn read(names: Member<Names>, values: Member<Values>) -> DResult<ExprParams> {
         let mut p = ExprParams::default();
-        if let Some(m) = req.obj("ExpressionAttributeNames")? {
-            if m.0.is_empty() {
+        if let Some(m) = names.get("ExpressionAttributeNames")? {
+            if m.is_empty() {
                 return Err(validation("ExpressionAttributeNames must not be empty"));
             }
-            let mut names = HashMap::with_capacity(m.0.len());
-            for (k, v) in m.0 {
+            let mut names = HashMap::with_capacity(m.len());
+            for (k, v) in m {
+                let k = k.0;
                 if !k.starts_with('#') || k.len() < 2 {
                     return Err(validation(format!(
                         "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{k}\""
                     )));
                 }
-                let Json::String(v) = v else {
-                    return Err(wrong_type("ExpressionAttributeNames", "string values"));
+                let Member::Present(v) = v else {
+                    return Err(DynamoError::Serialization(
+                        "Unexpected value type for ExpressionAttributeNames: expected string values"
+                            .into(),
+                    ));
                 };
                 if v.is_empty() {
                     return Err(validation(format!(
                         "ExpressionAttributeNames contains invalid value: Empty attribute name; for key: \"{k}\""
                     )));
                 }
-                names.insert(k.clone(), v.clone());
+                names.insert(k.into_owned(), v.into_owned());
             }
             p.names = Some(names);
         }
-        if let Some(m) = req.obj("ExpressionAttributeValues")? {
-            if m.0.is_empty() {
+        if let Some(m) = values.get("ExpressionAttributeValues")? {
+            if m.is_empty() {
                 return Err(validation("ExpressionAttributeValues must not be empty"));
             }
-            let mut values = HashMap::with_capacity(m.0.len());
-            for (k, v) in m.0 {
+            let mut values = HashMap::with_capacity(m.len());
+            for (k, v) in m {
+                let k = k.0;
                 if !k.starts_with(':') || k.len() < 2 {
                     return Err(validation(format!(
                         "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{k}\""
                     )));
                 }
-                let v = AttrValue::from_json(v).map_err(|e| {
+                let v = v.0.map_err(|e| {
                     if e.is_shape_error() {
                         return DynamoError::from(e);
                     }
@@ -291,7 +246,7 @@ impl ExprParams {
                         e.0
                     ))
                 })?;
-                values.insert(k.clone(), v);
+                values.insert(k.into_owned(), v);
             }
             p.values = Some(values);
         }
@@ -319,7 +274,7 @@ impl ExprParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use shapes::ItemWrite;
 
     #[test]
     fn constraint_messages() {
@@ -327,31 +282,83 @@ mod tests {
         c.table_name("tableName", Some("a!"));
         let e = c.finish().unwrap_err();
         assert_eq!(e, validation("2 validation errors detected: Value 'a!' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value 'a!' at 'tableName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
-        let body = json!({});
-        let r = Req(body.as_object().unwrap());
-        assert_eq!(r.table_name().unwrap_err(), validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"));
+        assert_eq!(table_name(Member::Absent).unwrap_err(), validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"));
     }
 
     #[test]
     fn wrong_json_types_are_serialization_errors() {
-        let body = json!({"TableName": 5, "Limit": "x"});
-        let r = Req(body.as_object().unwrap());
-        assert!(matches!(r.table_name(), Err(DynamoError::Serialization(_))));
-        assert!(matches!(r.int("Limit"), Err(DynamoError::Serialization(_))));
-        assert!(matches!(Req::parse(b"[1]"), Err(DynamoError::Serialization(_))));
-        assert!(matches!(Req::parse(b"{"), Err(DynamoError::Serialization(_))));
+        let w: ItemWrite = parse(br#"{"TableName": 5, "Limit": "x"}"#).unwrap();
+        assert!(matches!(table_name(w.table_name), Err(DynamoError::Serialization(_))));
+        let not_object = parse::<ItemWrite>(b" [1]").unwrap_err();
+        assert_eq!(not_object.message(), "Start of structure or map expected in the request body");
+        assert!(parse::<ItemWrite>(b"{").unwrap_err().message().contains("not valid JSON"));
+        assert!(parse::<ItemWrite>(b"[1,").unwrap_err().message().contains("not valid JSON"));
+        assert!(parse::<ItemWrite>(b"").unwrap_err().message().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn syntax_errors_come_before_everything_else() {
+        // A refused attribute value, then broken JSON: the JSON is reported.
+        let body = br#"{"TableName": "t", "Item": {"a": {"N": "x"}}, "Key": [1,}"#;
+        let e = parse::<ItemWrite>(body).unwrap_err();
+        assert!(e.message().contains("not valid JSON"), "{}", e.message());
+        // A member given twice, then broken JSON: the JSON too.
+        let body = br#"{"TableName": "t", "TableName": "u", "Item": {"#;
+        assert!(parse::<ItemWrite>(body).unwrap_err().message().contains("not valid JSON"));
+        let body = br#"{"TableName": "t", "TableName": "u"}"#;
+        let e = parse::<ItemWrite>(body).unwrap_err();
+        assert!(matches!(e, DynamoError::Serialization(_)));
+        assert!(e.message().contains("duplicate field `TableName`"), "{}", e.message());
+        // Bytes no member reads are checked all the same.
+        for body in [
+            &br#"{"TableName": "t", "Other": "\ud800"}"#[..],
+            b"{\"Other\": \"\xff\"}",
+            br#"{"Item": {"a": {"L": [[1e400]]}}}"#,
+        ] {
+            let e = parse::<ItemWrite>(body).unwrap_err();
+            assert!(e.message().contains("not valid JSON"), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn null_is_absent() {
+        let w: ItemWrite = parse(br#"{"TableName": null, "ReturnValues": null}"#).unwrap();
+        assert!(!w.table_name.is_given());
+        assert_eq!(ReturnValues::read(w.return_values, &["NONE"]).unwrap(), ReturnValues::None);
+    }
+
+    #[test]
+    fn strings_are_borrowed_from_the_body_unless_escaped() {
+        let w: ItemWrite =
+            parse(br#"{"TableName": "plain", "ConditionExpression": "a\u0020b"}"#).unwrap();
+        assert!(matches!(w.table_name, Member::Present(std::borrow::Cow::Borrowed("plain"))));
+        assert!(
+            matches!(w.condition_expression, Member::Present(std::borrow::Cow::Owned(ref s)) if s == "a b")
+        );
     }
 
     #[test]
     fn expression_parameters() {
-        let body = json!({"ExpressionAttributeNames": {"x": "a"}});
-        let e = ExprParams::read(Req(body.as_object().unwrap())).unwrap_err();
+        let read = |body: &[u8]| {
+            let w: ItemWrite = parse(body).unwrap();
+            ExprParams::read(w.expression_attribute_names, w.expression_attribute_values)
+        };
+        let e = read(br#"{"ExpressionAttributeNames": {"x": "a"}}"#).unwrap_err();
         assert!(e.message().contains("invalid key: Syntax error; key: \"x\""));
-        let body = json!({"ExpressionAttributeValues": {}});
-        let e = ExprParams::read(Req(body.as_object().unwrap())).unwrap_err();
+        let e = read(br##"{"ExpressionAttributeNames": {"#x": 1}}"##).unwrap_err();
+        assert_eq!(
+            e.message(),
+            "Unexpected value type for ExpressionAttributeNames: expected string values"
+        );
+        let e = read(br#"{"ExpressionAttributeValues": {}}"#).unwrap_err();
         assert_eq!(e.message(), "ExpressionAttributeValues must not be empty");
-        let body = json!({"ExpressionAttributeValues": {":v": {"N": "1"}}});
-        let p = ExprParams::read(Req(body.as_object().unwrap())).unwrap();
+        // Placeholders are checked by name: ":a" is reported before ":b".
+        let e = read(br#"{"ExpressionAttributeValues": {":b": {"N": "x"}, ":a": {"SS": []}}}"#)
+            .unwrap_err();
+        assert!(e.message().contains("set  may not be empty for key :a"), "{}", e.message());
+        let e = read(br#"{"ExpressionAttributeValues": {":a": null}}"#).unwrap_err();
+        assert!(matches!(e, DynamoError::Serialization(_)));
+        let p = read(br#"{"ExpressionAttributeValues": {":v": {"N": "1"}}}"#).unwrap();
         assert!(p.require_expressions(false).is_err());
         assert!(p.require_expressions(true).is_ok());
     }

@@ -1,0 +1,284 @@
+//! The request shapes of the DynamoDB API (2012-08-10), as botocore's service model names
+//! them, decoded straight from a request body by `serde` (one pass, strings borrowed from the
+//! body, attribute values validated as they are read). Every member is a [`Member`], so a value
+//! of the wrong type is reported when the operation checks it, in DynamoDB's order; a member
+//! not listed here is not read.
+//!
+//! A member given twice anywhere in a shape is refused (`serde`'s derive refuses it; no SDK
+//! sends one).
+//!
+//! Operations that share their decoding share a shape holding the union of their members:
+//! [`ItemWrite`] (PutItem, UpdateItem, DeleteItem), [`Walk`] (Query, Scan), [`TransactAction`]
+//! (the four actions of TransactWriteItems). Each operation reads only its own members.
+
+use super::member::{structure, Map, Member, Str};
+use crate::dynamodb::model::value::decode::Decoded;
+use crate::dynamodb::model::value::{AttrValue, Item};
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+/// `ExpressionAttributeNames`: placeholder → attribute name (each value must be a string).
+pub type Names<'a> = Map<'a, Member<Str<'a>>>;
+/// `ExpressionAttributeValues`: placeholder → attribute value, validated as read.
+pub type Values<'a> = Map<'a, ValueMember>;
+
+/// An `ExpressionAttributeValues` entry: any JSON (`null` included) is decoded as an attribute
+/// value, and refused if it is not one.
+#[derive(Debug)]
+pub struct ValueMember(pub Decoded<AttrValue>);
+
+impl<'de> Deserialize<'de> for ValueMember {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::DeserializeSeed;
+        crate::dynamodb::model::value::decode::ValueSeed { depth: 0 }
+            .deserialize(d)
+            .map(ValueMember)
+    }
+}
+
+/// An element of a list of items (`Keys`): `null` and non-maps are kept to be refused.
+pub type ItemElement = Member<Decoded<Item>>;
+
+/// GetItemInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct GetItem<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub key: Member<Decoded<Item>>,
+    pub consistent_read: Member<bool>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+    pub projection_expression: Member<Str<'a>>,
+    pub expression_attribute_names: Member<Names<'a>>,
+    /// Not GetItem's, but refused when given (as DynamoDB refuses it).
+    pub expression_attribute_values: Member<Values<'a>>,
+    pub attributes_to_get: Member<Json>,
+    /// Not GetItem's, but refused when given.
+    pub conditional_operator: Member<Json>,
+}
+
+/// PutItemInput, UpdateItemInput and DeleteItemInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ItemWrite<'a> {
+    pub table_name: Member<Str<'a>>,
+    /// PutItem's.
+    pub item: Member<Decoded<Item>>,
+    /// UpdateItem's and DeleteItem's.
+    pub key: Member<Decoded<Item>>,
+    pub return_values: Member<Str<'a>>,
+    pub return_values_on_condition_check_failure: Member<Str<'a>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+    pub condition_expression: Member<Str<'a>>,
+    /// UpdateItem's.
+    pub update_expression: Member<Str<'a>>,
+    pub expression_attribute_names: Member<Names<'a>>,
+    pub expression_attribute_values: Member<Values<'a>>,
+    pub expected: Member<Json>,
+    /// UpdateItem's.
+    pub attribute_updates: Member<Json>,
+    pub conditional_operator: Member<Json>,
+}
+
+/// QueryInput and ScanInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct Walk<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub index_name: Member<Str<'a>>,
+    pub select: Member<Str<'a>>,
+    pub limit: Member<i64>,
+    pub consistent_read: Member<bool>,
+    pub exclusive_start_key: Member<Decoded<Item>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+    /// Query's.
+    pub scan_index_forward: Member<bool>,
+    /// Query's.
+    pub key_condition_expression: Member<Str<'a>>,
+    pub filter_expression: Member<Str<'a>>,
+    pub projection_expression: Member<Str<'a>>,
+    pub expression_attribute_names: Member<Names<'a>>,
+    pub expression_attribute_values: Member<Values<'a>>,
+    /// Scan's.
+    pub segment: Member<i64>,
+    /// Scan's.
+    pub total_segments: Member<i64>,
+    /// Query's.
+    pub key_conditions: Member<Json>,
+    /// Query's.
+    pub query_filter: Member<Json>,
+    /// Scan's.
+    pub scan_filter: Member<Json>,
+    pub attributes_to_get: Member<Json>,
+    pub conditional_operator: Member<Json>,
+}
+
+/// BatchGetItemInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct BatchGetItem<'a> {
+    pub request_items: Member<Map<'a, Member<KeysAndAttributes<'a>>>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+}
+
+/// KeysAndAttributes: one table's part of a BatchGetItem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct KeysAndAttributes<'a> {
+    pub keys: Member<Vec<ItemElement>>,
+    pub consistent_read: Member<bool>,
+    pub projection_expression: Member<Str<'a>>,
+    pub expression_attribute_names: Member<Names<'a>>,
+    /// Not KeysAndAttributes', but refused when given.
+    pub expression_attribute_values: Member<Values<'a>>,
+    pub attributes_to_get: Member<Json>,
+    /// Not KeysAndAttributes', but refused when given.
+    pub conditional_operator: Member<Json>,
+}
+structure!(KeysAndAttributes);
+
+/// BatchWriteItemInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct BatchWriteItem<'a> {
+    pub request_items: Member<Map<'a, Member<Vec<Member<WriteRequest<'a>>>>>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+}
+
+/// WriteRequest: one put or delete of a BatchWriteItem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct WriteRequest<'a> {
+    pub put_request: Member<ItemRequest<'a>>,
+    pub delete_request: Member<ItemRequest<'a>>,
+}
+structure!(WriteRequest);
+
+/// PutRequest (`Item`) and DeleteRequest (`Key`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ItemRequest<'a> {
+    pub item: Member<Decoded<Item>>,
+    pub key: Member<Decoded<Item>>,
+    #[serde(skip)]
+    _text: std::marker::PhantomData<&'a str>,
+}
+structure!(ItemRequest);
+
+/// TransactWriteItemsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TransactWriteItems<'a> {
+    pub transact_items: Member<Vec<Member<TransactWriteItem<'a>>>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+    /// Read only as part of what a `ClientRequestToken` stands for (no table has item
+    /// collection metrics to return yet).
+    pub return_item_collection_metrics: Member<Str<'a>>,
+    pub client_request_token: Member<Str<'a>>,
+}
+
+/// TransactWriteItem: exactly one of its four actions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TransactWriteItem<'a> {
+    pub condition_check: Member<TransactAction<'a>>,
+    pub put: Member<TransactAction<'a>>,
+    pub delete: Member<TransactAction<'a>>,
+    pub update: Member<TransactAction<'a>>,
+}
+structure!(TransactWriteItem);
+
+/// ConditionCheck, Put, Delete and Update of a TransactWriteItem, and Get of a
+/// TransactGetItem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TransactAction<'a> {
+    pub table_name: Member<Str<'a>>,
+    /// Put's.
+    pub item: Member<Decoded<Item>>,
+    /// The others'.
+    pub key: Member<Decoded<Item>>,
+    pub condition_expression: Member<Str<'a>>,
+    /// Update's.
+    pub update_expression: Member<Str<'a>>,
+    /// Get's.
+    pub projection_expression: Member<Str<'a>>,
+    pub expression_attribute_names: Member<Names<'a>>,
+    pub expression_attribute_values: Member<Values<'a>>,
+    pub return_values_on_condition_check_failure: Member<Str<'a>>,
+    /// Not an action's, but refused when given.
+    pub conditional_operator: Member<Json>,
+}
+structure!(TransactAction);
+
+/// TransactGetItemsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TransactGetItems<'a> {
+    pub transact_items: Member<Vec<Member<TransactGetItem<'a>>>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+}
+
+/// TransactGetItem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TransactGetItem<'a> {
+    pub get: Member<TransactAction<'a>>,
+}
+structure!(TransactGetItem);
+
+/// CreateTableInput and UpdateTableInput (what is served of them).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TableDefinition<'a> {
+    pub table_name: Member<Str<'a>>,
+    /// CreateTable's.
+    pub key_schema: Member<Vec<Member<KeySchemaElement<'a>>>>,
+    /// CreateTable's.
+    pub attribute_definitions: Member<Vec<Member<AttributeDefinition<'a>>>>,
+    pub billing_mode: Member<Str<'a>>,
+    pub provisioned_throughput: Member<ProvisionedThroughput<'a>>,
+}
+
+/// KeySchemaElement.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct KeySchemaElement<'a> {
+    pub attribute_name: Member<Str<'a>>,
+    pub key_type: Member<Str<'a>>,
+}
+structure!(KeySchemaElement);
+
+/// AttributeDefinition.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct AttributeDefinition<'a> {
+    pub attribute_name: Member<Str<'a>>,
+    pub attribute_type: Member<Str<'a>>,
+}
+structure!(AttributeDefinition);
+
+/// ProvisionedThroughput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ProvisionedThroughput<'a> {
+    pub read_capacity_units: Member<i64>,
+    pub write_capacity_units: Member<i64>,
+    #[serde(skip)]
+    _text: std::marker::PhantomData<&'a str>,
+}
+structure!(ProvisionedThroughput);
+
+/// DescribeTableInput and DeleteTableInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TableName<'a> {
+    pub table_name: Member<Str<'a>>,
+}
+
+/// ListTablesInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListTables<'a> {
+    pub exclusive_start_table_name: Member<Str<'a>>,
+    pub limit: Member<i64>,
+}
