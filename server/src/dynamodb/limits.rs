@@ -67,3 +67,15 @@ pub const TOKEN_TTL: Duration = Duration::from_secs(600);
 pub const TOKENS_MAX: usize = 100_000;
 /// Longest ClientRequestToken.
 pub const TOKEN_LEN_MAX: usize = 36;
+
+/// Local secondary indexes per table.
+pub const LOCAL_INDEXES_MAX: usize = 5;
+/// Global secondary indexes per table.
+pub const GLOBAL_INDEXES_MAX: usize = 20;
+/// Length of an index name, in bytes.
+pub const INDEX_NAME_LEN_MIN: usize = 3;
+pub const INDEX_NAME_LEN_MAX: usize = 255;
+/// `NonKeyAttributes` of one index's projection.
+pub const NON_KEY_ATTRIBUTES_MAX: usize = 20;
+/// Projected non-key attributes over all of a table's indexes.
+pub const PROJECTED_ATTRIBUTES_MAX: usize = 100;

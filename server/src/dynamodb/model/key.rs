@@ -45,15 +45,9 @@ fn check_len(v: &AttrValue, max: usize, which: &str) -> Result<(), Invalid> {
 pub fn partition_prefix(pk: &AttrValue) -> Result<Vec<u8>, Invalid> {
     check_len(pk, PARTITION_KEY_LEN_MAX, "hashkey")?;
     let (tag, bytes) = key_bytes(pk)?;
-    let mut out = Vec::with_capacity(bytes.len() + 3);
-    out.push(tag);
-    for b in bytes {
-        out.push(b);
-        if b == 0 {
-            out.push(0xff);
-        }
-    }
-    out.extend_from_slice(&[0x00, 0x01]);
+    let mut out = Vec::new();
+    escaped(Some(tag), &bytes, &mut out);
+    out.extend_from_slice(&COMPONENT_END);
     Ok(out)
 }
 
@@ -69,6 +63,57 @@ pub fn encode(pk: &AttrValue, sk: Option<&AttrValue>) -> Result<Vec<u8>, Invalid
     if let Some(sk) = sk {
         k.extend(sort_component(sk)?);
     }
+    Ok(k)
+}
+
+/// The end of a prefix-free component (partition, or an index's sort key).
+const COMPONENT_END: [u8; 2] = [0x00, 0x01];
+
+fn escaped(tag: Option<u8>, bytes: &[u8], out: &mut Vec<u8>) {
+    out.reserve(bytes.len() + 3);
+    out.extend(tag);
+    for &b in bytes {
+        out.push(b);
+        if b == 0 {
+            out.push(0xff);
+        }
+    }
+}
+
+/// An index's sort component: the value's bytes escaped and ended like a partition component
+/// (it is followed by the table key, so it must be prefix-free), without the tag (the index's
+/// sort key has one declared type).
+pub fn index_sort_component(sk: &AttrValue) -> Result<Vec<u8>, Invalid> {
+    check_len(sk, SORT_KEY_LEN_MAX, "range")?;
+    let mut out = Vec::new();
+    escaped(None, &key_bytes(sk)?.1, &mut out);
+    out.extend_from_slice(&COMPONENT_END);
+    Ok(out)
+}
+
+/// The prefix shared by the index sort components of every value starting with `sk`
+/// (`begins_with`): its escaped bytes, unterminated.
+pub fn index_sort_prefix(sk: &AttrValue) -> Result<Vec<u8>, Invalid> {
+    check_len(sk, SORT_KEY_LEN_MAX, "range")?;
+    let mut out = Vec::new();
+    escaped(None, &key_bytes(sk)?.1, &mut out);
+    Ok(out)
+}
+
+/// The engine key of an index entry: the index's partition component, its sort component
+/// ([`index_sort_component`], when the index has a sort key), then the item's engine key in
+/// the table. Entries sort by index key, then by table key; the entries of one index
+/// partition, and of one index sort key value within it, are prefix ranges.
+pub fn index_entry(
+    pk: &AttrValue,
+    sk: Option<&AttrValue>,
+    table_key: &[u8],
+) -> Result<Vec<u8>, Invalid> {
+    let mut k = partition_prefix(pk)?;
+    if let Some(sk) = sk {
+        k.extend(index_sort_component(sk)?);
+    }
+    k.extend_from_slice(table_key);
     Ok(k)
 }
 
@@ -155,6 +200,38 @@ mod tests {
             "53 61 00 01 7f fc 16 fd f9 ff"
         );
         assert_eq!(hex(encode(&AttrValue::B(vec![0, 7]), None).unwrap()), "42 00 ff 07 00 01");
+    }
+
+    #[test]
+    fn index_entries_sort_by_index_key_then_table_key() {
+        // (index pk, index sk, table key): sorted entries follow (pk, sk, table key) order,
+        // whatever bytes the sort keys hold (zeros, prefixes of one another).
+        let sks = ["", "\0", "\0\0", "\0\x01", "a", "a\0", "a\0b", "ab", "b"];
+        let mut entries = Vec::new();
+        for pk in ["p", "q"] {
+            for (i, sk) in sks.iter().enumerate().skip(1) {
+                for tk in [&b"\x00"[..], b"\x01\x00", b"\xff"] {
+                    let e = index_entry(&s(pk), Some(&s(sk)), tk).unwrap();
+                    entries.push(((pk, i, tk), e));
+                }
+            }
+        }
+        let mut sorted = entries.clone();
+        sorted.sort_by(|a, b| a.1.cmp(&b.1));
+        let order: Vec<_> = sorted.iter().map(|e| e.0).collect();
+        let mut want: Vec<_> = entries.iter().map(|e| e.0).collect();
+        want.sort();
+        assert_eq!(order, want);
+        // One sort key value's entries are the prefix range of (partition, sort component).
+        let mut p = partition_prefix(&s("p")).unwrap();
+        p.extend(index_sort_component(&s("a")).unwrap());
+        let under: Vec<_> =
+            entries.iter().filter(|e| e.1.starts_with(&p)).map(|e| e.0 .1).collect();
+        assert_eq!(under, [4, 4, 4]);
+        assert_eq!(
+            index_entry(&n("7"), None, b"tk").unwrap(),
+            [encode(&n("7"), None).unwrap(), b"tk".to_vec()].concat()
+        );
     }
 
     #[test]

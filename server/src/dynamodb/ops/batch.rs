@@ -17,7 +17,7 @@ use crate::dynamodb::request::member::{Map as Members, Member, Str};
 use crate::dynamodb::request::shapes::{BatchGetItem, BatchWriteItem, KeysAndAttributes};
 use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::table::KeyError;
-use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, WriteOp};
+use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, Refusal, WriteOp};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
 
@@ -324,7 +324,13 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
     }
     let outcomes: Vec<Outcome> = match execute(g, &ops)? {
         Ok(o) => o,
-        Err(_) => return Err(DynamoError::Internal("an unconditional batch was refused".into())),
+        // Unconditional: only a new item an index cannot hold is refused, and fails the batch.
+        Err(refusals) => {
+            return Err(match refusals.into_iter().flatten().next() {
+                Some(Refusal::Invalid(e)) => e,
+                _ => DynamoError::Internal("an unconditional batch was refused".into()),
+            })
+        }
     };
     let mut consumed = PerTable::default();
     for (op, out) in ops.iter().zip(&outcomes) {

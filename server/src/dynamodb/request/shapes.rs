@@ -237,7 +237,32 @@ pub struct TableDefinition<'a> {
     pub attribute_definitions: Member<Vec<Member<AttributeDefinition<'a>>>>,
     pub billing_mode: Member<Str<'a>>,
     pub provisioned_throughput: Member<ProvisionedThroughput<'a>>,
+    /// CreateTable's.
+    pub local_secondary_indexes: Member<Vec<Member<SecondaryIndex<'a>>>>,
+    /// CreateTable's.
+    pub global_secondary_indexes: Member<Vec<Member<SecondaryIndex<'a>>>>,
 }
+
+/// LocalSecondaryIndex and GlobalSecondaryIndex (a local one has no throughput).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct SecondaryIndex<'a> {
+    pub index_name: Member<Str<'a>>,
+    pub key_schema: Member<Vec<Member<KeySchemaElement<'a>>>>,
+    pub projection: Member<Projection<'a>>,
+    /// A global index's.
+    pub provisioned_throughput: Member<ProvisionedThroughput<'a>>,
+}
+structure!(SecondaryIndex);
+
+/// Projection.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct Projection<'a> {
+    pub projection_type: Member<Str<'a>>,
+    pub non_key_attributes: Member<Vec<Member<Str<'a>>>>,
+}
+structure!(Projection);
 
 /// KeySchemaElement.
 #[derive(Debug, Default, Deserialize)]

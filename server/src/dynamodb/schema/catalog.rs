@@ -2,15 +2,17 @@
 //! `dynamo.catalog` (key: the table name; value: the metadata as JSON), and cached in memory with
 //! the handle of the table's item keyspace.
 //!
-//! Each table's items live in their own keyspace `dynamo.t.<n>`, `n` never reused. Creating a
-//! table creates the keyspace first and then writes the catalog entry (fsynced); deleting one
-//! removes the entry first and then drops the keyspace. On open, item keyspaces that no catalog
-//! entry names (a crash between the two steps) are dropped.
+//! Each table's items live in their own keyspace `dynamo.t.<n>`, and each secondary index's
+//! entries in `dynamo.x.<n>`, `n` never reused. Creating a table creates the keyspaces first and
+//! then writes the catalog entry (fsynced); deleting one removes the entry first and then drops
+//! the keyspaces. On open, keyspaces that no catalog entry names (a crash between the two
+//! steps) are dropped.
 //!
 //! Control-plane changes are serialized by one mutex; readers take an `Arc<Table>` snapshot.
 
 use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::limits::TABLES_MAX;
+use crate::dynamodb::schema::index::IndexMeta;
 use crate::dynamodb::schema::table::TableMeta;
 use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
 use std::collections::BTreeMap;
@@ -23,12 +25,33 @@ pub const KEYSPACE_PREFIX: &str = crate::namespace::DYNAMODB.prefix;
 pub const CATALOG_KEYSPACE: &str = "dynamo.catalog";
 /// Item keyspaces are named this, then a number.
 pub const TABLE_KEYSPACE_PREFIX: &str = "dynamo.t.";
+/// Index keyspaces are named this, then a number (from the same sequence).
+pub const INDEX_KEYSPACE_PREFIX: &str = "dynamo.x.";
 
-/// A table: its metadata and its item keyspace.
+/// A table: its metadata, its item keyspace and its indexes' keyspaces.
 #[derive(Debug)]
 pub struct Table {
     pub meta: TableMeta,
     pub ks: Keyspace,
+    /// The keyspace of each of `meta.indexes`, in the same order.
+    pub index_ks: Vec<Keyspace>,
+}
+
+impl Table {
+    /// The index called `name` that reads may use, with its keyspace.
+    pub fn index(&self, name: &str) -> Option<(&IndexMeta, &Keyspace)> {
+        self.indexes().find(|(m, _)| m.name == name)
+    }
+
+    /// The indexes writes maintain (all but those being deleted), with their keyspaces.
+    pub fn indexes(&self) -> impl Iterator<Item = (&IndexMeta, &Keyspace)> {
+        self.meta.indexes.iter().zip(&self.index_ks).filter(|(m, _)| m.is_written())
+    }
+}
+
+/// The keyspaces of `meta`'s indexes, in order.
+fn index_keyspaces(db: &Db, meta: &TableMeta) -> DResult<Vec<Keyspace>> {
+    meta.indexes.iter().map(|i| Ok(db.keyspace(&i.keyspace)?)).collect()
 }
 
 /// Every table.
@@ -58,16 +81,25 @@ impl Catalog {
             let meta: TableMeta =
                 serde_json::from_slice(it.value()).map_err(|e| corrupt(&name, e))?;
             let tks = db.keyspace(&meta.keyspace).map_err(|e| corrupt(&name, e))?;
-            tables.insert(name, Arc::new(Table { meta, ks: tks }));
+            let index_ks = index_keyspaces(&db, &meta).map_err(|e| corrupt(&name, e.message()))?;
+            tables.insert(name, Arc::new(Table { meta, ks: tks, index_ks }));
         }
         drop(it);
         let mut next = 1u64;
         for name in db.list_keyspaces() {
-            let Some(n) = name.strip_prefix(TABLE_KEYSPACE_PREFIX) else { continue };
+            let Some(n) = name
+                .strip_prefix(TABLE_KEYSPACE_PREFIX)
+                .or_else(|| name.strip_prefix(INDEX_KEYSPACE_PREFIX))
+            else {
+                continue;
+            };
             if let Ok(n) = n.parse::<u64>() {
                 next = next.max(n.saturating_add(1));
             }
-            if !tables.values().any(|t| t.meta.keyspace == name) {
+            let named = |t: &Arc<Table>| {
+                t.meta.keyspace == name || t.meta.indexes.iter().any(|i| i.keyspace == name)
+            };
+            if !tables.values().any(named) {
                 tracing::warn!("dropping keyspace {name}: no table names it (an interrupted CreateTable or DeleteTable)");
                 db.drop_keyspace(&db.keyspace(&name)?)?;
             }
@@ -102,12 +134,14 @@ impl Catalog {
         Ok(())
     }
 
-    /// Creates a table; `make` fills in the metadata given the keyspace name (called under the
-    /// catalog lock, after the name is known to be free).
+    /// Creates a table with `indexes` secondary indexes; `make` fills in the metadata given the
+    /// names of the table's keyspace and of each index's (called under the catalog lock, after
+    /// the name is known to be free).
     pub fn create(
         &self,
         name: &str,
-        make: impl FnOnce(String) -> TableMeta,
+        indexes: usize,
+        make: impl FnOnce(String, Vec<String>) -> TableMeta,
     ) -> DResult<Arc<Table>> {
         let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
         if self.get(name).is_some() {
@@ -121,9 +155,18 @@ impl Catalog {
         let ks_name = format!("{TABLE_KEYSPACE_PREFIX}{next}");
         *next = next.saturating_add(1);
         let ks = self.db.create_keyspace(&ks_name)?;
-        let meta = make(ks_name);
+        let mut index_names = Vec::with_capacity(indexes);
+        let mut index_ks = Vec::with_capacity(indexes);
+        for _ in 0..indexes {
+            let name = format!("{INDEX_KEYSPACE_PREFIX}{next}");
+            *next = next.saturating_add(1);
+            index_ks.push(self.db.create_keyspace(&name)?);
+            index_names.push(name);
+        }
+        let meta = make(ks_name, index_names);
+        debug_assert!(meta.indexes.iter().zip(&index_ks).all(|(m, k)| m.keyspace == k.name()));
         self.store(&meta)?;
-        let table = Arc::new(Table { meta, ks });
+        let table = Arc::new(Table { meta, ks, index_ks });
         self.tables
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -141,8 +184,9 @@ impl Catalog {
         let old = self.get(name).ok_or_else(|| not_found(name))?;
         let mut meta = old.meta.clone();
         change(&mut meta)?;
+        let index_ks = index_keyspaces(&self.db, &meta)?;
         self.store(&meta)?;
-        let table = Arc::new(Table { meta, ks: old.ks.clone() });
+        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks });
         self.tables
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -150,13 +194,16 @@ impl Catalog {
         Ok(table)
     }
 
-    /// Deletes a table and its items; returns what it was.
+    /// Deletes a table, its items and its indexes; returns what it was.
     pub fn delete(&self, name: &str) -> DResult<Arc<Table>> {
         let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());
         let table = self.get(name).ok_or_else(|| not_found(name))?;
         self.db.delete_with(&self.ks, name.as_bytes(), WriteOptions::SYNC)?;
         self.tables.write().unwrap_or_else(|e| e.into_inner()).remove(name);
         self.db.drop_keyspace(&table.ks)?;
+        for ks in &table.index_ks {
+            self.db.drop_keyspace(ks)?;
+        }
         Ok(table)
     }
 }
@@ -185,6 +232,7 @@ mod tests {
             created: 0.0,
             table_id: "id".into(),
             pay_per_request_since: None,
+            indexes: vec![],
         }
     }
 
@@ -194,14 +242,14 @@ mod tests {
         let opts = || Options { fs: fs.clone(), ..Options::default() };
         let db = Db::open("/d", opts()).unwrap();
         let c = Catalog::open(db.clone()).unwrap();
-        let a = c.create("alpha", |ks| meta("alpha", ks)).unwrap();
+        let a = c.create("alpha", 0, |ks, _| meta("alpha", ks)).unwrap();
         assert!(matches!(
-            c.create("alpha", |ks| meta("alpha", ks)),
+            c.create("alpha", 0, |ks, _| meta("alpha", ks)),
             Err(DynamoError::ResourceInUse(_))
         ));
-        c.create("beta", |ks| meta("beta", ks)).unwrap();
+        c.create("beta", 0, |ks, _| meta("beta", ks)).unwrap();
         c.delete("alpha").unwrap();
-        let a2 = c.create("alpha", |ks| meta("alpha", ks)).unwrap();
+        let a2 = c.create("alpha", 0, |ks, _| meta("alpha", ks)).unwrap();
         assert_ne!(a.meta.keyspace, a2.meta.keyspace);
         // An orphan keyspace (a crash inside CreateTable) is dropped on open.
         db.create_keyspace("dynamo.t.99").unwrap();
@@ -213,7 +261,7 @@ mod tests {
         assert_eq!(c.names_after(Some("alpha"), 10).0, vec!["beta".to_string()]);
         assert_eq!(c.names_after(None, 1), (vec!["alpha".to_string()], true));
         assert!(db.keyspace("dynamo.t.99").is_err());
-        let a3 = c.create("gamma", |ks| meta("gamma", ks)).unwrap();
+        let a3 = c.create("gamma", 0, |ks, _| meta("gamma", ks)).unwrap();
         assert_eq!(a3.meta.keyspace, "dynamo.t.100");
         c.update("beta", |m| {
             m.billing = BillingMode::Provisioned;

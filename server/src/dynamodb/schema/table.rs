@@ -8,6 +8,7 @@
 use crate::dynamodb::error::DynamoError;
 use crate::dynamodb::model::key;
 use crate::dynamodb::model::value::{AttrValue, Item};
+use crate::dynamodb::schema::index::IndexMeta;
 use serde::{Deserialize, Serialize};
 
 /// The type a key attribute is declared with.
@@ -36,7 +37,8 @@ impl ScalarType {
         }
     }
 
-    fn matches(self, v: &AttrValue) -> bool {
+    /// Whether `v` is of this type.
+    pub fn matches(self, v: &AttrValue) -> bool {
         matches!(
             (self, v),
             (ScalarType::S, AttrValue::S(_))
@@ -100,6 +102,10 @@ pub struct TableMeta {
     /// When billing was last switched to PAY_PER_REQUEST.
     #[serde(default)]
     pub pay_per_request_since: Option<f64>,
+    /// Secondary indexes, global ones first (DynamoDB checks an item against them first), each
+    /// kind in creation order.
+    #[serde(default)]
+    pub indexes: Vec<IndexMeta>,
 }
 
 /// Why a key was refused.
@@ -231,6 +237,29 @@ impl TableMeta {
         encode(pk, sk)
     }
 
+    /// The index called `name` that reads may use (not one being deleted).
+    pub fn index(&self, name: &str) -> Option<&IndexMeta> {
+        self.indexes.iter().find(|i| i.name == name && i.is_written())
+    }
+
+    /// A bare table for unit tests: hash key `hash` (S), sort key `range` (N).
+    #[cfg(test)]
+    pub fn for_tests(hash: &str, range: Option<&str>) -> TableMeta {
+        TableMeta {
+            name: "t".into(),
+            keyspace: "dynamo.t.1".into(),
+            hash: KeyAttr { name: hash.into(), ty: ScalarType::S },
+            range: range.map(|r| KeyAttr { name: r.into(), ty: ScalarType::N }),
+            attribute_definitions: vec![],
+            billing: BillingMode::PayPerRequest,
+            throughput: Throughput::default(),
+            created: 0.0,
+            table_id: "x".into(),
+            pay_per_request_since: None,
+            indexes: vec![],
+        }
+    }
+
     /// The key attributes of an item (a `LastEvaluatedKey`, an `UnprocessedKeys` entry).
     pub fn key_attrs(&self, item: &Item) -> Item {
         self.key_names().filter_map(|n| item.get(n).map(|v| (n.to_string(), v.clone()))).collect()
@@ -243,18 +272,7 @@ mod tests {
     use crate::dynamodb::model::number::Number;
 
     fn meta(range: bool) -> TableMeta {
-        TableMeta {
-            name: "t".into(),
-            keyspace: "dynamo.t.1".into(),
-            hash: KeyAttr { name: "pk".into(), ty: ScalarType::S },
-            range: range.then(|| KeyAttr { name: "sk".into(), ty: ScalarType::N }),
-            attribute_definitions: vec![],
-            billing: BillingMode::PayPerRequest,
-            throughput: Throughput::default(),
-            created: 0.0,
-            table_id: "x".into(),
-            pay_per_request_since: None,
-        }
+        TableMeta::for_tests("pk", range.then_some("sk"))
     }
 
     #[test]

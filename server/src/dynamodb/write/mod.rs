@@ -1,8 +1,9 @@
 //! One write path for PutItem, UpdateItem, DeleteItem, BatchWriteItem and TransactWriteItems:
 //! a request becomes [`WriteOp`]s; [`execute`] locks their stripes (ascending), reads the current
-//! items, evaluates every condition and computes every new item, and then writes all of them in
-//! one atomic engine batch (fsynced per the server's sync setting) before unlocking. Either every
-//! op is applied or none is.
+//! items, evaluates every condition and computes every new item, and then writes all of them,
+//! with every secondary index entry they change, in one atomic engine batch (fsynced per the
+//! server's sync setting) before unlocking. Either every op is applied or none is, and an index
+//! is never behind its table.
 
 pub mod locks;
 
@@ -13,6 +14,7 @@ use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::{item_size, Item};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::catalog::Table;
+use crate::dynamodb::schema::index::IndexMeta;
 use shale_engine::WriteBatch;
 use std::sync::Arc;
 
@@ -65,8 +67,23 @@ impl Outcome {
 }
 
 impl WriteOp {
+    /// Refuses a new item whose index key attributes an index cannot hold (`in_update`: the
+    /// item an update expression made).
+    fn check_index_keys(&self, item: &Item, in_update: bool) -> Result<(), Refusal> {
+        for (ix, _) in self.table.indexes() {
+            ix.checked_entry_key(item, &self.key, in_update)
+                .map_err(|e| Refusal::Invalid(e.into()))?;
+        }
+        Ok(())
+    }
+
     /// The new state of the item given the current one.
     fn decide(&self, old: Option<&Item>) -> Result<Option<Item>, Refusal> {
+        // A put's item is checked against the indexes before its condition, as a request
+        // parameter; an update's result once it is known.
+        if let Action::Put(item) = &self.action {
+            self.check_index_keys(item, false)?;
+        }
         if let Some(c) = &self.condition {
             let empty = Item::new();
             if !c.eval(old.unwrap_or(&empty)) {
@@ -87,6 +104,7 @@ impl WriteOp {
                         "Item size to update has exceeded the maximum allowed size",
                     )));
                 }
+                self.check_index_keys(&item, u.is_some())?;
                 Some(item)
             }
         };
@@ -130,11 +148,44 @@ pub fn execute(
             Some(item) => batch.put(&op.table.ks, &op.key, &item_codec::encode(item)),
             None => batch.delete(&op.table.ks, &op.key),
         };
+        index_changes(op, out, &mut batch);
     }
     if !batch.is_empty() {
         g.db.write(batch, g.write_options())?;
     }
     Ok(Ok(outcomes))
+}
+
+/// Adds to `batch` the index entries `op` changes: the old entry goes when the item leaves the
+/// index or moves in it, the new one is written when the item enters, moves, or changes what
+/// the index projects.
+fn index_changes(op: &WriteOp, out: &Outcome, batch: &mut WriteBatch) {
+    let meta = &op.table.meta;
+    for (ix, ks) in op.table.indexes() {
+        // An old item the index cannot hold (an index added over items of another type) has no
+        // entry; a new one was checked by `decide`.
+        fn entry<'i>(
+            ix: &IndexMeta,
+            key: &[u8],
+            i: Option<&'i Item>,
+        ) -> Option<(Vec<u8>, &'i Item)> {
+            i.and_then(|i| Some((ix.entry_key(i, key).ok()??, i)))
+        }
+        let (old, new) =
+            (entry(ix, &op.key, out.old.as_ref()), entry(ix, &op.key, out.new.as_ref()));
+        if let Some((ok, _)) = &old {
+            if new.as_ref().is_none_or(|(nk, _)| nk != ok) {
+                batch.delete(ks, ok);
+            }
+        }
+        if let Some((nk, item)) = new {
+            let projected = ix.project(meta, item);
+            let unchanged = old.is_some_and(|(ok, o)| ok == nk && ix.project(meta, o) == projected);
+            if !unchanged {
+                batch.put(ks, &nk, &item_codec::encode(&projected));
+            }
+        }
+    }
 }
 
 /// Runs one op: a refused condition becomes `ConditionalCheckFailedException` (with the item

@@ -1,0 +1,118 @@
+//! One page of a Query or Scan: the walk of an engine range of the source, bounded by `Limit`
+//! (items evaluated, before the filter) and by 1 MB of items read, with the filter, the
+//! projection, `Select`, and `ExclusiveStartKey`/`LastEvaluatedKey` paging.
+
+use super::keys::top_level_attrs;
+use super::source::Source;
+use super::{Select, Walk};
+use crate::bounds::{max_lower, min_upper};
+use crate::dynamodb::capacity::{read_units, Consumed};
+use crate::dynamodb::error::DResult;
+use crate::dynamodb::expr::path::{projection, Step};
+use crate::dynamodb::limits::PAGE_BYTES_MAX;
+use crate::dynamodb::model::key;
+use crate::dynamodb::model::value::{item_size, item_to_json, Item};
+use crate::dynamodb::ops::{decode, Gateway};
+use serde_json::{json, Map, Value as Json};
+use shale_engine::IterOptions;
+use std::ops::Bound;
+
+/// Whether items read from `source` must be completed from the table: a local index that does
+/// not hold an attribute the request returns or filters on (DynamoDB fetches those from the
+/// table; a global index returns what it holds).
+fn fetches(source: &Source, w: &Walk) -> bool {
+    if source.holds_everything() || source.global_index().is_some() {
+        return false;
+    }
+    let mut read: Vec<&str> = Vec::new();
+    if let Some(f) = &w.parsed.filter {
+        top_level_attrs(f, &mut read);
+    }
+    match (w.select, &w.parsed.projection) {
+        (Select::All, _) => return true,
+        (Select::Specific, Some(paths)) => {
+            read.extend(paths.iter().filter_map(|p| match p.0.first() {
+                Some(Step::Attr(a)) => Some(a.as_str()),
+                _ => None,
+            }))
+        }
+        _ => {}
+    }
+    read.iter().any(|a| !source.holds(a))
+}
+
+/// Walks `opts` in `source`, building the page; `segment` is a parallel Scan's
+/// `(Segment, TotalSegments)`.
+pub(super) fn page(
+    g: &Gateway,
+    source: &Source,
+    w: &Walk,
+    mut opts: IterOptions,
+    segment: Option<(u64, u64)>,
+) -> DResult<Json> {
+    if let Some(start) = &w.start {
+        let k = source.start_key(start)?;
+        if opts.reverse {
+            opts.upper = min_upper(opts.upper, Bound::Excluded(k));
+        } else {
+            opts.lower = max_lower(opts.lower, Bound::Excluded(k));
+        }
+    }
+    let fetch = fetches(source, w);
+    let mut it = g.db.iter(source.ks(), opts)?;
+    let (mut scanned, mut bytes) = (0usize, 0usize);
+    let mut items: Vec<Json> = Vec::new();
+    let mut count = 0usize;
+    let mut last: Option<Item> = None;
+    let mut more = false;
+    while it.advance()? {
+        if let Some((seg, total)) = segment {
+            let k = it.key();
+            let p = k.get(..key::partition_len(k)).unwrap_or(k);
+            if xxhash_rust::xxh3::xxh3_64(p) % total != seg {
+                continue;
+            }
+        }
+        if w.limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES_MAX {
+            more = true;
+            break;
+        }
+        let entry = decode(it.value())?;
+        let item = if fetch {
+            bytes += item_size(&entry);
+            // Gone from the table since the entry was read: gone from the index too.
+            let Some(item) = source.fetch(g, &entry)? else { continue };
+            item
+        } else {
+            entry
+        };
+        scanned += 1;
+        bytes += item_size(&item);
+        let passes = w.parsed.filter.as_ref().is_none_or(|f| f.eval(&item));
+        if passes {
+            count += 1;
+            match (w.select, &w.parsed.projection) {
+                (Select::Count, _) => {}
+                (_, Some(p)) => items.push(item_to_json(&projection(&item, p))),
+                (_, None) => items.push(item_to_json(&item)),
+            }
+        }
+        last = Some(item);
+    }
+    let mut out = Map::new();
+    if w.select != Select::Count {
+        out.insert("Items".into(), Json::Array(items));
+    }
+    out.insert("Count".into(), json!(count));
+    out.insert("ScannedCount".into(), json!(scanned));
+    if more {
+        if let Some(last) = &last {
+            out.insert("LastEvaluatedKey".into(), item_to_json(&source.last_key(last)));
+        }
+    }
+    let table = &source.table.meta.name;
+    if let Some(c) = Consumed::reads(read_units(bytes, w.consistent)).to_json(table, w.mode) {
+        out.insert("ConsumedCapacity".into(), c);
+    }
+    Ok(Json::Object(out))
+}

@@ -1,0 +1,320 @@
+//! The control plane: CreateTable, DescribeTable, ListTables, UpdateTable, DeleteTable.
+//!
+//! Tables are ready when CreateTable returns, so they are reported `ACTIVE` at once (DynamoDB
+//! reports `CREATING` for a few seconds; waiters accept both). `ItemCount` and `TableSizeBytes`
+//! are counted by DescribeTable with a scan of the table: exact for tables of up to
+//! [`COUNT_EXACT_ITEMS_MAX`] items, at most [`COUNT_REFRESH`] old for larger ones (DynamoDB
+//! refreshes them about every six hours).
+//!
+//! [`input`] reads the inputs of CreateTable and UpdateTable, [`describe`] builds the
+//! `TableDescription`.
+
+mod describe;
+mod indexes;
+mod input;
+
+use describe::{counts, description};
+pub use describe::{Counted, Counts, COUNT_EXACT_ITEMS_MAX, COUNT_REFRESH};
+pub use input::CreateTableInput;
+use input::{check_capacity, table_members, TableMembers};
+
+use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::limits::LIST_TABLES_LIMIT_MAX;
+use crate::dynamodb::ops::{now_secs, Gateway, Input};
+use crate::dynamodb::request::member::Str;
+use crate::dynamodb::request::shapes::{self, TableDefinition};
+use crate::dynamodb::request::{table_name, Constraints};
+use crate::dynamodb::schema::catalog::not_found;
+use crate::dynamodb::schema::index::{IndexMeta, IndexStatus};
+use crate::dynamodb::schema::table::{BillingMode, TableMeta, Throughput};
+use serde_json::{json, Value as Json};
+
+pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
+    let (name, billing) = (&*input.table_name, input.billing);
+    let now = now_secs();
+    let (read, write) = input.throughput.unwrap_or((0, 0));
+    let new_indexes = input.indexes;
+    let table = g.catalog.create(name, new_indexes.len(), |keyspace, index_keyspaces| {
+        let indexes = new_indexes
+            .into_iter()
+            .zip(index_keyspaces)
+            .map(|(ix, keyspace)| {
+                let (read, write) = ix.def.throughput.unwrap_or((0, 0));
+                IndexMeta {
+                    name: ix.def.name,
+                    kind: ix.def.kind,
+                    keyspace,
+                    hash: ix.hash,
+                    range: ix.range,
+                    projection: ix.def.projection,
+                    status: IndexStatus::Active,
+                    throughput: Throughput { read, write, ..Throughput::default() },
+                    created: now,
+                }
+            })
+            .collect();
+        TableMeta {
+            name: name.to_string(),
+            keyspace,
+            hash: input.hash,
+            range: input.range,
+            attribute_definitions: input.attribute_definitions,
+            billing,
+            throughput: Throughput { read, write, ..Throughput::default() },
+            created: now,
+            table_id: table_id(name, now),
+            pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
+            indexes,
+        }
+    })?;
+    Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
+}
+
+/// A stable, unique-enough TableId in UUID form.
+fn table_id(name: &str, now: f64) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(format!("{name}/{now}").as_bytes());
+    let b = h.to_be_bytes();
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        hex.get(0..8).unwrap_or(""),
+        hex.get(8..12).unwrap_or(""),
+        hex.get(12..16).unwrap_or(""),
+        hex.get(16..20).unwrap_or(""),
+        hex.get(20..32).unwrap_or("")
+    )
+}
+
+/// The input of DescribeTable and DeleteTable: a table name, checked.
+pub struct TableNameInput<'a> {
+    table_name: Str<'a>,
+}
+
+impl<'a> Input<'a> for TableNameInput<'a> {
+    type Shape = shapes::TableName<'a>;
+
+    fn decode(w: shapes::TableName<'a>) -> DResult<Self> {
+        Ok(TableNameInput { table_name: table_name(w.table_name)? })
+    }
+}
+
+/// A table deleted while a control-plane request counted its items is not found, in the
+/// control plane's words.
+fn table_gone(e: DynamoError, name: &str) -> DynamoError {
+    match e {
+        DynamoError::ResourceNotFound(_) => not_found(name),
+        e => e,
+    }
+}
+
+pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
+    let name: &str = &input.table_name;
+    let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+    Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
+}
+
+/// ListTables' input, decoded and checked before the handler runs.
+pub struct ListTablesInput<'a> {
+    exclusive_start_table_name: Option<Str<'a>>,
+    limit: usize,
+}
+
+impl<'a> Input<'a> for ListTablesInput<'a> {
+    type Shape = shapes::ListTables<'a>;
+
+    fn decode(w: shapes::ListTables<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let start = w.exclusive_start_table_name.get("ExclusiveStartTableName")?;
+        if start.is_some() {
+            c.table_name("exclusiveStartTableName", start.as_deref());
+        }
+        let limit = w.limit.get("Limit")?;
+        c.range("limit", limit, 1, LIST_TABLES_LIMIT_MAX);
+        c.finish()?;
+        let limit = limit.unwrap_or(LIST_TABLES_LIMIT_MAX) as usize;
+        Ok(ListTablesInput { exclusive_start_table_name: start, limit })
+    }
+}
+
+pub fn list(g: &Gateway, input: ListTablesInput) -> DResult<Json> {
+    let (names, more) =
+        g.catalog.names_after(input.exclusive_start_table_name.as_deref(), input.limit);
+    let mut out = json!({ "TableNames": names });
+    if more {
+        if let (Json::Object(o), Some(last)) = (&mut out, names.last()) {
+            o.insert("LastEvaluatedTableName".into(), json!(last));
+        }
+    }
+    Ok(out)
+}
+
+/// UpdateTable's input, decoded and checked before the handler runs.
+pub struct UpdateTableInput<'a> {
+    table_name: Str<'a>,
+    billing: Option<BillingMode>,
+    /// Provisioned (read, write) capacity.
+    throughput: Option<(i64, i64)>,
+}
+
+impl<'a> Input<'a> for UpdateTableInput<'a> {
+    type Shape = TableDefinition<'a>;
+
+    fn decode(w: TableDefinition<'a>) -> DResult<Self> {
+        let TableMembers { name, billing, throughput: pt, .. } = table_members(w, |_, _| Ok(()))?;
+        if billing.is_none() && pt.is_none() {
+            return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
+        }
+        if let Some((r, w)) = pt {
+            check_capacity(r, w)?;
+        }
+        Ok(UpdateTableInput { table_name: name, billing, throughput: pt })
+    }
+}
+
+pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
+    let UpdateTableInput { table_name: name, billing, throughput: pt } = input;
+    let name: &str = &name;
+    let now = now_secs();
+    let table = g.catalog.update(name, |m| {
+        let mode = billing.unwrap_or(m.billing);
+        match mode {
+            BillingMode::PayPerRequest => {
+                if pt.is_some() {
+                    return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+                }
+                if m.billing != BillingMode::PayPerRequest {
+                    m.pay_per_request_since = Some(now);
+                    m.throughput.read = 0;
+                    m.throughput.write = 0;
+                }
+            }
+            BillingMode::Provisioned => {
+                let Some((r, w)) = pt else {
+                    return Err(validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+                };
+                if m.billing == BillingMode::Provisioned && r == m.throughput.read && w == m.throughput.write {
+                    return Err(validation(format!(
+                        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {r}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {w}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                        m.throughput.read, m.throughput.write
+                    )));
+                }
+                if r > m.throughput.read || w > m.throughput.write {
+                    m.throughput.last_increase = Some(now);
+                }
+                if (r < m.throughput.read || w < m.throughput.write) && m.billing == BillingMode::Provisioned {
+                    m.throughput.last_decrease = Some(now);
+                    m.throughput.decreases_today += 1;
+                }
+                m.throughput.read = r;
+                m.throughput.write = w;
+            }
+        }
+        m.billing = mode;
+        Ok(())
+    })?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+    Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
+}
+
+pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
+    let name: &str = &input.table_name;
+    let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+    let table = g.catalog.delete(name)?;
+    let mut cached = g.counts.lock().unwrap_or_else(|e| e.into_inner());
+    cached.remove(&table.meta.keyspace);
+    for ix in &table.meta.indexes {
+        cached.remove(&ix.keyspace);
+    }
+    drop(cached);
+    let mut d = description(g, &table.meta, Some(c));
+    if let Json::Object(o) = &mut d {
+        o.insert("TableStatus".into(), json!("DELETING"));
+    }
+    Ok(json!({ "TableDescription": d }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamodb::ops::GatewayOptions;
+    use serde_json::json;
+    use shale_engine::fs::MemFs;
+    use shale_engine::{Db, Options};
+    use std::sync::Arc;
+
+    fn gateway() -> Gateway {
+        let opts = Options { fs: Arc::new(MemFs::new()), ..Options::default() };
+        let db = Db::open("/t", opts).unwrap();
+        Gateway::open(db, GatewayOptions { sync: false, ..GatewayOptions::default() }).unwrap()
+    }
+
+    fn create(g: &Gateway, name: &str) {
+        g.handle(
+            "CreateTable",
+            &json!({"TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "N"}]}),
+        )
+        .unwrap();
+    }
+
+    fn put(g: &Gateway, name: &str, i: u64) {
+        g.handle("PutItem", &json!({"TableName": name, "Item": {"pk": {"N": i.to_string()}}}))
+            .unwrap();
+    }
+
+    fn item_count(g: &Gateway, name: &str) -> u64 {
+        let d = g.handle("DescribeTable", &json!({"TableName": name})).unwrap();
+        d["Table"]["ItemCount"].as_u64().unwrap()
+    }
+
+    #[test]
+    fn small_tables_are_counted_exactly_large_ones_at_most_once_a_refresh() {
+        let g = gateway();
+        create(&g, "small");
+        put(&g, "small", 1);
+        assert_eq!(item_count(&g, "small"), 1);
+        put(&g, "small", 2);
+        assert_eq!(item_count(&g, "small"), 2);
+
+        create(&g, "large");
+        for i in 0..=COUNT_EXACT_ITEMS_MAX {
+            put(&g, "large", i);
+        }
+        let n = COUNT_EXACT_ITEMS_MAX + 1;
+        assert_eq!(item_count(&g, "large"), n);
+        put(&g, "large", n);
+        assert_eq!(item_count(&g, "large"), n, "a large table's count is reused until refreshed");
+        // Once the last count is older than the refresh interval, the table is recounted.
+        let ks = g.catalog.get("large").unwrap().meta.keyspace.clone();
+        if let Some(c) = g.counts.lock().unwrap().get_mut(&ks) {
+            c.at -= COUNT_REFRESH;
+        }
+        assert_eq!(item_count(&g, "large"), n + 1);
+        g.handle("DeleteTable", &json!({"TableName": "large"})).unwrap();
+        assert!(!g.counts.lock().unwrap().contains_key(&ks));
+    }
+
+    #[test]
+    fn an_item_request_racing_delete_table_gets_resource_not_found() {
+        let g = gateway();
+        create(&g, "gone");
+        create(&g, "kept");
+        // A request took the table, then DeleteTable dropped its keyspace under it.
+        let held = g.catalog.get("gone").unwrap();
+        g.handle("DeleteTable", &json!({"TableName": "gone"})).unwrap();
+        let e = g.db.put(&held.ks, b"k", b"v").unwrap_err();
+        assert!(matches!(e, shale_engine::Error::KeyspaceDropped(_)), "{e:?}");
+        let settled = crate::dynamodb::error::DynamoError::from(e);
+        assert!(matches!(settled, crate::dynamodb::error::DynamoError::ResourceNotFound(_)));
+        // Through the operations, too.
+        let put = g.handle("PutItem", &json!({"TableName": "gone", "Item": {"pk": {"S": "a"}}}));
+        assert!(matches!(put, Err(crate::dynamodb::error::DynamoError::ResourceNotFound(_))));
+        // A real internal error of a table that still exists stays one.
+        let kept =
+            crate::dynamodb::error::DynamoError::from(shale_engine::Error::Corruption("x".into()));
+        assert!(matches!(kept, crate::dynamodb::error::DynamoError::Internal(_)));
+    }
+}
