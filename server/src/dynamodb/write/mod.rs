@@ -6,6 +6,7 @@
 //! is never behind its table.
 
 pub mod locks;
+pub mod verify;
 
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
