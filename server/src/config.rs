@@ -48,6 +48,8 @@ pub struct FileConfig {
     pub dynamodb_addr: Option<String>,
     /// Whether the DynamoDB gateway fsyncs each write before answering (default true).
     pub dynamodb_sync: Option<bool>,
+    /// Pace of an index backfill, in items a second (default 20000; 0: unpaced).
+    pub dynamodb_backfill_items_per_sec: Option<u64>,
     #[serde(default)]
     pub engine: EngineConfig,
     /// The key-value front door (`[kv]`; `[limits]` is accepted as its old name).

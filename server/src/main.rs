@@ -49,6 +49,10 @@ struct Cli {
     /// by the WAL sync interval (or a later synced write): a power failure may lose them.
     #[arg(long)]
     dynamodb_sync: Option<bool>,
+    /// Pace of the backfill of a global secondary index added to a live table by UpdateTable,
+    /// in items a second (0: unpaced). Default: 20000.
+    #[arg(long)]
+    dynamodb_backfill_items_per_sec: Option<u64>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -157,6 +161,10 @@ fn run(cli: Cli) -> Result<(), String> {
         cli.dynamodb_addr.or(file.dynamodb_addr).unwrap_or_else(|| "127.0.0.1:8000".to_string());
     let gateway_opts = GatewayOptions {
         sync: cli.dynamodb_sync.or(file.dynamodb_sync).unwrap_or(true),
+        backfill_items_per_sec: cli
+            .dynamodb_backfill_items_per_sec
+            .or(file.dynamodb_backfill_items_per_sec)
+            .unwrap_or(shale_server::dynamodb::limits::BACKFILL_ITEMS_PER_SEC_DEFAULT),
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(

@@ -79,3 +79,7 @@ pub const INDEX_NAME_LEN_MAX: usize = 255;
 pub const NON_KEY_ATTRIBUTES_MAX: usize = 20;
 /// Projected non-key attributes over all of a table's indexes.
 pub const PROJECTED_ATTRIBUTES_MAX: usize = 100;
+/// Items a backfill copies into a new index per batch (and per stored progress step).
+pub const BACKFILL_CHUNK_ITEMS: usize = 1000;
+/// Default pace of a backfill, in items a second (`--dynamodb-backfill-items-per-sec`).
+pub const BACKFILL_ITEMS_PER_SEC_DEFAULT: u64 = 20_000;

@@ -419,3 +419,96 @@ def test_delete_table_drops_its_indexes(ddb, new_table):
         assert gsi_items(ddb, name, "gg1") == []
     finally:
         h.delete_table_quietly(ddb, name)
+
+
+# --- UpdateTable: global indexes added to and removed from a live table ------------------------
+
+def wait_index(ddb, table, index, status, timeout=60):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        t = ddb.describe_table(TableName=table)["Table"]
+        found = [i for i in t.get("GlobalSecondaryIndexes", []) if i["IndexName"] == index]
+        if (found[0]["IndexStatus"] if found else None) == status:
+            return t
+        time.sleep(0.05)
+    raise AssertionError(f"index {index} never became {status}")
+
+
+def test_add_query_and_delete_a_global_index_online(ddb, new_table):
+    name, _ = new_table(KeySchema=ks("pk"), AttributeDefinitions=defs(pk="S"))
+    for i in range(300):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "color": {"S": f"c{i % 3}"},
+                                           "size": {"N": str(i)}})
+    resp = ddb.update_table(
+        TableName=name, AttributeDefinitions=defs(color="S", size="N"),
+        GlobalSecondaryIndexUpdates=[{"Create": {
+            "IndexName": "byColor", "KeySchema": ks("color", "size"),
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+    (g,) = resp["TableDescription"]["GlobalSecondaryIndexes"]
+    assert g["IndexStatus"] in ("CREATING", "ACTIVE")
+    t = wait_index(ddb, name, "byColor", "ACTIVE")
+    assert "Backfilling" not in t["GlobalSecondaryIndexes"][0]
+    assert {d["AttributeName"] for d in t["AttributeDefinitions"]} == {"pk", "color", "size"}
+    got = ddb.query(TableName=name, IndexName="byColor",
+                    KeyConditionExpression="color = :c AND #s < :n",
+                    ExpressionAttributeNames={"#s": "size"},
+                    ExpressionAttributeValues={":c": {"S": "c1"}, ":n": {"N": "10"}})["Items"]
+    assert [int(i["size"]["N"]) for i in got] == [1, 4, 7]
+    ddb.update_table(TableName=name,
+                     GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "byColor"}}])
+    import time
+    deadline = time.time() + 30
+    while "GlobalSecondaryIndexes" in ddb.describe_table(TableName=name)["Table"]:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    assert ddb.describe_table(TableName=name)["Table"]["AttributeDefinitions"] == defs(pk="S")
+
+
+def test_global_index_updates_are_checked(ddb, raw_ddb, new_table):
+    name, _ = new_table(
+        KeySchema=ks("pk", "sk"), AttributeDefinitions=defs(pk="S", sk="S", g="S"),
+        GlobalSecondaryIndexes=[{"IndexName": "gg1", "KeySchema": ks("g"),
+                                 "Projection": {"ProjectionType": "ALL"}}],
+        LocalSecondaryIndexes=[{"IndexName": "ll1", "KeySchema": ks("pk", "g"),
+                                "Projection": {"ProjectionType": "ALL"}}])
+    create = lambda n, key="g": {"Create": {"IndexName": n, "KeySchema": ks(key),  # noqa: E731
+                                            "Projection": {"ProjectionType": "ALL"}}}
+    cases = [
+        ([{}], "ValidationException", P + "One of GlobalSecondaryIndexUpdate.Update, "
+         "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null"),
+        ([{**create("gg2"), "Delete": {"IndexName": "gg1"}}], "ValidationException",
+         P + "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate "
+             "object"),
+        ([{"Delete": {"IndexName": "gg1"}}, {"Delete": {"IndexName": "gg1"}}],
+         "ValidationException", P + "Only one global secondary index update per index is "
+                                    "allowed simultaneously. Index: gg1"),
+        ([create("gg2"), create("gg3")], "LimitExceededException",
+         "Subscriber limit exceeded: Only 1 online index can be created or deleted "
+         "simultaneously per table"),
+        ([create("gg1")], "ValidationException", "Attempting to create an index which already "
+                                                 "exists"),
+        ([create("gg2", key="x")], "ValidationException",
+         P + "AttributeDefinitions is not specified for index: gg2"),
+        ([{"Delete": {"IndexName": "nope"}}], "ResourceNotFoundException",
+         f"Requested resource not found: Index nope for table {name}"),
+        ([{"Delete": {"IndexName": "ll1"}}], "ValidationException",
+         "Cannot delete an index that is not a GlobalSecondaryIndex: ll1"),
+        ([{"Update": {"IndexName": "ll1", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}], "ValidationException",
+         "Cannot update an index that is not a GlobalSecondaryIndex: ll1"),
+        ([{"Update": {"IndexName": "gg1", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}], "ValidationException",
+         P + "The only Updates for index: gg1 when TableThroughputMode is PAY_PER_REQUEST can be "
+             "to OnDemandThroughput, WarmThroughput"),
+    ]
+    for updates, code, message in cases:
+        with expect_error(code, message=message):
+            raw_ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=updates)
+    with expect_error("ValidationException",
+                      message=P + "List of GlobalSecondaryIndexUpdates is empty"):
+        raw_ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[],
+                             BillingMode="PAY_PER_REQUEST")
+    # Nothing changed.
+    t = ddb.describe_table(TableName=name)["Table"]
+    assert [i["IndexName"] for i in t["GlobalSecondaryIndexes"]] == ["gg1"]

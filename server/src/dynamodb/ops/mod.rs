@@ -19,6 +19,7 @@ use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::Item;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
+use crate::dynamodb::write::backfill::{JobContext, Jobs};
 use crate::dynamodb::write::locks::Locks;
 use crate::http::service::Operation;
 use registry::{Handler, Schedule};
@@ -45,36 +46,70 @@ pub struct GatewayOptions {
     /// Region and account shown in ARNs.
     pub region: String,
     pub account: String,
+    /// Pace of the backfill of an index added to a live table, in items a second (0: as fast
+    /// as it goes).
+    pub backfill_items_per_sec: u64,
+    /// Items a backfill copies per batch (tests make it small).
+    pub backfill_chunk_items: usize,
 }
 
 impl Default for GatewayOptions {
     fn default() -> Self {
-        GatewayOptions { sync: true, region: "us-east-1".into(), account: "000000000000".into() }
+        GatewayOptions {
+            sync: true,
+            region: "us-east-1".into(),
+            account: "000000000000".into(),
+            backfill_items_per_sec: crate::dynamodb::limits::BACKFILL_ITEMS_PER_SEC_DEFAULT,
+            backfill_chunk_items: crate::dynamodb::limits::BACKFILL_CHUNK_ITEMS,
+        }
     }
 }
 
 /// The DynamoDB service over one database.
 pub struct Gateway {
     pub(crate) db: Db,
-    pub(crate) catalog: Catalog,
-    pub(crate) locks: Locks,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) locks: Arc<Locks>,
     pub(crate) tokens: transact::Tokens,
     /// The last item counts of large tables, by keyspace (see `tables::counts`).
     pub(crate) counts: std::sync::Mutex<std::collections::HashMap<String, tables::Counted>>,
     pub(crate) opts: GatewayOptions,
+    /// The jobs of the online index changes under way (stopped when the gateway is dropped).
+    pub(crate) jobs: Jobs,
 }
 
 impl Gateway {
+    /// Opens the service over `db`, and resumes the index changes a restart interrupted.
     pub fn open(db: Db, opts: GatewayOptions) -> DResult<Gateway> {
-        let catalog = Catalog::open(db.clone())?;
-        Ok(Gateway {
+        let catalog = Arc::new(Catalog::open(db.clone())?);
+        let g = Gateway {
             db,
             catalog,
-            locks: Locks::default(),
+            locks: Arc::default(),
             tokens: transact::Tokens::default(),
             counts: Default::default(),
             opts,
-        })
+            jobs: Jobs::default(),
+        };
+        g.jobs.resume(&g.job_context());
+        Ok(g)
+    }
+
+    /// What a background job of the gateway works with.
+    pub(crate) fn job_context(&self) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+            catalog: Arc::clone(&self.catalog),
+            locks: Arc::clone(&self.locks),
+            write: self.write_options(),
+            items_per_sec: self.opts.backfill_items_per_sec,
+            chunk_items: self.opts.backfill_chunk_items.max(1),
+        }
+    }
+
+    /// Waits until no index change is under way (tests).
+    pub fn wait_for_index_jobs(&self) {
+        self.jobs.wait();
     }
 
     pub fn db(&self) -> &Db {

@@ -241,7 +241,20 @@ pub struct TableDefinition<'a> {
     pub local_secondary_indexes: Member<Vec<Member<SecondaryIndex<'a>>>>,
     /// CreateTable's.
     pub global_secondary_indexes: Member<Vec<Member<SecondaryIndex<'a>>>>,
+    /// UpdateTable's.
+    pub global_secondary_index_updates: Member<Vec<Member<GlobalSecondaryIndexUpdate<'a>>>>,
 }
+
+/// GlobalSecondaryIndexUpdate: one of its actions (Create takes a whole index definition,
+/// Update a name and throughput, Delete a name).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct GlobalSecondaryIndexUpdate<'a> {
+    pub create: Member<SecondaryIndex<'a>>,
+    pub update: Member<SecondaryIndex<'a>>,
+    pub delete: Member<SecondaryIndex<'a>>,
+}
+structure!(GlobalSecondaryIndexUpdate);
 
 /// LocalSecondaryIndex and GlobalSecondaryIndex (a local one has no throughput).
 #[derive(Debug, Default, Deserialize)]

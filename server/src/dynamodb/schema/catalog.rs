@@ -194,6 +194,38 @@ impl Catalog {
         Ok(table)
     }
 
+    /// Adds an index to a table: creates its keyspace, then stores the metadata `change` makes
+    /// given the keyspace's name (refusing, it leaves nothing behind).
+    pub fn add_index(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut TableMeta, String) -> DResult<()>,
+    ) -> DResult<Arc<Table>> {
+        let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        let old = self.get(name).ok_or_else(|| not_found(name))?;
+        let mut meta = old.meta.clone();
+        let ks_name = format!("{INDEX_KEYSPACE_PREFIX}{next}");
+        *next = next.saturating_add(1);
+        let ks = self.db.create_keyspace(&ks_name)?;
+        let stored = change(&mut meta, ks_name)
+            .and_then(|()| index_keyspaces(&self.db, &meta))
+            .and_then(|index_ks| self.store(&meta).map(|()| index_ks));
+        let index_ks = match stored {
+            Ok(k) => k,
+            Err(e) => {
+                // Whatever the failure, the keyspace goes (on open, if not now).
+                let _ = self.db.drop_keyspace(&ks);
+                return Err(e);
+            }
+        };
+        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks });
+        self.tables
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), Arc::clone(&table));
+        Ok(table)
+    }
+
     /// Deletes a table, its items and its indexes; returns what it was.
     pub fn delete(&self, name: &str) -> DResult<Arc<Table>> {
         let _guard = self.change.lock().unwrap_or_else(|e| e.into_inner());

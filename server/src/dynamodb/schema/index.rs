@@ -73,6 +73,19 @@ pub struct IndexMeta {
     pub throughput: Throughput,
     /// Seconds since the epoch.
     pub created: f64,
+    /// A global index added to a live table: how far its backfill has gone (while `Creating`).
+    #[serde(default)]
+    pub backfill: Option<Backfill>,
+}
+
+/// A backfill's progress, stored with the index so that a restart resumes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backfill {
+    /// The engine key of the last table item copied (none yet: `None`).
+    pub cursor: Option<Vec<u8>>,
+    /// Items read from the table so far, and their bytes.
+    pub items: u64,
+    pub bytes: u64,
 }
 
 impl IndexMeta {
@@ -83,6 +96,11 @@ impl IndexMeta {
     /// Whether writes maintain the index (and reads may use it once it is active).
     pub fn is_written(&self) -> bool {
         self.status != IndexStatus::Deleting
+    }
+
+    /// Whether reads may use the index: it holds every entry.
+    pub fn is_readable(&self) -> bool {
+        self.status == IndexStatus::Active
     }
 
     /// The index's key attribute names.
@@ -210,6 +228,7 @@ mod tests {
             status: IndexStatus::Active,
             throughput: Throughput::default(),
             created: 0.0,
+            backfill: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! server's sync setting) before unlocking. Either every op is applied or none is, and an index
 //! is never behind its table.
 
+pub mod backfill;
 pub mod locks;
 pub mod verify;
 
@@ -68,22 +69,23 @@ impl Outcome {
 }
 
 impl WriteOp {
-    /// Refuses a new item whose index key attributes an index cannot hold (`in_update`: the
-    /// item an update expression made).
-    fn check_index_keys(&self, item: &Item, in_update: bool) -> Result<(), Refusal> {
-        for (ix, _) in self.table.indexes() {
+    /// Refuses a new item whose index key attributes an index of `table` cannot hold
+    /// (`in_update`: the item an update expression made).
+    fn check_index_keys(&self, table: &Table, item: &Item, in_update: bool) -> Result<(), Refusal> {
+        for (ix, _) in table.indexes() {
             ix.checked_entry_key(item, &self.key, in_update)
                 .map_err(|e| Refusal::Invalid(e.into()))?;
         }
         Ok(())
     }
 
-    /// The new state of the item given the current one.
-    fn decide(&self, old: Option<&Item>) -> Result<Option<Item>, Refusal> {
+    /// The new state of the item given the current one (`table`: the table as it is now, with
+    /// its current indexes).
+    fn decide(&self, table: &Table, old: Option<&Item>) -> Result<Option<Item>, Refusal> {
         // A put's item is checked against the indexes before its condition, as a request
         // parameter; an update's result once it is known.
         if let Action::Put(item) = &self.action {
-            self.check_index_keys(item, false)?;
+            self.check_index_keys(table, item, false)?;
         }
         if let Some(c) = &self.condition {
             let empty = Item::new();
@@ -105,7 +107,7 @@ impl WriteOp {
                         "Item size to update has exceeded the maximum allowed size",
                     )));
                 }
-                self.check_index_keys(&item, u.is_some())?;
+                self.check_index_keys(table, &item, u.is_some())?;
                 Some(item)
             }
         };
@@ -121,12 +123,24 @@ pub fn execute(
 ) -> DResult<Result<Vec<Outcome>, Vec<Option<Refusal>>>> {
     let stripes = ops.iter().map(|op| g.locks.stripe(op.table.ks.name(), &op.key)).collect();
     let _held = g.locks.lock(stripes);
+    // The tables as they are now that the items are locked: an index added since the request
+    // looked its table up (and being backfilled, item by item under these locks) is written
+    // too, and one being deleted is not.
+    let tables: Vec<Arc<Table>> = ops
+        .iter()
+        .map(|op| {
+            g.catalog
+                .get(&op.table.meta.name)
+                .filter(|t| t.ks.name() == op.table.ks.name())
+                .unwrap_or_else(|| Arc::clone(&op.table))
+        })
+        .collect();
     let mut outcomes = Vec::with_capacity(ops.len());
     let mut refusals: Vec<Option<Refusal>> = Vec::with_capacity(ops.len());
     let mut refused = false;
-    for op in ops {
+    for (op, table) in ops.iter().zip(&tables) {
         let old = g.read_item(&op.table.ks, &op.key)?;
-        match op.decide(old.as_ref()) {
+        match op.decide(table, old.as_ref()) {
             Ok(new) => {
                 outcomes.push(Outcome { old, new });
                 refusals.push(None);
@@ -141,7 +155,7 @@ pub fn execute(
         return Ok(Err(refusals));
     }
     let mut batch = WriteBatch::new();
-    for (op, out) in ops.iter().zip(&outcomes) {
+    for ((op, out), table) in ops.iter().zip(&outcomes).zip(&tables) {
         if matches!(op.action, Action::Check) {
             continue;
         }
@@ -149,7 +163,7 @@ pub fn execute(
             Some(item) => batch.put(&op.table.ks, &op.key, &item_codec::encode(item)),
             None => batch.delete(&op.table.ks, &op.key),
         };
-        index_changes(op, out, &mut batch);
+        index_changes(table, &op.key, out, &mut batch);
     }
     if !batch.is_empty() {
         g.db.write(batch, g.write_options())?;
@@ -157,12 +171,12 @@ pub fn execute(
     Ok(Ok(outcomes))
 }
 
-/// Adds to `batch` the index entries `op` changes: the old entry goes when the item leaves the
-/// index or moves in it, the new one is written when the item enters, moves, or changes what
-/// the index projects.
-fn index_changes(op: &WriteOp, out: &Outcome, batch: &mut WriteBatch) {
-    let meta = &op.table.meta;
-    for (ix, ks) in op.table.indexes() {
+/// Adds to `batch` the index entries of `table` that the change `out` of the item under `key`
+/// makes: the old entry goes when the item leaves the index or moves in it, the new one is
+/// written when the item enters, moves, or changes what the index projects.
+pub(crate) fn index_changes(table: &Table, key: &[u8], out: &Outcome, batch: &mut WriteBatch) {
+    let meta = &table.meta;
+    for (ix, ks) in table.indexes() {
         // An old item the index cannot hold (an index added over items of another type) has no
         // entry; a new one was checked by `decide`.
         fn entry<'i>(
@@ -172,8 +186,7 @@ fn index_changes(op: &WriteOp, out: &Outcome, batch: &mut WriteBatch) {
         ) -> Option<(Vec<u8>, &'i Item)> {
             i.and_then(|i| Some((ix.entry_key(i, key).ok()??, i)))
         }
-        let (old, new) =
-            (entry(ix, &op.key, out.old.as_ref()), entry(ix, &op.key, out.new.as_ref()));
+        let (old, new) = (entry(ix, key, out.old.as_ref()), entry(ix, key, out.new.as_ref()));
         if let Some((ok, _)) = &old {
             if new.as_ref().is_none_or(|(nk, _)| nk != ok) {
                 batch.delete(ks, ok);

@@ -17,6 +17,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexCheck {
     pub index: String,
+    /// Whether the index is active (one being created lacks the entries not backfilled yet).
+    pub active: bool,
     /// Entries the index holds.
     pub entries: u64,
     /// Entries the table's items call for that the index lacks.
@@ -50,8 +52,14 @@ impl Gateway {
                 }
             }
             drop(it);
-            let mut check =
-                IndexCheck { index: ix.name.clone(), entries: 0, missing: 0, extra: 0, stale: 0 };
+            let mut check = IndexCheck {
+                index: ix.name.clone(),
+                active: ix.is_readable(),
+                entries: 0,
+                missing: 0,
+                extra: 0,
+                stale: 0,
+            };
             let mut it = self.db.iter(ks, IterOptions::all())?;
             while it.advance()? {
                 check.entries += 1;

@@ -22,9 +22,17 @@ impl<'t> Source<'t> {
     pub fn of(table: &'t Table, index: Option<&str>) -> DResult<Source<'t>> {
         let index = match index {
             None => None,
-            Some(name) => Some(table.index(name).ok_or_else(|| {
-                validation(format!("The table does not have the specified index: {name}"))
-            })?),
+            Some(name) => {
+                let found = table.index(name).ok_or_else(|| {
+                    validation(format!("The table does not have the specified index: {name}"))
+                })?;
+                if !found.0.is_readable() {
+                    return Err(validation(format!(
+                        "Cannot read from backfilling global secondary index: {name}"
+                    )));
+                }
+                Some(found)
+            }
         };
         Ok(Source { table, index })
     }

@@ -5,7 +5,7 @@ use crate::dynamodb::error::DResult;
 use crate::dynamodb::model::value::item_size;
 use crate::dynamodb::ops::{decode, Gateway};
 use crate::dynamodb::schema::catalog::Table;
-use crate::dynamodb::schema::index::{IndexKind, IndexMeta, Projection};
+use crate::dynamodb::schema::index::{IndexKind, IndexMeta, IndexStatus, Projection};
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, TableMeta, Throughput};
 use serde_json::{json, Map, Value as Json};
 use shale_engine::IterOptions;
@@ -103,6 +103,9 @@ fn index_description(ix: &IndexMeta, table_arn: &str, (items, bytes): (u64, u64)
     });
     if let (IndexKind::Global, Json::Object(o)) = (ix.kind, &mut d) {
         o.insert("IndexStatus".into(), json!(ix.status.name()));
+        if ix.status == IndexStatus::Creating && ix.backfill.is_some() {
+            o.insert("Backfilling".into(), json!(true));
+        }
         o.insert("ProvisionedThroughput".into(), throughput(&ix.throughput));
     }
     d

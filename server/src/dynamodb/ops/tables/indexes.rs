@@ -14,6 +14,7 @@ use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::index::{IndexKind, Projection};
 
 /// One index as defined, its members read.
+#[derive(Clone)]
 pub struct IndexDef {
     pub name: String,
     pub kind: IndexKind,
@@ -49,7 +50,19 @@ pub fn read(
     let mut out = Vec::with_capacity(list.len());
     for (i, ix) in list.into_iter().enumerate() {
         let Member::Present(ix) = ix else { continue };
-        let at = format!("{at}.{}.member", i + 1);
+        out.push(read_one(ix, kind, &format!("{at}.{}.member", i + 1), c)?);
+    }
+    Ok(Some(out))
+}
+
+/// Reads one index definition (`at`: its path in constraint messages).
+pub fn read_one(
+    ix: SecondaryIndex,
+    kind: IndexKind,
+    at: &str,
+    c: &mut Constraints,
+) -> DResult<IndexDef> {
+    {
         let name = ix.index_name.get("IndexName")?;
         let name_at = format!("{at}.indexName");
         match &name {
@@ -114,7 +127,7 @@ pub fn read(
             IndexKind::Global => throughput(ix.provisioned_throughput, c, &format!("{at}."))?,
             IndexKind::Local => None,
         };
-        out.push(IndexDef {
+        Ok(IndexDef {
             name: name.map(|n| n.into_owned()).unwrap_or_default(),
             kind,
             keys,
@@ -122,9 +135,8 @@ pub fn read(
             non_key_attributes,
             projection: Projection::KeysOnly,
             throughput,
-        });
+        })
     }
-    Ok(Some(out))
 }
 
 fn invalid(msg: String) -> crate::dynamodb::error::DynamoError {
@@ -135,14 +147,14 @@ fn invalid(msg: String) -> crate::dynamodb::error::DynamoError {
 pub type KeysDefined<'a> = dyn Fn(&[(String, String)]) -> DResult<()> + 'a;
 
 /// Checks the indexes of one kind against the table's key schema (`table_keys`: hash, then
-/// range) and its billing mode, in DynamoDB's order, and settles their projections;
-/// `defined` refuses key attributes without a definition, `names` gathers index names across
-/// kinds (for duplicates).
+/// range) and (with CreateTable's words, when `pay_per_request` is given) its billing mode, in
+/// DynamoDB's order, and settles their projections; `defined` refuses key attributes without a
+/// definition, `names` gathers index names across kinds (for duplicates).
 pub fn check(
     defs: &mut [IndexDef],
     kind: IndexKind,
     table_keys: &[(String, String)],
-    pay_per_request: bool,
+    pay_per_request: Option<bool>,
     defined: &KeysDefined,
     names: &mut Vec<String>,
 ) -> DResult<()> {
@@ -216,7 +228,7 @@ pub fn check(
             return Err(invalid(format!("Duplicate index name: {name}")));
         }
         names.push(name.clone());
-        if kind == IndexKind::Global {
+        if let (IndexKind::Global, Some(pay_per_request)) = (kind, pay_per_request) {
             match (pay_per_request, d.throughput.is_some()) {
                 (true, true) => {
                     return Err(invalid(format!(

@@ -271,7 +271,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
         let pay_per_request = billing == BillingMode::PayPerRequest;
         for (list, kind) in [(&mut local, IndexKind::Local), (&mut global, IndexKind::Global)] {
             if let Some(list) = list {
-                indexes::check(list, kind, &keys, pay_per_request, &undefined, &mut names)?;
+                indexes::check(list, kind, &keys, Some(pay_per_request), &undefined, &mut names)?;
             }
         }
         let all_indexes: Vec<&IndexDef> = global.iter().chain(&local).flatten().collect();

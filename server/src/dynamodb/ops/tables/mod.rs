@@ -10,6 +10,7 @@
 //! `TableDescription`.
 
 mod describe;
+mod index_updates;
 mod indexes;
 mod input;
 
@@ -27,6 +28,7 @@ use crate::dynamodb::request::{table_name, Constraints};
 use crate::dynamodb::schema::catalog::not_found;
 use crate::dynamodb::schema::index::{IndexMeta, IndexStatus};
 use crate::dynamodb::schema::table::{BillingMode, TableMeta, Throughput};
+use index_updates::IndexUpdate;
 use serde_json::{json, Value as Json};
 
 pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
@@ -50,6 +52,7 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
                     status: IndexStatus::Active,
                     throughput: Throughput { read, write, ..Throughput::default() },
                     created: now,
+                    backfill: None,
                 }
             })
             .collect();
@@ -155,64 +158,136 @@ pub struct UpdateTableInput<'a> {
     billing: Option<BillingMode>,
     /// Provisioned (read, write) capacity.
     throughput: Option<(i64, i64)>,
+    /// `AttributeDefinitions` (for a new index's keys).
+    definitions: Vec<(String, String)>,
+    index_updates: Vec<IndexUpdate>,
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
     type Shape = TableDefinition<'a>;
 
     fn decode(w: TableDefinition<'a>) -> DResult<Self> {
-        let TableMembers { name, billing, throughput: pt, .. } = table_members(w, |_, _| Ok(()))?;
-        if billing.is_none() && pt.is_none() {
+        use std::mem::take;
+        let members = table_members(w, |c, w| {
+            let defs = index_updates::read_definitions(take(&mut w.attribute_definitions), c)?;
+            let updates = index_updates::read(take(&mut w.global_secondary_index_updates), c)?;
+            Ok((defs, updates))
+        })?;
+        let TableMembers { name, billing, throughput: pt, between: (definitions, updates) } =
+            members;
+        let no_updates = updates.as_ref().is_none_or(Vec::is_empty);
+        if billing.is_none() && pt.is_none() && no_updates {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
+        let index_updates = match updates {
+            Some(u) => index_updates::check(u, pt.is_some())?,
+            None => vec![],
+        };
         if let Some((r, w)) = pt {
             check_capacity(r, w)?;
         }
-        Ok(UpdateTableInput { table_name: name, billing, throughput: pt })
+        for u in &index_updates {
+            if let IndexUpdate::Update(_, Some((r, w))) = u {
+                check_capacity(*r, *w)?;
+            }
+        }
+        Ok(UpdateTableInput {
+            table_name: name,
+            billing,
+            throughput: pt,
+            definitions,
+            index_updates,
+        })
     }
 }
 
-pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
-    let UpdateTableInput { table_name: name, billing, throughput: pt } = input;
-    let name: &str = &name;
-    let now = now_secs();
-    let table = g.catalog.update(name, |m| {
-        let mode = billing.unwrap_or(m.billing);
-        match mode {
-            BillingMode::PayPerRequest => {
-                if pt.is_some() {
-                    return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
-                }
-                if m.billing != BillingMode::PayPerRequest {
-                    m.pay_per_request_since = Some(now);
-                    m.throughput.read = 0;
-                    m.throughput.write = 0;
-                }
+/// Applies a change of billing mode or provisioned throughput to `m`.
+fn change_billing(
+    m: &mut TableMeta,
+    billing: Option<BillingMode>,
+    pt: Option<(i64, i64)>,
+    updates: &[IndexUpdate],
+    now: f64,
+) -> DResult<()> {
+    let mode = billing.unwrap_or(m.billing);
+    match mode {
+        BillingMode::PayPerRequest => {
+            if pt.is_some() {
+                return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
             }
-            BillingMode::Provisioned => {
-                let Some((r, w)) = pt else {
-                    return Err(validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
-                };
-                if m.billing == BillingMode::Provisioned && r == m.throughput.read && w == m.throughput.write {
-                    return Err(validation(format!(
-                        "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {r}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {w}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
-                        m.throughput.read, m.throughput.write
-                    )));
+            if m.billing != BillingMode::PayPerRequest {
+                m.pay_per_request_since = Some(now);
+                m.throughput.read = 0;
+                m.throughput.write = 0;
+                for ix in &mut m.indexes {
+                    ix.throughput.read = 0;
+                    ix.throughput.write = 0;
                 }
-                if r > m.throughput.read || w > m.throughput.write {
-                    m.throughput.last_increase = Some(now);
-                }
-                if (r < m.throughput.read || w < m.throughput.write) && m.billing == BillingMode::Provisioned {
-                    m.throughput.last_decrease = Some(now);
-                    m.throughput.decreases_today += 1;
-                }
-                m.throughput.read = r;
-                m.throughput.write = w;
             }
         }
-        m.billing = mode;
+        BillingMode::Provisioned => {
+            let Some((r, w)) = pt else {
+                return Err(validation("One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"));
+            };
+            if m.billing == BillingMode::Provisioned
+                && r == m.throughput.read
+                && w == m.throughput.write
+            {
+                return Err(validation(format!(
+                    "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {r}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {w}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                    m.throughput.read, m.throughput.write
+                )));
+            }
+            if m.billing == BillingMode::PayPerRequest {
+                let missing = index_updates::without_throughput(m, updates);
+                if !missing.is_empty() {
+                    return Err(validation(format!(
+                        "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: {}",
+                        missing.join(",")
+                    )));
+                }
+            }
+            if r > m.throughput.read || w > m.throughput.write {
+                m.throughput.last_increase = Some(now);
+            }
+            if (r < m.throughput.read || w < m.throughput.write)
+                && m.billing == BillingMode::Provisioned
+            {
+                m.throughput.last_decrease = Some(now);
+                m.throughput.decreases_today += 1;
+            }
+            m.throughput.read = r;
+            m.throughput.write = w;
+        }
+    }
+    m.billing = mode;
+    Ok(())
+}
+
+pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
+    let UpdateTableInput { table_name: name, billing, throughput: pt, definitions, index_updates } =
+        input;
+    let name: &str = &name;
+    let now = now_secs();
+    let mut job = None;
+    let mut change = |m: &mut TableMeta, keyspace: Option<String>| -> DResult<()> {
+        if billing.is_some() || pt.is_some() {
+            change_billing(m, billing, pt, &index_updates, now)?;
+        }
+        job = index_updates::apply(m, &index_updates, &definitions, keyspace, now)?;
         Ok(())
-    })?;
+    };
+    let creates = index_updates.iter().any(|u| matches!(u, IndexUpdate::Create(_)));
+    let table = if creates {
+        // The table must exist before a keyspace is made for its new index.
+        g.catalog.get(name).ok_or_else(|| not_found(name))?;
+        g.catalog.add_index(name, |m, ks| change(m, Some(ks)))?
+    } else {
+        g.catalog.update(name, |m| change(m, None))?
+    };
+    if let Some(index) = &job {
+        g.jobs.start(&g.job_context(), name, index);
+    }
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
 }

@@ -1,0 +1,248 @@
+//! The background jobs of online index changes: filling a global index added to a live table
+//! (backfill), and removing a deleted one.
+//!
+//! **Backfill.** The index is in the catalog (`CREATING`) before its job starts, so every write
+//! from then on maintains it ([`super::execute`] reads the table's indexes again once it holds
+//! its item locks). The job walks the table in chunks of
+//! [`crate::dynamodb::limits::BACKFILL_CHUNK_ITEMS`] keys; for each
+//! chunk it takes the items' stripe locks, reads the items again and writes their entries in one
+//! batch, so an entry is always computed from the item as it is, never from a version a
+//! concurrent write has replaced: no entry is lost, doubled or stale. After each chunk the
+//! cursor (the last key copied) and the progress (items, bytes) are stored with the index, so a
+//! restart resumes there. The walk is paced to [`GatewayOptions::backfill_items_per_sec`]
+//! items a second and yields between chunks, so foreground writes go on. At the end the index
+//! becomes `ACTIVE`.
+//!
+//! **Deletion.** The index is marked `DELETING` (no longer read or written); the job waits for
+//! the writes in flight (it takes every stripe lock once), then removes the index from the
+//! catalog and drops its keyspace. A restart finishes either job.
+//!
+//! [`GatewayOptions::backfill_items_per_sec`]: crate::dynamodb::ops::GatewayOptions
+
+use super::locks::Locks;
+use super::{index_changes, Outcome};
+use crate::dynamodb::error::{DResult, DynamoError};
+use crate::dynamodb::model::value::item_size;
+use crate::dynamodb::ops::decode;
+use crate::dynamodb::schema::catalog::{Catalog, Table};
+use crate::dynamodb::schema::index::{Backfill, IndexStatus};
+use shale_engine::{Db, IterOptions, WriteBatch, WriteOptions};
+use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// What the jobs share with the gateway.
+#[derive(Clone)]
+pub struct JobContext {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub locks: Arc<Locks>,
+    /// Write options of the index entries (the gateway's sync setting).
+    pub write: WriteOptions,
+    /// Backfill pace (0: unpaced).
+    pub items_per_sec: u64,
+    /// Items per backfill chunk.
+    pub chunk_items: usize,
+}
+
+/// The running jobs; dropping the gateway stops and joins them.
+#[derive(Default)]
+pub struct Jobs {
+    stop: Arc<AtomicBool>,
+    running: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Jobs {
+    /// Starts the job that finishes the index change under way on `table`'s index `index`
+    /// (a backfill while it is `CREATING`, a removal while it is `DELETING`).
+    pub fn start(&self, cx: &JobContext, table: &str, index: &str) {
+        let (job_cx, job_table, job_index) = (cx.clone(), table.to_string(), index.to_string());
+        let stop = Arc::clone(&self.stop);
+        let spawned = std::thread::Builder::new().name(format!("index-{index}")).spawn(move || {
+            if let Err(e) = run(&job_cx, &stop, &job_table, &job_index) {
+                // The change stays where it was stored; the next start resumes it.
+                tracing::warn!(
+                    "index {job_index} of table {job_table}: the job stopped: {}",
+                    e.message()
+                );
+            }
+        });
+        match spawned {
+            Ok(h) => {
+                let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+                running.retain(|h| !h.is_finished());
+                running.push(h);
+            }
+            Err(e) => tracing::warn!("index {index} of table {table}: no thread for its job: {e}"),
+        }
+    }
+
+    /// Starts the job of every index change the catalog records as under way (after a restart).
+    pub fn resume(&self, cx: &JobContext) {
+        for name in cx.catalog.names_after(None, usize::MAX).0 {
+            let Some(t) = cx.catalog.get(&name) else { continue };
+            for ix in &t.meta.indexes {
+                if ix.status != IndexStatus::Active {
+                    self.start(cx, &name, &ix.name);
+                }
+            }
+        }
+    }
+
+    /// Waits for every job to end (tests).
+    pub fn wait(&self) {
+        let running = std::mem::take(&mut *self.running.lock().unwrap_or_else(|e| e.into_inner()));
+        for h in running {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        self.wait();
+    }
+}
+
+/// The table called `table` if it still has the index `index` with `status`, with its
+/// position among the table's indexes.
+fn current(cx: &JobContext, table: &str, index: &str) -> Option<(Arc<Table>, usize)> {
+    let t = cx.catalog.get(table)?;
+    let pos = t.meta.indexes.iter().position(|i| i.name == index)?;
+    Some((t, pos))
+}
+
+fn run(cx: &JobContext, stop: &AtomicBool, table: &str, index: &str) -> DResult<()> {
+    let started = Instant::now();
+    let mut copied = 0u64;
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        // The table or the index went away: nothing left to do.
+        let Some((t, pos)) = current(cx, table, index) else { return Ok(()) };
+        let Some(ix) = t.meta.indexes.get(pos) else { return Ok(()) };
+        match ix.status {
+            IndexStatus::Active => return Ok(()),
+            IndexStatus::Deleting => return remove(cx, table, index),
+            IndexStatus::Creating => {}
+        }
+        let progress = ix.backfill.clone().unwrap_or_default();
+        let Some(n) = backfill_chunk(cx, &t, &progress, table, index)? else {
+            cx.catalog.update(table, |m| {
+                if let Some(ix) = m.indexes.iter_mut().find(|i| i.name == index) {
+                    if ix.status == IndexStatus::Creating {
+                        ix.status = IndexStatus::Active;
+                        ix.backfill = None;
+                    }
+                }
+                Ok(())
+            })?;
+            tracing::info!("index {index} of table {table}: backfilled, ACTIVE");
+            return Ok(());
+        };
+        copied += n;
+        if cx.items_per_sec > 0 {
+            let due = Duration::from_secs_f64(copied as f64 / cx.items_per_sec as f64);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Copies the next chunk of `t`'s items into its index `index` and stores the progress;
+/// `None` when no item is left.
+fn backfill_chunk(
+    cx: &JobContext,
+    t: &Table,
+    progress: &Backfill,
+    table: &str,
+    index: &str,
+) -> DResult<Option<u64>> {
+    let mut opts = IterOptions::all();
+    if let Some(c) = &progress.cursor {
+        opts.lower = Bound::Excluded(c.clone());
+    }
+    let mut keys = Vec::with_capacity(cx.chunk_items);
+    let mut it = cx.db.iter(&t.ks, opts)?;
+    while keys.len() < cx.chunk_items && it.advance()? {
+        keys.push(it.key().to_vec());
+    }
+    drop(it);
+    let Some(last) = keys.last().cloned() else { return Ok(None) };
+    let stripes = keys.iter().map(|k| cx.locks.stripe(t.ks.name(), k)).collect();
+    let (mut items, mut bytes) = (0u64, 0u64);
+    {
+        let _held = cx.locks.lock(stripes);
+        // The table as it is under the locks: the index is still being created.
+        let Some((now, now_pos)) = current(cx, table, index) else { return Ok(None) };
+        if now.ks.name() != t.ks.name()
+            || now.meta.indexes.get(now_pos).is_none_or(|i| i.status != IndexStatus::Creating)
+        {
+            return Ok(Some(0));
+        }
+        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let values = cx.db.multi_get(&t.ks, &refs)?;
+        let mut batch = WriteBatch::new();
+        let only = only_index(&now, now_pos);
+        for (key, value) in keys.iter().zip(values) {
+            let Some(value) = value else { continue };
+            let item = decode(&value)?;
+            items += 1;
+            bytes += item_size(&item) as u64;
+            let out = Outcome { old: None, new: Some(item) };
+            index_changes(&only, key, &out, &mut batch);
+        }
+        if !batch.is_empty() {
+            cx.db.write(batch, cx.write)?;
+        }
+    }
+    cx.catalog.update(table, |m| {
+        if let Some(ix) = m.indexes.iter_mut().find(|i| i.name == index) {
+            let b = ix.backfill.get_or_insert_with(Backfill::default);
+            b.cursor = Some(last);
+            b.items += items;
+            b.bytes += bytes;
+        }
+        Ok(())
+    })?;
+    Ok(Some(items.max(1)))
+}
+
+/// The table with only its index at `pos` (the one a backfill writes).
+fn only_index(t: &Table, pos: usize) -> Table {
+    let mut meta = t.meta.clone();
+    let keep = meta.indexes.get(pos).cloned();
+    meta.indexes = keep.into_iter().collect();
+    let index_ks = t.index_ks.get(pos).cloned().into_iter().collect();
+    Table { meta, ks: t.ks.clone(), index_ks }
+}
+
+/// Finishes deleting an index: waits for the writes in flight, forgets it, drops its keyspace.
+fn remove(cx: &JobContext, table: &str, index: &str) -> DResult<()> {
+    // Once every stripe has been held, no write that could still see the index is in flight.
+    drop(cx.locks.lock((0..super::locks::STRIPES).collect()));
+    let Some((t, pos)) = current(cx, table, index) else { return Ok(()) };
+    let deleting = t.meta.indexes.get(pos).is_some_and(|i| i.status == IndexStatus::Deleting);
+    let Some(ks) = t.index_ks.get(pos).filter(|_| deleting).cloned() else { return Ok(()) };
+    cx.catalog.update(table, |m| {
+        m.indexes.retain(|i| i.name != index);
+        // Attribute definitions only that index used go with it.
+        let used: Vec<String> = m
+            .key_names()
+            .map(str::to_string)
+            .chain(m.indexes.iter().flat_map(|i| i.key_names().map(str::to_string)))
+            .collect();
+        m.attribute_definitions.retain(|a| used.contains(&a.name));
+        Ok(())
+    })?;
+    cx.db.drop_keyspace(&ks).map_err(DynamoError::from)?;
+    tracing::info!("index {index} of table {table}: deleted");
+    Ok(())
+}
