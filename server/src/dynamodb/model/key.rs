@@ -234,6 +234,19 @@ mod tests {
         );
     }
 
+    /// The index entry example of `docs/format/dynamodb.md`.
+    #[test]
+    fn index_worked_example() {
+        let hex = |b: Vec<u8>| -> String {
+            b.iter().map(|x| format!("{x:02x} ")).collect::<String>().trim_end().to_string()
+        };
+        let table_key = encode(&s("a"), None).unwrap();
+        assert_eq!(
+            hex(index_entry(&s("o"), Some(&n("1.5")), &table_key).unwrap()),
+            "53 6f 00 01 81 03 e9 02 06 00 ff 00 01 53 61 00 01"
+        );
+    }
+
     #[test]
     fn string_sort_keys_sort_bytewise() {
         let pk = s("p");
