@@ -203,3 +203,34 @@ fn a_restart_resumes_the_backfill_and_deletion_removes_the_index() {
     // The definitions only the index used went with it.
     assert_eq!(d["Table"]["AttributeDefinitions"].as_array().map(Vec::len), Some(1));
 }
+
+#[test]
+fn an_index_deleted_while_created_and_created_again_is_a_new_index() {
+    let fs = Arc::new(MemFs::new());
+    let g = open(&fs, 3000, 10);
+    create_table(&g);
+    for i in 0..600 {
+        put(&g, i, i % 5);
+    }
+    let keyspaces = g.db().list_keyspaces().len();
+    for _ in 0..3 {
+        create_index(&g);
+        g.handle(
+            "UpdateTable",
+            &json!({"TableName": "items",
+                    "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "byGroup"}}]}),
+        )
+        .expect("Delete while CREATING");
+        // The old jobs finish the deletion; the new index's job is its own.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while status(&g).is_some() {
+            assert!(Instant::now() < deadline, "the deletion finished");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    create_index(&g);
+    wait_active(&g);
+    g.wait_for_index_jobs();
+    assert_exact(&g);
+    assert_eq!(g.db().list_keyspaces().len(), keyspaces + 1, "every deleted index's keyspace went");
+}

@@ -58,10 +58,19 @@ impl Jobs {
     /// Starts the job that finishes the index change under way on `table`'s index `index`
     /// (a backfill while it is `CREATING`, a removal while it is `DELETING`).
     pub fn start(&self, cx: &JobContext, table: &str, index: &str) {
-        let (job_cx, job_table, job_index) = (cx.clone(), table.to_string(), index.to_string());
+        // The job knows the index by its keyspace: an index deleted and created again under the
+        // same name is another index, which this job must not touch.
+        let Some(t) = cx.catalog.get(table) else { return };
+        let Some(ix) = t.meta.indexes.iter().find(|i| i.name == index) else { return };
+        let job = Job {
+            table: table.to_string(),
+            index: index.to_string(),
+            keyspace: ix.keyspace.clone(),
+        };
+        let (job_cx, job_index, job_table) = (cx.clone(), job.index.clone(), job.table.clone());
         let stop = Arc::clone(&self.stop);
         let spawned = std::thread::Builder::new().name(format!("index-{index}")).spawn(move || {
-            if let Err(e) = run(&job_cx, &stop, &job_table, &job_index) {
+            if let Err(e) = run(&job_cx, &stop, &job) {
                 // The change stays where it was stored; the next start resumes it.
                 tracing::warn!(
                     "index {job_index} of table {job_table}: the job stopped: {}",
@@ -107,15 +116,31 @@ impl Drop for Jobs {
     }
 }
 
-/// The table called `table` if it still has the index `index` with `status`, with its
-/// position among the table's indexes.
-fn current(cx: &JobContext, table: &str, index: &str) -> Option<(Arc<Table>, usize)> {
-    let t = cx.catalog.get(table)?;
-    let pos = t.meta.indexes.iter().position(|i| i.name == index)?;
+/// One index change under way: the table, the index's name and its keyspace (which names it
+/// uniquely).
+struct Job {
+    table: String,
+    index: String,
+    keyspace: String,
+}
+
+/// The job's table, if it still has the job's index, with the index's position in it.
+fn current(cx: &JobContext, job: &Job) -> Option<(Arc<Table>, usize)> {
+    let t = cx.catalog.get(&job.table)?;
+    let pos = t.meta.indexes.iter().position(|i| i.keyspace == job.keyspace)?;
     Some((t, pos))
 }
 
-fn run(cx: &JobContext, stop: &AtomicBool, table: &str, index: &str) -> DResult<()> {
+/// Waits until no write that began before now is in flight: every stripe held once.
+fn barrier(cx: &JobContext) {
+    drop(cx.locks.lock((0..super::locks::STRIPES).collect()));
+}
+
+fn run(cx: &JobContext, stop: &AtomicBool, job: &Job) -> DResult<()> {
+    let (table, index) = (job.table.as_str(), job.index.as_str());
+    // A write that read the catalog before the index was added may still be in flight, about to
+    // store an item the walk has passed: wait for it before walking.
+    barrier(cx);
     let started = Instant::now();
     let mut copied = 0u64;
     loop {
@@ -123,17 +148,17 @@ fn run(cx: &JobContext, stop: &AtomicBool, table: &str, index: &str) -> DResult<
             return Ok(());
         }
         // The table or the index went away: nothing left to do.
-        let Some((t, pos)) = current(cx, table, index) else { return Ok(()) };
+        let Some((t, pos)) = current(cx, job) else { return Ok(()) };
         let Some(ix) = t.meta.indexes.get(pos) else { return Ok(()) };
         match ix.status {
             IndexStatus::Active => return Ok(()),
-            IndexStatus::Deleting => return remove(cx, table, index),
+            IndexStatus::Deleting => return remove(cx, job),
             IndexStatus::Creating => {}
         }
         let progress = ix.backfill.clone().unwrap_or_default();
-        let Some(n) = backfill_chunk(cx, &t, &progress, table, index)? else {
+        let Some(n) = backfill_chunk(cx, &t, &progress, job)? else {
             cx.catalog.update(table, |m| {
-                if let Some(ix) = m.indexes.iter_mut().find(|i| i.name == index) {
+                if let Some(ix) = m.indexes.iter_mut().find(|i| i.keyspace == job.keyspace) {
                     if ix.status == IndexStatus::Creating {
                         ix.status = IndexStatus::Active;
                         ix.backfill = None;
@@ -162,8 +187,7 @@ fn backfill_chunk(
     cx: &JobContext,
     t: &Table,
     progress: &Backfill,
-    table: &str,
-    index: &str,
+    job: &Job,
 ) -> DResult<Option<u64>> {
     let mut opts = IterOptions::all();
     if let Some(c) = &progress.cursor {
@@ -181,7 +205,7 @@ fn backfill_chunk(
     {
         let _held = cx.locks.lock(stripes);
         // The table as it is under the locks: the index is still being created.
-        let Some((now, now_pos)) = current(cx, table, index) else { return Ok(None) };
+        let Some((now, now_pos)) = current(cx, job) else { return Ok(None) };
         if now.ks.name() != t.ks.name()
             || now.meta.indexes.get(now_pos).is_none_or(|i| i.status != IndexStatus::Creating)
         {
@@ -203,8 +227,9 @@ fn backfill_chunk(
             cx.db.write(batch, cx.write)?;
         }
     }
-    cx.catalog.update(table, |m| {
-        if let Some(ix) = m.indexes.iter_mut().find(|i| i.name == index) {
+    cx.catalog.update(&job.table, |m| {
+        let found = m.indexes.iter_mut().find(|i| i.keyspace == job.keyspace);
+        if let Some(ix) = found.filter(|i| i.status == IndexStatus::Creating) {
             let b = ix.backfill.get_or_insert_with(Backfill::default);
             b.cursor = Some(last);
             b.items += items;
@@ -225,14 +250,18 @@ fn only_index(t: &Table, pos: usize) -> Table {
 }
 
 /// Finishes deleting an index: waits for the writes in flight, forgets it, drops its keyspace.
-fn remove(cx: &JobContext, table: &str, index: &str) -> DResult<()> {
+/// Of two jobs finishing the same deletion (a backfill that saw it, and the deletion's own),
+/// only the one whose catalog change removed the index drops the keyspace.
+fn remove(cx: &JobContext, job: &Job) -> DResult<()> {
     // Once every stripe has been held, no write that could still see the index is in flight.
-    drop(cx.locks.lock((0..super::locks::STRIPES).collect()));
-    let Some((t, pos)) = current(cx, table, index) else { return Ok(()) };
-    let deleting = t.meta.indexes.get(pos).is_some_and(|i| i.status == IndexStatus::Deleting);
-    let Some(ks) = t.index_ks.get(pos).filter(|_| deleting).cloned() else { return Ok(()) };
-    cx.catalog.update(table, |m| {
-        m.indexes.retain(|i| i.name != index);
+    barrier(cx);
+    let Some((t, pos)) = current(cx, job) else { return Ok(()) };
+    let Some(ks) = t.index_ks.get(pos).cloned() else { return Ok(()) };
+    let mut removed = false;
+    cx.catalog.update(&job.table, |m| {
+        let before = m.indexes.len();
+        m.indexes.retain(|i| !(i.keyspace == job.keyspace && i.status == IndexStatus::Deleting));
+        removed = m.indexes.len() < before;
         // Attribute definitions only that index used go with it.
         let used: Vec<String> = m
             .key_names()
@@ -242,7 +271,9 @@ fn remove(cx: &JobContext, table: &str, index: &str) -> DResult<()> {
         m.attribute_definitions.retain(|a| used.contains(&a.name));
         Ok(())
     })?;
-    cx.db.drop_keyspace(&ks).map_err(DynamoError::from)?;
-    tracing::info!("index {index} of table {table}: deleted");
+    if removed {
+        cx.db.drop_keyspace(&ks).map_err(DynamoError::from)?;
+        tracing::info!("index {} of table {}: deleted", job.index, job.table);
+    }
     Ok(())
 }

@@ -59,10 +59,13 @@ pub(super) fn page(
         }
     }
     let fetch = fetches(source, w);
-    let mut it = g.db.iter(source.ks(), opts)?;
+    // One snapshot for the index and the table items its entries are completed from.
+    let snapshot = g.db.snapshot();
+    let mut it = snapshot.iter(source.ks(), opts)?;
     let (mut scanned, mut bytes) = (0usize, 0usize);
     let mut items: Vec<Json> = Vec::new();
     let mut count = 0usize;
+    // The last entry evaluated: `LastEvaluatedKey` is its key in the source.
     let mut last: Option<Item> = None;
     let mut more = false;
     while it.advance()? {
@@ -78,16 +81,21 @@ pub(super) fn page(
             break;
         }
         let entry = decode(it.value())?;
-        let item = if fetch {
-            bytes += item_size(&entry);
-            // Gone from the table since the entry was read: gone from the index too.
-            let Some(item) = source.fetch(g, &entry)? else { continue };
-            item
-        } else {
-            entry
-        };
         scanned += 1;
-        bytes += item_size(&item);
+        bytes += item_size(&entry);
+        // The item evaluated, and (when completed from the table) the entry it came from.
+        let (item, fetched_from) = if fetch {
+            // The snapshot's index and table agree: an entry always has its item.
+            let Some(item) = source.fetch(&snapshot, &entry)? else {
+                last = Some(entry);
+                continue;
+            };
+            bytes += item_size(&item);
+            let item = if w.select == Select::Projected { source.projected(item) } else { item };
+            (item, Some(entry))
+        } else {
+            (entry, None)
+        };
         let passes = w.parsed.filter.as_ref().is_none_or(|f| f.eval(&item));
         if passes {
             count += 1;
@@ -97,7 +105,7 @@ pub(super) fn page(
                 (_, None) => items.push(item_to_json(&item)),
             }
         }
-        last = Some(item);
+        last = Some(fetched_from.unwrap_or(item));
     }
     let mut out = Map::new();
     if w.select != Select::Count {

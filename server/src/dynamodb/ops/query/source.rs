@@ -5,11 +5,11 @@
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::model::key;
 use crate::dynamodb::model::value::{AttrValue, Item};
-use crate::dynamodb::ops::{decode, Gateway};
+use crate::dynamodb::ops::decode;
 use crate::dynamodb::schema::catalog::Table;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta, Projection};
 use crate::dynamodb::schema::table::KeyAttr;
-use shale_engine::Keyspace;
+use shale_engine::{Keyspace, Snapshot};
 
 /// A table, or one of its indexes.
 pub struct Source<'t> {
@@ -118,14 +118,23 @@ impl<'t> Source<'t> {
         names.filter_map(|n| item.get(n).map(|v| (n.to_string(), v.clone()))).collect()
     }
 
-    /// The table's item for an entry read from an index (the entry holds the table key).
-    pub fn fetch(&self, g: &Gateway, entry: &Item) -> DResult<Option<Item>> {
+    /// The table's item for an entry read from an index (the entry holds the table key), read
+    /// from `snapshot`, the one the entry was read from.
+    pub fn fetch(&self, snapshot: &Snapshot, entry: &Item) -> DResult<Option<Item>> {
         let key = self.table.meta.key_of_item(entry).map_err(|e| {
             DynamoError::Internal(format!("an index entry lacks its table key: {}", e.message()))
         })?;
-        match g.db.get(&self.table.ks, &key)? {
+        match snapshot.get(&self.table.ks, &key)? {
             Some(bytes) => decode(&bytes).map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// What a `Select` of the index's projection returns of a fetched item.
+    pub fn projected(&self, item: Item) -> Item {
+        match self.index {
+            Some((ix, _)) => ix.project(&self.table.meta, &item),
+            None => item,
         }
     }
 }

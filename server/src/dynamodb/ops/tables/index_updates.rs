@@ -294,6 +294,12 @@ pub fn apply(
                         "Cannot update an index that is not a GlobalSecondaryIndex: {name}"
                     )));
                 }
+                if ix.status == IndexStatus::Deleting {
+                    return Err(DynamoError::ResourceInUse(format!(
+                        "Attempt to change a resource which is still in use: Index is being deleted. Table: {} Index: {name}",
+                        m.name
+                    )));
+                }
                 let Some((r, w)) = pt.filter(|_| billing == BillingMode::Provisioned) else {
                     return Err(invalid(format!(
                         "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
