@@ -6,6 +6,7 @@
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::Constraints;
+use crate::dynamodb::schema::index::IndexKind;
 use serde_json::{json, Map, Value as Json};
 
 /// Bytes one read unit covers.
@@ -57,45 +58,74 @@ pub fn write_units(bytes: usize) -> f64 {
     units(bytes, WRITE_UNIT_BYTES)
 }
 
-/// What one table's part of a request consumed.
+/// What one table's part of a request consumed: the table's units and each index's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Consumed {
     pub read: f64,
     pub write: f64,
+    /// Units of each index charged (name, local or global, units), in the order first charged.
+    pub indexes: Vec<(String, IndexKind, f64)>,
 }
 
 impl Consumed {
     pub fn reads(units: f64) -> Consumed {
-        Consumed { read: units, write: 0.0 }
+        Consumed { read: units, ..Consumed::default() }
     }
 
     pub fn writes(units: f64) -> Consumed {
-        Consumed { read: 0.0, write: units }
+        Consumed { write: units, ..Consumed::default() }
+    }
+
+    /// Charges `units` to the index `name`.
+    pub fn index(&mut self, name: &str, kind: IndexKind, units: f64) {
+        match self.indexes.iter_mut().find(|(n, _, _)| n == name) {
+            Some(e) => e.2 += units,
+            None => self.indexes.push((name.to_string(), kind, units)),
+        }
+    }
+
+    /// `self` with every unit multiplied by `k` (transactions cost double).
+    pub fn times(mut self, k: f64) -> Consumed {
+        self.read *= k;
+        self.write *= k;
+        for e in &mut self.indexes {
+            e.2 *= k;
+        }
+        self
     }
 
     pub fn add(&mut self, other: &Consumed) {
         self.read += other.read;
         self.write += other.write;
+        for (n, kind, u) in &other.indexes {
+            self.index(n, *kind, *u);
+        }
     }
 
-    /// The `ConsumedCapacity` object, or `None` when the request did not ask.
+    /// The `ConsumedCapacity` object, or `None` when the request did not ask. `CapacityUnits`
+    /// counts the table's and the indexes' units; with INDEXES, `Table` has the table's and
+    /// `LocalSecondaryIndexes`/`GlobalSecondaryIndexes` each charged index's.
     pub fn to_json(&self, table: &str, mode: Mode) -> Option<Json> {
         if mode == Mode::None {
             return None;
         }
-        let total = self.read + self.write;
+        let index_units: f64 = self.indexes.iter().map(|e| e.2).sum();
+        let total = self.read + self.write + index_units;
         let mut m = Map::new();
         m.insert("TableName".into(), json!(table));
         m.insert("CapacityUnits".into(), json!(total));
-        if self.read > 0.0 {
-            m.insert("ReadCapacityUnits".into(), json!(self.read));
+        // Index units are reads in a read and writes in a write.
+        let (index_reads, index_writes) =
+            if self.write > 0.0 { (0.0, index_units) } else { (index_units, 0.0) };
+        if self.read + index_reads > 0.0 {
+            m.insert("ReadCapacityUnits".into(), json!(self.read + index_reads));
         }
-        if self.write > 0.0 {
-            m.insert("WriteCapacityUnits".into(), json!(self.write));
+        if self.write + index_writes > 0.0 {
+            m.insert("WriteCapacityUnits".into(), json!(self.write + index_writes));
         }
         if mode == Mode::Indexes {
             let mut t = Map::new();
-            t.insert("CapacityUnits".into(), json!(total));
+            t.insert("CapacityUnits".into(), json!(self.read + self.write));
             if self.read > 0.0 {
                 t.insert("ReadCapacityUnits".into(), json!(self.read));
             }
@@ -103,6 +133,20 @@ impl Consumed {
                 t.insert("WriteCapacityUnits".into(), json!(self.write));
             }
             m.insert("Table".into(), Json::Object(t));
+            for (kind, member) in [
+                (IndexKind::Local, "LocalSecondaryIndexes"),
+                (IndexKind::Global, "GlobalSecondaryIndexes"),
+            ] {
+                let arms: Map<String, Json> = self
+                    .indexes
+                    .iter()
+                    .filter(|e| e.1 == kind)
+                    .map(|(n, _, u)| (n.clone(), json!({ "CapacityUnits": u })))
+                    .collect();
+                if !arms.is_empty() {
+                    m.insert(member.into(), Json::Object(arms));
+                }
+            }
         }
         Some(Json::Object(m))
     }

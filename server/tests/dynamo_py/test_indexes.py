@@ -512,3 +512,38 @@ def test_global_index_updates_are_checked(ddb, raw_ddb, new_table):
     # Nothing changed.
     t = ddb.describe_table(TableName=name)["Table"]
     assert [i["IndexName"] for i in t["GlobalSecondaryIndexes"]] == ["gg1"]
+
+
+# --- Consumed capacity with indexes ------------------------------------------------------------
+
+def test_index_writes_and_reads_are_charged_per_index(ddb, orders):
+    def put(it, mode="INDEXES"):
+        return ddb.put_item(TableName=orders, Item=it, ReturnConsumedCapacity=mode)[
+            "ConsumedCapacity"]
+    # A new item in byOwner (ALL) and byAt (LSI): one unit each, one for the table.
+    c = put(item("a", "1", owner="o", at=1))
+    assert c["CapacityUnits"] == 3
+    assert c["Table"]["CapacityUnits"] == 1
+    assert c["GlobalSecondaryIndexes"] == {"byOwner": {"CapacityUnits": 1}}
+    assert c["LocalSecondaryIndexes"] == {"byAt": {"CapacityUnits": 1}}
+    # The same item again: no index entry changes, no index is charged.
+    c = put(item("a", "1", owner="o", at=1))
+    assert c["CapacityUnits"] == 1 and "GlobalSecondaryIndexes" not in c
+    # A sparse item (no index keys): the table only.
+    c = put(item("a", "2"))
+    assert c["CapacityUnits"] == 1 and "LocalSecondaryIndexes" not in c
+    # Moving the item in byOwner deletes one entry and writes another: two units; TOTAL folds
+    # index units into the total.
+    c = ddb.update_item(TableName=orders, Key={"pk": {"S": "a"}, "sk": {"S": "1"}},
+                        UpdateExpression="SET #o = :b", ExpressionAttributeNames={"#o": "owner"},
+                        ExpressionAttributeValues={":b": {"S": "b"}},
+                        ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert c == {"TableName": orders, "CapacityUnits": 3.0, "WriteCapacityUnits": 3.0}
+    # A query of the global index charges the index, not the table.
+    c = ddb.query(TableName=orders, IndexName="byOwner", KeyConditionExpression="#o = :o",
+                  ExpressionAttributeNames={"#o": "owner"},
+                  ExpressionAttributeValues={":o": {"S": "b"}},
+                  ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert c["Table"] == {"CapacityUnits": 0.0}
+    assert c["GlobalSecondaryIndexes"] == {"byOwner": {"CapacityUnits": 0.5}}
+    assert c["CapacityUnits"] == 0.5

@@ -4,7 +4,7 @@
 //! is always empty. BatchGetItem stops reading once the response reaches 16 MB and returns the
 //! remaining keys as `UnprocessedKeys`, as DynamoDB does.
 
-use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
+use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::limits::{BATCH_GET_BYTES_MAX, BATCH_GET_KEYS_MAX, BATCH_WRITE_REQUESTS_MAX};
@@ -334,7 +334,7 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
     };
     let mut consumed = PerTable::default();
     for (op, out) in ops.iter().zip(&outcomes) {
-        consumed.add(&op.table.meta.name, &Consumed::writes(write_units(out.charged_bytes())));
+        consumed.add(&op.table.meta.name, &out.consumed());
     }
     let mut out = json!({"UnprocessedItems": {}});
     if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {

@@ -1,6 +1,6 @@
 //! GetItem, PutItem, UpdateItem and DeleteItem.
 
-use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode};
+use crate::dynamodb::capacity::{read_units, Consumed, Mode};
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::expr::{Condition, Update};
@@ -259,10 +259,7 @@ fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
     };
     Ok(respond(vec![
         ("Attributes", attributes),
-        (
-            "ConsumedCapacity",
-            Consumed::writes(write_units(out.charged_bytes())).to_json(&table, mode),
-        ),
+        ("ConsumedCapacity", out.consumed().to_json(&table, mode)),
     ]))
 }
 

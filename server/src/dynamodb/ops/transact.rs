@@ -11,7 +11,7 @@
 //! request, IdempotentParameterMismatchException; while the first is still running,
 //! TransactionInProgressException.
 
-use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
+use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::expr::{Condition, Update};
@@ -344,8 +344,7 @@ fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> D
         Ok(outcomes) => {
             let mut consumed = PerTable::default();
             for (op, out) in ops.iter().zip(&outcomes) {
-                let units = 2.0 * write_units(out.charged_bytes());
-                consumed.add(&op.table.meta.name, &Consumed::writes(units));
+                consumed.add(&op.table.meta.name, &out.consumed().times(2.0));
             }
             let mut out = json!({});
             if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {

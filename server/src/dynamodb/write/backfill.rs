@@ -220,7 +220,7 @@ fn backfill_chunk(
             let item = decode(&value)?;
             items += 1;
             bytes += item_size(&item) as u64;
-            let out = Outcome { old: None, new: Some(item) };
+            let out = Outcome { old: None, new: Some(item), index_units: Vec::new() };
             index_changes(&only, key, &out, &mut batch);
         }
         if !batch.is_empty() {

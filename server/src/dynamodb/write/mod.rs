@@ -9,6 +9,7 @@ pub mod backfill;
 pub mod locks;
 pub mod verify;
 
+use crate::dynamodb::capacity::{write_units, Consumed};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::limits::ITEM_SIZE_MAX;
@@ -16,7 +17,7 @@ use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::{item_size, Item};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::catalog::Table;
-use crate::dynamodb::schema::index::IndexMeta;
+use crate::dynamodb::schema::index::{IndexKind, IndexMeta};
 use shale_engine::WriteBatch;
 use std::sync::Arc;
 
@@ -58,6 +59,9 @@ pub enum Refusal {
 pub struct Outcome {
     pub old: Option<Item>,
     pub new: Option<Item>,
+    /// Write units of the index entries the op changed, per index (DynamoDB's rule: a unit per
+    /// KB of each entry written or deleted; an unchanged entry costs nothing).
+    pub index_units: Vec<(String, IndexKind, f64)>,
 }
 
 impl Outcome {
@@ -65,6 +69,15 @@ impl Outcome {
     pub fn charged_bytes(&self) -> usize {
         let size = |i: &Option<Item>| i.as_ref().map_or(0, item_size);
         size(&self.old).max(size(&self.new))
+    }
+
+    /// The write capacity the op consumed: the table's and its indexes'.
+    pub fn consumed(&self) -> Consumed {
+        let mut c = Consumed::writes(write_units(self.charged_bytes()));
+        for (name, kind, units) in &self.index_units {
+            c.index(name, *kind, *units);
+        }
+        c
     }
 }
 
@@ -142,7 +155,7 @@ pub fn execute(
         let old = g.read_item(&op.table.ks, &op.key)?;
         match op.decide(table, old.as_ref()) {
             Ok(new) => {
-                outcomes.push(Outcome { old, new });
+                outcomes.push(Outcome { old, new, index_units: Vec::new() });
                 refusals.push(None);
             }
             Err(r) => {
@@ -155,7 +168,7 @@ pub fn execute(
         return Ok(Err(refusals));
     }
     let mut batch = WriteBatch::new();
-    for ((op, out), table) in ops.iter().zip(&outcomes).zip(&tables) {
+    for ((op, out), table) in ops.iter().zip(&mut outcomes).zip(&tables) {
         if matches!(op.action, Action::Check) {
             continue;
         }
@@ -163,7 +176,7 @@ pub fn execute(
             Some(item) => batch.put(&op.table.ks, &op.key, &item_codec::encode(item)),
             None => batch.delete(&op.table.ks, &op.key),
         };
-        index_changes(table, &op.key, out, &mut batch);
+        out.index_units = index_changes(table, &op.key, out, &mut batch);
     }
     if !batch.is_empty() {
         g.db.write(batch, g.write_options())?;
@@ -173,10 +186,18 @@ pub fn execute(
 
 /// Adds to `batch` the index entries of `table` that the change `out` of the item under `key`
 /// makes: the old entry goes when the item leaves the index or moves in it, the new one is
-/// written when the item enters, moves, or changes what the index projects.
-pub(crate) fn index_changes(table: &Table, key: &[u8], out: &Outcome, batch: &mut WriteBatch) {
+/// written when the item enters, moves, or changes what the index projects. Returns the write
+/// units charged to each index changed.
+pub(crate) fn index_changes(
+    table: &Table,
+    key: &[u8],
+    out: &Outcome,
+    batch: &mut WriteBatch,
+) -> Vec<(String, IndexKind, f64)> {
     let meta = &table.meta;
+    let mut charged = Vec::new();
     for (ix, ks) in table.indexes() {
+        let mut units = 0.0;
         // An old item the index cannot hold (an index added over items of another type) has no
         // entry; a new one was checked by `decide`.
         fn entry<'i>(
@@ -187,19 +208,25 @@ pub(crate) fn index_changes(table: &Table, key: &[u8], out: &Outcome, batch: &mu
             i.and_then(|i| Some((ix.entry_key(i, key).ok()??, i)))
         }
         let (old, new) = (entry(ix, key, out.old.as_ref()), entry(ix, key, out.new.as_ref()));
-        if let Some((ok, _)) = &old {
+        if let Some((ok, o)) = &old {
             if new.as_ref().is_none_or(|(nk, _)| nk != ok) {
                 batch.delete(ks, ok);
+                units += write_units(item_size(&ix.project(meta, o)));
             }
         }
         if let Some((nk, item)) = new {
             let projected = ix.project(meta, item);
             let unchanged = old.is_some_and(|(ok, o)| ok == nk && ix.project(meta, o) == projected);
             if !unchanged {
+                units += write_units(item_size(&projected));
                 batch.put(ks, &nk, &item_codec::encode(&projected));
             }
         }
+        if units > 0.0 {
+            charged.push((ix.name.clone(), ix.kind, units));
+        }
     }
+    charged
 }
 
 /// Runs one op: a refused condition becomes `ConditionalCheckFailedException` (with the item

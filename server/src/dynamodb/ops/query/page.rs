@@ -62,7 +62,8 @@ pub(super) fn page(
     // One snapshot for the index and the table items its entries are completed from.
     let snapshot = g.db.snapshot();
     let mut it = snapshot.iter(source.ks(), opts)?;
-    let (mut scanned, mut bytes) = (0usize, 0usize);
+    // Bytes read from the source, and from the table to complete index entries.
+    let (mut scanned, mut bytes, mut fetched_bytes) = (0usize, 0usize, 0usize);
     let mut items: Vec<Json> = Vec::new();
     let mut count = 0usize;
     // The last entry evaluated: `LastEvaluatedKey` is its key in the source.
@@ -76,7 +77,7 @@ pub(super) fn page(
                 continue;
             }
         }
-        if w.limit.is_some_and(|l| scanned >= l) || bytes >= PAGE_BYTES_MAX {
+        if w.limit.is_some_and(|l| scanned >= l) || bytes + fetched_bytes >= PAGE_BYTES_MAX {
             more = true;
             break;
         }
@@ -90,7 +91,7 @@ pub(super) fn page(
                 last = Some(entry);
                 continue;
             };
-            bytes += item_size(&item);
+            fetched_bytes += item_size(&item);
             let item = if w.select == Select::Projected { source.projected(item) } else { item };
             (item, Some(entry))
         } else {
@@ -119,7 +120,20 @@ pub(super) fn page(
         }
     }
     let table = &source.table.meta.name;
-    if let Some(c) = Consumed::reads(read_units(bytes, w.consistent)).to_json(table, w.mode) {
+    let consumed = match source.index {
+        None => Consumed::reads(read_units(bytes, w.consistent)),
+        Some((ix, _)) => {
+            // An index read charges the index; completing entries from the table, the table.
+            let mut c = Consumed::reads(if fetched_bytes > 0 {
+                read_units(fetched_bytes, w.consistent)
+            } else {
+                0.0
+            });
+            c.index(&ix.name, ix.kind, read_units(bytes, w.consistent));
+            c
+        }
+    };
+    if let Some(c) = consumed.to_json(table, w.mode) {
         out.insert("ConsumedCapacity".into(), c);
     }
     Ok(Json::Object(out))
