@@ -397,6 +397,14 @@ def test_scan_index_with_segments_reads_every_entry_once(ddb, orders):
     for seg in range(3):
         seen += gsi_items(ddb, orders, Segment=seg, TotalSegments=3)
     assert sorted(i["pk"]["S"] for i in seen) == sorted(f"p{i}" for i in range(40))
+    # The segments split the key space: together they read each entry once.
+    for total in (1, 2, 7, 64):
+        scanned = sum(ddb.scan(TableName=orders, IndexName="byOwner", Segment=s,
+                               TotalSegments=total)["ScannedCount"] for s in range(total))
+        assert scanned == 40, (total, scanned)
+        scanned = sum(ddb.scan(TableName=orders, Segment=s, TotalSegments=total)["ScannedCount"]
+                      for s in range(total))
+        assert scanned == 40, (total, scanned)
     resp = ddb.scan(TableName=orders, IndexName="byOwner", Select="ALL_PROJECTED_ATTRIBUTES",
                     Limit=5)
     assert len(resp["Items"]) == 5 and set(resp["LastEvaluatedKey"]) == {"pk", "sk", "owner", "at"}

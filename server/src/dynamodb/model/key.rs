@@ -117,8 +117,34 @@ pub fn index_entry(
     Ok(k)
 }
 
-/// Length of the partition component at the start of an engine key (for parallel Scan, which
-/// assigns items to segments by partition).
+/// The position of a key's partition in the key space, for parallel Scan: the first 8 bytes of
+/// its escaped partition component (after the tag, before the end marker), zero-padded, as a
+/// big-endian number. It never decreases in key order, and every key of a partition has the
+/// same one.
+pub fn partition_position(key: &[u8]) -> u64 {
+    let end = partition_len(key).saturating_sub(2).max(1);
+    let mut b = [0u8; 8];
+    for (dst, src) in b.iter_mut().zip(key.get(1..end).unwrap_or(&[])) {
+        *dst = *src;
+    }
+    u64::from_be_bytes(b)
+}
+
+/// The first key that can hold a partition at `position` or later, given the partition key's
+/// type tag: every key whose [`partition_position`] is at least `position` sorts at or after
+/// it (a few keys after it may have smaller positions; a walk skips them).
+pub fn position_lower_bound(tag: u8, position: u64) -> Vec<u8> {
+    let mut k = vec![tag];
+    k.extend_from_slice(&position.to_be_bytes());
+    k
+}
+
+/// The type tag of partition keys of type `ty` (`S`, `N` or `B`).
+pub fn tag_of(ty: &str) -> u8 {
+    ty.bytes().next().unwrap_or(b'S')
+}
+
+/// Length of the partition component at the start of an engine key.
 pub fn partition_len(key: &[u8]) -> usize {
     let mut i = 1;
     while i < key.len() {
@@ -172,6 +198,31 @@ mod tests {
             assert!(key.starts_with(&p));
         }
         assert_eq!(encode(&n("1.0"), None).unwrap(), encode(&n("1"), None).unwrap());
+    }
+
+    #[test]
+    fn partition_positions_follow_key_order() {
+        let mut keys: Vec<Vec<u8>> =
+            ["", "a", "a\0", "a\0\x01", "ab", "abcdefghij", "abcdefgh", "b", "\u{7f}"]
+                .iter()
+                .skip(1)
+                .flat_map(|p| {
+                    ["", "x", "\0"].map(|sk| encode(&s(p), Some(&s(sk))).unwrap_or_default())
+                })
+                .filter(|k| !k.is_empty())
+                .collect();
+        keys.sort();
+        for w in keys.windows(2) {
+            assert!(partition_position(&w[0]) <= partition_position(&w[1]), "{w:?}");
+        }
+        // Every key of a partition has one position, and the lower bound of its position is not
+        // after it.
+        let a1 = encode(&s("a"), Some(&s("x"))).unwrap();
+        let a2 = encode(&s("a"), Some(&s("\u{ff}\u{ff}"))).unwrap();
+        assert_eq!(partition_position(&a1), partition_position(&a2));
+        for k in &keys {
+            assert!(position_lower_bound(b'S', partition_position(k)) <= *k);
+        }
     }
 
     #[test]

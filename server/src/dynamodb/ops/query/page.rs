@@ -58,6 +58,18 @@ pub(super) fn page(
             opts.lower = max_lower(opts.lower, Bound::Excluded(k));
         }
     }
+    // A parallel Scan's segment is a part of the key space: the partitions whose position
+    // (`key::partition_position`) falls in its share of the positions. It walks from the first
+    // key that can hold its first position and stops at the first partition past its share.
+    let share = segment.map(|(seg, total)| {
+        let at =
+            |s: u64| u64::try_from((u128::from(s) << 64) / u128::from(total)).unwrap_or(u64::MAX);
+        (at(seg), (seg + 1 < total).then(|| at(seg + 1)))
+    });
+    if let Some((from, _)) = share {
+        let tag = key::tag_of(source.hash().ty.name());
+        opts.lower = max_lower(opts.lower, Bound::Included(key::position_lower_bound(tag, from)));
+    }
     let fetch = fetches(source, w);
     // One snapshot for the index and the table items its entries are completed from.
     let snapshot = g.db.snapshot();
@@ -70,11 +82,13 @@ pub(super) fn page(
     let mut last: Option<Item> = None;
     let mut more = false;
     while it.advance()? {
-        if let Some((seg, total)) = segment {
-            let k = it.key();
-            let p = k.get(..key::partition_len(k)).unwrap_or(k);
-            if xxhash_rust::xxh3::xxh3_64(p) % total != seg {
+        if let Some((from, to)) = share {
+            let position = key::partition_position(it.key());
+            if position < from {
                 continue;
+            }
+            if to.is_some_and(|to| position >= to) {
+                break;
             }
         }
         if w.limit.is_some_and(|l| scanned >= l) || bytes + fetched_bytes >= PAGE_BYTES_MAX {
