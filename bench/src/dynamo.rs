@@ -26,6 +26,19 @@ use requests::Op;
 
 pub const BEGIN: &str = "<!-- BEGIN shale-bench dynamo -->";
 pub const END: &str = "<!-- END shale-bench dynamo -->";
+
+/// The markers and heading of a run's markdown section: the standard one, or (with `--gsis`)
+/// one per index count.
+fn section_marks(gsis: u8) -> (String, String, String) {
+    if gsis == 0 {
+        return (BEGIN.into(), END.into(), HEADING.into());
+    }
+    (
+        format!("<!-- BEGIN shale-bench dynamo --gsis {gsis} -->"),
+        format!("<!-- END shale-bench dynamo --gsis {gsis} -->"),
+        format!("{HEADING}, {gsis} global secondary indexes"),
+    )
+}
 /// The heading put before the markers when the file has none.
 const HEADING: &str = "## DynamoDB gateway vs dynalite";
 
@@ -101,8 +114,9 @@ fn measure(
     args: &DynamoArgs,
 ) -> BenchResult<TargetResult> {
     let items = requests::item_count(args.items);
-    requests::create_table(addr)?;
-    let load_secs = requests::load(addr, items, args.connections, args.value_size, args.seed)?;
+    requests::create_table(addr, args.gsis)?;
+    let shape = (args.value_size, args.gsis);
+    let load_secs = requests::load(addr, items, args.connections, shape, args.seed)?;
     println!(
         "{name}: loaded {items} items in {load_secs:.1} s ({:.0} items/s)",
         items as f64 / load_secs.max(1e-9)
@@ -110,13 +124,14 @@ fn measure(
     let mut closed = Vec::new();
     // Query before PutItem: the overwrites leave versions behind (until a flush or compaction)
     // that a Query must step over, and the faster server would leave more of them.
-    for (i, op) in [Op::Get, Op::Query, Op::Put].into_iter().enumerate() {
+    for (i, op) in render::ops(args).into_iter().enumerate() {
         let r =
             phases::closed_loop(addr, op, args, Phase { items, index: i + 1, server_pid: pid })?;
         println!("{name}: {}", render::closed_line(&r, args.connections));
         closed.push(r);
     }
-    let open = phases::open_loop(addr, args, Phase { items, index: 4, server_pid: pid })?;
+    let index = closed.len() + 1;
+    let open = phases::open_loop(addr, args, Phase { items, index, server_pid: pid })?;
     println!("{name}: {}", render::open_line(&open));
     Ok(TargetResult { name: name.to_string(), settings, items, load_secs, closed, open })
 }
@@ -155,7 +170,8 @@ pub fn run(args: &DynamoArgs) -> BenchResult<()> {
         println!("{line}");
     }
     if let Some(md) = &args.write_markdown {
-        write_markdown(md, &render::markdown(&command_line(), &results, args))?;
+        let section = render::markdown(&command_line(), &results, args);
+        write_markdown(md, section_marks(args.gsis), &section)?;
         println!("wrote {}", md.display());
     }
     check_errors(&results)
@@ -167,17 +183,21 @@ fn command_line() -> String {
 }
 
 /// Splices `section` between the markers of `md`, adding the heading and markers if absent.
-fn write_markdown(md: &std::path::Path, section: &str) -> BenchResult<()> {
+fn write_markdown(
+    md: &std::path::Path,
+    (begin, end, heading): (String, String, String),
+    section: &str,
+) -> BenchResult<()> {
     let old = std::fs::read_to_string(md).unwrap_or_default();
-    if !old.contains(BEGIN) {
+    if !old.contains(&begin) {
         let with_heading = if old.trim().is_empty() {
-            format!("# Benchmarks\n\n{HEADING}\n")
+            format!("# Benchmarks\n\n{heading}\n")
         } else {
-            format!("{}\n\n{HEADING}\n", old.trim_end())
+            format!("{}\n\n{heading}\n", old.trim_end())
         };
         std::fs::write(md, with_heading)?;
     }
-    crate::report::splice_between(md, BEGIN, END, section)
+    crate::report::splice_between(md, &begin, &end, section)
 }
 
 /// An error if any request failed on any target.

@@ -149,6 +149,11 @@ pub struct DynamoArgs {
     /// Offered GetItem rate of the open-loop phase, requests per second.
     #[arg(long, default_value_t = 5000)]
     pub rate: u64,
+    /// Global secondary indexes on the table (0 to 5), `gsi0`.. keyed by the string attributes
+    /// `g0`..: every item has each, PutItem writes new values (moving the item in every index),
+    /// and a "Query on gsi0" phase runs. The markdown section is its own per count.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=5))]
+    pub gsis: u8,
     /// Rewrite this markdown file's DynamoDB section (between its markers) with the results.
     #[arg(long)]
     pub write_markdown: Option<PathBuf>,

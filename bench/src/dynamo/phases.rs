@@ -212,7 +212,7 @@ where
     let n = args.connections.max(1);
     let mut clients = Vec::with_capacity(n);
     for t in 0..n {
-        let gen = Gen::new(args.seed, phase.index, t, phase.items, args.value_size);
+        let gen = Gen::new(args.seed, (phase.index, t), phase.items, args.value_size, args.gsis);
         clients.push((Conn::open(addr)?, gen));
     }
     let window = Window::new(args);
@@ -247,7 +247,8 @@ pub(crate) fn closed_loop(
     let (tally, window, cpu) = rt.block_on(async {
         let mut clients = Vec::with_capacity(n);
         for t in 0..n {
-            let gen = Gen::new(args.seed, phase.index, t, phase.items, args.value_size);
+            let gen =
+                Gen::new(args.seed, (phase.index, t), phase.items, args.value_size, args.gsis);
             clients.push((AsyncConn::open(addr).await?, gen));
         }
         let window = Window::new(args);

@@ -15,8 +15,13 @@ const P99_TARGET_US: f64 = 1000.0;
 /// Achieved below this fraction of the offered rate: the rate was not sustained.
 const SUSTAINED: f64 = 0.99;
 
-/// The closed-loop phases, in the order they run.
-const OPS: [Op; 3] = [Op::Get, Op::Query, Op::Put];
+/// Every closed-loop phase, in the order they run.
+const OPS: [Op; 4] = [Op::Get, Op::Query, Op::QueryIndex, Op::Put];
+
+/// The closed-loop phases of a run: the Query of an index only on a table with one.
+pub(crate) fn ops(args: &DynamoArgs) -> Vec<Op> {
+    OPS.into_iter().filter(|op| *op != Op::QueryIndex || args.gsis > 0).collect()
+}
 
 /// "server + client + other" cores, "?" where unknown.
 fn cpu(c: &CpuUse) -> String {
@@ -32,7 +37,7 @@ fn lat(l: &Latency) -> String {
 pub(crate) fn closed_line(r: &ClosedResult, connections: usize) -> String {
     format!(
         "{:<8} closed loop, {connections} conns: {:>8.0} ops/s ({} requests) | P50 / P99 / P99.9 {} µs | errors {}",
-        r.op.name(),
+        r.op.label(),
         r.ops_per_sec,
         r.ops,
         lat(&r.latency),
@@ -76,7 +81,7 @@ fn rows(results: &[TargetResult], args: &DynamoArgs) -> Vec<Row> {
         for r in results {
             if let Some(c) = r.closed(op) {
                 rows.push([
-                    format!("{} closed loop", op.name()),
+                    format!("{} closed loop", op.label()),
                     r.name.clone(),
                     format!("{:.0}", c.ops_per_sec),
                     lat(&c.latency),
@@ -162,7 +167,7 @@ pub(crate) fn cpu_lines(results: &[TargetResult]) -> Vec<String> {
                 })
                 .collect();
             (!cells.is_empty())
-                .then(|| format!("server CPU per {}: {}", op.name(), cells.join(", ")))
+                .then(|| format!("server CPU per {}: {}", op.label(), cells.join(", ")))
         })
         .collect()
 }
@@ -224,6 +229,21 @@ pub(crate) fn markdown(command: &str, results: &[TargetResult], args: &DynamoArg
     }
     let _ = writeln!(s);
     let items = results.first().map_or(0, |r| r.items);
+    if args.gsis > 0 {
+        let _ = writeln!(
+            s,
+            "The table has {} global secondary indexes `gsi0`..`gsi{}` (hash key `g<j>`, a string \
+             of {} distinct values; projection ALL), and every item has each attribute: each \
+             PutItem writes new values, so it moves the item in every index (a delete and a put \
+             of an entry per index, in the same atomic batch). \"Query on gsi0\" reads the items \
+             of one random `g0` value (about {} of them).",
+            args.gsis,
+            args.gsis - 1,
+            super::requests::INDEX_VALUES,
+            results.first().map_or(0, |r| r.items) / super::requests::INDEX_VALUES
+        );
+        let _ = writeln!(s);
+    }
     let _ = writeln!(
         s,
         "Table `bench`: hash key `pk` (S), range key `sk` (N), PAY_PER_REQUEST; {items} items in \

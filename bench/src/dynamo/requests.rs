@@ -23,7 +23,13 @@ pub(crate) enum Op {
     Get,
     Put,
     Query,
+    /// A Query of `gsi0` (tables with `--gsis` ≥ 1).
+    QueryIndex,
 }
+
+/// Distinct values of each index attribute `g<j>`: a Query of `gsi0` returns about
+/// items / this many items.
+pub(crate) const INDEX_VALUES: u64 = 1000;
 
 impl Op {
     /// The DynamoDB operation name (the `X-Amz-Target` suffix).
@@ -31,7 +37,15 @@ impl Op {
         match self {
             Op::Get => "GetItem",
             Op::Put => "PutItem",
-            Op::Query => "Query",
+            Op::Query | Op::QueryIndex => "Query",
+        }
+    }
+
+    /// How the operation is shown in results.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Op::QueryIndex => "Query on gsi0",
+            op => op.name(),
         }
     }
 }
@@ -54,8 +68,32 @@ pub(crate) fn get_body(i: u64) -> String {
     )
 }
 
-/// The PutItem body writing item `i` with payload `value` (printable ASCII).
-pub(crate) fn put_body(i: u64, value: &[u8]) -> String {
+/// The PutItem body writing item `i` with payload `value` (printable ASCII) and the index
+/// attributes `g<j>` = `v<index_values[j]>`.
+pub(crate) fn put_body(i: u64, value: &[u8], index_values: &[u64]) -> String {
+    let mut body = put_item_body(i, value);
+    if !index_values.is_empty() {
+        let attrs: String = index_values
+            .iter()
+            .enumerate()
+            .map(|(j, x)| format!(r#","g{j}":{{"S":"v{x}"}}"#))
+            .collect();
+        // Before the item's closing brace and the body's.
+        body.truncate(body.len().saturating_sub(2));
+        body.push_str(&attrs);
+        body.push_str("}}");
+    }
+    body
+}
+
+/// The Query body reading the items whose `g0` is `v<x>`, through `gsi0`.
+pub(crate) fn query_index_body(x: u64) -> String {
+    format!(
+        r#"{{"TableName":"{TABLE}","IndexName":"gsi0","KeyConditionExpression":"g0 = :g","ExpressionAttributeValues":{{":g":{{"S":"v{x}"}}}}}}"#
+    )
+}
+
+fn put_item_body(i: u64, value: &[u8]) -> String {
     let v = serde_json::Value::String(String::from_utf8_lossy(value).into_owned());
     format!(
         r#"{{"TableName":"{TABLE}","Item":{{"pk":{{"S":"{}"}},"sk":{{"N":"{}"}},"v":{{"S":{v}}}}}}}"#,
@@ -72,17 +110,33 @@ pub(crate) fn query_body(partition: u64) -> String {
     )
 }
 
-/// CreateTable: hash `pk` (S), range `sk` (N), on demand.
-fn create_table_body() -> String {
-    serde_json::json!({
+/// CreateTable: hash `pk` (S), range `sk` (N), on demand, with `gsis` global indexes
+/// (`gsi<j>` keyed by `g<j>` (S), projecting everything).
+fn create_table_body(gsis: u8) -> String {
+    let mut defs = vec![
+        serde_json::json!({"AttributeName": "pk", "AttributeType": "S"}),
+        serde_json::json!({"AttributeName": "sk", "AttributeType": "N"}),
+    ];
+    let mut indexes = Vec::new();
+    for j in 0..gsis {
+        defs.push(serde_json::json!({"AttributeName": format!("g{j}"), "AttributeType": "S"}));
+        indexes.push(serde_json::json!({
+            "IndexName": format!("gsi{j}"),
+            "KeySchema": [{"AttributeName": format!("g{j}"), "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}
+        }));
+    }
+    let mut body = serde_json::json!({
         "TableName": TABLE,
         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                 {"AttributeName": "sk", "AttributeType": "N"}],
+        "AttributeDefinitions": defs,
         "BillingMode": "PAY_PER_REQUEST"
-    })
-    .to_string()
+    });
+    if !indexes.is_empty() {
+        body["GlobalSecondaryIndexes"] = serde_json::Value::Array(indexes);
+    }
+    body.to_string()
 }
 
 /// The number after `"Count":` in a Query answer.
@@ -158,20 +212,25 @@ pub(crate) struct Gen {
     values: ValueGen,
     items: u64,
     value_size: usize,
+    gsis: u8,
 }
 
 impl Gen {
     /// A generator over `items` items, seeded from `(seed, phase, thread)`.
     pub(crate) fn new(
         seed: u64,
-        phase: usize,
-        thread: usize,
+        (phase, thread): (usize, usize),
         items: u64,
         value_size: usize,
+        gsis: u8,
     ) -> Gen {
         let mut rng = thread_rng(seed, phase, thread);
         let values = ValueGen::new(&mut rng, value_size);
-        Gen { rng, values, items: items.max(1), value_size }
+        Gen { rng, values, items: items.max(1), value_size, gsis }
+    }
+
+    fn index_values(&mut self) -> Vec<u64> {
+        (0..self.gsis).map(|_| self.rng.gen_range(0..INDEX_VALUES)).collect()
     }
 
     /// A request of `op` on a uniformly random existing item (or partition).
@@ -180,15 +239,18 @@ impl Gen {
             Op::Get => get_body(self.rng.gen_range(0..self.items)),
             Op::Put => {
                 let i = self.rng.gen_range(0..self.items);
-                put_body(i, self.values.next(self.value_size))
+                let g = self.index_values();
+                put_body(i, self.values.next(self.value_size), &g)
             }
             Op::Query => query_body(self.rng.gen_range(0..self.items / PARTITION_ITEMS)),
+            Op::QueryIndex => query_index_body(self.rng.gen_range(0..INDEX_VALUES)),
         }
     }
 
     /// The PutItem body of item `i` with a fresh value (for loading).
     pub(crate) fn put_of(&mut self, i: u64) -> String {
-        put_body(i, self.values.next(self.value_size))
+        let g = self.index_values();
+        put_body(i, self.values.next(self.value_size), &g)
     }
 }
 
@@ -203,9 +265,9 @@ pub(crate) fn answers(addr: &str) -> Result<(), String> {
 
 /// Creates the table (an existing one is kept: its items are overwritten) and waits until it
 /// is ACTIVE.
-pub(crate) fn create_table(addr: &str) -> BenchResult<()> {
+pub(crate) fn create_table(addr: &str, gsis: u8) -> BenchResult<()> {
     let mut c = Conn::open(addr)?;
-    let (status, body) = c.control("CreateTable", &create_table_body())?;
+    let (status, body) = c.control("CreateTable", &create_table_body(gsis))?;
     if status != 200 && !body.contains("ResourceInUseException") {
         return Err(format!("CreateTable on {addr}: HTTP {status}: {body}").into());
     }
@@ -227,7 +289,7 @@ pub(crate) fn load(
     addr: &str,
     items: u64,
     connections: usize,
-    value_size: usize,
+    (value_size, gsis): (usize, u8),
     seed: u64,
 ) -> BenchResult<f64> {
     let conns = connections.max(1);
@@ -237,7 +299,7 @@ pub(crate) fn load(
             .map(|t| {
                 s.spawn(move || -> Result<(), String> {
                     let mut conn = Conn::open(addr).map_err(|e| e.to_string())?;
-                    let mut gen = Gen::new(seed, 0, t, items, value_size);
+                    let mut gen = Gen::new(seed, (0, t), items, value_size, gsis);
                     let mut i = t as u64;
                     while i < items {
                         conn.request(Op::Put, &gen.put_of(i))
@@ -266,14 +328,28 @@ mod tests {
 
     #[test]
     fn bodies_are_json() {
-        for body in [get_body(123), put_body(123, b"a\"b\\c"), query_body(12), create_table_body()]
-        {
+        for body in [
+            get_body(123),
+            put_body(123, b"a\"b\\c", &[]),
+            put_body(1, b"x", &[4, 5]),
+            query_body(12),
+            query_index_body(3),
+            create_table_body(0),
+            create_table_body(2),
+        ] {
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(v["TableName"], TABLE);
         }
-        let put: serde_json::Value = serde_json::from_str(&put_body(123, b"x")).unwrap();
+        let put: serde_json::Value = serde_json::from_str(&put_body(123, b"x", &[])).unwrap();
         assert_eq!(put["Item"]["pk"]["S"], "p00000012");
         assert_eq!(put["Item"]["sk"]["N"], "3");
+        let put: serde_json::Value = serde_json::from_str(&put_body(7, b"x", &[4, 5])).unwrap();
+        assert_eq!(
+            (&put["Item"]["g0"]["S"], &put["Item"]["g1"]["S"]),
+            (&"v4".into(), &"v5".into())
+        );
+        let t: serde_json::Value = serde_json::from_str(&create_table_body(2)).unwrap();
+        assert_eq!(t["GlobalSecondaryIndexes"][1]["IndexName"], "gsi1");
     }
 
     #[test]
