@@ -6,6 +6,7 @@
 //! is added to the live table (its backfill, paced and in small chunks, goes on through writes
 //! and crashes, resuming after each). After every recovery each active index must equal its
 //! recomputation from the table: 0 missing, 0 extra, 0 stale entries; at the end, every index.
+//! The sizes of the item collections (the table has a local index) must equal theirs too.
 //!
 //! `SHALE_INDEX_MODEL_SEEDS` (default 6) and `SHALE_INDEX_MODEL_OPS` (default 300 per seed) make
 //! the run longer.
@@ -158,6 +159,9 @@ fn assert_exact(g: &Gateway, seed: u64, step: u64) {
             "seed {seed}, step {step}: index {c:?} differs from the table"
         );
     }
+    // The table has a local index: its item collections' sizes are exact too.
+    let differ = g.check_collections("tab").expect("check_collections");
+    assert_eq!(differ, 0, "seed {seed}, step {step}: item collection sizes differ");
 }
 
 fn add_index(g: &Gateway) {

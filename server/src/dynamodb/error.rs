@@ -48,6 +48,9 @@ pub enum DynamoError {
     TransactionInProgress,
     /// `LimitExceededException`.
     LimitExceeded(String),
+    /// `ItemCollectionSizeLimitExceededException`: a write would take an item collection (a
+    /// partition of a table with local indexes) past its size limit.
+    ItemCollectionSizeLimitExceeded,
     /// `RequestLimitExceeded` (too many requests in flight).
     RequestLimitExceeded(String),
     /// `InternalServerError` (HTTP 500).
@@ -90,6 +93,9 @@ impl DynamoError {
             }
             DynamoError::TransactionInProgress => (SERVICE, "TransactionInProgressException"),
             DynamoError::LimitExceeded(_) => (SERVICE, "LimitExceededException"),
+            DynamoError::ItemCollectionSizeLimitExceeded => {
+                (SERVICE, "ItemCollectionSizeLimitExceededException")
+            }
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
@@ -129,6 +135,7 @@ impl DynamoError {
             DynamoError::TransactionInProgress => {
                 "Transaction is ongoing for the idempotency token".into()
             }
+            DynamoError::ItemCollectionSizeLimitExceeded => "Collection size exceeded.".into(),
             DynamoError::IdempotentParameterMismatch => "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.".into(),
         }
     }

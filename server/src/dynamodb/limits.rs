@@ -83,3 +83,6 @@ pub const PROJECTED_ATTRIBUTES_MAX: usize = 100;
 pub const BACKFILL_CHUNK_ITEMS: usize = 1000;
 /// Default pace of a backfill, in items a second (`--dynamodb-backfill-items-per-sec`).
 pub const BACKFILL_ITEMS_PER_SEC_DEFAULT: u64 = 20_000;
+/// Largest item collection (the items of one partition plus their local index entries) of a
+/// table with local secondary indexes: DynamoDB's 10 GB.
+pub const ITEM_COLLECTION_BYTES_MAX: u64 = 10 * 1024 * 1024 * 1024;

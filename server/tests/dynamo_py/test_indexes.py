@@ -555,3 +555,32 @@ def test_index_writes_and_reads_are_charged_per_index(ddb, orders):
     assert c["Table"] == {"CapacityUnits": 0.0}
     assert c["GlobalSecondaryIndexes"] == {"byOwner": {"CapacityUnits": 0.5}}
     assert c["CapacityUnits"] == 0.5
+
+
+# --- Item collections (tables with local indexes) ----------------------------------------------
+
+def test_item_collection_metrics(ddb, raw_ddb, orders, table):
+    r = ddb.put_item(TableName=orders, Item=item("a", "1", at=1),
+                     ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"] == {"ItemCollectionKey": {"pk": {"S": "a"}},
+                                          "SizeEstimateRangeGB": [0.0, 1.0]}
+    # Not asked, or a table without local indexes: none.
+    assert "ItemCollectionMetrics" not in ddb.put_item(TableName=orders, Item=item("a", "2"))
+    r = ddb.put_item(TableName=table, Item={"pk": {"S": "x"}}, ReturnItemCollectionMetrics="SIZE")
+    assert "ItemCollectionMetrics" not in r
+    r = ddb.delete_item(TableName=orders, Key={"pk": {"S": "a"}, "sk": {"S": "2"}},
+                        ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"]["ItemCollectionKey"] == {"pk": {"S": "a"}}
+    r = ddb.batch_write_item(RequestItems={orders: [{"PutRequest": {"Item": item("b", "1")}},
+                                                    {"PutRequest": {"Item": item("c", "1")}}]},
+                             ReturnItemCollectionMetrics="SIZE")
+    keys = [m["ItemCollectionKey"]["pk"]["S"] for m in r["ItemCollectionMetrics"][orders]]
+    assert sorted(keys) == ["b", "c"]
+    r = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": orders,
+                                                         "Item": item("d", "1")}}],
+                                 ReturnItemCollectionMetrics="SIZE")
+    assert r["ItemCollectionMetrics"][orders][0]["ItemCollectionKey"] == {"pk": {"S": "d"}}
+    with expect_error("ValidationException", message=(
+            "1 validation error detected: Value 'ALL' at 'returnItemCollectionMetrics' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]")):
+        raw_ddb.put_item(TableName=orders, Item=item("a", "1"), ReturnItemCollectionMetrics="ALL")

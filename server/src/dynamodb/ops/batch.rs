@@ -15,8 +15,9 @@ use crate::dynamodb::ops::params::read_projection;
 use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Map as Members, Member, Str};
 use crate::dynamodb::request::shapes::{BatchGetItem, BatchWriteItem, KeysAndAttributes};
-use crate::dynamodb::request::Constraints;
+use crate::dynamodb::request::{return_collection_metrics, Constraints};
 use crate::dynamodb::schema::table::KeyError;
+use crate::dynamodb::write::collections::per_table_json;
 use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, Refusal, WriteOp};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
@@ -214,6 +215,8 @@ enum WriteRequest {
 pub struct BatchWriteItemInput<'a> {
     tables: Vec<(Str<'a>, Vec<WriteRequest>)>,
     return_consumed_capacity: Mode,
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    return_collection_metrics: bool,
 }
 
 impl<'a> Input<'a> for BatchWriteItemInput<'a> {
@@ -222,6 +225,8 @@ impl<'a> Input<'a> for BatchWriteItemInput<'a> {
     fn decode(w: BatchWriteItem<'a>) -> DResult<Self> {
         let items = request_items(w.request_items)?;
         let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let return_collection_metrics =
+            return_collection_metrics(w.return_item_collection_metrics)?;
         let len = |list: &Member<Vec<_>>| list.as_ref().present().map_or(0, Vec::len);
         for (name, list) in &items {
             let n = len(list);
@@ -275,7 +280,7 @@ impl<'a> Input<'a> for BatchWriteItemInput<'a> {
             }
             tables.push((name, requests));
         }
-        Ok(BatchWriteItemInput { tables, return_consumed_capacity })
+        Ok(BatchWriteItemInput { tables, return_consumed_capacity, return_collection_metrics })
     }
 }
 
@@ -339,6 +344,10 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
     let mut out = json!({"UnprocessedItems": {}});
     if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
         o.insert("ConsumedCapacity".into(), c);
+    }
+    let metrics = per_table_json(&ops, &outcomes).filter(|_| input.return_collection_metrics);
+    if let (Json::Object(o), Some(m)) = (&mut out, metrics) {
+        o.insert("ItemCollectionMetrics".into(), m);
     }
     Ok(out)
 }

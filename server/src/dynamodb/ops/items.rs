@@ -11,7 +11,10 @@ use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::ops::Input;
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::shapes::{GetItem, ItemWrite};
-use crate::dynamodb::request::{return_old_on_failure, table_name, Constraints, ReturnValues};
+use crate::dynamodb::request::{
+    return_collection_metrics, return_old_on_failure, table_name, Constraints, ReturnValues,
+};
+use crate::dynamodb::write::collections::metrics_json;
 use crate::dynamodb::write::{check_item_size, execute_one, Action, WriteOp};
 use serde_json::{Map, Value as Json};
 
@@ -97,6 +100,8 @@ pub struct ItemWriteInput<'a> {
     pub return_values: ReturnValues,
     pub return_old_on_failure: bool,
     pub return_consumed_capacity: Mode,
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    pub return_collection_metrics: bool,
     pub condition: Option<Condition>,
     pub update: Option<Update>,
 }
@@ -119,6 +124,8 @@ impl<'a> ItemWriteInput<'a> {
         let item = if name == "Item" { w.item } else { w.key };
         let item = required_item(item, name, at)?;
         let return_values = ReturnValues::read(w.return_values, return_values)?;
+        let return_collection_metrics =
+            return_collection_metrics(w.return_item_collection_metrics)?;
         let return_old_on_failure =
             return_old_on_failure(w.return_values_on_condition_check_failure)?;
         let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
@@ -152,6 +159,7 @@ impl<'a> ItemWriteInput<'a> {
             return_values,
             return_old_on_failure,
             return_consumed_capacity,
+            return_collection_metrics,
             condition: parsed.condition,
             update: parsed.update,
         })
@@ -168,6 +176,7 @@ impl<'a> ItemWriteInput<'a> {
             paths,
             table: self.table_name.clone(),
             mode: self.return_consumed_capacity,
+            metrics: self.return_collection_metrics,
         }
     }
 }
@@ -240,11 +249,12 @@ struct Answer<'p> {
     paths: &'p [Path],
     table: Str<'p>,
     mode: Mode,
+    metrics: bool,
 }
 
 /// Runs one item write and answers as `answer` says.
 fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
-    let Answer { return_old, rv, paths, table, mode } = answer;
+    let Answer { return_old, rv, paths, table, mode, metrics } = answer;
     let out = execute_one(g, op, return_old)?;
     let updated = |i: &Item| {
         let part = projection(i, paths);
@@ -260,6 +270,7 @@ fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
     Ok(respond(vec![
         ("Attributes", attributes),
         ("ConsumedCapacity", out.consumed().to_json(&table, mode)),
+        ("ItemCollectionMetrics", out.collection.as_ref().filter(|_| metrics).map(metrics_json)),
     ]))
 }
 

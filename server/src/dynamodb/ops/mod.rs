@@ -51,6 +51,9 @@ pub struct GatewayOptions {
     pub backfill_items_per_sec: u64,
     /// Items a backfill copies per batch (tests make it small).
     pub backfill_chunk_items: usize,
+    /// Largest item collection of a table with local indexes, in bytes (DynamoDB's 10 GB;
+    /// tests make it small).
+    pub item_collection_bytes_max: u64,
 }
 
 impl Default for GatewayOptions {
@@ -61,6 +64,7 @@ impl Default for GatewayOptions {
             account: "000000000000".into(),
             backfill_items_per_sec: crate::dynamodb::limits::BACKFILL_ITEMS_PER_SEC_DEFAULT,
             backfill_chunk_items: crate::dynamodb::limits::BACKFILL_CHUNK_ITEMS,
+            item_collection_bytes_max: crate::dynamodb::limits::ITEM_COLLECTION_BYTES_MAX,
         }
     }
 }

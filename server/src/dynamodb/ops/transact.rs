@@ -22,8 +22,11 @@ use crate::dynamodb::ops::params::{ExprMembers, Expressions};
 use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::shapes::{TransactAction, TransactGetItems, TransactWriteItems};
-use crate::dynamodb::request::{return_old_on_failure, table_name, Constraints};
+use crate::dynamodb::request::{
+    return_collection_metrics, return_old_on_failure, table_name, Constraints,
+};
 use crate::dynamodb::schema::table::KeyError;
+use crate::dynamodb::write::collections::per_table_json;
 use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeSet, HashMap};
@@ -204,6 +207,8 @@ enum WriteKind {
 pub struct TransactWriteItemsInput<'a> {
     actions: Vec<WriteAction<'a>>,
     return_consumed_capacity: Mode,
+    /// `ReturnItemCollectionMetrics: SIZE`.
+    return_collection_metrics: bool,
     /// `ClientRequestToken`, with the fingerprint of the request it came with.
     token: Option<(Str<'a>, u64)>,
 }
@@ -214,6 +219,7 @@ impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
     fn decode(w: TransactWriteItems<'a>) -> DResult<Self> {
         let items = transact_items(w.transact_items)?;
         let return_consumed_capacity = Mode::read(w.return_consumed_capacity)?;
+        let metrics_member = w.return_item_collection_metrics;
         let token = w.client_request_token.get("ClientRequestToken")?;
         if let Some(t) = &token {
             let mut c = Constraints::default();
@@ -223,7 +229,8 @@ impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
         // The request a token stands for: its actions as decoded (numbers normalized, maps
         // sorted, so a retry that words them differently is still the same request) and its
         // ReturnItemCollectionMetrics; not ReturnConsumedCapacity.
-        let token = token.map(|t| (t, fingerprint(&(&items, &w.return_item_collection_metrics))));
+        let token = token.map(|t| (t, fingerprint(&(&items, &metrics_member))));
+        let return_collection_metrics = return_collection_metrics(metrics_member)?;
         let mut actions = Vec::with_capacity(items.len());
         for e in items {
             let Member::Present(e) = e else { return Err(not_a_structure()) };
@@ -283,12 +290,22 @@ impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
                 return_old_on_failure,
             });
         }
-        Ok(TransactWriteItemsInput { actions, return_consumed_capacity, token })
+        Ok(TransactWriteItemsInput {
+            actions,
+            return_consumed_capacity,
+            return_collection_metrics,
+            token,
+        })
     }
 }
 
 pub fn write(g: &Gateway, input: TransactWriteItemsInput) -> DResult<Json> {
-    let TransactWriteItemsInput { actions, return_consumed_capacity: mode, token } = input;
+    let TransactWriteItemsInput {
+        actions,
+        return_consumed_capacity: mode,
+        return_collection_metrics: metrics,
+        token,
+    } = input;
     let mut ops = Vec::with_capacity(actions.len());
     let mut return_old = Vec::with_capacity(actions.len());
     // A key that does not fit its table's schema cancels the transaction with that action's
@@ -332,14 +349,19 @@ pub fn write(g: &Gateway, input: TransactWriteItemsInput) -> DResult<Json> {
             return Ok(answer);
         }
     }
-    let result = run_write(g, &ops, &return_old, mode);
+    let result = run_write(g, &ops, &return_old, (mode, metrics));
     if let Some((t, _)) = &token {
         g.tokens.finish(t, result.as_ref().ok());
     }
     result
 }
 
-fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> DResult<Json> {
+fn run_write(
+    g: &Gateway,
+    ops: &[WriteOp],
+    return_old: &[bool],
+    (mode, metrics): (Mode, bool),
+) -> DResult<Json> {
     match execute(g, ops)? {
         Ok(outcomes) => {
             let mut consumed = PerTable::default();
@@ -349,6 +371,10 @@ fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> D
             let mut out = json!({});
             if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
                 o.insert("ConsumedCapacity".into(), c);
+            }
+            let collections = per_table_json(ops, &outcomes).filter(|_| metrics);
+            if let (Json::Object(o), Some(m)) = (&mut out, collections) {
+                o.insert("ItemCollectionMetrics".into(), m);
             }
             Ok(out)
         }
@@ -364,6 +390,9 @@ fn run_write(g: &Gateway, ops: &[WriteOp], return_old: &[bool], mode: Mode) -> D
                             o.insert("Item".into(), item_to_json(&item));
                         }
                         j
+                    }
+                    Some(Refusal::Invalid(DynamoError::ItemCollectionSizeLimitExceeded)) => {
+                        json!({"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."})
                     }
                     Some(Refusal::Invalid(e)) => json!({"Code": "ValidationError", "Message": e.message()}),
                 })

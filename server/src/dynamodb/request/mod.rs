@@ -177,6 +177,17 @@ impl ReturnValues {
     }
 }
 
+/// Whether the answer carries item collection metrics (`ReturnItemCollectionMetrics`: SIZE or
+/// NONE; tables with local indexes have item collections).
+pub fn return_collection_metrics(v: Member<Str>) -> DResult<bool> {
+    let v = v.get("ReturnItemCollectionMetrics")?;
+    let v = v.as_deref();
+    let mut c = Constraints::default();
+    c.one_of("returnItemCollectionMetrics", v, &["SIZE", "NONE"]);
+    c.finish()?;
+    Ok(v == Some("SIZE"))
+}
+
 /// Whether a failed condition returns the item (`ReturnValuesOnConditionCheckFailure`).
 pub fn return_old_on_failure(v: Member<Str>) -> DResult<bool> {
     let v = v.get("ReturnValuesOnConditionCheckFailure")?;

@@ -68,6 +68,7 @@ pub struct ItemWrite<'a> {
     pub return_values: Member<Str<'a>>,
     pub return_values_on_condition_check_failure: Member<Str<'a>>,
     pub return_consumed_capacity: Member<Str<'a>>,
+    pub return_item_collection_metrics: Member<Str<'a>>,
     pub condition_expression: Member<Str<'a>>,
     /// UpdateItem's.
     pub update_expression: Member<Str<'a>>,
@@ -142,6 +143,7 @@ structure!(KeysAndAttributes);
 pub struct BatchWriteItem<'a> {
     pub request_items: Member<Map<'a, Member<Vec<Member<WriteRequest<'a>>>>>>,
     pub return_consumed_capacity: Member<Str<'a>>,
+    pub return_item_collection_metrics: Member<Str<'a>>,
 }
 
 /// WriteRequest: one put or delete of a BatchWriteItem.
@@ -170,8 +172,6 @@ structure!(ItemRequest);
 pub struct TransactWriteItems<'a> {
     pub transact_items: Member<Vec<Member<TransactWriteItem<'a>>>>,
     pub return_consumed_capacity: Member<Str<'a>>,
-    /// Read only as part of what a `ClientRequestToken` stands for (no table has item
-    /// collection metrics to return yet).
     pub return_item_collection_metrics: Member<Str<'a>>,
     pub client_request_token: Member<Str<'a>>,
 }

@@ -27,6 +27,8 @@ pub const CATALOG_KEYSPACE: &str = "dynamo.catalog";
 pub const TABLE_KEYSPACE_PREFIX: &str = "dynamo.t.";
 /// Index keyspaces are named this, then a number (from the same sequence).
 pub const INDEX_KEYSPACE_PREFIX: &str = "dynamo.x.";
+/// Item-collection size keyspaces (tables with local indexes) are named this, then a number.
+pub const COLLECTIONS_KEYSPACE_PREFIX: &str = "dynamo.c.";
 
 /// A table: its metadata, its item keyspace and its indexes' keyspaces.
 #[derive(Debug)]
@@ -35,6 +37,8 @@ pub struct Table {
     pub ks: Keyspace,
     /// The keyspace of each of `meta.indexes`, in the same order.
     pub index_ks: Vec<Keyspace>,
+    /// The item collections' sizes (tables with local indexes).
+    pub collections_ks: Option<Keyspace>,
 }
 
 impl Table {
@@ -47,6 +51,11 @@ impl Table {
     pub fn indexes(&self) -> impl Iterator<Item = (&IndexMeta, &Keyspace)> {
         self.meta.indexes.iter().zip(&self.index_ks).filter(|(m, _)| m.is_written())
     }
+}
+
+/// The keyspace of `meta`'s item collection sizes.
+fn collections_keyspace(db: &Db, meta: &TableMeta) -> DResult<Option<Keyspace>> {
+    meta.collections.as_deref().map(|n| Ok(db.keyspace(n)?)).transpose()
 }
 
 /// The keyspaces of `meta`'s indexes, in order.
@@ -82,7 +91,9 @@ impl Catalog {
                 serde_json::from_slice(it.value()).map_err(|e| corrupt(&name, e))?;
             let tks = db.keyspace(&meta.keyspace).map_err(|e| corrupt(&name, e))?;
             let index_ks = index_keyspaces(&db, &meta).map_err(|e| corrupt(&name, e.message()))?;
-            tables.insert(name, Arc::new(Table { meta, ks: tks, index_ks }));
+            let collections_ks =
+                collections_keyspace(&db, &meta).map_err(|e| corrupt(&name, e.message()))?;
+            tables.insert(name, Arc::new(Table { meta, ks: tks, index_ks, collections_ks }));
         }
         drop(it);
         let mut next = 1u64;
@@ -90,6 +101,7 @@ impl Catalog {
             let Some(n) = name
                 .strip_prefix(TABLE_KEYSPACE_PREFIX)
                 .or_else(|| name.strip_prefix(INDEX_KEYSPACE_PREFIX))
+                .or_else(|| name.strip_prefix(COLLECTIONS_KEYSPACE_PREFIX))
             else {
                 continue;
             };
@@ -97,7 +109,9 @@ impl Catalog {
                 next = next.max(n.saturating_add(1));
             }
             let named = |t: &Arc<Table>| {
-                t.meta.keyspace == name || t.meta.indexes.iter().any(|i| i.keyspace == name)
+                t.meta.keyspace == name
+                    || t.meta.indexes.iter().any(|i| i.keyspace == name)
+                    || t.meta.collections.as_deref() == Some(name.as_str())
             };
             if !tables.values().any(named) {
                 tracing::warn!("dropping keyspace {name}: no table names it (an interrupted CreateTable or DeleteTable)");
@@ -134,14 +148,15 @@ impl Catalog {
         Ok(())
     }
 
-    /// Creates a table with `indexes` secondary indexes; `make` fills in the metadata given the
-    /// names of the table's keyspace and of each index's (called under the catalog lock, after
-    /// the name is known to be free).
+    /// Creates a table with `indexes` secondary indexes (and, when `collections`, a keyspace for
+    /// its item collections' sizes); `make` fills in the metadata given the names of the
+    /// keyspaces made: the table's, each index's, the collections' (called under the catalog
+    /// lock, after the name is known to be free).
     pub fn create(
         &self,
         name: &str,
-        indexes: usize,
-        make: impl FnOnce(String, Vec<String>) -> TableMeta,
+        (indexes, collections): (usize, bool),
+        make: impl FnOnce(String, Vec<String>, Option<String>) -> TableMeta,
     ) -> DResult<Arc<Table>> {
         let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
         if self.get(name).is_some() {
@@ -163,10 +178,18 @@ impl Catalog {
             index_ks.push(self.db.create_keyspace(&name)?);
             index_names.push(name);
         }
-        let meta = make(ks_name, index_names);
+        let (collections_name, collections_ks) = if collections {
+            let name = format!("{COLLECTIONS_KEYSPACE_PREFIX}{next}");
+            *next = next.saturating_add(1);
+            let ks = self.db.create_keyspace(&name)?;
+            (Some(name), Some(ks))
+        } else {
+            (None, None)
+        };
+        let meta = make(ks_name, index_names, collections_name);
         debug_assert!(meta.indexes.iter().zip(&index_ks).all(|(m, k)| m.keyspace == k.name()));
         self.store(&meta)?;
-        let table = Arc::new(Table { meta, ks, index_ks });
+        let table = Arc::new(Table { meta, ks, index_ks, collections_ks });
         self.tables
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -186,7 +209,8 @@ impl Catalog {
         change(&mut meta)?;
         let index_ks = index_keyspaces(&self.db, &meta)?;
         self.store(&meta)?;
-        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks });
+        let collections_ks = old.collections_ks.clone();
+        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks, collections_ks });
         self.tables
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -218,7 +242,8 @@ impl Catalog {
                 return Err(e);
             }
         };
-        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks });
+        let collections_ks = old.collections_ks.clone();
+        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks, collections_ks });
         self.tables
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -233,7 +258,7 @@ impl Catalog {
         self.db.delete_with(&self.ks, name.as_bytes(), WriteOptions::SYNC)?;
         self.tables.write().unwrap_or_else(|e| e.into_inner()).remove(name);
         self.db.drop_keyspace(&table.ks)?;
-        for ks in &table.index_ks {
+        for ks in table.index_ks.iter().chain(&table.collections_ks) {
             self.db.drop_keyspace(ks)?;
         }
         Ok(table)
@@ -265,6 +290,7 @@ mod tests {
             table_id: "id".into(),
             pay_per_request_since: None,
             indexes: vec![],
+            collections: None,
         }
     }
 
@@ -274,14 +300,14 @@ mod tests {
         let opts = || Options { fs: fs.clone(), ..Options::default() };
         let db = Db::open("/d", opts()).unwrap();
         let c = Catalog::open(db.clone()).unwrap();
-        let a = c.create("alpha", 0, |ks, _| meta("alpha", ks)).unwrap();
+        let a = c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)).unwrap();
         assert!(matches!(
-            c.create("alpha", 0, |ks, _| meta("alpha", ks)),
+            c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)),
             Err(DynamoError::ResourceInUse(_))
         ));
-        c.create("beta", 0, |ks, _| meta("beta", ks)).unwrap();
+        c.create("beta", (0, false), |ks, _, _| meta("beta", ks)).unwrap();
         c.delete("alpha").unwrap();
-        let a2 = c.create("alpha", 0, |ks, _| meta("alpha", ks)).unwrap();
+        let a2 = c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)).unwrap();
         assert_ne!(a.meta.keyspace, a2.meta.keyspace);
         // An orphan keyspace (a crash inside CreateTable) is dropped on open.
         db.create_keyspace("dynamo.t.99").unwrap();
@@ -293,7 +319,7 @@ mod tests {
         assert_eq!(c.names_after(Some("alpha"), 10).0, vec!["beta".to_string()]);
         assert_eq!(c.names_after(None, 1), (vec!["alpha".to_string()], true));
         assert!(db.keyspace("dynamo.t.99").is_err());
-        let a3 = c.create("gamma", 0, |ks, _| meta("gamma", ks)).unwrap();
+        let a3 = c.create("gamma", (0, false), |ks, _, _| meta("gamma", ks)).unwrap();
         assert_eq!(a3.meta.keyspace, "dynamo.t.100");
         c.update("beta", |m| {
             m.billing = BillingMode::Provisioned;

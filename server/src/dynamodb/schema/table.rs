@@ -106,6 +106,10 @@ pub struct TableMeta {
     /// kind in creation order.
     #[serde(default)]
     pub indexes: Vec<IndexMeta>,
+    /// A table with local indexes: the keyspace of its item collections' sizes (`dynamo.c.<n>`,
+    /// key: the partition's key component, value: u64 little-endian bytes).
+    #[serde(default)]
+    pub collections: Option<String>,
 }
 
 /// Why a key was refused.
@@ -257,6 +261,7 @@ impl TableMeta {
             table_id: "x".into(),
             pay_per_request_since: None,
             indexes: vec![],
+            collections: None,
         }
     }
 

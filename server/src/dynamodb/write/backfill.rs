@@ -220,7 +220,7 @@ fn backfill_chunk(
             let item = decode(&value)?;
             items += 1;
             bytes += item_size(&item) as u64;
-            let out = Outcome { old: None, new: Some(item), index_units: Vec::new() };
+            let out = Outcome { new: Some(item), ..Outcome::default() };
             index_changes(&only, key, &out, &mut batch);
         }
         if !batch.is_empty() {
@@ -246,7 +246,7 @@ fn only_index(t: &Table, pos: usize) -> Table {
     let keep = meta.indexes.get(pos).cloned();
     meta.indexes = keep.into_iter().collect();
     let index_ks = t.index_ks.get(pos).cloned().into_iter().collect();
-    Table { meta, ks: t.ks.clone(), index_ks }
+    Table { meta, ks: t.ks.clone(), index_ks, collections_ks: None }
 }
 
 /// Finishes deleting an index: waits for the writes in flight, forgets it, drops its keyspace.

@@ -6,6 +6,7 @@
 //! is never behind its table.
 
 pub mod backfill;
+pub mod collections;
 pub mod locks;
 pub mod verify;
 
@@ -62,6 +63,8 @@ pub struct Outcome {
     /// Write units of the index entries the op changed, per index (DynamoDB's rule: a unit per
     /// KB of each entry written or deleted; an unchanged entry costs nothing).
     pub index_units: Vec<(String, IndexKind, f64)>,
+    /// The item's collection after the op (tables with local indexes).
+    pub collection: Option<collections::CollectionSize>,
 }
 
 impl Outcome {
@@ -134,7 +137,11 @@ pub fn execute(
     g: &Gateway,
     ops: &[WriteOp],
 ) -> DResult<Result<Vec<Outcome>, Vec<Option<Refusal>>>> {
-    let stripes = ops.iter().map(|op| g.locks.stripe(op.table.ks.name(), &op.key)).collect();
+    let mut stripes: Vec<usize> =
+        ops.iter().map(|op| g.locks.stripe(op.table.ks.name(), &op.key)).collect();
+    // A table with local indexes: the item's collection size too (a table's local indexes are
+    // made with it, so `op.table` knows whether it has them).
+    stripes.extend(ops.iter().filter_map(|op| collections::stripe(g, &op.table, &op.key)));
     let _held = g.locks.lock(stripes);
     // The tables as they are now that the items are locked: an index added since the request
     // looked its table up (and being backfilled, item by item under these locks) is written
@@ -155,7 +162,7 @@ pub fn execute(
         let old = g.read_item(&op.table.ks, &op.key)?;
         match op.decide(table, old.as_ref()) {
             Ok(new) => {
-                outcomes.push(Outcome { old, new, index_units: Vec::new() });
+                outcomes.push(Outcome { old, new, ..Outcome::default() });
                 refusals.push(None);
             }
             Err(r) => {
@@ -168,6 +175,13 @@ pub fn execute(
         return Ok(Err(refusals));
     }
     let mut batch = WriteBatch::new();
+    if let Err(full) = collections::account(g, ops, &tables, &mut outcomes, &mut batch)? {
+        let mut refusals: Vec<Option<Refusal>> = ops.iter().map(|_| None).collect();
+        if let Some(r) = refusals.get_mut(full) {
+            *r = Some(Refusal::Invalid(DynamoError::ItemCollectionSizeLimitExceeded));
+        }
+        return Ok(Err(refusals));
+    }
     for ((op, out), table) in ops.iter().zip(&mut outcomes).zip(&tables) {
         if matches!(op.action, Action::Check) {
             continue;

@@ -26,7 +26,7 @@ use crate::dynamodb::request::member::Str;
 use crate::dynamodb::request::shapes::{self, TableDefinition};
 use crate::dynamodb::request::{table_name, Constraints};
 use crate::dynamodb::schema::catalog::not_found;
-use crate::dynamodb::schema::index::{IndexMeta, IndexStatus};
+use crate::dynamodb::schema::index::{IndexKind, IndexMeta, IndexStatus};
 use crate::dynamodb::schema::table::{BillingMode, TableMeta, Throughput};
 use index_updates::IndexUpdate;
 use serde_json::{json, Value as Json};
@@ -36,7 +36,10 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
     let now = now_secs();
     let (read, write) = input.throughput.unwrap_or((0, 0));
     let new_indexes = input.indexes;
-    let table = g.catalog.create(name, new_indexes.len(), |keyspace, index_keyspaces| {
+    // A table with local indexes keeps its item collections' sizes.
+    let collections = new_indexes.iter().any(|i| i.def.kind == IndexKind::Local);
+    let made = (new_indexes.len(), collections);
+    let table = g.catalog.create(name, made, |keyspace, index_keyspaces, collections| {
         let indexes = new_indexes
             .into_iter()
             .zip(index_keyspaces)
@@ -68,6 +71,7 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
             table_id: table_id(name, now),
             pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
             indexes,
+            collections,
         }
     })?;
     Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
