@@ -209,13 +209,16 @@ impl Catalog {
         change(&mut meta)?;
         let index_ks = index_keyspaces(&self.db, &meta)?;
         self.store(&meta)?;
+        Ok(self.publish(&old, meta, index_ks))
+    }
+
+    /// Makes `meta` (stored) the table `old` is now, with its indexes' keyspaces.
+    fn publish(&self, old: &Table, meta: TableMeta, index_ks: Vec<Keyspace>) -> Arc<Table> {
+        let name = meta.name.clone();
         let collections_ks = old.collections_ks.clone();
         let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks, collections_ks });
-        self.tables
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), Arc::clone(&table));
-        Ok(table)
+        self.tables.write().unwrap_or_else(|e| e.into_inner()).insert(name, Arc::clone(&table));
+        table
     }
 
     /// Adds an index to a table: creates its keyspace, then stores the metadata `change` makes
@@ -242,13 +245,7 @@ impl Catalog {
                 return Err(e);
             }
         };
-        let collections_ks = old.collections_ks.clone();
-        let table = Arc::new(Table { meta, ks: old.ks.clone(), index_ks, collections_ks });
-        self.tables
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), Arc::clone(&table));
-        Ok(table)
+        Ok(self.publish(&old, meta, index_ks))
     }
 
     /// Deletes a table, its items and its indexes; returns what it was.

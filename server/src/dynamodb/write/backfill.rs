@@ -9,8 +9,9 @@
 //! batch, so an entry is always computed from the item as it is, never from a version a
 //! concurrent write has replaced: no entry is lost, doubled or stale. After each chunk the
 //! cursor (the last key copied) and the progress (items, bytes) are stored with the index, so a
-//! restart resumes there. The walk is paced to [`GatewayOptions::backfill_items_per_sec`]
-//! items a second and yields between chunks, so foreground writes go on. At the end the index
+//! restart resumes there; the job logs its progress every few seconds and when it is done.
+//! The walk is paced to [`GatewayOptions::backfill_items_per_sec`] items a second and yields
+//! between chunks, so foreground writes go on. At the end the index
 //! becomes `ACTIVE`.
 //!
 //! **Deletion.** The index is marked `DELETING` (no longer read or written); the job waits for
@@ -32,6 +33,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+/// How often a running backfill logs its progress.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 /// What the jobs share with the gateway.
 #[derive(Clone)]
@@ -142,6 +146,7 @@ fn run(cx: &JobContext, stop: &AtomicBool, job: &Job) -> DResult<()> {
     // store an item the walk has passed: wait for it before walking.
     barrier(cx);
     let started = Instant::now();
+    let mut last_report = started;
     let mut copied = 0u64;
     loop {
         if stop.load(Ordering::Acquire) {
@@ -166,10 +171,22 @@ fn run(cx: &JobContext, stop: &AtomicBool, job: &Job) -> DResult<()> {
                 }
                 Ok(())
             })?;
-            tracing::info!("index {index} of table {table}: backfilled, ACTIVE");
+            tracing::info!(
+                "index {index} of table {table}: backfilled {} items ({} bytes), ACTIVE",
+                progress.items,
+                progress.bytes
+            );
             return Ok(());
         };
         copied += n;
+        if last_report.elapsed() >= PROGRESS_EVERY {
+            last_report = Instant::now();
+            tracing::info!(
+                "index {index} of table {table}: backfilling, {} items ({} bytes) so far",
+                progress.items + n,
+                progress.bytes
+            );
+        }
         if cx.items_per_sec > 0 {
             let due = Duration::from_secs_f64(copied as f64 / cx.items_per_sec as f64);
             if let Some(wait) = due.checked_sub(started.elapsed()) {
