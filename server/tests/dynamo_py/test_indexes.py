@@ -576,10 +576,14 @@ def test_item_collection_metrics(ddb, raw_ddb, orders, table):
                              ReturnItemCollectionMetrics="SIZE")
     keys = [m["ItemCollectionKey"]["pk"]["S"] for m in r["ItemCollectionMetrics"][orders]]
     assert sorted(keys) == ["b", "c"]
-    r = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": orders,
-                                                         "Item": item("d", "1")}}],
-                                 ReturnItemCollectionMetrics="SIZE")
-    assert r["ItemCollectionMetrics"][orders][0]["ItemCollectionKey"] == {"pk": {"S": "d"}}
+    # A ConditionCheck writes nothing and reports no collection.
+    r = ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": orders, "Item": item("d", "1")}},
+        {"ConditionCheck": {"TableName": orders, "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                            "ConditionExpression": "attribute_exists(pk)"}}],
+        ReturnItemCollectionMetrics="SIZE")
+    (only,) = r["ItemCollectionMetrics"][orders]
+    assert only["ItemCollectionKey"] == {"pk": {"S": "d"}}
     with expect_error("ValidationException", message=(
             "1 validation error detected: Value 'ALL' at 'returnItemCollectionMetrics' failed to "
             "satisfy constraint: Member must satisfy enum value set: [SIZE, NONE]")):

@@ -56,12 +56,17 @@ pub fn account(
     outcomes: &mut [Outcome],
     batch: &mut WriteBatch,
 ) -> DResult<Result<(), usize>> {
-    // The running size of each collection touched, by (counter keyspace, partition).
-    let mut sizes: Vec<(String, Vec<u8>, u64)> = Vec::new();
+    // The running size of each collection touched, by (counter keyspace, partition), with the
+    // size stored before.
+    let mut sizes: Vec<(String, Vec<u8>, u64, u64)> = Vec::new();
     for (i, ((op, table), out)) in ops.iter().zip(tables).zip(outcomes.iter_mut()).enumerate() {
+        // A ConditionCheck changes nothing, and reports no collection.
+        if matches!(op.action, super::Action::Check) {
+            continue;
+        }
         let Some(ks) = &table.collections_ks else { continue };
         let part = partition(&op.key);
-        let pos = match sizes.iter().position(|(k, p, _)| k == ks.name() && p == part) {
+        let pos = match sizes.iter().position(|(k, p, _, _)| k == ks.name() && p == part) {
             Some(p) => p,
             None => {
                 let stored = match g.db.get(ks, part)? {
@@ -70,13 +75,21 @@ pub fn account(
                         DynamoError::Internal("an item collection's size is corrupt".into())
                     })?),
                 };
-                sizes.push((ks.name().to_string(), part.to_vec(), stored));
+                sizes.push((ks.name().to_string(), part.to_vec(), stored, stored));
                 sizes.len() - 1
             }
         };
         let before = out.old.as_ref().map_or(0, |o| item_bytes(table, &op.key, o));
         let after = out.new.as_ref().map_or(0, |n| item_bytes(table, &op.key, n));
         let Some(entry) = sizes.get_mut(pos) else { continue };
+        debug_assert!(entry.2 >= before, "an item collection's size is below one of its items'");
+        if entry.2 < before {
+            tracing::warn!(
+                "table {}: an item collection's stored size ({}) is below its item's ({before})",
+                table.meta.name,
+                entry.2
+            );
+        }
         let total = entry.2.saturating_sub(before).saturating_add(after);
         if after > before && total > g.opts.item_collection_bytes_max {
             return Ok(Err(i));
@@ -87,7 +100,10 @@ pub fn account(
         let value = value.or_else(|| op.key_item.get(hash)).cloned();
         out.collection = value.map(|v| CollectionSize { key: (hash.clone(), v), bytes: total });
     }
-    for (ks_name, part, total) in sizes {
+    for (ks_name, part, total, stored) in sizes {
+        if total == stored {
+            continue;
+        }
         let Some(ks) =
             tables.iter().filter_map(|t| t.collections_ks.as_ref()).find(|k| k.name() == ks_name)
         else {

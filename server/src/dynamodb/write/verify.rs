@@ -81,8 +81,10 @@ impl Gateway {
     pub fn check_collections(&self, table: &str) -> DResult<u64> {
         let t = self.catalog.get(table).ok_or_else(|| not_found(table))?;
         let Some(cks) = &t.collections_ks else { return Ok(0) };
+        // The items and the sizes as of one moment.
+        let snapshot = self.db.snapshot();
         let mut want: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
-        let mut it = self.db.iter(&t.ks, IterOptions::all())?;
+        let mut it = snapshot.iter(&t.ks, IterOptions::all())?;
         while it.advance()? {
             let item = decode(it.value())?;
             let bytes = super::collections::item_bytes(&t, it.key(), &item);
@@ -90,7 +92,7 @@ impl Gateway {
         }
         drop(it);
         let mut differ = 0;
-        let mut it = self.db.iter(cks, IterOptions::all())?;
+        let mut it = snapshot.iter(cks, IterOptions::all())?;
         while it.advance()? {
             let stored = it.value().try_into().map(u64::from_le_bytes).unwrap_or(u64::MAX);
             if want.remove(it.key()) != Some(stored) {
