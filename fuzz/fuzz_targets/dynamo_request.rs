@@ -27,13 +27,25 @@ fn gateway() -> &'static Gateway {
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                           {"AttributeName": "sk", "KeyType": "RANGE"}],
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                     {"AttributeName": "sk", "AttributeType": "N"}],
-            "BillingMode": "PAY_PER_REQUEST"
+                                     {"AttributeName": "sk", "AttributeType": "N"},
+                                     {"AttributeName": "g", "AttributeType": "S"},
+                                     {"AttributeName": "a", "AttributeType": "N"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            // Indexes, so that writes and reads through them are fuzzed too.
+            "GlobalSecondaryIndexes": [{"IndexName": "byG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                              {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}}],
+            "LocalSecondaryIndexes": [{"IndexName": "byA",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                              {"AttributeName": "a", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}]
         });
         g.handle("CreateTable", &create).unwrap();
         for i in 0..5 {
             let put = serde_json::json!({"TableName": "fuzz", "Item": {
-                "pk": {"S": "p"}, "sk": {"N": i.to_string()}, "a": {"L": [{"N": "1"}]}}});
+                "pk": {"S": "p"}, "sk": {"N": i.to_string()}, "g": {"S": "g"},
+                "a": {"N": i.to_string()}, "l": {"L": [{"N": "1"}]}}});
             g.handle("PutItem", &put).unwrap();
         }
         g
