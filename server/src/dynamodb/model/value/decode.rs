@@ -52,30 +52,26 @@ impl<'de> AnyVisitor<'de> for ValueSeed {
     }
 
     fn map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decoded<AttrValue>, A::Error> {
-        // The type members, the last of a repeated name winning, as in a parsed JSON object.
-        // Two distinct names decide the answer: the rest is skipped (so a value with a million
-        // members costs no more than its bytes).
-        let mut members: Vec<(Cow<'de, str>, Decoded<AttrValue>)> = Vec::with_capacity(2);
+        // The type member, the last of a repeated name winning, as in a parsed JSON object. A
+        // second distinct name decides the answer: the rest is skipped (so a value with a
+        // million members costs no more than its bytes). No allocation: one member is kept.
+        let mut member: Option<(Cow<'de, str>, Decoded<AttrValue>)> = None;
         while let Some(ty) = map.next_key::<Text<'de>>()? {
-            let v = map.next_value_seed(Inner { ty: &ty.0, depth: self.depth })?;
-            match members.iter_mut().find(|(t, _)| *t == ty.0) {
-                Some(m) => m.1 = v,
-                None => members.push((ty.0, v)),
-            }
-            if members.len() > 1 {
+            if member.as_ref().is_some_and(|(t, _)| *t != ty.0) {
+                map.next_value::<Checked>()?;
                 drain_map(map)?;
-                break;
+                return Ok(Err(invalid(
+                    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+                )));
             }
+            let v = map.next_value_seed(Inner { ty: &ty.0, depth: self.depth })?;
+            member = Some((ty.0, v));
         }
-        let mut members = members.into_iter();
-        Ok(match (members.next(), members.next()) {
-            (None, _) => Err(invalid(
+        Ok(match member {
+            None => Err(invalid(
                 "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
             )),
-            (Some((_, v)), None) => v,
-            (Some(_), Some(_)) => Err(invalid(
-                "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
-            )),
+            Some((_, v)) => v,
         })
     }
 }
@@ -281,5 +277,23 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
         visit_any(d, MaybeTextVisitor)?
             .map(Text)
             .ok_or_else(|| serde::de::Error::custom("expected a string"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_bytes(json: &str) -> Decoded<AttrValue> {
+        let mut d = serde_json::Deserializer::from_str(json);
+        ValueSeed { depth: 0 }.deserialize(&mut d).unwrap()
+    }
+
+    #[test]
+    fn a_second_type_member_ends_the_value_whatever_follows() {
+        let e = from_bytes(r#"{"S": "a", "N": {"x": [1, {"y": 2}]}, "B": "c"}"#).unwrap_err();
+        assert!(e.0.contains("more than one datatypes"), "{}", e.0);
+        assert_eq!(from_bytes(r#"{"S": "a", "S": "b"}"#), Ok(AttrValue::S("b".into())));
+        assert!(from_bytes("{}").unwrap_err().0.contains("is empty"));
     }
 }
