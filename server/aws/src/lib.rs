@@ -11,8 +11,9 @@
 //!    Streams, CloudWatch's JSON form), the query protocol (a form body with `Action=`: IAM,
 //!    STS, CloudWatch) or Smithy RPC v2 CBOR (`smithy-protocol: rpc-v2-cbor`,
 //!    `POST /service/<Service>/operation/<Operation>`: CloudWatch).
-//! 2. [`sigv4::AuthHeader::parse`]: the SigV4 `Authorization` header (where verification
-//!    will live).
+//! 2. [`sigv4::AuthHeader::parse`]: the SigV4 `Authorization` header's shape;
+//!    [`sigv4::Verifier::verify`] (once the body is read) authenticates the request against
+//!    stored credentials, [`sigv4::AuthError::to_aws`] words a failure for the service family.
 //! 3. [`body::read_body`]: the body, bounded by `body_bytes_max` and by the
 //!    `request_bytes_max` budget shared by every connection ([`body::ByteBudget`]).
 //! 4. The codecs of each protocol's payload: [`query::Form`] (form in) and [`query::XmlWriter`]

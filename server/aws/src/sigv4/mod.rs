@@ -1,18 +1,42 @@
-//! The SigV4 `Authorization` header:
+//! SigV4 request authentication.
+//!
+//! A request is signed either in its `Authorization` header:
 //!
 //! ```text
 //! Authorization: AWS4-HMAC-SHA256 Credential=<key id>/<yyyymmdd>/<region>/<service>/aws4_request,
 //!                SignedHeaders=host;x-amz-date, Signature=<64 hex>
 //! ```
 //!
-//! Today the header's shape is checked (every part present, a date header beside it) and any
-//! credentials are accepted. [`sign`] recomputes a request's signature (checked against AWS's
-//! published test suite); verifying requests with it against stored credentials comes with
-//! access control.
+//! or in a presigned URL's query string (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
+//! `X-Amz-Expires`, `X-Amz-SignedHeaders`, `X-Amz-Signature`, `X-Amz-Security-Token`).
+//!
+//! [`verify::Verifier::verify`] authenticates a request against stored credentials (looked up
+//! through [`verify::Keys`]) with AWS's checks, in AWS's order, and AWS's errors
+//! ([`AuthError`], worded per service family by [`AuthError::to_aws`]): the signature's parts
+//! ([`AuthHeader`]), its date and the clock skew, `host` signed, the credential scope (the
+//! endpoint's region, the routed service's signing name, the request's day), the access key
+//! id, the session token and its expiry, the payload hash, and the signature itself, recomputed
+//! with [`sign`] (checked against AWS's published test suite) and compared in constant time.
+//! Derived signing keys are cached per key id, day, region and service, so a request costs one
+//! SHA-256 of its body, one of its canonical request (hashed as it is written) and one HMAC.
+//!
+//! [`client::sign_request`] signs a raw request the way the SDKs do (tests, benchmarks);
+//! [`time`] reads and writes `X-Amz-Date`.
 
+pub mod auth_error;
+mod cache;
+pub mod client;
+mod presigned;
 pub mod sign;
+pub mod time;
+pub mod verify;
 
-use crate::AwsError;
+pub use auth_error::{AuthError, ScopeMismatch};
+pub use verify::{
+    Credential, Expected, Incoming, Keys, Lookup, Verified, Verifier, VerifierOptions,
+};
+
+use crate::{AwsError, Wire};
 use http::HeaderMap;
 
 /// The only algorithm AWS's SDKs sign with.
@@ -46,43 +70,66 @@ fn param<'a>(params: &'a str, name: &str) -> Option<&'a str> {
     params.split(',').find_map(|kv| kv.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
+/// An `Authorization` header's parts, borrowed from it, and its date header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AuthParts<'a> {
+    pub credential: &'a str,
+    pub signed_headers: &'a str,
+    pub signature: &'a str,
+}
+
+/// Reads the `Authorization` header: missing, [`AuthError::MissingToken`]; not SigV4 or
+/// incomplete, [`AuthError::Incomplete`] naming every missing part.
+pub(crate) fn auth_parts(headers: &HeaderMap) -> Result<AuthParts<'_>, AuthError> {
+    let Some(auth) = headers.get("authorization") else {
+        return Err(AuthError::MissingToken);
+    };
+    let auth = auth.to_str().unwrap_or("");
+    let Some(params) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        return Err(AuthError::Incomplete(format!(
+            "Authorization header requires the '{ALGORITHM}' algorithm. Authorization={auth}"
+        )));
+    };
+    let (credential, signature, signed_headers) =
+        (param(params, "Credential"), param(params, "Signature"), param(params, "SignedHeaders"));
+    let date = headers.contains_key("x-amz-date") || headers.contains_key("date");
+    match (credential, signature, signed_headers) {
+        (Some(credential), Some(signature), Some(signed_headers)) if date => {
+            Ok(AuthParts { credential, signed_headers, signature })
+        }
+        _ => {
+            let mut m = String::new();
+            for (p, v) in [
+                ("Credential", credential),
+                ("Signature", signature),
+                ("SignedHeaders", signed_headers),
+            ] {
+                if v.is_none() {
+                    m.push_str(&format!("Authorization header requires '{p}' parameter. "));
+                }
+            }
+            if !date {
+                m.push_str(
+                    "Authorization header requires existence of either a 'X-Amz-Date' or a \
+                     'Date' header. ",
+                );
+            }
+            Err(AuthError::Incomplete(format!("{m}Authorization={auth}")))
+        }
+    }
+}
+
 impl AuthHeader {
     /// Reads and checks the request's `Authorization` header: missing,
     /// `MissingAuthenticationTokenException`; not SigV4 or incomplete,
-    /// `IncompleteSignatureException` naming every missing part.
+    /// `IncompleteSignatureException` naming every missing part. (The shape only:
+    /// [`verify::Verifier::verify`] authenticates.)
     pub fn parse(headers: &HeaderMap) -> Result<AuthHeader, AwsError> {
-        let Some(auth) = headers.get("authorization") else {
-            return Err(AwsError::missing_authentication_token());
-        };
-        let auth = auth.to_str().unwrap_or("");
-        let Some(params) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
-            return Err(AwsError::incomplete_signature(format!(
-                "Authorization header requires the '{ALGORITHM}' algorithm. Authorization={auth}"
-            )));
-        };
-        let mut missing = Vec::new();
-        for p in ["Credential", "Signature", "SignedHeaders"] {
-            if param(params, p).is_none() {
-                missing.push(format!("Authorization header requires '{p}' parameter."));
-            }
-        }
-        if !headers.contains_key("x-amz-date") && !headers.contains_key("date") {
-            missing.push(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-                    .into(),
-            );
-        }
-        if !missing.is_empty() {
-            return Err(AwsError::incomplete_signature(format!(
-                "{} Authorization={auth}",
-                missing.join(" ")
-            )));
-        }
-        let get = |p| param(params, p).unwrap_or("").to_string();
+        let p = auth_parts(headers).map_err(|e| e.to_aws(Wire::Json10))?;
         Ok(AuthHeader {
-            credential: get("Credential"),
-            signed_headers: get("SignedHeaders"),
-            signature: get("Signature"),
+            credential: p.credential.to_string(),
+            signed_headers: p.signed_headers.to_string(),
+            signature: p.signature.to_string(),
         })
     }
 

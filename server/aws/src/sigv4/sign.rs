@@ -16,14 +16,22 @@
 //! encoded path again for every service but S3); query parameters are decoded, re-encoded and
 //! sorted; header values are trimmed, inner runs of spaces collapsed, and repeated headers joined
 //! with commas.
+//!
+//! The canonical request is written into a [`Sink`]: a buffer to read it, or the SHA-256 hasher
+//! directly ([`canonical_request_sha256`]), so verifying builds no string; [`signature_of_hash`]
+//! likewise feeds the string to sign to the HMAC piece by piece.
 
 use hmac::{Hmac, Mac};
+use http::HeaderMap;
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// Hex SHA-256 of the empty payload.
 pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+/// The payload hash of a presigned URL (and of S3's unsigned bodies).
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 
 /// What a request's signature covers.
 #[derive(Debug, Clone, Copy)]
@@ -42,47 +50,156 @@ pub struct Signed<'a> {
     pub payload_sha256: &'a str,
 }
 
+/// Where canonical text goes: a buffer (to read it) or straight into a hash (to sign it without
+/// building it).
+pub trait Sink {
+    /// Appends `bytes`.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        Digest::update(self, bytes);
+    }
+}
+
+/// A request's headers, looked up by name.
+pub trait HeaderSource {
+    /// Calls `f` with each value of the header `name` (matched in any case), in the order
+    /// received, and returns how many there were.
+    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) -> usize;
+}
+
+impl HeaderSource for [(&str, &[u8])] {
+    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) -> usize {
+        let mut n = 0;
+        for (_, v) in self.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            f(v);
+            n += 1;
+        }
+        n
+    }
+}
+
+impl HeaderSource for HeaderMap {
+    fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) -> usize {
+        let mut n = 0;
+        for v in self.get_all(name) {
+            f(v.as_bytes());
+            n += 1;
+        }
+        n
+    }
+}
+
+/// The parts of a canonical request beside its headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Canonical<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The path as sent (percent-encoded); empty is `/`.
+    pub path: &'a str,
+    /// The query string as sent, without `?`.
+    pub query: &'a str,
+    /// A query parameter left out of the canonical query (a presigned URL's `X-Amz-Signature`).
+    pub skip_param: Option<&'a str>,
+    /// `SignedHeaders`: lowercase names joined by `;`.
+    pub signed_headers: &'a str,
+    /// The payload hash: hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
+    pub payload_sha256: &'a str,
+}
+
 /// Hex SHA-256 of `data`.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
 fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        // Writing into a String cannot fail.
-        let _ = write!(s, "{b:02x}");
+        s.push(char::from(hex_digit(b >> 4, false)));
+        s.push(char::from(hex_digit(*b, false)));
     }
     s
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
-    let mut mac = match HmacSha256::new_from_slice(key) {
-        Ok(m) => m,
-        Err(_) => return [0; 32],
-    };
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+/// The hex digit of the low nibble of `n`, in lower or upper case.
+fn hex_digit(n: u8, upper: bool) -> u8 {
+    match n & 0xf {
+        d @ 0..=9 => b'0' + d,
+        d if upper => b'A' + d - 10,
+        d => b'a' + d - 10,
+    }
 }
 
-/// Percent-encodes `s` as SigV4 does: unreserved characters (`A-Z a-z 0-9 - _ . ~`) stay, and
-/// `/` too when `keep_slash`; every other byte becomes `%XX` (upper-case hex).
-pub fn uri_encode(s: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || (keep_slash && b == b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+/// Lowercase hex of a 32-byte digest, without allocating.
+pub fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, b) in out.chunks_exact_mut(2).zip(bytes) {
+        if let [hi, lo] = pair {
+            *hi = hex_digit(b >> 4, false);
+            *lo = hex_digit(*b, false);
         }
     }
     out
 }
 
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    hmac_parts(key, &[data])
+}
+
+/// HMAC-SHA256 of the concatenation of `parts`.
+fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match HmacSha256::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => return [0; 32],
+    };
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+fn unreserved(b: u8, keep_slash: bool) -> bool {
+    b.is_ascii_alphanumeric() || b"-_.~".contains(&b) || (keep_slash && b == b'/')
+}
+
+/// Percent-encodes `s` as SigV4 does: unreserved characters (`A-Z a-z 0-9 - _ . ~`) stay, and
+/// `/` too when `keep_slash`; every other byte becomes `%XX` (upper-case hex).
+pub fn uri_encode(s: &[u8], keep_slash: bool) -> String {
+    let mut out = Vec::with_capacity(s.len());
+    write_uri_encoded(&mut out, s, keep_slash);
+    // Only ASCII was written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`uri_encode`] into a sink, runs of unreserved bytes at once.
+fn write_uri_encoded<S: Sink + ?Sized>(out: &mut S, s: &[u8], keep_slash: bool) {
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !unreserved(b, keep_slash)).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        if !plain.is_empty() {
+            out.put(plain);
+        }
+        if let Some((&b, tail)) = tail.split_first() {
+            out.put(&[b'%', hex_digit(b >> 4, true), hex_digit(b, true)]);
+            rest = tail;
+        } else {
+            rest = tail;
+        }
+    }
+}
+
 /// Decodes `%XX` escapes (and, in a query, `+` stays a plus: SigV4 signs it as `%2B`).
-fn percent_decode(s: &str) -> Vec<u8> {
+pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -109,6 +226,11 @@ fn percent_decode(s: &str) -> Vec<u8> {
 
 /// The canonical query string: parameters decoded, re-encoded, sorted by name then value.
 pub fn canonical_query(query: &str) -> String {
+    canonical_query_without(query, None)
+}
+
+/// [`canonical_query`] without the parameter named `skip` (compared after re-encoding).
+pub fn canonical_query_without(query: &str, skip: Option<&str>) -> String {
     let mut params: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -116,44 +238,103 @@ pub fn canonical_query(query: &str) -> String {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
             (uri_encode(&percent_decode(k), false), uri_encode(&percent_decode(v), false))
         })
+        .filter(|(k, _)| Some(k.as_str()) != skip)
         .collect();
     params.sort();
-    params.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    let mut out = String::with_capacity(query.len() + 16);
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(v);
+    }
+    out
 }
 
-/// A header value as signed: trimmed, inner runs of spaces collapsed to one.
-fn trim_value(v: &[u8]) -> String {
-    let s = String::from_utf8_lossy(v);
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+/// A header value as signed: trimmed, inner runs of spaces and tabs collapsed to one space.
+fn write_trimmed<S: Sink + ?Sized>(out: &mut S, v: &[u8]) {
+    let mut first = true;
+    for word in v.split(|&b| b == b' ' || b == b'\t').filter(|w| !w.is_empty()) {
+        if !first {
+            out.put(b" ");
+        }
+        out.put(word);
+        first = false;
+    }
+}
+
+/// Writes the canonical request of `c` and `headers` into `out`; the error is the name of a
+/// signed header the request lacks.
+pub fn write_canonical_request<'a, H, S>(
+    c: &Canonical<'a>,
+    headers: &H,
+    out: &mut S,
+) -> Result<(), &'a str>
+where
+    H: HeaderSource + ?Sized,
+    S: Sink + ?Sized,
+{
+    out.put(c.method.as_bytes());
+    out.put(b"\n");
+    if c.path.is_empty() {
+        out.put(b"/");
+    } else {
+        write_uri_encoded(out, c.path.as_bytes(), true);
+    }
+    out.put(b"\n");
+    if !c.query.is_empty() {
+        out.put(canonical_query_without(c.query, c.skip_param).as_bytes());
+    }
+    out.put(b"\n");
+    for name in c.signed_headers.split(';') {
+        out.put(name.as_bytes());
+        out.put(b":");
+        let mut first = true;
+        let n = headers.each_value(name, &mut |v| {
+            if !first {
+                out.put(b",");
+            }
+            write_trimmed(out, v);
+            first = false;
+        });
+        if n == 0 {
+            return Err(name);
+        }
+        out.put(b"\n");
+    }
+    out.put(b"\n");
+    out.put(c.signed_headers.as_bytes());
+    out.put(b"\n");
+    out.put(c.payload_sha256.as_bytes());
+    Ok(())
+}
+
+/// SHA-256 of the canonical request of `c` and `headers`, hashed as it is written (nothing is
+/// built); the error is the name of a signed header the request lacks.
+pub fn canonical_request_sha256<'a, H>(c: &Canonical<'a>, headers: &H) -> Result<[u8; 32], &'a str>
+where
+    H: HeaderSource + ?Sized,
+{
+    let mut hasher = Sha256::new();
+    write_canonical_request(c, headers, &mut hasher)?;
+    Ok(hasher.finalize().into())
 }
 
 /// The canonical request, or the name of a signed header the request lacks.
 pub fn canonical_request(r: &Signed) -> Result<String, String> {
-    let mut headers = String::new();
-    for name in r.signed_headers.split(';') {
-        let values: Vec<String> = r
-            .headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| trim_value(v))
-            .collect();
-        if values.is_empty() {
-            return Err(name.to_string());
-        }
-        headers.push_str(name);
-        headers.push(':');
-        headers.push_str(&values.join(","));
-        headers.push('\n');
-    }
-    Ok(format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        r.method,
-        uri_encode(r.path.as_bytes(), true),
-        canonical_query(r.query),
-        headers,
-        r.signed_headers,
-        r.payload_sha256
-    ))
+    let c = Canonical {
+        method: r.method,
+        path: r.path,
+        query: r.query,
+        skip_param: None,
+        signed_headers: r.signed_headers,
+        payload_sha256: r.payload_sha256,
+    };
+    let mut out = Vec::with_capacity(256);
+    write_canonical_request(&c, r.headers, &mut out).map_err(str::to_string)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The string to sign of a canonical request, for `amz_date` (`yyyymmddThhmmssZ`) and the
@@ -175,10 +356,29 @@ pub fn signature(key: &[u8; 32], string_to_sign: &str) -> String {
     hex(&hmac(key, string_to_sign.as_bytes()))
 }
 
+/// The signature (raw bytes) of a canonical request given by its SHA-256, without building the
+/// string to sign: `HMAC(key, "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + hex(hash))`.
+pub fn signature_of_hash(
+    key: &[u8; 32],
+    amz_date: &str,
+    scope: &str,
+    canonical_sha256: &[u8; 32],
+) -> [u8; 32] {
+    let hash_hex = hex32(canonical_sha256);
+    hmac_parts(
+        key,
+        &[b"AWS4-HMAC-SHA256\n", amz_date.as_bytes(), b"\n", scope.as_bytes(), b"\n", &hash_hex],
+    )
+}
+
+/// Whether two byte strings are equal, in time independent of where they differ.
+pub fn bytes_match(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Whether two signatures are equal, in time independent of where they differ.
 pub fn signatures_match(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bytes_match(a.as_bytes(), b.as_bytes())
 }
 
 #[cfg(test)]
@@ -233,6 +433,28 @@ mod tests {
             sign("POST", "/", "", &[], b""),
             "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"
         );
+        // get-header-value-trim: values trimmed, inner runs of spaces collapsed (inside quotes too).
+        assert_eq!(
+            sign(
+                "GET",
+                "/",
+                "",
+                &[("My-Header1", b" value1"), ("My-Header2", b" \"a   b   c\"")],
+                b""
+            ),
+            "acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736"
+        );
+        // post-x-www-form-urlencoded: the body's hash is the payload hash.
+        assert_eq!(
+            sign(
+                "POST",
+                "/",
+                "",
+                &[("Content-Type", b"application/x-www-form-urlencoded")],
+                b"Param1=value1"
+            ),
+            "ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"
+        );
         assert_eq!(sha256_hex(b""), EMPTY_SHA256);
     }
 
@@ -242,7 +464,9 @@ mod tests {
         assert_eq!(canonical_query("k=a%20b&k2=a+b"), "k=a%20b&k2=a%2Bb");
         assert_eq!(uri_encode(b"/a b/~x", true), "/a%20b/~x");
         assert_eq!(uri_encode(b"/%E1", true), "/%25E1", "an encoded path is encoded again");
-        assert_eq!(trim_value(b"  a   b  "), "a b");
+        let mut trimmed = Vec::new();
+        write_trimmed(&mut trimmed, b" \t a   b\t\tc  ");
+        assert_eq!(trimmed, b"a b c");
         let headers: Vec<(&str, &[u8])> = vec![("Host", b"h"), ("x-a", b"1"), ("X-A", b" 2 ")];
         let r = Signed {
             method: "GET",
@@ -256,6 +480,54 @@ mod tests {
         assert!(c.contains("\nhost:h\nx-a:1,2\n\nhost;x-a\n"), "{c}");
         let missing = Signed { signed_headers: "host;x-b", ..r };
         assert_eq!(canonical_request(&missing).unwrap_err(), "x-b");
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_built_request() {
+        let headers: Vec<(&str, &[u8])> =
+            vec![("Host", b"h"), ("X-Amz-Date", DATE.as_bytes()), ("x-a", b" 1  2 ")];
+        let c = Canonical {
+            method: "POST",
+            path: "/a b/%41",
+            query: "b=2&X-Amz-Signature=ab&a=1",
+            skip_param: Some("X-Amz-Signature"),
+            signed_headers: "host;x-a;x-amz-date",
+            payload_sha256: UNSIGNED_PAYLOAD,
+        };
+        let mut built = Vec::new();
+        write_canonical_request(&c, headers.as_slice(), &mut built).unwrap();
+        let built = String::from_utf8(built).unwrap();
+        assert_eq!(
+            built,
+            format!(
+                "POST\n/a%20b/%2541\na=1&b=2\nhost:h\nx-a:1 2\nx-amz-date:{DATE}\n\n\
+                 host;x-a;x-amz-date\nUNSIGNED-PAYLOAD"
+            )
+        );
+        let hash = canonical_request_sha256(&c, headers.as_slice()).unwrap();
+        assert_eq!(hex(&hash), sha256_hex(built.as_bytes()));
+        let key = signing_key(SECRET, "20150830", "us-east-1", "service");
+        assert_eq!(
+            hex(&signature_of_hash(&key, DATE, SCOPE, &hash)),
+            signature(&key, &string_to_sign(DATE, SCOPE, &built))
+        );
+        assert_eq!(&hex32(&hash)[..], hex(&hash).as_bytes());
+        // A header map gives the same request; a missing signed header is named.
+        let mut map = HeaderMap::new();
+        map.insert("host", http::HeaderValue::from_static("h"));
+        map.insert("x-amz-date", http::HeaderValue::from_static(DATE));
+        map.append("x-a", http::HeaderValue::from_static(" 1  2 "));
+        assert_eq!(canonical_request_sha256(&c, &map), Ok(hash));
+        map.append("X-A", http::HeaderValue::from_static("3"));
+        let mut two = Vec::new();
+        write_canonical_request(&c, &map, &mut two).unwrap();
+        assert!(String::from_utf8(two).unwrap().contains("\nx-a:1 2,3\n"));
+        let missing = Canonical { signed_headers: "host;x-b", ..c };
+        assert_eq!(canonical_request_sha256(&missing, &map), Err("x-b"));
+        // An empty path is `/`.
+        let mut root = Vec::new();
+        write_canonical_request(&Canonical { path: "", ..c }, &map, &mut root).unwrap();
+        assert!(root.starts_with(b"POST\n/\n"));
     }
 
     #[test]
