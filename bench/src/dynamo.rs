@@ -24,6 +24,27 @@ use crate::flags::DynamoArgs;
 use phases::{ClosedResult, OpenResult, Phase};
 use requests::Op;
 
+/// The pair the servers `--start` launches get as their root credentials, and what requests
+/// are signed with when the environment names no credentials (AWS's documented example).
+const DEFAULT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+const DEFAULT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// The credentials every request is signed with: `AWS_ACCESS_KEY_ID` and
+/// `AWS_SECRET_ACCESS_KEY` when set (a `--target` server's root credentials), else the pair
+/// the servers of `--start` are launched with.
+pub(crate) fn credentials() -> &'static shale_server::dynamo_client::Credentials {
+    static CREDS: std::sync::OnceLock<shale_server::dynamo_client::Credentials> =
+        std::sync::OnceLock::new();
+    CREDS.get_or_init(|| {
+        shale_server::dynamo_client::Credentials::from_env().unwrap_or_else(|| {
+            shale_server::dynamo_client::Credentials::new(
+                DEFAULT_ACCESS_KEY_ID,
+                DEFAULT_SECRET_ACCESS_KEY,
+            )
+        })
+    })
+}
+
 pub const BEGIN: &str = "<!-- BEGIN shale-bench dynamo -->";
 pub const END: &str = "<!-- END shale-bench dynamo -->";
 

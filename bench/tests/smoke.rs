@@ -313,7 +313,7 @@ fn dynamo_runs_against_the_gateway() {
     use shale_engine::fs::MemFs;
     use shale_engine::{Db, Options};
     use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
-    use shale_server::http::{serve, HttpLimits, Services};
+    use shale_server::http::{serve, Auth, HttpLimits, Services};
     use std::sync::Arc;
 
     let db = Db::open("/db", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap();
@@ -322,8 +322,9 @@ fn dynamo_runs_against_the_gateway() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let server =
-        rt.spawn(serve(listener, Services::new().with(gateway), HttpLimits::default(), stopped));
+    let auth = Auth::None { account: "000000000000".into() };
+    let services = Services::new().with(gateway);
+    let server = rt.spawn(serve(listener, services, HttpLimits::default(), auth, stopped));
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("b.md");
     let stdout = bench(&[

@@ -60,7 +60,8 @@ fuzz_target!(|data: &[u8]| {
         .filter(|op| !matches!(op.name, "DeleteTable" | "UpdateTable"))
         .collect();
     let op = ops[usize::from(which) % ops.len()];
-    let _ = gateway().run(op, body);
+    let caller = shale_server::iam::caller::Caller::anonymous("000000000000", None, false);
+    let _ = gateway().run(op, body, &caller);
     if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
         let mut d = serde_json::Deserializer::from_slice(body);
         let streamed = ItemSeed.deserialize(&mut d).expect("valid JSON decodes");

@@ -50,6 +50,12 @@ pub struct FileConfig {
     pub dynamodb_sync: Option<bool>,
     /// Pace of an index backfill, in items a second (default 20000; 0: unpaced).
     pub dynamodb_backfill_items_per_sec: Option<u64>,
+    /// `sigv4` (default) or `none`.
+    pub auth: Option<String>,
+    /// How far a signed request's date may be from the server's clock, in seconds (default 900).
+    pub auth_clock_skew_secs: Option<u64>,
+    /// The endpoint's region (default us-east-1).
+    pub region: Option<String>,
     #[serde(default)]
     pub engine: EngineConfig,
     /// The key-value front door (`[kv]`; `[limits]` is accepted as its old name).

@@ -2,8 +2,7 @@
 //! DynamoDB's JSON protocol. Tests and the benchmark harness use it; applications use an AWS
 //! SDK.
 //!
-//! Requests carry a SigV4-shaped `Authorization` header with a placeholder signature (the
-//! gateway does not verify signatures yet).
+//! Every request is signed with SigV4 ([`Credentials`]), as the SDKs sign.
 
 use serde_json::Value as Json;
 use std::io::{Read, Write};
@@ -41,15 +40,86 @@ impl HttpResponse {
     }
 }
 
-/// The bytes of one request: `op` with `body`, a SigV4-shaped `Authorization` header, keep-alive.
-pub fn encode_request(host: &str, op: &str, body: &[u8]) -> Vec<u8> {
-    let head = format!(
-        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: DynamoDB_20120810.{op}\r\n\
-         Content-Type: application/x-amz-json-1.0\r\nX-Amz-Date: 20260101T000000Z\r\n\
-         Authorization: AWS4-HMAC-SHA256 Credential=shale/20260101/us-east-1/dynamodb/aws4_request, \
-         SignedHeaders=host;x-amz-date;x-amz-target, Signature=0\r\nContent-Length: {}\r\n\r\n",
-        body.len()
+/// The credentials a client signs its requests with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// The session token of temporary credentials.
+    pub session_token: Option<String>,
+    /// The region requests are signed for.
+    pub region: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Long-term credentials for us-east-1.
+    pub fn new(access_key_id: &str, secret_access_key: &str) -> Credentials {
+        Credentials {
+            access_key_id: access_key_id.into(),
+            secret_access_key: secret_access_key.into(),
+            session_token: None,
+            region: "us-east-1".into(),
+        }
+    }
+
+    /// From the environment, as the SDKs read it: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` or `AWS_DEFAULT_REGION`.
+    pub fn from_env() -> Option<Credentials> {
+        let id = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
+        let secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok()?;
+        let region = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|_| "us-east-1".into());
+        Some(Credentials {
+            access_key_id: id,
+            secret_access_key: secret,
+            session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
+            region,
+        })
+    }
+
+    /// The SigV4 headers of a request (`X-Amz-Date`, `Authorization`, and
+    /// `X-Amz-Security-Token` for temporary credentials), signed now.
+    pub fn sign(
+        &self,
+        service: &str,
+        host: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Vec<(String, String)> {
+        let signer = shale_aws::sigv4::client::Signer {
+            access_key_id: &self.access_key_id,
+            secret: &self.secret_access_key,
+            session_token: self.session_token.as_deref(),
+            region: &self.region,
+            service,
+        };
+        signer.sign_headers("POST", host, "/", "", headers, body, std::time::SystemTime::now())
+    }
+}
+
+/// The bytes of one request: `op` with `body`, signed with `creds`, keep-alive.
+pub fn encode_request(host: &str, op: &str, body: &[u8], creds: &Credentials) -> Vec<u8> {
+    let target = format!("DynamoDB_20120810.{op}");
+    let ct = "application/x-amz-json-1.0";
+    let signed =
+        creds.sign("dynamodb", host, &[("x-amz-target", &target), ("content-type", ct)], body);
+    let mut head = format!(
+        "POST / HTTP/1.1\r\nHost: {host}\r\nX-Amz-Target: {target}\r\nContent-Type: {ct}\r\n"
     );
+    for (k, v) in signed {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     let mut buf = Vec::with_capacity(head.len() + body.len());
     buf.extend_from_slice(head.as_bytes());
     buf.extend_from_slice(body);
@@ -104,6 +174,7 @@ pub fn parse_head(buf: &[u8]) -> std::io::Result<Option<Head>> {
 pub struct DynamoClient {
     stream: TcpStream,
     host: String,
+    creds: Credentials,
     /// Bytes read but not yet consumed.
     buf: Vec<u8>,
 }
@@ -113,11 +184,17 @@ fn bad(msg: impl Into<String>) -> std::io::Error {
 }
 
 impl DynamoClient {
-    pub fn connect(addr: &str) -> std::io::Result<DynamoClient> {
+    /// Connects to `addr`; requests are signed with `creds`.
+    pub fn connect(addr: &str, creds: &Credentials) -> std::io::Result<DynamoClient> {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-        Ok(DynamoClient { stream, host: addr.to_string(), buf: Vec::with_capacity(4096) })
+        Ok(DynamoClient {
+            stream,
+            host: addr.to_string(),
+            creds: creds.clone(),
+            buf: Vec::with_capacity(4096),
+        })
     }
 
     /// Calls `op` with `body`; returns the status and parsed body.
@@ -128,7 +205,7 @@ impl DynamoClient {
 
     /// Calls `op` with raw body bytes.
     pub fn call_raw(&mut self, op: &str, body: &[u8]) -> std::io::Result<HttpResponse> {
-        let req = encode_request(&self.host, op, body);
+        let req = encode_request(&self.host, op, body, &self.creds);
         self.send_raw(&req)?;
         self.read_response()
     }

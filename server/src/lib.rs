@@ -24,6 +24,8 @@ pub mod config;
 pub mod dynamo_client;
 pub mod dynamodb;
 pub mod http;
+pub mod iam;
 pub mod kv;
 pub mod listener;
 pub mod namespace;
+pub mod sts;

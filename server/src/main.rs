@@ -11,13 +11,22 @@
 //! read, fsyncs the WAL and closes the database.
 
 use clap::Parser;
+use shale_aws::sigv4::verify::VerifierOptions;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
 use shale_server::config::FileConfig;
 use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
-use shale_server::http::{self as aws_http, Services};
+use shale_server::http::{self as aws_http, Auth, Services};
+use shale_server::iam::caller::Authenticator;
+use shale_server::iam::seal::Sealer;
+use shale_server::iam::service::Iam;
+use shale_server::iam::store::root::{
+    RootCredentials, Source as RootSource, ROOT_CREDENTIALS_FILE,
+};
+use shale_server::iam::store::{Account, Store};
 use shale_server::kv::handlers::Handler;
 use shale_server::kv::server::{self, Limits};
+use shale_server::sts::Sts;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,6 +65,24 @@ struct Cli {
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
+    /// How requests are authenticated: sigv4 (default: every request's SigV4 signature is
+    /// verified against the root credentials and IAM's keys, and IAM policies are enforced)
+    /// or none (any credentials are accepted and everything is allowed, as DynamoDB Local does).
+    #[arg(long)]
+    auth: Option<String>,
+    /// The root access key id (or SHALE_ROOT_ACCESS_KEY_ID). Default: generated on first start
+    /// into <data-dir>/root-credentials.
+    #[arg(long, env = "SHALE_ROOT_ACCESS_KEY_ID")]
+    root_access_key_id: Option<String>,
+    /// The root secret access key (or SHALE_ROOT_SECRET_ACCESS_KEY).
+    #[arg(long, env = "SHALE_ROOT_SECRET_ACCESS_KEY", hide_env_values = true)]
+    root_secret_access_key: Option<String>,
+    /// How far a signed request's date may be from the server's clock, in seconds. Default: 900.
+    #[arg(long)]
+    auth_clock_skew_secs: Option<u64>,
+    /// The region requests must be signed for, and that ARNs name. Default: us-east-1.
+    #[arg(long)]
+    region: Option<String>,
     /// A TOML file with engine options and limits; flags win over it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -159,7 +186,11 @@ fn run(cli: Cli) -> Result<(), String> {
     let kv_addr = cli.kv_addr.or(file.kv_addr).unwrap_or_else(|| "127.0.0.1:7070".to_string());
     let dynamodb_addr =
         cli.dynamodb_addr.or(file.dynamodb_addr).unwrap_or_else(|| "127.0.0.1:8000".to_string());
+    let region = cli.region.or(file.region).unwrap_or_else(|| "us-east-1".to_string());
+    let account = Account { region: region.clone(), ..Account::default() };
     let gateway_opts = GatewayOptions {
+        region: region.clone(),
+        account: account.id.clone(),
         sync: cli.dynamodb_sync.or(file.dynamodb_sync).unwrap_or(true),
         backfill_items_per_sec: cli
             .dynamodb_backfill_items_per_sec
@@ -171,6 +202,68 @@ fn run(cli: Cli) -> Result<(), String> {
         Gateway::open(db.clone(), gateway_opts)
             .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
     );
+    let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
+    let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
+        (Some(id), Some(secret)) => Some((id, secret)),
+        (None, None) => None,
+        _ => {
+            return Err("give both the root access key id and the root secret access key                         (SHALE_ROOT_ACCESS_KEY_ID and SHALE_ROOT_SECRET_ACCESS_KEY), or neither"
+                .into())
+        }
+    };
+    let store_dir = (!in_memory).then_some(data_dir.as_path());
+    let sealer = match store_dir {
+        Some(dir) => Sealer::open(dir)?,
+        None => Sealer::ephemeral()?,
+    };
+    let store = Arc::new(
+        Store::open(db.clone(), sealer, account.clone())
+            .map_err(|e| format!("opening the IAM store: {e}"))?,
+    );
+    let auth = match auth_mode.as_str() {
+        "sigv4" => {
+            let (root, source) = RootCredentials::resolve(given, store_dir)?;
+            match source {
+                RootSource::Generated => {
+                    // Printed once, on stderr, never through the log.
+                    eprintln!(
+                        "shale-server: generated root credentials{}:
+                           AWS_ACCESS_KEY_ID={}
+  AWS_SECRET_ACCESS_KEY={}",
+                        store_dir.map_or(String::new(), |d| format!(
+                            " (saved in {})",
+                            d.join(ROOT_CREDENTIALS_FILE).display()
+                        )),
+                        root.access_key_id,
+                        root.secret_access_key
+                    );
+                }
+                RootSource::File => tracing::info!(
+                    "root credentials: access key id {} (from {})",
+                    root.access_key_id,
+                    ROOT_CREDENTIALS_FILE
+                ),
+                RootSource::Given => {
+                    tracing::info!("root credentials: access key id {}", root.access_key_id)
+                }
+            }
+            let options = VerifierOptions {
+                clock_skew_max: Duration::from_secs(
+                    cli.auth_clock_skew_secs.or(file.auth_clock_skew_secs).unwrap_or(900),
+                ),
+                ..VerifierOptions::default()
+            };
+            let authenticator = Arc::new(Authenticator::new(Arc::clone(&store), root));
+            Auth::sigv4(authenticator, region.clone(), options)
+        }
+        "none" => {
+            tracing::warn!(
+                "--auth none: requests are not authenticated and every caller may do everything"
+            );
+            Auth::None { account: account.id.clone() }
+        }
+        other => return Err(format!("--auth must be sigv4 or none, not {other:?}")),
+    };
     let mut http_limits = file.http.limits();
     if let Some(v) = cli.dynamodb_body_bytes_max {
         http_limits.body_bytes_max = v;
@@ -199,15 +292,24 @@ fn run(cli: Cli) -> Result<(), String> {
             tracing::info!("shutting down: no new connections; finishing requests in flight");
             let _ = stop_tx.send(true);
         });
-        let services = Services::new().with(Arc::clone(&gateway) as _);
-        let gateway_task =
-            tokio::spawn(aws_http::serve(http_listener, services, http_limits, stop_rx.clone()));
+        let services = Services::new()
+            .with(Arc::clone(&gateway) as _)
+            .with(Arc::new(Iam::new(Arc::clone(&store))) as _)
+            .with(Arc::new(Sts::new(Arc::clone(&store))) as _);
+        let gateway_task = tokio::spawn(aws_http::serve(
+            http_listener,
+            services,
+            http_limits,
+            auth,
+            stop_rx.clone(),
+        ));
         let kv = server::serve(listener, Arc::clone(&handler), limits, stop_rx).await;
         let _ = gateway_task.await;
         kv.map_err(|e| e.to_string())
     })?;
     drop(runtime);
     drop(gateway);
+    drop(store);
     match Arc::try_unwrap(handler) {
         Ok(handler) => {
             let db = handler.into_db();

@@ -20,7 +20,7 @@ fn ok(c: &mut DynamoClient, op: &str, body: Json) -> Json {
 }
 
 fn create_table(addr: &str, name: &str) {
-    let mut c = DynamoClient::connect(addr).unwrap();
+    let mut c = DynamoClient::connect(addr, &common::root()).unwrap();
     ok(
         &mut c,
         "CreateTable",
@@ -43,7 +43,7 @@ fn conditional_increments_lose_no_update() {
     let server = Server::start(Some(dir.path()), &[]);
     let addr = server.dynamo_addr.clone();
     create_table(&addr, "counters");
-    let mut c = DynamoClient::connect(&addr).unwrap();
+    let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
     ok(
         &mut c,
         "PutItem",
@@ -55,7 +55,7 @@ fn conditional_increments_lose_no_update() {
         .map(|t| {
             let (addr, conflicts) = (addr.clone(), Arc::clone(&conflicts));
             std::thread::spawn(move || {
-                let mut c = DynamoClient::connect(&addr).unwrap();
+                let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
                 for _ in 0..per_client {
                     if t % 4 == 0 {
                         // Atomic ADD: always succeeds.
@@ -110,7 +110,7 @@ fn transactions_are_atomic_and_isolated() {
     let server = Server::start(Some(dir.path()), &[]);
     let addr = server.dynamo_addr.clone();
     create_table(&addr, "bank");
-    let mut c = DynamoClient::connect(&addr).unwrap();
+    let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
     for (pk, bal) in [("a", 100), ("b", 100)] {
         ok(
             &mut c,
@@ -131,7 +131,7 @@ fn transactions_are_atomic_and_isolated() {
             let (addr, committed, cancelled) =
                 (addr.clone(), Arc::clone(&committed), Arc::clone(&cancelled));
             std::thread::spawn(move || {
-                let mut c = DynamoClient::connect(&addr).unwrap();
+                let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
                 for i in 0..per_client {
                     let (from, to) = if (t + i) % 2 == 0 { ("a", "b") } else { ("b", "a") };
                     let amount = 1 + (t + i) % 7;
@@ -163,7 +163,7 @@ fn transactions_are_atomic_and_isolated() {
         .map(|_| {
             let (addr, stop) = (addr.clone(), Arc::clone(&stop));
             std::thread::spawn(move || {
-                let mut c = DynamoClient::connect(&addr).unwrap();
+                let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
                 let mut views = 0;
                 while !stop.load(Ordering::Relaxed) || views == 0 {
                     let out = ok(

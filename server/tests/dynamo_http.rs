@@ -25,7 +25,7 @@ fn assert_error(r: &HttpResponse, status: u16, ty: &str) {
 }
 
 fn healthy(addr: &str) {
-    let mut c = DynamoClient::connect(addr).unwrap();
+    let mut c = DynamoClient::connect(addr, &common::root()).unwrap();
     let (status, out) = c.call("ListTables", &json!({})).unwrap();
     assert_eq!(status, 200, "{out}");
     assert!(out["TableNames"].is_array());
@@ -47,7 +47,7 @@ fn raw(addr: &str, bytes: &[u8], close_write: bool) -> String {
 fn protocol_errors_are_dynamodb_shaped_and_the_server_keeps_serving() {
     let server = start();
     let addr = server.dynamo_addr.clone();
-    let mut c = DynamoClient::connect(&addr).unwrap();
+    let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
 
     // Success: checksum and request id on every answer.
     let r = c.call_raw("ListTables", b"{}").unwrap();
@@ -122,13 +122,27 @@ fn protocol_errors_are_dynamodb_shaped_and_the_server_keeps_serving() {
 #[test]
 fn application_json_is_accepted() {
     let server = start();
-    let out = raw(&server.dynamo_addr, b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/json\r\nX-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 Credential=a, SignedHeaders=host, Signature=0\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", false);
+    let target = "DynamoDB_20120810.ListTables";
+    let signed = common::root().sign(
+        "dynamodb",
+        "x",
+        &[("x-amz-target", target), ("content-type", "application/json")],
+        b"{}",
+    );
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: {target}\r\nContent-Type: application/json\r\n"
+    );
+    for (k, v) in signed {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("Content-Length: 2\r\nConnection: close\r\n\r\n{}");
+    let out = raw(&server.dynamo_addr, req.as_bytes(), false);
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");
     assert!(out.contains("TableNames"), "{out}");
 }
 
 const AUTH: &str = "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 \
-                    Credential=a/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0\r\n";
+                    Credential=a/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0\r\n";
 
 /// Requests in the endpoint's other protocols, for services it does not serve (yet), and JSON
 /// targets of other services, are unknown operations, answered in JSON 1.0.
@@ -136,7 +150,7 @@ const AUTH: &str = "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA
 fn other_protocols_and_services_are_unknown_operations() {
     let server = start();
     let addr = server.dynamo_addr.clone();
-    let body = "Action=ListUsers&Version=2010-05-08";
+    let body = "Action=ListMetrics&Version=2010-08-01";
     let query = format!(
         "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n{AUTH}\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -168,7 +182,7 @@ fn the_http_section_of_the_config_bounds_the_http_front_door() {
     std::fs::write(&config, "[http]\nbody_bytes_max = 100\n[kv]\nframe_len_max = 1048576\n")
         .unwrap();
     let server = Server::start(None, &["--config", config.to_str().unwrap()]);
-    let mut c = DynamoClient::connect(&server.dynamo_addr).unwrap();
+    let mut c = DynamoClient::connect(&server.dynamo_addr, &common::root()).unwrap();
     let r = c.call_raw("ListTables", &[b' '; 101]).unwrap();
     assert_eq!(r.status, 413, "{}", String::from_utf8_lossy(&r.body));
     let r = c

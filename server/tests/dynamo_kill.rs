@@ -38,7 +38,7 @@ fn counter(c: &mut DynamoClient, w: usize) -> u64 {
 /// Checks every acknowledged write; an increment whose answer was lost is settled by what the
 /// counter now holds.
 fn verify(addr: &str, acked: &mut [Acked]) {
-    let mut c = DynamoClient::connect(addr).unwrap();
+    let mut c = DynamoClient::connect(addr, &common::root()).unwrap();
     for (w, a) in acked.iter_mut().enumerate() {
         let n = counter(&mut c, w);
         let max = a.increments + u64::from(a.increment_unsure);
@@ -60,7 +60,7 @@ fn verify(addr: &str, acked: &mut [Acked]) {
 }
 
 fn write_until_stopped(addr: &str, w: usize, cycle: u64, stop: &AtomicBool, acked: &mut Acked) {
-    let Ok(mut c) = DynamoClient::connect(addr) else { return };
+    let Ok(mut c) = DynamoClient::connect(addr, &common::root()) else { return };
     for i in 0u64.. {
         if stop.load(Ordering::Relaxed) {
             return;
@@ -108,7 +108,7 @@ fn acknowledged_dynamodb_writes_survive_sigkill() {
         let server = Server::start(Some(dir.path()), &[]);
         let addr = server.dynamo_addr.clone();
         if cycle == 0 {
-            let mut c = DynamoClient::connect(&addr).unwrap();
+            let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
             let (status, out) = c
                 .call(
                     "CreateTable",

@@ -48,7 +48,7 @@ impl AsyncConn {
     }
 
     async fn exchange(&mut self, op: Op, body: &str) -> std::io::Result<HttpResponse> {
-        let req = encode_request(&self.addr, op.name(), body.as_bytes());
+        let req = encode_request(&self.addr, op.name(), body.as_bytes(), super::credentials());
         self.stream.write_all(&req).await?;
         loop {
             if let Some(h) = parse_head(&self.buf)? {

@@ -180,8 +180,8 @@ pub(crate) struct Conn {
 impl Conn {
     /// Connects to `addr`.
     pub(crate) fn open(addr: &str) -> BenchResult<Conn> {
-        let client =
-            DynamoClient::connect(addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
+        let client = DynamoClient::connect(addr, super::credentials())
+            .map_err(|e| format!("connecting to {addr}: {e}"))?;
         Ok(Conn { addr: addr.to_string(), client })
     }
 
@@ -191,7 +191,7 @@ impl Conn {
         match self.client.call_raw(op.name(), body.as_bytes()) {
             Ok(r) => check(op, &r),
             Err(e) => {
-                if let Ok(c) = DynamoClient::connect(&self.addr) {
+                if let Ok(c) = DynamoClient::connect(&self.addr, super::credentials()) {
                     self.client = c;
                 }
                 Err(format!("{}: {e}", op.name()))

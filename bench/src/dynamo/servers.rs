@@ -6,6 +6,8 @@
 //! | `shale`        | `shale-server --data-dir DIR` (gateway defaults: fsync per write) |
 //! | `shale-nosync` | the same with `--dynamodb-sync false`                           |
 //! | `shale-mem`    | `shale-server --in-memory`                                      |
+//! | `shale-noauth` | `shale` with `--auth none` (no SigV4 verification, no policies) |
+//! | `shale-mem-noauth` | `shale-mem` with `--auth none`                              |
 //! | `dynalite`     | `dynalite --path DIR` (LevelDB on disk)                         |
 //! | `dynalite-mem` | `dynalite` (in memory)                                          |
 
@@ -18,8 +20,15 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The names `--start` accepts.
-pub(crate) const NAMES: [&str; 5] =
-    ["shale", "shale-nosync", "shale-mem", "dynalite", "dynalite-mem"];
+pub(crate) const NAMES: [&str; 7] = [
+    "shale",
+    "shale-nosync",
+    "shale-mem",
+    "shale-noauth",
+    "shale-mem-noauth",
+    "dynalite",
+    "dynalite-mem",
+];
 /// How long a server may take to start answering.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// The line `shale-server` logs when its gateway listens, followed by the address.
@@ -79,10 +88,17 @@ pub(crate) fn start(name: &str, args: &DynamoArgs) -> BenchResult<Launched> {
 fn command(name: &str, args: &DynamoArgs, dir: &Path) -> BenchResult<(Command, String)> {
     let data = dir.join("data");
     match name {
-        "shale" | "shale-nosync" | "shale-mem" => {
+        "shale" | "shale-nosync" | "shale-mem" | "shale-noauth" | "shale-mem-noauth" => {
             let mut cmd = Command::new(shale_server_path()?);
             cmd.args(["--kv-addr", "127.0.0.1:0", "--dynamodb-addr", "127.0.0.1:0"]);
-            let settings = match name {
+            let creds = super::credentials();
+            cmd.env("SHALE_ROOT_ACCESS_KEY_ID", &creds.access_key_id);
+            cmd.env("SHALE_ROOT_SECRET_ACCESS_KEY", &creds.secret_access_key);
+            let noauth = name.ends_with("-noauth");
+            if noauth {
+                cmd.args(["--auth", "none"]);
+            }
+            let settings = match name.trim_end_matches("-noauth") {
                 "shale-mem" => {
                     cmd.arg("--in-memory");
                     "shale-server --in-memory (nothing on disk)".to_string()
@@ -100,6 +116,11 @@ fn command(name: &str, args: &DynamoArgs, dir: &Path) -> BenchResult<(Command, S
                             .to_string()
                     }
                 }
+            };
+            let settings = if noauth {
+                format!("{settings}; `--auth none` (no signature verification)")
+            } else {
+                format!("{settings}; `--auth sigv4` (every signature verified)")
             };
             Ok((cmd, settings))
         }

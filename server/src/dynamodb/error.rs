@@ -51,6 +51,8 @@ pub enum DynamoError {
     /// `ItemCollectionSizeLimitExceededException`: a write would take an item collection (a
     /// partition of a table with local indexes) past its size limit.
     ItemCollectionSizeLimitExceeded,
+    /// `AccessDeniedException`: the caller's policies do not allow the request.
+    AccessDenied(String),
     /// `RequestLimitExceeded` (too many requests in flight).
     RequestLimitExceeded(String),
     /// `InternalServerError` (HTTP 500).
@@ -97,6 +99,7 @@ impl DynamoError {
                 (SERVICE, "ItemCollectionSizeLimitExceededException")
             }
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
+            DynamoError::AccessDenied(_) => (SERVICE, "AccessDeniedException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }
@@ -119,6 +122,7 @@ impl DynamoError {
             | DynamoError::ResourceInUse(m)
             | DynamoError::LimitExceeded(m)
             | DynamoError::RequestLimitExceeded(m)
+            | DynamoError::AccessDenied(m)
             | DynamoError::Internal(m) => m.clone(),
             DynamoError::UnknownOperation => String::new(),
             DynamoError::MissingAuthenticationToken => {

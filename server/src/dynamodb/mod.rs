@@ -15,6 +15,7 @@
 //!   [`capacity`] consumed capacity, [`limits`] every DynamoDB limit in one place.
 //! - [`service`]: the service as the HTTP front door sees it (its address and its calls).
 
+pub mod access;
 pub mod capacity;
 pub mod error;
 pub mod expr;

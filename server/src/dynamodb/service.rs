@@ -14,9 +14,9 @@
 use super::error::DynamoError;
 use super::ops::registry::{self, Handler};
 use super::ops::Gateway;
-use crate::http::service::{Address, Operation, Service};
+use crate::http::service::{Address, Call, Operation, Service};
 use shale_aws::protocol::JSON_1_0_CONTENT_TYPE;
-use shale_aws::{AwsError, Reply, Wire};
+use shale_aws::{AwsError, Reply};
 
 /// `X-Amz-Target` prefix of every operation (before the `.`).
 pub const TARGET_PREFIX: &str = "DynamoDB_20120810";
@@ -40,8 +40,12 @@ impl Service for Gateway {
         Gateway::runs_inline(self, op)
     }
 
-    fn call(&self, op: &Operation<Handler>, _wire: Wire, body: &[u8]) -> Result<Reply, AwsError> {
-        match self.run(op, body) {
+    fn signing_name(&self) -> &'static str {
+        "dynamodb"
+    }
+
+    fn call(&self, op: &Operation<Handler>, call: &Call<'_>) -> Result<Reply, AwsError> {
+        match self.run(op, call.body, call.caller) {
             Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
             Err(e) => Err(e.to_aws()),
         }

@@ -6,12 +6,13 @@
 //! 1. **route**: [`shale_aws::protocol::detect`] gives the protocol; the service is found by its
 //!    address ([`service::Services`]) and the operation by name in the service's registry
 //!    (a query-protocol request names its operation in the body, so it is found after step 3);
-//! 2. **authenticate**: the SigV4 `Authorization` header ([`shale_aws::sigv4`]);
-//! 3. **bound and read**: the body, within `body_bytes_max` and the shared `request_bytes_max`
-//!    budget ([`shale_aws::body`]);
-//! 4. **authorize**: the operation's IAM action (every authenticated caller is allowed until
-//!    IAM policies are enforced);
-//! 5. **run**: on the connection's task or a blocking thread, as the service says;
+//! 2. **bound and read**: the body, within `body_bytes_max` and the shared `request_bytes_max`
+//!    budget ([`shale_aws::body`]), once a request without any credentials is refused;
+//! 3. **authenticate**: the SigV4 signature, verified against the root's and the IAM store's
+//!    keys ([`auth`]), gives the [`crate::iam::caller::Caller`];
+//! 4. **authorize and run**: the operation authorizes its caller for its action, resources
+//!    and condition keys, then runs, on the connection's task or a blocking thread, as the
+//!    service says;
 //! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form, with
 //!    a request id and `x-amz-crc32`.
 //!
@@ -19,22 +20,25 @@
 //! `connections_max`, and `idle_timeout` for a client that stalls while sending its headers or
 //! body.
 
+pub mod auth;
 pub mod service;
 
+pub use auth::Auth;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
+use service::Call;
 pub use service::Services;
 use shale_aws::body::{BodyLimits, ByteBudget};
 use shale_aws::protocol::{self, Detected};
 use shale_aws::query::Form;
 use shale_aws::request_id::request_id;
-use shale_aws::sigv4::AuthHeader;
 use shale_aws::{AwsError, Fault, Reply, Wire};
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -78,14 +82,16 @@ struct Shared {
     body: BodyLimits,
     /// The `request_bytes_max` budget.
     budget: ByteBudget,
+    auth: Auth,
 }
 
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
+    peer: SocketAddr,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let rid = request_id();
-    let reply = match dispatch(req, &shared).await {
+    let reply = match dispatch(req, &shared, peer, &rid).await {
         Ok(reply) => reply,
         Err((wire, e)) => {
             if e.fault == Fault::Receiver {
@@ -98,7 +104,12 @@ async fn handle(
 }
 
 /// The dispatch path (see the module doc).
-async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wire, AwsError)> {
+async fn dispatch(
+    req: Request<Incoming>,
+    shared: &Shared,
+    peer: SocketAddr,
+    rid: &str,
+) -> Result<Reply, (Wire, AwsError)> {
     let (parts, body) = req.into_parts();
     let unknown = |wire| (wire, AwsError::unknown_operation());
     // 1. Route.
@@ -130,9 +141,8 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
             }
             Detected::Unknown => return Err(unknown(Wire::Json10)),
         };
-    // 2. Authenticate.
-    let _auth = AuthHeader::parse(&parts.headers).map_err(|e| (wire, e))?;
-    // 3. Bound and read the body.
+    // 2. Bound and read the body (a request without credentials is refused first).
+    shared.auth.precheck(&parts).map_err(|e| (wire, e))?;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -145,6 +155,11 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
             Fault::Receiver => (wire, service.internal(e.message)),
             Fault::Sender => (wire, e),
         })?;
+    // 3. Authenticate.
+    let caller = shared
+        .auth
+        .authenticate(&parts, &held.bytes, wire, service.signing_name(), Some(peer.ip()), false)
+        .map_err(|e| (wire, e))?;
     let op = match op {
         Some(op) => op,
         None => {
@@ -156,13 +171,18 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared) -> Result<Reply, (Wir
             })?
         }
     };
-    // 4. Authorize: `service.iam_action(op)` is what IAM policies will be checked against.
-    // 5. Run.
+    // 4. Authorize and run.
     if service.runs_inline(op) {
-        return service.call(op, wire, &held.bytes).map_err(|e| (wire, e));
+        let call = Call { wire, body: &held.bytes, caller: &caller, request_id: rid };
+        return service.call(op, &call).map_err(|e| (wire, e));
     }
     let (task_service, bytes) = (Arc::clone(service), held.bytes.clone());
-    match tokio::task::spawn_blocking(move || task_service.call(op, wire, &bytes)).await {
+    let rid = rid.to_string();
+    let run = move || {
+        let call = Call { wire, body: &bytes, caller: &caller, request_id: &rid };
+        task_service.call(op, &call)
+    };
+    match tokio::task::spawn_blocking(run).await {
         Ok(r) => r.map_err(|e| (wire, e)),
         Err(e) => Err((wire, service.internal(format!("the request's task failed: {e}")))),
     }
@@ -174,6 +194,7 @@ pub async fn serve(
     listener: TcpListener,
     services: Services,
     limits: HttpLimits,
+    auth: Auth,
     stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let body = BodyLimits {
@@ -182,7 +203,7 @@ pub async fn serve(
         idle_timeout: limits.idle_timeout,
     };
     let budget = ByteBudget::new(limits.request_bytes_max);
-    let shared = Arc::new(Shared { services, body, budget });
+    let shared = Arc::new(Shared { services, body, budget, auth });
     let listener_limits = crate::listener::ListenerLimits {
         connections_max: limits.connections_max,
         drain_timeout: limits.drain_timeout,
@@ -193,13 +214,13 @@ pub async fn serve(
         listener,
         listener_limits,
         stop,
-        move |stream, _, admission, mut stop| {
+        move |stream, peer, admission, mut stop| {
             let shared = Arc::clone(&shared);
             async move {
                 let Some(_admission) = admission else { return };
                 let _ = stream.set_nodelay(true);
                 let service =
-                    hyper::service::service_fn(move |req| handle(req, Arc::clone(&shared)));
+                    hyper::service::service_fn(move |req| handle(req, Arc::clone(&shared), peer));
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(idle)

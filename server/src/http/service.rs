@@ -7,7 +7,21 @@
 //! door finds an operation by name, asks the service whether it runs on the connection's task
 //! or on a blocking thread, and calls it with the request's body.
 
+use crate::iam::caller::Caller;
 use shale_aws::{AwsError, Reply, Wire};
+
+/// One request as a service's operation sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// The protocol it came in (and its answer goes out) in.
+    pub wire: Wire,
+    /// The body.
+    pub body: &'a [u8],
+    /// Who sent it (authenticated); every operation authorizes with it before it acts.
+    pub caller: &'a Caller,
+    /// The request id its answer carries.
+    pub request_id: &'a str,
+}
 
 /// How a service is addressed on the endpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,6 +57,9 @@ pub trait Service: Send + Sync + 'static {
     /// How it is addressed.
     fn address(&self) -> Address;
 
+    /// The service name of its SigV4 credential scope (`dynamodb`, `iam`, `sts`).
+    fn signing_name(&self) -> &'static str;
+
     /// Every operation, each once.
     fn operations(&self) -> &'static [Operation<Self::Handler>];
 
@@ -50,13 +67,9 @@ pub trait Service: Send + Sync + 'static {
     /// than on a blocking thread.
     fn runs_inline(&self, op: &Operation<Self::Handler>) -> bool;
 
-    /// Runs `op` on the request's body and encodes its answer for `wire`.
-    fn call(
-        &self,
-        op: &Operation<Self::Handler>,
-        wire: Wire,
-        body: &[u8],
-    ) -> Result<Reply, AwsError>;
+    /// Runs `op` on the request (authorizing its caller first) and encodes its answer for
+    /// the request's wire.
+    fn call(&self, op: &Operation<Self::Handler>, call: &Call<'_>) -> Result<Reply, AwsError>;
 
     /// The service's own form of an internal error (a failed task, a closed budget), so a
     /// client sees one internal-error type from the service whatever failed.
@@ -71,6 +84,8 @@ pub trait Dispatch: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     /// [`Service::address`].
     fn address(&self) -> Address;
+    /// [`Service::signing_name`].
+    fn signing_name(&self) -> &'static str;
     /// The index of the operation called `name`.
     fn find(&self, name: &str) -> Option<usize>;
     /// The IAM action of operation `i`.
@@ -78,7 +93,7 @@ pub trait Dispatch: Send + Sync + 'static {
     /// [`Service::runs_inline`] of operation `i`.
     fn runs_inline(&self, i: usize) -> bool;
     /// [`Service::call`] of operation `i`.
-    fn call(&self, i: usize, wire: Wire, body: &[u8]) -> Result<Reply, AwsError>;
+    fn call(&self, i: usize, call: &Call<'_>) -> Result<Reply, AwsError>;
     /// [`Service::internal`].
     fn internal(&self, message: String) -> AwsError;
 }
@@ -90,6 +105,10 @@ impl<S: Service> Dispatch for S {
 
     fn address(&self) -> Address {
         Service::address(self)
+    }
+
+    fn signing_name(&self) -> &'static str {
+        Service::signing_name(self)
     }
 
     fn find(&self, name: &str) -> Option<usize> {
@@ -104,9 +123,9 @@ impl<S: Service> Dispatch for S {
         self.operations().get(i).is_some_and(|op| Service::runs_inline(self, op))
     }
 
-    fn call(&self, i: usize, wire: Wire, body: &[u8]) -> Result<Reply, AwsError> {
+    fn call(&self, i: usize, call: &Call<'_>) -> Result<Reply, AwsError> {
         match self.operations().get(i) {
-            Some(op) => Service::call(self, op, wire, body),
+            Some(op) => Service::call(self, op, call),
             None => Err(AwsError::unknown_operation()),
         }
     }

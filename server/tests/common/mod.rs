@@ -7,6 +7,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The root credentials every test server is started with (AWS's documented example pair).
+pub const ROOT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+/// Its secret.
+pub const ROOT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// The root's credentials, for signing.
+pub fn root() -> shale_server::dynamo_client::Credentials {
+    shale_server::dynamo_client::Credentials::new(ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY)
+}
+
 /// A running server; killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -31,6 +41,8 @@ impl Server {
         };
         let mut child = cmd
             .env("RUST_LOG", "info")
+            .env("SHALE_ROOT_ACCESS_KEY_ID", ROOT_ACCESS_KEY_ID)
+            .env("SHALE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET_ACCESS_KEY)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

@@ -27,7 +27,11 @@ assert.ok(endpoint, "SHALE_DYNAMO_ENDPOINT must be set");
 const client = new DynamoDBClient({
   endpoint,
   region: "us-east-1",
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  // The server's root credentials (the test harness starts it with AWS's example pair).
+  credentials: {
+    accessKeyId: process.env.SHALE_ACCESS_KEY_ID ?? "AKIAIOSFODNN7EXAMPLE",
+    secretAccessKey: process.env.SHALE_SECRET_ACCESS_KEY ?? "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+  },
   maxAttempts: 1,
 });
 const table = `js-sdk-${process.pid}-${Date.now()}`;

@@ -21,8 +21,10 @@ from botocore.exceptions import ClientError
 
 ENDPOINT = os.environ.get("SHALE_DYNAMO_ENDPOINT", "http://127.0.0.1:8000").rstrip("/")
 REGION = "us-east-1"
-ACCESS_KEY = "test"
-SECRET_KEY = "test"
+# The server's root credentials: the test harness starts it with this pair (AWS's documented
+# example); against a server of your own, set SHALE_ACCESS_KEY_ID / SHALE_SECRET_ACCESS_KEY.
+ACCESS_KEY = os.environ.get("SHALE_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+SECRET_KEY = os.environ.get("SHALE_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 
 # The CLI subprocess and boto3 both read these.
 os.environ["AWS_ACCESS_KEY_ID"] = ACCESS_KEY

@@ -4,6 +4,7 @@
 //! is always empty. BatchGetItem stops reading once the response reaches 16 MB and returns the
 //! remaining keys as `UnprocessedKeys`, as DynamoDB does.
 
+use crate::dynamodb::access;
 use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
@@ -19,6 +20,7 @@ use crate::dynamodb::request::{return_collection_metrics, Constraints};
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::collections::per_table_json;
 use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, Refusal, WriteOp};
+use crate::iam::caller::Caller;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
 
@@ -84,6 +86,23 @@ pub struct BatchGetItemInput<'a> {
 }
 
 impl<'a> Input<'a> for BatchGetItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        for t in &self.tables {
+            let mut k = access::Keys {
+                return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+                ..access::Keys::default()
+            };
+            for key in &t.keys {
+                k.lead(g, &t.name, key);
+            }
+            if let Some(p) = &t.projection {
+                k.paths(p);
+            }
+            access::table_with(g, caller, action, &t.name, k)?;
+        }
+        Ok(())
+    }
+
     type Shape = BatchGetItem<'a>;
 
     fn decode(w: BatchGetItem<'a>) -> DResult<Self> {
@@ -220,6 +239,22 @@ pub struct BatchWriteItemInput<'a> {
 }
 
 impl<'a> Input<'a> for BatchWriteItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        for (t, requests) in &self.tables {
+            let mut k = access::Keys {
+                return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+                ..access::Keys::default()
+            };
+            for r in requests {
+                let (WriteRequest::Put(item) | WriteRequest::Delete(item)) = r;
+                k.lead(g, t, item);
+                k.names(item.keys().map(String::as_str));
+            }
+            access::table_with(g, caller, action, t, k)?;
+        }
+        Ok(())
+    }
+
     type Shape = BatchWriteItem<'a>;
 
     fn decode(w: BatchWriteItem<'a>) -> DResult<Self> {

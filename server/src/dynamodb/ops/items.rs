@@ -1,5 +1,6 @@
 //! GetItem, PutItem, UpdateItem and DeleteItem.
 
+use crate::dynamodb::access;
 use crate::dynamodb::capacity::{read_units, Consumed, Mode};
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{projection, Path};
@@ -16,6 +17,7 @@ use crate::dynamodb::request::{
 };
 use crate::dynamodb::write::collections::metrics_json;
 use crate::dynamodb::write::{check_item_size, execute_one, Action, WriteOp};
+use crate::iam::caller::Caller;
 use serde_json::{Map, Value as Json};
 
 /// Reads a required attribute map (`Key`, `Item`); `at` is its name in constraint messages.
@@ -47,6 +49,18 @@ pub struct GetItemInput<'a> {
 }
 
 impl<'a> Input<'a> for GetItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let mut k = access::Keys {
+            return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+            ..access::Keys::default()
+        };
+        k.lead(g, &self.table_name, &self.key);
+        if let Some(p) = &self.projection {
+            k.paths(p);
+        }
+        access::table_with(g, caller, action, &self.table_name, k)
+    }
+
     type Shape = GetItem<'a>;
 
     fn decode(w: GetItem<'a>) -> DResult<Self> {
@@ -185,9 +199,32 @@ impl<'a> ItemWriteInput<'a> {
 pub struct PutItemInput<'a>(ItemWriteInput<'a>);
 
 /// What PutItem and DeleteItem allow of `ReturnValues`.
+impl ItemWriteInput<'_> {
+    /// The write's condition keys: its partition key, the attributes it names (a put's item,
+    /// a delete's key, an update's key and updated attributes), ReturnValues and
+    /// ReturnConsumedCapacity.
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let mut k = access::Keys {
+            return_values: Some(access::return_values_name(self.return_values)),
+            return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+            ..access::Keys::default()
+        };
+        k.lead(g, &self.table_name, &self.item);
+        k.names(self.item.keys().map(String::as_str));
+        if let Some(u) = &self.update {
+            k.paths(u.paths());
+        }
+        access::table_with(g, caller, action, &self.table_name, k)
+    }
+}
+
 const NONE_OR_ALL_OLD: &[&str] = &["NONE", "ALL_OLD"];
 
 impl<'a> Input<'a> for PutItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        self.0.authorize(g, caller, action)
+    }
+
     type Shape = ItemWrite<'a>;
 
     fn decode(w: ItemWrite<'a>) -> DResult<Self> {
@@ -218,6 +255,10 @@ pub fn put(g: &Gateway, PutItemInput(input): PutItemInput) -> DResult<Json> {
 pub struct DeleteItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for DeleteItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        self.0.authorize(g, caller, action)
+    }
+
     type Shape = ItemWrite<'a>;
 
     fn decode(w: ItemWrite<'a>) -> DResult<Self> {
@@ -296,6 +337,10 @@ pub(crate) fn check_update_keys(
 pub struct UpdateItemInput<'a>(ItemWriteInput<'a>);
 
 impl<'a> Input<'a> for UpdateItemInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        self.0.authorize(g, caller, action)
+    }
+
     type Shape = ItemWrite<'a>;
 
     fn decode(w: ItemWrite<'a>) -> DResult<Self> {

@@ -22,6 +22,7 @@ use crate::dynamodb::schema::catalog::{Catalog, Table};
 use crate::dynamodb::write::backfill::{JobContext, Jobs};
 use crate::dynamodb::write::locks::Locks;
 use crate::http::service::Operation;
+use crate::iam::caller::Caller;
 use registry::{Handler, Schedule};
 use serde_json::Value as Json;
 use shale_engine::{Db, Keyspace, WriteOptions};
@@ -36,6 +37,9 @@ pub trait Input<'a>: Sized {
     type Shape: serde::Deserialize<'a>;
     /// Checks the decoded shape.
     fn decode(shape: Self::Shape) -> DResult<Self>;
+    /// Whether `caller` may run `action` (`dynamodb:PutItem`) with this input: every table,
+    /// index and condition key it touches ([`crate::dynamodb::access`]).
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()>;
 }
 
 /// How the gateway is run.
@@ -132,15 +136,16 @@ impl Gateway {
     /// Runs the operation called `name` on a request body given as JSON (for tests and
     /// tools; the front door calls [`Gateway::run`] with the body's bytes).
     pub fn handle(&self, name: &str, body: &Json) -> DResult<Json> {
+        let caller = Caller::anonymous(&self.opts.account, None, false);
         match registry::operation(name) {
-            Some(op) => self.run(op, body.to_string().as_bytes()),
+            Some(op) => self.run(op, body.to_string().as_bytes(), &caller),
             None => Err(DynamoError::UnknownOperation),
         }
     }
 
-    /// Runs `op` on its request body.
-    pub fn run(&self, op: &Operation<Handler>, body: &[u8]) -> DResult<Json> {
-        (op.handler.run)(self, body)
+    /// Runs `op` on its request body for `caller`.
+    pub fn run(&self, op: &Operation<Handler>, body: &[u8], caller: &Caller) -> DResult<Json> {
+        (op.handler.run)(self, body, caller)
     }
 
     /// A table for an item operation (DynamoDB's data-plane message when it is missing).

@@ -6,6 +6,7 @@ use super::{batch, items, query, tables, transact, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::request;
 use crate::http::service::Operation;
+use crate::iam::caller::Caller;
 use serde_json::Value as Json;
 
 /// Where an operation runs.
@@ -27,8 +28,9 @@ pub enum Schedule {
 /// What the registry holds for each DynamoDB operation.
 #[derive(Debug)]
 pub struct Handler {
-    /// Runs the operation on its request body.
-    pub run: fn(&Gateway, &[u8]) -> DResult<Json>,
+    /// Runs the operation on its request body for its caller: the body is decoded, the
+    /// caller authorized ([`Input::authorize`]), then the handler runs.
+    pub run: fn(&Gateway, &[u8], &Caller) -> DResult<Json>,
     /// Where it runs.
     pub schedule: Schedule,
 }
@@ -41,7 +43,11 @@ macro_rules! op {
             name: $name,
             iam_action: concat!("dynamodb:", $name),
             handler: Handler {
-                run: |g, body| $handler(g, Input::decode(request::parse(body)?)?),
+                run: |g, body, caller| {
+                    let input = Input::decode(request::parse(body)?)?;
+                    Input::authorize(&input, g, caller, concat!("dynamodb:", $name))?;
+                    $handler(g, input)
+                },
                 schedule: Schedule::$schedule,
             },
         }

@@ -11,6 +11,7 @@
 //! request, IdempotentParameterMismatchException; while the first is still running,
 //! TransactionInProgressException.
 
+use crate::dynamodb::access;
 use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
@@ -28,6 +29,7 @@ use crate::dynamodb::request::{
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::collections::per_table_json;
 use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
+use crate::iam::caller::Caller;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -214,6 +216,29 @@ pub struct TransactWriteItemsInput<'a> {
 }
 
 impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let _ = action;
+        for a in &self.actions {
+            let action = match a.kind {
+                WriteKind::Put => "dynamodb:PutItem",
+                WriteKind::Delete => "dynamodb:DeleteItem",
+                WriteKind::Update(_) => "dynamodb:UpdateItem",
+                WriteKind::Check => "dynamodb:ConditionCheckItem",
+            };
+            let mut k = access::Keys {
+                return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+                ..access::Keys::default()
+            };
+            k.lead(g, &a.table_name, &a.item);
+            k.names(a.item.keys().map(String::as_str));
+            if let WriteKind::Update(u) = &a.kind {
+                k.paths(u.paths());
+            }
+            access::table_with(g, caller, action, &a.table_name, k)?;
+        }
+        Ok(())
+    }
+
     type Shape = TransactWriteItems<'a>;
 
     fn decode(w: TransactWriteItems<'a>) -> DResult<Self> {
@@ -410,6 +435,22 @@ pub struct TransactGetItemsInput<'a> {
 }
 
 impl<'a> Input<'a> for TransactGetItemsInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let _ = action;
+        for (t, key, projection) in &self.gets {
+            let mut k = access::Keys {
+                return_consumed_capacity: Some(access::mode_name(self.return_consumed_capacity)),
+                ..access::Keys::default()
+            };
+            k.lead(g, t, key);
+            if let Some(p) = projection {
+                k.paths(p);
+            }
+            access::table_with(g, caller, "dynamodb:GetItem", t, k)?;
+        }
+        Ok(())
+    }
+
     type Shape = TransactGetItems<'a>;
 
     fn decode(w: TransactGetItems<'a>) -> DResult<Self> {

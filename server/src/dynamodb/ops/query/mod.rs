@@ -13,6 +13,7 @@ mod keys;
 mod page;
 mod source;
 
+use crate::dynamodb::access;
 use crate::dynamodb::capacity::Mode;
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::KeyOp;
@@ -22,6 +23,7 @@ use crate::dynamodb::ops::params::{ExprMembers, Expressions, Parsed};
 use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::{shapes, table_name, Constraints};
+use crate::iam::caller::Caller;
 use keys::{key_range, top_level_attrs};
 use page::page;
 use serde_json::Value as Json;
@@ -47,6 +49,60 @@ struct Walk {
     mode: Mode,
     parsed: Parsed,
     start: Option<Item>,
+}
+
+impl Walk {
+    /// The condition keys a Query or Scan gives: Select, the projection's attributes and
+    /// ReturnConsumedCapacity.
+    fn keys(&self) -> access::Keys {
+        let mut k = access::Keys {
+            select: Some(match self.select {
+                Select::All => "ALL_ATTRIBUTES",
+                Select::Projected => "ALL_PROJECTED_ATTRIBUTES",
+                Select::Specific => "SPECIFIC_ATTRIBUTES",
+                Select::Count => "COUNT",
+            }),
+            return_consumed_capacity: Some(access::mode_name(self.mode)),
+            ..access::Keys::default()
+        };
+        if let Some(p) = &self.parsed.projection {
+            k.paths(p);
+        }
+        k
+    }
+}
+
+impl QueryInput<'_> {
+    fn authorize_on(
+        &self,
+        g: &Gateway,
+        caller: &Caller,
+        action: &str,
+        k: access::Keys,
+    ) -> DResult<()> {
+        authorize_walk(g, caller, action, &self.table_name, self.index_name.as_deref(), k)
+    }
+}
+
+/// Checks a Query or Scan: on the table, or on `table/NAME/index/INDEX` for an index.
+fn authorize_walk(
+    g: &Gateway,
+    caller: &Caller,
+    action: &str,
+    table: &str,
+    index: Option<&str>,
+    k: access::Keys,
+) -> DResult<()> {
+    if caller.is_unrestricted() {
+        return Ok(());
+    }
+    let mut context = caller.context();
+    k.apply(&mut context);
+    let resource = match index {
+        Some(i) => access::index_arn(g, table, i),
+        None => access::table_arn(g, table),
+    };
+    access::check(caller, action, &resource, &context)
 }
 
 /// Reads what Query and Scan share (taking those members out of `w`); `query`: whether it is a
@@ -171,6 +227,26 @@ pub struct QueryInput<'a> {
 }
 
 impl<'a> Input<'a> for QueryInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let mut k = self.walk.keys();
+        // The partition key's value: the key condition's equality on the table's (or the
+        // index's) partition key.
+        if let Some(t) = g.catalog.get(&self.table_name) {
+            let hash = match &self.index_name {
+                Some(i) => t.index(i).map(|(m, _)| m.hash.name.clone()),
+                None => Some(t.meta.hash.name.clone()),
+            };
+            for (name, op) in &self.key_conditions {
+                if let (Some(h), KeyOp::Eq(v)) = (&hash, op) {
+                    if name == h {
+                        k.leading.extend(access::key_text(v));
+                    }
+                }
+            }
+        }
+        self.authorize_on(g, caller, action, k)
+    }
+
     type Shape = shapes::Walk<'a>;
 
     fn decode(mut w: shapes::Walk<'a>) -> DResult<Self> {
@@ -221,6 +297,12 @@ pub struct ScanInput<'a> {
 }
 
 impl<'a> Input<'a> for ScanInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let k = self.walk.keys();
+        let resource_index = self.index_name.as_deref();
+        authorize_walk(g, caller, action, &self.table_name, resource_index, k)
+    }
+
     type Shape = shapes::Walk<'a>;
 
     fn decode(mut w: shapes::Walk<'a>) -> DResult<Self> {

@@ -3,14 +3,16 @@
 //! constraint messages gathered in its order.
 
 use super::indexes::{self, IndexDef};
+use crate::dynamodb::access;
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::limits::CAPACITY_MAX;
-use crate::dynamodb::ops::Input;
+use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::shapes::{self, TableDefinition};
 use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::index::IndexKind;
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType};
+use crate::iam::caller::Caller;
 
 pub(super) fn key_schema(
     ks: Member<Vec<Member<shapes::KeySchemaElement>>>,
@@ -172,6 +174,10 @@ struct Definitions {
 }
 
 impl<'a> Input<'a> for CreateTableInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        access::table(g, caller, action, &self.table_name, |_| {})
+    }
+
     type Shape = TableDefinition<'a>;
 
     fn decode(w: TableDefinition<'a>) -> DResult<Self> {

@@ -14,6 +14,8 @@ mod index_updates;
 mod indexes;
 mod input;
 
+use crate::dynamodb::access;
+use crate::iam::caller::Caller;
 use describe::{counts, description};
 pub use describe::{Counted, Counts, COUNT_EXACT_ITEMS_MAX, COUNT_REFRESH};
 pub use input::CreateTableInput;
@@ -98,6 +100,10 @@ pub struct TableNameInput<'a> {
 }
 
 impl<'a> Input<'a> for TableNameInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        access::table(g, caller, action, &self.table_name, |_| {})
+    }
+
     type Shape = shapes::TableName<'a>;
 
     fn decode(w: shapes::TableName<'a>) -> DResult<Self> {
@@ -128,6 +134,11 @@ pub struct ListTablesInput<'a> {
 }
 
 impl<'a> Input<'a> for ListTablesInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        let _ = g;
+        access::account_wide(caller, action)
+    }
+
     type Shape = shapes::ListTables<'a>;
 
     fn decode(w: shapes::ListTables<'a>) -> DResult<Self> {
@@ -168,6 +179,10 @@ pub struct UpdateTableInput<'a> {
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        access::table(g, caller, action, &self.table_name, |_| {})
+    }
+
     type Shape = TableDefinition<'a>;
 
     fn decode(w: TableDefinition<'a>) -> DResult<Self> {

@@ -1,0 +1,90 @@
+//! Authentication at the front door: who sent a request.
+//!
+//! - `--auth sigv4` (the default): the request's SigV4 signature (the `Authorization` header or
+//!   a presigned query string) is verified ([`shale_aws::sigv4::verify`]) against the root
+//!   credentials and the IAM store's keys and sessions ([`Authenticator`]); the caller is the
+//!   key's owner, with its policies.
+//! - `--auth none`: the `Authorization` header's shape is checked as before and any
+//!   credentials are accepted; the caller is anonymous and allowed everything (what DynamoDB
+//!   Local does).
+
+use crate::iam::caller::{Authenticator, Caller};
+use http::request::Parts;
+use shale_aws::sigv4::verify::{Expected, Incoming, Verifier, VerifierOptions};
+use shale_aws::sigv4::AuthHeader;
+use shale_aws::{AwsError, Wire};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+/// How requests are authenticated.
+pub enum Auth {
+    /// Every request's SigV4 signature is verified.
+    SigV4 { verifier: Verifier, authenticator: Arc<Authenticator>, region: String },
+    /// Any credentials are accepted (`--auth none`).
+    None { account: String },
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::SigV4 { region, .. } => write!(f, "Auth::SigV4({region})"),
+            Auth::None { .. } => f.write_str("Auth::None"),
+        }
+    }
+}
+
+impl Auth {
+    /// SigV4 verification with `options` for `region`.
+    pub fn sigv4(
+        authenticator: Arc<Authenticator>,
+        region: String,
+        options: VerifierOptions,
+    ) -> Auth {
+        Auth::SigV4 { verifier: Verifier::new(options), authenticator, region }
+    }
+
+    /// The checks made before the body is read (a request with no credentials at all is
+    /// refused before its body is taken in).
+    pub fn precheck(&self, parts: &Parts) -> Result<(), AwsError> {
+        match self {
+            Auth::None { .. } => AuthHeader::parse(&parts.headers).map(|_| ()),
+            Auth::SigV4 { .. } => {
+                let presigned = parts.uri.query().is_some_and(|q| q.contains("X-Amz-Signature="));
+                if !presigned && !parts.headers.contains_key("authorization") {
+                    return Err(AwsError::missing_authentication_token());
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Authenticates a request to the service signing as `signing_name`.
+    pub fn authenticate(
+        &self,
+        parts: &Parts,
+        body: &[u8],
+        wire: Wire,
+        signing_name: &str,
+        peer: Option<IpAddr>,
+        secure: bool,
+    ) -> Result<Caller, AwsError> {
+        match self {
+            Auth::None { account } => Ok(Caller::anonymous(account, peer, secure)),
+            Auth::SigV4 { verifier, authenticator, region } => {
+                let incoming = Incoming {
+                    method: parts.method.as_str(),
+                    path: parts.uri.path(),
+                    query: parts.uri.query().unwrap_or(""),
+                    headers: &parts.headers,
+                    body,
+                };
+                let expected = Expected { region, service: signing_name };
+                let verified = verifier
+                    .verify(&incoming, &expected, SystemTime::now(), authenticator.as_ref())
+                    .map_err(|e| e.to_aws(wire))?;
+                authenticator.caller(verified.principal, peer, secure).map_err(AwsError::internal)
+            }
+        }
+    }
+}
