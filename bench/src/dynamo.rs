@@ -50,7 +50,14 @@ pub const END: &str = "<!-- END shale-bench dynamo -->";
 
 /// The markers and heading of a run's markdown section: the standard one, or (with `--gsis`)
 /// one per index count.
-fn section_marks(gsis: u8) -> (String, String, String) {
+fn section_marks(gsis: u8, section: Option<&str>) -> (String, String, String) {
+    if let Some(name) = section {
+        return (
+            format!("<!-- BEGIN shale-bench dynamo --section {name} -->"),
+            format!("<!-- END shale-bench dynamo --section {name} -->"),
+            format!("## DynamoDB gateway: {name}"),
+        );
+    }
     if gsis == 0 {
         return (BEGIN.into(), END.into(), HEADING.into());
     }
@@ -157,6 +164,14 @@ fn measure(
     Ok(TargetResult { name: name.to_string(), settings, items, load_secs, closed, open })
 }
 
+/// The round of one server whose GetItem closed-loop throughput is the median of its rounds.
+fn median_round(mut rounds: Vec<TargetResult>) -> Option<TargetResult> {
+    let get = |r: &TargetResult| r.closed(Op::Get).map_or(0.0, |c| c.ops_per_sec);
+    rounds.sort_by(|a, b| get(a).total_cmp(&get(b)));
+    let mid = rounds.len() / 2;
+    (mid < rounds.len()).then(|| rounds.swap_remove(mid))
+}
+
 /// Measures one target, launching (and afterwards stopping) it when `--start` named it.
 fn measure_spec(spec: &Spec, args: &DynamoArgs) -> BenchResult<TargetResult> {
     match &spec.addr {
@@ -181,18 +196,37 @@ fn measure_spec(spec: &Spec, args: &DynamoArgs) -> BenchResult<TargetResult> {
 /// Runs the benchmark: every target in turn, then the table (and the markdown section).
 pub fn run(args: &DynamoArgs) -> BenchResult<()> {
     let specs = specs(args)?;
-    let mut results = Vec::new();
-    for spec in &specs {
-        results.push(measure_spec(spec, args)?);
+    // Every round measures every server; odd rounds in reverse order.
+    let mut rounds: Vec<Vec<TargetResult>> = specs.iter().map(|_| Vec::new()).collect();
+    for round in 0..args.rounds {
+        let mut order: Vec<usize> = (0..specs.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            if let (Some(spec), Some(out)) = (specs.get(i), rounds.get_mut(i)) {
+                out.push(measure_spec(spec, args)?);
+            }
+        }
     }
+    let per_round = render::rounds_line(&rounds);
+    let results: Vec<TargetResult> = rounds.into_iter().filter_map(median_round).collect();
     println!();
+    if let Some(line) = &per_round {
+        println!("{line}");
+    }
     print!("{}", render::text_table(&results, args));
     for line in render::cpu_lines(&results).into_iter().chain(render::verdicts(&results, args)) {
         println!("{line}");
     }
     if let Some(md) = &args.write_markdown {
-        let section = render::markdown(&command_line(), &results, args);
-        write_markdown(md, section_marks(args.gsis), &section)?;
+        let mut section = render::markdown(&command_line(), &results, args);
+        if let Some(line) = &per_round {
+            section.push('\n');
+            section.push_str(line);
+            section.push('\n');
+        }
+        write_markdown(md, section_marks(args.gsis, args.section.as_deref()), &section)?;
         println!("wrote {}", md.display());
     }
     check_errors(&results)

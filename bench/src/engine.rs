@@ -229,9 +229,25 @@ pub struct RemoteEngine {
 
 impl RemoteEngine {
     pub fn connect(addr: &str, connections: usize) -> BenchResult<RemoteEngine> {
-        let pool = shale_server::client::Pool::connect(addr, connections)?;
+        let pool = kv_pool(addr, connections)?;
         Ok(RemoteEngine { pool, addr: addr.to_string() })
     }
+}
+
+/// `connections` connections to the shale-server at `addr`, authenticated with the credentials
+/// of the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) when
+/// set; else unauthenticated (a server with `--auth none`).
+pub fn kv_pool(addr: &str, connections: usize) -> BenchResult<shale_server::client::Pool> {
+    use shale_server::client::{ClientError, Credentials, Pool};
+    use shale_server::kv::codec::ErrorCode;
+    let creds = Credentials::from_env();
+    Pool::connect_with(addr, connections, creds.as_ref()).map_err(|e| match e {
+        ClientError::Refused(ErrorCode::AuthRequired) => format!(
+            "{addr} requires authentication: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        )
+        .into(),
+        e => e.into(),
+    })
 }
 
 const REMOTE_KEYSPACE: &str = shale_engine::DEFAULT_KEYSPACE;

@@ -84,7 +84,9 @@ pub struct IoArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct LatencyArgs {
-    /// The server's key-value address.
+    /// The server's key-value address. Connections authenticate with `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`) when set; without them, only a server
+    /// with `--auth none` accepts them.
     #[arg(long, default_value = "127.0.0.1:7070")]
     pub target: String,
     /// Offered rates to measure, operations per second (comma-separated).
@@ -127,8 +129,10 @@ pub struct DynamoArgs {
     /// A running DynamoDB-compatible server to measure, NAME=HOST:PORT (repeatable).
     #[arg(long = "target")]
     pub targets: Vec<String>,
-    /// Servers to launch (and stop at the end): shale, shale-nosync, shale-mem, dynalite,
-    /// dynalite-mem (comma-separated).
+    /// Servers to launch (and stop at the end): shale, shale-nosync, shale-mem, shale-noauth,
+    /// shale-mem-noauth (`--auth none`), dynalite, dynalite-mem (comma-separated). Requests are
+    /// signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when set (a --target server's
+    /// credentials), else with the pair launched servers are given as root.
     #[arg(long, value_delimiter = ',')]
     pub start: Vec<String>,
     /// Client threads of the closed-loop phases, and connections of the open-loop phase.
@@ -157,6 +161,14 @@ pub struct DynamoArgs {
     /// Rewrite this markdown file's DynamoDB section (between its markers) with the results.
     #[arg(long)]
     pub write_markdown: Option<PathBuf>,
+    /// Measure every server this many times, alternating their order from round to round (the
+    /// machine is noisy); the table shows each server's median round by GetItem throughput.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub rounds: u32,
+    /// Write the markdown into its own section called NAME (markers `--section NAME`) instead
+    /// of the standard one.
+    #[arg(long)]
+    pub section: Option<String>,
     /// dynalite's cli.js (run with `node`), or `npx` to run `npx dynalite`.
     #[arg(long, default_value = "/work/dynalite/node_modules/dynalite/cli.js")]
     pub dynalite: String,
@@ -332,7 +344,8 @@ pub struct Flags {
     #[serde(skip)]
     pub compare: Option<String>,
     /// Run the workloads against a running shale-server at HOST:PORT (its key-value protocol)
-    /// instead of an embedded engine.
+    /// instead of an embedded engine. Connections authenticate with `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`) when set.
     #[arg(long)]
     #[serde(skip)]
     pub target: Option<String>,

@@ -209,7 +209,7 @@ fn measure(pool: &Pool, args: &LatencyArgs, rate: u64, index: usize) -> BenchRes
 
 /// Runs the latency benchmark and prints (and optionally writes) its table.
 pub fn run(args: &LatencyArgs) -> BenchResult<()> {
-    let pool = Pool::connect(args.target.as_str(), args.connections)?;
+    let pool = crate::engine::kv_pool(&args.target, args.connections)?;
     if !args.no_load {
         let t = Instant::now();
         load(&pool, args)?;

@@ -265,7 +265,9 @@ fn workloads_run_against_a_server() {
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let server = rt.spawn(serve(listener, handler, Limits::default(), stopped));
+    // `--auth none`: the benchmark connects without credentials (protocol version 1).
+    let auth = Arc::new(shale_server::kv::auth::KvAuth::None { account: "000000000000".into() });
+    let server = rt.spawn(serve(listener, handler, auth, Limits::default(), None, stopped));
     let names = ["fillrandom", "readrandom", "seekrandom", "readreverse", "ycsbe", "fillsync"];
     let dir = tempfile::tempdir().unwrap();
     let stdout = bench(&[
@@ -324,7 +326,7 @@ fn dynamo_runs_against_the_gateway() {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let auth = Auth::None { account: "000000000000".into() };
     let services = Services::new().with(gateway);
-    let server = rt.spawn(serve(listener, services, HttpLimits::default(), auth, stopped));
+    let server = rt.spawn(serve(listener, services, HttpLimits::default(), auth, None, stopped));
     let dir = tempfile::tempdir().unwrap();
     let md = dir.path().join("b.md");
     let stdout = bench(&[

@@ -1,6 +1,6 @@
-//! Feeds arbitrary bytes to the key-value protocol's frame decoders (request and response): they
-//! must not panic or allocate beyond the input, and whatever decodes must re-encode to a frame
-//! that decodes to the same thing.
+//! Feeds arbitrary bytes to the key-value protocol's frame decoders (request and response, AUTH
+//! included) and handshake parsers: they must not panic or allocate beyond the input, and
+//! whatever decodes must re-encode to a frame that decodes to the same thing.
 
 #![no_main]
 
@@ -24,5 +24,18 @@ fuzz_target!(|data: &[u8]| {
     if let Some((&ty, body)) = data.split_first() {
         let _ = codec::decode_request(ty, body);
         let _ = codec::decode_response(ty, body);
+    }
+    // AUTH's body (the first frame of a version-2 connection) on its own.
+    if let Ok(codec::Request::Auth(auth)) = codec::decode_request(codec::op::AUTH, data) {
+        let again = codec::Request::Auth(auth.clone()).encode(1, false);
+        let (_, back) = codec::decode_request_frame(&again, FRAME_LEN_MAX).expect("re-encoded AUTH decodes");
+        assert_eq!(back, codec::Request::Auth(auth));
+    }
+    // The handshake's fixed-size parts.
+    if let Some(hello) = data.first_chunk::<{ codec::HELLO_LEN }>() {
+        let _ = codec::parse_hello(hello);
+    }
+    if let Some(welcome) = data.first_chunk::<{ codec::WELCOME_LEN }>() {
+        let _ = codec::parse_welcome(welcome);
     }
 });

@@ -5,9 +5,16 @@
 //! connection. A reader thread routes the responses, which may arrive out of order.
 //! [`Client::send`] pipelines explicitly: it returns a [`Pending`] that is waited on later. A
 //! [`Pool`] spreads calls over several connections.
+//!
+//! With [`Credentials`] ([`Client::connect_with`]), the client speaks protocol version 2 and
+//! authenticates with AUTH (an HMAC of the server's nonce with the secret access key; the
+//! secret never crosses the network). Without, it speaks version 1, which only a server started
+//! with `--auth none` accepts.
 
+pub use crate::dynamo_client::Credentials;
 use crate::kv::codec::{
-    self, BatchOp, ErrorCode, Request, Response, Scan, ScanRange, Welcome, LEN_FIELD, WELCOME_LEN,
+    self, AuthRequest, BatchOp, ErrorCode, Request, Response, Scan, ScanRange, Welcome, LEN_FIELD,
+    NONCE_LEN, WELCOME_LEN,
 };
 use std::collections::HashMap;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -127,14 +134,55 @@ fn read_frame(
     Ok((h.id, resp))
 }
 
+/// Sends AUTH (request id 1) for `nonce` and waits for its answer.
+fn authenticate(
+    rd: &mut impl Read,
+    wr: &mut impl Write,
+    creds: &Credentials,
+    nonce: &[u8; NONCE_LEN],
+    frame_len_max: u32,
+) -> Result<()> {
+    let auth = AuthRequest::sign(
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        creds.session_token.as_deref(),
+        nonce,
+    );
+    let frame = Request::Auth(auth).encode(1, false);
+    let max = frame_len_max.min(codec::AUTH_FRAME_LEN_MAX);
+    if frame.len() - LEN_FIELD > max as usize {
+        return Err(ClientError::TooLarge { len: frame.len(), max });
+    }
+    wr.write_all(&frame)?;
+    wr.flush()?;
+    match read_frame(rd, frame_len_max).map_err(ClientError::Closed)? {
+        (1, Response::Done) => Ok(()),
+        (_, Response::Error { code, message }) => Err(ClientError::Server { code, message }),
+        (id, other) => {
+            Err(ClientError::Protocol(format!("AUTH (id 1) answered by {id}: {other:?}")))
+        }
+    }
+}
+
 impl Client {
-    /// Connects and does the handshake.
+    /// Connects and does the handshake, without authenticating (protocol version 1: only a
+    /// server started with `--auth none` accepts it).
     pub fn connect(addr: impl ToSocketAddrs) -> Result<Client> {
+        Client::connect_with(addr, None)
+    }
+
+    /// Connects and does the handshake; with `credentials`, speaks version 2 and authenticates
+    /// (a refused AUTH is [`ClientError::Server`] with [`ErrorCode::AuthFailed`]).
+    pub fn connect_with(
+        addr: impl ToSocketAddrs,
+        credentials: Option<&Credentials>,
+    ) -> Result<Client> {
         let stream = TcpStream::connect(addr)?;
         stream.set_nodelay(true)?;
         let mut rd = BufReader::with_capacity(64 << 10, stream.try_clone()?);
         let mut wr = BufWriter::with_capacity(64 << 10, stream.try_clone()?);
-        wr.write_all(&codec::hello())?;
+        let version = if credentials.is_some() { codec::VERSION } else { codec::VERSION_1 };
+        wr.write_all(&codec::hello(version))?;
         wr.flush()?;
         let mut w = [0u8; WELCOME_LEN];
         rd.read_exact(&mut w)?;
@@ -144,18 +192,31 @@ impl Client {
         if let Some(code) = welcome.refusal {
             return Err(ClientError::Refused(code));
         }
+        if welcome.version != version {
+            return Err(ClientError::Protocol(format!(
+                "asked for protocol version {version}, the server answered {}",
+                welcome.version
+            )));
+        }
+        // The server states its bound; the client also keeps its own, so that a server (or
+        // anything answering on its port) cannot make it allocate without limit.
+        let frame_len_max = welcome.frame_len_max.min(CLIENT_FRAME_LEN_MAX);
+        let mut next_id = 1;
+        if let Some(creds) = credentials {
+            let mut nonce = [0u8; NONCE_LEN];
+            rd.read_exact(&mut nonce)?;
+            authenticate(&mut rd, &mut wr, creds, &nonce, frame_len_max)?;
+            next_id = 2;
+        }
         let shared = Arc::new(Shared {
             writer: Mutex::new(wr),
             pending: Mutex::new(HashMap::new()),
             broken: Mutex::new(None),
-            next_id: AtomicU64::new(1),
+            next_id: AtomicU64::new(next_id),
             welcome,
             stream,
         });
         let reader_shared = Arc::downgrade(&shared);
-        // The server states its bound; the client also keeps its own, so that a server (or
-        // anything answering on its port) cannot make it allocate without limit.
-        let frame_len_max = welcome.frame_len_max.min(CLIENT_FRAME_LEN_MAX);
         std::thread::Builder::new().name("shale-client-reader".into()).spawn(move || loop {
             let got = read_frame(&mut rd, frame_len_max);
             let Some(shared) = reader_shared.upgrade() else { return };
@@ -370,10 +431,20 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Opens `connections` connections (at least one).
+    /// Opens `connections` connections (at least one), without authenticating.
     pub fn connect(addr: impl ToSocketAddrs + Clone, connections: usize) -> Result<Pool> {
+        Pool::connect_with(addr, connections, None)
+    }
+
+    /// Opens `connections` connections (at least one), each authenticated with `credentials`
+    /// when given ([`Client::connect_with`]).
+    pub fn connect_with(
+        addr: impl ToSocketAddrs + Clone,
+        connections: usize,
+        credentials: Option<&Credentials>,
+    ) -> Result<Pool> {
         let clients = (0..connections.max(1))
-            .map(|_| Client::connect(addr.clone()))
+            .map(|_| Client::connect_with(addr.clone(), credentials))
             .collect::<Result<Vec<_>>>()?;
         Ok(Pool { clients: Arc::new(clients), next: Arc::new(AtomicUsize::new(0)) })
     }

@@ -56,6 +56,9 @@ pub struct FileConfig {
     pub auth_clock_skew_secs: Option<u64>,
     /// The endpoint's region (default us-east-1).
     pub region: Option<String>,
+    /// PEM certificate chain and key: both front doors serve TLS.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
     #[serde(default)]
     pub engine: EngineConfig,
     /// The key-value front door (`[kv]`; `[limits]` is accepted as its old name).

@@ -29,3 +29,4 @@ pub mod kv;
 pub mod listener;
 pub mod namespace;
 pub mod sts;
+pub mod tls;

@@ -27,6 +27,7 @@ use shale_server::iam::store::{Account, Store};
 use shale_server::kv::handlers::Handler;
 use shale_server::kv::server::{self, Limits};
 use shale_server::sts::Sts;
+use shale_server::tls::Tls;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -83,6 +84,13 @@ struct Cli {
     /// The region requests must be signed for, and that ARNs name. Default: us-east-1.
     #[arg(long)]
     region: Option<String>,
+    /// A PEM certificate chain: both front doors serve TLS with it (and plain connections
+    /// from loopback only). Needs --tls-key.
+    #[arg(long)]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long)]
+    tls_key: Option<PathBuf>,
     /// A TOML file with engine options and limits; flags win over it.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -264,6 +272,17 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         other => return Err(format!("--auth must be sigv4 or none, not {other:?}")),
     };
+    let tls = match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
+        (Some(cert), Some(key)) => {
+            let tls = Tls::load(&cert, &key)?;
+            tracing::info!("TLS on both front doors (certificate {})", cert.display());
+            Some(tls)
+        }
+        (None, None) => None,
+        _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
+    };
+    // The key-value protocol authenticates as the HTTP front door does, with the same keys.
+    let kv_auth = Arc::new(shale_server::kv::auth::KvAuth::of(&auth));
     let mut http_limits = file.http.limits();
     if let Some(v) = cli.dynamodb_body_bytes_max {
         http_limits.body_bytes_max = v;
@@ -301,9 +320,10 @@ fn run(cli: Cli) -> Result<(), String> {
             services,
             http_limits,
             auth,
+            tls.clone(),
             stop_rx.clone(),
         ));
-        let kv = server::serve(listener, Arc::clone(&handler), limits, stop_rx).await;
+        let kv = server::serve(listener, Arc::clone(&handler), kv_auth, limits, tls, stop_rx).await;
         let _ = gateway_task.await;
         kv.map_err(|e| e.to_string())
     })?;

@@ -15,8 +15,11 @@ pub struct Namespace {
 /// The DynamoDB service: its table catalog and its tables' item keyspaces.
 pub const DYNAMODB: Namespace = Namespace { prefix: "dynamo.", owner: "the DynamoDB gateway" };
 
+/// IAM: its store of identities, keys, policies and sessions.
+pub const IAM: Namespace = Namespace { prefix: "iam.", owner: "IAM" };
+
 /// Every reserved namespace.
-pub const RESERVED: &[Namespace] = &[DYNAMODB];
+pub const RESERVED: &[Namespace] = &[DYNAMODB, IAM];
 
 /// The namespace `keyspace` falls under, if it is reserved.
 pub fn reserved_by(keyspace: &str) -> Option<&'static Namespace> {
@@ -35,6 +38,7 @@ mod tests {
             }
         }
         assert_eq!(reserved_by("dynamo.t.1"), Some(&DYNAMODB));
+        assert_eq!(reserved_by(crate::iam::store::KEYSPACE), Some(&IAM));
         assert_eq!(reserved_by("dynamo"), None);
         assert_eq!(reserved_by("mine"), None);
     }

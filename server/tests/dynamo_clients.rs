@@ -29,13 +29,30 @@ fn boto3_and_aws_cli_suite() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(Some(dir.path()), &[]);
+    // Debug logging: the log checked for secrets below is as talkative as it gets in use.
+    let server = Server::start_logging(Some(dir.path()), &[], "debug");
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dynamo_py");
+    let secrets = dir.path().join("secrets-seen-by-the-suite");
     let status = Command::new("python3")
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", suite])
         .env("SHALE_DYNAMO_ENDPOINT", format!("http://{}", server.dynamo_addr))
+        .env("SHALE_SECRETS_FILE", &secrets)
         .status()
         .unwrap();
     assert!(status.success(), "the boto3 / AWS CLI suite failed");
+    let log = std::sync::Arc::clone(&server.log);
     assert!(server.terminate());
+    // No secret the suite was given (access keys, STS credentials) nor the root's is in the
+    // server's log of the whole run.
+    let seen = std::fs::read_to_string(&secrets).unwrap_or_default();
+    let mut all: Vec<&str> = seen.lines().filter(|s| !s.is_empty()).collect();
+    assert!(all.len() >= 10, "the suite recorded only {} secrets", all.len());
+    all.push(common::ROOT_SECRET_ACCESS_KEY);
+    let log = log.lock().unwrap();
+    assert!(!log.is_empty());
+    for line in log.iter() {
+        for s in &all {
+            assert!(!line.contains(s), "a secret is in the server's log: {line}");
+        }
+    }
 }

@@ -17,7 +17,7 @@ fn kvs(pairs: &[(&str, &str)]) -> Vec<(Vec<u8>, Vec<u8>)> {
 #[test]
 fn every_operation_through_the_client() {
     let server = Server::start(None, &[]);
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     c.ping(b"hello").unwrap();
     c.put("default", b"a", b"1", false).unwrap();
     c.put("default", b"b", b"2", true).unwrap();
@@ -81,7 +81,7 @@ fn every_operation_through_the_client() {
 #[test]
 fn pipelined_requests_from_many_threads_share_one_connection() {
     let server = Server::start(None, &[]);
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     std::thread::scope(|s| {
         for t in 0..8u32 {
             let c = c.clone();
@@ -119,6 +119,9 @@ fn the_cli_works_over_the_network() {
         .arg("--addr")
         .arg(&server.addr)
         .args(args)
+        .env("AWS_ACCESS_KEY_ID", common::ROOT_ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", common::ROOT_SECRET_ACCESS_KEY)
+        .env_remove("AWS_SESSION_TOKEN")
         .output()
         .unwrap()
     };
@@ -154,14 +157,23 @@ fn the_cli_works_over_the_network() {
     assert!(String::from_utf8_lossy(&flush.stderr).contains("--db"), "{flush:?}");
 }
 
-/// Connects and completes the handshake by hand.
+/// Connects, completes the handshake and authenticates as the root, by hand.
 fn raw(addr: &str) -> TcpStream {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&codec::hello()).unwrap();
-    let mut w = [0u8; codec::WELCOME_LEN];
+    s.write_all(&codec::hello(codec::VERSION)).unwrap();
+    let mut w = [0u8; codec::WELCOME_V2_LEN];
     s.read_exact(&mut w).unwrap();
-    assert_eq!(codec::parse_welcome(&w).unwrap().refusal, None);
+    assert_eq!(codec::parse_welcome(&w[..16].try_into().unwrap()).unwrap().refusal, None);
+    let nonce: [u8; codec::NONCE_LEN] = w[16..].try_into().unwrap();
+    let auth = codec::AuthRequest::sign(
+        common::ROOT_ACCESS_KEY_ID,
+        common::ROOT_SECRET_ACCESS_KEY,
+        None,
+        &nonce,
+    );
+    s.write_all(&Request::Auth(auth).encode(1, false)).unwrap();
+    assert_eq!(read_response(&mut s), (1, Response::Done));
     s
 }
 
@@ -187,7 +199,7 @@ fn closed(s: &mut TcpStream) -> bool {
 #[test]
 fn garbage_truncated_and_oversize_frames_get_an_answer_and_a_close() {
     let server = Server::start(None, &["--frame-len-max", "65536", "--connections-max", "8"]);
-    let healthy = Client::connect(server.addr.as_str()).unwrap();
+    let healthy = common::kv_client(&server.addr);
     healthy.put("default", b"k", b"v", false).unwrap();
 
     // A wrong magic: refused at the handshake.
@@ -264,9 +276,9 @@ fn garbage_truncated_and_oversize_frames_get_an_answer_and_a_close() {
 #[test]
 fn connection_limit_and_idle_timeout() {
     let server = Server::start(None, &["--connections-max", "2", "--idle-timeout-secs", "1"]);
-    let a = Client::connect(server.addr.as_str()).unwrap();
-    let b = Client::connect(server.addr.as_str()).unwrap();
-    match Client::connect(server.addr.as_str()) {
+    let a = common::kv_client(&server.addr);
+    let b = common::kv_client(&server.addr);
+    match Client::connect_with(server.addr.as_str(), Some(&common::root())) {
         Err(ClientError::Refused(ErrorCode::TooManyConnections)) => {}
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("a third connection was accepted"),
@@ -276,7 +288,7 @@ fn connection_limit_and_idle_timeout() {
     // Idle past the timeout: the server closes both, which frees the slots.
     std::thread::sleep(Duration::from_millis(2500));
     assert!(a.ping(b"").is_err());
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     c.ping(b"").unwrap();
 }
 
@@ -284,13 +296,13 @@ fn connection_limit_and_idle_timeout() {
 fn graceful_shutdown_keeps_every_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(Some(dir.path()), &[]);
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     for i in 0..2000u32 {
         c.put("default", format!("k{i}").as_bytes(), b"v", false).unwrap();
     }
     assert!(server.terminate());
     let server = Server::start(Some(dir.path()), &[]);
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     let all = c.scan("default", ScanRange::Prefix(b"k".to_vec()), false, usize::MAX).unwrap();
     assert_eq!(all.len(), 2000);
 }

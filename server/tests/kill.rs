@@ -36,7 +36,9 @@ fn acknowledged_sync_writes_survive_sigkill() {
                     (server.addr.clone(), Arc::clone(&acked), Arc::clone(&stop));
                 let unsure = Arc::clone(&unsure);
                 std::thread::spawn(move || {
-                    let Ok(c) = Client::connect(addr.as_str()) else { return 0 };
+                    let Ok(c) = Client::connect_with(addr.as_str(), Some(&common::root())) else {
+                        return 0;
+                    };
                     let mut n = 0;
                     for i in 0u64.. {
                         if stop.load(Ordering::Relaxed) {
@@ -104,7 +106,7 @@ type Model = Arc<Mutex<BTreeMap<Vec<u8>, Vec<u8>>>>;
 
 /// Every key the writers write, with its value, as the server holds them.
 fn contents(server: &Server) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let c = Client::connect(server.addr.as_str()).unwrap();
+    let c = common::kv_client(&server.addr);
     c.scan("default", ScanRange::Prefix(b"w".to_vec()), false, usize::MAX)
         .unwrap()
         .into_iter()

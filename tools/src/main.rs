@@ -35,6 +35,17 @@ struct Cli {
     /// stats commands).
     #[arg(long, global = true)]
     addr: Option<String>,
+    /// With --addr: the access key id to authenticate with (the root's or an IAM user's).
+    /// Without credentials, the CLI speaks the unauthenticated protocol version 1, which only a
+    /// server with `--auth none` accepts.
+    #[arg(long, global = true, env = "AWS_ACCESS_KEY_ID")]
+    access_key_id: Option<String>,
+    /// With --addr: the secret access key (prefer the environment variable to the flag).
+    #[arg(long, global = true, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    /// With --addr: the session token of temporary credentials (STS).
+    #[arg(long, global = true, env = "AWS_SESSION_TOKEN", hide_env_values = true)]
+    session_token: Option<String>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -127,7 +138,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         _ => {}
     }
     if let Some(addr) = &cli.addr {
-        return remote::run(addr, &cli.keyspace, cli.cmd, out);
+        let creds =
+            remote::credentials(cli.access_key_id, cli.secret_access_key, cli.session_token)?;
+        return remote::run(addr, creds.as_ref(), &cli.keyspace, cli.cmd, out);
     }
     let opts = Options {
         create_if_missing: !cli.no_create,

@@ -1,17 +1,51 @@
 //! The data commands over the network: `shale --addr HOST:PORT put|get|delete|scan|...` talks
-//! to a running `shale-server` through its Rust client.
+//! to a running `shale-server` through its Rust client, authenticated with the credentials of
+//! `--access-key-id`, `--secret-access-key`, `--session-token` or, as the AWS SDKs read them,
+//! `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
 
 use crate::text::{parse_bytes, show};
 use crate::Cmd;
-use shale_server::client::Client;
-use shale_server::kv::codec::ScanRange;
+use shale_server::client::{Client, ClientError, Credentials};
+use shale_server::kv::codec::{ErrorCode, ScanRange};
 use std::io::Write;
 use std::process::ExitCode;
 
-pub fn run(addr: &str, keyspace: &str, cmd: Cmd, out: &mut dyn Write) -> Result<ExitCode, String> {
+/// The credentials to authenticate with: both the key id and the secret, or neither (then the
+/// client does not authenticate).
+pub fn credentials(
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    session_token: Option<String>,
+) -> Result<Option<Credentials>, String> {
+    match (access_key_id, secret_access_key) {
+        (Some(id), Some(secret)) => {
+            let mut c = Credentials::new(&id, &secret);
+            c.session_token = session_token.filter(|t| !t.is_empty());
+            Ok(Some(c))
+        }
+        (None, None) => Ok(None),
+        _ => Err("give both the access key id and the secret access key (AWS_ACCESS_KEY_ID and \
+                  AWS_SECRET_ACCESS_KEY), or neither"
+            .into()),
+    }
+}
+
+pub fn run(
+    addr: &str,
+    credentials: Option<&Credentials>,
+    keyspace: &str,
+    cmd: Cmd,
+    out: &mut dyn Write,
+) -> Result<ExitCode, String> {
     let w = |r: std::io::Result<()>| r.map_err(|e| format!("writing output: {e}"));
-    let c = Client::connect(addr).map_err(|e| format!("connecting to {addr}: {e}"))?;
-    let err = |e: shale_server::client::ClientError| e.to_string();
+    let c = Client::connect_with(addr, credentials).map_err(|e| match e {
+        ClientError::Refused(ErrorCode::AuthRequired) => format!(
+            "connecting to {addr}: the server requires authentication: set AWS_ACCESS_KEY_ID and \
+             AWS_SECRET_ACCESS_KEY (or --access-key-id and --secret-access-key)"
+        ),
+        e => format!("connecting to {addr}: {e}"),
+    })?;
+    let err = |e: ClientError| e.to_string();
     match cmd {
         Cmd::Put { key, value } => {
             c.put(keyspace, &parse_bytes(&key)?, &parse_bytes(&value)?, true).map_err(err)?;

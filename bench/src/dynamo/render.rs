@@ -287,3 +287,35 @@ pub(crate) fn markdown(command: &str, results: &[TargetResult], args: &DynamoArg
     }
     s
 }
+
+/// With more than one round: each server's GetItem closed-loop throughput in every round, and
+/// the ratio of the medians to the first server's.
+pub(crate) fn rounds_line(rounds: &[Vec<TargetResult>]) -> Option<String> {
+    if rounds.first().is_none_or(|r| r.len() < 2) {
+        return None;
+    }
+    let get = |r: &TargetResult| r.closed(Op::Get).map_or(0.0, |c| c.ops_per_sec);
+    let median = |rs: &[TargetResult]| {
+        let mut v: Vec<f64> = rs.iter().map(get).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(0.0)
+    };
+    let base = rounds.first().map_or(0.0, |r| median(r));
+    let mut parts = Vec::new();
+    for rs in rounds {
+        let name = rs.first().map_or("", |r| r.name.as_str());
+        let each: Vec<String> = rs.iter().map(|r| format!("{:.0}", get(r))).collect();
+        let m = median(rs);
+        parts.push(format!(
+            "**{name}** {} (median {m:.0}, {:.2}× the first)",
+            each.join(" / "),
+            if base > 0.0 { m / base } else { 0.0 }
+        ));
+    }
+    Some(format!(
+        "GetItem closed-loop ops/s in each of {} rounds (order alternating from round to round; the \
+         table shows each server's median round): {}.",
+        rounds.first().map_or(0, Vec::len),
+        parts.join("; ")
+    ))
+}

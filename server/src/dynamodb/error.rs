@@ -99,7 +99,7 @@ impl DynamoError {
                 (SERVICE, "ItemCollectionSizeLimitExceededException")
             }
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
-            DynamoError::AccessDenied(_) => (SERVICE, "AccessDeniedException"),
+            DynamoError::AccessDenied(_) => (CORAL_SERVICE, "AccessDeniedException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }

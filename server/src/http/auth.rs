@@ -10,6 +10,7 @@
 
 use crate::iam::caller::{Authenticator, Caller};
 use http::request::Parts;
+use shale_aws::sigv4::auth_error::AuthError;
 use shale_aws::sigv4::verify::{Expected, Incoming, Verifier, VerifierOptions};
 use shale_aws::sigv4::AuthHeader;
 use shale_aws::{AwsError, Wire};
@@ -46,13 +47,13 @@ impl Auth {
 
     /// The checks made before the body is read (a request with no credentials at all is
     /// refused before its body is taken in).
-    pub fn precheck(&self, parts: &Parts) -> Result<(), AwsError> {
+    pub fn precheck(&self, parts: &Parts, wire: Wire) -> Result<(), AwsError> {
         match self {
             Auth::None { .. } => AuthHeader::parse(&parts.headers).map(|_| ()),
             Auth::SigV4 { .. } => {
                 let presigned = parts.uri.query().is_some_and(|q| q.contains("X-Amz-Signature="));
                 if !presigned && !parts.headers.contains_key("authorization") {
-                    return Err(AwsError::missing_authentication_token());
+                    return Err(AuthError::MissingToken.to_aws(wire));
                 }
                 Ok(())
             }

@@ -85,10 +85,18 @@ struct Shared {
     auth: Auth,
 }
 
+/// Where a request came from.
+#[derive(Debug, Clone, Copy)]
+struct Peer {
+    addr: SocketAddr,
+    /// Over TLS.
+    secure: bool,
+}
+
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
-    peer: SocketAddr,
+    peer: Peer,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let rid = request_id();
     let reply = match dispatch(req, &shared, peer, &rid).await {
@@ -107,42 +115,61 @@ async fn handle(
 async fn dispatch(
     req: Request<Incoming>,
     shared: &Shared,
-    peer: SocketAddr,
+    peer: Peer,
     rid: &str,
 ) -> Result<Reply, (Wire, AwsError)> {
     let (parts, body) = req.into_parts();
     let unknown = |wire| (wire, AwsError::unknown_operation());
-    // 1. Route.
-    let (wire, service, op) =
-        match protocol::detect(&parts.method, parts.uri.path(), &parts.headers) {
-            Detected::Health => {
-                return Ok(Reply::new(200, "text/plain", HEALTH_LINE.as_bytes().to_vec()))
+    // A query-protocol request may come as `GET /?Action=…` (presigned URLs do).
+    let query_get = parts.method == hyper::Method::GET
+        && parts.uri.path() == "/"
+        && parts.uri.query().is_some_and(|q| shale_aws::sigv4::has_param(q, "Action"));
+    let detected = if query_get {
+        Detected::Query { scope_service: None }
+    } else {
+        protocol::detect(&parts.method, parts.uri.path(), &parts.headers)
+    };
+    // 1. Route. A query request without a scope is routed by its Action, once read.
+    let (wire, service, op) = match detected {
+        Detected::Health => {
+            return Ok(Reply::new(200, "text/plain", HEALTH_LINE.as_bytes().to_vec()))
+        }
+        Detected::Json10 { prefix, operation } => {
+            let json = || unknown(Wire::Json10);
+            let s = shared.services.by_json_prefix(prefix).ok_or_else(json)?;
+            let op = s.find(operation).ok_or_else(json)?;
+            (Wire::Json10, Some(s), Some(op))
+        }
+        Detected::RpcV2Cbor { service, operation } => {
+            let cbor = || unknown(Wire::RpcV2Cbor);
+            let s = shared.services.by_cbor_service(service).ok_or_else(cbor)?;
+            let op = s.find(operation).ok_or_else(cbor)?;
+            (Wire::RpcV2Cbor, Some(s), Some(op))
+        }
+        Detected::Query { scope_service } => {
+            let scope = scope_service
+                .map(str::to_string)
+                .or_else(|| parts.uri.query().and_then(shale_aws::sigv4::presigned_scope_service));
+            match scope {
+                Some(scope) => {
+                    // No query service for this scope: JSON 1.0, the endpoint's first protocol.
+                    let s = shared
+                        .services
+                        .by_query_scope(Some(&scope))
+                        .ok_or_else(|| unknown(Wire::Json10))?;
+                    let xmlns = s.address().query.map_or("", |q| q.1);
+                    (Wire::Query { xmlns }, Some(s), None)
+                }
+                None => (Wire::Query { xmlns: shared.services.first_query_xmlns() }, None, None),
             }
-            Detected::Json10 { prefix, operation } => {
-                let json = || unknown(Wire::Json10);
-                let s = shared.services.by_json_prefix(prefix).ok_or_else(json)?;
-                let op = s.find(operation).ok_or_else(json)?;
-                (Wire::Json10, s, Some(op))
-            }
-            Detected::RpcV2Cbor { service, operation } => {
-                let cbor = || unknown(Wire::RpcV2Cbor);
-                let s = shared.services.by_cbor_service(service).ok_or_else(cbor)?;
-                let op = s.find(operation).ok_or_else(cbor)?;
-                (Wire::RpcV2Cbor, s, Some(op))
-            }
-            Detected::Query { scope_service } => {
-                // No query service for this scope: JSON 1.0, the endpoint's first protocol.
-                let s = shared
-                    .services
-                    .by_query_scope(scope_service)
-                    .ok_or_else(|| unknown(Wire::Json10))?;
-                let xmlns = s.address().query.map_or("", |q| q.1);
-                (Wire::Query { xmlns }, s, None)
-            }
-            Detected::Unknown => return Err(unknown(Wire::Json10)),
-        };
-    // 2. Bound and read the body (a request without credentials is refused first).
-    shared.auth.precheck(&parts).map_err(|e| (wire, e))?;
+        }
+        Detected::Unknown => return Err(unknown(Wire::Json10)),
+    };
+    // 2. Bound and read the body (a request without credentials is refused first, once its
+    //    service is known).
+    if service.is_some() {
+        shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
+    }
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -150,33 +177,67 @@ async fn dispatch(
         .and_then(|v| v.parse::<u64>().ok());
     let held = shale_aws::body::read_body(body, declared, &shared.body, &shared.budget)
         .await
-        .map_err(|e| match e.fault {
+        .map_err(|e| match (e.fault, service) {
             // The wire layer's own failure is the service's internal error.
-            Fault::Receiver => (wire, service.internal(e.message)),
-            Fault::Sender => (wire, e),
+            (Fault::Receiver, Some(s)) => (wire, s.internal(e.message)),
+            _ => (wire, e),
         })?;
-    // 3. Authenticate.
+    // A query request's form: the body, or the query string of a GET.
+    let payload: Bytes = if query_get {
+        Bytes::copy_from_slice(parts.uri.query().unwrap_or("").as_bytes())
+    } else {
+        held.bytes.clone()
+    };
+    let form = match wire {
+        Wire::Query { .. } => Some(Form::parse(&payload).map_err(|e| (wire, e))?),
+        _ => None,
+    };
+    let invalid_action = |form: &Form| {
+        let message = format!(
+            "Could not find operation {} for version {}",
+            form.action().unwrap_or(""),
+            form.get("Version").unwrap_or("")
+        );
+        AwsError::sender("InvalidAction", message)
+    };
+    let (wire, service) = match (service, &form) {
+        (Some(s), _) => (wire, s),
+        (None, Some(form)) => {
+            let s = shared
+                .services
+                .by_query_action(form.action().unwrap_or(""))
+                .ok_or_else(|| (wire, invalid_action(form)))?;
+            let wire = Wire::Query { xmlns: s.address().query.map_or("", |q| q.1) };
+            shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
+            (wire, s)
+        }
+        (None, None) => return Err(unknown(Wire::Json10)),
+    };
+    // 3. Authenticate (a GET's signature covers its empty body).
     let caller = shared
         .auth
-        .authenticate(&parts, &held.bytes, wire, service.signing_name(), Some(peer.ip()), false)
+        .authenticate(
+            &parts,
+            &held.bytes,
+            wire,
+            service.signing_name(),
+            Some(peer.addr.ip()),
+            peer.secure,
+        )
         .map_err(|e| (wire, e))?;
-    let op = match op {
-        Some(op) => op,
-        None => {
-            let form = Form::parse(&held.bytes).map_err(|e| (wire, e))?;
-            let action = form.action().unwrap_or("");
-            service.find(action).ok_or_else(|| {
-                let message = format!("Could not find operation {action} for version");
-                (wire, AwsError::sender("InvalidAction", message))
-            })?
+    let op = match (op, &form) {
+        (Some(op), _) => op,
+        (None, Some(form)) => {
+            service.find(form.action().unwrap_or("")).ok_or_else(|| (wire, invalid_action(form)))?
         }
+        (None, None) => return Err(unknown(wire)),
     };
     // 4. Authorize and run.
     if service.runs_inline(op) {
-        let call = Call { wire, body: &held.bytes, caller: &caller, request_id: rid };
+        let call = Call { wire, body: &payload, caller: &caller, request_id: rid };
         return service.call(op, &call).map_err(|e| (wire, e));
     }
-    let (task_service, bytes) = (Arc::clone(service), held.bytes.clone());
+    let (task_service, bytes) = (Arc::clone(service), payload);
     let rid = rid.to_string();
     let run = move || {
         let call = Call { wire, body: &bytes, caller: &caller, request_id: &rid };
@@ -195,6 +256,7 @@ pub async fn serve(
     services: Services,
     limits: HttpLimits,
     auth: Auth,
+    tls: Option<crate::tls::Tls>,
     stop: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let body = BodyLimits {
@@ -216,11 +278,22 @@ pub async fn serve(
         stop,
         move |stream, peer, admission, mut stop| {
             let shared = Arc::clone(&shared);
+            let tls = tls.clone();
             async move {
                 let Some(_admission) = admission else { return };
                 let _ = stream.set_nodelay(true);
-                let service =
-                    hyper::service::service_fn(move |req| handle(req, Arc::clone(&shared), peer));
+                let stream = match crate::tls::accept(tls.as_ref(), stream, peer, true).await {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::debug!("http: connection from {peer} refused: {e}");
+                        return;
+                    }
+                };
+                let secure = stream.is_tls();
+                let service = hyper::service::service_fn(move |req| {
+                    handle(req, Arc::clone(&shared), Peer { addr: peer, secure })
+                });
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(idle)

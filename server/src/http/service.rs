@@ -185,6 +185,18 @@ impl Services {
         }
     }
 
+    /// The query-protocol service that has operation `action` (for a request whose service
+    /// no credential scope names: IAM's and STS's operations do not overlap).
+    pub fn by_query_action(&self, action: &str) -> Option<&std::sync::Arc<dyn Dispatch>> {
+        self.services.iter().find(|s| s.address().query.is_some() && s.find(action).is_some())
+    }
+
+    /// The first query-protocol service's XML namespace (for errors of a query request no
+    /// service could be found for).
+    pub fn first_query_xmlns(&self) -> &'static str {
+        self.services.iter().find_map(|s| s.address().query.map(|q| q.1)).unwrap_or("")
+    }
+
     /// The service whose RPC v2 CBOR name is `name`.
     pub fn by_cbor_service(&self, name: &str) -> Option<&std::sync::Arc<dyn Dispatch>> {
         self.services.iter().find(|s| s.address().cbor_service == Some(name))

@@ -12,7 +12,7 @@
 use super::policy::{self, Context, Decision, Policy, PolicyKind, Request};
 use super::store::model::{KeyStatus, SessionOf};
 use super::store::root::RootCredentials;
-use super::store::{now_secs, Store};
+use super::store::Store;
 use shale_aws::sigv4::verify::{Credential, Keys, Lookup};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -23,7 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const RESOLVED_CACHE_ENTRIES_MAX: usize = 10_000;
 
 /// Who a request's credentials belong to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Principal {
     /// The account's root: allowed everything.
     Root,
@@ -63,7 +63,8 @@ pub struct Resolved {
 /// A request's caller: identity, where it came from, and its policies.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub identity: Identity,
+    /// Shared: a request's caller is made without copying its identity.
+    pub identity: Arc<Identity>,
     pub source_ip: Option<IpAddr>,
     pub secure_transport: bool,
     pub now: SystemTime,
@@ -81,14 +82,14 @@ impl Caller {
     /// `--auth none`: the anonymous caller, allowed everything.
     pub fn anonymous(account: &str, source_ip: Option<IpAddr>, secure_transport: bool) -> Caller {
         Caller {
-            identity: Identity {
+            identity: Arc::new(Identity {
                 principal: Principal::Anonymous,
                 arn: format!("arn:aws:iam::{account}:root"),
                 user_id: account.to_string(),
                 account: account.to_string(),
                 temporary: false,
                 session_token_of_user: false,
-            },
+            }),
             source_ip,
             secure_transport,
             now: SystemTime::now(),
@@ -180,7 +181,21 @@ pub struct KeyOwner {
 pub struct Authenticator {
     store: Arc<Store>,
     root: RootCredentials,
-    cache: Mutex<HashMap<String, (u64, Arc<Resolved>)>>,
+    /// The root's secret, shared with every lookup.
+    root_secret: Arc<str>,
+    /// The root's identity, shared with every caller it makes.
+    root_identity: Arc<Identity>,
+    /// Identities and resolved policies of the other principals, with the store generation
+    /// they were made at.
+    cache: Mutex<HashMap<Principal, Cached>>,
+}
+
+/// A principal's identity and policies, as of a store generation.
+#[derive(Clone)]
+struct Cached {
+    generation: u64,
+    identity: Arc<Identity>,
+    policies: Arc<Resolved>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -195,7 +210,7 @@ impl Keys for Authenticator {
     fn lookup(&self, access_key_id: &str) -> Lookup<KeyOwner> {
         if access_key_id == self.root.access_key_id {
             return Lookup::Found(Credential {
-                secret: self.root.secret_access_key.clone(),
+                secret: Arc::clone(&self.root_secret),
                 session_token: None,
                 expires: None,
                 principal: KeyOwner {
@@ -210,7 +225,7 @@ impl Keys for Authenticator {
                 return Lookup::Unknown;
             }
             return Lookup::Found(Credential {
-                secret: secret.to_string(),
+                secret,
                 session_token: None,
                 expires: None,
                 principal: KeyOwner {
@@ -229,7 +244,7 @@ impl Keys for Authenticator {
             }
         };
         Lookup::Found(Credential {
-            secret: live.secret.to_string(),
+            secret: live.secret,
             session_token: Some(live.token.to_string()),
             expires: Some(UNIX_EPOCH + Duration::from_secs(live.session.expires)),
             principal: KeyOwner { principal, temporary: true, session_token_of_user: of_user },
@@ -240,7 +255,17 @@ impl Keys for Authenticator {
 impl Authenticator {
     /// Over `store`, with the account's root credentials.
     pub fn new(store: Arc<Store>, root: RootCredentials) -> Authenticator {
-        Authenticator { store, root, cache: Mutex::new(HashMap::new()) }
+        let account = store.account().id.clone();
+        let root_identity = Arc::new(Identity {
+            principal: Principal::Root,
+            arn: format!("arn:aws:iam::{account}:root"),
+            user_id: account.clone(),
+            account,
+            temporary: false,
+            session_token_of_user: false,
+        });
+        let root_secret = root.secret_access_key.as_str().into();
+        Authenticator { store, root, root_secret, root_identity, cache: Mutex::new(HashMap::new()) }
     }
 
     /// The store.
@@ -256,12 +281,38 @@ impl Authenticator {
         source_ip: Option<IpAddr>,
         secure_transport: bool,
     ) -> Result<Caller, String> {
+        let now = SystemTime::now();
+        if owner.principal == Principal::Root && !owner.temporary {
+            // The root's long-term key: nothing to look up, nothing to copy.
+            let identity = Arc::clone(&self.root_identity);
+            return Ok(Caller { identity, source_ip, secure_transport, now, policies: None });
+        }
+        let (identity, policies) = self.identity(&owner)?;
+        Ok(Caller { identity, source_ip, secure_transport, now, policies })
+    }
+
+    /// The identity and policies of `owner` (cached until the store changes).
+    fn identity(&self, owner: &KeyOwner) -> Result<(Arc<Identity>, Option<Arc<Resolved>>), String> {
+        if owner.principal == Principal::Root || owner.principal == Principal::Anonymous {
+            let mut id = Identity::clone(&self.root_identity);
+            id.temporary = owner.temporary;
+            id.session_token_of_user = owner.session_token_of_user;
+            return Ok((Arc::new(id), None));
+        }
+        let generation = self.store.generation();
+        if let Ok(cache) = self.cache.lock() {
+            if let Some(c) = cache.get(&owner.principal) {
+                if c.generation == generation
+                    && c.identity.temporary == owner.temporary
+                    && c.identity.session_token_of_user == owner.session_token_of_user
+                {
+                    return Ok((Arc::clone(&c.identity), Some(Arc::clone(&c.policies))));
+                }
+            }
+        }
         let account = self.store.account().id.clone();
         let state = self.store.state();
         let (arn, user_id) = match &owner.principal {
-            Principal::Root | Principal::Anonymous => {
-                (format!("arn:aws:iam::{account}:root"), account.clone())
-            }
             Principal::User { name } => match state.users.get(&name.to_lowercase()) {
                 Some(u) => (user_arn(&account, &u.path, &u.name), u.id.clone()),
                 None => (user_arn(&account, "/", name), String::new()),
@@ -274,37 +325,32 @@ impl Authenticator {
                     format!("{id}:{session}"),
                 )
             }
+            Principal::Root | Principal::Anonymous => (String::new(), String::new()),
         };
-        let policies = match &owner.principal {
-            Principal::Root | Principal::Anonymous => None,
-            p => Some(self.resolved(p)?),
-        };
-        Ok(Caller {
-            identity: Identity {
-                principal: owner.principal,
-                arn,
-                user_id,
-                account,
-                temporary: owner.temporary,
-                session_token_of_user: owner.session_token_of_user,
-            },
-            source_ip,
-            secure_transport,
-            now: SystemTime::now(),
-            policies,
-        })
+        let identity = Arc::new(Identity {
+            principal: owner.principal.clone(),
+            arn,
+            user_id,
+            account,
+            temporary: owner.temporary,
+            session_token_of_user: owner.session_token_of_user,
+        });
+        let policies = self.resolved(&owner.principal)?;
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= RESOLVED_CACHE_ENTRIES_MAX {
+                cache.clear();
+            }
+            let c = Cached {
+                generation,
+                identity: Arc::clone(&identity),
+                policies: Arc::clone(&policies),
+            };
+            cache.insert(owner.principal.clone(), c);
+        }
+        Ok((identity, Some(policies)))
     }
 
     fn resolved(&self, principal: &Principal) -> Result<Arc<Resolved>, String> {
-        let key = format!("{principal:?}");
-        let generation = self.store.generation();
-        if let Ok(cache) = self.cache.lock() {
-            if let Some((g, r)) = cache.get(&key) {
-                if *g == generation {
-                    return Ok(Arc::clone(r));
-                }
-            }
-        }
         let state = self.store.state();
         let parse = |doc: &str| {
             Policy::parse(doc, PolicyKind::Identity)
@@ -350,28 +396,11 @@ impl Authenticator {
             }
             Principal::Root | Principal::Anonymous => {}
         }
-        let r = Arc::new(r);
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= RESOLVED_CACHE_ENTRIES_MAX {
-                cache.clear();
-            }
-            cache.insert(key, (generation, Arc::clone(&r)));
-        }
-        Ok(r)
+        Ok(Arc::new(r))
     }
 }
 
 /// A user's ARN.
 pub fn user_arn(account: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:user{path}{name}")
-}
-
-/// Seconds since the epoch of `t`.
-pub fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
-/// Whether a session expiring at `expires` (epoch seconds) is still live.
-pub fn live(expires: u64) -> bool {
-    expires > now_secs()
 }

@@ -163,6 +163,8 @@ impl Handler {
                 self.db.list_keyspaces().into_iter().filter(|k| !is_reserved(k)).collect(),
             ),
             Request::Stats => Response::Text(self.db.stats().to_string()),
+            // The connection answers AUTH (`super::auth`); it never reaches the engine.
+            Request::Auth(_) => invalid("AUTH is answered by the connection, not run"),
         })
     }
 

@@ -12,15 +12,22 @@
 //!
 //! A client that stops reading its responses therefore holds at most `inflight_max` responses
 //! in memory before the server stops reading from it.
+//!
+//! Authentication ([`super::auth`]): a version-2 connection gets a fresh nonce in its WELCOME
+//! and must send AUTH first; until then its frames are bounded by
+//! [`codec::AUTH_FRAME_LEN_MAX`]. Every request after is authorized before it runs.
 
-use super::codec::{self, ErrorCode, Request, Response, HELLO_LEN, LEN_FIELD};
+use super::auth::{Admit, Gate, KvAuth};
+use super::codec::{self, ErrorCode, Request, Response, HELLO_LEN, LEN_FIELD, NONCE_LEN};
 use super::handlers::Handler;
 use crate::listener::ListenerLimits;
+use crate::tls::Conn;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 
 /// The server's bounds.
@@ -56,11 +63,13 @@ fn budget_units(bytes: usize) -> u32 {
 
 /// Serves `listener` until `shutdown` turns true; then stops accepting, lets every connection
 /// finish the requests it has read (answering them), and returns (through the one listener,
-/// [`crate::listener`]).
+/// [`crate::listener`]). Clients authenticate as `auth` says.
 pub async fn serve(
     listener: TcpListener,
     handler: Arc<Handler>,
+    auth: Arc<KvAuth>,
     limits: Limits,
+    tls: Option<crate::tls::Tls>,
     shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let budget = Arc::new(Semaphore::new(budget_units(limits.request_bytes_max) as usize));
@@ -75,9 +84,33 @@ pub async fn serve(
         shutdown,
         move |stream, peer, admission, shutdown| {
             let (handler, budget) = (Arc::clone(&handler), Arc::clone(&budget));
+            let auth = Arc::clone(&auth);
+            let tls = tls.clone();
             async move {
                 let admitted = admission.is_some();
-                let result = connection(stream, handler, limits, budget, shutdown, admitted).await;
+                let peer_ip = Some(peer.ip());
+                let stream = match crate::tls::accept(tls.as_ref(), stream, peer, false).await {
+                    Ok(Some(s)) => s,
+                    Ok(None) => return,
+                    Err(e) => {
+                        tracing::debug!(%peer, "connection refused: {e}");
+                        return;
+                    }
+                };
+                let ctx = Context { handler, auth, peer_ip, limits, budget, shutdown, admitted };
+                let result = match stream {
+                    Conn::Plain(s) => match s.set_nodelay(true) {
+                        Ok(()) => {
+                            let (rd, wr) = s.into_split();
+                            connection(rd, wr, false, ctx).await
+                        }
+                        Err(e) => Err(e),
+                    },
+                    Conn::Tls(s) => {
+                        let (rd, wr) = tokio::io::split(*s);
+                        connection(rd, wr, true, ctx).await
+                    }
+                };
                 if let Err(e) = result {
                     tracing::debug!(%peer, "connection ended: {e}");
                 }
@@ -96,16 +129,24 @@ enum Stop {
     Answer(Vec<u8>),
 }
 
-async fn connection(
-    stream: TcpStream,
+/// One connection's context.
+struct Context {
     handler: Arc<Handler>,
+    auth: Arc<KvAuth>,
+    peer_ip: Option<std::net::IpAddr>,
     limits: Limits,
     budget: Arc<Semaphore>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     admitted: bool,
-) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let (rd, wr) = stream.into_split();
+}
+
+/// Serves one connection, read from `rd` and written to `wr` (`secure`: over TLS).
+async fn connection<R, W>(rd: R, wr: W, secure: bool, ctx: Context) -> io::Result<()>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let Context { handler, auth, peer_ip, limits, budget, mut shutdown, admitted } = ctx;
     let mut rd = BufReader::with_capacity(64 << 10, rd);
     let mut wr = BufWriter::with_capacity(64 << 10, wr);
 
@@ -113,18 +154,43 @@ async fn connection(
     tokio::time::timeout(limits.idle_timeout, rd.read_exact(&mut hello))
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "no handshake"))??;
-    let refusal = match codec::parse_hello(&hello) {
+    let version = codec::parse_hello(&hello).filter(|v| codec::speaks(*v));
+    let mut refusal = match version {
         _ if *shutdown.borrow() => Some(ErrorCode::ShuttingDown),
-        Some(codec::VERSION) if admitted => None,
-        Some(codec::VERSION) => Some(ErrorCode::TooManyConnections),
-        _ => Some(ErrorCode::BadHandshake),
+        None => Some(ErrorCode::BadHandshake),
+        Some(v) if auth.refuses(v) => Some(ErrorCode::AuthRequired),
+        Some(_) if admitted => None,
+        Some(_) => Some(ErrorCode::TooManyConnections),
     };
+    let version = version.unwrap_or(codec::VERSION);
+    // A fresh nonce for AUTH to sign (version 2).
+    let mut nonce: Option<[u8; NONCE_LEN]> = None;
+    if refusal.is_none() && codec::has_nonce(version) {
+        match crate::iam::ids::random_bytes::<NONCE_LEN>() {
+            Ok(n) => nonce = Some(n),
+            Err(e) => {
+                tracing::error!("kv: no nonce for a connection: {e}");
+                refusal = Some(ErrorCode::Internal);
+            }
+        }
+    }
     let inflight_max = u32::try_from(limits.inflight_max).unwrap_or(u32::MAX);
-    wr.write_all(&codec::welcome(refusal, limits.frame_len_max, inflight_max)).await?;
+    let frame_len_max = limits.frame_len_max;
+    let welcome = match (refusal, &nonce) {
+        (None, Some(n)) => codec::welcome_v2(frame_len_max, inflight_max, n).to_vec(),
+        // A refusal is 16 bytes in every version, and names the newest version.
+        (Some(_), _) => {
+            codec::welcome(codec::VERSION, refusal, frame_len_max, inflight_max).to_vec()
+        }
+        (None, None) => codec::welcome(version, None, frame_len_max, inflight_max).to_vec(),
+    };
+    wr.write_all(&welcome).await?;
     wr.flush().await?;
     if let Some(code) = refusal {
         return Err(io::Error::other(format!("refused: {code:?}")));
     }
+    // Plain TCP (aws:SecureTransport is false).
+    let mut gate = Gate::new(auth, version, nonce, peer_ip, secure);
 
     // The writer: sends responses as they complete, flushing when none is waiting.
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(limits.inflight_max.max(1));
@@ -150,7 +216,7 @@ async fn connection(
             Ok(Ok(_)) => {}
             Ok(Err(_)) | Err(_) => break Stop::Quiet, // closed, reset, or idle
         }
-        let len = match codec::check_len(len_field, limits.frame_len_max) {
+        let len = match codec::check_len(len_field, gate.frame_len_max(limits.frame_len_max)) {
             Ok(len) => len,
             Err(e) => {
                 let code = match e {
@@ -180,6 +246,16 @@ async fn connection(
             Err(e) => break Stop::Answer(bad_frame(0, &e)),
         };
         drop(rest);
+        let request = match gate.admit(header.id, request) {
+            Admit::Serve(r) => r,
+            Admit::Answer(frame) => {
+                if tx.send(frame).await.is_err() {
+                    break Stop::Quiet;
+                }
+                continue;
+            }
+            Admit::Close(frame) => break Stop::Answer(frame),
+        };
         let sync = header.flags & codec::FLAG_SYNC != 0;
         let Ok(slot) = Arc::clone(&inflight).acquire_owned().await else { break Stop::Quiet };
         if may_wait(&request, sync) {
@@ -222,7 +298,11 @@ fn may_wait(request: &Request, sync: bool) -> bool {
         Request::Put { .. } | Request::Delete { .. } | Request::Batch(_) => sync,
         Request::Scan(_) | Request::CreateKeyspace(_) | Request::DropKeyspace(_) => true,
         Request::MultiGet { keys, .. } => keys.len() > 16,
-        Request::Ping(_) | Request::Get { .. } | Request::ListKeyspaces | Request::Stats => false,
+        Request::Ping(_)
+        | Request::Get { .. }
+        | Request::ListKeyspaces
+        | Request::Stats
+        | Request::Auth(_) => false,
     }
 }
 

@@ -107,14 +107,14 @@ fn write_credentials(a: &mut Answer, live: &LiveSession) {
     w.close("Credentials");
 }
 
-fn duration(form: &Form, max: u64) -> Result<u64, AwsError> {
+/// `DurationSeconds` (default one hour, at most `max`); `too_long` words the refusal of a
+/// longer one.
+fn duration(form: &Form, max: u64, too_long: &str) -> Result<u64, AwsError> {
     match form.get("DurationSeconds") {
         None => Ok(3600.min(max)),
         Some(v) => match v.parse::<u64>() {
             Ok(n) if n >= DURATION_SECS_MIN && n <= max => Ok(n),
-            Ok(n) if n >= DURATION_SECS_MIN => Err(validation(format!(
-                "The requested DurationSeconds exceeds the {max} seconds this session may last."
-            ))),
+            Ok(n) if n >= DURATION_SECS_MIN => Err(validation(too_long)),
             _ => Err(validation(format!(
                 "1 validation error detected: Value '{v}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to {DURATION_SECS_MIN}"
             ))),
@@ -148,7 +148,13 @@ fn get_session_token(sts: &Sts, form: &Form, call: &Call<'_>) -> Result<Reply, A
     }
     let secs = match form.get("DurationSeconds") {
         None => 43_200.min(max),
-        Some(_) => duration(form, max)?,
+        Some(_) => duration(
+            form,
+            max,
+            &format!(
+                "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to {max}"
+            ),
+        )?,
     };
     let live = sts.store.create_session(of, now_secs() + secs)?;
     let mut a = Answer::new("GetSessionToken", XMLNS);
@@ -216,7 +222,11 @@ fn assume_role(sts: &Sts, form: &Form, call: &Call<'_>) -> Result<Reply, AwsErro
     if policy::evaluate([&trust], &request) != Decision::Allow {
         return Err(denied());
     }
-    let secs = duration(form, role.max_session_secs)?;
+    let secs = duration(
+        form,
+        role.max_session_secs,
+        "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    )?;
     let of = SessionOf::Role {
         name: role.name.clone(),
         session_name: session.to_string(),

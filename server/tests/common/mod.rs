@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod aws;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -17,6 +19,11 @@ pub fn root() -> shale_server::dynamo_client::Credentials {
     shale_server::dynamo_client::Credentials::new(ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY)
 }
 
+/// A key-value protocol client of the server at `addr`, authenticated as the root.
+pub fn kv_client(addr: &str) -> shale_server::client::Client {
+    shale_server::client::Client::connect_with(addr, Some(&root())).unwrap()
+}
+
 /// A running server; killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -24,11 +31,18 @@ pub struct Server {
     pub addr: String,
     /// The DynamoDB gateway's address.
     pub dynamo_addr: String,
+    /// Every line the server wrote on stderr so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Starts `shale-server` on ephemeral ports with `args`; waits until it listens.
     pub fn start(data_dir: Option<&Path>, args: &[&str]) -> Server {
+        Server::start_logging(data_dir, args, "info")
+    }
+
+    /// [`Server::start`] with the log filter `filter` (`RUST_LOG`).
+    pub fn start_logging(data_dir: Option<&Path>, args: &[&str], filter: &str) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_shale-server"));
         cmd.args(["--kv-addr", "127.0.0.1:0"]);
         if !args.contains(&"--dynamodb-addr") {
@@ -40,7 +54,7 @@ impl Server {
             None => cmd.arg("--in-memory"),
         };
         let mut child = cmd
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", filter)
             .env("SHALE_ROOT_ACCESS_KEY_ID", ROOT_ACCESS_KEY_ID)
             .env("SHALE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET_ACCESS_KEY)
             .stderr(Stdio::piped())
@@ -49,6 +63,8 @@ impl Server {
             .unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let lines = std::sync::Arc::clone(&log);
         std::thread::spawn(move || {
             let mut dynamo = None;
             let mut sent = false;
@@ -65,11 +81,14 @@ impl Server {
                 if std::env::var_os("SHALE_TEST_SERVER_LOG").is_some() {
                     eprintln!("[server] {line}");
                 }
+                if let Ok(mut l) = lines.lock() {
+                    l.push(line);
+                }
             }
         });
         let (addr, dynamo_addr) =
             rx.recv_timeout(Duration::from_secs(60)).expect("the server did not start listening");
-        Server { child, addr, dynamo_addr }
+        Server { child, addr, dynamo_addr, log }
     }
 
     /// Sends SIGTERM and waits for the exit; returns whether it exited successfully.

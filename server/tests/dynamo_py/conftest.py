@@ -88,3 +88,68 @@ def res_table(ddb_resource, table):
 @pytest.fixture
 def res_table_hr(ddb_resource, table_hr):
     return ddb_resource.Table(table_hr)
+
+
+# ---------------------------------------------------------------------------------------------
+# IAM and STS
+
+
+@pytest.fixture(scope="session")
+def iam():
+    """The root's IAM client (query protocol, same endpoint)."""
+    return h.make_service_client("iam")
+
+
+@pytest.fixture(scope="session")
+def sts():
+    """The root's STS client."""
+    return h.make_service_client("sts")
+
+
+@pytest.fixture
+def iam_env(iam):
+    """An `h.IamEnv`: makes uniquely named users (with an access key and their clients),
+    groups, roles and managed policies, and deletes all of them when the test ends."""
+    env = h.IamEnv(iam)
+    yield env
+    env.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_secrets():
+    """With SHALE_SECRETS_FILE set (the Rust harness sets it), every secret access key and
+    session token any answer carries is appended to that file, one a line, so the harness can
+    check that none of them ever reached the server's log."""
+    import os
+    import botocore.client
+
+    path = os.environ.get("SHALE_SECRETS_FILE")
+    if not path:
+        yield
+        return
+    original = botocore.client.BaseClient._make_api_call
+
+    def find(value, out):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k in ("SecretAccessKey", "SessionToken") and isinstance(v, str):
+                    out.append(v)
+                else:
+                    find(v, out)
+        elif isinstance(value, list):
+            for v in value:
+                find(v, out)
+
+    def recording(self, operation_name, api_params):
+        response = original(self, operation_name, api_params)
+        found = []
+        find(response, found)
+        if found:
+            with open(path, "a", encoding="utf-8") as f:
+                for s in found:
+                    f.write(s + "\n")
+        return response
+
+    botocore.client.BaseClient._make_api_call = recording
+    yield
+    botocore.client.BaseClient._make_api_call = original

@@ -150,6 +150,19 @@ fn split_scope(credential: &str) -> Option<Scope<'_>> {
     (parts.next() == Some("aws4_request") && parts.next().is_none()).then_some(scope)
 }
 
+/// The service of a presigned request's credential scope (`X-Amz-Credential` in the query
+/// string), without checking the rest.
+pub fn presigned_scope_service(query: &str) -> Option<String> {
+    let (_, credential) =
+        form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "X-Amz-Credential")?;
+    Some(split_scope(&credential)?.service.to_string())
+}
+
+/// Whether a query string has the parameter `name`.
+pub fn has_param(query: &str, name: &str) -> bool {
+    form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == name)
+}
+
 /// The service of an `Authorization` header's credential scope, without checking the rest.
 pub fn scope_service(authorization: &str) -> Option<&str> {
     let params = authorization.strip_prefix("AWS4-HMAC-SHA256 ")?;
@@ -215,5 +228,9 @@ mod tests {
             assert_eq!(a.scope(), None, "{c}");
         }
         assert_eq!(scope_service("Basic x"), None);
+        let q = "Action=GetCallerIdentity&X-Amz-Credential=AKID%2F20261206%2Fus-east-1%2Fsts%2Faws4_request";
+        assert_eq!(presigned_scope_service(q).as_deref(), Some("sts"));
+        assert!(has_param(q, "Action") && !has_param(q, "Nope"));
+        assert_eq!(presigned_scope_service("X-Amz-Credential=a%2Fb"), None);
     }
 }

@@ -154,8 +154,8 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     hmac_parts(key, &[data])
 }
 
-/// HMAC-SHA256 of the concatenation of `parts`.
-fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+/// HMAC-SHA256 of the concatenation of `parts` (also the key-value protocol's AUTH signature).
+pub fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
     let mut mac = match HmacSha256::new_from_slice(key) {
         Ok(m) => m,

@@ -44,8 +44,8 @@ pub const KEY_CACHE_ENTRIES_MAX_DEFAULT: usize = 4096;
 /// A stored credential, as the key lookup returns it. Its `Debug` hides the secret and token.
 #[derive(Clone)]
 pub struct Credential<P> {
-    /// The secret access key.
-    pub secret: String,
+    /// The secret access key (shared: a lookup need not copy it).
+    pub secret: std::sync::Arc<str>,
     /// The session token, required (and only allowed) when `Some`.
     pub session_token: Option<String>,
     /// When the credential stops being valid.

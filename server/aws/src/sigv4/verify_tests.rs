@@ -56,7 +56,7 @@ impl Keys for Store {
     fn lookup(&self, access_key_id: &str) -> Lookup<String> {
         match self.0.lock().unwrap().get(access_key_id) {
             Some(s) => Lookup::Found(Credential {
-                secret: s.secret.clone(),
+                secret: s.secret.as_str().into(),
                 session_token: s.token.clone(),
                 expires: s.expires,
                 principal: format!("user/{access_key_id}"),
@@ -424,7 +424,7 @@ fn payload_and_signature() {
 #[test]
 fn no_secret_in_errors_or_debug() {
     let c = Credential {
-        secret: SECRET.to_string(),
+        secret: SECRET.into(),
         session_token: Some(TOKEN.to_string()),
         expires: None,
         principal: 7,

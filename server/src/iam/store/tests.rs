@@ -99,3 +99,21 @@ fn deleted_entities_are_deleted_on_disk() {
     let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
     assert!(store.state().users.is_empty());
 }
+
+/// The worked example of `docs/format/iam.md`.
+#[test]
+fn the_documented_record_decodes() {
+    let doc = include_str!("../../../../docs/format/iam.md");
+    let start = doc.find("value {\"name\":\"Alice\"").unwrap() + "value ".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let json: String = doc[start..end].lines().map(str::trim).collect();
+    let u: User = serde_json::from_str(&json).unwrap();
+    assert_eq!(u.name, "Alice");
+    assert_eq!(u.created, 1_796_515_200);
+    assert_eq!(crate::iam::xml::iso8601(u.created), "2026-12-06T00:00:00Z");
+    let p = &u.inline["p"];
+    crate::iam::policy::Policy::parse(p, crate::iam::policy::PolicyKind::Identity).unwrap();
+    assert_eq!(user_key(&u.name), "user/alice");
+    // And what the store writes for it reads back the same.
+    assert_eq!(serde_json::from_slice::<User>(&serde_json::to_vec(&u).unwrap()).unwrap(), u);
+}

@@ -114,6 +114,11 @@ pub fn decode_request(ty: u8, body: &[u8]) -> Result<Request, DecodeError> {
         op::DROP_KEYSPACE => Request::DropKeyspace(r.string()?),
         op::LIST_KEYSPACES => Request::ListKeyspaces,
         op::STATS => Request::Stats,
+        op::AUTH => Request::Auth(AuthRequest {
+            access_key_id: r.string()?,
+            session_token: r.opt_bytes()?,
+            signature: r.bytes()?,
+        }),
         t => return Err(DecodeError::UnknownType(t)),
     };
     r.end()?;

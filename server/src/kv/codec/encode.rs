@@ -80,6 +80,7 @@ fn encode_request(req: &Request, id: u64, flags: u8) -> Vec<u8> {
         Request::DropKeyspace(_) => op::DROP_KEYSPACE,
         Request::ListKeyspaces => op::LIST_KEYSPACES,
         Request::Stats => op::STATS,
+        Request::Auth(_) => op::AUTH,
     };
     let mut w = FrameWriter::new(ty, flags, id);
     match req {
@@ -127,6 +128,11 @@ fn encode_request(req: &Request, id: u64, flags: u8) -> Vec<u8> {
             w.bytes(n.as_bytes());
         }
         Request::ListKeyspaces | Request::Stats => {}
+        Request::Auth(a) => {
+            w.bytes(a.access_key_id.as_bytes())
+                .opt_bytes(a.session_token.as_deref())
+                .bytes(&a.signature);
+        }
     }
     w.finish()
 }

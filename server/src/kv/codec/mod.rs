@@ -14,14 +14,30 @@ pub use decode::{decode_request, decode_response};
 /// The handshake's magic bytes.
 pub const MAGIC: [u8; 4] = *b"SHKV";
 
-/// The protocol version this code speaks.
-pub const VERSION: u16 = 1;
+/// The newest protocol version, the one this code speaks: a nonce in WELCOME, then AUTH.
+pub const VERSION: u16 = 2;
+
+/// The first protocol version: no nonce, no AUTH. Served only by a server with `--auth none`.
+pub const VERSION_1: u16 = 1;
 
 /// Length of the client's HELLO.
 pub const HELLO_LEN: usize = 8;
 
-/// Length of the server's WELCOME.
+/// Length of a version-1 WELCOME, and of every refusal: the part every version shares.
 pub const WELCOME_LEN: usize = 16;
+
+/// Length of the server's nonce, which follows the 16 bytes in an accepted version-2 WELCOME.
+pub const NONCE_LEN: usize = 32;
+
+/// Length of an accepted version-2 WELCOME.
+pub const WELCOME_V2_LEN: usize = WELCOME_LEN + NONCE_LEN;
+
+/// What AUTH's signature covers before the nonce and the access key id.
+pub const AUTH_SIGNATURE_PREFIX: &[u8] = b"SHKV-AUTH-v2\n";
+
+/// The bound on a frame's `len` until AUTH has succeeded (at most `frame_len_max`): a client
+/// that has not authenticated cannot make the server allocate a large body.
+pub const AUTH_FRAME_LEN_MAX: u32 = 64 << 10;
 
 /// Size of a frame's `len` field.
 pub const LEN_FIELD: usize = 4;
@@ -46,6 +62,8 @@ const _: () = assert!(HELLO_LEN == MAGIC.len() + 2 + 2);
 
 const _: () = assert!(WELCOME_LEN == MAGIC.len() + 2 + 2 + 4 + 4);
 
+const _: () = assert!(WELCOME_V2_LEN == 48);
+
 /// Request op codes.
 pub mod op {
     pub const PING: u8 = 1;
@@ -59,6 +77,7 @@ pub mod op {
     pub const DROP_KEYSPACE: u8 = 9;
     pub const LIST_KEYSPACES: u8 = 10;
     pub const STATS: u8 = 11;
+    pub const AUTH: u8 = 12;
 }
 
 /// Response kinds.
@@ -93,6 +112,13 @@ pub enum ErrorCode {
     TooManyConnections,
     /// The server is shutting down and takes no new requests.
     ShuttingDown,
+    /// The server authenticates its clients and the HELLO asked for version 1 (a WELCOME
+    /// refusal), or a request came before AUTH (the connection is closed after this answer).
+    AuthRequired,
+    /// AUTH did not authenticate: the connection is closed after this answer.
+    AuthFailed,
+    /// The caller's policies do not allow the request; the connection stays open.
+    AccessDenied,
     Io,
     Corruption,
     /// The database refuses writes after an earlier I/O failure (fsyncgate): restart the server.
@@ -113,6 +139,9 @@ impl ErrorCode {
             ErrorCode::KeyspaceExists => 12,
             ErrorCode::TooManyConnections => 20,
             ErrorCode::ShuttingDown => 21,
+            ErrorCode::AuthRequired => 50,
+            ErrorCode::AuthFailed => 51,
+            ErrorCode::AccessDenied => 52,
             ErrorCode::Io => 30,
             ErrorCode::Corruption => 31,
             ErrorCode::Poisoned => 32,
@@ -131,6 +160,9 @@ impl ErrorCode {
             12 => ErrorCode::KeyspaceExists,
             20 => ErrorCode::TooManyConnections,
             21 => ErrorCode::ShuttingDown,
+            50 => ErrorCode::AuthRequired,
+            51 => ErrorCode::AuthFailed,
+            52 => ErrorCode::AccessDenied,
             30 => ErrorCode::Io,
             31 => ErrorCode::Corruption,
             32 => ErrorCode::Poisoned,
@@ -208,20 +240,81 @@ pub struct Scan {
     pub token: Option<Vec<u8>>,
 }
 
+/// An AUTH request: who the client is, and its proof. `Debug` hides the token and signature.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthRequest {
+    pub access_key_id: String,
+    /// The session token of temporary credentials.
+    pub session_token: Option<Vec<u8>>,
+    /// [`auth_signature`] of the secret access key, the server's nonce and the key id.
+    pub signature: Vec<u8>,
+}
+
+impl fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("access_key_id", &self.access_key_id)
+            .field("session_token", &self.session_token.as_ref().map(|_| "<redacted>"))
+            .field("signature", &"<redacted>")
+            .finish()
+    }
+}
+
+impl AuthRequest {
+    /// The AUTH of `access_key_id` with `secret_access_key` (and the session token of temporary
+    /// credentials), for the server's `nonce`.
+    pub fn sign(
+        access_key_id: &str,
+        secret_access_key: &str,
+        session_token: Option<&str>,
+        nonce: &[u8; NONCE_LEN],
+    ) -> AuthRequest {
+        AuthRequest {
+            access_key_id: access_key_id.to_string(),
+            session_token: session_token.map(|t| t.as_bytes().to_vec()),
+            signature: auth_signature(secret_access_key.as_bytes(), nonce, access_key_id).to_vec(),
+        }
+    }
+}
+
+/// AUTH's signature: HMAC-SHA256 with the secret access key's bytes as the key, of
+/// `"SHKV-AUTH-v2\n"`, the 32-byte nonce and the access key id's bytes.
+pub fn auth_signature(secret: &[u8], nonce: &[u8; NONCE_LEN], access_key_id: &str) -> [u8; 32] {
+    shale_aws::sigv4::sign::hmac_parts(
+        secret,
+        &[AUTH_SIGNATURE_PREFIX, nonce, access_key_id.as_bytes()],
+    )
+}
+
 /// A request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Ping(Vec<u8>),
-    Get { keyspace: String, key: Vec<u8> },
-    MultiGet { keyspace: String, keys: Vec<Vec<u8>> },
-    Put { keyspace: String, key: Vec<u8>, value: Vec<u8> },
-    Delete { keyspace: String, key: Vec<u8> },
+    Get {
+        keyspace: String,
+        key: Vec<u8>,
+    },
+    MultiGet {
+        keyspace: String,
+        keys: Vec<Vec<u8>>,
+    },
+    Put {
+        keyspace: String,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        keyspace: String,
+        key: Vec<u8>,
+    },
     Batch(Vec<BatchOp>),
     Scan(Scan),
     CreateKeyspace(String),
     DropKeyspace(String),
     ListKeyspaces,
     Stats,
+    /// The first request of a version-2 connection.
+    Auth(AuthRequest),
 }
 
 /// A response.
@@ -238,27 +331,52 @@ pub enum Response {
     Error { code: ErrorCode, message: String },
 }
 
-/// The client's HELLO.
-pub fn hello() -> [u8; HELLO_LEN] {
+/// The client's HELLO, asking for `version`.
+pub fn hello(version: u16) -> [u8; HELLO_LEN] {
     let mut h = [0u8; HELLO_LEN];
     h[..4].copy_from_slice(&MAGIC);
-    h[4..6].copy_from_slice(&VERSION.to_le_bytes());
+    h[4..6].copy_from_slice(&version.to_le_bytes());
     h
 }
 
-/// The server's WELCOME: `refusal` `None` accepts the connection.
+/// The 16 bytes every WELCOME starts with (all of a version-1 WELCOME, and of a refusal):
+/// `refusal` `None` accepts the connection. `version` is the connection's version when
+/// accepted, [`VERSION`] when refused.
 pub fn welcome(
+    version: u16,
     refusal: Option<ErrorCode>,
     frame_len_max: u32,
     inflight_max: u32,
 ) -> [u8; WELCOME_LEN] {
     let mut w = [0u8; WELCOME_LEN];
     w[..4].copy_from_slice(&MAGIC);
-    w[4..6].copy_from_slice(&VERSION.to_le_bytes());
+    w[4..6].copy_from_slice(&version.to_le_bytes());
     w[6..8].copy_from_slice(&refusal.map_or(0, ErrorCode::to_u16).to_le_bytes());
     w[8..12].copy_from_slice(&frame_len_max.to_le_bytes());
     w[12..16].copy_from_slice(&inflight_max.to_le_bytes());
     w
+}
+
+/// An accepted version-2 WELCOME: the 16 bytes, then the server's nonce.
+pub fn welcome_v2(
+    frame_len_max: u32,
+    inflight_max: u32,
+    nonce: &[u8; NONCE_LEN],
+) -> [u8; WELCOME_V2_LEN] {
+    let mut w = [0u8; WELCOME_V2_LEN];
+    w[..WELCOME_LEN].copy_from_slice(&welcome(VERSION, None, frame_len_max, inflight_max));
+    w[WELCOME_LEN..].copy_from_slice(nonce);
+    w
+}
+
+/// Whether the server speaks `version`.
+pub fn speaks(version: u16) -> bool {
+    version == VERSION_1 || version == VERSION
+}
+
+/// Whether an accepted WELCOME of `version` is followed by a nonce.
+pub fn has_nonce(version: u16) -> bool {
+    version >= VERSION
 }
 
 /// The version a HELLO asks for, if its magic is right.
@@ -267,9 +385,10 @@ pub fn parse_hello(h: &[u8; HELLO_LEN]) -> Option<u16> {
     ([m0, m1, m2, m3] == MAGIC).then(|| u16::from_le_bytes([v0, v1]))
 }
 
-/// What a WELCOME says.
+/// What a WELCOME's first 16 bytes say (an accepted version-2 WELCOME's nonce follows them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Welcome {
+    /// The connection's version when accepted; the server's newest when refused.
     pub version: u16,
     /// Why the server refused the connection (it closes it), if it did.
     pub refusal: Option<ErrorCode>,
@@ -277,7 +396,7 @@ pub struct Welcome {
     pub inflight_max: u32,
 }
 
-/// Parses a WELCOME, if its magic is right.
+/// Parses a WELCOME's first 16 bytes, if its magic is right.
 pub fn parse_welcome(w: &[u8; WELCOME_LEN]) -> Option<Welcome> {
     let [m0, m1, m2, m3, v0, v1, r0, r1, f0, f1, f2, f3, i0, i1, i2, i3] = *w;
     let refusal = u16::from_le_bytes([r0, r1]);
