@@ -234,7 +234,9 @@ pub fn run(args: &DynamoArgs) -> BenchResult<()> {
 
 /// The command line as it was typed.
 fn command_line() -> String {
-    std::env::args().collect::<Vec<_>>().join(" ")
+    // Arguments with spaces are quoted, so the line can be pasted back into a shell.
+    let quote = |a: String| if a.contains(' ') { format!("'{a}'") } else { a };
+    std::env::args().map(quote).collect::<Vec<_>>().join(" ")
 }
 
 /// Splices `section` between the markers of `md`, adding the heading and markers if absent.
