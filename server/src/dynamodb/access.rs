@@ -112,6 +112,19 @@ impl Keys {
         }
     }
 
+    /// A read's projection: its top-level attributes and `dynamodb:Select` =
+    /// `SPECIFIC_ATTRIBUTES`; without one the read returns whole items, `ALL_ATTRIBUTES` (so
+    /// that a policy limiting Attributes and requiring SPECIFIC_ATTRIBUTES refuses it).
+    pub fn projection(&mut self, projection: Option<&[Path]>) {
+        match projection {
+            Some(p) => {
+                self.paths(p);
+                self.select = Some("SPECIFIC_ATTRIBUTES");
+            }
+            None => self.select = Some("ALL_ATTRIBUTES"),
+        }
+    }
+
     /// Adds the top-level attributes of `paths`.
     pub fn paths<'p>(&mut self, paths: impl IntoIterator<Item = &'p Path>) {
         let tops: Vec<&str> = paths

@@ -84,8 +84,29 @@ impl Auth {
                 let verified = verifier
                     .verify(&incoming, &expected, SystemTime::now(), authenticator.as_ref())
                     .map_err(|e| e.to_aws(wire))?;
+                // A JSON operation is named by X-Amz-Target: unsigned, a captured request
+                // could be replayed as another operation. Every SDK signs it.
+                if wire == Wire::Json10 && !target_signed(parts) {
+                    return Err(AuthError::InvalidSignature(
+                        "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.".into(),
+                    )
+                    .to_aws(wire));
+                }
                 authenticator.caller(verified.principal, peer, secure).map_err(AwsError::internal)
             }
         }
     }
+}
+
+/// Whether `x-amz-target` is among the request's signed headers (the header's
+/// `SignedHeaders`, or a presigned URL's `X-Amz-SignedHeaders`).
+fn target_signed(parts: &Parts) -> bool {
+    let signed = |list: &str| list.split(';').any(|h| h.eq_ignore_ascii_case("x-amz-target"));
+    if let Some(auth) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()) {
+        return auth
+            .split(',')
+            .any(|p| p.split_once("SignedHeaders=").is_some_and(|(_, list)| signed(list.trim())));
+    }
+    let query = parts.uri.query().unwrap_or("");
+    form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "X-Amz-SignedHeaders" && signed(&v))
 }

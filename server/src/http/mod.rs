@@ -165,11 +165,8 @@ async fn dispatch(
         }
         Detected::Unknown => return Err(unknown(Wire::Json10)),
     };
-    // 2. Bound and read the body (a request without credentials is refused first, once its
-    //    service is known).
-    if service.is_some() {
-        shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
-    }
+    // 2. Bound and read the body (a request without credentials is refused first).
+    shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
@@ -184,7 +181,10 @@ async fn dispatch(
         })?;
     // A query request's form: the body, or the query string of a GET.
     let payload: Bytes = if query_get {
-        Bytes::copy_from_slice(parts.uri.query().unwrap_or("").as_bytes())
+        // SigV4 reads a raw `+` in the query string as a plus sign; a form decoder would read
+        // a space. Decode it as what was signed.
+        let query = parts.uri.query().unwrap_or("").replace('+', "%2B");
+        Bytes::from(query.into_bytes())
     } else {
         held.bytes.clone()
     };
@@ -208,7 +208,6 @@ async fn dispatch(
                 .by_query_action(form.action().unwrap_or(""))
                 .ok_or_else(|| (wire, invalid_action(form)))?;
             let wire = Wire::Query { xmlns: s.address().query.map_or("", |q| q.1) };
-            shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
             (wire, s)
         }
         (None, None) => return Err(unknown(Wire::Json10)),

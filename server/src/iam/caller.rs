@@ -173,6 +173,10 @@ impl Caller {
 #[derive(Debug, Clone)]
 pub struct KeyOwner {
     pub principal: Principal,
+    /// For temporary credentials: the id of the user or role they were made for. A user or
+    /// role deleted and made again under the same name has another id: such credentials get
+    /// no policies (as in AWS, where permissions follow the unique id, not the name).
+    pub bound_id: Option<String>,
     pub temporary: bool,
     pub session_token_of_user: bool,
 }
@@ -196,6 +200,8 @@ struct Cached {
     generation: u64,
     identity: Arc<Identity>,
     policies: Arc<Resolved>,
+    /// The user's or role's id as of `generation`.
+    entity_id: Option<String>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -215,6 +221,7 @@ impl Keys for Authenticator {
                 expires: None,
                 principal: KeyOwner {
                     principal: Principal::Root,
+                    bound_id: None,
                     temporary: false,
                     session_token_of_user: false,
                 },
@@ -230,24 +237,32 @@ impl Keys for Authenticator {
                 expires: None,
                 principal: KeyOwner {
                     principal: Principal::User { name: key.user },
+                    bound_id: None,
                     temporary: false,
                     session_token_of_user: false,
                 },
             });
         }
         let Some(live) = self.store.session(access_key_id) else { return Lookup::Unknown };
-        let (principal, of_user) = match live.session.of {
-            SessionOf::Root => (Principal::Root, true),
-            SessionOf::User { name } => (Principal::User { name }, true),
-            SessionOf::Role { name, session_name, policy } => {
-                (Principal::RoleSession { role: name, session: session_name, policy }, false)
-            }
+        let (principal, bound_id, of_user) = match live.session.of {
+            SessionOf::Root => (Principal::Root, None, true),
+            SessionOf::User { name, id } => (Principal::User { name }, Some(id), true),
+            SessionOf::Role { name, id, session_name, policy } => (
+                Principal::RoleSession { role: name, session: session_name, policy },
+                Some(id),
+                false,
+            ),
         };
         Lookup::Found(Credential {
             secret: live.secret,
             session_token: Some(live.token.to_string()),
             expires: Some(UNIX_EPOCH + Duration::from_secs(live.session.expires)),
-            principal: KeyOwner { principal, temporary: true, session_token_of_user: of_user },
+            principal: KeyOwner {
+                principal,
+                bound_id,
+                temporary: true,
+                session_token_of_user: of_user,
+            },
         })
     }
 }
@@ -306,7 +321,13 @@ impl Authenticator {
                     && c.identity.temporary == owner.temporary
                     && c.identity.session_token_of_user == owner.session_token_of_user
                 {
-                    return Ok((Arc::clone(&c.identity), Some(Arc::clone(&c.policies))));
+                    let orphaned = owner.bound_id.is_some() && owner.bound_id != c.entity_id;
+                    let policies = if orphaned {
+                        Arc::new(Resolved::default())
+                    } else {
+                        Arc::clone(&c.policies)
+                    };
+                    return Ok((Arc::clone(&c.identity), Some(policies)));
                 }
             }
         }
@@ -327,6 +348,17 @@ impl Authenticator {
             }
             Principal::Root | Principal::Anonymous => (String::new(), String::new()),
         };
+        // The entity's id now: a session made for an entity since deleted (and perhaps made
+        // again under its name) gets no policies.
+        let current_id = match &owner.principal {
+            Principal::User { name } => state.users.get(&name.to_lowercase()).map(|u| &u.id),
+            Principal::RoleSession { role, .. } => {
+                state.roles.get(&role.to_lowercase()).map(|r| &r.id)
+            }
+            Principal::Root | Principal::Anonymous => None,
+        };
+        let orphaned = owner.bound_id.as_ref().is_some_and(|b| current_id != Some(b));
+        let entity_id = current_id.cloned();
         let identity = Arc::new(Identity {
             principal: owner.principal.clone(),
             arn,
@@ -344,8 +376,12 @@ impl Authenticator {
                 generation,
                 identity: Arc::clone(&identity),
                 policies: Arc::clone(&policies),
+                entity_id,
             };
             cache.insert(owner.principal.clone(), c);
+        }
+        if orphaned {
+            return Ok((identity, Some(Arc::new(Resolved::default()))));
         }
         Ok((identity, Some(policies)))
     }

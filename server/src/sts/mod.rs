@@ -137,7 +137,10 @@ fn get_session_token(sts: &Sts, form: &Form, call: &Call<'_>) -> Result<Reply, A
     let (of, max) = match &caller.identity.principal {
         Principal::Root | Principal::Anonymous => (SessionOf::Root, ROOT_SESSION_TOKEN_SECS_MAX),
         Principal::User { name } => {
-            (SessionOf::User { name: name.clone() }, SESSION_TOKEN_SECS_MAX)
+            let id = sts.store.state().users.get(&name.to_lowercase()).map(|u| u.id.clone());
+            let id =
+                id.ok_or_else(|| access_denied("The user of these credentials no longer exists"))?;
+            (SessionOf::User { name: name.clone(), id }, SESSION_TOKEN_SECS_MAX)
         }
         Principal::RoleSession { .. } => {
             return Err(access_denied("Cannot call GetSessionToken with session credentials"))
@@ -229,6 +232,7 @@ fn assume_role(sts: &Sts, form: &Form, call: &Call<'_>) -> Result<Reply, AwsErro
     )?;
     let of = SessionOf::Role {
         name: role.name.clone(),
+        id: role.id.clone(),
         session_name: session.to_string(),
         policy: session_policy.clone(),
     };

@@ -499,3 +499,10 @@ def test_sts_presigned_get_caller_identity(sts):
     status, _, body = h.raw_request("GET", u.path or "/", u.query, {"host": f"{host}:{port}"})
     assert status == 200, body
     assert f"<Arn>{h.ROOT_ARN}</Arn>".encode() in body, body
+
+
+def test_target_not_signed():
+    """An unsigned X-Amz-Target would let a captured request run as another operation."""
+    headers, _ = signed_ddb(signed_headers=["content-type", "host", "x-amz-date"])
+    expect_ddb_error(send(headers), "InvalidSignatureException",
+                     "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.")

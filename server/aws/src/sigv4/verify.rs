@@ -423,7 +423,13 @@ fn payload_hash(
         .get(CONTENT_SHA256)
         .map(|v| v.as_bytes())
         .or(declared_in_query.map(str::as_bytes));
-    if presigned && declared == Some(UNSIGNED_PAYLOAD.as_bytes()) {
+    // Only a presigned GET without a body may leave its payload unsigned: a body (a JSON
+    // operation, a query form) must always be covered by the signature.
+    if presigned
+        && declared == Some(UNSIGNED_PAYLOAD.as_bytes())
+        && req.method == "GET"
+        && req.body.is_empty()
+    {
         return Ok(None);
     }
     let body = hex32(&Sha256::digest(req.body).into());

@@ -95,9 +95,7 @@ impl<'a> Input<'a> for BatchGetItemInput<'a> {
             for key in &t.keys {
                 k.lead(g, &t.name, key);
             }
-            if let Some(p) = &t.projection {
-                k.paths(p);
-            }
+            k.projection(t.projection.as_deref());
             access::table_with(g, caller, action, &t.name, k)?;
         }
         Ok(())

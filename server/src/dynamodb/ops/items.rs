@@ -55,9 +55,7 @@ impl<'a> Input<'a> for GetItemInput<'a> {
             ..access::Keys::default()
         };
         k.lead(g, &self.table_name, &self.key);
-        if let Some(p) = &self.projection {
-            k.paths(p);
-        }
+        k.projection(self.projection.as_deref());
         access::table_with(g, caller, action, &self.table_name, k)
     }
 

@@ -443,9 +443,7 @@ impl<'a> Input<'a> for TransactGetItemsInput<'a> {
                 ..access::Keys::default()
             };
             k.lead(g, t, key);
-            if let Some(p) = projection {
-                k.paths(p);
-            }
+            k.projection(projection.as_deref());
             access::table_with(g, caller, "dynamodb:GetItem", t, k)?;
         }
         Ok(())

@@ -233,11 +233,23 @@ impl<T> Page<T> {
 
 /// Authorizes the call's caller for `action` on `resource`.
 pub fn authorize(call: &Call<'_>, action: &str, resource: &str) -> Result<(), AwsError> {
+    authorize_with(call, action, resource, |_| {})
+}
+
+/// [`authorize`] with IAM's condition keys of the request (`iam:PolicyARN`) added.
+pub fn authorize_with(
+    call: &Call<'_>,
+    action: &str,
+    resource: &str,
+    keys: impl FnOnce(&mut crate::iam::policy::Context),
+) -> Result<(), AwsError> {
     let caller = call.caller;
     if caller.is_unrestricted() {
         return Ok(());
     }
-    caller.authorize(action, resource, &caller.context()).map_err(|d| access_denied(d.message))
+    let mut context = caller.context();
+    keys(&mut context);
+    caller.authorize(action, resource, &context).map_err(|d| access_denied(d.message))
 }
 
 /// ARNs of IAM's resources.

@@ -272,7 +272,8 @@ fn attach(
     let (n, resource) = owner_of(iam, form, owner)?;
     let parn = policy_arn(form)?.to_string();
     let verb = if on { "Attach" } else { "Detach" };
-    authorize(call, &format!("iam:{verb}{}Policy", owner.title()), &resource)?;
+    let action = format!("iam:{verb}{}Policy", owner.title());
+    super::authorize_with(call, &action, &resource, |c| c.set("iam:PolicyARN", parn.clone()))?;
     iam.store().change(|e| {
         let exists = e.state.policy(&parn).is_some();
         let (_, attached) = owner.parts(e.state, &n).ok_or_else(|| owner.missing(&n))?;

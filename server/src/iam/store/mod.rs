@@ -36,6 +36,9 @@ pub const MANAGED_POLICIES_MAX: usize = 1500;
 pub const KEYS_PER_USER_MAX: usize = 2;
 /// Most live STS sessions at once (expired ones are reclaimed as new ones are made).
 pub const SESSIONS_MAX: usize = 100_000;
+/// Most live STS sessions of one user, role or the root (so that no one caller can take the
+/// whole of `SESSIONS_MAX`).
+pub const SESSIONS_PER_PRINCIPAL_MAX: usize = 1_000;
 
 /// The account the store's identities belong to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +56,8 @@ impl Default for Account {
 }
 
 /// Every entity but sessions, by lower-cased name (IAM names are unique case-insensitively)
-/// or by ARN (managed policies) or id (access keys).
-#[derive(Debug, Clone, Default)]
+/// or by ARN (managed policies) or id (access keys). Its `Debug` leaves the secrets out.
+#[derive(Clone, Default)]
 pub struct State {
     pub users: BTreeMap<String, User>,
     pub groups: BTreeMap<String, Group>,
@@ -63,6 +66,18 @@ pub struct State {
     pub keys: BTreeMap<String, AccessKey>,
     /// Opened secrets of `keys`, by key id (never persisted in the clear, never logged).
     secrets: HashMap<String, Arc<str>>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("users", &self.users)
+            .field("groups", &self.groups)
+            .field("roles", &self.roles)
+            .field("policies", &self.policies)
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl State {
@@ -298,6 +313,21 @@ impl Store {
         if sessions.len() - expired.len() >= SESSIONS_MAX {
             return Err(super::error::limit_exceeded(format!(
                 "Cannot exceed quota for live sessions: {SESSIONS_MAX}"
+            )));
+        }
+        let owner = |o: &SessionOf| match o {
+            SessionOf::Root => String::new(),
+            SessionOf::User { name, .. } => format!("user/{}", name.to_lowercase()),
+            SessionOf::Role { name, .. } => format!("role/{}", name.to_lowercase()),
+        };
+        let mine = owner(&session.of);
+        let live_of_owner = sessions
+            .values()
+            .filter(|s| s.session.expires > now && owner(&s.session.of) == mine)
+            .count();
+        if live_of_owner >= SESSIONS_PER_PRINCIPAL_MAX {
+            return Err(super::error::limit_exceeded(format!(
+                "Cannot exceed quota for live sessions of one identity: {SESSIONS_PER_PRINCIPAL_MAX}"
             )));
         }
         let mut changes: Vec<Change> = expired.iter().map(|id| (session_key(id), None)).collect();

@@ -116,11 +116,20 @@ impl std::fmt::Debug for AccessKey {
 pub enum SessionOf {
     /// GetSessionToken by the account's root.
     Root,
-    /// GetSessionToken by a user.
-    User { name: String },
+    /// GetSessionToken by a user. `id`: the user's `AIDA…` id when the session was made (a
+    /// user deleted and made again under the same name is another user: its sessions do not
+    /// carry over).
+    User {
+        name: String,
+        #[serde(default)]
+        id: String,
+    },
     /// AssumeRole.
     Role {
         name: String,
+        /// The role's `AROA…` id when the session was made (see `User`).
+        #[serde(default)]
+        id: String,
         session_name: String,
         /// The session policy passed to AssumeRole, if any: it limits the role's permissions.
         #[serde(default)]

@@ -39,7 +39,10 @@ fn changes_persist_and_secrets_are_sealed() {
         let raw = store.db.get(&store.ks, key_key(&k.id).as_bytes()).unwrap().unwrap();
         assert!(!String::from_utf8_lossy(&raw).contains(&secret));
         let live = store
-            .create_session(SessionOf::User { name: "Alice".into() }, now_secs() + 60)
+            .create_session(
+                SessionOf::User { name: "Alice".into(), id: "AIDAAlice".into() },
+                now_secs() + 60,
+            )
             .unwrap();
         assert!(store.session(&live.session.id).is_some());
         store.create_session(SessionOf::Root, now_secs().saturating_sub(1)).unwrap();
@@ -53,7 +56,9 @@ fn changes_persist_and_secrets_are_sealed() {
     assert_eq!((k.user.as_str(), &*s), ("Alice", secret.as_str()));
     let sessions = store.sessions.read().unwrap();
     assert_eq!(sessions.len(), 1);
-    assert!(sessions.values().all(|s| s.session.of == SessionOf::User { name: "Alice".into() }));
+    assert!(sessions
+        .values()
+        .all(|s| s.session.of == SessionOf::User { name: "Alice".into(), id: "AIDAAlice".into() }));
     drop(sessions);
     // Another sealing key cannot open the secrets.
     drop(store);
