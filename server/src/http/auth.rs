@@ -81,8 +81,9 @@ impl Auth {
                     body,
                 };
                 let expected = Expected { region, service: signing_name };
+                let now = SystemTime::now();
                 let verified = verifier
-                    .verify(&incoming, &expected, SystemTime::now(), authenticator.as_ref())
+                    .verify(&incoming, &expected, now, authenticator.as_ref())
                     .map_err(|e| e.to_aws(wire))?;
                 // A JSON operation is named by X-Amz-Target: unsigned, a captured request
                 // could be replayed as another operation. Every SDK signs it.
@@ -92,7 +93,9 @@ impl Auth {
                     )
                     .to_aws(wire));
                 }
-                authenticator.caller(verified.principal, peer, secure).map_err(AwsError::internal)
+                authenticator
+                    .caller_at(verified.principal, peer, secure, now)
+                    .map_err(AwsError::internal)
             }
         }
     }
@@ -101,12 +104,17 @@ impl Auth {
 /// Whether `x-amz-target` is among the request's signed headers (the header's
 /// `SignedHeaders`, or a presigned URL's `X-Amz-SignedHeaders`).
 fn target_signed(parts: &Parts) -> bool {
-    let signed = |list: &str| list.split(';').any(|h| h.eq_ignore_ascii_case("x-amz-target"));
-    if let Some(auth) = parts.headers.get("authorization").and_then(|v| v.to_str().ok()) {
-        return auth
-            .split(',')
-            .any(|p| p.split_once("SignedHeaders=").is_some_and(|(_, list)| signed(list.trim())));
+    if let Some(auth) = parts.headers.get("authorization") {
+        // SignedHeaders are lower-case names; nothing else in a SigV4 header (the credential's
+        // key id and scope, the hex signature) can hold this text.
+        return memchr_find(auth.as_bytes(), b"x-amz-target");
     }
     let query = parts.uri.query().unwrap_or("");
-    form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "X-Amz-SignedHeaders" && signed(&v))
+    form_urlencoded::parse(query.as_bytes())
+        .any(|(k, v)| k == "X-Amz-SignedHeaders" && v.split(';').any(|h| h == "x-amz-target"))
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

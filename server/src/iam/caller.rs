@@ -296,7 +296,17 @@ impl Authenticator {
         source_ip: Option<IpAddr>,
         secure_transport: bool,
     ) -> Result<Caller, String> {
-        let now = SystemTime::now();
+        self.caller_at(owner, source_ip, secure_transport, SystemTime::now())
+    }
+
+    /// [`Authenticator::caller`] for a request received at `now`.
+    pub fn caller_at(
+        &self,
+        owner: KeyOwner,
+        source_ip: Option<IpAddr>,
+        secure_transport: bool,
+        now: SystemTime,
+    ) -> Result<Caller, String> {
         if owner.principal == Principal::Root && !owner.temporary {
             // The root's long-term key: nothing to look up, nothing to copy.
             let identity = Arc::clone(&self.root_identity);
