@@ -288,8 +288,9 @@ pub(crate) fn markdown(command: &str, results: &[TargetResult], args: &DynamoArg
     s
 }
 
-/// With more than one round: each server's GetItem closed-loop throughput in every round, and
-/// the ratio of the medians to the first server's.
+/// With more than one round: each server's GetItem closed-loop throughput in every round, the
+/// ratio of the medians to the first server's, and the median of the same-round ratios (each
+/// round's servers ran back to back, so their ratio is spared the machine's slower drifts).
 pub(crate) fn rounds_line(rounds: &[Vec<TargetResult>]) -> Option<String> {
     if rounds.first().is_none_or(|r| r.len() < 2) {
         return None;
@@ -306,8 +307,15 @@ pub(crate) fn rounds_line(rounds: &[Vec<TargetResult>]) -> Option<String> {
         let name = rs.first().map_or("", |r| r.name.as_str());
         let each: Vec<String> = rs.iter().map(|r| format!("{:.0}", get(r))).collect();
         let m = median(rs);
+        let mut paired: Vec<f64> = rs
+            .iter()
+            .zip(rounds.first().into_iter().flatten())
+            .map(|(r, first)| if get(first) > 0.0 { get(r) / get(first) } else { 0.0 })
+            .collect();
+        paired.sort_by(f64::total_cmp);
+        let paired = paired.get(paired.len() / 2).copied().unwrap_or(0.0);
         parts.push(format!(
-            "**{name}** {} (median {m:.0}, {:.2}× the first)",
+            "**{name}** {} (median {m:.0}, {:.2}× the first; same-round ratios' median {paired:.3}×)",
             each.join(" / "),
             if base > 0.0 { m / base } else { 0.0 }
         ));

@@ -9,6 +9,7 @@
 //!   Local does).
 
 use crate::iam::caller::{Authenticator, Caller};
+use http::header::AUTHORIZATION;
 use http::request::Parts;
 use shale_aws::sigv4::auth_error::AuthError;
 use shale_aws::sigv4::verify::{Expected, Incoming, Verifier, VerifierOptions};
@@ -52,7 +53,7 @@ impl Auth {
             Auth::None { .. } => AuthHeader::parse(&parts.headers).map(|_| ()),
             Auth::SigV4 { .. } => {
                 let presigned = parts.uri.query().is_some_and(|q| q.contains("X-Amz-Signature="));
-                if !presigned && !parts.headers.contains_key("authorization") {
+                if !presigned && !parts.headers.contains_key(AUTHORIZATION) {
                     return Err(AuthError::MissingToken.to_aws(wire));
                 }
                 Ok(())
@@ -104,17 +105,12 @@ impl Auth {
 /// Whether `x-amz-target` is among the request's signed headers (the header's
 /// `SignedHeaders`, or a presigned URL's `X-Amz-SignedHeaders`).
 fn target_signed(parts: &Parts) -> bool {
-    if let Some(auth) = parts.headers.get("authorization") {
+    if let Some(auth) = parts.headers.get(AUTHORIZATION) {
         // SignedHeaders are lower-case names; nothing else in a SigV4 header (the credential's
         // key id and scope, the hex signature) can hold this text.
-        return memchr_find(auth.as_bytes(), b"x-amz-target");
+        return auth.to_str().is_ok_and(|a| a.contains("x-amz-target"));
     }
     let query = parts.uri.query().unwrap_or("");
     form_urlencoded::parse(query.as_bytes())
         .any(|(k, v)| k == "X-Amz-SignedHeaders" && v.split(';').any(|h| h == "x-amz-target"))
-}
-
-/// Whether `needle` occurs in `haystack`.
-fn memchr_find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -3,8 +3,8 @@
 //! token, `Authorization`); [`Signer::presign_query`] a presigned URL's query string.
 
 use super::sign::{
-    canonical_request_sha256, hex32, sha256_hex, signature_of_hash, signing_key, uri_encode,
-    Canonical, EMPTY_SHA256,
+    canonical_request_sha256, hex32, sha256_hex, signature_of_hash, uri_encode, Canonical,
+    SigningKey, EMPTY_SHA256,
 };
 use super::time::amz_date;
 use super::ALGORITHM;
@@ -56,7 +56,7 @@ impl Signer<'_> {
     ) -> String {
         // Every signed header is in `signed`: the hash cannot miss one.
         let hash = canonical_request_sha256(canonical, signed).unwrap_or([0; 32]);
-        let key = signing_key(self.secret, date, self.region, self.service);
+        let key = SigningKey::derive(self.secret, date, self.region, self.service);
         let sig = hex32(&signature_of_hash(&key, amz, &self.scope(date), &hash));
         String::from_utf8_lossy(&sig).into_owned()
     }

@@ -81,10 +81,17 @@ pub(crate) struct AuthParts<'a> {
 /// Reads the `Authorization` header: missing, [`AuthError::MissingToken`]; not SigV4 or
 /// incomplete, [`AuthError::Incomplete`] naming every missing part.
 pub(crate) fn auth_parts(headers: &HeaderMap) -> Result<AuthParts<'_>, AuthError> {
-    let Some(auth) = headers.get("authorization") else {
+    let Some(auth) = headers.get(http::header::AUTHORIZATION) else {
         return Err(AuthError::MissingToken);
     };
-    let auth = auth.to_str().unwrap_or("");
+    let date =
+        headers.contains_key(&sign::names::X_AMZ_DATE) || headers.contains_key(http::header::DATE);
+    auth_parts_of(auth.to_str().unwrap_or(""), date)
+}
+
+/// [`auth_parts`] of an `Authorization` header's text, given whether the request has a date
+/// header.
+pub(crate) fn auth_parts_of(auth: &str, date: bool) -> Result<AuthParts<'_>, AuthError> {
     let Some(params) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
         return Err(AuthError::Incomplete(format!(
             "Authorization header requires the '{ALGORITHM}' algorithm. Authorization={auth}"
@@ -92,7 +99,6 @@ pub(crate) fn auth_parts(headers: &HeaderMap) -> Result<AuthParts<'_>, AuthError
     };
     let (credential, signature, signed_headers) =
         (param(params, "Credential"), param(params, "Signature"), param(params, "SignedHeaders"));
-    let date = headers.contains_key("x-amz-date") || headers.contains_key("date");
     match (credential, signature, signed_headers) {
         (Some(credential), Some(signature), Some(signed_headers)) if date => {
             Ok(AuthParts { credential, signed_headers, signature })

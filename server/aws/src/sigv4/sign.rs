@@ -90,11 +90,91 @@ impl HeaderSource for [(&str, &[u8])] {
 impl HeaderSource for HeaderMap {
     fn each_value(&self, name: &str, f: &mut dyn FnMut(&[u8])) -> usize {
         let mut n = 0;
-        for v in self.get_all(name) {
+        let mut each = |v: &http::HeaderValue| {
             f(v.as_bytes());
             n += 1;
+        };
+        // The names every SDK signs are looked up without parsing them.
+        match names::known(name) {
+            Some(known) => self.get_all(known).iter().for_each(&mut each),
+            None => self.get_all(name).iter().for_each(&mut each),
         }
         n
+    }
+}
+
+/// Header names SigV4 reads, as constants: a lookup by a [`http::HeaderName`] hashes it, one
+/// by a `&str` parses and validates it first.
+pub mod names {
+    use http::header::{HeaderName, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, DATE, HOST};
+
+    /// `x-amz-date`.
+    pub static X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+    /// `x-amz-target`.
+    pub static X_AMZ_TARGET: HeaderName = HeaderName::from_static("x-amz-target");
+    /// `x-amz-content-sha256`.
+    pub static X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
+    /// `x-amz-security-token`.
+    pub static X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+
+    /// The constant of a lower-case header name SDKs commonly sign.
+    pub fn known(name: &str) -> Option<&'static HeaderName> {
+        Some(match name {
+            "host" => &HOST,
+            "x-amz-date" => &X_AMZ_DATE,
+            "content-type" => &CONTENT_TYPE,
+            "x-amz-target" => &X_AMZ_TARGET,
+            "x-amz-security-token" => &X_AMZ_SECURITY_TOKEN,
+            "x-amz-content-sha256" => &X_AMZ_CONTENT_SHA256,
+            "content-length" => &CONTENT_LENGTH,
+            "authorization" => &AUTHORIZATION,
+            "date" => &DATE,
+            _ => return None,
+        })
+    }
+}
+
+/// A [`Sink`] into a SHA-256 through a stack buffer: canonical text arrives in many small
+/// pieces, and one hasher update per piece costs more than a copy.
+struct BufferedSha256 {
+    hasher: Sha256,
+    buf: [u8; BufferedSha256::BUF_LEN],
+    len: usize,
+}
+
+impl BufferedSha256 {
+    /// Bytes gathered before they are hashed (a typical canonical request fits).
+    const BUF_LEN: usize = 512;
+
+    fn new() -> BufferedSha256 {
+        BufferedSha256 { hasher: Sha256::new(), buf: [0; Self::BUF_LEN], len: 0 }
+    }
+
+    fn flush(&mut self) {
+        Digest::update(&mut self.hasher, self.buf.get(..self.len).unwrap_or_default());
+        self.len = 0;
+    }
+
+    fn finalize(&mut self) -> [u8; 32] {
+        self.flush();
+        self.hasher.finalize_reset().into()
+    }
+}
+
+impl Sink for BufferedSha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.len + bytes.len() > Self::BUF_LEN {
+            self.flush();
+        }
+        match self.buf.get_mut(self.len..self.len + bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                self.len += bytes.len();
+            }
+            // Longer than the buffer: hashed at once.
+            None => Digest::update(&mut self.hasher, bytes),
+        }
+        debug_assert!(self.len <= Self::BUF_LEN);
     }
 }
 
@@ -255,6 +335,13 @@ pub fn canonical_query_without(query: &str, skip: Option<&str>) -> String {
 
 /// A header value as signed: trimmed, inner runs of spaces and tabs collapsed to one space.
 fn write_trimmed<S: Sink + ?Sized>(out: &mut S, v: &[u8]) {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let edges = v.first().is_some_and(blank) || v.last().is_some_and(blank);
+    if !edges && !v.contains(&b'\t') && !v.windows(2).any(|w| w == b"  ") {
+        // Nothing to trim or collapse: the value as it is (almost every header).
+        out.put(v);
+        return;
+    }
     let mut first = true;
     for word in v.split(|&b| b == b' ' || b == b'\t').filter(|w| !w.is_empty()) {
         if !first {
@@ -317,9 +404,9 @@ pub fn canonical_request_sha256<'a, H>(c: &Canonical<'a>, headers: &H) -> Result
 where
     H: HeaderSource + ?Sized,
 {
-    let mut hasher = Sha256::new();
+    let mut hasher = BufferedSha256::new();
     write_canonical_request(c, headers, &mut hasher)?;
-    Ok(hasher.finalize().into())
+    Ok(hasher.finalize())
 }
 
 /// The canonical request, or the name of a signed header the request lacks.
@@ -351,6 +438,34 @@ pub fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> [u8
     hmac(&k, b"aws4_request")
 }
 
+/// A derived signing key, ready to sign with: its HMAC state after the inner and outer key pads
+/// are absorbed, so a signature costs two SHA-256 compressions fewer than from the raw key.
+/// Its `Debug` hides it.
+#[derive(Clone)]
+pub struct SigningKey(HmacSha256);
+
+impl SigningKey {
+    /// The key of raw signing-key bytes (see [`signing_key`]).
+    pub fn new(key: &[u8; 32]) -> SigningKey {
+        // HMAC takes a key of any length: `new_from_slice` cannot fail for 32 bytes.
+        SigningKey(
+            HmacSha256::new_from_slice(key)
+                .unwrap_or_else(|_| HmacSha256::new(&Default::default())),
+        )
+    }
+
+    /// The signing key of `secret` for one day, region and service.
+    pub fn derive(secret: &str, date: &str, region: &str, service: &str) -> SigningKey {
+        SigningKey::new(&signing_key(secret, date, region, service))
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
 /// The hex signature of `string_to_sign` with `key`.
 pub fn signature(key: &[u8; 32], string_to_sign: &str) -> String {
     hex(&hmac(key, string_to_sign.as_bytes()))
@@ -359,16 +474,19 @@ pub fn signature(key: &[u8; 32], string_to_sign: &str) -> String {
 /// The signature (raw bytes) of a canonical request given by its SHA-256, without building the
 /// string to sign: `HMAC(key, "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + hex(hash))`.
 pub fn signature_of_hash(
-    key: &[u8; 32],
+    key: &SigningKey,
     amz_date: &str,
     scope: &str,
     canonical_sha256: &[u8; 32],
 ) -> [u8; 32] {
     let hash_hex = hex32(canonical_sha256);
-    hmac_parts(
-        key,
-        &[b"AWS4-HMAC-SHA256\n", amz_date.as_bytes(), b"\n", scope.as_bytes(), b"\n", &hash_hex],
-    )
+    let mut mac = key.0.clone();
+    for part in
+        [b"AWS4-HMAC-SHA256\n", amz_date.as_bytes(), b"\n", scope.as_bytes(), b"\n", &hash_hex]
+    {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// Whether two byte strings are equal, in time independent of where they differ.
@@ -506,10 +624,10 @@ mod tests {
         );
         let hash = canonical_request_sha256(&c, headers.as_slice()).unwrap();
         assert_eq!(hex(&hash), sha256_hex(built.as_bytes()));
-        let key = signing_key(SECRET, "20150830", "us-east-1", "service");
+        let raw = signing_key(SECRET, "20150830", "us-east-1", "service");
         assert_eq!(
-            hex(&signature_of_hash(&key, DATE, SCOPE, &hash)),
-            signature(&key, &string_to_sign(DATE, SCOPE, &built))
+            hex(&signature_of_hash(&SigningKey::new(&raw), DATE, SCOPE, &hash)),
+            signature(&raw, &string_to_sign(DATE, SCOPE, &built))
         );
         assert_eq!(&hex32(&hash)[..], hex(&hash).as_bytes());
         // A header map gives the same request; a missing signed header is named.

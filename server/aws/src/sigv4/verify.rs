@@ -23,12 +23,14 @@
 
 use super::auth_error::MSG_SIGNATURE_MISMATCH;
 use super::cache::{KeyCache, Slot};
+use super::sign::names::{X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use super::sign::{
-    bytes_match, canonical_request_sha256, hex32, signature_of_hash, signing_key, Canonical,
+    bytes_match, canonical_request_sha256, hex32, signature_of_hash, Canonical, SigningKey,
     UNSIGNED_PAYLOAD,
 };
 use super::time::{amz_date_of_secs, parse_amz_date_secs, unix_secs};
-use super::{auth_parts, presigned, AuthError, ScopeMismatch, ALGORITHM};
+use super::{auth_parts_of, presigned, AuthError, ScopeMismatch, ALGORITHM};
+use http::header::{HeaderName, AUTHORIZATION, DATE};
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -134,12 +136,9 @@ impl Default for VerifierOptions {
 pub struct Verified<P> {
     /// The credential's principal.
     pub principal: P,
-    /// The access key id that signed.
+    /// The access key id that signed. (The scope's region and service are the
+    /// [`Expected`] ones: any other is refused.)
     pub access_key_id: String,
-    /// The scope's region.
-    pub region: String,
-    /// The scope's service.
-    pub service: String,
     /// Whether it was signed in its query string.
     pub presigned: bool,
 }
@@ -166,8 +165,6 @@ const MSG_HOST_NOT_SIGNED: &str =
     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.";
 const MSG_CONTENT_SHA256_MISMATCH: &str =
     "The provided 'x-amz-content-sha256' header does not match what was computed.";
-const CONTENT_SHA256: &str = "x-amz-content-sha256";
-const SECURITY_TOKEN: &str = "x-amz-security-token";
 
 /// `15 min` (whole minutes) or `61 sec`, as the skew messages word a window.
 fn window(secs: u64) -> String {
@@ -204,7 +201,7 @@ fn not_yet_current(amz_date: &str, now: u64, skew_secs: u64) -> AuthError {
     ))
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn header_str<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     headers.get(name).map(|v| v.to_str().unwrap_or(""))
 }
 
@@ -238,11 +235,11 @@ impl Verifier {
     ) -> Result<Verified<K::Principal>, AuthError> {
         let now = unix_secs(now);
         let skew = self.options.clock_skew_max.as_secs();
-        if req.headers.contains_key("authorization") {
-            let parts = auth_parts(req.headers)?;
-            let amz_date = header_str(req.headers, "x-amz-date")
-                .or_else(|| header_str(req.headers, "date"))
-                .unwrap_or("");
+        if let Some(auth) = req.headers.get(AUTHORIZATION) {
+            let date =
+                header_str(req.headers, &X_AMZ_DATE).or_else(|| header_str(req.headers, &DATE));
+            let parts = auth_parts_of(auth.to_str().unwrap_or(""), date.is_some())?;
+            let amz_date = date.unwrap_or("");
             let date_secs = parse_amz_date_secs(amz_date).ok_or_else(|| bad_date(amz_date))?;
             if date_secs.saturating_add(skew) < now {
                 return Err(expired(amz_date, now, skew));
@@ -255,7 +252,7 @@ impl Verifier {
                 signed_headers: parts.signed_headers,
                 signature: parts.signature,
                 amz_date,
-                session_token: req.headers.get(SECURITY_TOKEN).map(|v| v.as_bytes()),
+                session_token: req.headers.get(&X_AMZ_SECURITY_TOKEN).map(|v| v.as_bytes()),
                 content_sha256: None,
                 presigned: false,
             };
@@ -291,7 +288,7 @@ impl Verifier {
                 .security_token
                 .as_deref()
                 .map(str::as_bytes)
-                .or_else(|| req.headers.get(SECURITY_TOKEN).map(|v| v.as_bytes())),
+                .or_else(|| req.headers.get(&X_AMZ_SECURITY_TOKEN).map(|v| v.as_bytes())),
             content_sha256: p.content_sha256.as_deref(),
             presigned: true,
         };
@@ -376,8 +373,8 @@ impl Verifier {
         let key = match self.cache.get(&slot) {
             Some(k) => k,
             None => {
-                let k = signing_key(&credential.secret, date, region, service);
-                self.cache.put(&slot, k);
+                let k = SigningKey::derive(&credential.secret, date, region, service);
+                self.cache.put(&slot, &k);
                 k
             }
         };
@@ -401,8 +398,6 @@ impl Verifier {
         Ok(Verified {
             principal: credential.principal,
             access_key_id: key_id.to_string(),
-            region: region.to_string(),
-            service: service.to_string(),
             presigned: claim.presigned,
         })
     }
@@ -420,7 +415,7 @@ fn payload_hash(
 ) -> Result<Option<[u8; 64]>, AuthError> {
     let declared = req
         .headers
-        .get(CONTENT_SHA256)
+        .get(&X_AMZ_CONTENT_SHA256)
         .map(|v| v.as_bytes())
         .or(declared_in_query.map(str::as_bytes));
     // Only a presigned GET without a body may leave its payload unsigned: a body (a JSON
