@@ -50,6 +50,8 @@ pub struct FileConfig {
     pub dynamodb_sync: Option<bool>,
     /// Pace of an index backfill, in items a second (default 20000; 0: unpaced).
     pub dynamodb_backfill_items_per_sec: Option<u64>,
+    /// Seconds between a stream's shard rollovers (default 14400; at least 1).
+    pub stream_shard_rollover: Option<u64>,
     /// `sigv4` (default) or `none`.
     pub auth: Option<String>,
     /// How far a signed request's date may be from the server's clock, in seconds (default 900).

@@ -107,9 +107,11 @@ impl Credentials {
     }
 }
 
-/// The bytes of one request: `op` with `body`, signed with `creds`, keep-alive.
+/// The bytes of one request: `op` with `body`, signed with `creds`, keep-alive. `op` is a
+/// DynamoDB operation (`GetItem`), or a whole `X-Amz-Target` when it has a dot
+/// (`DynamoDBStreams_20120810.GetRecords`).
 pub fn encode_request(host: &str, op: &str, body: &[u8], creds: &Credentials) -> Vec<u8> {
-    let target = format!("DynamoDB_20120810.{op}");
+    let target = if op.contains('.') { op.to_string() } else { format!("DynamoDB_20120810.{op}") };
     let ct = "application/x-amz-json-1.0";
     let signed =
         creds.sign("dynamodb", host, &[("x-amz-target", &target), ("content-type", ct)], body);

@@ -28,5 +28,6 @@ pub mod iam;
 pub mod kv;
 pub mod listener;
 pub mod namespace;
+pub mod streams;
 pub mod sts;
 pub mod tls;

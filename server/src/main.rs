@@ -63,6 +63,10 @@ struct Cli {
     /// in items a second (0: unpaced). Default: 20000.
     #[arg(long)]
     dynamodb_backfill_items_per_sec: Option<u64>,
+    /// How often, in seconds, each DynamoDB stream closes its shards and opens their children
+    /// (DynamoDB rolls shards over about every 4 hours). Default: 14400.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    stream_shard_rollover: Option<u64>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -204,6 +208,12 @@ fn run(cli: Cli) -> Result<(), String> {
             .dynamodb_backfill_items_per_sec
             .or(file.dynamodb_backfill_items_per_sec)
             .unwrap_or(shale_server::dynamodb::limits::BACKFILL_ITEMS_PER_SEC_DEFAULT),
+        stream_shard_rollover: match cli.stream_shard_rollover.or(file.stream_shard_rollover) {
+            Some(0) => return Err("stream_shard_rollover must be at least 1 second".into()),
+            v => v,
+        }
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(shale_server::dynamodb::limits::STREAM_SHARD_ROLLOVER_DEFAULT),
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(
@@ -313,6 +323,7 @@ fn run(cli: Cli) -> Result<(), String> {
         });
         let services = Services::new()
             .with(Arc::clone(&gateway) as _)
+            .with(Arc::new(shale_server::streams::Streams::new(Arc::clone(&gateway))) as _)
             .with(Arc::new(Iam::new(Arc::clone(&store))) as _)
             .with(Arc::new(Sts::new(Arc::clone(&store))) as _);
         let gateway_task = tokio::spawn(aws_http::serve(

@@ -55,6 +55,10 @@ pub enum DynamoError {
     AccessDenied(String),
     /// `RequestLimitExceeded` (too many requests in flight).
     RequestLimitExceeded(String),
+    /// `ExpiredIteratorException` (Streams): a shard iterator past its 15 minutes.
+    ExpiredIterator(String),
+    /// `TrimmedDataAccessException` (Streams): records past the retention period.
+    TrimmedDataAccess(String),
     /// `InternalServerError` (HTTP 500).
     Internal(String),
 }
@@ -100,6 +104,8 @@ impl DynamoError {
             }
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
             DynamoError::AccessDenied(_) => (CORAL_SERVICE, "AccessDeniedException"),
+            DynamoError::ExpiredIterator(_) => (SERVICE, "ExpiredIteratorException"),
+            DynamoError::TrimmedDataAccess(_) => (SERVICE, "TrimmedDataAccessException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }
@@ -123,6 +129,8 @@ impl DynamoError {
             | DynamoError::LimitExceeded(m)
             | DynamoError::RequestLimitExceeded(m)
             | DynamoError::AccessDenied(m)
+            | DynamoError::ExpiredIterator(m)
+            | DynamoError::TrimmedDataAccess(m)
             | DynamoError::Internal(m) => m.clone(),
             DynamoError::UnknownOperation => String::new(),
             DynamoError::MissingAuthenticationToken => {

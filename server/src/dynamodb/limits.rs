@@ -86,3 +86,16 @@ pub const BACKFILL_ITEMS_PER_SEC_DEFAULT: u64 = 20_000;
 /// Largest item collection (the items of one partition plus their local index entries) of a
 /// table with local secondary indexes: DynamoDB's 10 GB.
 pub const ITEM_COLLECTION_BYTES_MAX: u64 = 10 * 1024 * 1024 * 1024;
+
+/// How often a stream starts a new generation of shards by default (DynamoDB: about every 4
+/// hours).
+pub const STREAM_SHARD_ROLLOVER_DEFAULT: std::time::Duration =
+    std::time::Duration::from_secs(4 * 3600);
+/// Most records one GetRecords returns (DynamoDB's 1,000).
+pub const GET_RECORDS_LIMIT_MAX: i64 = 1000;
+/// Most bytes of records one GetRecords returns (DynamoDB's 1 MB).
+pub const GET_RECORDS_BYTES_MAX: usize = 1024 * 1024;
+/// Most shards one DescribeStream returns, and most streams one ListStreams returns (100).
+pub const STREAMS_PAGE_MAX: i64 = 100;
+/// How long a shard iterator is good for (DynamoDB's 15 minutes).
+pub const SHARD_ITERATOR_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);

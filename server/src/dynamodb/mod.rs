@@ -25,4 +25,5 @@ pub mod ops;
 pub mod request;
 pub mod schema;
 pub mod service;
+pub mod stream;
 pub mod write;

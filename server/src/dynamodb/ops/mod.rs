@@ -19,6 +19,8 @@ use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::Item;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
+use crate::dynamodb::stream::registry::Streams;
+use crate::dynamodb::stream::worker::StreamWorker;
 use crate::dynamodb::write::backfill::{JobContext, Jobs};
 use crate::dynamodb::write::locks::Locks;
 use crate::http::service::Operation;
@@ -58,6 +60,11 @@ pub struct GatewayOptions {
     /// Largest item collection of a table with local indexes, in bytes (DynamoDB's 10 GB;
     /// tests make it small).
     pub item_collection_bytes_max: u64,
+    /// How often a stream starts a new generation of shards, closing the current ones
+    /// (`--stream-shard-rollover`; DynamoDB's shards last about 4 hours).
+    pub stream_shard_rollover: std::time::Duration,
+    /// How long a disabled stream (or a deleted table's) stays readable (24 hours).
+    pub stream_retention: std::time::Duration,
 }
 
 impl Default for GatewayOptions {
@@ -69,6 +76,8 @@ impl Default for GatewayOptions {
             backfill_items_per_sec: crate::dynamodb::limits::BACKFILL_ITEMS_PER_SEC_DEFAULT,
             backfill_chunk_items: crate::dynamodb::limits::BACKFILL_CHUNK_ITEMS,
             item_collection_bytes_max: crate::dynamodb::limits::ITEM_COLLECTION_BYTES_MAX,
+            stream_shard_rollover: crate::dynamodb::limits::STREAM_SHARD_ROLLOVER_DEFAULT,
+            stream_retention: crate::dynamodb::stream::registry::RETENTION_DEFAULT,
         }
     }
 }
@@ -84,12 +93,18 @@ pub struct Gateway {
     pub(crate) opts: GatewayOptions,
     /// The jobs of the online index changes under way (stopped when the gateway is dropped).
     pub(crate) jobs: Jobs,
+    /// Every stream.
+    pub(crate) streams: Arc<Streams>,
+    /// Rolls streams over and expires disabled ones (stopped when the gateway is dropped).
+    _stream_worker: StreamWorker,
 }
 
 impl Gateway {
     /// Opens the service over `db`, and resumes the index changes a restart interrupted.
     pub fn open(db: Db, opts: GatewayOptions) -> DResult<Gateway> {
         let catalog = Arc::new(Catalog::open(db.clone())?);
+        let streams = Arc::new(Streams::open(db.clone(), &catalog, opts.stream_retention)?);
+        let worker = StreamWorker::start(Arc::clone(&streams), opts.stream_shard_rollover);
         let g = Gateway {
             db,
             catalog,
@@ -98,6 +113,8 @@ impl Gateway {
             counts: Default::default(),
             opts,
             jobs: Jobs::default(),
+            streams,
+            _stream_worker: worker,
         };
         g.jobs.resume(&g.job_context());
         Ok(g)
@@ -122,6 +139,21 @@ impl Gateway {
 
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Every stream (the Streams API reads them).
+    pub fn streams(&self) -> &Streams {
+        &self.streams
+    }
+
+    /// The gateway's options.
+    pub fn options(&self) -> &GatewayOptions {
+        &self.opts
+    }
+
+    /// The ARN of the table called `name`.
+    pub(crate) fn table_arn(&self, name: &str) -> String {
+        format!("arn:aws:dynamodb:{}:{}:table/{name}", self.opts.region, self.opts.account)
     }
 
     /// Whether `op` runs on the connection's task (see [`Schedule`]).

@@ -243,7 +243,17 @@ pub struct TableDefinition<'a> {
     pub global_secondary_indexes: Member<Vec<Member<SecondaryIndex<'a>>>>,
     /// UpdateTable's.
     pub global_secondary_index_updates: Member<Vec<Member<GlobalSecondaryIndexUpdate<'a>>>>,
+    pub stream_specification: Member<StreamSpecification<'a>>,
 }
+
+/// StreamSpecification.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct StreamSpecification<'a> {
+    pub stream_enabled: Member<bool>,
+    pub stream_view_type: Member<Str<'a>>,
+}
+structure!(StreamSpecification);
 
 /// GlobalSecondaryIndexUpdate: one of its actions (Create takes a whole index definition,
 /// Update a name and throughput, Delete a name).

@@ -14,6 +14,7 @@ use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::limits::TABLES_MAX;
 use crate::dynamodb::schema::index::IndexMeta;
 use crate::dynamodb::schema::table::TableMeta;
+use crate::dynamodb::stream::registry::STREAM_KEYSPACE_PREFIX;
 use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -103,6 +104,11 @@ impl Catalog {
                 .or_else(|| name.strip_prefix(INDEX_KEYSPACE_PREFIX))
                 .or_else(|| name.strip_prefix(COLLECTIONS_KEYSPACE_PREFIX))
             else {
+                // Stream keyspaces take their numbers from the same sequence; the stream
+                // registry keeps them.
+                if let Some(n) = name.strip_prefix(STREAM_KEYSPACE_PREFIX) {
+                    next = next.max(n.parse::<u64>().map_or(0, |n| n.saturating_add(1)));
+                }
                 continue;
             };
             if let Ok(n) = n.parse::<u64>() {
@@ -124,6 +130,12 @@ impl Catalog {
     /// A table by name.
     pub fn get(&self, name: &str) -> Option<Arc<Table>> {
         self.tables.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+
+    /// Every table's metadata.
+    pub fn tables(&self) -> Vec<TableMeta> {
+        let tables = self.tables.read().unwrap_or_else(|e| e.into_inner());
+        tables.values().map(|t| t.meta.clone()).collect()
     }
 
     /// Table names in order, from after `start`.
@@ -155,8 +167,8 @@ impl Catalog {
     pub fn create(
         &self,
         name: &str,
-        (indexes, collections): (usize, bool),
-        make: impl FnOnce(String, Vec<String>, Option<String>) -> TableMeta,
+        (indexes, collections, stream): (usize, bool, bool),
+        make: impl FnOnce(String, Vec<String>, Option<String>, Option<String>) -> TableMeta,
     ) -> DResult<Arc<Table>> {
         let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
         if self.get(name).is_some() {
@@ -186,7 +198,15 @@ impl Catalog {
         } else {
             (None, None)
         };
-        let meta = make(ks_name, index_names, collections_name);
+        let stream_name = if stream {
+            let name = format!("{STREAM_KEYSPACE_PREFIX}{next}");
+            *next = next.saturating_add(1);
+            self.db.create_keyspace(&name)?;
+            Some(name)
+        } else {
+            None
+        };
+        let meta = make(ks_name, index_names, collections_name, stream_name);
         debug_assert!(meta.indexes.iter().zip(&index_ks).all(|(m, k)| m.keyspace == k.name()));
         self.store(&meta)?;
         let table = Arc::new(Table { meta, ks, index_ks, collections_ks });
@@ -228,10 +248,22 @@ impl Catalog {
         name: &str,
         change: impl FnOnce(&mut TableMeta, String) -> DResult<()>,
     ) -> DResult<Arc<Table>> {
+        self.add_keyspace(name, INDEX_KEYSPACE_PREFIX, change)
+    }
+
+    /// Gives a table a keyspace named `prefix` and the next number (an index's, a stream's):
+    /// creates it, then stores the metadata `change` makes given its name (refusing, it
+    /// leaves nothing behind).
+    pub fn add_keyspace(
+        &self,
+        name: &str,
+        prefix: &str,
+        change: impl FnOnce(&mut TableMeta, String) -> DResult<()>,
+    ) -> DResult<Arc<Table>> {
         let mut next = self.change.lock().unwrap_or_else(|e| e.into_inner());
         let old = self.get(name).ok_or_else(|| not_found(name))?;
         let mut meta = old.meta.clone();
-        let ks_name = format!("{INDEX_KEYSPACE_PREFIX}{next}");
+        let ks_name = format!("{prefix}{next}");
         *next = next.saturating_add(1);
         let ks = self.db.create_keyspace(&ks_name)?;
         let stored = change(&mut meta, ks_name)
@@ -288,6 +320,7 @@ mod tests {
             pay_per_request_since: None,
             indexes: vec![],
             collections: None,
+            stream: None,
         }
     }
 
@@ -297,14 +330,14 @@ mod tests {
         let opts = || Options { fs: fs.clone(), ..Options::default() };
         let db = Db::open("/d", opts()).unwrap();
         let c = Catalog::open(db.clone()).unwrap();
-        let a = c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)).unwrap();
+        let a = c.create("alpha", (0, false, false), |ks, _, _, _| meta("alpha", ks)).unwrap();
         assert!(matches!(
-            c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)),
+            c.create("alpha", (0, false, false), |ks, _, _, _| meta("alpha", ks)),
             Err(DynamoError::ResourceInUse(_))
         ));
-        c.create("beta", (0, false), |ks, _, _| meta("beta", ks)).unwrap();
+        c.create("beta", (0, false, false), |ks, _, _, _| meta("beta", ks)).unwrap();
         c.delete("alpha").unwrap();
-        let a2 = c.create("alpha", (0, false), |ks, _, _| meta("alpha", ks)).unwrap();
+        let a2 = c.create("alpha", (0, false, false), |ks, _, _, _| meta("alpha", ks)).unwrap();
         assert_ne!(a.meta.keyspace, a2.meta.keyspace);
         // An orphan keyspace (a crash inside CreateTable) is dropped on open.
         db.create_keyspace("dynamo.t.99").unwrap();
@@ -316,7 +349,7 @@ mod tests {
         assert_eq!(c.names_after(Some("alpha"), 10).0, vec!["beta".to_string()]);
         assert_eq!(c.names_after(None, 1), (vec!["alpha".to_string()], true));
         assert!(db.keyspace("dynamo.t.99").is_err());
-        let a3 = c.create("gamma", (0, false), |ks, _, _| meta("gamma", ks)).unwrap();
+        let a3 = c.create("gamma", (0, false, false), |ks, _, _, _| meta("gamma", ks)).unwrap();
         assert_eq!(a3.meta.keyspace, "dynamo.t.100");
         c.update("beta", |m| {
             m.billing = BillingMode::Provisioned;

@@ -110,6 +110,9 @@ pub struct TableMeta {
     /// key: the partition's key component, value: u64 little-endian bytes).
     #[serde(default)]
     pub collections: Option<String>,
+    /// Its latest stream (enabled, or disabled and still named by DescribeTable).
+    #[serde(default)]
+    pub stream: Option<crate::dynamodb::stream::StreamRef>,
 }
 
 /// Why a key was refused.
@@ -262,6 +265,7 @@ impl TableMeta {
             pay_per_request_since: None,
             indexes: vec![],
             collections: None,
+            stream: None,
         }
     }
 

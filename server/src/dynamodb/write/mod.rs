@@ -14,11 +14,12 @@ use crate::dynamodb::capacity::{write_units, Consumed};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::limits::ITEM_SIZE_MAX;
-use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::{item_size, Item};
+use crate::dynamodb::model::{item_codec, key};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::catalog::Table;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta};
+use crate::dynamodb::stream::{self, live::Ticket, record::Record};
 use shale_engine::WriteBatch;
 use std::sync::Arc;
 
@@ -182,6 +183,9 @@ pub fn execute(
         }
         return Ok(Err(refusals));
     }
+    // The sequence numbers of the stream records in the batch, released when it has landed.
+    let mut tickets = Vec::new();
+    let now_ms = stream::now_ms();
     for ((op, out), table) in ops.iter().zip(&mut outcomes).zip(&tables) {
         if matches!(op.action, Action::Check) {
             continue;
@@ -191,11 +195,39 @@ pub fn execute(
             None => batch.delete(&op.table.ks, &op.key),
         };
         out.index_units = index_changes(table, &op.key, out, &mut batch);
+        tickets.extend(stream_record(g, table, op, out, now_ms, &mut batch));
     }
     if !batch.is_empty() {
         g.db.write(batch, g.write_options())?;
     }
+    drop(tickets);
     Ok(Ok(outcomes))
+}
+
+/// Adds to `batch` the stream record of the change `out` that `op` made, when `table` has an
+/// enabled stream and the item changed; returns the record's sequence number, held until the
+/// batch has landed.
+fn stream_record(
+    g: &Gateway,
+    table: &Table,
+    op: &WriteOp,
+    out: &Outcome,
+    now_ms: u64,
+    batch: &mut WriteBatch,
+) -> Option<Ticket> {
+    let live = g.streams.writer(&table.meta)?;
+    let record = Record::of_change(
+        live.view,
+        &op.key_item,
+        out.old.as_ref(),
+        out.new.as_ref(),
+        now_ms,
+        false,
+    )?;
+    let partition = op.key.get(..key::partition_len(&op.key)).unwrap_or(&op.key);
+    let ticket = live.begin(partition)?;
+    batch.put(ticket.keyspace(), &ticket.key(), &record.encode());
+    Some(ticket)
 }
 
 /// Adds to `batch` the index entries of `table` that the change `out` of the item under `key`

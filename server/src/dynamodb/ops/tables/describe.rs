@@ -160,6 +160,17 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
                 o.insert(member.into(), Json::Array(list));
             }
         }
+        if let Some(r) = &m.stream {
+            // A disabled stream has no StreamSpecification, but stays the latest one.
+            if r.enabled {
+                o.insert(
+                    "StreamSpecification".into(),
+                    json!({"StreamEnabled": true, "StreamViewType": r.view.name()}),
+                );
+            }
+            o.insert("LatestStreamArn".into(), json!(r.arn));
+            o.insert("LatestStreamLabel".into(), json!(r.label));
+        }
         if m.billing == BillingMode::PayPerRequest {
             o.insert(
                 "TableThroughputModeSummary".into(),

@@ -12,6 +12,7 @@ use crate::dynamodb::request::shapes::{self, TableDefinition};
 use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::index::IndexKind;
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType};
+use crate::dynamodb::stream::ViewType;
 use crate::iam::caller::Caller;
 
 pub(super) fn key_schema(
@@ -124,6 +125,22 @@ pub(super) struct TableMembers<'a, T> {
     pub billing: Option<BillingMode>,
     /// Provisioned (read, write) capacity.
     pub throughput: Option<(i64, i64)>,
+    /// `StreamSpecification`: enabled, and the view type given.
+    pub stream: Option<(bool, Option<ViewType>)>,
+}
+
+/// Reads `StreamSpecification` (its members' constraints into `c`).
+fn stream_specification(
+    spec: Member<shapes::StreamSpecification>,
+    c: &mut Constraints,
+) -> DResult<Option<(bool, Option<ViewType>)>> {
+    let Some(spec) = spec.get("StreamSpecification")? else { return Ok(None) };
+    let enabled = spec.stream_enabled.get("StreamEnabled")?;
+    let view = spec.stream_view_type.get("StreamViewType")?;
+    c.not_null("streamSpecification.streamEnabled", enabled);
+    let allowed = ["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"];
+    c.one_of("streamSpecification.streamViewType", view.as_deref(), &allowed);
+    Ok(enabled.map(|e| (e, view.as_deref().and_then(ViewType::parse))))
 }
 
 /// Reads [`TableMembers`] with their constraints gathered into one message in DynamoDB's
@@ -140,8 +157,9 @@ pub(super) fn table_members<'a, T>(
     let between = between(&mut c, &mut w)?;
     let billing = billing_mode(w.billing_mode, &mut c)?;
     let throughput = throughput(w.provisioned_throughput, &mut c, "")?;
+    let stream = stream_specification(w.stream_specification, &mut c)?;
     c.finish()?;
-    Ok(TableMembers { name: name.unwrap_or_default(), between, billing, throughput })
+    Ok(TableMembers { name: name.unwrap_or_default(), between, billing, throughput, stream })
 }
 
 /// CreateTable's input, decoded and checked before the handler runs.
@@ -156,6 +174,8 @@ pub struct CreateTableInput<'a> {
     /// The secondary indexes, global ones first (each kind in request order), with their key
     /// attributes; their keyspaces are named when the table is created.
     pub indexes: Vec<NewIndex>,
+    /// The view type of its stream, when it is made with one.
+    pub stream: Option<ViewType>,
 }
 
 /// A secondary index of a new table.
@@ -191,7 +211,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             let local = indexes::read(take(&mut w.local_secondary_indexes), IndexKind::Local, c)?;
             Ok(Definitions { keys, defs, global, local })
         })?;
-        let TableMembers { name, between, billing, throughput: pt } = m;
+        let TableMembers { name, between, billing, throughput: pt, stream } = m;
         let Definitions { keys, defs, global, local } = between;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
@@ -308,6 +328,12 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
                 Ok(NewIndex { def, hash, range })
             })
             .collect::<DResult<Vec<_>>>()?;
+        let stream = match stream {
+            None | Some((false, None)) => None,
+            Some((true, Some(view))) => Some(view),
+            Some((true, None)) => return Err(validation("One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")),
+            Some((false, Some(_))) => return Err(validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")),
+        };
         Ok(CreateTableInput {
             table_name: name,
             hash,
@@ -316,6 +342,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             billing,
             throughput: pt,
             indexes,
+            stream,
         })
     }
 }

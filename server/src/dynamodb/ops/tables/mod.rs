@@ -30,6 +30,7 @@ use crate::dynamodb::request::{table_name, Constraints};
 use crate::dynamodb::schema::catalog::not_found;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta, IndexStatus};
 use crate::dynamodb::schema::table::{BillingMode, TableMeta, Throughput};
+use crate::dynamodb::stream::{self, StreamRef, ViewType};
 use index_updates::IndexUpdate;
 use serde_json::{json, Value as Json};
 
@@ -40,42 +41,58 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
     let new_indexes = input.indexes;
     // A table with local indexes keeps its item collections' sizes.
     let collections = new_indexes.iter().any(|i| i.def.kind == IndexKind::Local);
-    let made = (new_indexes.len(), collections);
-    let table = g.catalog.create(name, made, |keyspace, index_keyspaces, collections| {
-        let indexes = new_indexes
-            .into_iter()
-            .zip(index_keyspaces)
-            .map(|(ix, keyspace)| {
-                let (read, write) = ix.def.throughput.unwrap_or((0, 0));
-                IndexMeta {
-                    name: ix.def.name,
-                    kind: ix.def.kind,
-                    keyspace,
-                    hash: ix.hash,
-                    range: ix.range,
-                    projection: ix.def.projection,
-                    status: IndexStatus::Active,
-                    throughput: Throughput { read, write, ..Throughput::default() },
-                    created: now,
-                    backfill: None,
-                }
-            })
-            .collect();
-        TableMeta {
-            name: name.to_string(),
-            keyspace,
-            hash: input.hash,
-            range: input.range,
-            attribute_definitions: input.attribute_definitions,
-            billing,
-            throughput: Throughput { read, write, ..Throughput::default() },
-            created: now,
-            table_id: table_id(name, now),
-            pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
-            indexes,
-            collections,
-        }
-    })?;
+    let made = (new_indexes.len(), collections, input.stream.is_some());
+    let created_ms = stream::now_ms();
+    let table_arn = g.table_arn(name);
+    let table =
+        g.catalog.create(name, made, |keyspace, index_keyspaces, collections, stream_ks| {
+            let indexes = new_indexes
+                .into_iter()
+                .zip(index_keyspaces)
+                .map(|(ix, keyspace)| {
+                    let (read, write) = ix.def.throughput.unwrap_or((0, 0));
+                    IndexMeta {
+                        name: ix.def.name,
+                        kind: ix.def.kind,
+                        keyspace,
+                        hash: ix.hash,
+                        range: ix.range,
+                        projection: ix.def.projection,
+                        status: IndexStatus::Active,
+                        throughput: Throughput { read, write, ..Throughput::default() },
+                        created: now,
+                        backfill: None,
+                    }
+                })
+                .collect();
+            TableMeta {
+                name: name.to_string(),
+                keyspace,
+                hash: input.hash,
+                range: input.range,
+                attribute_definitions: input.attribute_definitions,
+                billing,
+                throughput: Throughput { read, write, ..Throughput::default() },
+                created: now,
+                table_id: table_id(name, now),
+                pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
+                indexes,
+                collections,
+                stream: input.stream.zip(stream_ks).map(|(view, keyspace)| {
+                    let label = stream::label_of(created_ms);
+                    StreamRef {
+                        arn: stream::arn_of(&table_arn, &label),
+                        label,
+                        view,
+                        keyspace,
+                        enabled: true,
+                    }
+                }),
+            }
+        })?;
+    if let Some(r) = &table.meta.stream {
+        g.streams.create(&table.meta, r, created_ms)?;
+    }
     Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
 }
 
@@ -176,6 +193,8 @@ pub struct UpdateTableInput<'a> {
     /// `AttributeDefinitions` (for a new index's keys).
     definitions: Vec<(String, String)>,
     index_updates: Vec<IndexUpdate>,
+    /// Enable the stream with this view type (`Some(Some(_))`), or disable it (`Some(None)`).
+    stream: Option<Option<ViewType>>,
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
@@ -192,16 +211,26 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             let updates = index_updates::read(take(&mut w.global_secondary_index_updates), c)?;
             Ok((defs, updates))
         })?;
-        let TableMembers { name, billing, throughput: pt, between: (definitions, updates) } =
+        let TableMembers { name, billing, throughput: pt, between: (definitions, updates), stream } =
             members;
         let no_updates = updates.as_ref().is_none_or(Vec::is_empty);
-        if billing.is_none() && pt.is_none() && no_updates {
+        if billing.is_none() && pt.is_none() && no_updates && stream.is_none() {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
         let index_updates = match updates {
             Some(u) => index_updates::check(u, pt.is_some())?,
             None => vec![],
         };
+        let stream = match stream {
+            None => None,
+            Some((true, Some(view))) => Some(Some(view)),
+            Some((false, None)) => Some(None),
+            Some((true, None)) => return Err(validation("One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required")),
+            Some((false, Some(_))) => return Err(validation("One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified")),
+        };
+        if stream.is_some() && (pt.is_some() || billing == Some(BillingMode::Provisioned)) {
+            return Err(validation("One or more parameter values were invalid: You cannot modify stream status while updating table IOPS"));
+        }
         if let Some((r, w)) = pt {
             check_capacity(r, w)?;
         }
@@ -216,6 +245,7 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             throughput: pt,
             definitions,
             index_updates,
+            stream,
         })
     }
 }
@@ -284,9 +314,24 @@ fn change_billing(
 }
 
 pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
-    let UpdateTableInput { table_name: name, billing, throughput: pt, definitions, index_updates } =
-        input;
+    let UpdateTableInput {
+        table_name: name,
+        billing,
+        throughput: pt,
+        definitions,
+        index_updates,
+        stream,
+    } = input;
     let name: &str = &name;
+    if let Some(stream) = stream {
+        // A stream change stands alone: its own keyspace, its own registry entry.
+        change_stream(g, name, stream)?;
+        if billing.is_none() && index_updates.is_empty() {
+            let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+            let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+            return Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }));
+        }
+    }
     let now = now_secs();
     let mut job = None;
     let mut change = |m: &mut TableMeta, keyspace: Option<String>| -> DResult<()> {
@@ -311,11 +356,59 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
     Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
 }
 
+/// Enables the table's stream with `view`, or disables it (`None`), with DynamoDB's refusals.
+fn change_stream(g: &Gateway, name: &str, view: Option<ViewType>) -> DResult<()> {
+    let table_arn = g.table_arn(name);
+    let Some(view) = view else {
+        let mut arn = None;
+        g.catalog.update(name, |m| match m.stream.as_mut().filter(|r| r.enabled) {
+            Some(r) => {
+                r.enabled = false;
+                arn = Some(r.arn.clone());
+                Ok(())
+            }
+            None => Err(validation(format!("Table has no stream to disable: TableName: {name}"))),
+        })?;
+        return match arn {
+            Some(arn) => g.streams.disable(&arn),
+            None => Ok(()),
+        };
+    };
+    g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    let mut ms = stream::now_ms();
+    let table =
+        g.catalog.add_keyspace(name, stream::registry::STREAM_KEYSPACE_PREFIX, |m, ks| {
+            if m.stream.as_ref().is_some_and(|r| r.enabled) {
+                return Err(validation(format!(
+                    "Table already has an enabled stream: TableName: {name}"
+                )));
+            }
+            // A stream's ARN names it for good: a new one never takes an old one's label.
+            let mut label = stream::label_of(ms);
+            while g.streams.exists(&stream::arn_of(&table_arn, &label))
+                || m.stream.as_ref().is_some_and(|r| r.label == label)
+            {
+                ms += 1;
+                label = stream::label_of(ms);
+            }
+            let arn = stream::arn_of(&table_arn, &label);
+            m.stream = Some(StreamRef { arn, label, view, keyspace: ks, enabled: true });
+            Ok(())
+        })?;
+    match &table.meta.stream {
+        Some(r) => g.streams.create(&table.meta, r, ms),
+        None => Err(DynamoError::Internal("the enabled stream is missing".into())),
+    }
+}
+
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     let table = g.catalog.delete(name)?;
+    if let Some(r) = table.meta.stream.as_ref().filter(|r| r.enabled) {
+        g.streams.disable(&r.arn)?;
+    }
     let mut cached = g.counts.lock().unwrap_or_else(|e| e.into_inner());
     cached.remove(&table.meta.keyspace);
     for ix in &table.meta.indexes {

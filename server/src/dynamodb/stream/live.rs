@@ -1,0 +1,305 @@
+//! A stream's live state: the next sequence number, the records being written, and its
+//! generations of shards.
+//!
+//! **Visibility.** A writer takes a sequence number ([`LiveStream::begin`]) under its item's
+//! lock, puts the record in the item change's engine batch, and releases the number when the
+//! write returns ([`Ticket`]'s drop). Numbers are taken in one order and writes may land in
+//! another, so a reader sees only records below the **watermark**: the lowest number still
+//! being written (or the next number when none is). Below it every record is either written
+//! or never will be, so a reader that has passed a number never misses a record before it.
+//!
+//! **Recovery.** On open, the next number is found from the last generation's start and the
+//! last record of each of its shards (records of older generations are all below it).
+//!
+//! Lock order: an item's stripe lock (the writer's), then [`LiveStream`]'s state mutex.
+
+use super::record::Record;
+use super::shards::{Generation, ShardRef, SHARDS_PER_GENERATION};
+use super::ViewType;
+use crate::dynamodb::error::{DResult, DynamoError};
+use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
+use std::collections::BTreeSet;
+use std::ops::Bound;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A stream being written and read.
+#[derive(Debug)]
+pub struct LiveStream {
+    pub arn: String,
+    pub view: ViewType,
+    pub ks: Keyspace,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    next: u64,
+    /// Numbers taken by writes that have not returned.
+    in_flight: BTreeSet<u64>,
+    /// Every generation, oldest first (never empty).
+    generations: Vec<Generation>,
+    /// Disabled: no more records; the end of its last generation is `next`.
+    closed: bool,
+}
+
+/// A shard's bounds as a reader sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardInfo {
+    pub shard: ShardRef,
+    pub created_ms: u64,
+    /// Its first sequence number.
+    pub start: u64,
+    /// One past its last, once it is closed (a later generation started, or the stream was
+    /// disabled).
+    pub end: Option<u64>,
+    /// Its parent: the same shard of the generation before.
+    pub parent: Option<(ShardRef, u64)>,
+}
+
+impl ShardInfo {
+    pub fn id(&self) -> String {
+        self.shard.id(self.created_ms)
+    }
+}
+
+/// A sequence number taken for a record being written; released when dropped.
+#[derive(Debug)]
+pub struct Ticket {
+    stream: Arc<LiveStream>,
+    pub shard: ShardRef,
+    pub seq: u64,
+}
+
+impl Ticket {
+    /// The record's key.
+    pub fn key(&self) -> Vec<u8> {
+        self.shard.record_key(self.seq)
+    }
+
+    /// The stream's keyspace.
+    pub fn keyspace(&self) -> &Keyspace {
+        &self.stream.ks
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let removed = self.stream.state().in_flight.remove(&self.seq);
+        debug_assert!(removed, "a ticket is released once");
+    }
+}
+
+fn corrupt(what: String) -> DynamoError {
+    DynamoError::Internal(format!("a stream is corrupt: {what}"))
+}
+
+impl LiveStream {
+    /// Opens the stream whose records are in `ks` (starting its first generation at `now_ms`
+    /// when it has none: a new stream).
+    pub fn open(
+        db: &Db,
+        ks: Keyspace,
+        arn: String,
+        view: ViewType,
+        closed: bool,
+        now_ms: u64,
+    ) -> DResult<LiveStream> {
+        let mut generations = Vec::new();
+        let opts = IterOptions {
+            lower: Bound::Included(Generation::key(0).to_vec()),
+            upper: Bound::Included(Generation::key(u32::MAX).to_vec()),
+            reverse: false,
+        };
+        let mut it = db.iter(&ks, opts)?;
+        while it.advance()? {
+            generations.push(Generation::decode(it.key(), it.value())?);
+        }
+        drop(it);
+        if generations.is_empty() {
+            let first = Generation {
+                number: 0,
+                start: 1,
+                created_ms: now_ms,
+                shards: SHARDS_PER_GENERATION,
+            };
+            db.put_with(&ks, &Generation::key(0), &first.encode(), WriteOptions::SYNC)?;
+            generations.push(first);
+        }
+        for pair in generations.windows(2) {
+            if let [a, b] = pair {
+                if b.number != a.number + 1 || b.start < a.start {
+                    return Err(corrupt(format!("generation {} follows {}", b.number, a.number)));
+                }
+            }
+        }
+        let last = *generations.last().ok_or_else(|| corrupt("no generation".into()))?;
+        let mut next = last.start;
+        for index in 0..last.shards {
+            let shard = ShardRef { generation: last.number, index };
+            let prefix = shard.prefix();
+            let mut upper = prefix.clone();
+            upper.extend_from_slice(&u64::MAX.to_be_bytes());
+            let opts = IterOptions {
+                lower: Bound::Included(prefix),
+                upper: Bound::Included(upper),
+                reverse: true,
+            };
+            let mut it = db.iter(&ks, opts)?;
+            if it.advance()? {
+                let seq = shard
+                    .seq_of(it.key())
+                    .ok_or_else(|| corrupt("a record key of the wrong length".into()))?;
+                next = next.max(seq.saturating_add(1));
+            }
+        }
+        let state = State { next, in_flight: BTreeSet::new(), generations, closed };
+        Ok(LiveStream { arn, view, ks, state: Mutex::new(state) })
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The state is updated whole under the lock: a poisoned one is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes the next sequence number for a record of an item in `partition` (its engine-key
+    /// component); `None` once the stream is disabled.
+    pub fn begin(self: &Arc<Self>, partition: &[u8]) -> Option<Ticket> {
+        let mut s = self.state();
+        if s.closed {
+            return None;
+        }
+        let generation = *s.generations.last()?;
+        let seq = s.next;
+        s.next += 1;
+        s.in_flight.insert(seq);
+        let shard =
+            ShardRef { generation: generation.number, index: generation.shard_of(partition) };
+        Some(Ticket { stream: Arc::clone(self), shard, seq })
+    }
+
+    /// Below this number, every record is written or never will be.
+    pub fn watermark(&self) -> u64 {
+        let s = self.state();
+        s.in_flight.first().copied().unwrap_or(s.next)
+    }
+
+    /// Closes the stream (disabled): no record is written after.
+    pub fn close(&self) {
+        self.state().closed = true;
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.state().closed
+    }
+
+    /// When the current generation started (ms since the epoch).
+    pub fn current_generation_ms(&self) -> u64 {
+        self.state().generations.last().map_or(0, |g| g.created_ms)
+    }
+
+    /// Starts a new generation of shards at `now_ms`, closing the current one (stored before
+    /// any record goes to it). Does nothing to a closed stream.
+    pub fn rollover(&self, db: &Db, now_ms: u64) -> DResult<()> {
+        let mut s = self.state();
+        let Some(last) = s.generations.last().copied() else { return Ok(()) };
+        if s.closed {
+            return Ok(());
+        }
+        let number = last
+            .number
+            .checked_add(1)
+            .ok_or_else(|| DynamoError::Internal("a stream ran out of generations".into()))?;
+        let g = Generation {
+            number,
+            start: s.next,
+            created_ms: now_ms.max(last.created_ms + 1),
+            shards: SHARDS_PER_GENERATION,
+        };
+        // Under the lock: no number is taken for the new generation before it is stored.
+        db.put_with(&self.ks, &Generation::key(number), &g.encode(), WriteOptions::SYNC)?;
+        s.generations.push(g);
+        Ok(())
+    }
+
+    /// Every shard, oldest generation first, each generation's shards in order.
+    pub fn shards(&self) -> Vec<ShardInfo> {
+        let s = self.state();
+        let mut out = Vec::new();
+        for (i, g) in s.generations.iter().enumerate() {
+            let end = match s.generations.get(i + 1) {
+                Some(n) => Some(n.start),
+                None => s.closed.then_some(s.next),
+            };
+            let parent_gen = i.checked_sub(1).and_then(|p| s.generations.get(p));
+            for index in 0..g.shards {
+                let shard = ShardRef { generation: g.number, index };
+                let parent = parent_gen
+                    .filter(|p| index < p.shards)
+                    .map(|p| (ShardRef { generation: p.number, index }, p.created_ms));
+                out.push(ShardInfo {
+                    shard,
+                    created_ms: g.created_ms,
+                    start: g.start,
+                    end,
+                    parent,
+                });
+            }
+        }
+        out
+    }
+
+    /// The shard an API shard id names.
+    pub fn shard(&self, id: &str) -> Option<ShardInfo> {
+        let (ms, gen_low, index) = ShardRef::parse(id)?;
+        self.shards().into_iter().find(|s| {
+            s.created_ms == ms
+                && s.shard.generation & 0xffff == u32::from(gen_low)
+                && s.shard.index == index
+        })
+    }
+
+    /// Up to `limit` records of `shard` from sequence number `from` on, of at most
+    /// `bytes_max` bytes of `SizeBytes` together (at least one record when there is one);
+    /// with the position after the last one read (`from` when none was).
+    pub fn read(
+        &self,
+        db: &Db,
+        shard: &ShardInfo,
+        from: u64,
+        limit: usize,
+        bytes_max: usize,
+    ) -> DResult<(Vec<(u64, Record)>, u64)> {
+        let visible = self.watermark();
+        let stop = shard.end.map_or(visible, |e| e.min(visible));
+        let mut out = Vec::new();
+        if from >= stop {
+            return Ok((out, from));
+        }
+        let opts = IterOptions {
+            lower: Bound::Included(shard.shard.record_key(from)),
+            upper: Bound::Excluded(shard.shard.record_key(stop)),
+            reverse: false,
+        };
+        let mut it = db.iter(&self.ks, opts)?;
+        let mut bytes = 0usize;
+        while out.len() < limit {
+            if !it.advance()? {
+                // Every record below `stop` is final: a reader can move past them all.
+                return Ok((out, stop));
+            }
+            let seq = shard
+                .shard
+                .seq_of(it.key())
+                .ok_or_else(|| corrupt("a record key of the wrong length".into()))?;
+            let record = Record::decode(it.value())?;
+            let size = record.size_bytes();
+            if !out.is_empty() && bytes + size > bytes_max {
+                return Ok((out, seq));
+            }
+            bytes += size;
+            out.push((seq, record));
+        }
+        let position = out.last().map_or(from, |(s, _)| s + 1);
+        Ok((out, position))
+    }
+}
