@@ -5,6 +5,9 @@
 //! ```toml
 //! data_dir = "./shale-data"
 //! kv_addr = "127.0.0.1:7070"
+//! stream_shard_rollover = 14400   # seconds between a DynamoDB stream's shard rollovers
+//! ttl_scan_interval = 10          # seconds between the TTL expirer's passes
+//! ttl_change_cooldown = 3600      # seconds before a table's TTL setting may change again
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -52,6 +55,10 @@ pub struct FileConfig {
     pub dynamodb_backfill_items_per_sec: Option<u64>,
     /// Seconds between a stream's shard rollovers (default 14400; at least 1).
     pub stream_shard_rollover: Option<u64>,
+    /// Seconds between the TTL expirer's passes (default 10; at least 1).
+    pub ttl_scan_interval: Option<u64>,
+    /// Seconds before a table's TTL setting may change again (default 3600).
+    pub ttl_change_cooldown: Option<u64>,
     /// `sigv4` (default) or `none`.
     pub auth: Option<String>,
     /// How far a signed request's date may be from the server's clock, in seconds (default 900).

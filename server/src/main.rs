@@ -67,6 +67,14 @@ struct Cli {
     /// (DynamoDB rolls shards over about every 4 hours). Default: 14400.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     stream_shard_rollover: Option<u64>,
+    /// How often, in seconds, the TTL expirer looks for expired items (DynamoDB takes up to
+    /// days; the default shows expiry within seconds). Default: 10.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    ttl_scan_interval: Option<u64>,
+    /// How soon, in seconds, a table's Time to Live setting may change again (DynamoDB: an
+    /// hour). Default: 3600.
+    #[arg(long)]
+    ttl_change_cooldown: Option<u64>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -214,12 +222,24 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         .map(std::time::Duration::from_secs)
         .unwrap_or(shale_server::dynamodb::limits::STREAM_SHARD_ROLLOVER_DEFAULT),
+        ttl_scan_interval: match cli.ttl_scan_interval.or(file.ttl_scan_interval) {
+            Some(0) => return Err("ttl_scan_interval must be at least 1 second".into()),
+            v => v,
+        }
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(shale_server::dynamodb::limits::TTL_SCAN_INTERVAL_DEFAULT),
+        ttl_change_cooldown: cli
+            .ttl_change_cooldown
+            .or(file.ttl_change_cooldown)
+            .map(std::time::Duration::from_secs)
+            .unwrap_or(shale_server::dynamodb::limits::TTL_CHANGE_COOLDOWN_DEFAULT),
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(
         Gateway::open(db.clone(), gateway_opts)
             .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
     );
+    shale_server::dynamodb::expirer::start(&gateway);
     let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
     let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
         (Some(id), Some(secret)) => Some((id, secret)),

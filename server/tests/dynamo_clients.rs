@@ -30,7 +30,11 @@ fn boto3_and_aws_cli_suite() {
     }
     let dir = tempfile::tempdir().unwrap();
     // Debug logging: the log checked for secrets below is as talkative as it gets in use.
-    let server = Server::start_logging(Some(dir.path()), &[], "debug");
+    let server = Server::start_logging(
+        Some(dir.path()),
+        &["--ttl-scan-interval", "1", "--ttl-change-cooldown", "3"],
+        "debug",
+    );
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dynamo_py");
     let secrets = dir.path().join("secrets-seen-by-the-suite");
     let status = Command::new("python3")

@@ -3,7 +3,8 @@
 //! rollovers (`--stream-shard-rollover 1`) and a restart; its reconstruction of the table must
 //! equal the table, every change exactly once, each item's changes in order. Then a SIGKILL
 //! during writes: after the restart, every acknowledged write has its record and no record
-//! exists for a change that is not in the table.
+//! exists for a change that is not in the table. And an item that expired before a restart is
+//! deleted by the TTL expirer after it, with its REMOVE record.
 
 mod common;
 
@@ -106,6 +107,8 @@ struct Consumer {
     records: usize,
     /// How many records carried each NewImage `v`.
     new_values: HashMap<String, usize>,
+    /// The keys of the REMOVE records the TTL expirer made.
+    ttl_removes: Vec<String>,
 }
 
 impl Consumer {
@@ -181,6 +184,11 @@ impl Consumer {
                 self.model.insert(pk, d["NewImage"].clone());
             }
             "REMOVE" => {
+                if rec["userIdentity"]
+                    == json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
+                {
+                    self.ttl_removes.push(pk.clone());
+                }
                 assert_eq!(self.model.remove(&pk).as_ref(), Some(&d["OldImage"]), "REMOVE: {rec}");
             }
             other => panic!("event {other}"),
@@ -294,5 +302,40 @@ fn after_a_sigkill_every_acknowledged_write_has_one_record_and_no_other() {
     for n in &acked {
         assert_eq!(consumer.new_values.get(&n.to_string()), Some(&1), "acknowledged write {n}");
     }
+    assert!(server.terminate());
+}
+
+#[test]
+fn an_item_expired_before_a_restart_is_deleted_after_it_with_a_service_record() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first server's expirer would not come round for an hour.
+    let server = Server::start(Some(dir.path()), &["--ttl-scan-interval", "3600"]);
+    let arn = create_table(&server.dynamo_addr);
+    let mut c = DynamoClient::connect(&server.dynamo_addr, &common::root()).unwrap();
+    call(
+        &mut c,
+        "UpdateTimeToLive",
+        json!({"TableName": TABLE, "TimeToLiveSpecification": {"Enabled": true, "AttributeName": "exp"}}),
+    );
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    for (pk, exp) in [("old", now - 5), ("new", now + 3600)] {
+        let item = json!({"pk": {"S": pk}, "exp": {"N": exp.to_string()}});
+        call(&mut c, "PutItem", json!({"TableName": TABLE, "Item": item}));
+    }
+    let got = call(&mut c, "GetItem", json!({"TableName": TABLE, "Key": {"pk": {"S": "old"}}}));
+    assert_eq!(got["Item"]["pk"]["S"], "old", "expired but not yet deleted: still read");
+    drop(c);
+    assert!(server.terminate());
+    let server = Server::start(Some(dir.path()), &["--ttl-scan-interval", "1"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while scan(&server.dynamo_addr).contains_key("old") {
+        assert!(Instant::now() < deadline, "the expired item was not deleted after the restart");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let mut consumer = Consumer::default();
+    consumer.drain(&server.dynamo_addr, &arn);
+    assert_eq!(consumer.model, scan(&server.dynamo_addr));
+    assert_eq!(consumer.ttl_removes, vec!["old".to_string()]);
+    assert!(consumer.model.contains_key("new"));
     assert!(server.terminate());
 }

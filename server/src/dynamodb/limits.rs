@@ -99,3 +99,13 @@ pub const GET_RECORDS_BYTES_MAX: usize = 1024 * 1024;
 pub const STREAMS_PAGE_MAX: i64 = 100;
 /// How long a shard iterator is good for (DynamoDB's 15 minutes).
 pub const SHARD_ITERATOR_LIFETIME: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+/// How often the TTL expirer looks for expired items by default (`--ttl-scan-interval`):
+/// seconds, so a local user sees expiry at once (DynamoDB takes up to days).
+pub const TTL_SCAN_INTERVAL_DEFAULT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How soon a table's TTL setting may change again by default (DynamoDB's hour).
+pub const TTL_CHANGE_COOLDOWN_DEFAULT: std::time::Duration = std::time::Duration::from_secs(3600);
+/// Most items the TTL expirer examines a second by default, over all tables.
+pub const TTL_ITEMS_PER_SEC_DEFAULT: u64 = 20_000;
+/// Items whose TTL is further in the past than this are not expired (DynamoDB's five years:
+/// such a value is taken for a mistake, not a deadline).
+pub const TTL_PAST_MAX_SECS: f64 = 5.0 * 365.0 * 86_400.0;

@@ -18,6 +18,7 @@
 pub mod access;
 pub mod capacity;
 pub mod error;
+pub mod expirer;
 pub mod expr;
 pub mod limits;
 pub mod model;

@@ -32,7 +32,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     Operation {
         name: "DescribeStream",
         iam_action: "dynamodb:DescribeStream",
-        handler: Handler { run: ops::describe_stream, inline: true },
+        handler: Handler { run: ops::describe_stream, inline: false },
     },
     Operation {
         name: "GetRecords",
@@ -42,7 +42,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     Operation {
         name: "GetShardIterator",
         iam_action: "dynamodb:GetShardIterator",
-        handler: Handler { run: ops::get_shard_iterator, inline: true },
+        handler: Handler { run: ops::get_shard_iterator, inline: false },
     },
     Operation {
         name: "ListStreams",

@@ -60,7 +60,7 @@ struct GetRecordsShape<'a> {
 /// Adds the length constraint of a string member, when given.
 fn length(c: &mut Constraints, at: &str, v: Option<&str>, (min, max): (usize, usize)) {
     if let Some(v) = v {
-        c.len(at, v, v.chars().count(), min, max);
+        c.len(at, &format!("'{v}'"), v.chars().count(), min, max);
     }
 }
 
@@ -158,8 +158,8 @@ pub fn describe_stream(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Jso
     length(&mut c, "exclusiveStartShardId", start.as_deref(), SHARD_ID_LEN);
     c.finish()?;
     let arn = arn.unwrap_or_default();
-    let e = stream(g, &arn)?;
     authorize(caller, "dynamodb:DescribeStream", &arn)?;
+    let e = stream(g, &arn)?;
     let limit = usize::try_from(limit.unwrap_or(STREAMS_PAGE_MAX)).unwrap_or(0);
     let mut shards = e
         .live
@@ -222,26 +222,29 @@ pub fn get_shard_iterator(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<
         (None, false) => None,
     };
     let arn = arn.unwrap_or_default();
-    let e = stream(g, &arn)?;
     authorize(caller, "dynamodb:GetShardIterator", &arn)?;
+    let e = stream(g, &arn)?;
     let shard = e.live.shard(&shard_id.unwrap_or_default()).ok_or_else(shard_missing)?;
     let position = match (&*kind, seq) {
         ("TRIM_HORIZON", _) => shard.start,
         ("LATEST", _) => shard.end.unwrap_or_else(|| e.live.watermark().max(shard.start)),
         (_, Some(n)) => {
-            let in_range = n >= shard.start && shard.end.is_none_or(|end| n < end);
-            if !in_range {
+            // The numbers DescribeStream shows for the shard (an empty closed shard shows its
+            // start as its end), and, in an open one, none beyond those handed out.
+            let last = match shard.end {
+                Some(end) => end.saturating_sub(1).max(shard.start),
+                None => e.live.watermark().max(shard.start),
+            };
+            if n < shard.start || n > last {
                 return Err(validation(format!(
                     "The SequenceNumber {} is not in the range of the shard {}",
                     format_seq(n),
                     shard.id()
                 )));
             }
-            if kind.starts_with("AFTER") {
-                n + 1
-            } else {
-                n
-            }
+            let position = if kind.starts_with("AFTER") { n.saturating_add(1) } else { n };
+            // Never past a closed shard's end.
+            shard.end.map_or(position, |end| position.min(end))
         }
         _ => return Err(DynamoError::Internal("an iterator type was not checked".into())),
     };
@@ -265,8 +268,8 @@ pub fn get_records(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
     c.finish()?;
     let given = given.unwrap_or_default();
     let it = ShardIterator::decode(&given).ok_or_else(|| validation("Invalid ShardIterator"))?;
-    let e = stream(g, &it.stream_arn)?;
     authorize(caller, "dynamodb:GetRecords", &it.stream_arn)?;
+    let e = stream(g, &it.stream_arn)?;
     let lifetime = u64::try_from(SHARD_ITERATOR_LIFETIME.as_millis()).unwrap_or(u64::MAX);
     if now_ms().saturating_sub(it.issued_ms) > lifetime {
         return Err(DynamoError::ExpiredIterator(

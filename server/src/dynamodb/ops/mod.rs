@@ -14,6 +14,7 @@ pub mod query;
 pub mod registry;
 pub mod tables;
 pub mod transact;
+pub mod ttl;
 
 use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::model::item_codec;
@@ -65,6 +66,13 @@ pub struct GatewayOptions {
     pub stream_shard_rollover: std::time::Duration,
     /// How long a disabled stream (or a deleted table's) stays readable (24 hours).
     pub stream_retention: std::time::Duration,
+    /// How often the TTL expirer looks for expired items (`--ttl-scan-interval`, 10 s).
+    pub ttl_scan_interval: std::time::Duration,
+    /// How soon a table's TTL setting may change again (`--ttl-change-cooldown`; DynamoDB's
+    /// hour).
+    pub ttl_change_cooldown: std::time::Duration,
+    /// Most items the TTL expirer examines a second, over all tables.
+    pub ttl_items_per_sec: u64,
 }
 
 impl Default for GatewayOptions {
@@ -78,6 +86,9 @@ impl Default for GatewayOptions {
             item_collection_bytes_max: crate::dynamodb::limits::ITEM_COLLECTION_BYTES_MAX,
             stream_shard_rollover: crate::dynamodb::limits::STREAM_SHARD_ROLLOVER_DEFAULT,
             stream_retention: crate::dynamodb::stream::registry::RETENTION_DEFAULT,
+            ttl_scan_interval: crate::dynamodb::limits::TTL_SCAN_INTERVAL_DEFAULT,
+            ttl_change_cooldown: crate::dynamodb::limits::TTL_CHANGE_COOLDOWN_DEFAULT,
+            ttl_items_per_sec: crate::dynamodb::limits::TTL_ITEMS_PER_SEC_DEFAULT,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{batch, items, query, tables, transact, Gateway, Input};
+use super::{batch, items, query, tables, transact, ttl, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::request;
 use crate::http::service::Operation;
@@ -62,6 +62,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DeleteItem", Write, items::delete),
     op!("DeleteTable", TableChange, tables::delete),
     op!("DescribeTable", SlowRead, tables::describe),
+    op!("DescribeTimeToLive", Read, ttl::describe),
     op!("GetItem", Read, items::get),
     op!("ListTables", Read, tables::list),
     op!("PutItem", Write, items::put),
@@ -71,6 +72,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("TransactWriteItems", Write, transact::write),
     op!("UpdateItem", Write, items::update),
     op!("UpdateTable", TableChange, tables::update),
+    op!("UpdateTimeToLive", TableChange, ttl::update),
 ];
 
 /// The operation called `name`.

@@ -246,6 +246,23 @@ pub struct TableDefinition<'a> {
     pub stream_specification: Member<StreamSpecification<'a>>,
 }
 
+/// UpdateTimeToLiveInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct UpdateTimeToLive<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub time_to_live_specification: Member<TimeToLiveSpecification<'a>>,
+}
+
+/// TimeToLiveSpecification.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TimeToLiveSpecification<'a> {
+    pub enabled: Member<bool>,
+    pub attribute_name: Member<Str<'a>>,
+}
+structure!(TimeToLiveSpecification);
+
 /// StreamSpecification.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]

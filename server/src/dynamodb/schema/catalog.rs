@@ -321,6 +321,7 @@ mod tests {
             indexes: vec![],
             collections: None,
             stream: None,
+            ttl: None,
         }
     }
 

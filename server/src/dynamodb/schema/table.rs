@@ -113,6 +113,18 @@ pub struct TableMeta {
     /// Its latest stream (enabled, or disabled and still named by DescribeTable).
     #[serde(default)]
     pub stream: Option<crate::dynamodb::stream::StreamRef>,
+    /// Time to Live: the attribute while it is enabled, and when it last changed.
+    #[serde(default)]
+    pub ttl: Option<TtlMeta>,
+}
+
+/// A table's Time to Live setting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TtlMeta {
+    /// The attribute items expire by, while TTL is enabled.
+    pub attribute: Option<String>,
+    /// When it was last enabled or disabled, seconds since the epoch.
+    pub changed: f64,
 }
 
 /// Why a key was refused.
@@ -266,6 +278,7 @@ impl TableMeta {
             indexes: vec![],
             collections: None,
             stream: None,
+            ttl: None,
         }
     }
 

@@ -8,13 +8,21 @@
 //! being written (or the next number when none is). Below it every record is either written
 //! or never will be, so a reader that has passed a number never misses a record before it.
 //!
-//! **Recovery.** On open, the next number is found from the last generation's start and the
-//! last record of each of its shards (records of older generations are all below it).
+//! **No number twice.** Numbers are handed out only below a bound stored durably (the
+//! reservation entry), raised by [`RESERVE_BLOCK`] with one synced write when reached. On
+//! open, the next number is that bound (and at least one past the last generation's start and
+//! every record of its shards), so a number a reader may have passed, given to a write that
+//! never landed (or landed unsynced and was lost), is never given again.
+//! A write that fails for an I/O reason keeps its number in flight ([`Ticket::keep`]): its
+//! batch may still be replayed from the WAL, and no reader may pass it before a restart.
 //!
 //! Lock order: an item's stripe lock (the writer's), then [`LiveStream`]'s state mutex.
 
 use super::record::Record;
-use super::shards::{Generation, ShardRef, SHARDS_PER_GENERATION};
+use super::shards::{
+    decode_reserved, encode_reserved, Generation, ShardRef, RESERVED_KEY, RESERVE_BLOCK,
+    SHARDS_PER_GENERATION,
+};
 use super::ViewType;
 use crate::dynamodb::error::{DResult, DynamoError};
 use shale_engine::{Db, IterOptions, Keyspace, WriteOptions};
@@ -34,6 +42,8 @@ pub struct LiveStream {
 #[derive(Debug)]
 struct State {
     next: u64,
+    /// Numbers below this may have been handed out (stored in the reservation entry).
+    reserved: u64,
     /// Numbers taken by writes that have not returned.
     in_flight: BTreeSet<u64>,
     /// Every generation, oldest first (never empty).
@@ -79,6 +89,15 @@ impl Ticket {
     /// The stream's keyspace.
     pub fn keyspace(&self) -> &Keyspace {
         &self.stream.ks
+    }
+}
+
+impl Ticket {
+    /// Keeps the number in flight for good (until a restart): its write failed in a way that
+    /// may still land it (an I/O error; the engine is then read-only until restarted), so no
+    /// reader may pass it.
+    pub fn keep(self) {
+        std::mem::forget(self);
     }
 }
 
@@ -133,7 +152,11 @@ impl LiveStream {
             }
         }
         let last = *generations.last().ok_or_else(|| corrupt("no generation".into()))?;
-        let mut next = last.start;
+        let reserved = match db.get(&ks, &RESERVED_KEY)? {
+            Some(v) => decode_reserved(&v)?,
+            None => 0,
+        };
+        let mut next = last.start.max(reserved);
         for index in 0..last.shards {
             let shard = ShardRef { generation: last.number, index };
             let prefix = shard.prefix();
@@ -152,7 +175,7 @@ impl LiveStream {
                 next = next.max(seq.saturating_add(1));
             }
         }
-        let state = State { next, in_flight: BTreeSet::new(), generations, closed };
+        let state = State { next, reserved: next, in_flight: BTreeSet::new(), generations, closed };
         Ok(LiveStream { arn, view, ks, state: Mutex::new(state) })
     }
 
@@ -162,19 +185,25 @@ impl LiveStream {
     }
 
     /// Takes the next sequence number for a record of an item in `partition` (its engine-key
-    /// component); `None` once the stream is disabled.
-    pub fn begin(self: &Arc<Self>, partition: &[u8]) -> Option<Ticket> {
+    /// component); `Ok(None)` once the stream is disabled. Raising the reservation (once every
+    /// [`RESERVE_BLOCK`] numbers) is a synced write.
+    pub fn begin(self: &Arc<Self>, db: &Db, partition: &[u8]) -> DResult<Option<Ticket>> {
         let mut s = self.state();
         if s.closed {
-            return None;
+            return Ok(None);
         }
-        let generation = *s.generations.last()?;
+        let Some(generation) = s.generations.last().copied() else { return Ok(None) };
+        if s.next >= s.reserved {
+            let bound = s.next.saturating_add(RESERVE_BLOCK);
+            db.put_with(&self.ks, &RESERVED_KEY, &encode_reserved(bound), WriteOptions::SYNC)?;
+            s.reserved = bound;
+        }
         let seq = s.next;
         s.next += 1;
         s.in_flight.insert(seq);
         let shard =
             ShardRef { generation: generation.number, index: generation.shard_of(partition) };
-        Some(Ticket { stream: Arc::clone(self), shard, seq })
+        Ok(Some(Ticket { stream: Arc::clone(self), shard, seq }))
     }
 
     /// Below this number, every record is written or never will be.

@@ -94,9 +94,19 @@ impl Streams {
         }
         for t in &tables {
             if let Some(r) = t.stream.as_ref().filter(|r| r.enabled) {
-                if s.get(&r.arn).is_none() {
-                    s.create(t, r, now)?;
+                if s.get(&r.arn).is_some() {
+                    continue;
                 }
+                if s.db.keyspace(&r.keyspace).is_err() {
+                    // Writes to the table fail (see `writer`) rather than lose records.
+                    tracing::error!(
+                        "the stream {} of table {} has lost its keyspace",
+                        r.arn,
+                        t.name
+                    );
+                    continue;
+                }
+                s.create(t, r, now)?;
             }
         }
         for name in s.db.list_keyspaces() {
@@ -163,6 +173,15 @@ impl Streams {
         Ok(())
     }
 
+    /// Forgets a stream registered by an enable that then failed (its keyspace goes with the
+    /// failed change).
+    pub fn forget(&self, arn: &str) -> DResult<()> {
+        let _g = self.change.lock().unwrap_or_else(|e| e.into_inner());
+        self.db.delete_with(&self.ks, arn.as_bytes(), WriteOptions::SYNC)?;
+        self.streams.write().unwrap_or_else(|e| e.into_inner()).remove(arn);
+        Ok(())
+    }
+
     /// The stream `arn`.
     pub fn get(&self, arn: &str) -> Option<Entry> {
         self.streams.read().unwrap_or_else(|e| e.into_inner()).get(arn).cloned()
@@ -173,11 +192,19 @@ impl Streams {
         self.get(arn).is_some()
     }
 
-    /// The live stream that a write to `table` records into, if its stream is enabled.
-    pub fn writer(&self, table: &TableMeta) -> Option<Arc<LiveStream>> {
-        let r = table.stream.as_ref().filter(|r| r.enabled)?;
+    /// The live stream that a write to `table` records into, if its stream is enabled. A
+    /// table naming an enabled stream that is not registered cannot be written (its records
+    /// would be lost): an internal error.
+    pub fn writer(&self, table: &TableMeta) -> DResult<Option<Arc<LiveStream>>> {
+        let Some(r) = table.stream.as_ref().filter(|r| r.enabled) else { return Ok(None) };
         let s = self.streams.read().unwrap_or_else(|e| e.into_inner());
-        s.get(&r.arn).map(|e| Arc::clone(&e.live))
+        match s.get(&r.arn) {
+            Some(e) => Ok(Some(Arc::clone(&e.live))),
+            None => Err(DynamoError::Internal(format!(
+                "the stream {} of table {} is not registered",
+                r.arn, table.name
+            ))),
+        }
     }
 
     /// Every stream, by ARN.
@@ -191,7 +218,10 @@ impl Streams {
         let every = u64::try_from(rollover.as_millis()).unwrap_or(u64::MAX).max(1);
         for e in self.all() {
             if !e.live.is_closed() && now.saturating_sub(e.live.current_generation_ms()) >= every {
-                e.live.rollover(&self.db, now)?;
+                // One stream's failure does not hold up the others'.
+                if let Err(err) = e.live.rollover(&self.db, now) {
+                    tracing::error!("rolling stream {} over: {}", e.meta.arn, err.message());
+                }
             }
         }
         self.expire(now)

@@ -13,6 +13,8 @@
 //! generation value: start sequence (u64 LE) | created ms (u64 LE) | shards (u16 LE) | crc32 (u32 LE)
 //! record key:     0x01 | generation (u32 BE) | shard (u16 BE) | sequence (u64 BE)
 //! record value:   see `record.rs`
+//! reservation key: 0x02
+//! reservation value: bound (u64 LE) | crc32 (u32 LE)
 //! ```
 
 use crate::byte_reader::ByteReader;
@@ -24,6 +26,13 @@ pub const SHARDS_PER_GENERATION: u16 = 4;
 pub const GENERATION_TAG: u8 = 0x00;
 /// The first byte of a record key.
 pub const RECORD_TAG: u8 = 0x01;
+/// The key of the reservation entry: every sequence number below its value may have been
+/// handed out (see `live.rs`).
+pub const RESERVED_KEY: [u8; 1] = [0x02];
+/// Bytes of the reservation entry's value: the bound (u64 LE) and its crc32 (u32 LE).
+pub const RESERVED_VALUE_LEN: usize = 8 + 4;
+/// Sequence numbers reserved by one durable write of the reservation entry.
+pub const RESERVE_BLOCK: u64 = 4096;
 /// Bytes of a record key.
 pub const RECORD_KEY_LEN: usize = 1 + 4 + 2 + 8;
 /// Bytes of a generation key.
@@ -97,6 +106,28 @@ impl Generation {
         let h = xxhash_rust::xxh3::xxh3_64(partition);
         u16::try_from(h % u64::from(self.shards.max(1))).unwrap_or(0)
     }
+}
+
+/// The reservation entry's value for `bound`.
+pub fn encode_reserved(bound: u64) -> Vec<u8> {
+    let mut v = bound.to_le_bytes().to_vec();
+    let crc = crc32fast::hash(&v);
+    v.extend_from_slice(&crc.to_le_bytes());
+    v
+}
+
+/// The bound a reservation entry holds.
+pub fn decode_reserved(value: &[u8]) -> DResult<u64> {
+    let corrupt = || DynamoError::Internal("a stream's reservation entry is corrupt".into());
+    if value.len() != RESERVED_VALUE_LEN {
+        return Err(corrupt());
+    }
+    let (body, crc) = value.split_at(8);
+    if crc32fast::hash(body).to_le_bytes()[..] != *crc {
+        return Err(corrupt());
+    }
+    let b: [u8; 8] = body.try_into().map_err(|_| corrupt())?;
+    Ok(u64::from_le_bytes(b))
 }
 
 /// A shard: its generation and index in it.

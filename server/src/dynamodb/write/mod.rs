@@ -14,7 +14,7 @@ use crate::dynamodb::capacity::{write_units, Consumed};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
 use crate::dynamodb::limits::ITEM_SIZE_MAX;
-use crate::dynamodb::model::value::{item_size, Item};
+use crate::dynamodb::model::value::{item_size, AttrValue, Item};
 use crate::dynamodb::model::{item_codec, key};
 use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::catalog::Table;
@@ -34,6 +34,10 @@ pub enum Action {
     Update(Option<Update>),
     /// Only check the condition (a transaction's ConditionCheck).
     Check,
+    /// The TTL expirer's delete: the item goes if its TTL attribute still holds the value
+    /// found expired (an item whose TTL changed since stays). Its stream record is DynamoDB's
+    /// service's.
+    Expire { attribute: String, value: AttrValue },
 }
 
 /// One item write.
@@ -114,6 +118,12 @@ impl WriteOp {
             Action::Put(item) => Some(item.clone()),
             Action::Delete => None,
             Action::Check => old.cloned(),
+            Action::Expire { attribute, value } => {
+                if old.and_then(|o| o.get(attribute)) != Some(value) {
+                    return Err(Refusal::Condition(old.cloned()));
+                }
+                None
+            }
             Action::Update(u) => {
                 let mut item = old.cloned().unwrap_or_else(|| self.key_item.clone());
                 if let Some(u) = u {
@@ -195,10 +205,17 @@ pub fn execute(
             None => batch.delete(&op.table.ks, &op.key),
         };
         out.index_units = index_changes(table, &op.key, out, &mut batch);
-        tickets.extend(stream_record(g, table, op, out, now_ms, &mut batch));
+        tickets.extend(stream_record(g, table, op, out, now_ms, &mut batch)?);
     }
     if !batch.is_empty() {
-        g.db.write(batch, g.write_options())?;
+        if let Err(e) = g.db.write(batch, g.write_options()) {
+            // A batch refused outright (its table dropped) never lands; one that failed on
+            // I/O may still be replayed from the WAL: its records' numbers stay in flight.
+            if !matches!(e, shale_engine::Error::KeyspaceDropped(_)) {
+                tickets.into_iter().for_each(Ticket::keep);
+            }
+            return Err(e.into());
+        }
     }
     drop(tickets);
     Ok(Ok(outcomes))
@@ -214,20 +231,23 @@ fn stream_record(
     out: &Outcome,
     now_ms: u64,
     batch: &mut WriteBatch,
-) -> Option<Ticket> {
-    let live = g.streams.writer(&table.meta)?;
-    let record = Record::of_change(
+) -> DResult<Option<Ticket>> {
+    let Some(live) = g.streams.writer(&table.meta)? else { return Ok(None) };
+    let by_ttl = matches!(op.action, Action::Expire { .. });
+    let Some(record) = Record::of_change(
         live.view,
         &op.key_item,
         out.old.as_ref(),
         out.new.as_ref(),
         now_ms,
-        false,
-    )?;
+        by_ttl,
+    ) else {
+        return Ok(None);
+    };
     let partition = op.key.get(..key::partition_len(&op.key)).unwrap_or(&op.key);
-    let ticket = live.begin(partition)?;
+    let Some(ticket) = live.begin(&g.db, partition)? else { return Ok(None) };
     batch.put(ticket.keyspace(), &ticket.key(), &record.encode());
-    Some(ticket)
+    Ok(Some(ticket))
 }
 
 /// Adds to `batch` the index entries of `table` that the change `out` of the item under `key`

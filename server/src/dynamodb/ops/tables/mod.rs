@@ -42,8 +42,8 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
     // A table with local indexes keeps its item collections' sizes.
     let collections = new_indexes.iter().any(|i| i.def.kind == IndexKind::Local);
     let made = (new_indexes.len(), collections, input.stream.is_some());
-    let created_ms = stream::now_ms();
     let table_arn = g.table_arn(name);
+    let (label, created_ms) = unique_label(g, &table_arn, None, stream::now_ms());
     let table =
         g.catalog.create(name, made, |keyspace, index_keyspaces, collections, stream_ks| {
             let indexes = new_indexes
@@ -78,16 +78,14 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
                 pay_per_request_since: (billing == BillingMode::PayPerRequest).then_some(now),
                 indexes,
                 collections,
-                stream: input.stream.zip(stream_ks).map(|(view, keyspace)| {
-                    let label = stream::label_of(created_ms);
-                    StreamRef {
-                        arn: stream::arn_of(&table_arn, &label),
-                        label,
-                        view,
-                        keyspace,
-                        enabled: true,
-                    }
+                stream: input.stream.zip(stream_ks).map(|(view, keyspace)| StreamRef {
+                    arn: stream::arn_of(&table_arn, &label),
+                    label,
+                    view,
+                    keyspace,
+                    enabled: true,
                 }),
+                ttl: None,
             }
         })?;
     if let Some(r) = &table.meta.stream {
@@ -114,6 +112,13 @@ fn table_id(name: &str, now: f64) -> String {
 /// The input of DescribeTable and DeleteTable: a table name, checked.
 pub struct TableNameInput<'a> {
     table_name: Str<'a>,
+}
+
+impl TableNameInput<'_> {
+    /// The table's name.
+    pub fn name(&self) -> &str {
+        &self.table_name
+    }
 }
 
 impl<'a> Input<'a> for TableNameInput<'a> {
@@ -324,13 +329,28 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
     } = input;
     let name: &str = &name;
     if let Some(stream) = stream {
-        // A stream change stands alone: its own keyspace, its own registry entry.
-        change_stream(g, name, stream)?;
-        if billing.is_none() && index_updates.is_empty() {
-            let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
-            let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
-            return Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }));
+        // A stream change stands alone (its own keyspace, its own registry entry), made after
+        // the rest of the request; its refusals come first, so a refused request changes
+        // nothing.
+        let t = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+        check_stream_change(&t.meta, stream)?;
+        if billing.is_some() || !index_updates.is_empty() {
+            update(
+                g,
+                UpdateTableInput {
+                    table_name: Str::Borrowed(name),
+                    billing,
+                    throughput: pt,
+                    definitions,
+                    index_updates,
+                    stream: None,
+                },
+            )?;
         }
+        change_stream(g, name, stream)?;
+        let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+        let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+        return Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }));
     }
     let now = now_secs();
     let mut job = None;
@@ -356,6 +376,20 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
     Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }))
 }
 
+/// Refuses enabling a table's enabled stream, and disabling a stream it does not have.
+fn check_stream_change(m: &TableMeta, view: Option<ViewType>) -> DResult<()> {
+    let enabled = m.stream.as_ref().is_some_and(|r| r.enabled);
+    match (view, enabled) {
+        (Some(_), true) => {
+            Err(validation(format!("Table already has an enabled stream: TableName: {}", m.name)))
+        }
+        (None, false) => {
+            Err(validation(format!("Table has no stream to disable: TableName: {}", m.name)))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Enables the table's stream with `view`, or disables it (`None`), with DynamoDB's refusals.
 fn change_stream(g: &Gateway, name: &str, view: Option<ViewType>) -> DResult<()> {
     let table_arn = g.table_arn(name);
@@ -376,29 +410,57 @@ fn change_stream(g: &Gateway, name: &str, view: Option<ViewType>) -> DResult<()>
     };
     g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let mut ms = stream::now_ms();
-    let table =
-        g.catalog.add_keyspace(name, stream::registry::STREAM_KEYSPACE_PREFIX, |m, ks| {
-            if m.stream.as_ref().is_some_and(|r| r.enabled) {
-                return Err(validation(format!(
-                    "Table already has an enabled stream: TableName: {name}"
-                )));
-            }
-            // A stream's ARN names it for good: a new one never takes an old one's label.
-            let mut label = stream::label_of(ms);
-            while g.streams.exists(&stream::arn_of(&table_arn, &label))
-                || m.stream.as_ref().is_some_and(|r| r.label == label)
-            {
-                ms += 1;
-                label = stream::label_of(ms);
-            }
-            let arn = stream::arn_of(&table_arn, &label);
-            m.stream = Some(StreamRef { arn, label, view, keyspace: ks, enabled: true });
-            Ok(())
-        })?;
-    match &table.meta.stream {
-        Some(r) => g.streams.create(&table.meta, r, ms),
-        None => Err(DynamoError::Internal("the enabled stream is missing".into())),
+    let mut registered = None;
+    let added = g.catalog.add_keyspace(name, stream::registry::STREAM_KEYSPACE_PREFIX, |m, ks| {
+        if m.stream.as_ref().is_some_and(|r| r.enabled) {
+            return Err(validation(format!(
+                "Table already has an enabled stream: TableName: {name}"
+            )));
+        }
+        let (label, at) = unique_label(g, &table_arn, m.stream.as_ref(), ms);
+        ms = at;
+        let arn = stream::arn_of(&table_arn, &label);
+        let r = StreamRef { arn, label, view, keyspace: ks, enabled: true };
+        // Registered before the table names it: a write that sees the stream finds it.
+        g.streams.create(m, &r, ms)?;
+        registered = Some(r.arn.clone());
+        m.stream = Some(r);
+        Ok(())
+    });
+    if let Err(e) = added {
+        if let Some(arn) = registered {
+            g.streams.forget(&arn)?;
+        }
+        return Err(e);
     }
+    // A write that read the table before the stream was on may still be in flight: the stream
+    // is on when UpdateTable returns, so wait for it.
+    barrier(g);
+    Ok(())
+}
+
+/// Waits until no item write that began before now is in flight: every stripe held once.
+fn barrier(g: &Gateway) {
+    drop(g.locks.lock((0..crate::dynamodb::write::locks::STRIPES).collect()));
+}
+
+/// A stream label for a table whose ARN is `table_arn` from `ms` on (moved later by a
+/// millisecond at a time): a stream's ARN names it for good, so a new one never takes the
+/// label of one still known (`previous`: the table's latest).
+fn unique_label(
+    g: &Gateway,
+    table_arn: &str,
+    previous: Option<&StreamRef>,
+    mut ms: u64,
+) -> (String, u64) {
+    let mut label = stream::label_of(ms);
+    while g.streams.exists(&stream::arn_of(table_arn, &label))
+        || previous.is_some_and(|r| r.label == label)
+    {
+        ms += 1;
+        label = stream::label_of(ms);
+    }
+    (label, ms)
 }
 
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
