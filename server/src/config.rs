@@ -6,6 +6,7 @@
 //! data_dir = "./shale-data"
 //! kv_addr = "127.0.0.1:7070"
 //! stream_shard_rollover = 14400   # seconds between a DynamoDB stream's shard rollovers
+//! stream_retention = 86400        # seconds a stream's records stay readable
 //! ttl_scan_interval = 10          # seconds between the TTL expirer's passes
 //! ttl_change_cooldown = 3600      # seconds before a table's TTL setting may change again
 //!
@@ -55,6 +56,8 @@ pub struct FileConfig {
     pub dynamodb_backfill_items_per_sec: Option<u64>,
     /// Seconds between a stream's shard rollovers (default 14400; at least 1).
     pub stream_shard_rollover: Option<u64>,
+    /// Seconds a stream's records stay readable (default 86400; at least 1).
+    pub stream_retention: Option<u64>,
     /// Seconds between the TTL expirer's passes (default 10; at least 1).
     pub ttl_scan_interval: Option<u64>,
     /// Seconds before a table's TTL setting may change again (default 3600).

@@ -71,6 +71,10 @@ struct Cli {
     /// days; the default shows expiry within seconds). Default: 10.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     ttl_scan_interval: Option<u64>,
+    /// How long, in seconds, a stream's records stay readable (trimmed a generation of shards
+    /// at a time after that), and a disabled stream with them. Default: 86400 (DynamoDB's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    stream_retention: Option<u64>,
     /// How soon, in seconds, a table's Time to Live setting may change again (DynamoDB: an
     /// hour). Default: 3600.
     #[arg(long)]
@@ -222,6 +226,12 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         .map(std::time::Duration::from_secs)
         .unwrap_or(shale_server::dynamodb::limits::STREAM_SHARD_ROLLOVER_DEFAULT),
+        stream_retention: match cli.stream_retention.or(file.stream_retention) {
+            Some(0) => return Err("stream_retention must be at least 1 second".into()),
+            v => v,
+        }
+        .map(std::time::Duration::from_secs)
+        .unwrap_or(shale_server::dynamodb::stream::registry::RETENTION_DEFAULT),
         ttl_scan_interval: match cli.ttl_scan_interval.or(file.ttl_scan_interval) {
             Some(0) => return Err("ttl_scan_interval must be at least 1 second".into()),
             v => v,

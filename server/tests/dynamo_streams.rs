@@ -339,3 +339,48 @@ fn an_item_expired_before_a_restart_is_deleted_after_it_with_a_service_record() 
     assert!(consumer.model.contains_key("new"));
     assert!(server.terminate());
 }
+
+#[test]
+fn records_past_the_retention_period_are_trimmed_a_generation_at_a_time() {
+    let args = ["--stream-shard-rollover", "1", "--stream-retention", "2"];
+    let server = Server::start(None, &args);
+    let addr = server.dynamo_addr.clone();
+    let arn = create_table(&addr);
+    let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
+    let item = json!({"TableName": TABLE, "Item": {"pk": {"S": "early"}}});
+    call(&mut c, "PutItem", item);
+    let d = call(&mut c, "DynamoDBStreams_20120810.DescribeStream", json!({"StreamArn": arn}));
+    let first = d["StreamDescription"]["Shards"][0]["ShardId"].as_str().unwrap().to_string();
+    let body = json!({"StreamArn": arn, "ShardId": first, "ShardIteratorType": "TRIM_HORIZON"});
+    let it = call(&mut c, "DynamoDBStreams_20120810.GetShardIterator", body.clone());
+    let it = it["ShardIterator"].as_str().unwrap().to_string();
+    // Past the retention period and a rollover or two, the first generation is trimmed.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, out) =
+            c.call("DynamoDBStreams_20120810.GetRecords", &json!({"ShardIterator": it})).unwrap();
+        if status == 400 {
+            assert_eq!(
+                out["__type"].as_str().unwrap().rsplit('#').next(),
+                Some("TrimmedDataAccessException"),
+                "{out}"
+            );
+            assert_eq!(out["message"], "The data you are trying to access has been trimmed");
+            break;
+        }
+        assert!(Instant::now() < deadline, "never trimmed");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let (status, out) = c.call("DynamoDBStreams_20120810.GetShardIterator", &body).unwrap();
+    assert_eq!(status, 400, "{out}");
+    assert!(out["__type"].as_str().unwrap().ends_with("TrimmedDataAccessException"), "{out}");
+    let d = call(&mut c, "DynamoDBStreams_20120810.DescribeStream", json!({"StreamArn": arn}));
+    let shards = d["StreamDescription"]["Shards"].as_array().unwrap();
+    assert!(shards.iter().all(|s| s["ShardId"] != first.as_str()), "the trimmed shard is gone");
+    // What is written now is read from the shards left.
+    call(&mut c, "PutItem", json!({"TableName": TABLE, "Item": {"pk": {"S": "late"}}}));
+    let mut consumer = Consumer::default();
+    consumer.drain(&addr, &arn);
+    assert!(consumer.model.contains_key("late") && !consumer.model.contains_key("early"));
+    assert!(server.terminate());
+}

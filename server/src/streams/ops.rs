@@ -86,6 +86,10 @@ fn stream(g: &Gateway, arn: &str) -> DResult<Entry> {
     })
 }
 
+fn trimmed() -> DynamoError {
+    DynamoError::TrimmedDataAccess("The data you are trying to access has been trimmed".into())
+}
+
 fn shard_missing() -> DynamoError {
     DynamoError::ResourceNotFound("Requested resource not found: Shard does not exist".into())
 }
@@ -224,7 +228,11 @@ pub fn get_shard_iterator(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<
     let arn = arn.unwrap_or_default();
     authorize(caller, "dynamodb:GetShardIterator", &arn)?;
     let e = stream(g, &arn)?;
-    let shard = e.live.shard(&shard_id.unwrap_or_default()).ok_or_else(shard_missing)?;
+    let shard = e
+        .live
+        .shard(&shard_id.unwrap_or_default())
+        .map_err(|_| trimmed())?
+        .ok_or_else(shard_missing)?;
     let position = match (&*kind, seq) {
         ("TRIM_HORIZON", _) => shard.start,
         ("LATEST", _) => shard.end.unwrap_or_else(|| e.live.watermark().max(shard.start)),
@@ -275,6 +283,9 @@ pub fn get_records(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
         return Err(DynamoError::ExpiredIterator(
             "The provided iterator exceeds the maximum age allowed.".into(),
         ));
+    }
+    if e.live.is_trimmed(it.shard) {
+        return Err(trimmed());
     }
     let shard =
         e.live.shards().into_iter().find(|s| s.shard == it.shard).ok_or_else(shard_missing)?;

@@ -214,10 +214,11 @@ class CliResult:
         return f"CliResult(rc={self.returncode}, stdout={self.stdout!r}, stderr={self.stderr!r})"
 
 
-def run_cli(*args, check=True, cwd=None, timeout=120):
-    """Runs ``aws dynamodb ARGS...`` against the endpoint and returns a CliResult."""
+def run_cli(*args, check=True, cwd=None, timeout=120, service="dynamodb"):
+    """Runs ``aws SERVICE ARGS...`` (``aws dynamodb`` by default) against the endpoint and
+    returns a CliResult."""
     assert shutil.which("aws"), "the aws CLI is not installed"
-    cmd = ["aws", "dynamodb", *args, "--endpoint-url", ENDPOINT, "--region", REGION,
+    cmd = ["aws", service, *args, "--endpoint-url", ENDPOINT, "--region", REGION,
            "--output", "json"]
     env = dict(os.environ)
     env.update({"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,

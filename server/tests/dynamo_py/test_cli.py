@@ -153,3 +153,35 @@ def test_cli_return_consumed_capacity(table):
                   "--return-consumed-capacity", "TOTAL").json
     assert out["ConsumedCapacity"]["TableName"] == table
     assert out["ConsumedCapacity"]["CapacityUnits"] == 1.0
+
+
+def test_cli_streams_and_ttl(ddb):
+    name = h.unique_name("cli")
+    try:
+        out = run_cli("create-table", "--table-name", name,
+                      "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+                      "--key-schema", "AttributeName=pk,KeyType=HASH",
+                      "--billing-mode", "PAY_PER_REQUEST",
+                      "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_IMAGE").json
+        arn = out["TableDescription"]["LatestStreamArn"]
+        run_cli("put-item", "--table-name", name, "--item", js({"pk": {"S": "a"}}))
+        streams = run_cli("list-streams", "--table-name", name, service="dynamodbstreams").json
+        assert [s["StreamArn"] for s in streams["Streams"]] == [arn]
+        shards = run_cli("describe-stream", "--stream-arn", arn,
+                         service="dynamodbstreams").json["StreamDescription"]["Shards"]
+        records = []
+        for s in shards:
+            it = run_cli("get-shard-iterator", "--stream-arn", arn, "--shard-id", s["ShardId"],
+                         "--shard-iterator-type", "TRIM_HORIZON",
+                         service="dynamodbstreams").json["ShardIterator"]
+            records += run_cli("get-records", "--shard-iterator", it,
+                               service="dynamodbstreams").json["Records"]
+        assert [(r["eventName"], r["dynamodb"]["NewImage"]) for r in records] == [
+            ("INSERT", {"pk": {"S": "a"}})]
+        out = run_cli("update-time-to-live", "--table-name", name,
+                      "--time-to-live-specification", "Enabled=true,AttributeName=exp").json
+        assert out["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "exp"}
+        d = run_cli("describe-time-to-live", "--table-name", name).json
+        assert d["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    finally:
+        h.delete_table_quietly(ddb, name)

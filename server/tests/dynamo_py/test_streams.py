@@ -252,3 +252,34 @@ def test_streams_api_errors(ddb, streams, raw_streams, make_table):
     with h.expect_error("ValidationException", contains="Member must have value less than or equal to 100"):
         raw_streams.list_streams(Limit=100000)
     assert streams.list_streams(TableName=h.unique_name())["Streams"] == []
+
+
+def forge(iterator, issued_ms=None, crc_ok=True):
+    """The iterator with another issue time (the format is in docs/format/dynamodb.md)."""
+    import base64
+    import struct
+    import zlib
+    arn, blob = iterator.rsplit("|1|", 1)
+    raw = base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
+    body = bytearray(raw[:23])
+    if issued_ms is not None:
+        struct.pack_into(">Q", body, 15, issued_ms)
+    crc = zlib.crc32(arn.encode() + bytes(body)) ^ (0 if crc_ok else 1)
+    out = bytes(body) + struct.pack(">I", crc)
+    return f"{arn}|1|" + base64.urlsafe_b64encode(out).decode().rstrip("=")
+
+
+def test_iterators_expire_after_15_minutes_and_are_checked(ddb, streams, make_table):
+    import time
+    name, arn = make_stream_table(ddb, make_table, view="KEYS_ONLY")
+    sid = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=sid,
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert streams.get_records(ShardIterator=forge(it))["Records"] == []
+    old = int(time.time() * 1000) - 16 * 60 * 1000
+    with h.expect_error("ExpiredIteratorException", "The provided iterator exceeds the maximum age allowed."):
+        streams.get_records(ShardIterator=forge(it, issued_ms=old))
+    fresh = int(time.time() * 1000) - 14 * 60 * 1000
+    assert "Records" in streams.get_records(ShardIterator=forge(it, issued_ms=fresh))
+    with h.expect_error("ValidationException", "Invalid ShardIterator"):
+        streams.get_records(ShardIterator=forge(it, crc_ok=False))

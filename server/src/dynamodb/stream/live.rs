@@ -20,8 +20,8 @@
 
 use super::record::Record;
 use super::shards::{
-    decode_reserved, encode_reserved, Generation, ShardRef, RESERVED_KEY, RESERVE_BLOCK,
-    SHARDS_PER_GENERATION,
+    decode_reserved, encode_reserved, Generation, ShardRef, GENERATION_TAG, RECORD_TAG,
+    RESERVED_KEY, RESERVE_BLOCK, SHARDS_PER_GENERATION, TRIMMED_KEY,
 };
 use super::ViewType;
 use crate::dynamodb::error::{DResult, DynamoError};
@@ -46,11 +46,17 @@ struct State {
     reserved: u64,
     /// Numbers taken by writes that have not returned.
     in_flight: BTreeSet<u64>,
-    /// Every generation, oldest first (never empty).
+    /// Every generation not trimmed, oldest first (never empty).
     generations: Vec<Generation>,
+    /// Generations numbered below this are trimmed.
+    trimmed: u32,
     /// Disabled: no more records; the end of its last generation is `next`.
     closed: bool,
 }
+
+/// A shard that existed and has been trimmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trimmed;
 
 /// A shard's bounds as a reader sees them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +129,11 @@ impl LiveStream {
         closed: bool,
         now_ms: u64,
     ) -> DResult<LiveStream> {
+        let trimmed = match db.get(&ks, &TRIMMED_KEY)? {
+            Some(v) => u32::try_from(decode_reserved(&v)?)
+                .map_err(|_| corrupt("the trim entry is out of range".into()))?,
+            None => 0,
+        };
         let mut generations = Vec::new();
         let opts = IterOptions {
             lower: Bound::Included(Generation::key(0).to_vec()),
@@ -131,17 +142,21 @@ impl LiveStream {
         };
         let mut it = db.iter(&ks, opts)?;
         while it.advance()? {
-            generations.push(Generation::decode(it.key(), it.value())?);
+            let g = Generation::decode(it.key(), it.value())?;
+            // A trimmed generation's entry outlives it until its records are deleted.
+            if g.number >= trimmed {
+                generations.push(g);
+            }
         }
         drop(it);
         if generations.is_empty() {
             let first = Generation {
-                number: 0,
+                number: trimmed,
                 start: 1,
                 created_ms: now_ms,
                 shards: SHARDS_PER_GENERATION,
             };
-            db.put_with(&ks, &Generation::key(0), &first.encode(), WriteOptions::SYNC)?;
+            db.put_with(&ks, &Generation::key(trimmed), &first.encode(), WriteOptions::SYNC)?;
             generations.push(first);
         }
         for pair in generations.windows(2) {
@@ -175,7 +190,14 @@ impl LiveStream {
                 next = next.max(seq.saturating_add(1));
             }
         }
-        let state = State { next, reserved: next, in_flight: BTreeSet::new(), generations, closed };
+        let state = State {
+            next,
+            reserved: next,
+            in_flight: BTreeSet::new(),
+            generations,
+            trimmed,
+            closed,
+        };
         Ok(LiveStream { arn, view, ks, state: Mutex::new(state) })
     }
 
@@ -277,14 +299,78 @@ impl LiveStream {
         out
     }
 
-    /// The shard an API shard id names.
-    pub fn shard(&self, id: &str) -> Option<ShardInfo> {
-        let (ms, gen_low, index) = ShardRef::parse(id)?;
-        self.shards().into_iter().find(|s| {
+    /// The shard an API shard id names: `Err(Trimmed)` for a shard of a generation trimmed
+    /// since (it was older than the oldest kept), `Ok(None)` for no shard of this stream.
+    pub fn shard(&self, id: &str) -> Result<Option<ShardInfo>, Trimmed> {
+        let Some((ms, gen_low, index)) = ShardRef::parse(id) else { return Ok(None) };
+        let shards = self.shards();
+        let found = shards.iter().find(|s| {
             s.created_ms == ms
                 && s.shard.generation & 0xffff == u32::from(gen_low)
                 && s.shard.index == index
-        })
+        });
+        let trimmed = self.state().trimmed > 0;
+        match found {
+            Some(s) => Ok(Some(*s)),
+            None if trimmed && shards.first().is_some_and(|f| ms < f.created_ms) => Err(Trimmed),
+            None => Ok(None),
+        }
+    }
+
+    /// Whether `shard`'s generation has been trimmed.
+    pub fn is_trimmed(&self, shard: ShardRef) -> bool {
+        shard.generation < self.state().trimmed
+    }
+
+    /// Trims the generations whose records are all older than `cutoff_ms`: every generation
+    /// but the current one whose successor started before the cutoff. The trim point is
+    /// stored first (readers of a trimmed shard are told so at once, and a restart does not
+    /// bring it back), then its records and entry are deleted, at most `budget` keys a call
+    /// (the rest at the next).
+    pub fn trim(&self, db: &Db, cutoff_ms: u64, budget: usize) -> DResult<()> {
+        {
+            let mut s = self.state();
+            let mut upto = s.trimmed;
+            for pair in s.generations.windows(2) {
+                if let [a, b] = pair {
+                    if b.created_ms <= cutoff_ms {
+                        upto = a.number + 1;
+                    }
+                }
+            }
+            if upto > s.trimmed {
+                let v = encode_reserved(u64::from(upto));
+                db.put_with(&self.ks, &TRIMMED_KEY, &v, WriteOptions::SYNC)?;
+                s.trimmed = upto;
+                s.generations.retain(|g| g.number >= upto);
+            }
+        }
+        // Delete what lies below the trim point: records, then generation entries.
+        let trimmed = self.state().trimmed;
+        if trimmed == 0 {
+            return Ok(());
+        }
+        let mut batch = shale_engine::WriteBatch::new();
+        let mut n = 0;
+        let record_upper = [&[RECORD_TAG][..], &trimmed.to_be_bytes()].concat();
+        for (tag, upper) in
+            [(RECORD_TAG, record_upper), (GENERATION_TAG, Generation::key(trimmed).to_vec())]
+        {
+            let opts = IterOptions {
+                lower: Bound::Included(vec![tag]),
+                upper: Bound::Excluded(upper),
+                reverse: false,
+            };
+            let mut it = db.iter(&self.ks, opts)?;
+            while n < budget && it.advance()? {
+                batch.delete(&self.ks, it.key());
+                n += 1;
+            }
+        }
+        if !batch.is_empty() {
+            db.write(batch, WriteOptions::default())?;
+        }
+        Ok(())
     }
 
     /// Up to `limit` records of `shard` from sequence number `from` on, of at most

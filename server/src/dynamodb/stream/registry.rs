@@ -22,7 +22,9 @@ use std::time::Duration;
 pub const STREAMS_KEYSPACE: &str = "dynamo.streams";
 /// Stream keyspaces are named this, then a number (the catalog's sequence).
 pub const STREAM_KEYSPACE_PREFIX: &str = "dynamo.s.";
-/// How long a disabled stream stays readable by default (DynamoDB's 24 hours).
+/// Most keys one stream's trim deletes a pass of the worker.
+pub const TRIM_KEYS_PER_PASS: usize = 100_000;
+/// How long records (and a disabled stream) stay readable by default (DynamoDB's 24 hours).
 pub const RETENTION_DEFAULT: Duration = Duration::from_secs(24 * 3600);
 
 /// A stream and its live state.
@@ -212,11 +214,17 @@ impl Streams {
         self.streams.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
     }
 
-    /// Starts a new generation of every enabled stream whose current one is `rollover` old,
-    /// and drops the streams disabled longer than the retention period.
+    /// Trims every stream's generations older than the retention period, starts a new
+    /// generation of every enabled stream whose current one is `rollover` old, and drops the
+    /// streams disabled longer than the retention period.
     pub fn maintain(&self, rollover: Duration, now: u64) -> DResult<()> {
         let every = u64::try_from(rollover.as_millis()).unwrap_or(u64::MAX).max(1);
+        let retention = u64::try_from(self.retention.as_millis()).unwrap_or(u64::MAX);
+        let cutoff = now.saturating_sub(retention);
         for e in self.all() {
+            if let Err(err) = e.live.trim(&self.db, cutoff, TRIM_KEYS_PER_PASS) {
+                tracing::error!("trimming stream {}: {}", e.meta.arn, err.message());
+            }
             if !e.live.is_closed() && now.saturating_sub(e.live.current_generation_ms()) >= every {
                 // One stream's failure does not hold up the others'.
                 if let Err(err) = e.live.rollover(&self.db, now) {

@@ -15,6 +15,8 @@
 //! record value:   see `record.rs`
 //! reservation key: 0x02
 //! reservation value: bound (u64 LE) | crc32 (u32 LE)
+//! trim key:       0x03
+//! trim value:     first untrimmed generation (u64 LE) | crc32 (u32 LE)
 //! ```
 
 use crate::byte_reader::ByteReader;
@@ -29,6 +31,9 @@ pub const RECORD_TAG: u8 = 0x01;
 /// The key of the reservation entry: every sequence number below its value may have been
 /// handed out (see `live.rs`).
 pub const RESERVED_KEY: [u8; 1] = [0x02];
+/// The key of the trim entry: every generation numbered below its value is trimmed (its
+/// records deleted, or being deleted).
+pub const TRIMMED_KEY: [u8; 1] = [0x03];
 /// Bytes of the reservation entry's value: the bound (u64 LE) and its crc32 (u32 LE).
 pub const RESERVED_VALUE_LEN: usize = 8 + 4;
 /// Sequence numbers reserved by one durable write of the reservation entry.
