@@ -142,7 +142,7 @@ fn measure(
     args: &DynamoArgs,
 ) -> BenchResult<TargetResult> {
     let items = requests::item_count(args.items);
-    requests::create_table(addr, args.gsis)?;
+    requests::create_table(addr, args.gsis, args.stream_view.as_deref())?;
     let shape = (args.value_size, args.gsis);
     let load_secs = requests::load(addr, items, args.connections, shape, args.seed)?;
     println!(

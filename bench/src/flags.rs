@@ -158,6 +158,10 @@ pub struct DynamoArgs {
     /// and a "Query on gsi0" phase runs. The markdown section is its own per count.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=5))]
     pub gsis: u8,
+    /// Give the table a DynamoDB stream with this view type (every write then also writes a
+    /// stream record, in the same batch).
+    #[arg(long, value_parser = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])]
+    pub stream_view: Option<String>,
     /// Rewrite this markdown file's DynamoDB section (between its markers) with the results.
     #[arg(long)]
     pub write_markdown: Option<PathBuf>,

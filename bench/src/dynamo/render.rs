@@ -229,6 +229,13 @@ pub(crate) fn markdown(command: &str, results: &[TargetResult], args: &DynamoArg
     }
     let _ = writeln!(s);
     let items = results.first().map_or(0, |r| r.items);
+    if let Some(view) = &args.stream_view {
+        let _ = writeln!(
+            s,
+            "The table has a DynamoDB stream (`StreamViewType` {view}): every write also writes              its stream record, in the same atomic batch."
+        );
+        let _ = writeln!(s);
+    }
     if args.gsis > 0 {
         let _ = writeln!(
             s,

@@ -112,7 +112,7 @@ pub(crate) fn query_body(partition: u64) -> String {
 
 /// CreateTable: hash `pk` (S), range `sk` (N), on demand, with `gsis` global indexes
 /// (`gsi<j>` keyed by `g<j>` (S), projecting everything).
-fn create_table_body(gsis: u8) -> String {
+fn create_table_body(gsis: u8, stream_view: Option<&str>) -> String {
     let mut defs = vec![
         serde_json::json!({"AttributeName": "pk", "AttributeType": "S"}),
         serde_json::json!({"AttributeName": "sk", "AttributeType": "N"}),
@@ -135,6 +135,10 @@ fn create_table_body(gsis: u8) -> String {
     });
     if !indexes.is_empty() {
         body["GlobalSecondaryIndexes"] = serde_json::Value::Array(indexes);
+    }
+    if let Some(view) = stream_view {
+        body["StreamSpecification"] =
+            serde_json::json!({"StreamEnabled": true, "StreamViewType": view});
     }
     body.to_string()
 }
@@ -265,9 +269,9 @@ pub(crate) fn answers(addr: &str) -> Result<(), String> {
 
 /// Creates the table (an existing one is kept: its items are overwritten) and waits until it
 /// is ACTIVE.
-pub(crate) fn create_table(addr: &str, gsis: u8) -> BenchResult<()> {
+pub(crate) fn create_table(addr: &str, gsis: u8, stream_view: Option<&str>) -> BenchResult<()> {
     let mut c = Conn::open(addr)?;
-    let (status, body) = c.control("CreateTable", &create_table_body(gsis))?;
+    let (status, body) = c.control("CreateTable", &create_table_body(gsis, stream_view))?;
     if status != 200 && !body.contains("ResourceInUseException") {
         return Err(format!("CreateTable on {addr}: HTTP {status}: {body}").into());
     }
@@ -334,8 +338,8 @@ mod tests {
             put_body(1, b"x", &[4, 5]),
             query_body(12),
             query_index_body(3),
-            create_table_body(0),
-            create_table_body(2),
+            create_table_body(0, None),
+            create_table_body(2, None),
         ] {
             let v: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(v["TableName"], TABLE);
@@ -348,8 +352,10 @@ mod tests {
             (&put["Item"]["g0"]["S"], &put["Item"]["g1"]["S"]),
             (&"v4".into(), &"v5".into())
         );
-        let t: serde_json::Value = serde_json::from_str(&create_table_body(2)).unwrap();
+        let t: serde_json::Value =
+            serde_json::from_str(&create_table_body(2, Some("KEYS_ONLY"))).unwrap();
         assert_eq!(t["GlobalSecondaryIndexes"][1]["IndexName"], "gsi1");
+        assert_eq!(t["StreamSpecification"]["StreamViewType"], "KEYS_ONLY");
     }
 
     #[test]

@@ -39,7 +39,8 @@ type Cursors = HashMap<String, Vec<u8>>;
 pub fn pass(g: &Gateway, cursors: &mut Cursors, budget: usize, now: f64) -> usize {
     let mut left = budget;
     let mut deleted = 0;
-    for meta in g.catalog.tables() {
+    let tables = g.catalog.tables();
+    for meta in &tables {
         let Some(attribute) = meta.ttl.as_ref().and_then(|t| t.attribute.clone()) else {
             continue;
         };
@@ -52,7 +53,7 @@ pub fn pass(g: &Gateway, cursors: &mut Cursors, budget: usize, now: f64) -> usiz
             Err(e) => tracing::warn!("TTL expiry of table {}: {}", meta.name, e.message()),
         }
     }
-    cursors.retain(|ks, _| g.catalog.tables().iter().any(|t| &t.keyspace == ks));
+    cursors.retain(|ks, _| tables.iter().any(|t| &t.keyspace == ks));
     deleted
 }
 

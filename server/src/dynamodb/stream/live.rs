@@ -418,3 +418,77 @@ impl LiveStream {
         Ok((out, position))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shale_engine::fs::MemFs;
+    use shale_engine::Options;
+
+    fn db() -> Db {
+        Db::open("/s", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap()
+    }
+
+    fn open(db: &Db, closed: bool, now: u64) -> Arc<LiveStream> {
+        let ks = db.keyspace("dynamo.s.1").or_else(|_| db.create_keyspace("dynamo.s.1")).unwrap();
+        Arc::new(LiveStream::open(db, ks, "arn".into(), ViewType::KeysOnly, closed, now).unwrap())
+    }
+
+    #[test]
+    fn the_watermark_waits_for_the_lowest_number_in_flight() {
+        let db = db();
+        let s = open(&db, false, 1000);
+        assert_eq!(s.watermark(), 1);
+        let a = s.begin(&db, b"p").unwrap().unwrap();
+        let b = s.begin(&db, b"q").unwrap().unwrap();
+        assert_eq!((a.seq, b.seq, s.watermark()), (1, 2, 1));
+        drop(b);
+        assert_eq!(s.watermark(), 1, "a later number landing first does not pass the earlier");
+        drop(a);
+        assert_eq!(s.watermark(), 3);
+        let kept = s.begin(&db, b"p").unwrap().unwrap();
+        kept.keep();
+        let _later = s.begin(&db, b"p").unwrap().unwrap();
+        assert_eq!(s.watermark(), 3, "a kept number holds the watermark for good");
+    }
+
+    #[test]
+    fn numbers_are_never_handed_out_twice_across_a_reopen() {
+        let db = db();
+        let s = open(&db, false, 1000);
+        let t = s.begin(&db, b"p").unwrap().unwrap();
+        // Its record never lands: the stream reopens (a crash) with no record at all.
+        std::mem::forget(t);
+        drop(s);
+        let s = open(&db, false, 2000);
+        let next = s.begin(&db, b"p").unwrap().unwrap();
+        assert!(next.seq > 1, "number {} again", next.seq);
+        assert!(next.seq >= 1 + RESERVE_BLOCK, "numbers resume at the reservation bound");
+    }
+
+    #[test]
+    fn rollover_parents_closing_and_trimming() {
+        let db = db();
+        let s = open(&db, false, 1000);
+        s.rollover(&db, 2000).unwrap();
+        s.rollover(&db, 3000).unwrap();
+        let shards = s.shards();
+        assert_eq!(shards.len(), 3 * usize::from(SHARDS_PER_GENERATION));
+        let (first, last) = (shards[0], shards[shards.len() - 1]);
+        assert!(first.end.is_some() && last.end.is_none() && first.parent.is_none());
+        assert_eq!(last.parent.map(|(p, _)| p.generation), Some(1));
+        assert_eq!(s.shard(&first.id()), Ok(Some(first)));
+        // Generation 0 ended at 2000: trimmed by a cutoff after it; 1 (ended 3000) is not.
+        s.trim(&db, 2500, 1000).unwrap();
+        assert!(s.is_trimmed(first.shard) && !s.is_trimmed(last.shard));
+        assert_eq!(s.shard(&first.id()), Err(Trimmed));
+        assert_eq!(s.shards().len(), 2 * usize::from(SHARDS_PER_GENERATION));
+        drop(s);
+        let s = open(&db, false, 4000);
+        assert!(s.is_trimmed(first.shard), "the trim survives a reopen");
+        assert_eq!(s.shards().len(), 2 * usize::from(SHARDS_PER_GENERATION));
+        s.close();
+        assert!(s.begin(&db, b"p").unwrap().is_none(), "a closed stream takes no records");
+        assert!(s.shards().iter().all(|sh| sh.end.is_some()));
+    }
+}
