@@ -161,11 +161,11 @@ fn other_protocols_and_services_are_unknown_operations() {
          smithy-protocol: rpc-v2-cbor\r\nContent-Type: application/cbor\r\n{AUTH}\
          Content-Length: 1\r\nConnection: close\r\n\r\n\u{a0}"
     );
-    let streams = format!(
-        "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: DynamoDBStreams_20120810.ListStreams\r\n\
+    let kinesis = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n\
          Content-Type: application/x-amz-json-1.0\r\n{AUTH}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     );
-    for req in [query, cbor, streams] {
+    for req in [query, cbor, kinesis] {
         let out = raw(&addr, req.as_bytes(), false);
         assert!(out.starts_with("HTTP/1.1 400"), "{out}");
         assert!(out.contains("com.amazon.coral.service#UnknownOperationException"), "{out}");
