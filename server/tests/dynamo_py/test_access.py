@@ -552,3 +552,39 @@ def test_query_index_needs_the_index_arn(iam_env, indexed_table):
     with expect_denied(u2, "dynamodb:Query", h.table_arn(t)):
         u2.ddb.query(TableName=t, KeyConditionExpression="pk = :p",
                      ExpressionAttributeValues={":p": {"S": "a"}})
+
+
+# ---------------------------------------------------------------------------------------------
+# Streams and Time to Live
+
+
+def test_streams_and_ttl_are_authorized_per_stream_and_table(iam_env, root_ddb, make_table):
+    """DescribeStream, GetShardIterator and GetRecords on the stream's ARN, ListStreams on `*`,
+    UpdateTimeToLive and DescribeTimeToLive on the table: each refused without its action, and a
+    stream allowed does not open another."""
+    allowed, other = make_table(), make_table()
+    arns = {}
+    for t in (allowed, other):
+        d = root_ddb.update_table(TableName=t, StreamSpecification={
+            "StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        arns[t] = d["TableDescription"]["LatestStreamArn"]
+    u = iam_env.user(policy=h.policy(
+        h.allow(["dynamodb:DescribeStream", "dynamodb:GetShardIterator"], arns[allowed]),
+        h.allow("dynamodb:DescribeTimeToLive", h.table_arn(allowed))))
+    streams = u.client("dynamodbstreams")
+    sid = streams.describe_stream(StreamArn=arns[allowed])["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arns[allowed], ShardId=sid,
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    with expect_denied(u, "dynamodb:GetRecords", arns[allowed]):
+        streams.get_records(ShardIterator=it)
+    with expect_denied(u, "dynamodb:DescribeStream", arns[other]):
+        streams.describe_stream(StreamArn=arns[other])
+    with expect_denied(u, "dynamodb:ListStreams", "*"):
+        streams.list_streams()
+    assert u.ddb.describe_time_to_live(TableName=allowed)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "DISABLED"}
+    with expect_denied(u, "dynamodb:UpdateTimeToLive", h.table_arn(allowed)):
+        u.ddb.update_time_to_live(TableName=allowed, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": "exp"})
+    with expect_denied(u, "dynamodb:DescribeTimeToLive", h.table_arn(other)):
+        u.ddb.describe_time_to_live(TableName=other)
