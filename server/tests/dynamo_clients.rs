@@ -60,3 +60,24 @@ fn boto3_and_aws_cli_suite() {
         }
     }
 }
+
+/// The boto3 test that needs streams trimmed within seconds, against its own server.
+#[test]
+fn boto3_stream_trimming() {
+    if !tools_present() {
+        assert!(std::env::var_os("CI").is_none(), "python3 with boto3 and pytest are required");
+        eprintln!("skipped: python3 with boto3/pytest is missing");
+        return;
+    }
+    let args = ["--stream-shard-rollover", "1", "--stream-retention", "2"];
+    let server = Server::start(None, &args);
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dynamo_py/test_streams_trim.py");
+    let status = Command::new("python3")
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", file])
+        .env("SHALE_DYNAMO_ENDPOINT", format!("http://{}", server.dynamo_addr))
+        .env("SHALE_SHORT_STREAM_RETENTION", "1")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the stream trimming test failed");
+    assert!(server.terminate());
+}
