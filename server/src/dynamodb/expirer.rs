@@ -80,12 +80,13 @@ fn expire_table(
         }
         *left -= 1;
         let item = decode(it.value())?;
-        last = Some(it.key().to_vec());
         if let Some(v) = item.get(attribute).filter(|v| expired(v, now)) {
             found.push((it.key().to_vec(), table.meta.key_attrs(&item), v.clone()));
         }
         if *left == 0 {
+            // The budget is spent: the next pass resumes after this key.
             finished = false;
+            last = Some(it.key().to_vec());
         }
     }
     drop(it);

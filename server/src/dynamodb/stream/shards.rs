@@ -155,7 +155,13 @@ impl ShardRef {
     pub fn parse(id: &str) -> Option<(u64, u16, u16)> {
         let rest = id.strip_prefix("shardId-")?;
         let (ms, hex) = rest.split_once('-')?;
-        if ms.len() != 20 || hex.len() != 8 || !ms.bytes().all(|b| b.is_ascii_digit()) {
+        // Only the form `id` writes: 20 digits, 8 lower-case hex digits.
+        let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+        if ms.len() != 20
+            || hex.len() != 8
+            || !ms.bytes().all(|b| b.is_ascii_digit())
+            || !hex.bytes().all(lower_hex)
+        {
             return None;
         }
         let ms = ms.parse().ok()?;
@@ -234,6 +240,8 @@ mod tests {
             "shard-00000001765000000123-00030002",
             "shardId-0000000176500000012x-00030002",
             "shardId-00000001765000000123-0003000",
+            "shardId-00000001765000000123-0003000A",
+            "shardId-00000001765000000123-+0030002",
         ] {
             assert_eq!(ShardRef::parse(bad), None, "{bad}");
         }
