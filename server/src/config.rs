@@ -9,6 +9,8 @@
 //! stream_retention = 86400        # seconds a stream's records stay readable
 //! ttl_scan_interval = 10          # seconds between the TTL expirer's passes
 //! ttl_change_cooldown = 3600      # seconds before a table's TTL setting may change again
+//! capacity = "enforce"            # or "report": nothing throttled, consumption still counted
+//! throughput_decreases_per_day = 4
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -62,6 +64,10 @@ pub struct FileConfig {
     pub ttl_scan_interval: Option<u64>,
     /// Seconds before a table's TTL setting may change again (default 3600).
     pub ttl_change_cooldown: Option<u64>,
+    /// `enforce` (default) or `report`.
+    pub capacity: Option<String>,
+    /// Provisioned throughput decreases allowed any time in a UTC day (default 4).
+    pub throughput_decreases_per_day: Option<i64>,
     /// `sigv4` (default) or `none`.
     pub auth: Option<String>,
     /// How far a signed request's date may be from the server's clock, in seconds (default 900).

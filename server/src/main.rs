@@ -15,6 +15,7 @@ use shale_aws::sigv4::verify::VerifierOptions;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Options};
 use shale_server::config::FileConfig;
+use shale_server::dynamodb::capacity::throttle::Enforcement;
 use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
 use shale_server::http::{self as aws_http, Auth, Services};
 use shale_server::iam::caller::Authenticator;
@@ -79,6 +80,15 @@ struct Cli {
     /// hour). Default: 3600.
     #[arg(long)]
     ttl_change_cooldown: Option<u64>,
+    /// Whether DynamoDB tables' capacity is enforced: enforce (requests past a provisioned
+    /// table's or index's capacity, or an on-demand table's maximum, are throttled) or report
+    /// (nothing is throttled; consumption is still counted and reported). Default: enforce.
+    #[arg(long)]
+    capacity: Option<String>,
+    /// Decreases of a table's (or global index's) provisioned throughput allowed any time in
+    /// a UTC day; after them, one an hour. Default: 4 (DynamoDB's).
+    #[arg(long)]
+    throughput_decreases_per_day: Option<i64>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -243,6 +253,22 @@ fn run(cli: Cli) -> Result<(), String> {
             .or(file.ttl_change_cooldown)
             .map(std::time::Duration::from_secs)
             .unwrap_or(shale_server::dynamodb::limits::TTL_CHANGE_COOLDOWN_DEFAULT),
+        capacity: match cli.capacity.or(file.capacity).as_deref() {
+            None | Some("enforce") => Enforcement::Enforce,
+            Some("report") => Enforcement::Report,
+            Some(other) => {
+                return Err(format!("--capacity must be enforce or report, not {other:?}"))
+            }
+        },
+        throughput_decreases_per_day: match cli
+            .throughput_decreases_per_day
+            .or(file.throughput_decreases_per_day)
+        {
+            Some(n) if n < 0 => {
+                return Err(format!("throughput_decreases_per_day must be at least 0, not {n}"))
+            }
+            v => v.unwrap_or(shale_server::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY),
+        },
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(

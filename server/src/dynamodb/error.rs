@@ -10,7 +10,8 @@
 //! (serialization, unknown operation, authentication) from `com.amazon.coral.service`, and the
 //! service's own errors from `com.amazonaws.dynamodb.v20120810`. Some errors carry more fields:
 //! `Item` for a failed condition with `ReturnValuesOnConditionCheckFailure`, `CancellationReasons`
-//! for a cancelled transaction.
+//! for a cancelled transaction, `ThrottlingReasons` (`throttlingReasons` for
+//! `ThrottlingException`) for a throttled request.
 
 use serde_json::Value as Json;
 
@@ -19,6 +20,8 @@ use shale_aws::AwsError;
 
 /// The Smithy namespace of DynamoDB's own errors.
 const SERVICE: &str = "com.amazonaws.dynamodb.v20120810";
+/// The namespace of `ThrottlingException`.
+const CORAL_AVAILABILITY: &str = "com.amazon.coral.availability";
 
 /// A request's failure.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +62,12 @@ pub enum DynamoError {
     ExpiredIterator(String),
     /// `TrimmedDataAccessException` (Streams): records past the retention period.
     TrimmedDataAccess(String),
+    /// `ProvisionedThroughputExceededException`: a provisioned table or global index is out of
+    /// capacity; `reasons` is its `ThrottlingReasons` list.
+    ProvisionedThroughputExceeded { message: String, reasons: Json },
+    /// `ThrottlingException`: an on-demand table past its maximum; `reasons` is its
+    /// `throttlingReasons` list.
+    Throttling { message: String, reasons: Json },
     /// `InternalServerError` (HTTP 500).
     Internal(String),
 }
@@ -106,6 +115,10 @@ impl DynamoError {
             DynamoError::AccessDenied(_) => (CORAL_SERVICE, "AccessDeniedException"),
             DynamoError::ExpiredIterator(_) => (SERVICE, "ExpiredIteratorException"),
             DynamoError::TrimmedDataAccess(_) => (SERVICE, "TrimmedDataAccessException"),
+            DynamoError::ProvisionedThroughputExceeded { .. } => {
+                (SERVICE, "ProvisionedThroughputExceededException")
+            }
+            DynamoError::Throttling { .. } => (CORAL_AVAILABILITY, "ThrottlingException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }
@@ -132,6 +145,8 @@ impl DynamoError {
             | DynamoError::ExpiredIterator(m)
             | DynamoError::TrimmedDataAccess(m)
             | DynamoError::Internal(m) => m.clone(),
+            DynamoError::ProvisionedThroughputExceeded { message, .. }
+            | DynamoError::Throttling { message, .. } => message.clone(),
             DynamoError::UnknownOperation => String::new(),
             DynamoError::MissingAuthenticationToken => {
                 "Request is missing Authentication Token".into()
@@ -167,6 +182,12 @@ impl DynamoError {
             }
             DynamoError::TransactionCanceled { reasons } => {
                 e.with_field("CancellationReasons", Json::Array(reasons.clone()))
+            }
+            DynamoError::ProvisionedThroughputExceeded { reasons, .. } => {
+                e.with_field("ThrottlingReasons", reasons.clone())
+            }
+            DynamoError::Throttling { reasons, .. } => {
+                e.with_field("throttlingReasons", reasons.clone())
             }
             _ => e,
         }

@@ -17,7 +17,7 @@ use crate::dynamodb::limits::TTL_PAST_MAX_SECS;
 use crate::dynamodb::model::value::{AttrValue, Item};
 use crate::dynamodb::ops::{decode, now_secs, Gateway};
 use crate::dynamodb::schema::catalog::Table;
-use crate::dynamodb::write::{execute_one, Action, WriteOp};
+use crate::dynamodb::write::{execute_one, Action, Gate, WriteOp};
 use shale_engine::IterOptions;
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -108,7 +108,7 @@ fn expire_table(
             condition: None,
             action: Action::Expire { attribute: attribute.to_string(), value },
         };
-        match execute_one(g, op, false) {
+        match execute_one(g, op, false, Gate::Free) {
             Ok(_) => deleted += 1,
             // Changed since it was found (a new TTL, deleted): it stays as it is.
             Err(DynamoError::ConditionalCheckFailed { .. }) => {}

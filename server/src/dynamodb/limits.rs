@@ -109,3 +109,6 @@ pub const TTL_ITEMS_PER_SEC_DEFAULT: u64 = 20_000;
 /// Items whose TTL is further in the past than this are not expired (DynamoDB's five years:
 /// such a value is taken for a mistake, not a deadline).
 pub const TTL_PAST_MAX_SECS: f64 = 5.0 * 365.0 * 86_400.0;
+/// Decreases of provisioned throughput a table (or global index) may make any time in a UTC
+/// day (DynamoDB's); after them, one an hour.
+pub const THROUGHPUT_DECREASES_PER_DAY: i64 = 4;

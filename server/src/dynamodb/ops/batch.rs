@@ -5,7 +5,8 @@
 //! remaining keys as `UnprocessedKeys`, as DynamoDB does.
 
 use crate::dynamodb::access;
-use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
+use crate::dynamodb::capacity::throttle::Kind;
+use crate::dynamodb::capacity::{read_units, write_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
 use crate::dynamodb::limits::{BATCH_GET_BYTES_MAX, BATCH_GET_KEYS_MAX, BATCH_WRITE_REQUESTS_MAX};
@@ -19,7 +20,7 @@ use crate::dynamodb::request::shapes::{BatchGetItem, BatchWriteItem, KeysAndAttr
 use crate::dynamodb::request::{return_collection_metrics, Constraints};
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::collections::per_table_json;
-use crate::dynamodb::write::{check_item_size, execute, Action, Outcome, Refusal, WriteOp};
+use crate::dynamodb::write::{check_item_size, execute, Action, Gate, Outcome, Refusal, WriteOp};
 use crate::iam::caller::Caller;
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeSet;
@@ -187,18 +188,34 @@ pub fn get(g: &Gateway, input: BatchGetItemInput) -> DResult<Json> {
     let mut unprocessed = Map::new();
     let mut consumed = PerTable::default();
     let mut bytes = 0usize;
-    for (name, table, consistent, paths, keys, spec) in plans {
+    // The keys each table's read capacity admits now (the rest are left unprocessed); when
+    // none of any table is, the request is throttled as a whole, as DynamoDB throttles it.
+    let mut admitted = Vec::with_capacity(plans.len());
+    for (_, table, consistent, _, keys, _) in &plans {
+        let estimate = read_units(0, *consistent);
+        admitted.push(g.capacity.admit_batch(&table.meta, Kind::Read, &vec![estimate; keys.len()]));
+    }
+    if admitted.iter().all(|&n| n == 0) {
+        if let Some((_, table, ..)) = plans.iter().find(|p| !p.4.is_empty()) {
+            return Err(g.capacity.throttled(&table.meta, Kind::Read).to_error());
+        }
+    }
+    for ((name, table, consistent, paths, mut keys, spec), admitted) in
+        plans.into_iter().zip(admitted)
+    {
         let mut found = Vec::new();
-        let mut left = Vec::new();
+        let mut left: Vec<Json> =
+            keys.split_off(admitted.min(keys.len())).iter().map(|(_, k)| item_to_json(k)).collect();
         let refs: Vec<&[u8]> = keys.iter().map(|(k, _)| k.as_slice()).collect();
         let items = g.read_items(&table.ks, &refs)?;
+        let mut table_consumed = Consumed::default();
         for ((_, key_item), item) in keys.into_iter().zip(items) {
             if bytes >= BATCH_GET_BYTES_MAX {
                 left.push(item_to_json(&key_item));
                 continue;
             }
             let size = item.as_ref().map_or(0, item_size);
-            consumed.add(&name, &Consumed::reads(read_units(size, consistent)));
+            table_consumed.add(&Consumed::reads(read_units(size, consistent)));
             if let Some(item) = item {
                 bytes += size;
                 found.push(match &paths {
@@ -207,6 +224,8 @@ pub fn get(g: &Gateway, input: BatchGetItemInput) -> DResult<Json> {
                 });
             }
         }
+        g.charge_read(&table, &table_consumed);
+        consumed.add(&name, &table_consumed);
         responses.insert(name.clone(), Json::Array(found));
         if !left.is_empty() {
             let mut s = spec;
@@ -360,12 +379,14 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
             ops.push(op);
         }
     }
-    let outcomes: Vec<Outcome> = match execute(g, &ops)? {
+    let (ops, unprocessed) = admit_writes(g, ops)?;
+    let outcomes: Vec<Outcome> = match execute(g, &ops, Gate::Take)? {
         Ok(o) => o,
         // Unconditional: only a new item an index cannot hold is refused, and fails the batch.
         Err(refusals) => {
             return Err(match refusals.into_iter().flatten().next() {
                 Some(Refusal::Invalid(e)) => e,
+                Some(Refusal::Throttled(t)) => t.to_error(),
                 _ => DynamoError::Internal("an unconditional batch was refused".into()),
             })
         }
@@ -374,7 +395,7 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
     for (op, out) in ops.iter().zip(&outcomes) {
         consumed.add(&op.table.meta.name, &out.consumed());
     }
-    let mut out = json!({"UnprocessedItems": {}});
+    let mut out = json!({ "UnprocessedItems": unprocessed });
     if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
         o.insert("ConsumedCapacity".into(), c);
     }
@@ -383,4 +404,49 @@ pub fn write(g: &Gateway, input: BatchWriteItemInput) -> DResult<Json> {
         o.insert("ItemCollectionMetrics".into(), m);
     }
     Ok(out)
+}
+
+/// Splits a batch's writes into those their tables' write capacity admits now and the rest,
+/// which are answered as `UnprocessedItems` (per table, in request form); when none is
+/// admitted, the request is throttled as a whole.
+fn admit_writes(g: &Gateway, ops: Vec<WriteOp>) -> DResult<(Vec<WriteOp>, Map<String, Json>)> {
+    // Each table's ops, in request order.
+    let mut tables: Vec<(String, Vec<WriteOp>)> = Vec::new();
+    for op in ops {
+        match tables.iter_mut().find(|(n, _)| n == &op.table.meta.name) {
+            Some((_, v)) => v.push(op),
+            None => tables.push((op.table.meta.name.clone(), vec![op])),
+        }
+    }
+    let mut run = Vec::new();
+    let mut unprocessed = Map::new();
+    let mut first_throttled = None;
+    for (name, mut table_ops) in tables {
+        let estimates: Vec<f64> = table_ops
+            .iter()
+            .map(|op| match &op.action {
+                Action::Put(item) => write_units(item_size(item)),
+                _ => write_units(0),
+            })
+            .collect();
+        let Some(meta) = table_ops.first().map(|op| op.table.meta.clone()) else { continue };
+        let admitted = g.capacity.admit_batch(&meta, Kind::Write, &estimates);
+        let left = table_ops.split_off(admitted.min(table_ops.len()));
+        if !left.is_empty() {
+            first_throttled.get_or_insert_with(|| g.capacity.throttled(&meta, Kind::Write));
+            let requests: Vec<Json> = left
+                .iter()
+                .map(|op| match &op.action {
+                    Action::Put(item) => json!({"PutRequest": {"Item": item_to_json(item)}}),
+                    _ => json!({"DeleteRequest": {"Key": item_to_json(&op.key_item)}}),
+                })
+                .collect();
+            unprocessed.insert(name, Json::Array(requests));
+        }
+        run.extend(table_ops);
+    }
+    match first_throttled {
+        Some(t) if run.is_empty() => Err(t.to_error()),
+        _ => Ok((run, unprocessed)),
+    }
 }

@@ -16,7 +16,7 @@ use crate::dynamodb::request::{
     return_collection_metrics, return_old_on_failure, table_name, Constraints, ReturnValues,
 };
 use crate::dynamodb::write::collections::metrics_json;
-use crate::dynamodb::write::{check_item_size, execute_one, Action, WriteOp};
+use crate::dynamodb::write::{check_item_size, execute_one, Action, Gate, WriteOp};
 use crate::iam::caller::Caller;
 use serde_json::{Map, Value as Json};
 
@@ -87,19 +87,18 @@ pub fn get(g: &Gateway, input: GetItemInput) -> DResult<Json> {
     } = input;
     let table = g.table(&name)?;
     let k = table.meta.key_of_key(&key)?;
+    g.admit_read(&table, None)?;
     let item = g.read_item(&table.ks, &k)?;
     let size = item.as_ref().map_or(0, item_size);
+    let consumed = Consumed::reads(read_units(size, consistent_read));
+    g.charge_read(&table, &consumed);
     let item = match (item, &paths) {
         (Some(i), Some(p)) => Some(projection(&i, p)),
         (i, _) => i,
     };
     Ok(respond(vec![
         ("Item", item.as_ref().map(item_to_json)),
-        (
-            "ConsumedCapacity",
-            Consumed::reads(read_units(size, consistent_read))
-                .to_json(&name, return_consumed_capacity),
-        ),
+        ("ConsumedCapacity", consumed.to_json(&name, return_consumed_capacity)),
     ]))
 }
 
@@ -294,7 +293,7 @@ struct Answer<'p> {
 /// Runs one item write and answers as `answer` says.
 fn run_write(g: &Gateway, op: WriteOp, answer: Answer) -> DResult<Json> {
     let Answer { return_old, rv, paths, table, mode, metrics } = answer;
-    let out = execute_one(g, op, return_old)?;
+    let out = execute_one(g, op, return_old, Gate::Admit(1.0))?;
     let updated = |i: &Item| {
         let part = projection(i, paths);
         (!part.is_empty()).then(|| item_to_json(&part))

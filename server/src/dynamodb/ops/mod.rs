@@ -6,9 +6,11 @@
 //! - [`query`]: Query and Scan.
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
+//! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
 
 pub mod batch;
 pub mod items;
+pub mod limits;
 mod params;
 pub mod query;
 pub mod registry;
@@ -16,10 +18,14 @@ pub mod tables;
 pub mod transact;
 pub mod ttl;
 
+use crate::dynamodb::capacity::clock::{Clock, SystemClock};
+use crate::dynamodb::capacity::throttle::{Capacity, Enforcement, Kind};
+use crate::dynamodb::capacity::Consumed;
 use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::Item;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
+use crate::dynamodb::schema::index::IndexMeta;
 use crate::dynamodb::stream::registry::Streams;
 use crate::dynamodb::stream::worker::StreamWorker;
 use crate::dynamodb::write::backfill::{JobContext, Jobs};
@@ -73,6 +79,13 @@ pub struct GatewayOptions {
     pub ttl_change_cooldown: std::time::Duration,
     /// Most items the TTL expirer examines a second, over all tables.
     pub ttl_items_per_sec: u64,
+    /// `--capacity`: refuse requests past their table's capacity, or only report.
+    pub capacity: Enforcement,
+    /// The clock capacity and metrics run by (tests set their own).
+    pub clock: Arc<dyn Clock>,
+    /// Decreases of a table's (or index's) provisioned throughput allowed any time in a UTC
+    /// day (`--throughput-decreases-per-day`; DynamoDB's 4); after them, one an hour.
+    pub throughput_decreases_per_day: i64,
 }
 
 impl Default for GatewayOptions {
@@ -89,6 +102,9 @@ impl Default for GatewayOptions {
             ttl_scan_interval: crate::dynamodb::limits::TTL_SCAN_INTERVAL_DEFAULT,
             ttl_change_cooldown: crate::dynamodb::limits::TTL_CHANGE_COOLDOWN_DEFAULT,
             ttl_items_per_sec: crate::dynamodb::limits::TTL_ITEMS_PER_SEC_DEFAULT,
+            capacity: Enforcement::Enforce,
+            clock: Arc::new(SystemClock),
+            throughput_decreases_per_day: crate::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY,
         }
     }
 }
@@ -102,6 +118,8 @@ pub struct Gateway {
     /// The last item counts of large tables, by keyspace (see `tables::counts`).
     pub(crate) counts: std::sync::Mutex<std::collections::HashMap<String, tables::Counted>>,
     pub(crate) opts: GatewayOptions,
+    /// Every table's and global index's capacity buckets.
+    pub(crate) capacity: Capacity,
     /// The jobs of the online index changes under way (stopped when the gateway is dropped).
     pub(crate) jobs: Jobs,
     /// Every stream.
@@ -116,7 +134,10 @@ impl Gateway {
         let catalog = Arc::new(Catalog::open(db.clone())?);
         let streams = Arc::new(Streams::open(db.clone(), &catalog, opts.stream_retention)?);
         let worker = StreamWorker::start(Arc::clone(&streams), opts.stream_shard_rollover);
+        let arn_prefix = format!("arn:aws:dynamodb:{}:{}:table/", opts.region, opts.account);
+        let capacity = Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix);
         let g = Gateway {
+            capacity,
             db,
             catalog,
             locks: Arc::default(),
@@ -198,6 +219,16 @@ impl Gateway {
         self.catalog
             .get(name)
             .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+    }
+
+    /// Whether a read of `table` (through `index`, when it reads one) may start now.
+    pub(crate) fn admit_read(&self, table: &Table, index: Option<&IndexMeta>) -> DResult<()> {
+        self.capacity.admit_read(&table.meta, index).map_err(|t| t.to_error())
+    }
+
+    /// Charges a read of `table` what it consumed.
+    pub(crate) fn charge_read(&self, table: &Table, consumed: &Consumed) {
+        self.capacity.take(&table.meta, Kind::Read, consumed);
     }
 
     pub(crate) fn write_options(&self) -> WriteOptions {

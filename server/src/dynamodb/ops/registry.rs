@@ -2,7 +2,7 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{batch, items, query, tables, transact, ttl, Gateway, Input};
+use super::{batch, items, limits, query, tables, transact, ttl, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::request;
 use crate::http::service::Operation;
@@ -61,6 +61,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("CreateTable", TableChange, tables::create),
     op!("DeleteItem", Write, items::delete),
     op!("DeleteTable", TableChange, tables::delete),
+    op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
     op!("GetItem", Read, items::get),

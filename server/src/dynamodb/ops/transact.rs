@@ -12,6 +12,7 @@
 //! TransactionInProgressException.
 
 use crate::dynamodb::access;
+use crate::dynamodb::capacity::throttle::Throttled;
 use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::path::{projection, Path};
@@ -28,7 +29,7 @@ use crate::dynamodb::request::{
 };
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::collections::per_table_json;
-use crate::dynamodb::write::{check_item_size, execute, Action, Refusal, WriteOp};
+use crate::dynamodb::write::{check_item_size, execute, Action, Gate, Refusal, WriteOp};
 use crate::iam::caller::Caller;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeSet, HashMap};
@@ -387,7 +388,7 @@ fn run_write(
     return_old: &[bool],
     (mode, metrics): (Mode, bool),
 ) -> DResult<Json> {
-    match execute(g, ops)? {
+    match execute(g, ops, Gate::Admit(2.0))? {
         Ok(outcomes) => {
             let mut consumed = PerTable::default();
             for (op, out) in ops.iter().zip(&outcomes) {
@@ -420,6 +421,7 @@ fn run_write(
                         json!({"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."})
                     }
                     Some(Refusal::Invalid(e)) => json!({"Code": "ValidationError", "Message": e.message()}),
+                    Some(Refusal::Throttled(t)) => throttled_reason(&t),
                 })
                 .collect();
             Err(DynamoError::TransactionCanceled { reasons })
@@ -492,6 +494,16 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
     if key_errors.iter().any(Option::is_some) {
         return Err(key_cancellation(key_errors));
     }
+    // Every table read must have capacity, or the transaction is cancelled.
+    let throttles: Vec<Option<Throttled>> =
+        plans.iter().map(|(table, _, _)| g.capacity.admit_read(&table.meta, None).err()).collect();
+    if throttles.iter().any(Option::is_some) {
+        let reasons = throttles
+            .iter()
+            .map(|t| t.as_ref().map_or_else(|| json!({"Code": "None"}), throttled_reason))
+            .collect();
+        return Err(DynamoError::TransactionCanceled { reasons });
+    }
     let snap = g.db.snapshot();
     let mut responses = Vec::with_capacity(plans.len());
     let mut consumed = PerTable::default();
@@ -501,7 +513,9 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
             None => None,
         };
         let size = item.as_ref().map_or(0, item_size);
-        consumed.add(&table.meta.name, &Consumed::reads(2.0 * read_units(size, true)));
+        let units = Consumed::reads(2.0 * read_units(size, true));
+        g.charge_read(&table, &units);
+        consumed.add(&table.meta.name, &units);
         responses.push(match (item, &paths) {
             (Some(i), Some(p)) => json!({"Item": item_to_json(&projection(&i, p))}),
             (Some(i), None) => json!({"Item": item_to_json(&i)}),
@@ -513,4 +527,9 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
         o.insert("ConsumedCapacity".into(), c);
     }
     Ok(out)
+}
+
+/// The cancellation reason of an action on a throttled table.
+fn throttled_reason(t: &Throttled) -> Json {
+    json!({"Code": t.cancellation_code(), "Message": t.message()})
 }

@@ -244,7 +244,19 @@ pub struct TableDefinition<'a> {
     /// UpdateTable's.
     pub global_secondary_index_updates: Member<Vec<Member<GlobalSecondaryIndexUpdate<'a>>>>,
     pub stream_specification: Member<StreamSpecification<'a>>,
+    pub on_demand_throughput: Member<OnDemandThroughput<'a>>,
 }
+
+/// OnDemandThroughput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct OnDemandThroughput<'a> {
+    pub max_read_request_units: Member<i64>,
+    pub max_write_request_units: Member<i64>,
+    #[serde(skip)]
+    _text: std::marker::PhantomData<&'a str>,
+}
+structure!(OnDemandThroughput);
 
 /// UpdateTimeToLiveInput.
 #[derive(Debug, Default, Deserialize)]
@@ -347,3 +359,8 @@ pub struct ListTables<'a> {
     pub exclusive_start_table_name: Member<Str<'a>>,
     pub limit: Member<i64>,
 }
+
+/// DescribeLimitsInput: no members.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DescribeLimits {}

@@ -322,6 +322,7 @@ mod tests {
             collections: None,
             stream: None,
             ttl: None,
+            on_demand: None,
         }
     }
 

@@ -116,6 +116,17 @@ pub struct TableMeta {
     /// Time to Live: the attribute while it is enabled, and when it last changed.
     #[serde(default)]
     pub ttl: Option<TtlMeta>,
+    /// An on-demand table's own maximum request units a second (`OnDemandThroughput`).
+    #[serde(default)]
+    pub on_demand: Option<OnDemand>,
+}
+
+/// `OnDemandThroughput`: most read and write request units a second (-1: no maximum of the
+/// table's own, DynamoDB's per-table maximum applies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnDemand {
+    pub read: i64,
+    pub write: i64,
 }
 
 /// A table's Time to Live setting.
@@ -279,6 +290,7 @@ impl TableMeta {
             collections: None,
             stream: None,
             ttl: None,
+            on_demand: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod collections;
 pub mod locks;
 pub mod verify;
 
+use crate::dynamodb::capacity::throttle::{Kind, Throttled};
 use crate::dynamodb::capacity::{write_units, Consumed};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::expr::{Condition, Update};
@@ -58,6 +59,20 @@ pub enum Refusal {
     Condition(Option<Item>),
     /// It is invalid against the current item (a type error in an update, a too-large item).
     Invalid(DynamoError),
+    /// Its table (or one of the table's global indexes) is out of write capacity.
+    Throttled(Throttled),
+}
+
+/// How [`execute`] charges write capacity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gate {
+    /// Admit the ops only if every bucket they charge holds units, and take what they consume
+    /// times the factor (transactions cost double).
+    Admit(f64),
+    /// The caller admitted them (a batch, item by item): take what they consume.
+    Take,
+    /// Not charged (the TTL expirer's deletes, which DynamoDB does not charge).
+    Free,
 }
 
 /// What an applied op saw and left.
@@ -147,6 +162,7 @@ impl WriteOp {
 pub fn execute(
     g: &Gateway,
     ops: &[WriteOp],
+    gate: Gate,
 ) -> DResult<Result<Vec<Outcome>, Vec<Option<Refusal>>>> {
     let mut stripes: Vec<usize> =
         ops.iter().map(|op| g.locks.stripe(op.table.ks.name(), &op.key)).collect();
@@ -207,6 +223,11 @@ pub fn execute(
         out.index_units = index_changes(table, &op.key, out, &mut batch);
         tickets.extend(stream_record(g, table, op, out, now_ms, &mut batch)?);
     }
+    // Capacity is charged once every op's units are known, before anything is written: a
+    // throttled request changes nothing (its stream records' numbers are released unused).
+    if let Err(refusals) = charge(g, ops, &tables, &outcomes, gate) {
+        return Ok(Err(refusals));
+    }
     if !batch.is_empty() {
         if let Err(e) = g.db.write(batch, g.write_options()) {
             // A batch refused outright (its table dropped) never lands; one that failed on
@@ -219,6 +240,53 @@ pub fn execute(
     }
     drop(tickets);
     Ok(Ok(outcomes))
+}
+
+/// Charges the ops' write capacity per `gate`, table by table; on a throttled table, its ops
+/// are refused.
+fn charge(
+    g: &Gateway,
+    ops: &[WriteOp],
+    tables: &[Arc<Table>],
+    outcomes: &[Outcome],
+    gate: Gate,
+) -> Result<(), Vec<Option<Refusal>>> {
+    let factor = match gate {
+        Gate::Free => return Ok(()),
+        Gate::Admit(k) => k,
+        Gate::Take => 1.0,
+    };
+    // Each table's ops' consumption (a request names few tables: a list serves).
+    let mut per_table: Vec<(&Arc<Table>, Consumed)> = Vec::new();
+    for (out, table) in outcomes.iter().zip(tables) {
+        let c = out.consumed().times(factor);
+        match per_table.iter_mut().find(|(t, _)| t.ks.name() == table.ks.name()) {
+            Some((_, sum)) => sum.add(&c),
+            None => per_table.push((table, c)),
+        }
+    }
+    for (i, (table, consumed)) in per_table.iter().enumerate() {
+        let refused = match gate {
+            Gate::Admit(_) => g.capacity.admit_write(&table.meta, consumed).err(),
+            _ => {
+                g.capacity.take(&table.meta, Kind::Write, consumed);
+                None
+            }
+        };
+        if let Some(t) = refused {
+            // The tables admitted before this one give their units back.
+            for (t, c) in per_table.iter().take(i) {
+                g.capacity.give_back(&t.meta, Kind::Write, c);
+            }
+            return Err(ops
+                .iter()
+                .map(|op| {
+                    (op.table.ks.name() == table.ks.name()).then(|| Refusal::Throttled(t.clone()))
+                })
+                .collect());
+        }
+    }
+    Ok(())
 }
 
 /// Adds to `batch` the stream record of the change `out` that `op` made, when `table` has an
@@ -297,8 +365,8 @@ pub(crate) fn index_changes(
 
 /// Runs one op: a refused condition becomes `ConditionalCheckFailedException` (with the item
 /// when `return_old` is set).
-pub fn execute_one(g: &Gateway, op: WriteOp, return_old: bool) -> DResult<Outcome> {
-    match execute(g, std::slice::from_ref(&op))? {
+pub fn execute_one(g: &Gateway, op: WriteOp, return_old: bool, gate: Gate) -> DResult<Outcome> {
+    match execute(g, std::slice::from_ref(&op), gate)? {
         Ok(mut outs) => outs.pop().ok_or_else(|| DynamoError::Internal("no outcome".into())),
         Err(mut refusals) => match refusals.pop().flatten() {
             Some(Refusal::Condition(item)) => Err(DynamoError::ConditionalCheckFailed {
@@ -309,6 +377,7 @@ pub fn execute_one(g: &Gateway, op: WriteOp, return_old: bool) -> DResult<Outcom
                 },
             }),
             Some(Refusal::Invalid(e)) => Err(e),
+            Some(Refusal::Throttled(t)) => Err(t.to_error()),
             None => Err(DynamoError::Internal("refused without a reason".into())),
         },
     }

@@ -71,6 +71,7 @@ pub(super) fn page(
         opts.lower = max_lower(opts.lower, Bound::Included(key::position_lower_bound(tag, from)));
     }
     let fetch = fetches(source, w);
+    g.admit_read(source.table, source.index.map(|(ix, _)| ix))?;
     // One snapshot for the index and the table items its entries are completed from.
     let snapshot = g.db.snapshot();
     let mut it = snapshot.iter(source.ks(), opts)?;
@@ -147,6 +148,7 @@ pub(super) fn page(
             c
         }
     };
+    g.charge_read(source.table, &consumed);
     if let Some(c) = consumed.to_json(table, w.mode) {
         out.insert("ConsumedCapacity".into(), c);
     }

@@ -73,7 +73,8 @@ fn key_schema(hash: &KeyAttr, range: Option<&KeyAttr>) -> Json {
 
 fn throughput(t: &Throughput) -> Json {
     let mut pt = Map::new();
-    pt.insert("NumberOfDecreasesToday".into(), json!(t.decreases_today));
+    let today = super::index_updates::decreases_today(t, crate::dynamodb::ops::now_secs());
+    pt.insert("NumberOfDecreasesToday".into(), json!(today));
     pt.insert("ReadCapacityUnits".into(), json!(t.read));
     pt.insert("WriteCapacityUnits".into(), json!(t.write));
     if let Some(t) = t.last_increase {
@@ -170,6 +171,12 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
             }
             o.insert("LatestStreamArn".into(), json!(r.arn));
             o.insert("LatestStreamLabel".into(), json!(r.label));
+        }
+        if let Some(od) = m.on_demand.filter(|_| m.billing == BillingMode::PayPerRequest) {
+            o.insert(
+                "OnDemandThroughput".into(),
+                json!({"MaxReadRequestUnits": od.read, "MaxWriteRequestUnits": od.write}),
+            );
         }
         if m.billing == BillingMode::PayPerRequest {
             o.insert(

@@ -159,6 +159,7 @@ pub fn apply(
     defs: &[(String, String)],
     new_keyspace: Option<String>,
     now: f64,
+    free_decreases: i64,
 ) -> DResult<Option<String>> {
     let mut job = None;
     for u in updates {
@@ -305,24 +306,56 @@ pub fn apply(
                         "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
                     )));
                 };
-                set_throughput(&mut ix.throughput, r, w, now);
+                set_throughput(&mut ix.throughput, (r, w), now, free_decreases)?;
             }
         }
     }
     Ok(job)
 }
 
-/// A provisioned throughput change, with its history.
-pub fn set_throughput(t: &mut Throughput, r: i64, w: i64, now: f64) {
+/// Seconds in a UTC day (decreases are counted per day).
+const DAY_SECS: f64 = 86_400.0;
+/// Once a day's free decreases are spent, one more may be made an hour after the last.
+const DECREASE_INTERVAL_SECS: f64 = 3600.0;
+
+/// Decreases made on the UTC day of `now` (the count is of the day of the last decrease).
+pub fn decreases_today(t: &Throughput, now: f64) -> i64 {
+    match t.last_decrease {
+        Some(last) if (last / DAY_SECS).floor() == (now / DAY_SECS).floor() => t.decreases_today,
+        _ => 0,
+    }
+}
+
+/// A provisioned throughput change, with its history. A decrease is refused
+/// (`LimitExceededException`) once `free_decreases` have been made today, unless the last was
+/// an hour ago or more (DynamoDB's rule, with its default of 4).
+pub fn set_throughput(
+    t: &mut Throughput,
+    (r, w): (i64, i64),
+    now: f64,
+    free_decreases: i64,
+) -> DResult<()> {
+    if r < t.read || w < t.write {
+        let today = decreases_today(t, now);
+        let last = t.last_decrease.unwrap_or(0.0);
+        if today >= free_decreases && now - last < DECREASE_INTERVAL_SECS {
+            let at = |s: f64| crate::iam::xml::iso8601(s.max(0.0) as u64);
+            return Err(DynamoError::LimitExceeded(format!(
+                "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first {free_decreases} decreases, each subsequent decrease in the same UTC day can be performed at most once every {} seconds. Number of decreases today: {today}. Last decrease at {}. Next decrease can be made at {}",
+                DECREASE_INTERVAL_SECS as u64,
+                at(last),
+                at(last + DECREASE_INTERVAL_SECS)
+            )));
+        }
+        t.last_decrease = Some(now);
+        t.decreases_today = today + 1;
+    }
     if r > t.read || w > t.write {
         t.last_increase = Some(now);
     }
-    if r < t.read || w < t.write {
-        t.last_decrease = Some(now);
-        t.decreases_today += 1;
-    }
     t.read = r;
     t.write = w;
+    Ok(())
 }
 
 /// The names of the table's global indexes that have no new throughput in `updates` (a table

@@ -11,7 +11,7 @@ use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::shapes::{self, TableDefinition};
 use crate::dynamodb::request::Constraints;
 use crate::dynamodb::schema::index::IndexKind;
-use crate::dynamodb::schema::table::{BillingMode, KeyAttr, ScalarType};
+use crate::dynamodb::schema::table::{BillingMode, KeyAttr, OnDemand, ScalarType};
 use crate::dynamodb::stream::ViewType;
 use crate::iam::caller::Caller;
 
@@ -118,6 +118,28 @@ pub(super) fn check_capacity(r: i64, w: i64) -> DResult<()> {
     Ok(())
 }
 
+/// Reads `OnDemandThroughput`: each maximum given must be -1 (none) or at least 1.
+fn on_demand(
+    v: Member<shapes::OnDemandThroughput>,
+    c: &mut Constraints,
+) -> DResult<Option<(Option<i64>, Option<i64>)>> {
+    let Some(v) = v.get("OnDemandThroughput")? else { return Ok(None) };
+    let r = v.max_read_request_units.get("MaxReadRequestUnits")?;
+    let w = v.max_write_request_units.get("MaxWriteRequestUnits")?;
+    for (at, v) in [
+        ("onDemandThroughput.maxReadRequestUnits", r),
+        ("onDemandThroughput.maxWriteRequestUnits", w),
+    ] {
+        c.range(at, v, -1, i64::MAX);
+    }
+    if r == Some(0) || w == Some(0) {
+        return Err(validation(
+            "One or more parameter values were invalid: MaxReadRequestUnits and MaxWriteRequestUnits must be -1 (no maximum) or at least 1",
+        ));
+    }
+    Ok(Some((r, w)))
+}
+
 /// The members CreateTable and UpdateTable share, and what `between` read.
 pub(super) struct TableMembers<'a, T> {
     pub name: Str<'a>,
@@ -127,6 +149,8 @@ pub(super) struct TableMembers<'a, T> {
     pub throughput: Option<(i64, i64)>,
     /// `StreamSpecification`: enabled, and the view type given.
     pub stream: Option<(bool, Option<ViewType>)>,
+    /// `OnDemandThroughput`: the read and write maximums given.
+    pub on_demand: Option<(Option<i64>, Option<i64>)>,
 }
 
 /// Reads `StreamSpecification` (its members' constraints into `c`).
@@ -158,8 +182,10 @@ pub(super) fn table_members<'a, T>(
     let billing = billing_mode(w.billing_mode, &mut c)?;
     let throughput = throughput(w.provisioned_throughput, &mut c, "")?;
     let stream = stream_specification(w.stream_specification, &mut c)?;
+    let on_demand = on_demand(w.on_demand_throughput, &mut c)?;
     c.finish()?;
-    Ok(TableMembers { name: name.unwrap_or_default(), between, billing, throughput, stream })
+    let name = name.unwrap_or_default();
+    Ok(TableMembers { name, between, billing, throughput, stream, on_demand })
 }
 
 /// CreateTable's input, decoded and checked before the handler runs.
@@ -176,7 +202,12 @@ pub struct CreateTableInput<'a> {
     pub indexes: Vec<NewIndex>,
     /// The view type of its stream, when it is made with one.
     pub stream: Option<ViewType>,
+    /// Its `OnDemandThroughput` maximums.
+    pub on_demand: Option<OnDemand>,
 }
+
+/// The refusal of `OnDemandThroughput` for a provisioned table.
+pub(super) const ON_DEMAND_WITH_PROVISIONED: &str = "One or more parameter values were invalid: OnDemandThroughput can only be specified when BillingMode is PAY_PER_REQUEST";
 
 /// A secondary index of a new table.
 pub struct NewIndex {
@@ -211,7 +242,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             let local = indexes::read(take(&mut w.local_secondary_indexes), IndexKind::Local, c)?;
             Ok(Definitions { keys, defs, global, local })
         })?;
-        let TableMembers { name, between, billing, throughput: pt, stream } = m;
+        let TableMembers { name, between, billing, throughput: pt, stream, on_demand } = m;
         let Definitions { keys, defs, global, local } = between;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
@@ -221,6 +252,9 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             }
             BillingMode::PayPerRequest if pt.is_some() => {
                 return Err(validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"));
+            }
+            BillingMode::Provisioned if on_demand.is_some() => {
+                return Err(validation(ON_DEMAND_WITH_PROVISIONED));
             }
             _ => {}
         }
@@ -343,6 +377,8 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             throughput: pt,
             indexes,
             stream,
+            on_demand: on_demand
+                .map(|(r, w)| OnDemand { read: r.unwrap_or(-1), write: w.unwrap_or(-1) }),
         })
     }
 }

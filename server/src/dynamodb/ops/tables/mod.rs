@@ -29,7 +29,7 @@ use crate::dynamodb::request::shapes::{self, TableDefinition};
 use crate::dynamodb::request::{table_name, Constraints};
 use crate::dynamodb::schema::catalog::not_found;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta, IndexStatus};
-use crate::dynamodb::schema::table::{BillingMode, TableMeta, Throughput};
+use crate::dynamodb::schema::table::{BillingMode, OnDemand, TableMeta, Throughput};
 use crate::dynamodb::stream::{self, StreamRef, ViewType};
 use index_updates::IndexUpdate;
 use serde_json::{json, Value as Json};
@@ -86,6 +86,7 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
                     enabled: true,
                 }),
                 ttl: None,
+                on_demand: input.on_demand,
             }
         })?;
     if let Some(r) = &table.meta.stream {
@@ -200,6 +201,8 @@ pub struct UpdateTableInput<'a> {
     index_updates: Vec<IndexUpdate>,
     /// Enable the stream with this view type (`Some(Some(_))`), or disable it (`Some(None)`).
     stream: Option<Option<ViewType>>,
+    /// New `OnDemandThroughput` maximums (each -1: none; `None`: unchanged).
+    on_demand: Option<(Option<i64>, Option<i64>)>,
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
@@ -216,10 +219,21 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             let updates = index_updates::read(take(&mut w.global_secondary_index_updates), c)?;
             Ok((defs, updates))
         })?;
-        let TableMembers { name, billing, throughput: pt, between: (definitions, updates), stream } =
-            members;
+        let TableMembers {
+            name,
+            billing,
+            throughput: pt,
+            between: (definitions, updates),
+            stream,
+            on_demand,
+        } = members;
         let no_updates = updates.as_ref().is_none_or(Vec::is_empty);
-        if billing.is_none() && pt.is_none() && no_updates && stream.is_none() {
+        if billing.is_none()
+            && pt.is_none()
+            && no_updates
+            && stream.is_none()
+            && on_demand.is_none()
+        {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
         let index_updates = match updates {
@@ -251,6 +265,7 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             definitions,
             index_updates,
             stream,
+            on_demand,
         })
     }
 }
@@ -262,6 +277,7 @@ fn change_billing(
     pt: Option<(i64, i64)>,
     updates: &[IndexUpdate],
     now: f64,
+    free_decreases: i64,
 ) -> DResult<()> {
     let mode = billing.unwrap_or(m.billing);
     match mode {
@@ -301,17 +317,13 @@ fn change_billing(
                     )));
                 }
             }
-            if r > m.throughput.read || w > m.throughput.write {
-                m.throughput.last_increase = Some(now);
+            if m.billing == BillingMode::Provisioned {
+                index_updates::set_throughput(&mut m.throughput, (r, w), now, free_decreases)?;
+            } else {
+                // From on-demand: a first setting, not an increase or decrease.
+                m.throughput.read = r;
+                m.throughput.write = w;
             }
-            if (r < m.throughput.read || w < m.throughput.write)
-                && m.billing == BillingMode::Provisioned
-            {
-                m.throughput.last_decrease = Some(now);
-                m.throughput.decreases_today += 1;
-            }
-            m.throughput.read = r;
-            m.throughput.write = w;
         }
     }
     m.billing = mode;
@@ -326,6 +338,7 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         definitions,
         index_updates,
         stream,
+        on_demand,
     } = input;
     let name: &str = &name;
     if let Some(stream) = stream {
@@ -334,7 +347,7 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         // nothing.
         let t = g.catalog.get(name).ok_or_else(|| not_found(name))?;
         check_stream_change(&t.meta, stream)?;
-        if billing.is_some() || !index_updates.is_empty() {
+        if billing.is_some() || !index_updates.is_empty() || on_demand.is_some() {
             update(
                 g,
                 UpdateTableInput {
@@ -344,6 +357,7 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
                     definitions,
                     index_updates,
                     stream: None,
+                    on_demand,
                 },
             )?;
         }
@@ -352,13 +366,25 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
         return Ok(json!({ "TableDescription": description(g, &table.meta, Some(c)) }));
     }
-    let now = now_secs();
+    let now = g.opts.clock.now();
+    let free_decreases = g.opts.throughput_decreases_per_day;
     let mut job = None;
     let mut change = |m: &mut TableMeta, keyspace: Option<String>| -> DResult<()> {
         if billing.is_some() || pt.is_some() {
-            change_billing(m, billing, pt, &index_updates, now)?;
+            change_billing(m, billing, pt, &index_updates, now, free_decreases)?;
         }
-        job = index_updates::apply(m, &index_updates, &definitions, keyspace, now)?;
+        if let Some((r, w)) = on_demand {
+            if m.billing != BillingMode::PayPerRequest {
+                return Err(validation(input::ON_DEMAND_WITH_PROVISIONED));
+            }
+            let old = m.on_demand.unwrap_or(OnDemand { read: -1, write: -1 });
+            let new = OnDemand { read: r.unwrap_or(old.read), write: w.unwrap_or(old.write) };
+            m.on_demand = (new.read >= 1 || new.write >= 1).then_some(new);
+        }
+        if m.billing == BillingMode::Provisioned {
+            m.on_demand = None;
+        }
+        job = index_updates::apply(m, &index_updates, &definitions, keyspace, now, free_decreases)?;
         Ok(())
     };
     let creates = index_updates.iter().any(|u| matches!(u, IndexUpdate::Create(_)));
@@ -369,6 +395,7 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
     } else {
         g.catalog.update(name, |m| change(m, None))?
     };
+    g.capacity.reconfigure(&table.meta);
     if let Some(index) = &job {
         g.jobs.start(&g.job_context(), name, index);
     }
@@ -477,6 +504,7 @@ pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
         cached.remove(&ix.keyspace);
     }
     drop(cached);
+    g.capacity.forget(&table.meta.keyspace);
     let mut d = description(g, &table.meta, Some(c));
     if let Json::Object(o) = &mut d {
         o.insert("TableStatus".into(), json!("DELETING"));
