@@ -20,6 +20,7 @@
 pub mod bounds;
 pub mod byte_reader;
 pub mod client;
+pub mod cloudwatch;
 pub mod config;
 pub mod dynamo_client;
 pub mod dynamodb;

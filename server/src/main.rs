@@ -276,6 +276,11 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
     );
     shale_server::dynamodb::expirer::start(&gateway);
+    let metric_store = Arc::new(
+        shale_server::cloudwatch::store::MetricStore::open(&db)
+            .map_err(|e| format!("opening the metric store: {e}"))?,
+    );
+    shale_server::dynamodb::metrics::harvest::start(&gateway, Arc::clone(&metric_store));
     let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
     let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
         (Some(id), Some(secret)) => Some((id, secret)),

@@ -100,6 +100,7 @@ fn expire_table(
         }
     }
     let mut deleted = 0;
+    let cells = g.metrics.table(&table.meta.name);
     for (key, key_item, value) in found {
         let op = WriteOp {
             table: Arc::clone(table),
@@ -109,7 +110,10 @@ fn expire_table(
             action: Action::Expire { attribute: attribute.to_string(), value },
         };
         match execute_one(g, op, false, Gate::Free) {
-            Ok(_) => deleted += 1,
+            Ok(_) => {
+                deleted += 1;
+                cells.ttl_deleted.add(1.0);
+            }
             // Changed since it was found (a new TTL, deleted): it stays as it is.
             Err(DynamoError::ConditionalCheckFailed { .. }) => {}
             Err(e) => return Err(e),

@@ -12,7 +12,8 @@
 //!   item locks); secondary index entries and stream records join it there.
 //! - [`ops`]: the operations, their registry ([`ops::registry`]) and the service
 //!   ([`ops::Gateway`]); [`request`] decodes request bodies into their botocore shapes, [`error`] is DynamoDB's errors,
-//!   [`capacity`] consumed capacity, [`limits`] every DynamoDB limit in one place.
+//!   [`capacity`] consumed capacity and throttling, [`metrics`] the CloudWatch metrics,
+//!   [`limits`] every DynamoDB limit in one place.
 //! - [`service`]: the service as the HTTP front door sees it (its address and its calls).
 
 pub mod access;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod expirer;
 pub mod expr;
 pub mod limits;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod request;

@@ -19,6 +19,8 @@ use super::bucket::{Bucket, Limit};
 use super::clock::Clock;
 use super::units::Consumed;
 use crate::dynamodb::error::DynamoError;
+use crate::dynamodb::metrics::cell::Cell;
+use crate::dynamodb::metrics::DynamoMetrics;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta};
 use crate::dynamodb::schema::table::{BillingMode, TableMeta};
 use serde_json::{json, Value as Json};
@@ -154,6 +156,8 @@ pub struct Capacity {
     table_arn_prefix: String,
     /// By table keyspace (a table made again under its name starts afresh).
     tables: RwLock<HashMap<String, Arc<Mutex<TableBuckets>>>>,
+    /// Where consumption and throttle events are counted.
+    metrics: Arc<DynamoMetrics>,
 }
 
 /// The limit of a table's (`index: None`) or a global index's bucket of `kind`.
@@ -187,8 +191,9 @@ impl Capacity {
         clock: Arc<dyn Clock>,
         enforcement: Enforcement,
         table_arn_prefix: String,
+        metrics: Arc<DynamoMetrics>,
     ) -> Capacity {
-        Capacity { clock, enforcement, table_arn_prefix, tables: RwLock::default() }
+        Capacity { clock, enforcement, table_arn_prefix, tables: RwLock::default(), metrics }
     }
 
     /// The clock capacity runs by.
@@ -247,6 +252,20 @@ impl Capacity {
     /// index's, local indexes' to the table's).
     pub fn take(&self, meta: &TableMeta, kind: Kind, consumed: &Consumed) {
         self.with(meta, |c| c.take(kind, consumed));
+        self.count(meta, kind, consumed);
+    }
+
+    /// Counts a charge in the table's (and its global indexes') metrics.
+    fn count(&self, meta: &TableMeta, kind: Kind, consumed: &Consumed) {
+        let cells = self.metrics.table(&meta.name);
+        let (own, local) = table_units(kind, consumed);
+        if own + local > 0.0 || consumed.indexes.is_empty() {
+            of_kind(kind, &cells.consumed_read, &cells.consumed_write).add(own + local);
+        }
+        for (name, _, units) in consumed.indexes.iter().filter(|e| e.1 == IndexKind::Global) {
+            let ic = cells.index(name);
+            of_kind(kind, &ic.consumed_read, &ic.consumed_write).add(*units);
+        }
     }
 
     /// Puts back what [`Capacity::admit_write`] took for a request that then did not run.
@@ -271,6 +290,9 @@ impl Capacity {
             }
             refused
         });
+        if throttled.is_none() || self.enforcement == Enforcement::Report {
+            self.count(meta, Kind::Write, consumed);
+        }
         self.verdict(meta, throttled, Kind::Write)
     }
 
@@ -336,6 +358,14 @@ impl Capacity {
     }
 
     fn refusal(&self, meta: &TableMeta, kind: Kind, index: Option<String>) -> Throttled {
+        let cells = self.metrics.table(&meta.name);
+        match &index {
+            None => of_kind(kind, &cells.read_throttles, &cells.write_throttles).add(1.0),
+            Some(n) => {
+                let ic = cells.index(n);
+                of_kind(kind, &ic.read_throttles, &ic.write_throttles).add(1.0);
+            }
+        }
         let table_arn = format!("{}{}", self.table_arn_prefix, meta.name);
         let resource = match &index {
             Some(n) => format!("{table_arn}/index/{n}"),
@@ -347,6 +377,24 @@ impl Capacity {
         });
         Throttled { kind, billing: meta.billing, own_max, index, resource }
     }
+}
+
+/// The read or the write cell, by `kind`.
+fn of_kind<'c>(kind: Kind, read: &'c Cell, write: &'c Cell) -> &'c Cell {
+    match kind {
+        Kind::Read => read,
+        Kind::Write => write,
+    }
+}
+
+/// The units of `consumed` the table's own bucket is charged: its own, and its local indexes'.
+fn table_units(kind: Kind, consumed: &Consumed) -> (f64, f64) {
+    let own = match kind {
+        Kind::Read => consumed.read,
+        Kind::Write => consumed.write,
+    };
+    let local = consumed.indexes.iter().filter(|e| e.1 == IndexKind::Local).map(|e| e.2).sum();
+    (own, local)
 }
 
 /// One table's buckets, locked, at one instant.
@@ -418,12 +466,7 @@ impl Ctx<'_> {
     /// Applies `f` to every bucket `consumed` charges with its units.
     fn apply(&mut self, kind: Kind, consumed: &Consumed, f: fn(&mut Bucket, f64, f64)) {
         let now = self.now;
-        let own = match kind {
-            Kind::Read => consumed.read,
-            Kind::Write => consumed.write,
-        };
-        let local: f64 =
-            consumed.indexes.iter().filter(|e| e.1 == IndexKind::Local).map(|e| e.2).sum();
+        let (own, local) = table_units(kind, consumed);
         f(self.buckets.table.of(kind), own + local, now);
         for (name, _, units) in consumed.indexes.iter().filter(|e| e.1 == IndexKind::Global) {
             if let Some(p) = self.pair(Some(name)) {

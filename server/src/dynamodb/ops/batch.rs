@@ -87,6 +87,10 @@ pub struct BatchGetItemInput<'a> {
 }
 
 impl<'a> Input<'a> for BatchGetItemInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        self.tables.iter().map(|t| &*t.name).collect()
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         for t in &self.tables {
             let mut k = access::Keys {
@@ -256,6 +260,10 @@ pub struct BatchWriteItemInput<'a> {
 }
 
 impl<'a> Input<'a> for BatchWriteItemInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        self.tables.iter().map(|(n, _)| &**n).collect()
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         for (t, requests) in &self.tables {
             let mut k = access::Keys {

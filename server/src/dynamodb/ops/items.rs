@@ -59,6 +59,10 @@ impl<'a> Input<'a> for GetItemInput<'a> {
         access::table_with(g, caller, action, &self.table_name, k)
     }
 
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.table_name]
+    }
+
     type Shape = GetItem<'a>;
 
     fn decode(w: GetItem<'a>) -> DResult<Self> {
@@ -222,6 +226,10 @@ impl<'a> Input<'a> for PutItemInput<'a> {
         self.0.authorize(g, caller, action)
     }
 
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.0.table_name]
+    }
+
     type Shape = ItemWrite<'a>;
 
     fn decode(w: ItemWrite<'a>) -> DResult<Self> {
@@ -254,6 +262,10 @@ pub struct DeleteItemInput<'a>(ItemWriteInput<'a>);
 impl<'a> Input<'a> for DeleteItemInput<'a> {
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         self.0.authorize(g, caller, action)
+    }
+
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.0.table_name]
     }
 
     type Shape = ItemWrite<'a>;
@@ -336,6 +348,10 @@ pub struct UpdateItemInput<'a>(ItemWriteInput<'a>);
 impl<'a> Input<'a> for UpdateItemInput<'a> {
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         self.0.authorize(g, caller, action)
+    }
+
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.0.table_name]
     }
 
     type Shape = ItemWrite<'a>;

@@ -22,6 +22,7 @@ use crate::dynamodb::capacity::clock::{Clock, SystemClock};
 use crate::dynamodb::capacity::throttle::{Capacity, Enforcement, Kind};
 use crate::dynamodb::capacity::Consumed;
 use crate::dynamodb::error::{DResult, DynamoError};
+use crate::dynamodb::metrics::DynamoMetrics;
 use crate::dynamodb::model::item_codec;
 use crate::dynamodb::model::value::Item;
 use crate::dynamodb::schema::catalog::{Catalog, Table};
@@ -49,6 +50,11 @@ pub trait Input<'a>: Sized {
     /// Whether `caller` may run `action` (`dynamodb:PutItem`) with this input: every table,
     /// index and condition key it touches ([`crate::dynamodb::access`]).
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()>;
+    /// The tables an item operation's metrics are counted on (`TableName`); none for the
+    /// others.
+    fn tables(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 /// How the gateway is run.
@@ -120,6 +126,8 @@ pub struct Gateway {
     pub(crate) opts: GatewayOptions,
     /// Every table's and global index's capacity buckets.
     pub(crate) capacity: Capacity,
+    /// The CloudWatch metrics recorded on the request path.
+    pub(crate) metrics: Arc<DynamoMetrics>,
     /// The jobs of the online index changes under way (stopped when the gateway is dropped).
     pub(crate) jobs: Jobs,
     /// Every stream.
@@ -135,9 +143,12 @@ impl Gateway {
         let streams = Arc::new(Streams::open(db.clone(), &catalog, opts.stream_retention)?);
         let worker = StreamWorker::start(Arc::clone(&streams), opts.stream_shard_rollover);
         let arn_prefix = format!("arn:aws:dynamodb:{}:{}:table/", opts.region, opts.account);
-        let capacity = Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix);
+        let metrics = Arc::new(DynamoMetrics::default());
+        let capacity =
+            Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix, Arc::clone(&metrics));
         let g = Gateway {
             capacity,
+            metrics,
             db,
             catalog,
             locks: Arc::default(),

@@ -4,10 +4,12 @@
 
 use super::{batch, items, limits, query, tables, transact, ttl, Gateway, Input};
 use crate::dynamodb::error::DResult;
+use crate::dynamodb::metrics;
 use crate::dynamodb::request;
 use crate::http::service::Operation;
 use crate::iam::caller::Caller;
 use serde_json::Value as Json;
+use std::time::Instant;
 
 /// Where an operation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,14 +46,43 @@ macro_rules! op {
             iam_action: concat!("dynamodb:", $name),
             handler: Handler {
                 run: |g, body, caller| {
-                    let input = Input::decode(request::parse(body)?)?;
-                    Input::authorize(&input, g, caller, concat!("dynamodb:", $name))?;
-                    $handler(g, input)
+                    run(g, body, caller, ($name, concat!("dynamodb:", $name)), $handler)
                 },
                 schedule: Schedule::$schedule,
             },
         }
     };
+}
+
+/// Runs operation `name` (needing `action`) on `body` for `caller`: decodes its input,
+/// authorizes it, runs `handler`, and counts the request in the metrics.
+fn run<'a, I: Input<'a>>(
+    g: &Gateway,
+    body: &'a [u8],
+    caller: &Caller,
+    (name, action): (&'static str, &'static str),
+    handler: fn(&Gateway, I) -> DResult<Json>,
+) -> DResult<Json> {
+    let started = Instant::now();
+    let input = match request::parse(body).and_then(I::decode) {
+        Ok(input) => input,
+        Err(e) => {
+            g.metrics.error(None, &[], &e);
+            return Err(e);
+        }
+    };
+    if let Err(e) = input.authorize(g, caller, action) {
+        g.metrics.error(None, &[], &e);
+        return Err(e);
+    }
+    let slot = metrics::slot(name);
+    let cells: Vec<_> = match slot {
+        Some(_) => input.tables().iter().map(|t| g.metrics.table(t)).collect(),
+        None => Vec::new(),
+    };
+    let result = handler(g, input);
+    g.metrics.finish(slot, &cells, started, &result);
+    result
 }
 
 /// Every operation the service serves, by name.

@@ -217,6 +217,13 @@ pub struct TransactWriteItemsInput<'a> {
 }
 
 impl<'a> Input<'a> for TransactWriteItemsInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.actions.iter().map(|a| &*a.table_name).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         let _ = action;
         for a in &self.actions {
@@ -437,6 +444,13 @@ pub struct TransactGetItemsInput<'a> {
 }
 
 impl<'a> Input<'a> for TransactGetItemsInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.gets.iter().map(|(t, _, _)| &**t).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         let _ = action;
         for (t, key, projection) in &self.gets {

@@ -227,6 +227,10 @@ pub struct QueryInput<'a> {
 }
 
 impl<'a> Input<'a> for QueryInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.table_name]
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         let mut k = self.walk.keys();
         // The partition key's value: the key condition's equality on the table's (or the
@@ -297,6 +301,10 @@ pub struct ScanInput<'a> {
 }
 
 impl<'a> Input<'a> for ScanInput<'a> {
+    fn tables(&self) -> Vec<&str> {
+        vec![&self.table_name]
+    }
+
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
         let k = self.walk.keys();
         let resource_index = self.index_name.as_deref();

@@ -1,0 +1,145 @@
+//! The harvester: every second it takes every cell's statistics into the metric store (the
+//! current minute of each series), samples each provisioned table's capacity once a minute,
+//! flushes the store, and trims it past its retention once an hour.
+
+use super::cell::Cell;
+use super::{DynamoMetrics, NAMESPACE, OPERATIONS};
+use crate::cloudwatch::store::series::SeriesKey;
+use crate::cloudwatch::store::stats::Stats;
+use crate::cloudwatch::store::{minute_of, MetricStore};
+use crate::dynamodb::ops::Gateway;
+use crate::dynamodb::schema::index::IndexKind;
+use crate::dynamodb::schema::table::BillingMode;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+/// How often cells are harvested.
+pub const HARVEST_INTERVAL: Duration = Duration::from_secs(1);
+/// Minutes between trims of the store.
+const TRIM_EVERY_MINUTES: i64 = 60;
+
+type Points = Vec<(SeriesKey, &'static str, Stats)>;
+
+fn dims(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+}
+
+fn push(points: &mut Points, name: &str, d: &[(&str, &str)], unit: &'static str, cell: &Cell) {
+    if let Some(s) = cell.take() {
+        points.push((SeriesKey::new(NAMESPACE, name, dims(d)), unit, s));
+    }
+}
+
+/// Takes every cell of `metrics` into points.
+pub fn take_all(metrics: &DynamoMetrics) -> Points {
+    let mut p = Points::new();
+    for (table, c) in metrics.all() {
+        let t = [("TableName", table.as_str())];
+        push(&mut p, "ConsumedReadCapacityUnits", &t, "Count", &c.consumed_read);
+        push(&mut p, "ConsumedWriteCapacityUnits", &t, "Count", &c.consumed_write);
+        push(&mut p, "ReadThrottleEvents", &t, "Count", &c.read_throttles);
+        push(&mut p, "WriteThrottleEvents", &t, "Count", &c.write_throttles);
+        push(&mut p, "ConditionalCheckFailedRequests", &t, "Count", &c.conditional_check_failed);
+        push(&mut p, "TransactionConflict", &t, "Count", &c.transaction_conflict);
+        push(&mut p, "TimeToLiveDeletedItemCount", &t, "Count", &c.ttl_deleted);
+        for (op, cells) in OPERATIONS.iter().zip(&c.ops) {
+            let d = [("TableName", table.as_str()), ("Operation", *op)];
+            push(&mut p, "SuccessfulRequestLatency", &d, "Milliseconds", &cells.latency_ms);
+            push(&mut p, "ReturnedItemCount", &d, "Count", &cells.returned_items);
+            push(&mut p, "ThrottledRequests", &d, "Count", &cells.throttled);
+            push(&mut p, "SystemErrors", &d, "Count", &cells.system_errors);
+        }
+        let indexes: Vec<(String, Arc<super::IndexCells>)> = {
+            let m = c.indexes.lock().unwrap_or_else(|e| e.into_inner());
+            m.iter().map(|(n, c)| (n.clone(), Arc::clone(c))).collect()
+        };
+        for (ix, ic) in indexes {
+            let d = [("TableName", table.as_str()), ("GlobalSecondaryIndexName", ix.as_str())];
+            push(&mut p, "ConsumedReadCapacityUnits", &d, "Count", &ic.consumed_read);
+            push(&mut p, "ConsumedWriteCapacityUnits", &d, "Count", &ic.consumed_write);
+            push(&mut p, "ReadThrottleEvents", &d, "Count", &ic.read_throttles);
+            push(&mut p, "WriteThrottleEvents", &d, "Count", &ic.write_throttles);
+        }
+    }
+    push(&mut p, "UserErrors", &[], "Count", &metrics.user_errors);
+    p
+}
+
+/// Each provisioned table's (and global index's) provisioned capacity, one sample each.
+fn provisioned(g: &Gateway) -> Points {
+    let mut p = Points::new();
+    for m in g.catalog.tables() {
+        if m.billing != BillingMode::Provisioned {
+            continue;
+        }
+        let mut sample = |name: &str, d: &[(&str, &str)], v: i64| {
+            p.push((SeriesKey::new(NAMESPACE, name, dims(d)), "Count", Stats::one(v as f64)));
+        };
+        let d = [("TableName", m.name.as_str())];
+        sample("ProvisionedReadCapacityUnits", &d, m.throughput.read);
+        sample("ProvisionedWriteCapacityUnits", &d, m.throughput.write);
+        for ix in m.indexes.iter().filter(|ix| ix.kind == IndexKind::Global) {
+            let d =
+                [("TableName", m.name.as_str()), ("GlobalSecondaryIndexName", ix.name.as_str())];
+            sample("ProvisionedReadCapacityUnits", &d, ix.throughput.read);
+            sample("ProvisionedWriteCapacityUnits", &d, ix.throughput.write);
+        }
+    }
+    p
+}
+
+/// The harvester's state between passes.
+#[derive(Debug, Default)]
+pub struct Harvester {
+    sampled_minute: Option<i64>,
+    trimmed_minute: Option<i64>,
+}
+
+impl Harvester {
+    /// One pass: cells into the store, provisioned capacity once a minute, a flush, a trim
+    /// once an hour.
+    pub fn pass(&mut self, g: &Gateway, store: &MetricStore) {
+        let minute = minute_of(g.opts.clock.now());
+        let mut points = take_all(&g.metrics);
+        if self.sampled_minute != Some(minute) {
+            self.sampled_minute = Some(minute);
+            points.extend(provisioned(g));
+        }
+        let refused = store.record_all(points, minute);
+        if refused > 0 {
+            tracing::warn!(
+                "cloudwatch: {refused} datapoints dropped: the metric store holds its most series"
+            );
+        }
+        g.metrics.retain(|name| g.catalog.get(name).is_some());
+        if let Err(e) = store.flush() {
+            tracing::warn!("cloudwatch: flushing metrics failed: {e}");
+        }
+        if self.trimmed_minute.is_none_or(|m| minute - m >= TRIM_EVERY_MINUTES) {
+            self.trimmed_minute = Some(minute);
+            if let Err(e) = store.trim(minute) {
+                tracing::warn!("cloudwatch: trimming metrics failed: {e}");
+            }
+        }
+    }
+}
+
+/// Starts the harvester thread for `gateway` into `store`; it stops (after a last pass) once
+/// the gateway is dropped.
+pub fn start(gateway: &Arc<Gateway>, store: Arc<MetricStore>) {
+    let weak: Weak<Gateway> = Arc::downgrade(gateway);
+    let spawned = std::thread::Builder::new().name("dynamo-metrics".into()).spawn(move || {
+        let mut h = Harvester::default();
+        loop {
+            std::thread::sleep(HARVEST_INTERVAL);
+            let Some(g) = weak.upgrade() else {
+                let _ = store.flush();
+                return;
+            };
+            h.pass(&g, &store);
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!("cloudwatch: the metrics harvester did not start: {e}");
+    }
+}
