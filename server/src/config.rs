@@ -11,6 +11,8 @@
 //! ttl_change_cooldown = 3600      # seconds before a table's TTL setting may change again
 //! capacity = "enforce"            # or "report": nothing throttled, consumption still counted
 //! throughput_decreases_per_day = 4
+//! alarm_evaluation_interval = 60  # seconds between evaluations of CloudWatch alarms
+//! alarm_webhook_allow = ["http://127.0.0.1:9000/"]  # where alarm actions may POST
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -68,6 +70,10 @@ pub struct FileConfig {
     pub capacity: Option<String>,
     /// Provisioned throughput decreases allowed any time in a UTC day (default 4).
     pub throughput_decreases_per_day: Option<i64>,
+    /// Seconds between evaluations of CloudWatch alarms (default 60).
+    pub alarm_evaluation_interval: Option<u64>,
+    /// URL prefixes alarm webhooks may go to.
+    pub alarm_webhook_allow: Option<Vec<String>>,
     /// `sigv4` (default) or `none`.
     pub auth: Option<String>,
     /// How far a signed request's date may be from the server's clock, in seconds (default 900).

@@ -89,6 +89,13 @@ struct Cli {
     /// a UTC day; after them, one an hour. Default: 4 (DynamoDB's).
     #[arg(long)]
     throughput_decreases_per_day: Option<i64>,
+    /// How often, in seconds, CloudWatch alarms are evaluated. Default: 60 (CloudWatch's).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    alarm_evaluation_interval: Option<u64>,
+    /// URL prefixes (http://host:port/path) that alarm actions may POST their notifications
+    /// to; comma-separated or repeated. Default: none (an alarm with actions is refused).
+    #[arg(long)]
+    alarm_webhook_allow: Option<Vec<String>>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -281,6 +288,38 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| format!("opening the metric store: {e}"))?,
     );
     shale_server::dynamodb::metrics::harvest::start(&gateway, Arc::clone(&metric_store));
+    let alarms = Arc::new(
+        shale_server::cloudwatch::alarms::Alarms::open(&db)
+            .map_err(|e| format!("opening the alarms: {e}"))?,
+    );
+    let webhook_allow: Vec<String> = cli
+        .alarm_webhook_allow
+        .or(file.alarm_webhook_allow)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|s| s.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for url in &webhook_allow {
+        if !url.starts_with("http://") {
+            return Err(format!("--alarm-webhook-allow takes http:// URL prefixes, not {url:?}"));
+        }
+    }
+    let cloudwatch = Arc::new(shale_server::cloudwatch::CloudWatch::new(
+        Arc::clone(&metric_store),
+        alarms,
+        shale_server::cloudwatch::CloudWatchOptions {
+            region: region.clone(),
+            account: account.id.clone(),
+            clock: Arc::clone(&gateway.options().clock),
+            webhook_allow,
+        },
+    )?);
+    let alarm_interval = match cli.alarm_evaluation_interval.or(file.alarm_evaluation_interval) {
+        Some(0) => return Err("alarm_evaluation_interval must be at least 1 second".into()),
+        v => Duration::from_secs(v.unwrap_or(60)),
+    };
+    shale_server::cloudwatch::alarms::evaluate::start(&cloudwatch, alarm_interval);
     let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
     let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
         (Some(id), Some(secret)) => Some((id, secret)),
@@ -386,7 +425,8 @@ fn run(cli: Cli) -> Result<(), String> {
             .with(Arc::clone(&gateway) as _)
             .with(Arc::new(shale_server::streams::Streams::new(Arc::clone(&gateway))) as _)
             .with(Arc::new(Iam::new(Arc::clone(&store))) as _)
-            .with(Arc::new(Sts::new(Arc::clone(&store))) as _);
+            .with(Arc::new(Sts::new(Arc::clone(&store))) as _)
+            .with(Arc::clone(&cloudwatch) as _);
         let gateway_task = tokio::spawn(aws_http::serve(
             http_listener,
             services,

@@ -32,7 +32,16 @@ fn boto3_and_aws_cli_suite() {
     // Debug logging: the log checked for secrets below is as talkative as it gets in use.
     let server = Server::start_logging(
         Some(dir.path()),
-        &["--ttl-scan-interval", "1", "--ttl-change-cooldown", "3"],
+        &[
+            "--ttl-scan-interval",
+            "1",
+            "--ttl-change-cooldown",
+            "3",
+            "--alarm-evaluation-interval",
+            "1",
+            "--alarm-webhook-allow",
+            "http://127.0.0.1:",
+        ],
         "debug",
     );
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/dynamo_py");

@@ -54,6 +54,9 @@ pub struct AwsError {
     pub message: String,
     /// More fields, beside `message` in JSON and CBOR.
     pub extra: Map<String, Json>,
+    /// More response headers (CloudWatch's `x-amzn-query-error` in JSON and CBOR); boxed, as
+    /// few errors have any.
+    pub headers: Option<Box<Vec<(&'static str, String)>>>,
 }
 
 impl AwsError {
@@ -66,6 +69,7 @@ impl AwsError {
             status: 400,
             message: message.into(),
             extra: Map::new(),
+            headers: None,
         }
     }
 
@@ -83,6 +87,12 @@ impl AwsError {
     /// With another HTTP status.
     pub fn with_status(mut self, status: u16) -> AwsError {
         self.status = status;
+        self
+    }
+
+    /// With one more response header.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> AwsError {
+        self.headers.get_or_insert_with(Box::default).push((name, value.into()));
         self
     }
 
@@ -168,6 +178,14 @@ impl AwsError {
 
     /// The answer to send, in `wire`'s error form.
     pub fn reply(&self, wire: Wire, request_id: &str) -> Reply {
+        let mut reply = self.body_reply(wire, request_id);
+        if let Some(h) = &self.headers {
+            reply.headers.extend(h.iter().cloned());
+        }
+        reply
+    }
+
+    fn body_reply(&self, wire: Wire, request_id: &str) -> Reply {
         match wire {
             Wire::Json10 => Reply::new(
                 self.status,
@@ -254,6 +272,9 @@ mod tests {
         assert_eq!(r.status, 400);
         assert_eq!(r.content_type, "application/cbor");
         assert!(r.headers.contains(&("smithy-protocol", "rpc-v2-cbor".to_string())));
+        let r = e.clone().with_header("x-amzn-query-error", "InvalidParameterValue;Sender");
+        let r = r.reply(Wire::RpcV2Cbor, "RID");
+        assert!(r.headers.contains(&("x-amzn-query-error", "InvalidParameterValue;Sender".into())));
         let back = crate::cbor::decode(&r.body).unwrap();
         assert_eq!(
             back,

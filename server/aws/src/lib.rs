@@ -18,6 +18,8 @@
 //!    `request_bytes_max` budget shared by every connection ([`body::ByteBudget`]).
 //! 4. The codecs of each protocol's payload: [`query::Form`] (form in) and [`query::XmlWriter`]
 //!    (XML out), [`cbor`] (CBOR ↔ JSON values); JSON 1.0 bodies are `serde_json`.
+//!    [`model::Model`] drives all three from a botocore service model, so one service
+//!    implementation on JSON values answers every protocol (CloudWatch).
 //! 5. [`response::Reply`]: the answer, with its request id ([`request_id`]) and `x-amz-crc32`
 //!    (on every answer; DynamoDB's clients check it); [`AwsError`] renders itself in each
 //!    protocol's error form.
@@ -30,6 +32,7 @@
 pub mod body;
 pub mod cbor;
 pub mod error;
+pub mod model;
 pub mod protocol;
 pub mod query;
 pub mod request_id;

@@ -55,19 +55,18 @@ impl Form {
         let mut out = Vec::new();
         for n in 1.. {
             let member = format!("{prefix}.member.{n}");
-            let dotted = format!("{member}.");
-            let present = self.fields.contains_key(&member)
-                || self
-                    .fields
-                    .range(dotted.clone()..)
-                    .next()
-                    .is_some_and(|(k, _)| k.starts_with(&dotted));
-            if !present {
+            if !self.fields.contains_key(&member) && !self.has_under(&member) {
                 break;
             }
             out.push(member);
         }
         out
+    }
+
+    /// Whether some field is under `prefix`: its name starts with `<prefix>.`.
+    pub fn has_under(&self, prefix: &str) -> bool {
+        let dotted = format!("{prefix}.");
+        self.fields.range(dotted.clone()..).next().is_some_and(|(k, _)| k.starts_with(&dotted))
     }
 
     /// Every field, in name order.
@@ -111,10 +110,15 @@ impl XmlWriter {
         self.out.push('>');
     }
 
+    /// Text, escaped.
+    pub fn text(&mut self, text: &str) {
+        self.out.push_str(&quick_xml::escape::escape(text));
+    }
+
     /// `<name>text</name>`, the text escaped.
     pub fn leaf(&mut self, name: &str, text: &str) {
         self.open(name);
-        self.out.push_str(&quick_xml::escape::escape(text));
+        self.text(text);
         self.close(name);
     }
 
@@ -140,6 +144,8 @@ mod tests {
         assert_eq!(f.get("Tags.member.1.Value"), Some("a b"));
         assert_eq!(f.list("Tags"), vec!["Tags.member.1", "Tags.member.2"]);
         assert!(f.list("Nothing").is_empty());
+        assert!(f.has_under("Tags.member.1") && f.has_under("Tags"));
+        assert!(!f.has_under("Tags.member.3") && !f.has_under("Tag") && !f.has_under("UserName"));
         let f = Form::parse(b"Names.member.1=a&Names.member.2=b").unwrap();
         assert_eq!(f.list("Names"), vec!["Names.member.1", "Names.member.2"]);
         assert_eq!(Form::parse(b"").unwrap(), Form::default());
