@@ -70,6 +70,8 @@ pub struct FileConfig {
     pub capacity: Option<String>,
     /// Provisioned throughput decreases allowed any time in a UTC day (default 4).
     pub throughput_decreases_per_day: Option<i64>,
+    /// Where the Prometheus page is also served (`GET /metrics`).
+    pub metrics_addr: Option<String>,
     /// Seconds between evaluations of CloudWatch alarms (default 60).
     pub alarm_evaluation_interval: Option<u64>,
     /// URL prefixes alarm webhooks may go to.

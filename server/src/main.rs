@@ -89,6 +89,10 @@ struct Cli {
     /// a UTC day; after them, one an hour. Default: 4 (DynamoDB's).
     #[arg(long)]
     throughput_decreases_per_day: Option<i64>,
+    /// Also serve the Prometheus page (`GET /metrics`, served on the gateway's port in any
+    /// case) on this address. Default: none.
+    #[arg(long)]
+    metrics_addr: Option<String>,
     /// How often, in seconds, CloudWatch alarms are evaluated. Default: 60 (CloudWatch's).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     alarm_evaluation_interval: Option<u64>,
@@ -320,6 +324,13 @@ fn run(cli: Cli) -> Result<(), String> {
         v => Duration::from_secs(v.unwrap_or(60)),
     };
     shale_server::cloudwatch::alarms::evaluate::start(&cloudwatch, alarm_interval);
+    let metrics_page: shale_server::http::service::MetricsPage = {
+        let (gateway, db) = (Arc::clone(&gateway), db.clone());
+        Arc::new(move || {
+            shale_server::cloudwatch::prometheus::render(gateway.metrics(), &db.stats())
+        })
+    };
+    let metrics_addr = cli.metrics_addr.or(file.metrics_addr);
     let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
     let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
         (Some(id), Some(secret)) => Some((id, secret)),
@@ -426,7 +437,30 @@ fn run(cli: Cli) -> Result<(), String> {
             .with(Arc::new(shale_server::streams::Streams::new(Arc::clone(&gateway))) as _)
             .with(Arc::new(Iam::new(Arc::clone(&store))) as _)
             .with(Arc::new(Sts::new(Arc::clone(&store))) as _)
-            .with(Arc::clone(&cloudwatch) as _);
+            .with(Arc::clone(&cloudwatch) as _)
+            .with_metrics_page(Arc::clone(&metrics_page));
+        // `--metrics-addr`: the Prometheus page on a port of its own too (same credentials).
+        let metrics_task = match metrics_addr {
+            Some(addr) => {
+                let l =
+                    TcpListener::bind(&addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
+                tracing::info!(
+                    "metrics listening on {}",
+                    l.local_addr().map_err(|e| e.to_string())?
+                );
+                let only = Services::new().with_metrics_page(Arc::clone(&metrics_page));
+                let auth = auth.clone_for_metrics();
+                Some(tokio::spawn(aws_http::serve(
+                    l,
+                    only,
+                    http_limits.clone(),
+                    auth,
+                    tls.clone(),
+                    stop_rx.clone(),
+                )))
+            }
+            None => None,
+        };
         let gateway_task = tokio::spawn(aws_http::serve(
             http_listener,
             services,
@@ -437,11 +471,20 @@ fn run(cli: Cli) -> Result<(), String> {
         ));
         let kv = server::serve(listener, Arc::clone(&handler), kv_auth, limits, tls, stop_rx).await;
         let _ = gateway_task.await;
+        if let Some(t) = metrics_task {
+            let _ = t.await;
+        }
         kv.map_err(|e| e.to_string())
     })?;
     drop(runtime);
     drop(gateway);
     drop(store);
+    drop(cloudwatch);
+    // The last second of metrics.
+    if let Err(e) = metric_store.flush() {
+        tracing::warn!("flushing metrics at exit: {e}");
+    }
+    drop(metric_store);
     match Arc::try_unwrap(handler) {
         Ok(handler) => {
             let db = handler.into_db();

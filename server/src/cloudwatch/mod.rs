@@ -11,6 +11,7 @@
 pub mod alarms;
 pub mod error;
 pub mod ops;
+pub mod prometheus;
 pub mod service;
 pub mod store;
 

@@ -37,6 +37,19 @@ impl std::fmt::Debug for Auth {
 }
 
 impl Auth {
+    /// The same authentication for another listener (`--metrics-addr`): the same keys, a
+    /// verifier of its own.
+    pub fn clone_for_metrics(&self) -> Auth {
+        match self {
+            Auth::SigV4 { verifier, authenticator, region } => Auth::SigV4 {
+                verifier: Verifier::new(*verifier.options()),
+                authenticator: Arc::clone(authenticator),
+                region: region.clone(),
+            },
+            Auth::None { account } => Auth::None { account: account.clone() },
+        }
+    }
+
     /// SigV4 verification with `options` for `region`.
     pub fn sigv4(
         authenticator: Arc<Authenticator>,
@@ -113,4 +126,76 @@ fn target_signed(parts: &Parts) -> bool {
     let query = parts.uri.query().unwrap_or("");
     form_urlencoded::parse(query.as_bytes())
         .any(|(k, v)| k == "X-Amz-SignedHeaders" && v.split(';').any(|h| h == "x-amz-target"))
+}
+
+/// The action a Prometheus scrape of `GET /metrics` is authorized for.
+pub const SCRAPE_ACTION: &str = "cloudwatch:GetMetricData";
+
+/// Authorizes `caller` to scrape `GET /metrics`.
+pub fn authorize_scrape(caller: &Caller) -> Result<(), AwsError> {
+    if caller.is_unrestricted() {
+        return Ok(());
+    }
+    caller
+        .authorize(SCRAPE_ACTION, "*", &caller.context())
+        .map_err(|d| AwsError::sender("AccessDeniedException", d.message).with_status(403))
+}
+
+/// Constant-time equality of two secrets.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Auth {
+    /// Authenticates a scrape of `GET /metrics`: a SigV4-signed request (service
+    /// `monitoring`), or HTTP Basic with an access key id and its secret (what Prometheus'
+    /// `basic_auth` sends; long-term keys only). Without credentials: 401 with
+    /// `WWW-Authenticate: Basic`.
+    pub fn authenticate_scrape(
+        &self,
+        parts: &Parts,
+        peer: Option<IpAddr>,
+        secure: bool,
+    ) -> Result<Caller, AwsError> {
+        let Auth::SigV4 { authenticator, .. } = self else {
+            return self.authenticate(parts, &[], Wire::Json10, "monitoring", peer, secure);
+        };
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let Some(basic) = header.and_then(|h| h.strip_prefix("Basic ")) else {
+            if header.is_some() {
+                return self.authenticate(parts, &[], Wire::Json10, "monitoring", peer, secure);
+            }
+            return Err(AwsError::sender(
+                "MissingAuthenticationTokenException",
+                "GET /metrics needs credentials: SigV4, or HTTP Basic with an access key id and its secret",
+            )
+            .with_status(401)
+            .with_header("www-authenticate", "Basic realm=\"shale\""));
+        };
+        use base64::Engine as _;
+        let refused = || {
+            AwsError::sender(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            )
+            .with_status(401)
+        };
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .map_err(|_| refused())?;
+        let text = String::from_utf8(decoded).map_err(|_| refused())?;
+        let (id, secret) = text.split_once(':').ok_or_else(refused)?;
+        use shale_aws::sigv4::verify::{Keys, Lookup};
+        match authenticator.lookup(id) {
+            Lookup::Found(c)
+                if c.session_token.is_none()
+                    && same_secret(c.secret.as_bytes(), secret.as_bytes()) =>
+            {
+                authenticator
+                    .caller_at(c.principal, peer, secure, SystemTime::now())
+                    .map_err(AwsError::internal)
+            }
+            _ => Err(refused()),
+        }
+    }
 }

@@ -16,7 +16,9 @@
 //! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form, with
 //!    a request id and `x-amz-crc32`.
 //!
-//! `GET /` answers DynamoDB's health line. Bounds: `body_bytes_max`, `request_bytes_max`,
+//! `GET /` answers DynamoDB's health line; `GET /metrics` the Prometheus page (when the
+//! endpoint serves one), authenticated by SigV4 or HTTP Basic (access key id and secret) and
+//! authorized for `cloudwatch:GetMetricData`. Bounds: `body_bytes_max`, `request_bytes_max`,
 //! `connections_max`, and `idle_timeout` for a client that stalls while sending its headers or
 //! body.
 
@@ -120,6 +122,22 @@ async fn dispatch(
 ) -> Result<Reply, (Wire, AwsError)> {
     let (parts, body) = req.into_parts();
     let unknown = |wire| (wire, AwsError::unknown_operation());
+    if parts.method == hyper::Method::GET && parts.uri.path() == "/metrics" {
+        if let Some(page) = shared.services.metrics_page() {
+            let scrape = || {
+                let caller =
+                    shared.auth.authenticate_scrape(&parts, Some(peer.addr.ip()), peer.secure)?;
+                auth::authorize_scrape(&caller)
+            };
+            scrape().map_err(|e| (Wire::Json10, e))?;
+            let page = page();
+            return Ok(Reply::new(
+                200,
+                crate::cloudwatch::prometheus::CONTENT_TYPE,
+                page.into_bytes(),
+            ));
+        }
+    }
     // A query-protocol request may come as `GET /?Action=…` (presigned URLs do).
     let query_get = parts.method == hyper::Method::GET
         && parts.uri.path() == "/"

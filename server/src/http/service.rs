@@ -135,10 +135,14 @@ impl<S: Service> Dispatch for S {
     }
 }
 
-/// The services of one endpoint.
+/// Renders the Prometheus page of `GET /metrics`.
+pub type MetricsPage = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+
+/// The services of one endpoint, and its `GET /metrics` page when it serves one.
 #[derive(Default, Clone)]
 pub struct Services {
     services: Vec<std::sync::Arc<dyn Dispatch>>,
+    metrics_page: Option<MetricsPage>,
 }
 
 impl Services {
@@ -161,6 +165,17 @@ impl Services {
         );
         self.services.push(service);
         self
+    }
+
+    /// With `GET /metrics` answered by `page`.
+    pub fn with_metrics_page(mut self, page: MetricsPage) -> Services {
+        self.metrics_page = Some(page);
+        self
+    }
+
+    /// The `GET /metrics` page, when served.
+    pub fn metrics_page(&self) -> Option<&MetricsPage> {
+        self.metrics_page.as_ref()
     }
 
     /// The service whose JSON 1.0 target prefix is `prefix`.

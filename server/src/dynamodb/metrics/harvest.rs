@@ -105,6 +105,7 @@ impl Harvester {
             self.sampled_minute = Some(minute);
             points.extend(provisioned(g));
         }
+        g.metrics.add_totals(&points);
         let refused = store.record_all(points, minute);
         if refused > 0 {
             tracing::warn!(

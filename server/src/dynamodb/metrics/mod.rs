@@ -19,11 +19,14 @@
 
 pub mod cell;
 pub mod harvest;
+pub mod histogram;
 
+use crate::cloudwatch::store::series::SeriesKey;
+use crate::cloudwatch::store::stats::Stats;
 use crate::dynamodb::error::{DResult, DynamoError};
 use cell::Cell;
 use serde_json::Value as Json;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -95,6 +98,11 @@ impl TableCells {
 pub struct DynamoMetrics {
     tables: RwLock<HashMap<String, Arc<TableCells>>>,
     pub user_errors: Cell,
+    /// Each operation's latency, for Prometheus.
+    pub latency: [histogram::Histogram; OPERATIONS.len()],
+    /// Every series' statistics since the server started (Prometheus' counters), and its
+    /// unit; the harvester adds each second's.
+    pub totals: Mutex<BTreeMap<SeriesKey, (Stats, &'static str)>>,
 }
 
 impl DynamoMetrics {
@@ -122,6 +130,24 @@ impl DynamoMetrics {
         m.retain(|n, c| keep(n) || Arc::strong_count(c) > 1);
     }
 
+    /// Adds a harvest's points to the totals (a provisioned-capacity sample replaces the
+    /// last: it is a gauge).
+    pub fn add_totals(&self, points: &[(SeriesKey, &'static str, Stats)]) {
+        let mut t = self.totals.lock().unwrap_or_else(|e| e.into_inner());
+        for (k, unit, s) in points {
+            let full = t.len() >= crate::cloudwatch::store::SERIES_MAX;
+            match t.get_mut(k) {
+                Some((old, _)) if !k.name.starts_with("Provisioned") => old.merge(s),
+                Some(slot) => *slot = (*s, unit),
+                // As many series as the metric store keeps.
+                None if full => {}
+                None => {
+                    t.insert(k.clone(), (*s, unit));
+                }
+            }
+        }
+    }
+
     /// Records the end of a request of operation `op` (a slot of [`OPERATIONS`], or `None`)
     /// on `tables`, started at `started`, with its result.
     pub fn finish(
@@ -135,6 +161,9 @@ impl DynamoMetrics {
             Ok(out) => {
                 let Some(op) = op else { return };
                 let ms = started.elapsed().as_secs_f64() * 1000.0;
+                if let Some(h) = self.latency.get(op) {
+                    h.record(ms);
+                }
                 for t in tables {
                     let Some(cells) = t.ops.get(op) else { continue };
                     cells.latency_ms.add(ms);

@@ -189,6 +189,11 @@ impl Gateway {
         &self.streams
     }
 
+    /// The CloudWatch metrics recorded on the request path.
+    pub fn metrics(&self) -> &DynamoMetrics {
+        &self.metrics
+    }
+
     /// The gateway's options.
     pub fn options(&self) -> &GatewayOptions {
         &self.opts
