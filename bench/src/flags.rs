@@ -130,7 +130,8 @@ pub struct DynamoArgs {
     #[arg(long = "target")]
     pub targets: Vec<String>,
     /// Servers to launch (and stop at the end): shale, shale-nosync, shale-mem, shale-noauth,
-    /// shale-mem-noauth (`--auth none`), dynalite, dynalite-mem (comma-separated). Requests are
+    /// shale-mem-noauth (`--auth none`), shale-mem-bare (`--capacity off --metrics false`),
+    /// dynalite, dynalite-mem (comma-separated). Requests are
     /// signed with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when set (a --target server's
     /// credentials), else with the pair launched servers are given as root.
     #[arg(long, value_delimiter = ',')]

@@ -9,7 +9,8 @@
 //! stream_retention = 86400        # seconds a stream's records stay readable
 //! ttl_scan_interval = 10          # seconds between the TTL expirer's passes
 //! ttl_change_cooldown = 3600      # seconds before a table's TTL setting may change again
-//! capacity = "enforce"            # or "report": nothing throttled, consumption still counted
+//! capacity = "enforce"            # "report": nothing throttled, still counted; "off": neither
+//! metrics = true                  # count DynamoDB requests in CloudWatch / Prometheus metrics
 //! throughput_decreases_per_day = 4
 //! alarm_evaluation_interval = 60  # seconds between evaluations of CloudWatch alarms
 //! alarm_webhook_allow = ["http://127.0.0.1:9000/"]  # where alarm actions may POST
@@ -66,8 +67,10 @@ pub struct FileConfig {
     pub ttl_scan_interval: Option<u64>,
     /// Seconds before a table's TTL setting may change again (default 3600).
     pub ttl_change_cooldown: Option<u64>,
-    /// `enforce` (default) or `report`.
+    /// `enforce` (default), `report` or `off`.
     pub capacity: Option<String>,
+    /// Whether DynamoDB requests are counted in the metrics (default true).
+    pub metrics: Option<bool>,
     /// Provisioned throughput decreases allowed any time in a UTC day (default 4).
     pub throughput_decreases_per_day: Option<i64>,
     /// Where the Prometheus page is also served (`GET /metrics`).

@@ -82,9 +82,14 @@ struct Cli {
     ttl_change_cooldown: Option<u64>,
     /// Whether DynamoDB tables' capacity is enforced: enforce (requests past a provisioned
     /// table's or index's capacity, or an on-demand table's maximum, are throttled) or report
-    /// (nothing is throttled; consumption is still counted and reported). Default: enforce.
+    /// (nothing is throttled; consumption is still counted and reported) or off (nothing is
+    /// throttled nor counted). Default: enforce.
     #[arg(long)]
     capacity: Option<String>,
+    /// Whether DynamoDB requests are counted in the CloudWatch metrics and Prometheus' page.
+    /// Default: true.
+    #[arg(long)]
+    metrics: Option<bool>,
     /// Decreases of a table's (or global index's) provisioned throughput allowed any time in
     /// a UTC day; after them, one an hour. Default: 4 (DynamoDB's).
     #[arg(long)]
@@ -267,8 +272,9 @@ fn run(cli: Cli) -> Result<(), String> {
         capacity: match cli.capacity.or(file.capacity).as_deref() {
             None | Some("enforce") => Enforcement::Enforce,
             Some("report") => Enforcement::Report,
+            Some("off") => Enforcement::Off,
             Some(other) => {
-                return Err(format!("--capacity must be enforce or report, not {other:?}"))
+                return Err(format!("--capacity must be enforce, report or off, not {other:?}"))
             }
         },
         throughput_decreases_per_day: match cli
@@ -280,6 +286,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             v => v.unwrap_or(shale_server::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY),
         },
+        metrics: cli.metrics.or(file.metrics).unwrap_or(true),
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(

@@ -420,3 +420,13 @@ fn report_mode_throttles_nothing_and_still_reports() {
         get(&g, "tbl", "k1", true).unwrap();
     }
 }
+
+#[test]
+fn capacity_off_throttles_nothing() {
+    let (g, _clock) = open(Enforcement::Off);
+    provisioned(&g, "tbl", 1, 1);
+    for i in 0..400 {
+        let r = put(&g, "tbl", &format!("k{i}"), 10).unwrap();
+        assert_eq!(r["ConsumedCapacity"]["CapacityUnits"], json!(1.0), "still answered");
+    }
+}

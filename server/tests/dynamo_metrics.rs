@@ -121,3 +121,26 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
     );
     assert_eq!(minute_stats(&store, &key("ReadThrottleEvents", &t), m1), Some(throttles));
 }
+
+#[test]
+fn metrics_off_records_nothing() {
+    let fs = Arc::new(MemFs::new());
+    let db = Db::open("/metrics", Options { fs, ..Options::default() }).unwrap();
+    let gopts = GatewayOptions { sync: false, metrics: false, ..GatewayOptions::default() };
+    let g = Gateway::open(db.clone(), gopts).unwrap();
+    let store = MetricStore::open(&db).unwrap();
+    g.handle(
+        "CreateTable",
+        &json!({
+            "TableName": "tbl",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    )
+    .unwrap();
+    g.handle("PutItem", &json!({"TableName": "tbl", "Item": {"pk": {"S": "a"}}})).unwrap();
+    assert!(g.handle("GetItem", &json!({"TableName": "tbl"})).is_err());
+    Harvester::default().pass(&g, &store);
+    assert_eq!(store.list(None, None, &[], None), Vec::<SeriesKey>::new());
+}

@@ -8,6 +8,7 @@
 //! | `shale-mem`    | `shale-server --in-memory`                                      |
 //! | `shale-noauth` | `shale` with `--auth none` (no SigV4 verification, no policies) |
 //! | `shale-mem-noauth` | `shale-mem` with `--auth none`                              |
+//! | `shale-mem-bare` | `shale-mem` with `--capacity off --metrics false` (no capacity accounting, no metrics) |
 //! | `dynalite`     | `dynalite --path DIR` (LevelDB on disk)                         |
 //! | `dynalite-mem` | `dynalite` (in memory)                                          |
 
@@ -20,12 +21,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The names `--start` accepts.
-pub(crate) const NAMES: [&str; 7] = [
+pub(crate) const NAMES: [&str; 8] = [
     "shale",
     "shale-nosync",
     "shale-mem",
     "shale-noauth",
     "shale-mem-noauth",
+    "shale-mem-bare",
     "dynalite",
     "dynalite-mem",
 ];
@@ -88,7 +90,8 @@ pub(crate) fn start(name: &str, args: &DynamoArgs) -> BenchResult<Launched> {
 fn command(name: &str, args: &DynamoArgs, dir: &Path) -> BenchResult<(Command, String)> {
     let data = dir.join("data");
     match name {
-        "shale" | "shale-nosync" | "shale-mem" | "shale-noauth" | "shale-mem-noauth" => {
+        "shale" | "shale-nosync" | "shale-mem" | "shale-noauth" | "shale-mem-noauth"
+        | "shale-mem-bare" => {
             let mut cmd = Command::new(shale_server_path()?);
             cmd.args(["--kv-addr", "127.0.0.1:0", "--dynamodb-addr", "127.0.0.1:0"]);
             let creds = super::credentials();
@@ -98,7 +101,11 @@ fn command(name: &str, args: &DynamoArgs, dir: &Path) -> BenchResult<(Command, S
             if noauth {
                 cmd.args(["--auth", "none"]);
             }
-            let settings = match name.trim_end_matches("-noauth") {
+            let bare = name.ends_with("-bare");
+            if bare {
+                cmd.args(["--capacity", "off", "--metrics", "false"]);
+            }
+            let settings = match name.trim_end_matches("-noauth").trim_end_matches("-bare") {
                 "shale-mem" => {
                     cmd.arg("--in-memory");
                     "shale-server --in-memory (nothing on disk)".to_string()
@@ -116,6 +123,11 @@ fn command(name: &str, args: &DynamoArgs, dir: &Path) -> BenchResult<(Command, S
                             .to_string()
                     }
                 }
+            };
+            let settings = if bare {
+                format!("{settings}; `--capacity off --metrics false` (no capacity accounting, no metrics)")
+            } else {
+                settings
             };
             let settings = if noauth {
                 format!("{settings}; `--auth none` (no signature verification)")

@@ -112,7 +112,9 @@ fn expire_table(
         match execute_one(g, op, false, Gate::Free) {
             Ok(_) => {
                 deleted += 1;
-                cells.ttl_deleted.add(1.0);
+                if g.metrics.is_on() {
+                    cells.ttl_deleted.add(1.0);
+                }
             }
             // Changed since it was found (a new TTL, deleted): it stays as it is.
             Err(DynamoError::ConditionalCheckFailed { .. }) => {}

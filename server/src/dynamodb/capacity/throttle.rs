@@ -12,6 +12,7 @@
 //!   reads are charged once the items are read, writes once the new items and index entries
 //!   are known (before anything is written: a throttled write changes nothing).
 //! - Under `--capacity report` nothing is refused; every charge is still taken and reported.
+//!   Under `--capacity off` nothing is counted either.
 //!
 //! Lock order: the table map's lock, then one table's state; never two tables' states at once.
 
@@ -50,6 +51,8 @@ pub enum Enforcement {
     Enforce,
     /// Nothing is refused; consumption is still counted and reported.
     Report,
+    /// Nothing is counted nor refused (`ConsumedCapacity` is still answered when asked for).
+    Off,
 }
 
 /// Why a request was throttled.
@@ -243,6 +246,9 @@ impl Capacity {
     /// Whether a read of `meta`'s table (`index`: `None` or a local index) or of a global
     /// index may start now.
     pub fn admit_read(&self, meta: &TableMeta, index: Option<&IndexMeta>) -> Result<(), Throttled> {
+        if self.enforcement == Enforcement::Off {
+            return Ok(());
+        }
         let global = index.filter(|ix| ix.kind == IndexKind::Global);
         let throttled = self.with(meta, |c| c.refuses(global, Kind::Read));
         self.verdict(meta, throttled, Kind::Read)
@@ -251,12 +257,18 @@ impl Capacity {
     /// Takes what a request consumed from `meta`'s buckets (index units to each global
     /// index's, local indexes' to the table's).
     pub fn take(&self, meta: &TableMeta, kind: Kind, consumed: &Consumed) {
+        if self.enforcement == Enforcement::Off {
+            return;
+        }
         self.with(meta, |c| c.take(kind, consumed));
         self.count(meta, kind, consumed);
     }
 
     /// Counts a charge in the table's (and its global indexes') metrics.
     fn count(&self, meta: &TableMeta, kind: Kind, consumed: &Consumed) {
+        if !self.metrics.is_on() {
+            return;
+        }
         let cells = self.metrics.table(&meta.name);
         let (own, local) = table_units(kind, consumed);
         if own + local > 0.0 || consumed.indexes.is_empty() {
@@ -270,12 +282,18 @@ impl Capacity {
 
     /// Puts back what [`Capacity::admit_write`] took for a request that then did not run.
     pub fn give_back(&self, meta: &TableMeta, kind: Kind, consumed: &Consumed) {
+        if self.enforcement == Enforcement::Off {
+            return;
+        }
         self.with(meta, |c| c.give(kind, consumed));
     }
 
     /// Admits a write that will consume `consumed` (the table's units and every index's) and
     /// takes it, or refuses it when any bucket it charges is empty.
     pub fn admit_write(&self, meta: &TableMeta, consumed: &Consumed) -> Result<(), Throttled> {
+        if self.enforcement == Enforcement::Off {
+            return Ok(());
+        }
         let throttled = self.with(meta, |c| {
             let refused = c.refuses(None, Kind::Write).or_else(|| {
                 consumed.indexes.iter().filter(|e| e.1 == IndexKind::Global).find_map(
@@ -301,7 +319,7 @@ impl Capacity {
     /// and those after it wait). A write also needs units in every global index's bucket.
     /// Nothing is taken: the requests run take what they consumed.
     pub fn admit_batch(&self, meta: &TableMeta, kind: Kind, estimates: &[f64]) -> usize {
-        if self.enforcement == Enforcement::Report {
+        if self.enforcement != Enforcement::Enforce {
             return estimates.len();
         }
         self.with(meta, |c| {
@@ -358,10 +376,13 @@ impl Capacity {
     }
 
     fn refusal(&self, meta: &TableMeta, kind: Kind, index: Option<String>) -> Throttled {
-        let cells = self.metrics.table(&meta.name);
-        match &index {
-            None => of_kind(kind, &cells.read_throttles, &cells.write_throttles).add(1.0),
-            Some(n) => {
+        let cells = self.metrics.is_on().then(|| self.metrics.table(&meta.name));
+        match (&index, cells) {
+            (_, None) => {}
+            (None, Some(cells)) => {
+                of_kind(kind, &cells.read_throttles, &cells.write_throttles).add(1.0)
+            }
+            (Some(n), Some(cells)) => {
                 let ic = cells.index(n);
                 of_kind(kind, &ic.read_throttles, &ic.write_throttles).add(1.0);
             }

@@ -96,6 +96,8 @@ impl TableCells {
 /// Every table's cells, and the account's.
 #[derive(Debug, Default)]
 pub struct DynamoMetrics {
+    /// `--metrics false`: nothing is recorded.
+    off: bool,
     tables: RwLock<HashMap<String, Arc<TableCells>>>,
     pub user_errors: Cell,
     /// Each operation's latency, for Prometheus.
@@ -106,6 +108,16 @@ pub struct DynamoMetrics {
 }
 
 impl DynamoMetrics {
+    /// Recording (`on`) or not (`--metrics false`).
+    pub fn new(on: bool) -> DynamoMetrics {
+        DynamoMetrics { off: !on, ..DynamoMetrics::default() }
+    }
+
+    /// Whether requests are counted.
+    pub fn is_on(&self) -> bool {
+        !self.off
+    }
+
     /// The cells of table `name`.
     pub fn table(&self, name: &str) -> Arc<TableCells> {
         if let Ok(m) = self.tables.read() {
@@ -157,6 +169,9 @@ impl DynamoMetrics {
         started: Instant,
         result: &DResult<Json>,
     ) {
+        if self.off {
+            return;
+        }
         match result {
             Ok(out) => {
                 let Some(op) = op else { return };
@@ -188,6 +203,9 @@ impl DynamoMetrics {
 
     /// Records a request's error.
     pub fn error(&self, op: Option<usize>, tables: &[Arc<TableCells>], e: &DynamoError) {
+        if self.off {
+            return;
+        }
         let per_op = |f: fn(&OpCells) -> &Cell| {
             for t in tables {
                 if let Some(c) = op.and_then(|op| t.ops.get(op)) {

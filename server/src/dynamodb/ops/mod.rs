@@ -89,6 +89,8 @@ pub struct GatewayOptions {
     pub capacity: Enforcement,
     /// The clock capacity and metrics run by (tests set their own).
     pub clock: Arc<dyn Clock>,
+    /// Whether requests are counted in the CloudWatch metrics (`--metrics`, default true).
+    pub metrics: bool,
     /// Decreases of a table's (or index's) provisioned throughput allowed any time in a UTC
     /// day (`--throughput-decreases-per-day`; DynamoDB's 4); after them, one an hour.
     pub throughput_decreases_per_day: i64,
@@ -111,6 +113,7 @@ impl Default for GatewayOptions {
             capacity: Enforcement::Enforce,
             clock: Arc::new(SystemClock),
             throughput_decreases_per_day: crate::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY,
+            metrics: true,
         }
     }
 }
@@ -143,7 +146,7 @@ impl Gateway {
         let streams = Arc::new(Streams::open(db.clone(), &catalog, opts.stream_retention)?);
         let worker = StreamWorker::start(Arc::clone(&streams), opts.stream_shard_rollover);
         let arn_prefix = format!("arn:aws:dynamodb:{}:{}:table/", opts.region, opts.account);
-        let metrics = Arc::new(DynamoMetrics::default());
+        let metrics = Arc::new(DynamoMetrics::new(opts.metrics));
         let capacity =
             Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix, Arc::clone(&metrics));
         let g = Gateway {

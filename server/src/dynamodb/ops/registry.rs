@@ -77,8 +77,8 @@ fn run<'a, I: Input<'a>>(
     }
     let slot = metrics::slot(name);
     let cells: Vec<_> = match slot {
-        Some(_) => input.tables().iter().map(|t| g.metrics.table(t)).collect(),
-        None => Vec::new(),
+        Some(_) if g.metrics.is_on() => input.tables().iter().map(|t| g.metrics.table(t)).collect(),
+        _ => Vec::new(),
     };
     let result = handler(g, input);
     g.metrics.finish(slot, &cells, started, &result);
