@@ -11,9 +11,13 @@ Expected answers are DynamoDB's: `com.amazon.coral.service#AccessDeniedException
 identity-based policy allows the dynamodb:ACTION action` (or `with an explicit deny in an
 identity-based policy`); the actions each operation needs are the Service Authorization
 Reference's (batch operations their own action on every table; transactions the item actions
-per table; Query of an index the index's ARN)."""
+per table; Query of an index the index's ARN).
+
+CloudWatch too: `cloudwatch:<Operation>` on `*` (the alarm operations on the alarm's ARN), refused
+with `AccessDenied`."""
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -588,3 +592,80 @@ def test_streams_and_ttl_are_authorized_per_stream_and_table(iam_env, root_ddb, 
             "Enabled": True, "AttributeName": "exp"})
     with expect_denied(u, "dynamodb:DescribeTimeToLive", h.table_arn(other)):
         u.ddb.describe_time_to_live(TableName=other)
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudWatch (boto3's default protocol): cloudwatch:<Operation>, on `*` but for the alarm
+# operations, which are authorized on the alarm's ARN. A refusal is `AccessDenied`.
+
+
+@pytest.fixture(scope="module")
+def root_cw():
+    return h.make_service_client("cloudwatch")
+
+
+def alarm_arn(name):
+    return f"arn:aws:cloudwatch:{h.REGION}:{h.ACCOUNT}:alarm:{name}"
+
+
+def expect_cw_denied(user, action, resource="*"):
+    return expect_error("AccessDenied", h.denied_message(user.arn, action, resource))
+
+
+def put_one(client, ns, value=5.0):
+    client.put_metric_data(Namespace=ns, MetricData=[{"MetricName": "m", "Value": value}])
+
+
+def metric_names(client, ns):
+    return [m["MetricName"] for m in client.list_metrics(Namespace=ns)["Metrics"]]
+
+
+def test_cloudwatch_denied_without_permission(iam_env, root_cw):
+    u = iam_env.user(policy=h.policy(h.allow("dynamodb:*")))
+    cw = u.client("cloudwatch")
+    ns = f"Shale/Access/{h.unique_name('none')}"
+    with expect_cw_denied(u, "cloudwatch:ListMetrics"):
+        cw.list_metrics(Namespace=ns)
+    with expect_cw_denied(u, "cloudwatch:PutMetricData"):
+        put_one(cw, ns)
+    # The refused write stored nothing.
+    assert metric_names(root_cw, ns) == []
+
+
+def test_cloudwatch_read_only_actions(iam_env, root_cw):
+    ns = f"Shale/Access/{h.unique_name('read')}"
+    put_one(root_cw, ns, 7.0)
+    u = iam_env.user(policy=h.policy(h.allow(["cloudwatch:ListMetrics",
+                                              "cloudwatch:GetMetricStatistics"])))
+    cw = u.client("cloudwatch")
+    assert metric_names(cw, ns) == ["m"]
+    now = datetime.now(timezone.utc)
+    points = cw.get_metric_statistics(
+        Namespace=ns, MetricName="m", StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=1), Period=60, Statistics=["Sum"])["Datapoints"]
+    assert [p["Sum"] for p in points] == [7.0]
+    with expect_cw_denied(u, "cloudwatch:PutMetricData"):
+        put_one(cw, ns)
+
+
+def test_cloudwatch_alarm_resource_arn(iam_env, root_cw):
+    suffix = h.unique_name("alarm")
+    allowed, refused = f"ok-{suffix}", f"no-{suffix}"
+    u = iam_env.user(policy=h.policy(h.allow("cloudwatch:PutMetricAlarm", alarm_arn("ok-*"))))
+    cw = u.client("cloudwatch")
+
+    def put_alarm(name):
+        cw.put_metric_alarm(
+            AlarmName=name, Namespace="Shale/Access", MetricName="m", Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1.0,
+            ComparisonOperator="GreaterThanThreshold", AlarmActions=[])
+
+    try:
+        put_alarm(allowed)
+        with expect_cw_denied(u, "cloudwatch:PutMetricAlarm", alarm_arn(refused)):
+            put_alarm(refused)
+        alarms = root_cw.describe_alarms(AlarmNames=[allowed, refused])["MetricAlarms"]
+        assert [a["AlarmName"] for a in alarms] == [allowed]
+        assert alarms[0]["AlarmArn"] == alarm_arn(allowed)
+    finally:
+        root_cw.delete_alarms(AlarmNames=[allowed])

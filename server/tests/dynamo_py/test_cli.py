@@ -1,7 +1,9 @@
 """The AWS CLI (`aws dynamodb ...`) against the server: table lifecycle, items, query, paginated
-scan, batch writes from a file, and how a service error surfaces (exit code and stderr)."""
+scan, batch writes from a file, and how a service error surfaces (exit code and stderr); the
+streams and CloudWatch commands (`aws dynamodbstreams ...`, `aws cloudwatch ...`)."""
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import dynamo_helpers as h
 from dynamo_helpers import run_cli
@@ -185,3 +187,24 @@ def test_cli_streams_and_ttl(ddb):
         assert d["TimeToLiveDescription"] == {"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
     finally:
         h.delete_table_quietly(ddb, name)
+
+
+def test_cli_cloudwatch_custom_metric():
+    ns = f"Shale/Cli/{h.unique_name('cw')}"
+    run_cli("put-metric-data", "--namespace", ns, "--metric-name", "jobs", "--value", "3",
+            "--unit", "Count", service="cloudwatch")
+    run_cli("put-metric-data", "--namespace", ns, "--metric-name", "jobs", "--value", "4.5",
+            "--unit", "Count", service="cloudwatch")
+    now = datetime.now(timezone.utc)
+    out = run_cli("get-metric-statistics", "--namespace", ns, "--metric-name", "jobs",
+                  "--start-time", (now - timedelta(minutes=5)).isoformat(),
+                  "--end-time", (now + timedelta(minutes=1)).isoformat(),
+                  "--period", "60", "--statistics", "Sum", "SampleCount",
+                  service="cloudwatch").json
+    assert out["Label"] == "jobs"
+    # Both values in one minute, unless the minute turned over between the two puts.
+    assert sum(d["Sum"] for d in out["Datapoints"]) == 7.5
+    assert sum(d["SampleCount"] for d in out["Datapoints"]) == 2.0
+    assert {d["Unit"] for d in out["Datapoints"]} == {"Count"}
+    listed = run_cli("list-metrics", "--namespace", ns, service="cloudwatch").json["Metrics"]
+    assert listed == [{"Namespace": ns, "MetricName": "jobs", "Dimensions": []}]

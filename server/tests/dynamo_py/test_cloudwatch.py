@@ -1,5 +1,5 @@
-"""CloudWatch through boto3, in each of the three protocols its SDKs speak: Smithy RPC v2 CBOR
-(boto3's default), AWS JSON 1.0 and the query protocol (botocore is pointed at a copy of its
+"""CloudWatch through boto3, in each of the three protocols its SDKs speak: Smithy RPC v2 CBOR,
+AWS JSON 1.0 (what botocore 1.43 picks when a model lists both) and the query protocol (botocore is pointed at a copy of its
 model that names only the protocol under test). DynamoDB's metrics appear within seconds of
 traffic with the right statistics; custom metrics, metric math, alarms going to ALARM and back
 with their webhook called, history, and errors in each protocol's form.

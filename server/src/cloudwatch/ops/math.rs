@@ -143,7 +143,13 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> CwResult<Value> {
         if self.eat('-') {
-            return Ok(binary(Value::Scalar(0.0), self.unary()?, |a, b| a - b));
+            self.depth += 1;
+            if self.depth > DEPTH_MAX {
+                return Err(bad(self.expr, "nested too deeply"));
+            }
+            let v = binary(Value::Scalar(0.0), self.unary()?, |a, b| a - b);
+            self.depth -= 1;
+            return Ok(v);
         }
         self.atom()
     }
@@ -327,5 +333,8 @@ mod tests {
         }
         let deep = format!("{}m1{}", "(".repeat(40), ")".repeat(40));
         assert!(eval(&deep, &v).unwrap_err().message.contains("nested too deeply"));
+        let minus = format!("{}m1", "-".repeat(40));
+        assert!(eval(&minus, &v).unwrap_err().message.contains("nested too deeply"));
+        assert!(eval(&format!("{}m1", "-".repeat(30)), &v).is_ok());
     }
 }

@@ -13,6 +13,7 @@
 //! series' minutes older than the retention are deleted by [`MetricStore::trim`].
 //!
 //! Lock order: `inner` only; engine writes happen outside it.
+#![doc = include_str!("../../../../docs/format/cloudwatch.md")]
 
 pub mod series;
 pub mod stats;
@@ -395,3 +396,6 @@ mod tests {
         s.record(&key("0"), "Count", 2, Stats::one(1.0)).unwrap();
     }
 }
+
+#[cfg(test)]
+mod format_tests;
