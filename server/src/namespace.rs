@@ -18,8 +18,11 @@ pub const DYNAMODB: Namespace = Namespace { prefix: "dynamo.", owner: "the Dynam
 /// IAM: its store of identities, keys, policies and sessions.
 pub const IAM: Namespace = Namespace { prefix: "iam.", owner: "IAM" };
 
+/// CloudWatch: the metric store and the alarms.
+pub const CLOUDWATCH: Namespace = Namespace { prefix: "cloudwatch.", owner: "CloudWatch" };
+
 /// Every reserved namespace.
-pub const RESERVED: &[Namespace] = &[DYNAMODB, IAM];
+pub const RESERVED: &[Namespace] = &[DYNAMODB, IAM, CLOUDWATCH];
 
 /// The namespace `keyspace` falls under, if it is reserved.
 pub fn reserved_by(keyspace: &str) -> Option<&'static Namespace> {
@@ -38,6 +41,7 @@ mod tests {
             }
         }
         assert_eq!(reserved_by("dynamo.t.1"), Some(&DYNAMODB));
+        assert_eq!(reserved_by("cloudwatch.points"), Some(&CLOUDWATCH));
         assert_eq!(reserved_by(crate::iam::store::KEYSPACE), Some(&IAM));
         assert_eq!(reserved_by("dynamo"), None);
         assert_eq!(reserved_by("mine"), None);
