@@ -144,10 +144,11 @@ fn application_json_is_accepted() {
 const AUTH: &str = "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA256 \
                     Credential=a/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0\r\n";
 
-/// Requests in the endpoint's other protocols, for services it does not serve (yet), and JSON
-/// targets of other services, are unknown operations, answered in JSON 1.0.
+/// CloudWatch's query and RPC v2 CBOR requests reach CloudWatch (here refused by
+/// authentication, in each protocol's error form); a CBOR path or a JSON target of a service
+/// the endpoint does not serve is an unknown operation.
 #[test]
-fn other_protocols_and_services_are_unknown_operations() {
+fn cloudwatch_is_routed_and_other_services_are_unknown_operations() {
     let server = start();
     let addr = server.dynamo_addr.clone();
     let body = "Action=ListMetrics&Version=2010-08-01";
@@ -156,16 +157,28 @@ fn other_protocols_and_services_are_unknown_operations() {
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let cbor = format!(
-        "POST /service/GraniteServiceVersion20100801/operation/ListMetrics HTTP/1.1\r\nHost: x\r\n\
-         smithy-protocol: rpc-v2-cbor\r\nContent-Type: application/cbor\r\n{AUTH}\
-         Content-Length: 1\r\nConnection: close\r\n\r\n\u{a0}"
+    let out = raw(&addr, query.as_bytes(), false);
+    assert!(out.starts_with("HTTP/1.1 403"), "{out}");
+    assert!(
+        out.contains("<ErrorResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\">"),
+        "{out}"
     );
+    let cbor = |service: &str| {
+        format!(
+            "POST /service/{service}/operation/ListMetrics HTTP/1.1\r\nHost: x\r\n\
+             smithy-protocol: rpc-v2-cbor\r\nContent-Type: application/cbor\r\n{AUTH}\
+             Content-Length: 1\r\nConnection: close\r\n\r\n\u{a0}"
+        )
+    };
+    let out = raw(&addr, cbor("GraniteServiceVersion20100801").as_bytes(), false);
+    assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+    assert!(out.to_ascii_lowercase().contains("smithy-protocol: rpc-v2-cbor"), "{out}");
+    assert!(out.contains("InvalidSignatureException"), "{out}");
     let kinesis = format!(
         "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\n\
          Content-Type: application/x-amz-json-1.0\r\n{AUTH}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
     );
-    for req in [query, cbor, kinesis] {
+    for req in [cbor("Kinesis_20131202"), kinesis] {
         let out = raw(&addr, req.as_bytes(), false);
         assert!(out.starts_with("HTTP/1.1 400"), "{out}");
         assert!(out.contains("com.amazon.coral.service#UnknownOperationException"), "{out}");

@@ -141,11 +141,6 @@ pub fn authorize_scrape(caller: &Caller) -> Result<(), AwsError> {
         .map_err(|d| AwsError::sender("AccessDeniedException", d.message).with_status(403))
 }
 
-/// Constant-time equality of two secrets.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 impl Auth {
     /// Authenticates a scrape of `GET /metrics`: a SigV4-signed request (service
     /// `monitoring`), or HTTP Basic with an access key id and its secret (what Prometheus'
@@ -189,7 +184,10 @@ impl Auth {
         match authenticator.lookup(id) {
             Lookup::Found(c)
                 if c.session_token.is_none()
-                    && same_secret(c.secret.as_bytes(), secret.as_bytes()) =>
+                    && shale_aws::sigv4::sign::bytes_match(
+                        c.secret.as_bytes(),
+                        secret.as_bytes(),
+                    ) =>
             {
                 authenticator
                     .caller_at(c.principal, peer, secure, SystemTime::now())

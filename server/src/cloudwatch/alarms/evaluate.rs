@@ -86,7 +86,13 @@ pub fn verdict(cw: &CloudWatch, alarm: &Alarm, now: f64) -> Verdict {
 
 /// Moves `alarm` to `state` at `now` (with its reason), recording the change and running the
 /// new state's actions. Nothing happens when it is in `state` already.
-pub fn transition(cw: &CloudWatch, mut alarm: Alarm, (state, reason, data): Verdict, now: f64) {
+pub fn transition(cw: &CloudWatch, alarm: Alarm, (state, reason, data): Verdict, now: f64) {
+    if state == alarm.state {
+        return;
+    }
+    // The alarm as stored now: another change may have come between the verdict and here.
+    let _changing = cw.alarms.changing();
+    let Some(mut alarm) = cw.alarms.get(&alarm.name) else { return };
     if state == alarm.state {
         return;
     }

@@ -5,7 +5,8 @@
 //! Bounds: [`ALARMS_MAX`] alarms, [`HISTORY_MAX`] history items (the oldest go first), kept
 //! [`HISTORY_RETENTION_SECS`].
 //!
-//! Lock order: `inner` only; engine writes and webhook calls happen outside it.
+//! Lock order: `changes` (held across a read-modify-write of an alarm), then `inner`; engine
+//! writes happen under `changes` only, webhook calls under neither.
 
 pub mod evaluate;
 pub mod model;
@@ -42,6 +43,9 @@ pub struct Alarms {
     alarms_ks: Keyspace,
     history_ks: Keyspace,
     inner: Mutex<Inner>,
+    /// Held across each read-modify-write of an alarm (a configuration put, a state change,
+    /// a delete), so that the evaluator and a request never write over each other's change.
+    changes: Mutex<()>,
 }
 
 fn keyspace(db: &Db, name: &str) -> Result<Keyspace, String> {
@@ -79,7 +83,18 @@ impl Alarms {
             }
         }
         drop(it);
-        Ok(Alarms { db: db.clone(), alarms_ks, history_ks, inner: Mutex::new(inner) })
+        Ok(Alarms {
+            db: db.clone(),
+            alarms_ks,
+            history_ks,
+            inner: Mutex::new(inner),
+            changes: Mutex::new(()),
+        })
+    }
+
+    /// Serializes a read-modify-write of alarms (lock order: `changes`, then `inner`).
+    pub fn changing(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.changes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -6,7 +6,7 @@
 //! `docs/format/cloudwatch.md`).
 
 use crate::cloudwatch::ops::metrics::dimensions_json;
-use crate::cloudwatch::store::stats::Corrupt;
+use crate::cloudwatch::store::stats::{seal, unseal, Corrupt};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 
@@ -160,19 +160,11 @@ impl HistoryItem {
 
 /// The stored form of `value`: CRC32 (LE) of its JSON, then the JSON.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
-    let body = serde_json::to_vec(value).unwrap_or_default();
-    let mut out = crc32fast::hash(&body).to_le_bytes().to_vec();
-    out.extend_from_slice(&body);
-    out
+    seal(&serde_json::to_vec(value).unwrap_or_default())
 }
 
 /// Reads a stored form.
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, Corrupt> {
-    let (crc, body) = bytes
-        .split_first_chunk::<4>()
-        .ok_or_else(|| Corrupt("a stored alarm is too short".into()))?;
-    if crc32fast::hash(body) != u32::from_le_bytes(*crc) {
-        return Err(Corrupt("a stored alarm's checksum does not match".into()));
-    }
+    let body = unseal(bytes, "alarm")?;
     serde_json::from_slice(body).map_err(|e| Corrupt(format!("a stored alarm is not valid: {e}")))
 }

@@ -59,6 +59,7 @@ pub fn put_metric_alarm(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
         ));
     }
     let now = cw.clock.now();
+    let changing = cw.alarms.changing();
     let old = cw.alarms.get(name);
     let alarm = Alarm {
         name: name.to_string(),
@@ -103,6 +104,7 @@ pub fn put_metric_alarm(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
         .to_string(),
     };
     cw.alarms.put(alarm.clone(), vec![history]).map_err(CwError::limit)?;
+    drop(changing);
     // Evaluated at once, then every minute.
     let verdict = evaluate::verdict(cw, &alarm, now);
     evaluate::transition(cw, alarm, verdict, now);
@@ -191,6 +193,7 @@ pub fn delete_alarms(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
     if names.is_empty() {
         return Err(CwError::missing("AlarmNames"));
     }
+    let _changing = cw.alarms.changing();
     cw.alarms.delete(&names).map_err(|missing| match missing {
         Some(n) => CwError::not_found(format!("An alarm named {n} does not exist.")),
         None => CwError::internal("the alarms could not be deleted"),

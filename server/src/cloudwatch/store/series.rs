@@ -6,7 +6,7 @@
 //! `{"namespace": …, "name": …, "dimensions": [[name, value], …], "unit": …}` (see
 //! `docs/format/cloudwatch.md`).
 
-use super::stats::Corrupt;
+use super::stats::{seal, unseal, Corrupt};
 use serde_json::{json, Value as Json};
 
 /// One metric series.
@@ -55,21 +55,13 @@ impl SeriesKey {
     pub fn encode(&self, unit: &str) -> Vec<u8> {
         let dims: Vec<Json> = self.dimensions.iter().map(|(n, v)| json!([n, v])).collect();
         let body = json!({"namespace": self.namespace, "name": self.name, "dimensions": dims, "unit": unit})
-            .to_string()
-            .into_bytes();
-        let mut out = crc32fast::hash(&body).to_le_bytes().to_vec();
-        out.extend_from_slice(&body);
-        out
+            .to_string();
+        seal(body.as_bytes())
     }
 
     /// Reads the stored form: the series and its unit.
     pub fn decode(bytes: &[u8]) -> Result<(SeriesKey, String), Corrupt> {
-        let (crc, body) = bytes
-            .split_first_chunk::<4>()
-            .ok_or_else(|| Corrupt("a stored series is shorter than its checksum".into()))?;
-        if crc32fast::hash(body) != u32::from_le_bytes(*crc) {
-            return Err(Corrupt("a stored series' checksum does not match".into()));
-        }
+        let body = unseal(bytes, "series")?;
         let v: Json = serde_json::from_slice(body)
             .map_err(|e| Corrupt(format!("a stored series is not JSON: {e}")))?;
         let text = |k: &str| {

@@ -22,6 +22,26 @@ const _: () = assert!(STATS_LEN == 37);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Corrupt(pub String);
 
+/// `body` sealed: its CRC32 (u32 LE), then the body (how series, alarms and history items are
+/// stored).
+pub fn seal(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + body.len());
+    out.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// The body of a sealed value, once its CRC32 matches; `what` names it in errors.
+pub fn unseal<'b>(bytes: &'b [u8], what: &str) -> Result<&'b [u8], Corrupt> {
+    let (crc, body) = bytes
+        .split_first_chunk::<4>()
+        .ok_or_else(|| Corrupt(format!("a stored {what} is shorter than its checksum")))?;
+    if crc32fast::hash(body) != u32::from_le_bytes(*crc) {
+        return Err(Corrupt(format!("a stored {what}'s checksum does not match")));
+    }
+    Ok(body)
+}
+
 impl fmt::Display for Corrupt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
