@@ -19,6 +19,15 @@ fn key(name: &str, dims: &[(&str, &str)]) -> SeriesKey {
     SeriesKey::new("AWS/DynamoDB", name, d)
 }
 
+/// A gateway over a database in `fs`, counting requests when `metrics`, on a clock at T0.
+fn open(fs: &Arc<MemFs>, metrics: bool) -> (Gateway, Db, Arc<ManualClock>) {
+    let db = Db::open("/metrics", Options { fs: fs.clone(), ..Options::default() }).unwrap();
+    let clock = Arc::new(ManualClock::at(T0));
+    let gopts =
+        GatewayOptions { sync: false, clock: clock.clone(), metrics, ..GatewayOptions::default() };
+    (Gateway::open(db.clone(), gopts).unwrap(), db, clock)
+}
+
 fn minute_stats(store: &MetricStore, k: &SeriesKey, minute: i64) -> Option<Stats> {
     store.statistics(k, minute, minute + 1, 1).unwrap().first().map(|(_, s)| *s)
 }
@@ -26,10 +35,7 @@ fn minute_stats(store: &MetricStore, k: &SeriesKey, minute: i64) -> Option<Stats
 #[test]
 fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
     let fs = Arc::new(MemFs::new());
-    let db = Db::open("/metrics", Options { fs: fs.clone(), ..Options::default() }).unwrap();
-    let clock = Arc::new(ManualClock::at(T0));
-    let gopts = GatewayOptions { sync: false, clock: clock.clone(), ..GatewayOptions::default() };
-    let g = Gateway::open(db.clone(), gopts).unwrap();
+    let (g, db, clock) = open(&fs, true);
     let store = MetricStore::open(&db).unwrap();
     let mut h = Harvester::default();
     g.handle(
@@ -124,10 +130,7 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
 
 #[test]
 fn metrics_off_records_nothing() {
-    let fs = Arc::new(MemFs::new());
-    let db = Db::open("/metrics", Options { fs, ..Options::default() }).unwrap();
-    let gopts = GatewayOptions { sync: false, metrics: false, ..GatewayOptions::default() };
-    let g = Gateway::open(db.clone(), gopts).unwrap();
+    let (g, db, _clock) = open(&Arc::new(MemFs::new()), false);
     let store = MetricStore::open(&db).unwrap();
     g.handle(
         "CreateTable",

@@ -3,7 +3,7 @@
 //! refused by name.
 
 use super::input::{
-    opt_bool, opt_enum, opt_f64, opt_i64, opt_str, refuse, req_str, str_list, with_token,
+    opt_bool, opt_enum, opt_f64, opt_i64, opt_str, paging, refuse, req_str, str_list, with_token,
 };
 use super::metrics::{dimensions, STATISTICS, UNITS};
 use crate::cloudwatch::alarms::evaluate;
@@ -15,8 +15,6 @@ use serde_json::{json, Value as Json};
 
 /// Most actions of each kind.
 const ACTIONS_MAX: usize = 5;
-/// Most alarms a page of DescribeAlarms holds.
-const PAGE_MAX: i64 = 100;
 /// Most names DescribeAlarms and DeleteAlarms take.
 const NAMES_MAX: usize = 100;
 
@@ -112,17 +110,7 @@ pub fn put_metric_alarm(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
 }
 
 fn page(v: &Json, alarms: Vec<Alarm>) -> CwResult<(Vec<Json>, Option<String>)> {
-    let max = opt_i64(v, "MaxRecords")?.unwrap_or(50);
-    if !(1..=PAGE_MAX).contains(&max) {
-        return Err(CwError::invalid(format!(
-            "The parameter MaxRecords must be between 1 and {PAGE_MAX}."
-        )));
-    }
-    let skip = match opt_str(v, "NextToken")? {
-        None => 0,
-        Some(t) => t.parse::<usize>().map_err(|_| CwError::next_token())?,
-    };
-    let max = max as usize;
+    let (skip, max) = paging(v, 50)?;
     let next = (skip + max < alarms.len()).then(|| (skip + max).to_string());
     Ok((alarms.iter().skip(skip).take(max).map(Alarm::to_json).collect(), next))
 }
@@ -236,22 +224,12 @@ pub fn describe_alarm_history(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
     }
     let ascending = opt_enum(v, "ScanBy", &["TimestampDescending", "TimestampAscending"])?
         == Some("TimestampAscending");
-    let max = opt_i64(v, "MaxRecords")?.unwrap_or(100);
-    if !(1..=PAGE_MAX).contains(&max) {
-        return Err(CwError::invalid(format!(
-            "The parameter MaxRecords must be between 1 and {PAGE_MAX}."
-        )));
-    }
-    let skip = match opt_str(v, "NextToken")? {
-        None => 0,
-        Some(t) => t.parse::<usize>().map_err(|_| CwError::next_token())?,
-    };
+    let (skip, max) = paging(v, 100)?;
     let items = if types.is_empty() || types.contains(&"MetricAlarm") {
         cw.alarms.history(name, kind, (from, to), ascending)
     } else {
         Vec::new()
     };
-    let max = max as usize;
     let page: Vec<Json> = items.iter().skip(skip).take(max).map(HistoryItem::to_json).collect();
     let next = (skip + max < items.len()).then(|| (skip + max).to_string());
     Ok(with_token(json!({ "AlarmHistoryItems": page }), next))

@@ -117,3 +117,26 @@ pub fn with_token(mut out: Json, token: Option<String>) -> Json {
     }
     out
 }
+
+/// Most records a page of DescribeAlarms or DescribeAlarmHistory holds.
+pub const RECORDS_MAX: i64 = 100;
+
+/// A page's position: `NextToken` (the items already given, as this server words its tokens)
+/// and `MaxRecords` (`default` when absent, 1–[`RECORDS_MAX`]).
+pub fn paging(v: &Json, default: i64) -> CwResult<(usize, usize)> {
+    let max = opt_i64(v, "MaxRecords")?.unwrap_or(default);
+    if !(1..=RECORDS_MAX).contains(&max) {
+        return Err(CwError::invalid(format!(
+            "The parameter MaxRecords must be between 1 and {RECORDS_MAX}."
+        )));
+    }
+    Ok((next_token(v)?, max as usize))
+}
+
+/// `NextToken`: the number of items already given (0 when absent).
+pub fn next_token(v: &Json) -> CwResult<usize> {
+    match opt_str(v, "NextToken")? {
+        None => Ok(0),
+        Some(t) => t.parse::<usize>().map_err(|_| CwError::next_token()),
+    }
+}

@@ -193,10 +193,7 @@ pub fn list_metrics(cw: &CloudWatch, v: &Json) -> CwResult<Json> {
             "The parameter IncludeLinkedAccounts is not supported: this server has one account.",
         ));
     }
-    let skip = match opt_str(v, "NextToken")? {
-        None => 0,
-        Some(t) => t.parse::<usize>().map_err(|_| CwError::next_token())?,
-    };
+    let skip = super::input::next_token(v)?;
     let all = cw.store.list(ns, name, &filter, since);
     let page: Vec<Json> = all
         .iter()
