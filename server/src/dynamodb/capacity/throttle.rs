@@ -437,10 +437,10 @@ impl Ctx<'_> {
                 b.set_limit(l, now);
             }
         }
-        let globals: Vec<&IndexMeta> =
-            meta.indexes.iter().filter(|ix| ix.kind == IndexKind::Global).collect();
-        self.buckets.globals.retain(|(n, _)| globals.iter().any(|ix| &ix.name == n));
-        for ix in globals {
+        // No allocation on this path (it runs for every request): the indexes are walked.
+        let globals = || meta.indexes.iter().filter(|ix| ix.kind == IndexKind::Global);
+        self.buckets.globals.retain(|(n, _)| globals().any(|ix| &ix.name == n));
+        for ix in globals() {
             let (r, w) =
                 (limit(meta, Some(ix), Kind::Read).0, limit(meta, Some(ix), Kind::Write).0);
             match self.buckets.globals.iter_mut().find(|(n, _)| n == &ix.name) {
