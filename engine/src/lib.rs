@@ -6,7 +6,7 @@
 //!
 //! | layer | module | concern |
 //! |---|---|---|
-//! | foundation | [`error`], `sync` | the error type; atomics and locks (`std`'s, or loom's under `cfg(loom)`) |
+//! | foundation | [`error`], [`perf`], `sync` | the error type; the per-thread performance context; atomics and locks (`std`'s, or loom's under `cfg(loom)`) |
 //! | util | `util` | integer coding, checksums, hashing, histograms, a PRNG |
 //! | seam | [`fs`] | every file operation; OS, io_uring and in-memory file systems; fault injection for tests (feature `testing`) |
 //! | names | [`key`], [`filename`] | internal keys and the answer of a point lookup; file names of a database directory |
@@ -39,6 +39,7 @@ pub mod iter;
 pub mod key;
 pub mod manifest;
 pub mod memtable;
+pub mod perf;
 pub mod sst;
 mod sync;
 mod util;

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom to top: a module may use the modules of every layer below its own.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["error", "sync"]),
+    ("foundation", &["error", "perf", "sync"]),
     ("util", &["util"]),
     ("seam", &["fs"]),
     ("names", &["key", "filename"]),

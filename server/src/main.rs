@@ -86,8 +86,8 @@ struct Cli {
     /// throttled nor counted). Default: enforce.
     #[arg(long)]
     capacity: Option<String>,
-    /// Whether DynamoDB requests are counted in the CloudWatch metrics and Prometheus' page.
-    /// Default: true.
+    /// Whether DynamoDB requests are counted in the CloudWatch metrics and Prometheus' page,
+    /// and a sample of every request's latency breakdown kept for the page. Default: true.
     #[arg(long)]
     metrics: Option<bool>,
     /// Decreases of a table's (or global index's) provisioned throughput allowed any time in
@@ -331,10 +331,14 @@ fn run(cli: Cli) -> Result<(), String> {
         v => Duration::from_secs(v.unwrap_or(60)),
     };
     shale_server::cloudwatch::alarms::evaluate::start(&cloudwatch, alarm_interval);
+    // A sample of the requests' latency breakdowns, for the Prometheus page (kept when
+    // requests are counted in the metrics).
+    let traces = gateway.metrics().is_on().then(|| Arc::new(aws_http::trace::Traces::new()));
     let metrics_page: shale_server::http::service::MetricsPage = {
-        let (gateway, db) = (Arc::clone(&gateway), db.clone());
+        let (gateway, db, traces) = (Arc::clone(&gateway), db.clone(), traces.clone());
         Arc::new(move || {
-            shale_server::cloudwatch::prometheus::render(gateway.metrics(), &db.stats())
+            let traces = traces.as_ref().map(|t| t.sums()).unwrap_or_default();
+            shale_server::cloudwatch::prometheus::render(gateway.metrics(), &db.stats(), &traces)
         })
     };
     let metrics_addr = cli.metrics_addr.or(file.metrics_addr);
@@ -446,6 +450,10 @@ fn run(cli: Cli) -> Result<(), String> {
             .with(Arc::new(Sts::new(Arc::clone(&store))) as _)
             .with(Arc::clone(&cloudwatch) as _)
             .with_metrics_page(Arc::clone(&metrics_page));
+        let services = match &traces {
+            Some(t) => services.with_traces(Arc::clone(t)),
+            None => services,
+        };
         // `--metrics-addr`: the Prometheus page on a port of its own too (same credentials).
         let metrics_task = match metrics_addr {
             Some(addr) => {

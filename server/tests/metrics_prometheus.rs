@@ -1,13 +1,16 @@
 //! `GET /metrics` on the real server, read by a Prometheus text-format parser
 //! (`prometheus-parse`): DynamoDB's metrics after known traffic, the latency histogram and
 //! the engine's statistics; credentials required (HTTP Basic or SigV4), wrong ones refused,
-//! and a user without `cloudwatch:GetMetricData` denied; `--metrics-addr` serves it too.
+//! and a user without `cloudwatch:GetMetricData` denied; `--metrics-addr` serves it too. And the
+//! per-request latency breakdown: `x-shale-trace: 1` answered in the response header
+//! (`docs/format/trace.md`), refused when malformed, and summed on the page.
 
 mod common;
 
 use common::{Server, ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY};
 use serde_json::json;
-use shale_server::dynamo_client::DynamoClient;
+use shale_server::dynamo_client::{encode_request, DynamoClient, HttpResponse};
+use shale_server::http::trace;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -162,4 +165,121 @@ fn prometheus_reads_dynamodb_and_engine_metrics_with_credentials() {
     let (status, answer) = other.call("ListTables", &json!({})).unwrap();
     assert_eq!(status, 400, "no AWS API on the metrics address: {answer}");
     assert!(server.terminate());
+}
+
+/// `op` with `body`, its request carrying `x-shale-trace: value` when given.
+fn call_traced(
+    c: &mut DynamoClient,
+    addr: &str,
+    op: &str,
+    body: &str,
+    value: Option<&str>,
+) -> HttpResponse {
+    let mut req = encode_request(addr, op, body.as_bytes(), &common::root());
+    if let Some(v) = value {
+        let at = req.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        req.splice(at..at, format!("x-shale-trace: {v}\r\n").into_bytes());
+    }
+    c.send_raw(&req).unwrap();
+    c.read_response().unwrap()
+}
+
+/// The figures of a response's `x-shale-trace` header, by name.
+fn figures(r: &HttpResponse) -> std::collections::HashMap<String, u64> {
+    let v = r.header("x-shale-trace").expect("an x-shale-trace header");
+    trace::parse(v).expect("the header parses").into_iter().collect()
+}
+
+#[test]
+fn x_shale_trace_answers_the_engine_breakdown_and_the_page_sums_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Some(dir.path()), &[]);
+    let addr = server.dynamo_addr.clone();
+    let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
+    let create = json!({"TableName": "traced", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST"});
+    assert_eq!(c.call("CreateTable", &create).unwrap().0, 200);
+    let item = r#"{"TableName": "traced", "Item": {"pk": {"S": "a"}, "v": {"S": "hello"}}}"#;
+
+    // Asked for: the write's WAL bytes, its WAL (or fsync) and memtable insert times, all
+    // within the operation's.
+    let put = call_traced(&mut c, &addr, "PutItem", item, Some("1"));
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let f = figures(&put);
+    assert!(f["wal_bytes"] > 0 && f["memtable_insert_nanos"] > 0, "{f:?}");
+    assert!(f["wal_nanos"] + f["fsync_nanos"] > 0, "{f:?}");
+    let stages = [
+        "memtable_nanos",
+        "table_nanos",
+        "write_stall_nanos",
+        "write_queue_nanos",
+        "wal_nanos",
+        "fsync_nanos",
+        "memtable_insert_nanos",
+        "publish_wait_nanos",
+    ];
+    let engine: u64 = stages.iter().map(|s| f[*s]).sum();
+    assert!(f["operation_nanos"] >= engine, "{f:?}");
+
+    // A read of the item just written: found in a memtable, no file read, nothing written.
+    let get = r#"{"TableName": "traced", "Key": {"pk": {"S": "a"}}}"#;
+    let r = call_traced(&mut c, &addr, "GetItem", get, Some("1"));
+    assert_eq!(r.status, 200);
+    let f = figures(&r);
+    assert!(f["memtable_hits"] >= 1 && f["memtable_nanos"] > 0, "{f:?}");
+    assert_eq!((f["wal_bytes"], f["file_reads"]), (0, 0), "{f:?}");
+
+    // Not asked for (or asked not to): no header. A failed request still answers its trace.
+    for value in [None, Some("0")] {
+        let r = call_traced(&mut c, &addr, "GetItem", get, value);
+        assert_eq!((r.status, r.header("x-shale-trace")), (200, None));
+    }
+    let missing = r#"{"TableName": "nope", "Key": {"pk": {"S": "a"}}}"#;
+    let r = call_traced(&mut c, &addr, "GetItem", missing, Some("1"));
+    assert_eq!(r.status, 400);
+    assert!(figures(&r)["operation_nanos"] > 0);
+    // A malformed value is refused by name, and the request does nothing.
+    let other = r#"{"TableName": "traced", "Item": {"pk": {"S": "b"}}}"#;
+    let r = call_traced(&mut c, &addr, "PutItem", other, Some("yes"));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_type().as_deref(), Some("ValidationException"));
+    assert!(String::from_utf8_lossy(&r.body).contains("x-shale-trace"));
+    let (_, got) =
+        c.call("GetItem", &json!({"TableName": "traced", "Key": {"pk": {"S": "b"}}})).unwrap();
+    assert_eq!(got, json!({}), "the refused PutItem wrote nothing");
+
+    // The page sums the timed requests (the traced ones and a sample of the others).
+    for _ in 0..200 {
+        assert_eq!(c.call("GetItem", &serde_json::from_str(get).unwrap()).unwrap().0, 200);
+    }
+    let root = basic(ROOT_ACCESS_KEY_ID, ROOT_SECRET_ACCESS_KEY);
+    let (status, _, body) = get_page(&addr, &root);
+    assert_eq!(status, 200);
+    let page = parse(&body);
+    let at = |name: &str, extra: &[(&str, &str)]| {
+        let mut labels = vec![("service", "dynamodb"), ("operation", "GetItem")];
+        labels.extend_from_slice(extra);
+        sample(&page, name, &labels)
+    };
+    let timed = at("shale_request_trace_requests_total", &[]).unwrap();
+    assert!(timed >= 2.0, "the traced GetItems at least: {timed}");
+    let seconds = at("shale_request_trace_seconds_total", &[("stage", "operation")]).unwrap();
+    assert!(seconds > 0.0);
+    let memtable = at("shale_request_trace_seconds_total", &[("stage", "memtable")]).unwrap();
+    assert!(memtable > 0.0 && memtable < seconds, "{memtable} of {seconds}");
+    let hits = at("shale_request_trace_events_total", &[("event", "memtable_hits")]).unwrap();
+    // Every timed GetItem hit a memtable but the one of a missing table.
+    assert!(hits >= timed - 1.0, "{hits} memtable hits in {timed} GetItems");
+    let put_bytes = sample(
+        &page,
+        "shale_request_trace_bytes_total",
+        &[("service", "dynamodb"), ("operation", "PutItem"), ("kind", "wal")],
+    );
+    assert!(put_bytes.is_some_and(|b| b > 0.0), "{put_bytes:?}");
+    assert!(server.terminate());
+}
+
+fn get_page(addr: &str, authorization: &str) -> (u16, String, String) {
+    get(addr, "/metrics", Some(authorization))
 }

@@ -7,6 +7,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::fs::ReadableFile;
+use crate::perf::{self, Stat};
 use std::sync::Arc;
 
 /// One decoded record.
@@ -67,7 +68,12 @@ impl BlobFile {
             )));
         }
         let mut buf = vec![0u8; len];
-        let n = self.file.read_full_at(&mut buf, p.offset)?;
+        let t = perf::timer();
+        let n = self.file.read_full_at(&mut buf, p.offset);
+        t.stop(Stat::FileReadNanos);
+        perf::count(Stat::FileReads, 1);
+        perf::count(Stat::FileReadBytes, len as u64);
+        let n = n?;
         if n < len {
             return Err(self.corrupt(format!("short read at offset {}: {n} of {len}", p.offset)));
         }

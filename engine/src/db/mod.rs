@@ -49,6 +49,7 @@ use crate::fs::{FileLock, WritableFile};
 use crate::iter::{InternalIterator, MergingIterator};
 use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{LevelFiles, ManifestState, VersionEdit, KEYSPACE_NAME_LEN_MAX};
+use crate::perf::{self, Stat};
 use crate::sst::{BlockCache, TableOptions};
 use crate::version::{self, BlobCache, TableCache, TableReads};
 use crate::wal::LogWriter;
@@ -192,9 +193,20 @@ impl Core {
         let sv = state.sv();
         let seq = seq.unwrap_or_else(|| self.last_sequence());
         let read = || {
-            let found = match sv.newest_first().find_map(|m| m.get(key, seq)) {
-                Some(l) => Some(l),
-                None => version::get(&self.tables, &sv.files, key, seq)?,
+            let t = perf::timer();
+            let in_memtable = sv.newest_first().find_map(|m| m.get(key, seq));
+            t.stop(Stat::MemtableNanos);
+            let found = match in_memtable {
+                Some(l) => {
+                    perf::count(Stat::MemtableHits, 1);
+                    Some(l)
+                }
+                None => {
+                    let t = perf::timer();
+                    let found = version::get(&self.tables, &sv.files, key, seq);
+                    t.stop(Stat::TableNanos);
+                    found?
+                }
             };
             self.resolve(key, found)
         };
@@ -223,11 +235,17 @@ impl Core {
         let state = self.state_of(ks)?;
         let sv = state.sv();
         let seq = seq.unwrap_or_else(|| self.last_sequence());
+        let t = perf::timer();
         let mut found: Vec<Option<Lookup>> =
             keys.iter().map(|k| sv.newest_first().find_map(|m| m.get(k, seq))).collect();
+        t.stop(Stat::MemtableNanos);
+        perf::count(Stat::MemtableHits, found.iter().filter(|f| f.is_some()).count() as u64);
         let read = || {
             if found.iter().any(Option::is_none) {
-                version::multi_get(&self.tables, &sv.files, keys, seq, &mut found)?;
+                let t = perf::timer();
+                let read = version::multi_get(&self.tables, &sv.files, keys, seq, &mut found);
+                t.stop(Stat::TableNanos);
+                read?;
             }
             keys.iter().zip(found).map(|(k, f)| self.resolve(k, f)).collect::<Result<Vec<_>>>()
         };

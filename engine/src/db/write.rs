@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::filename;
 use crate::key::SequenceNumber;
 use crate::memtable::MemTable;
+use crate::perf::{self, Stat};
 use crate::wal::LogWriter;
 use crate::WriteOptions;
 use std::collections::{HashMap, VecDeque};
@@ -153,13 +154,25 @@ struct Pending {
     sync: bool,
     /// The writer, woken when its hand-off is ready (or when it may become the leader).
     thread: Thread,
+    /// The writer times its steps ([`perf`]): the leader times the group's WAL append.
+    timed: bool,
     outcome: Option<Outcome>,
+    commit: CommitTimes,
+}
+
+/// What a group's WAL append and fsync took, for the performance context of its writers
+/// (measured when one of them times its steps).
+#[derive(Debug, Clone, Copy, Default)]
+struct CommitTimes {
+    wal_nanos: u64,
+    fsync_nanos: u64,
 }
 
 /// A writer's batch back from its leader, with what to do with it.
 struct Handoff {
     batch: WriteBatch,
     outcome: Outcome,
+    commit: CommitTimes,
 }
 
 #[derive(Default)]
@@ -216,19 +229,31 @@ impl Core {
 
     /// Applies `batch` atomically (see the module docs); gives the batch back for reuse.
     pub(crate) fn write(&self, batch: WriteBatch, opts: WriteOptions) -> (Result<()>, WriteBatch) {
-        let ready = self
-            .validate(&batch)
-            .and_then(|()| self.check_poison())
-            .and_then(|()| self.stall_if_needed(&batch.keyspaces));
+        let ready = self.validate(&batch).and_then(|()| self.check_poison()).and_then(|()| {
+            let t = perf::timer();
+            let waited = self.stall_if_needed(&batch.keyspaces);
+            t.stop(Stat::WriteStallNanos);
+            waited
+        });
         if let Err(e) = ready {
             return (Err(e), batch);
         }
-        self.counters.user_bytes.fetch_add(batch.encoded_len() as u64, Ordering::Relaxed);
+        let encoded_len = batch.encoded_len() as u64;
+        self.counters.user_bytes.fetch_add(encoded_len, Ordering::Relaxed);
+        let queued = perf::timer();
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let id = q.next_id;
         q.next_id += 1;
         let thread = std::thread::current();
-        q.pending.push_back(Pending { id, batch, sync: opts.sync, thread, outcome: None });
+        q.pending.push_back(Pending {
+            id,
+            batch,
+            sync: opts.sync,
+            thread,
+            timed: queued.is_timing(),
+            outcome: None,
+            commit: CommitTimes::default(),
+        });
         let own = loop {
             if let Some(h) = q.handoffs.remove(&id) {
                 drop(q);
@@ -282,7 +307,7 @@ impl Core {
                 let outcome = p.outcome.unwrap_or_else(|| {
                     Outcome::Failed(Error::invalid("write left without an outcome"))
                 });
-                let h = Handoff { batch: p.batch, outcome };
+                let h = Handoff { batch: p.batch, outcome, commit: p.commit };
                 if p.id == id {
                     mine = Some(h);
                 } else {
@@ -306,21 +331,36 @@ impl Core {
                 None => q = self.queue.lock().unwrap_or_else(|e| e.into_inner()),
             }
         };
+        if queued.is_timing() {
+            let CommitTimes { wal_nanos, fsync_nanos } = own.commit;
+            let waited = queued.elapsed_nanos().saturating_sub(wal_nanos + fsync_nanos);
+            perf::charge(Stat::WriteQueueNanos, waited);
+            perf::charge(Stat::WalNanos, wal_nanos);
+            perf::charge(Stat::FsyncNanos, fsync_nanos);
+        }
+        let publish = |ticket| {
+            let t = perf::timer();
+            self.publisher.wait(ticket);
+            t.stop(Stat::PublishWaitNanos);
+        };
         let result = match own.outcome {
             Outcome::Failed(e) => Err(e),
             Outcome::Nothing(ticket) => {
-                self.publisher.wait(ticket);
+                publish(ticket);
                 Ok(())
             }
             Outcome::Insert(ticket) => {
+                perf::count(Stat::WalBytes, encoded_len);
+                let t = perf::timer();
                 let inserted = apply_batch(&own.batch);
+                t.stop(Stat::MemtableInsertNanos);
                 if let Err(e) = &inserted {
                     // Our own encoding failed to decode: a bug, never expected. Refuse more
                     // writes.
                     self.poison(e);
                 }
                 self.publisher.finish(ticket);
-                self.publisher.wait(ticket);
+                publish(ticket);
                 inserted
             }
         };
@@ -402,7 +442,17 @@ impl Core {
             if any_sync {
                 self.counters.wal_syncs.fetch_add(1, Ordering::Relaxed);
             }
+            let started = group.iter().any(|p| p.timed).then(std::time::Instant::now);
             let appended = cs.wal.add_records_iter(payloads, any_sync);
+            if let Some(started) = started {
+                let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                let commit = if any_sync {
+                    CommitTimes { wal_nanos: 0, fsync_nanos: nanos }
+                } else {
+                    CommitTimes { wal_nanos: nanos, fsync_nanos: 0 }
+                };
+                group.iter_mut().for_each(|p| p.commit = commit);
+            }
             match appended {
                 Ok(end) => {
                     self.counters

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::fs::ReadableFile;
 use crate::iter::InternalIterator;
 use crate::key::{self, Lookup, SequenceNumber, ValueKind, KIND_SEEK};
+use crate::perf::{self, Stat};
 use crate::util::coding::Decoder;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -53,7 +54,7 @@ impl std::fmt::Debug for Table {
 
 fn read_exact(file: &dyn ReadableFile, offset: u64, len: usize) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; len];
-    let n = file.read_full_at(&mut buf, offset)?;
+    let n = read_counted(file, &mut buf, offset)?;
     if n != len {
         return Err(Error::corruption(format!(
             "sst: file ends at {} inside a block at {offset} of {len} bytes",
@@ -89,6 +90,16 @@ fn unpack_stored(number: u64, h: BlockHandle, buf: &[u8]) -> Result<Vec<u8>> {
         }
         e => e,
     })
+}
+
+/// `file.read_full_at`, counted in the thread's performance context.
+fn read_counted(file: &dyn ReadableFile, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let t = perf::timer();
+    let n = file.read_full_at(buf, offset);
+    t.stop(Stat::FileReadNanos);
+    perf::count(Stat::FileReads, 1);
+    perf::count(Stat::FileReadBytes, buf.len() as u64);
+    n
 }
 
 /// Reads, checks and unpacks the block at `h` of table `number` (`size` bytes), without cache.
@@ -139,10 +150,21 @@ impl Table {
             let charge = b.len();
             Ok((Arc::new(b), charge))
         };
-        match &self.cache {
-            Some(c) => c.get_or_insert_with(BlockKey { file: self.number, offset: h.offset }, load),
-            None => load().map(|(b, _)| b),
+        let Some(c) = &self.cache else { return load().map(|(b, _)| b) };
+        let cached = perf::timer();
+        let (mut missed, mut load_nanos) = (false, 0);
+        let block = c.get_or_insert_with(BlockKey { file: self.number, offset: h.offset }, || {
+            missed = true;
+            let t = perf::timer();
+            let loaded = load();
+            load_nanos = t.elapsed_nanos();
+            loaded
+        });
+        perf::count(if missed { Stat::BlockCacheMisses } else { Stat::BlockCacheHits }, 1);
+        if cached.is_timing() {
+            perf::charge(Stat::BlockCacheNanos, cached.elapsed_nanos().saturating_sub(load_nanos));
         }
+        block
     }
 
     /// The table's file number.
@@ -184,6 +206,7 @@ impl Table {
             self.stats.bloom_checks.fetch_add(1, Ordering::Relaxed);
             if !self.may_contain(user_key) {
                 self.stats.bloom_negatives.fetch_add(1, Ordering::Relaxed);
+                perf::count(Stat::FilterNegatives, 1);
                 return Ok(None);
             }
         }
@@ -232,7 +255,11 @@ impl Table {
 
     /// The data block at `h` if the block cache holds it.
     pub fn cached_block(&self, h: BlockHandle) -> Option<Arc<Block>> {
-        self.cache.as_ref()?.get(&BlockKey { file: self.number, offset: h.offset })
+        let t = perf::timer();
+        let block = self.cache.as_ref()?.get(&BlockKey { file: self.number, offset: h.offset });
+        t.stop(Stat::BlockCacheNanos);
+        perf::count(if block.is_some() { Stat::BlockCacheHits } else { Stat::BlockCacheMisses }, 1);
+        block
     }
 
     /// The file and the span (offset, length) to read for the data block at `h`, for a caller
@@ -250,7 +277,11 @@ impl Table {
         Ok(match &self.cache {
             Some(c) => {
                 let charge = block.len();
-                c.insert(BlockKey { file: self.number, offset: h.offset }, block, charge)
+                let t = perf::timer();
+                let kept =
+                    c.insert(BlockKey { file: self.number, offset: h.offset }, block, charge);
+                t.stop(Stat::BlockCacheNanos);
+                kept
             }
             None => block,
         })
@@ -297,7 +328,7 @@ impl Table {
             let data_end = self.size.saturating_sub(FOOTER_LEN as u64);
             let want = (data_end - offset).min(COMPACTION_READAHEAD as u64) as usize;
             ra.buf.resize(want.max(len), 0);
-            let n = self.file.read_full_at(&mut ra.buf, offset)?;
+            let n = read_counted(self.file.as_ref(), &mut ra.buf, offset)?;
             ra.buf.truncate(n);
             ra.start = offset;
             if n < len {

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::fs::ReadRequest;
 use crate::key::{Lookup, SequenceNumber};
 use crate::manifest::{FileMeta, LevelFiles};
+use crate::perf::{self, Stat};
 use crate::sst::block::Block;
 use crate::sst::{BlockHandle, Table};
 use std::collections::HashMap;
@@ -112,12 +113,17 @@ fn load_blocks(
         spans.push(table.block_read(*h)?);
     }
     let mut bufs: Vec<Vec<u8>> = spans.iter().map(|&(_, _, len)| vec![0u8; len]).collect();
+    let bufs_len = bufs.iter().map(|b| b.len() as u64).sum();
     let mut reqs: Vec<ReadRequest<'_>> = spans
         .iter()
         .zip(bufs.iter_mut())
         .map(|(&(file, offset, _), buf)| ReadRequest { file, offset, buf: buf.as_mut_slice() })
         .collect();
+    let read = perf::timer();
     let results = tables.fs().read_many(&mut reqs);
+    read.stop(Stat::FileReadNanos);
+    perf::count(Stat::FileReads, reqs.len() as u64);
+    perf::count(Stat::FileReadBytes, bufs_len);
     drop(reqs);
     for (((table, h), buf), res) in missing.iter().zip(&bufs).zip(results) {
         let n = res?;

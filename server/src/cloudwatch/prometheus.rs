@@ -8,10 +8,15 @@
 //! - `shale_dynamodb_request_latency_seconds`: a histogram per `operation`.
 //! - `shale_engine_*`: levels' files and bytes per keyspace, flush and compaction bytes,
 //!   stalls, WAL syncs, block cache hits and misses, write amplification.
+//! - `shale_request_trace_*`: the latency breakdown of a sample of the requests
+//!   ([`crate::http::trace`]), summed per `service` and `operation`: the requests timed, their
+//!   seconds per `stage` (the whole `operation`, and the engine's steps), their engine `event`s
+//!   and `bytes`.
 
 use crate::cloudwatch::store::series::SeriesKey;
 use crate::dynamodb::metrics::histogram::BOUNDS_MS;
 use crate::dynamodb::metrics::{DynamoMetrics, OPERATIONS};
+use crate::http::trace::{self, TraceSum};
 use shale_engine::DbStats;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -61,8 +66,12 @@ fn labels(key: &SeriesKey) -> String {
     }
 }
 
-/// Renders the page.
-pub fn render(metrics: &DynamoMetrics, stats: &DbStats) -> String {
+/// Renders the page, with `traces`, the sums of the timed requests by (service, operation).
+pub fn render(
+    metrics: &DynamoMetrics,
+    stats: &DbStats,
+    traces: &[((&'static str, &'static str), TraceSum)],
+) -> String {
     let mut out = String::new();
     let totals = metrics.totals.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut families: BTreeMap<String, Vec<(SeriesKey, crate::cloudwatch::store::stats::Stats)>> =
@@ -98,7 +107,44 @@ pub fn render(metrics: &DynamoMetrics, stats: &DbStats) -> String {
         let _ = writeln!(out, "{h}_count{{operation=\"{op}\"}} {}", r.count);
     }
     engine(&mut out, stats);
+    request_traces(&mut out, traces);
     out
+}
+
+fn request_traces(out: &mut String, traces: &[((&'static str, &'static str), TraceSum)]) {
+    let requests = "shale_request_trace_requests_total";
+    family(out, requests, "counter", "Requests timed for the latency breakdown (a sample).");
+    for ((service, op), sum) in traces {
+        let _ = writeln!(
+            out,
+            "{requests}{{service=\"{service}\",operation=\"{op}\"}} {}",
+            sum.requests
+        );
+    }
+    let families = [
+        ("seconds", "stage", "Seconds of the timed requests in each stage."),
+        ("events", "event", "Engine events of the timed requests."),
+        ("bytes", "kind", "Bytes the timed requests read from files or wrote to the WAL."),
+    ];
+    for (kind, label, help) in families {
+        let name = format!("shale_request_trace_{kind}_total");
+        family(out, &name, "counter", help);
+        for ((service, op), sum) in traces {
+            let at = |what: &str| {
+                format!("{name}{{service=\"{service}\",operation=\"{op}\",{label}=\"{what}\"}}")
+            };
+            if kind == "seconds" {
+                let _ = writeln!(out, "{} {}", at("operation"), sum.operation_nanos as f64 / 1e9);
+            }
+            for (stat, v) in sum.engine.iter() {
+                let (k, what) = trace::prometheus_kind(stat);
+                if k == kind {
+                    let v = if k == "seconds" { v as f64 / 1e9 } else { v as f64 };
+                    let _ = writeln!(out, "{} {v}", at(what));
+                }
+            }
+        }
+    }
 }
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {

@@ -12,7 +12,8 @@
 //!    keys ([`auth`]), gives the [`crate::iam::caller::Caller`];
 //! 4. **authorize and run**: the operation authorizes its caller for its action, resources
 //!    and condition keys, then runs, on the connection's task or a blocking thread, as the
-//!    service says;
+//!    service says; timed, with the engine's breakdown, when the request asks
+//!    (`x-shale-trace: 1`) and for a sample of requests ([`trace`]);
 //! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form, with
 //!    a request id and `x-amz-crc32`.
 //!
@@ -24,6 +25,7 @@
 
 pub mod auth;
 pub mod service;
+pub mod trace;
 
 pub use auth::Auth;
 use bytes::Bytes;
@@ -249,20 +251,34 @@ async fn dispatch(
         }
         (None, None) => return Err(unknown(wire)),
     };
-    // 4. Authorize and run.
+    // 4. Authorize and run (timed for `x-shale-trace`, or as a sample).
+    let traced = trace::requested(&parts.headers).map_err(|e| (wire, e))?;
+    let key = (service.name(), service.op_name(op));
+    let traces = shared.services.traces().cloned();
     if service.runs_inline(op) {
         let call = Call { wire, body: &payload, caller: &caller, request_id: rid };
-        return service.call(op, &call).map_err(|e| (wire, e));
+        let (r, t) = trace::run(traces.as_deref(), traced, key, || service.call(op, &call));
+        return with_trace(r, t).map_err(|e| (wire, e));
     }
     let (task_service, bytes) = (Arc::clone(service), payload);
     let rid = rid.to_string();
     let run = move || {
         let call = Call { wire, body: &bytes, caller: &caller, request_id: &rid };
-        task_service.call(op, &call)
+        let (r, t) = trace::run(traces.as_deref(), traced, key, || task_service.call(op, &call));
+        with_trace(r, t)
     };
     match tokio::task::spawn_blocking(run).await {
         Ok(r) => r.map_err(|e| (wire, e)),
         Err(e) => Err((wire, service.internal(format!("the request's task failed: {e}")))),
+    }
+}
+
+/// The answer (or the error) with its `x-shale-trace` header when it was traced.
+fn with_trace(r: Result<Reply, AwsError>, t: Option<trace::Trace>) -> Result<Reply, AwsError> {
+    let Some(t) = t else { return r };
+    match r {
+        Ok(reply) => Ok(reply.with_header(trace::TRACE_HEADER, t.header_value())),
+        Err(e) => Err(e.with_header(trace::TRACE_HEADER, t.header_value())),
     }
 }
 

@@ -88,6 +88,8 @@ pub trait Dispatch: Send + Sync + 'static {
     fn signing_name(&self) -> &'static str;
     /// The index of the operation called `name`.
     fn find(&self, name: &str) -> Option<usize>;
+    /// The name of operation `i`.
+    fn op_name(&self, i: usize) -> &'static str;
     /// The IAM action of operation `i`.
     fn iam_action(&self, i: usize) -> &'static str;
     /// [`Service::runs_inline`] of operation `i`.
@@ -115,6 +117,10 @@ impl<S: Service> Dispatch for S {
         self.operations().iter().position(|op| op.name == name)
     }
 
+    fn op_name(&self, i: usize) -> &'static str {
+        self.operations().get(i).map_or("", |op| op.name)
+    }
+
     fn iam_action(&self, i: usize) -> &'static str {
         self.operations().get(i).map_or("", |op| op.iam_action)
     }
@@ -138,11 +144,13 @@ impl<S: Service> Dispatch for S {
 /// Renders the Prometheus page of `GET /metrics`.
 pub type MetricsPage = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
-/// The services of one endpoint, and its `GET /metrics` page when it serves one.
+/// The services of one endpoint, its `GET /metrics` page when it serves one, and where its
+/// requests' latency breakdowns are summed when it keeps them.
 #[derive(Default, Clone)]
 pub struct Services {
     services: Vec<std::sync::Arc<dyn Dispatch>>,
     metrics_page: Option<MetricsPage>,
+    traces: Option<std::sync::Arc<super::trace::Traces>>,
 }
 
 impl Services {
@@ -176,6 +184,18 @@ impl Services {
     /// The `GET /metrics` page, when served.
     pub fn metrics_page(&self) -> Option<&MetricsPage> {
         self.metrics_page.as_ref()
+    }
+
+    /// With a sample of the requests' latency breakdowns summed in `traces`
+    /// ([`super::trace`]).
+    pub fn with_traces(mut self, traces: std::sync::Arc<super::trace::Traces>) -> Services {
+        self.traces = Some(traces);
+        self
+    }
+
+    /// Where the requests' latency breakdowns are summed, when they are.
+    pub fn traces(&self) -> Option<&std::sync::Arc<super::trace::Traces>> {
+        self.traces.as_ref()
     }
 
     /// The service whose JSON 1.0 target prefix is `prefix`.
