@@ -72,18 +72,14 @@ impl State {
         }
         self.collect_all();
         for inode in self.inodes.values_mut() {
-            if inode.live.starts_with(&inode.durable) {
-                let unsynced = inode.live.len().saturating_sub(inode.durable.len());
-                let keep = match rng.as_mut() {
-                    Some(rng) if unsynced > 0 => pick_kept(rng, unsynced),
-                    _ => 0,
-                };
-                inode.live.truncate(inode.durable.len().saturating_add(keep));
-            } else {
-                inode.live.clone_from(&inode.durable);
-            }
+            let unsynced = inode.live.len().saturating_sub(inode.durable_len);
+            let keep = match rng.as_mut() {
+                Some(rng) if unsynced > 0 => pick_kept(rng, unsynced),
+                _ => 0,
+            };
+            inode.live.truncate(inode.durable_len.saturating_add(keep));
             // What is left is on the disk now.
-            inode.durable.clone_from(&inode.live);
+            inode.make_durable();
         }
         self.locks.clear();
         self.generation = self.generation.wrapping_add(1);
@@ -139,7 +135,7 @@ impl MemFs {
     pub fn durable_len(&self, path: impl AsRef<Path>) -> Option<u64> {
         let st = self.lock_state();
         let id = st.live_entry(&normalize(path.as_ref()))?;
-        st.inodes.get(&id).map(|inode| inode.durable.len() as u64)
+        st.inodes.get(&id).map(|inode| inode.durable_len as u64)
     }
 
     /// Test helper (for corruption tests): sets both the live and the durable bytes of the file
@@ -160,7 +156,7 @@ impl MemFs {
         };
         let inode = st.inode_mut(id)?;
         inode.live = bytes.to_vec();
-        inode.durable = bytes.to_vec();
+        inode.make_durable();
         let (parent, name) = split(&path)?;
         let dir = st.dir_mut(parent).ok_or_else(|| not_found(parent))?;
         if let Some(old) = dir.durable.insert(name, id) {

@@ -20,9 +20,10 @@
 //! * **Directories** are a set of paths. [`FileSystem::create_dir_all`] adds a directory and its
 //!   missing parents, and that is *durable at once* (a simplification: real file systems need an
 //!   `fsync` of the parent). Directories are never removed and cannot be renamed.
-//! * **Inodes** hold a file's contents twice: `live` bytes (what reads see) and `durable` bytes
-//!   (what survives power loss). In this model `live` always starts with `durable`: only appends
-//!   change `live` without making it durable.
+//! * **Inodes** hold a file's `live` bytes (what reads see) and how many of them are durable
+//!   (survive power loss). In this model the durable bytes are always a prefix of the live ones:
+//!   only appends change `live` without making it durable. So a sync only moves a mark, and no
+//!   byte is held twice (this file system also backs `shale-server --in-memory`).
 //! * **Entries**: every directory maps names to inodes twice, in a `live` map (what `open`,
 //!   `list` and `exists` see) and a `durable` map (what survives power loss).
 //!
@@ -35,8 +36,8 @@
 //! * [`FileSystem::open`] needs a live entry (else `NotFound`); a reader reads the inode's live
 //!   bytes, so it sees later appends. Handles keep working after their entry is removed or
 //!   replaced (like an unlinked but open POSIX file).
-//! * [`WritableFile::append`] extends the live bytes; [`WritableFile::sync`] sets the inode's
-//!   durable bytes to its live bytes; [`WritableFile::len`] is the live length.
+//! * [`WritableFile::append`] extends the live bytes; [`WritableFile::sync`] makes all of them
+//!   durable; [`WritableFile::len`] is the live length.
 //! * [`FileSystem::rename`] and [`FileSystem::remove`] change only live entries;
 //!   [`FileSystem::sync_dir`] sets that directory's durable entries to its live entries. A
 //!   rename between two directories is durable per directory: if only one of them is synced
@@ -86,23 +87,20 @@ type InodeId = u64;
 struct Inode {
     /// What readers see.
     live: Vec<u8>,
-    /// What survives power loss.
-    durable: Vec<u8>,
+    /// What survives power loss: the first `durable_len` bytes of `live`. Between syncs a file
+    /// only grows by appends, and every other change (a truncation, a power loss, a test's
+    /// [`MemFs::set_file_bytes`]) makes the whole file durable at once, so the durable bytes
+    /// are always a prefix of the live ones: a sync costs nothing, and no byte is held twice.
+    durable_len: usize,
     /// Open readers and writers (of the current generation); an inode with open handles is kept
     /// even when no entry names it.
     handles: usize,
 }
 
 impl Inode {
-    /// Makes every live byte durable.
+    /// Makes every live byte durable (after any change: the live bytes are the file now).
     fn make_durable(&mut self) {
-        match self.live.get(self.durable.len()..) {
-            // Append-only since the last sync (the usual case): copy only the new tail.
-            Some(tail) if self.live.starts_with(&self.durable) => {
-                self.durable.extend_from_slice(tail)
-            }
-            _ => self.durable.clone_from(&self.live),
-        }
+        self.durable_len = self.live.len();
     }
 }
 
@@ -366,6 +364,7 @@ impl WritableFile for MemWritable {
         st.begin_op()?;
         st.check_generation(self.generation)?;
         let inode = st.inode_mut(self.id)?;
+        debug_assert!(inode.durable_len <= inode.live.len(), "durable bytes past the live ones");
         inode.live.extend_from_slice(data);
         self.len_seen.store(inode.live.len() as u64, Ordering::Relaxed);
         Ok(())
@@ -584,7 +583,7 @@ impl FileSystem for MemFs {
         })?;
         let inode = st.inode_mut(id)?;
         inode.live.resize(len, 0);
-        inode.durable.clone_from(&inode.live);
+        inode.make_durable();
         Ok(())
     }
 
@@ -592,8 +591,7 @@ impl FileSystem for MemFs {
         let mut st = self.lock_state();
         st.begin_op()?;
         let id = st.file(&normalize(path))?;
-        let inode = st.inode_mut(id)?;
-        inode.durable.clone_from(&inode.live);
+        st.inode_mut(id)?.make_durable();
         Ok(())
     }
 
