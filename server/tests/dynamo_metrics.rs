@@ -1,5 +1,7 @@
 //! DynamoDB's CloudWatch metrics on known traffic, with a clock the test sets: every request
-//! counted once, in the minute it ran, with the statistics CloudWatch answers.
+//! counted once, in the minute it ran, with the statistics CloudWatch answers; DynamoDB Streams'
+//! GetRecords (ReturnedBytes, ReturnedRecordsCount); an index backfill's progress
+//! (OnlineIndexPercentageProgress).
 
 use serde_json::json;
 use shale_engine::fs::MemFs;
@@ -10,7 +12,9 @@ use shale_server::cloudwatch::store::{minute_of, MetricStore};
 use shale_server::dynamodb::capacity::clock::ManualClock;
 use shale_server::dynamodb::metrics::harvest::Harvester;
 use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
+use shale_server::iam::caller::Caller;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 const T0: f64 = 1_800_000_000.0;
 
@@ -146,4 +150,125 @@ fn metrics_off_records_nothing() {
     assert!(g.handle("GetItem", &json!({"TableName": "tbl"})).is_err());
     Harvester::default().pass(&g, &store);
     assert_eq!(store.list(None, None, &[], None), Vec::<SeriesKey>::new());
+}
+
+/// Runs DynamoDB Streams' operation `name` in process, as an allowed-everything caller.
+fn streams(g: &Gateway, name: &str, body: serde_json::Value) -> serde_json::Value {
+    let op = shale_server::streams::OPERATIONS.iter().find(|o| o.name == name).unwrap();
+    let caller = Caller::anonymous(&g.options().account, None, false);
+    (op.handler.run)(g, body.to_string().as_bytes(), &caller).unwrap()
+}
+
+#[test]
+fn get_records_counts_the_records_and_bytes_it_returns() {
+    let (g, db, _clock) = open(&Arc::new(MemFs::new()), true);
+    let store = MetricStore::open(&db).unwrap();
+    let created = g
+        .handle(
+            "CreateTable",
+            &json!({
+                "TableName": "tbl",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}
+            }),
+        )
+        .unwrap();
+    let desc = &created["TableDescription"];
+    let (arn, label) =
+        (desc["LatestStreamArn"].as_str().unwrap(), desc["LatestStreamLabel"].as_str().unwrap());
+    for i in 0..3 {
+        let item = json!({"TableName": "tbl", "Item": {"pk": {"S": format!("k{i}")}, "v": {"S": "x".repeat(100)}}});
+        g.handle("PutItem", &item).unwrap();
+    }
+    // Every shard read once from its start (the writes are published: the records are there).
+    let stream = streams(&g, "DescribeStream", json!({"StreamArn": arn}));
+    let (mut read, mut calls, mut most) = (0, 0, 0);
+    for shard in stream["StreamDescription"]["Shards"].as_array().unwrap() {
+        let it = streams(
+            &g,
+            "GetShardIterator",
+            json!({"StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON"}),
+        );
+        let got = streams(&g, "GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+        let n = got["Records"].as_array().unwrap().len();
+        (read, calls, most) = (read + n, calls + 1, most.max(n));
+    }
+    assert_eq!(read, 3);
+    Harvester::default().pass(&g, &store);
+    let m0 = minute_of(T0);
+    let d = [("TableName", "tbl"), ("StreamLabel", label), ("Operation", "GetRecords")];
+    let records = minute_stats(&store, &key("ReturnedRecordsCount", &d), m0).unwrap();
+    assert_eq!((records.count, records.sum, records.max), (calls as f64, 3.0, most as f64));
+    let bytes = minute_stats(&store, &key("ReturnedBytes", &d), m0).unwrap();
+    // Each record holds its keys and its new image: more than the 100-byte attribute.
+    assert!(bytes.count == calls as f64 && bytes.sum > 300.0, "{bytes:?}");
+    let latency = [("TableName", "tbl"), ("Operation", "GetRecords")];
+    let l = minute_stats(&store, &key("SuccessfulRequestLatency", &latency), m0).unwrap();
+    assert_eq!(l.count, calls as f64);
+}
+
+#[test]
+fn an_index_backfill_reports_its_progress_then_100() {
+    let fs = Arc::new(MemFs::new());
+    let db = Db::open("/metrics", Options { fs: fs.clone(), ..Options::default() }).unwrap();
+    let gopts = GatewayOptions {
+        sync: false,
+        clock: Arc::new(ManualClock::at(T0)),
+        // 2000 items at 2000 a second, in chunks of 100: about a second.
+        backfill_items_per_sec: 2000,
+        backfill_chunk_items: 100,
+        ..GatewayOptions::default()
+    };
+    let g = Gateway::open(db.clone(), gopts).unwrap();
+    let store = MetricStore::open(&db).unwrap();
+    g.handle(
+        "CreateTable",
+        &json!({
+            "TableName": "tbl",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    )
+    .unwrap();
+    for i in 0..2000 {
+        let item =
+            json!({"TableName": "tbl", "Item": {"pk": {"S": format!("k{i}")}, "g": {"S": "a"}}});
+        g.handle("PutItem", &item).unwrap();
+    }
+    g.handle(
+        "UpdateTable",
+        &json!({
+            "TableName": "tbl",
+            "AttributeDefinitions": [{"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexUpdates": [{"Create": {"IndexName": "byG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"}}}]
+        }),
+    )
+    .unwrap();
+    let mut h = Harvester::default();
+    let active = || {
+        let d = g.handle("DescribeTable", &json!({"TableName": "tbl"})).unwrap();
+        d["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !active() {
+        assert!(Instant::now() < deadline, "the backfill finished");
+        h.pass(&g, &store);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    h.pass(&g, &store);
+    let d = [("TableName", "tbl"), ("GlobalSecondaryIndexName", "byG")];
+    let progress =
+        minute_stats(&store, &key("OnlineIndexPercentageProgress", &d), minute_of(T0)).unwrap();
+    assert_eq!(progress.max, 100.0, "{progress:?}");
+    assert!(progress.count >= 3.0 && progress.min < 100.0, "{progress:?}");
+    // Nothing more once ACTIVE.
+    h.pass(&g, &store);
+    let after =
+        minute_stats(&store, &key("OnlineIndexPercentageProgress", &d), minute_of(T0)).unwrap();
+    assert_eq!(after.count, progress.count, "nothing more once ACTIVE");
 }

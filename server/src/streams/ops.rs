@@ -266,6 +266,7 @@ pub fn get_shard_iterator(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<
 }
 
 pub fn get_records(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
+    let started = std::time::Instant::now();
     let w: GetRecordsShape = parse(body)?;
     let mut c = Constraints::default();
     let given = w.shard_iterator.get("ShardIterator")?;
@@ -292,6 +293,8 @@ pub fn get_records(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
     let limit = usize::try_from(limit.unwrap_or(GET_RECORDS_LIMIT_MAX)).unwrap_or(0);
     let (records, position) =
         e.live.read(g.db(), &shard, it.position, limit, GET_RECORDS_BYTES_MAX)?;
+    let bytes = records.iter().map(|(_, r)| r.size_bytes()).sum();
+    g.metrics().get_records(&e.meta.table_name, &e.meta.label, records.len(), bytes, started);
     let region = &g.options().region;
     let records: Vec<Json> =
         records.iter().map(|(seq, r)| r.to_json(*seq, &e.meta.arn, e.meta.view, region)).collect();

@@ -1,6 +1,7 @@
 //! The harvester: every second it takes every cell's statistics into the metric store (the
-//! current minute of each series), samples each provisioned table's capacity once a minute,
-//! flushes the store, and trims it past its retention once an hour.
+//! current minute of each series), samples each provisioned table's capacity once a minute and
+//! each index backfill's progress every pass, flushes the store, and trims it past its
+//! retention once an hour.
 
 use super::cell::Cell;
 use super::{DynamoMetrics, NAMESPACE, OPERATIONS};
@@ -8,8 +9,10 @@ use crate::cloudwatch::store::series::SeriesKey;
 use crate::cloudwatch::store::stats::Stats;
 use crate::cloudwatch::store::{minute_of, MetricStore};
 use crate::dynamodb::ops::Gateway;
-use crate::dynamodb::schema::index::IndexKind;
+use crate::dynamodb::schema::index::{IndexKind, IndexStatus};
 use crate::dynamodb::schema::table::BillingMode;
+use shale_engine::DbStats;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -60,6 +63,19 @@ pub fn take_all(metrics: &DynamoMetrics) -> Points {
             push(&mut p, "ReadThrottleEvents", &d, "Count", &ic.read_throttles);
             push(&mut p, "WriteThrottleEvents", &d, "Count", &ic.write_throttles);
         }
+        let streams: Vec<(String, Arc<super::StreamCells>)> = {
+            let m = c.streams.lock().unwrap_or_else(|e| e.into_inner());
+            m.iter().map(|(n, c)| (n.clone(), Arc::clone(c))).collect()
+        };
+        for (label, sc) in streams {
+            let t = table.as_str();
+            let d =
+                [("TableName", t), ("StreamLabel", label.as_str()), ("Operation", "GetRecords")];
+            push(&mut p, "ReturnedBytes", &d, "Bytes", &sc.returned_bytes);
+            push(&mut p, "ReturnedRecordsCount", &d, "Count", &sc.returned_records);
+            let d = [("TableName", t), ("Operation", "GetRecords")];
+            push(&mut p, "SuccessfulRequestLatency", &d, "Milliseconds", &sc.latency_ms);
+        }
     }
     push(&mut p, "UserErrors", &[], "Count", &metrics.user_errors);
     p
@@ -93,14 +109,71 @@ fn provisioned(g: &Gateway) -> Points {
 pub struct Harvester {
     sampled_minute: Option<i64>,
     trimmed_minute: Option<i64>,
+    /// The global indexes being backfilled at the last pass, by (table, index).
+    backfilling: BTreeSet<(String, String)>,
+}
+
+/// Estimated entries of keyspace `name`: its memtables' and its tables' entries (older
+/// versions and deletions included, so an estimate from above until compaction drops them).
+fn estimated_entries(stats: &DbStats, name: &str) -> u64 {
+    stats
+        .keyspaces
+        .iter()
+        .find(|k| k.name == name)
+        .map_or(0, |k| k.memtable_entries as u64 + k.levels.iter().map(|l| l.entries).sum::<u64>())
 }
 
 impl Harvester {
-    /// One pass: cells into the store, provisioned capacity once a minute, a flush, a trim
-    /// once an hour.
+    /// OnlineIndexPercentageProgress: for each global index being backfilled, the items copied
+    /// so far over its table's estimated entries, as a percentage (at most 99 until it is
+    /// done); 100 once for an index that finished since the last pass.
+    fn index_progress(&mut self, g: &Gateway) -> Points {
+        let mut p = Points::new();
+        let mut sample = |table: &str, index: &str, v: f64| {
+            let d = [("TableName", table), ("GlobalSecondaryIndexName", index)];
+            p.push((
+                SeriesKey::new(NAMESPACE, "OnlineIndexPercentageProgress", dims(&d)),
+                "Count",
+                Stats::one(v),
+            ));
+        };
+        let tables = g.catalog.tables();
+        let mut now = BTreeSet::new();
+        let mut stats = None;
+        for m in &tables {
+            for ix in &m.indexes {
+                let Some(b) = ix.backfill.as_ref().filter(|_| ix.status == IndexStatus::Creating)
+                else {
+                    continue;
+                };
+                let stats = stats.get_or_insert_with(|| g.db.stats());
+                let total = estimated_entries(stats, &m.keyspace).max(1);
+                let share = (b.items as f64 / total as f64 * 100.0).min(99.0);
+                sample(&m.name, &ix.name, share.floor());
+                now.insert((m.name.clone(), ix.name.clone()));
+            }
+        }
+        for (table, index) in self.backfilling.difference(&now) {
+            let done = tables.iter().any(|m| {
+                m.name == *table
+                    && m.indexes
+                        .iter()
+                        .any(|ix| ix.name == *index && ix.status == IndexStatus::Active)
+            });
+            if done {
+                sample(table, index, 100.0);
+            }
+        }
+        self.backfilling = now;
+        p
+    }
+
+    /// One pass: cells into the store, provisioned capacity once a minute, the progress of
+    /// index backfills, a flush, a trim once an hour.
     pub fn pass(&mut self, g: &Gateway, store: &MetricStore) {
         let minute = minute_of(g.opts.clock.now());
         let mut points = take_all(&g.metrics);
+        points.extend(self.index_progress(g));
         if self.sampled_minute != Some(minute) {
             self.sampled_minute = Some(minute);
             points.extend(provisioned(g));

@@ -16,6 +16,9 @@
 //! | TransactionConflict | TableName | each transaction refused for an item another one holds |
 //! | TimeToLiveDeletedItemCount | TableName | each item the TTL expirer deletes |
 //! | ProvisionedReadCapacityUnits, ProvisionedWriteCapacityUnits | TableName (+ GlobalSecondaryIndexName) | sampled each second |
+//! | ReturnedBytes, ReturnedRecordsCount | TableName, StreamLabel, Operation (GetRecords) | each DynamoDB Streams GetRecords |
+//! | SuccessfulRequestLatency | TableName, Operation (GetRecords) | each successful GetRecords |
+//! | OnlineIndexPercentageProgress | TableName, GlobalSecondaryIndexName | sampled each second while a global index is backfilled, 100 once done |
 
 pub mod cell;
 pub mod harvest;
@@ -70,6 +73,14 @@ pub struct IndexCells {
     pub write_throttles: Cell,
 }
 
+/// A stream's cells (DynamoDB Streams' GetRecords).
+#[derive(Debug, Default)]
+pub struct StreamCells {
+    pub returned_bytes: Cell,
+    pub returned_records: Cell,
+    pub latency_ms: Cell,
+}
+
 /// One table's cells.
 #[derive(Debug, Default)]
 pub struct TableCells {
@@ -83,6 +94,8 @@ pub struct TableCells {
     pub ops: [OpCells; OPERATIONS.len()],
     /// By index name (few tables have global indexes: a lock serves).
     pub indexes: Mutex<HashMap<String, Arc<IndexCells>>>,
+    /// By stream label (GetRecords is not a hot path: a lock serves).
+    pub streams: Mutex<HashMap<String, Arc<StreamCells>>>,
 }
 
 impl TableCells {
@@ -90,6 +103,12 @@ impl TableCells {
     pub fn index(&self, name: &str) -> Arc<IndexCells> {
         let mut m = self.indexes.lock().unwrap_or_else(|e| e.into_inner());
         Arc::clone(m.entry(name.to_string()).or_default())
+    }
+
+    /// The cells of the stream labelled `label`.
+    pub fn stream(&self, label: &str) -> Arc<StreamCells> {
+        let mut m = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(m.entry(label.to_string()).or_default())
     }
 }
 
@@ -199,6 +218,25 @@ impl DynamoMetrics {
             }
             Err(e) => self.error(op, tables, e),
         }
+    }
+
+    /// Records a GetRecords of `records` records of `bytes` bytes from the stream labelled
+    /// `label` of `table`, started at `started`.
+    pub fn get_records(
+        &self,
+        table: &str,
+        label: &str,
+        records: usize,
+        bytes: usize,
+        started: Instant,
+    ) {
+        if self.off {
+            return;
+        }
+        let cells = self.table(table).stream(label);
+        cells.returned_records.add(records as f64);
+        cells.returned_bytes.add(bytes as f64);
+        cells.latency_ms.add(started.elapsed().as_secs_f64() * 1000.0);
     }
 
     /// Records a request's error.
