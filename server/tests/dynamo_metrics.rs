@@ -70,10 +70,11 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
     assert!(g.handle("GetItem", &json!({"TableName": "tbl"})).is_err());
     h.pass(&g, &store);
     let t = [("TableName", "tbl")];
-    // 10 writes of 2 KB items: 2 units each.
+    // 10 writes of 2 KB items: 2 units each; and the write whose condition failed, charged
+    // for the item as it is (2 KB, 2 units), as DynamoDB charges it.
     assert_eq!(
         minute_stats(&store, &key("ConsumedWriteCapacityUnits", &t), m0),
-        Some(Stats { count: 10.0, sum: 20.0, min: 2.0, max: 2.0 })
+        Some(Stats { count: 11.0, sum: 22.0, min: 2.0, max: 2.0 })
     );
     let reads = minute_stats(&store, &key("ConsumedReadCapacityUnits", &t), m0).unwrap();
     assert_eq!(reads.count, 5.0, "4 GetItems and a Scan");
@@ -127,7 +128,7 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
     let store = MetricStore::open(&db).unwrap();
     assert_eq!(
         minute_stats(&store, &key("ConsumedWriteCapacityUnits", &t), m0).map(|s| s.sum),
-        Some(20.0)
+        Some(22.0)
     );
     assert_eq!(minute_stats(&store, &key("ReadThrottleEvents", &t), m1), Some(throttles));
 }

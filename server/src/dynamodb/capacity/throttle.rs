@@ -25,7 +25,9 @@ use crate::dynamodb::metrics::DynamoMetrics;
 use crate::dynamodb::schema::index::{IndexKind, IndexMeta};
 use crate::dynamodb::schema::table::{BillingMode, TableMeta};
 use serde_json::{json, Value as Json};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// Seconds of unused provisioned capacity a table (or global index) keeps for bursts.
@@ -150,6 +152,16 @@ struct TableBuckets {
     globals: Vec<(String, Pair)>,
 }
 
+/// Ids of [`Capacity`] instances (a process may run several: tests do).
+static NEXT_CAPACITY_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's last table buckets: (capacity id, table keyspace, buckets). A keyspace is
+    /// never given to another table, so the entry of a table since deleted is only memory.
+    static LAST_BUCKETS: RefCell<Option<(u64, String, Arc<Mutex<TableBuckets>>)>> =
+        const { RefCell::new(None) };
+}
+
 /// The buckets of every table, and the clock they run by.
 #[derive(Debug)]
 pub struct Capacity {
@@ -159,6 +171,8 @@ pub struct Capacity {
     table_arn_prefix: String,
     /// By table keyspace (a table made again under its name starts afresh).
     tables: RwLock<HashMap<String, Arc<Mutex<TableBuckets>>>>,
+    /// This instance among others (the key of each thread's last hit, [`LAST_BUCKETS`]).
+    id: u64,
     /// Where consumption and throttle events are counted.
     metrics: Arc<DynamoMetrics>,
 }
@@ -196,7 +210,8 @@ impl Capacity {
         table_arn_prefix: String,
         metrics: Arc<DynamoMetrics>,
     ) -> Capacity {
-        Capacity { clock, enforcement, table_arn_prefix, tables: RwLock::default(), metrics }
+        let id = NEXT_CAPACITY_ID.fetch_add(1, Ordering::Relaxed);
+        Capacity { clock, enforcement, table_arn_prefix, tables: RwLock::default(), id, metrics }
     }
 
     /// The clock capacity runs by.
@@ -208,8 +223,25 @@ impl Capacity {
         self.enforcement
     }
 
-    /// The buckets of `meta`'s table, made full when first needed.
+    /// The buckets of `meta`'s table: this thread's last hit when it is that table's (no lock,
+    /// no hash: most requests name the table the thread's last one did), else from the map.
     fn buckets(&self, meta: &TableMeta) -> Arc<Mutex<TableBuckets>> {
+        let hit = LAST_BUCKETS.with(|last| match &*last.borrow() {
+            Some((id, ks, b)) if *id == self.id && *ks == meta.keyspace => Some(Arc::clone(b)),
+            _ => None,
+        });
+        if let Some(b) = hit {
+            return b;
+        }
+        let b = self.shared_buckets(meta);
+        LAST_BUCKETS.with(|last| {
+            *last.borrow_mut() = Some((self.id, meta.keyspace.clone(), Arc::clone(&b)))
+        });
+        b
+    }
+
+    /// The buckets of `meta`'s table in the map, made full when first needed.
+    fn shared_buckets(&self, meta: &TableMeta) -> Arc<Mutex<TableBuckets>> {
         if let Ok(map) = self.tables.read() {
             if let Some(b) = map.get(&meta.keyspace) {
                 return Arc::clone(b);

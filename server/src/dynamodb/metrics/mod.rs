@@ -29,7 +29,9 @@ use crate::cloudwatch::store::stats::Stats;
 use crate::dynamodb::error::{DResult, DynamoError};
 use cell::Cell;
 use serde_json::Value as Json;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -112,11 +114,23 @@ impl TableCells {
     }
 }
 
+/// Ids of [`DynamoMetrics`] instances (a process may run several: tests do).
+static NEXT_METRICS_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's last table cells: (metrics id, table name, cells). While a thread holds
+    /// them they are not forgotten ([`DynamoMetrics::retain`] keeps cells held elsewhere), so
+    /// the map and this entry never disagree.
+    static LAST_TABLE: RefCell<Option<(u64, String, Arc<TableCells>)>> = const { RefCell::new(None) };
+}
+
 /// Every table's cells, and the account's.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DynamoMetrics {
     /// `--metrics false`: nothing is recorded.
     off: bool,
+    /// This instance among others (the key of each thread's last hit, [`LAST_TABLE`]).
+    id: u64,
     tables: RwLock<HashMap<String, Arc<TableCells>>>,
     pub user_errors: Cell,
     /// Each operation's latency, for Prometheus.
@@ -126,10 +140,24 @@ pub struct DynamoMetrics {
     pub totals: Mutex<BTreeMap<SeriesKey, (Stats, &'static str)>>,
 }
 
+impl Default for DynamoMetrics {
+    /// Recording.
+    fn default() -> Self {
+        DynamoMetrics::new(true)
+    }
+}
+
 impl DynamoMetrics {
     /// Recording (`on`) or not (`--metrics false`).
     pub fn new(on: bool) -> DynamoMetrics {
-        DynamoMetrics { off: !on, ..DynamoMetrics::default() }
+        DynamoMetrics {
+            off: !on,
+            id: NEXT_METRICS_ID.fetch_add(1, Ordering::Relaxed),
+            tables: RwLock::default(),
+            user_errors: Cell::default(),
+            latency: Default::default(),
+            totals: Mutex::default(),
+        }
     }
 
     /// Whether requests are counted.
@@ -137,8 +165,24 @@ impl DynamoMetrics {
         !self.off
     }
 
-    /// The cells of table `name`.
+    /// The cells of table `name`: this thread's last hit when it is that table's (no lock, no
+    /// hash), else from the map.
     pub fn table(&self, name: &str) -> Arc<TableCells> {
+        let hit = LAST_TABLE.with(|last| match &*last.borrow() {
+            Some((id, t, c)) if *id == self.id && t == name => Some(Arc::clone(c)),
+            _ => None,
+        });
+        if let Some(c) = hit {
+            return c;
+        }
+        let c = self.shared_table(name);
+        LAST_TABLE
+            .with(|last| *last.borrow_mut() = Some((self.id, name.to_string(), Arc::clone(&c))));
+        c
+    }
+
+    /// The cells of table `name` in the map.
+    fn shared_table(&self, name: &str) -> Arc<TableCells> {
         if let Ok(m) = self.tables.read() {
             if let Some(c) = m.get(name) {
                 return Arc::clone(c);

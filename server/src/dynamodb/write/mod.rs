@@ -199,6 +199,7 @@ pub fn execute(
         }
     }
     if refused {
+        charge_failed_condition(g, ops, &tables, &refusals, gate);
         return Ok(Err(refusals));
     }
     let mut batch = WriteBatch::new();
@@ -240,6 +241,24 @@ pub fn execute(
     }
     drop(tickets);
     Ok(Ok(outcomes))
+}
+
+/// A single-item write whose condition failed consumes write capacity all the same, as in
+/// DynamoDB: the units of the item as it is (one when there is none). It is charged (not
+/// admitted: the request has already failed) unless the write is free.
+fn charge_failed_condition(
+    g: &Gateway,
+    ops: &[WriteOp],
+    tables: &[Arc<Table>],
+    refusals: &[Option<Refusal>],
+    gate: Gate,
+) {
+    let ([_], [table], [Some(Refusal::Condition(old))]) = (ops, tables, refusals) else { return };
+    if matches!(gate, Gate::Free) {
+        return;
+    }
+    let units = write_units(old.as_ref().map_or(0, item_size));
+    g.capacity.take(&table.meta, Kind::Write, &Consumed::writes(units));
 }
 
 /// Charges the ops' write capacity per `gate`, table by table; on a throttled table, its ops
