@@ -155,11 +155,13 @@ struct TableBuckets {
 /// Ids of [`Capacity`] instances (a process may run several: tests do).
 static NEXT_CAPACITY_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A thread's last table buckets: (capacity id, table keyspace, buckets).
+type LastBuckets = Option<(u64, String, Arc<Mutex<TableBuckets>>)>;
+
 thread_local! {
-    /// This thread's last table buckets: (capacity id, table keyspace, buckets). A keyspace is
-    /// never given to another table, so the entry of a table since deleted is only memory.
-    static LAST_BUCKETS: RefCell<Option<(u64, String, Arc<Mutex<TableBuckets>>)>> =
-        const { RefCell::new(None) };
+    /// This thread's last table buckets. A keyspace is never given to another table, so the
+    /// entry of a table since deleted is only memory.
+    static LAST_BUCKETS: RefCell<LastBuckets> = const { RefCell::new(None) };
 }
 
 /// The buckets of every table, and the clock they run by.
