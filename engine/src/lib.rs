@@ -48,7 +48,7 @@ pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
 pub use db::{
-    Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, Percentiles, Snapshot,
-    VerifyReport, WriteBatch, DEFAULT_KEYSPACE,
+    Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, LogUpdates, LoggedBatch,
+    LoggedEntry, Percentiles, Snapshot, VerifyReport, WriteBatch, DEFAULT_KEYSPACE,
 };
 pub use error::{Error, Result};

@@ -33,6 +33,7 @@ mod publish;
 mod recovery;
 mod snapshot;
 mod stats;
+mod tail;
 mod write;
 
 pub use iter::DbIterator;
@@ -40,6 +41,7 @@ pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
 pub use snapshot::Snapshot;
 pub use stats::{DbStats, KeyspaceStats, LevelStats, Percentiles, VerifyReport};
+pub use tail::{LogUpdates, LoggedBatch, LoggedEntry};
 pub use write::WriteBatch;
 
 use crate::cache::DEFAULT_SHARDS;
@@ -648,6 +650,15 @@ impl Db {
         let core = self.core();
         core.check_keyspace(&ks.state)?;
         core.compact_range(&ks.state, start, end)
+    }
+
+    /// The write batches the WAL still holds from sequence `from` on (the batch holding `from`
+    /// first), in order, up to the last write visible now (RocksDB's `GetUpdatesSince`). The
+    /// WAL keeps a batch until every keyspace it wrote is flushed: asked for an older sequence,
+    /// this answers [`Error::NotFound`] (the writes are in tables only). Entries of keyspaces
+    /// dropped since are left out.
+    pub fn updates_since(&self, from: SequenceNumber) -> Result<LogUpdates> {
+        self.core().updates_since(from)
     }
 
     /// Writes a consistent, openable copy of the database into the new directory `dir` while
