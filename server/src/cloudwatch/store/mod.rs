@@ -23,7 +23,7 @@ use shale_engine::{Db, IterOptions, Keyspace, WriteBatch, WriteOptions};
 use stats::Stats;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 /// Keyspace of the series index.
 pub const SERIES_KEYSPACE: &str = "cloudwatch.series";
@@ -68,6 +68,11 @@ pub struct MetricStore {
     series_ks: Keyspace,
     points_ks: Keyspace,
     inner: Mutex<Inner>,
+    /// Held for writing by a flush (from taking the dirty minutes to their write landing) and
+    /// for reading by a query (from copying the dirty minutes to reading the stored ones), so
+    /// a query never sees a flushed minute twice or not at all. Lock order: `flushing`, then
+    /// `inner`.
+    flushing: RwLock<()>,
 }
 
 /// The minute (since the epoch) of `secs` since the epoch.
@@ -106,7 +111,13 @@ impl MetricStore {
             }
         }
         drop(it);
-        let store = MetricStore { db: db.clone(), series_ks, points_ks, inner: Mutex::new(inner) };
+        let store = MetricStore {
+            db: db.clone(),
+            series_ks,
+            points_ks,
+            inner: Mutex::new(inner),
+            flushing: RwLock::new(()),
+        };
         // Each series' latest minute (for ListMetrics' RecentlyActive).
         let keys: Vec<(SeriesKey, u64)> =
             store.lock().series.iter().map(|(k, s)| (k.clone(), s.id)).collect();
@@ -186,6 +197,7 @@ impl MetricStore {
     /// Writes the minutes recorded since the last flush (merged with what is stored) and new
     /// series' index entries.
     pub fn flush(&self) -> Result<(), shale_engine::Error> {
+        let _flushing = self.flushing.write().unwrap_or_else(|e| e.into_inner());
         let (dirty, new_series) = {
             let mut inner = self.lock();
             let dirty = std::mem::take(&mut inner.dirty);
@@ -287,6 +299,7 @@ impl MetricStore {
         period: i64,
     ) -> Result<Vec<(i64, Stats)>, shale_engine::Error> {
         let period = period.max(1);
+        let _flushing = self.flushing.read().unwrap_or_else(|e| e.into_inner());
         let (id, unflushed) = {
             let inner = self.lock();
             let Some(s) = inner.series.get(key) else { return Ok(Vec::new()) };
@@ -331,6 +344,7 @@ mod tests {
     use super::*;
     use shale_engine::fs::MemFs;
     use shale_engine::Options;
+    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
 
     fn key(table: &str) -> SeriesKey {
@@ -339,6 +353,45 @@ mod tests {
             "ConsumedReadCapacityUnits",
             vec![("TableName".into(), table.into())],
         )
+    }
+
+    /// A query racing a flush sees every recorded datapoint exactly once: the count it answers
+    /// lies between the records finished before it began and those begun before it ended.
+    #[test]
+    fn a_query_racing_flushes_counts_each_datapoint_once() {
+        let db =
+            Db::open("/m", Options { fs: Arc::new(MemFs::new()), ..Options::default() }).unwrap();
+        let s = Arc::new(MetricStore::open(&db).unwrap());
+        let t0 = 29_000_000;
+        let (begun, done) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let start = Arc::new(std::sync::Barrier::new(2));
+        let writer = {
+            let (s, begun, done) = (Arc::clone(&s), Arc::clone(&begun), Arc::clone(&done));
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                start.wait();
+                for i in 0..20_000 {
+                    begun.fetch_add(1, Ordering::SeqCst);
+                    s.record(&key("a"), "Count", t0, Stats::one(1.0)).unwrap();
+                    done.fetch_add(1, Ordering::SeqCst);
+                    if i % 3 == 0 {
+                        s.flush().unwrap();
+                    }
+                }
+            })
+        };
+        start.wait();
+        let mut queries = 0;
+        while !writer.is_finished() {
+            queries += 1;
+            let before = done.load(Ordering::SeqCst) as f64;
+            let got = s.statistics(&key("a"), t0, t0 + 1, 1).unwrap();
+            let after = begun.load(Ordering::SeqCst) as f64;
+            let count = got.first().map_or(0.0, |(_, st)| st.count);
+            assert!(before <= count && count <= after, "{before} <= {count} <= {after}");
+        }
+        writer.join().unwrap();
+        assert!(queries > 10, "{queries} queries raced the writer");
     }
 
     #[test]
