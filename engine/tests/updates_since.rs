@@ -4,6 +4,9 @@
 //! what it replays) has removed the WAL holding it; while a writer goes on; without dropped
 //! keyspaces' entries.
 
+mod common;
+
+use common::Rng;
 use shale_engine::fs::MemFs;
 use shale_engine::{Db, Error, LoggedBatch, LoggedEntry, Options, WriteBatch, WriteOptions};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,18 +15,6 @@ use std::sync::Arc;
 fn open(fs: &MemFs, memtable_bytes_max: usize) -> Db {
     let opts = Options { fs: Arc::new(fs.clone()), memtable_bytes_max, ..Options::default() };
     Db::open("/tail", opts).unwrap()
-}
-
-/// A small deterministic generator.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 /// Writes `n` random batches over keyspaces `names` and returns them as the log holds them.
@@ -64,7 +55,7 @@ fn every_sequence_still_in_the_wal_answers_the_model_batches_from_it_on() {
     // A large memtable: nothing is flushed, the WAL holds everything.
     let db = open(&fs, 64 << 20);
     db.create_keyspace("a").unwrap();
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let log = write_batches(&db, &["default", "a"], 400, &mut rng);
     let last = db.latest_sequence();
     for from in (0..=last + 1).step_by(7).chain([1, last, last + 1]) {
@@ -86,7 +77,7 @@ fn a_flush_removes_the_old_wal_and_its_sequences_are_then_refused() {
     let fs = MemFs::new();
     // A small memtable: writes rotate and flush, and old WAL files go.
     let db = open(&fs, 64 << 10);
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let log = write_batches(&db, &["default"], 3000, &mut rng);
     db.wait_for_background_work().unwrap();
     let last = db.latest_sequence();

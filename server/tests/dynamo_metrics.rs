@@ -36,22 +36,29 @@ fn minute_stats(store: &MetricStore, k: &SeriesKey, minute: i64) -> Option<Stats
     store.statistics(k, minute, minute + 1, 1).unwrap().first().map(|(_, s)| *s)
 }
 
+/// Creates table `tbl` (hash key `pk`, S) with the settings in `extra` (billing, streams).
+fn create_tbl(g: &Gateway, extra: serde_json::Value) -> serde_json::Value {
+    let mut body = json!({
+        "TableName": "tbl",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}]
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    g.handle("CreateTable", &body).unwrap()
+}
+
 #[test]
 fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
     let fs = Arc::new(MemFs::new());
     let (g, db, clock) = open(&fs, true);
     let store = MetricStore::open(&db).unwrap();
     let mut h = Harvester::default();
-    g.handle(
-        "CreateTable",
-        &json!({
-            "TableName": "tbl",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 7}
-        }),
-    )
-    .unwrap();
+    create_tbl(
+        &g,
+        json!({"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 7}}),
+    );
     let m0 = minute_of(T0);
     for i in 0..10 {
         g.handle("PutItem", &json!({"TableName": "tbl", "Item": {"pk": {"S": format!("k{i}")}, "v": {"S": "x".repeat(1500)}}}))
@@ -137,16 +144,7 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
 fn metrics_off_records_nothing() {
     let (g, db, _clock) = open(&Arc::new(MemFs::new()), false);
     let store = MetricStore::open(&db).unwrap();
-    g.handle(
-        "CreateTable",
-        &json!({
-            "TableName": "tbl",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_tbl(&g, json!({"BillingMode": "PAY_PER_REQUEST"}));
     g.handle("PutItem", &json!({"TableName": "tbl", "Item": {"pk": {"S": "a"}}})).unwrap();
     assert!(g.handle("GetItem", &json!({"TableName": "tbl"})).is_err());
     Harvester::default().pass(&g, &store);
@@ -164,18 +162,9 @@ fn streams(g: &Gateway, name: &str, body: serde_json::Value) -> serde_json::Valu
 fn get_records_counts_the_records_and_bytes_it_returns() {
     let (g, db, _clock) = open(&Arc::new(MemFs::new()), true);
     let store = MetricStore::open(&db).unwrap();
-    let created = g
-        .handle(
-            "CreateTable",
-            &json!({
-                "TableName": "tbl",
-                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-                "BillingMode": "PAY_PER_REQUEST",
-                "StreamSpecification": {"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"}
-            }),
-        )
-        .unwrap();
+    let stream = json!({"StreamEnabled": true, "StreamViewType": "NEW_IMAGE"});
+    let created =
+        create_tbl(&g, json!({"BillingMode": "PAY_PER_REQUEST", "StreamSpecification": stream}));
     let desc = &created["TableDescription"];
     let (arn, label) =
         (desc["LatestStreamArn"].as_str().unwrap(), desc["LatestStreamLabel"].as_str().unwrap());
@@ -224,16 +213,7 @@ fn an_index_backfill_reports_its_progress_then_100() {
     };
     let g = Gateway::open(db.clone(), gopts).unwrap();
     let store = MetricStore::open(&db).unwrap();
-    g.handle(
-        "CreateTable",
-        &json!({
-            "TableName": "tbl",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_tbl(&g, json!({"BillingMode": "PAY_PER_REQUEST"}));
     for i in 0..2000 {
         let item =
             json!({"TableName": "tbl", "Item": {"pk": {"S": format!("k{i}")}, "g": {"S": "a"}}});
