@@ -5,6 +5,9 @@
 # bounds the loom search (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No incremental caches: a one-shot run never reuses them, and they doubled the target folder.
+export CARGO_INCREMENTAL=0
+echo "== disk: $(df -h . | tail -1)"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
