@@ -9,9 +9,16 @@ use crate::error::{Error, Result};
 use crate::key::{SequenceNumber, ValueKind};
 use crate::util::coding::{self, Decoder};
 
-/// Bytes of the batch header: sequence (8) + count (4).
+/// Bytes of the fixed part of a batch header: sequence (8) + count and flags (4).
 pub const HEADER_LEN: usize = 8 + 4;
 const _: () = assert!(HEADER_LEN == std::mem::size_of::<u64>() + std::mem::size_of::<u32>());
+/// Bit 31 of the count field: an 8-byte commit time follows the fixed header.
+pub const FLAG_COMMIT_TIME: u32 = 1 << 31;
+/// Bytes of the commit time (milliseconds since the Unix epoch) of a batch flagged with it.
+pub const COMMIT_TIME_LEN: usize = 8;
+/// Bytes of the header this codec writes: the fixed part and the commit time.
+pub const TIMED_HEADER_LEN: usize = HEADER_LEN + COMMIT_TIME_LEN;
+const _: () = assert!(TIMED_HEADER_LEN == 20 && COMMIT_TIME_LEN == std::mem::size_of::<u64>());
 
 /// Identifies a keyspace inside the database; never reused after a keyspace is dropped.
 pub type KeyspaceId = u32;
@@ -30,9 +37,18 @@ impl Default for BatchRep {
 }
 
 impl BatchRep {
-    /// An empty batch (sequence 0).
+    /// An empty batch (sequence 0, commit time 0).
     pub fn new() -> Self {
-        BatchRep { rep: vec![0; HEADER_LEN], count: 0 }
+        let mut rep = vec![0; TIMED_HEADER_LEN];
+        Self::write_count(&mut rep, 0);
+        BatchRep { rep, count: 0 }
+    }
+
+    fn write_count(rep: &mut [u8], count: u32) {
+        debug_assert!(count & FLAG_COMMIT_TIME == 0, "a batch never holds 2^31 entries");
+        if let Some(dst) = rep.get_mut(8..HEADER_LEN) {
+            dst.copy_from_slice(&(count | FLAG_COMMIT_TIME).to_le_bytes());
+        }
     }
 
     /// Appends a put.
@@ -54,10 +70,7 @@ impl BatchRep {
 
     fn bump(&mut self) {
         self.count = self.count.saturating_add(1);
-        let c = self.count.to_le_bytes();
-        if let Some(dst) = self.rep.get_mut(8..HEADER_LEN) {
-            dst.copy_from_slice(&c);
-        }
+        Self::write_count(&mut self.rep, self.count);
     }
 
     /// Entries in the batch.
@@ -77,6 +90,14 @@ impl BatchRep {
         }
     }
 
+    /// Sets the commit time: milliseconds since the Unix epoch at which the batch's group was
+    /// committed.
+    pub fn set_commit_time(&mut self, millis: u64) {
+        if let Some(dst) = self.rep.get_mut(HEADER_LEN..TIMED_HEADER_LEN) {
+            dst.copy_from_slice(&millis.to_le_bytes());
+        }
+    }
+
     /// The encoded bytes (a WAL record payload).
     pub fn encoded(&self) -> &[u8] {
         &self.rep
@@ -85,7 +106,8 @@ impl BatchRep {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.rep.clear();
-        self.rep.resize(HEADER_LEN, 0);
+        self.rep.resize(TIMED_HEADER_LEN, 0);
+        Self::write_count(&mut self.rep, 0);
         self.count = 0;
     }
 
@@ -113,6 +135,7 @@ pub struct Entry<'a> {
 pub struct BatchEntries<'a> {
     d: Decoder<'a>,
     sequence: SequenceNumber,
+    commit_time: Option<u64>,
     count: u32,
     left: u32,
     key_len_max: usize,
@@ -124,7 +147,10 @@ impl<'a> BatchEntries<'a> {
     pub fn new(bytes: &'a [u8], key_len_max: usize, value_len_max: usize) -> Result<Self> {
         let mut d = Decoder::new(bytes, "write batch");
         let sequence = d.fixed64()?;
-        let count = d.fixed32()?;
+        let count_and_flags = d.fixed32()?;
+        let count = count_and_flags & !FLAG_COMMIT_TIME;
+        let commit_time =
+            if count_and_flags & FLAG_COMMIT_TIME != 0 { Some(d.fixed64()?) } else { None };
         // Each entry takes at least 3 bytes: reject absurd counts before iterating.
         if u64::from(count) * 3 > d.remaining().len() as u64 {
             return Err(Error::corruption(format!(
@@ -132,12 +158,26 @@ impl<'a> BatchEntries<'a> {
                 bytes.len()
             )));
         }
-        Ok(BatchEntries { d, sequence, count, left: count, key_len_max, value_len_max })
+        Ok(BatchEntries {
+            d,
+            sequence,
+            commit_time,
+            count,
+            left: count,
+            key_len_max,
+            value_len_max,
+        })
     }
 
     /// First sequence number of the batch.
     pub fn sequence(&self) -> SequenceNumber {
         self.sequence
+    }
+
+    /// The commit time (milliseconds since the Unix epoch), if the batch carries one (batches
+    /// written before commit times were recorded do not).
+    pub fn commit_time(&self) -> Option<u64> {
+        self.commit_time
     }
 
     /// Number of entries the header announces.
@@ -196,8 +236,10 @@ mod tests {
         b.delete(7, b"k2");
         b.put(300, b"", b"");
         b.set_sequence(42);
+        b.set_commit_time(1_700_000_000_123);
         let e = BatchEntries::new(b.encoded(), 100, 100).unwrap();
         assert_eq!(e.sequence(), 42);
+        assert_eq!(e.commit_time(), Some(1_700_000_000_123));
         assert_eq!(e.entry_count(), 3);
         let got: Vec<_> = e.collect::<Result<_>>().unwrap();
         assert_eq!(
@@ -215,7 +257,35 @@ mod tests {
         let mut b = BatchRep::new();
         b.put(0, b"a", b"1");
         b.set_sequence(5);
-        assert_eq!(b.encoded(), &[5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'][..]);
+        b.set_commit_time(1_765_000_000_000);
+        let expected =
+            "05 00 00 00 00 00 00 00 01 00 00 80 00 b2 32 f2 9a 01 00 00 01 00 01 61 01 31";
+        assert_eq!(hex(b.encoded()), expected);
+        // The same bytes are the worked example of docs/format/wal.md.
+        let doc = include_str!("../../docs/format/wal.md");
+        let block = doc.split("test `batch::tests::worked_example_bytes`").nth(1).unwrap();
+        let documented: Vec<&str> = block
+            .lines()
+            .skip_while(|l| !l.starts_with("```text"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("```"))
+            .map(|l| l.split("   ").next().unwrap().trim())
+            .collect();
+        assert_eq!(documented.join(" "), expected, "wal.md's batch example is out of date");
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn untimed_batches_still_decode() {
+        // The format before commit times: sequence 5, count 1 without the flag.
+        let old = [5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'];
+        let e = BatchEntries::new(&old, 100, 100).unwrap();
+        assert_eq!((e.sequence(), e.commit_time(), e.entry_count()), (5, None, 1));
+        let got: Vec<_> = e.collect::<Result<_>>().unwrap();
+        assert_eq!(got, vec![Entry { kind: ValueKind::Put, keyspace: 0, key: b"a", value: b"1" }]);
     }
 
     #[test]
@@ -244,7 +314,7 @@ mod tests {
         }
         // Huge count with little data.
         let mut huge = enc.clone();
-        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        huge[8..12].copy_from_slice(&(u32::MAX >> 1).to_le_bytes());
         assert!(BatchEntries::new(&huge, 100, 100).is_err());
     }
 }

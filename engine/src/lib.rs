@@ -46,9 +46,10 @@ mod util;
 mod version;
 pub mod wal;
 
-pub use db::options::{IterOptions, Options, WalRecoveryMode, WriteOptions};
+pub use db::options::{IterOptions, Options, WalArchiveOptions, WalRecoveryMode, WriteOptions};
 pub use db::{
-    Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, LogUpdates, LoggedBatch,
-    LoggedEntry, Percentiles, Snapshot, VerifyReport, WriteBatch, DEFAULT_KEYSPACE,
+    ArchiveStats, Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, LogUpdates,
+    LoggedBatch, LoggedEntry, Percentiles, RestorePoint, Restored, Snapshot, VerifyReport,
+    WriteBatch, DEFAULT_KEYSPACE,
 };
 pub use error::{Error, Result};

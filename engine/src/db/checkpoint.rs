@@ -22,7 +22,7 @@ use std::path::Path;
 const COPY_CHUNK: usize = 1 << 20;
 
 /// Copies the first `len` bytes of `from` to a new file `to`, and fsyncs it.
-fn copy_prefix(fs: &dyn FileSystem, from: &Path, to: &Path, len: u64) -> Result<()> {
+pub(crate) fn copy_prefix(fs: &dyn FileSystem, from: &Path, to: &Path, len: u64) -> Result<()> {
     let src = fs.open(from)?;
     let dst = fs.create(to)?;
     let mut buf = vec![0u8; COPY_CHUNK];

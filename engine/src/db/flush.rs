@@ -265,7 +265,17 @@ impl Core {
         let obsolete: Vec<u64> = cs.live_wals.range(..global).copied().collect();
         for n in obsolete {
             if n != current {
-                fs.remove(&self.dir.join(filename::wal(n)))?;
+                let span = cs.sealed_spans.remove(&n).flatten();
+                match &self.archive {
+                    // A rename: durable at the archive's next sync (`archive/mod.rs`).
+                    Some(a) => {
+                        if let Err(e) = a.take_wal(n, span) {
+                            cs.sealed_spans.insert(n, span);
+                            return Err(e);
+                        }
+                    }
+                    None => fs.remove(&self.dir.join(filename::wal(n)))?,
+                }
                 cs.live_wals.remove(&n);
             }
         }

@@ -20,10 +20,11 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod archive;
 mod background;
 mod blob_gc;
 mod busy;
-mod checkpoint;
+pub(crate) mod checkpoint;
 mod compact;
 mod flush;
 mod iter;
@@ -33,9 +34,10 @@ mod publish;
 mod recovery;
 mod snapshot;
 mod stats;
-mod tail;
+pub(crate) mod tail;
 mod write;
 
+pub use archive::{ArchiveStats, RestorePoint, Restored};
 pub use iter::DbIterator;
 pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
@@ -76,6 +78,12 @@ pub(crate) struct CommitState {
     pub(crate) live_wals: BTreeSet<u64>,
     pub(crate) manifest: LogWriter,
     pub(crate) manifest_state: ManifestState,
+    /// The commit time of the last group (ms since the Unix epoch): the next is never less.
+    pub(crate) last_commit_ms: u64,
+    /// The batches of the current WAL file (`None`: none yet).
+    pub(crate) wal_span: Option<archive::WalSpan>,
+    /// The batches of each sealed live WAL file, for the archive.
+    pub(crate) sealed_spans: BTreeMap<u64, Option<archive::WalSpan>>,
 }
 
 static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
@@ -96,6 +104,7 @@ static NEXT_DB_ID: AtomicU64 = AtomicU64::new(1);
 /// 3. `compacting`: a keyspace's compaction claim (`drop_keyspace` takes both claims, in this
 ///    order; a flush or a compaction claims before it takes the commit lock).
 /// 4. `commit`: the WAL, the manifest and the sequence counter (`CommitState`).
+///    4a. the WAL archive's state (`archive::Archive::inner`), under which no lock is taken.
 /// 5. `bg`, the background threads' state (`rotate_wal` requests a flush under `commit`).
 /// 6. `keyspaces` (read or write). `flush_all` drops it before `rotate_wal`, which takes `bg`.
 /// 7. a keyspace's super version lock `KeyspaceState::sv` (read or write; switched and
@@ -151,6 +160,8 @@ pub(crate) struct Core {
     pub(crate) flushing: busy::Busy,
     /// Keyspaces being compacted: one compaction per keyspace at a time.
     pub(crate) compacting: busy::Busy,
+    /// The WAL archive (`Options::wal_archive`).
+    pub(crate) archive: Option<Arc<archive::Archive>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -336,6 +347,12 @@ impl Db {
     /// Opens the database in `path`, creating it if `options.create_if_missing`, and recovers
     /// every write the WAL holds.
     pub fn open(path: impl AsRef<Path>, options: Options) -> Result<Db> {
+        archive::refuse_unfinished_restore(options.fs.as_ref(), path.as_ref())?;
+        Db::open_unchecked(path, options)
+    }
+
+    /// [`Db::open`] without refusing an unfinished restore (the restore itself opens it).
+    pub(crate) fn open_unchecked(path: impl AsRef<Path>, options: Options) -> Result<Db> {
         recovery::check_options(&options)?;
         let dir = path.as_ref().to_path_buf();
         let fs = Arc::clone(&options.fs);
@@ -353,7 +370,16 @@ impl Db {
         })?;
         let db_id = NEXT_DB_ID.fetch_add(1, Ordering::Relaxed);
         let table_opts = options.table;
-        let rec = recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id)?;
+        let archive = match options.wal_archive {
+            Some(a) => Some(Arc::new(archive::Archive::open(Arc::clone(&fs), &dir, a)?)),
+            None => None,
+        };
+        let rec =
+            recovery::recover(fs.as_ref(), &dir, &options, &table_opts, db_id, archive.as_deref())?;
+        if let Some(a) = &archive {
+            let live = rec.keyspaces.values().map(|k| (k.id(), k.name().to_owned()));
+            a.note_live_keyspaces(live.collect())?;
+        }
         let block_cache = (options.block_cache_bytes > 0)
             .then(|| Arc::new(BlockCache::new(options.block_cache_bytes, DEFAULT_SHARDS)));
         let tables = Arc::new(TableCache::new(
@@ -374,6 +400,7 @@ impl Db {
             options.value_len_max,
         ));
         let last_seq = rec.commit.last_seq;
+        let salvaged = rec.salvaged;
         let default_ks = rec
             .keyspaces
             .get(DEFAULT_KEYSPACE)
@@ -407,8 +434,15 @@ impl Db {
             retired_blobs: Mutex::new(Vec::new()),
             flushing: busy::Busy::default(),
             compacting: busy::Busy::default(),
+            archive,
         });
         let threads = background::start(&core)?;
+        if salvaged {
+            if let Some(a) = &core.archive {
+                // The log lost a stretch: restores need a base after it.
+                core.take_archive_base(a)?;
+            }
+        }
         Ok(Db { shared: Arc::new(DbShared { core, threads: Mutex::new(threads) }) })
     }
 
@@ -458,6 +492,14 @@ impl Db {
             ..Default::default()
         };
         core.log_edit(&mut cs, &edit)?;
+        if let Some(a) = &core.archive {
+            // Durable before any batch can name it.
+            let ms = archive::wall_clock_ms().max(cs.last_commit_ms);
+            if let Err(e) = a.keyspace_created(id, name, cs.last_seq, ms) {
+                core.poison(&e);
+                return Err(e);
+            }
+        }
         let ks = Keyspace {
             state: Arc::new(KeyspaceState::new(
                 id,
@@ -516,6 +558,10 @@ impl Db {
             ..Default::default()
         };
         core.log_edit(&mut cs, &edit)?;
+        if let Some(a) = &core.archive {
+            let ms = archive::wall_clock_ms().max(cs.last_commit_ms);
+            a.keyspace_dropped(ks.id(), cs.last_seq, ms)?;
+        }
         ks.state.dropped.store(true, Ordering::Release);
         core.keyspaces.write().unwrap_or_else(|e| e.into_inner()).remove(ks.name());
         // The manifest no longer names its tables: remove them (open readers keep their handles).

@@ -22,6 +22,31 @@ pub enum WalRecoveryMode {
     PointInTime,
 }
 
+/// How long and how much the WAL archive keeps (see `Options::wal_archive`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalArchiveOptions {
+    /// How far back restores reach: archived WAL files and base checkpoints older than the
+    /// window's start are removed (default 35 days, DynamoDB's longest recovery period). It can
+    /// be changed on an open database ([`crate::Db::set_archive_retention`]).
+    pub retention: Duration,
+    /// Most bytes the archived WAL files may take (default 64 GiB): past it, the oldest go first
+    /// (the window shrinks, and `stats` shows it).
+    pub archive_bytes_max: u64,
+    /// A new base checkpoint is taken once the newest is this old (default 1 hour): a restore
+    /// replays at most this much of the log on top of its base.
+    pub base_interval: Duration,
+}
+
+impl Default for WalArchiveOptions {
+    fn default() -> Self {
+        WalArchiveOptions {
+            retention: Duration::from_secs(35 * 24 * 3600),
+            archive_bytes_max: 64 << 30,
+            base_interval: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// Options for [`crate::Db::open`].
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -46,6 +71,11 @@ pub struct Options {
     pub wal_sync_interval: Option<Duration>,
     /// What recovery does with a damaged WAL.
     pub wal_recovery_mode: WalRecoveryMode,
+    /// WAL archiving for point-in-time recovery (`docs/backup.md`): sealed WAL files move to
+    /// `archive/` instead of being deleted, base checkpoints are taken there periodically, and
+    /// [`crate::Db::restore_to`] rebuilds the database as of any instant of the window. `None`
+    /// (the default): WAL files are deleted once flushed.
+    pub wal_archive: Option<WalArchiveOptions>,
     /// Flush immutable memtables on a background thread (default true). When false, the writer
     /// whose group switched a memtable flushes it before returning: slower writes, but every
     /// file operation happens in a deterministic order (fault-injection tests rely on it).
@@ -121,6 +151,7 @@ impl Default for Options {
             group_commit_bytes_max: 1 << 20,
             wal_sync_interval: None,
             wal_recovery_mode: WalRecoveryMode::default(),
+            wal_archive: None,
             background_flush: true,
             table: TableOptions::default(),
             block_cache_bytes: 32 << 20,

@@ -18,6 +18,7 @@
 //! A crash anywhere before step 5 completes leaves the previous manifest and every WAL in place:
 //! the next open redoes the recovery. Nothing is ever appended to, or cut off, a recovered WAL.
 
+use super::archive::{self, Archive, WalSpan};
 use super::keyspace::KeyspaceState;
 use super::{flush, CommitState, Keyspace};
 use crate::batch::{BatchEntries, KeyspaceId};
@@ -45,6 +46,8 @@ pub(crate) struct Recovered {
     pub(crate) keyspaces: BTreeMap<String, Keyspace>,
     pub(crate) wal_file: Arc<dyn fs::WritableFile>,
     pub(crate) next_file: u64,
+    /// A point-in-time salvage dropped part of the log (the archive has a gap there).
+    pub(crate) salvaged: bool,
 }
 
 fn io_at(e: std::io::Error, what: &str, path: &Path) -> Error {
@@ -132,6 +135,10 @@ struct Replay<'a> {
     /// Per live keyspace: its memtables, oldest first (the last one takes writes).
     mems: BTreeMap<KeyspaceId, Vec<Arc<MemTable>>>,
     last_seq: SequenceNumber,
+    /// Per WAL file replayed: its batches (for the archive).
+    spans: BTreeMap<u64, Option<WalSpan>>,
+    /// The latest commit time replayed.
+    last_ms: u64,
 }
 
 impl Replay<'_> {
@@ -144,6 +151,12 @@ impl Replay<'_> {
                 "WAL {wal_number}: batch sequence {first} does not follow {}",
                 self.last_seq
             )));
+        }
+        if count > 0 {
+            let ms = entries.commit_time().unwrap_or(0);
+            let span = self.spans.entry(wal_number).or_default();
+            WalSpan::extend(span, first, first + u64::from(count) - 1, ms);
+            self.last_ms = self.last_ms.max(ms);
         }
         for (seq, e) in (first..).zip(entries) {
             let e = e?;
@@ -230,6 +243,7 @@ pub(crate) fn recover(
     opts: &Options,
     topts: &TableOptions,
     db_id: u64,
+    archive: Option<&Archive>,
 ) -> Result<Recovered> {
     let exists = fs.exists(&dir.join(filename::CURRENT))?;
     let mut state = if exists {
@@ -311,9 +325,14 @@ pub(crate) fn recover(
         state: &state,
         mems: state.keyspaces.keys().map(|id| (*id, Vec::new())).collect(),
         last_seq: 0,
+        spans: BTreeMap::new(),
+        last_ms: 0,
     };
+    // WAL files replayed to their end (a salvaged one and those after it are not archived).
+    let mut whole = wals.len();
     for (i, &n) in wals.iter().enumerate() {
         if let Stop::Salvaged = replay.replay_file(n, i + 1 == wals.len())? {
+            whole = i;
             // A keyspace flushed on its own may already hold, in its tables, writes made after
             // the damaged record: salvaging would keep those and lose their batch partners in
             // other keyspaces. Refuse rather than split batches.
@@ -344,6 +363,8 @@ pub(crate) fn recover(
         .unwrap_or(0);
     let last_seq = replay.last_seq.max(state.last_sequence).max(files_seq);
     let recovered = std::mem::take(&mut replay.mems);
+    let spans = std::mem::take(&mut replay.spans);
+    let last_ms = replay.last_ms;
 
     // Flush what was recovered: afterwards no WAL file is needed.
     let wal_number = {
@@ -402,8 +423,29 @@ pub(crate) fn recover(
 
     // Now nothing refers to the replayed WALs, the old manifests, or unnamed tables.
     let live_tables: BTreeSet<u64> = state.live_files().collect();
-    let mut remove: Vec<String> = obsolete;
-    remove.extend(wals.iter().map(|n| filename::wal(*n)));
+    let mut remove: Vec<String> = Vec::new();
+    match archive {
+        // WAL files left below the log number by a crash (the flush that made them obsolete
+        // had not archived them yet), then the files replayed whole, go to the archive.
+        Some(a) => {
+            for name in obsolete {
+                match filename::parse(&name) {
+                    Some(filename::FileKind::Wal(n)) => {
+                        a.take_wal(n, archive::scan_span(fs, &dir.join(&name))?)?
+                    }
+                    _ => remove.push(name),
+                }
+            }
+            for n in wals.get(..whole).unwrap_or_default() {
+                a.take_wal(*n, spans.get(n).copied().flatten())?;
+            }
+            remove.extend(wals.get(whole..).unwrap_or_default().iter().map(|n| filename::wal(*n)));
+        }
+        None => {
+            remove = obsolete;
+            remove.extend(wals.iter().map(|n| filename::wal(*n)));
+        }
+    }
     remove.extend(
         manifests.iter().filter(|&&n| n != manifest_number).map(|n| filename::manifest(*n)),
     );
@@ -449,9 +491,13 @@ pub(crate) fn recover(
             last_seq,
             manifest,
             manifest_state: state,
+            last_commit_ms: last_ms,
+            wal_span: None,
+            sealed_spans: BTreeMap::new(),
         },
         keyspaces,
         wal_file,
         next_file,
+        salvaged: whole < wals.len(),
     })
 }

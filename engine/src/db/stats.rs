@@ -106,6 +106,8 @@ pub struct DbStats {
     pub get_latency: Percentiles,
     /// `Db::write` (and put/delete) latencies (with `Options::latency_histograms`).
     pub write_latency: Percentiles,
+    /// The WAL archive (with `Options::wal_archive`).
+    pub archive: Option<super::ArchiveStats>,
 }
 
 impl DbStats {
@@ -172,6 +174,24 @@ impl fmt::Display for DbStats {
             writeln!(out, "  L{i}   {:>8.3}  {:>9.3}", mb(*r), mb(*w))?;
         }
         writeln!(out, "wal: {} syncs, {:.3} MB appended", s.wal_syncs, mb(s.wal_bytes))?;
+        if let Some(a) = &s.archive {
+            writeln!(
+                out,
+                "wal archive: {} files, {:.3} MB, {} bases; restorable from {} ms (sequence {} \
+                 on), last commit {} ms; retention {} s; {} removed{}",
+                a.files,
+                mb(a.file_bytes),
+                a.bases,
+                a.earliest_restorable_ms.map_or_else(|| "-".to_string(), |t| t.to_string()),
+                a.log_start_sequence,
+                a.latest_commit_ms,
+                a.retention_ms / 1000,
+                a.removed,
+                a.base_error
+                    .as_deref()
+                    .map_or_else(String::new, |e| format!("; last base failed: {e}"))
+            )?;
+        }
         for (name, p) in [("get", &s.get_latency), ("write", &s.write_latency)] {
             if p.count > 0 {
                 writeln!(
@@ -248,7 +268,11 @@ pub struct VerifyReport {
 
 impl Core {
     fn stats(&self) -> DbStats {
-        let mut out = DbStats { last_sequence: self.last_sequence(), ..Default::default() };
+        let mut out = DbStats {
+            last_sequence: self.last_sequence(),
+            archive: self.archive_stats(),
+            ..Default::default()
+        };
         let blobs =
             self.commit.lock().unwrap_or_else(|e| e.into_inner()).manifest_state.blobs.clone();
         let keyspaces = self.keyspaces.read().unwrap_or_else(|e| e.into_inner());

@@ -422,10 +422,13 @@ impl Core {
         let mut seq = cs.last_seq;
         let mut any_sync = false;
         let mut inserts = 0usize;
+        // One commit time for the group, never less than the last group's (`docs/format/wal.md`).
+        let now_ms = super::archive::wall_clock_ms().max(cs.last_commit_ms);
         for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
             any_sync |= p.sync;
             if !p.batch.is_empty() {
                 p.batch.rep.set_sequence(seq + 1);
+                p.batch.rep.set_commit_time(now_ms);
                 seq += u64::from(p.batch.rep.count());
                 inserts += 1;
             }
@@ -468,6 +471,11 @@ impl Core {
         }
         debug_assert!(seq >= cs.last_seq, "sequence numbers only grow");
         debug_assert_eq!(inserts == 0, seq == cs.last_seq, "a group's inserts take sequences");
+        if inserts > 0 {
+            let first = cs.last_seq + 1;
+            super::archive::WalSpan::extend(&mut cs.wal_span, first, seq, now_ms);
+            cs.last_commit_ms = now_ms;
+        }
         cs.last_seq = seq;
         let ticket = self.publisher.register(seq, inserts);
         for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
@@ -500,6 +508,8 @@ impl Core {
         let file = self.opts.fs.create(&self.dir.join(filename::wal(number)))?;
         self.opts.fs.sync_dir(&self.dir)?;
         cs.wal = LogWriter::new(Arc::clone(&file));
+        let sealed = cs.wal_span.take();
+        cs.sealed_spans.insert(cs.wal_number, sealed);
         cs.wal_number = number;
         cs.live_wals.insert(number);
         *self.current_wal.lock().unwrap_or_else(|e| e.into_inner()) = file;

@@ -933,6 +933,17 @@ impl FileSystem for FaultFs {
         }
     }
 
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        let sh = &self.shared;
+        let _gate = sh.gate();
+        let mut st = sh.lock_state();
+        st.injector.begin_op()?;
+        let dir = sh.resolve(dir);
+        sh.inner.remove_dir(&dir)?;
+        st.dirs.remove(&dir);
+        Ok(())
+    }
+
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
         let sh = &self.shared;
         let _gate = sh.gate();

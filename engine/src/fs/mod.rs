@@ -165,6 +165,8 @@ pub trait FileSystem: Send + Sync + Debug {
     fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file (durable only after [`FileSystem::sync_dir`]).
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Removes an empty directory (durable only after [`FileSystem::sync_dir`] of its parent).
+    fn remove_dir(&self, dir: &Path) -> io::Result<()>;
     /// Cuts a file to `len` bytes and makes the new length durable.
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()>;
     /// Makes the bytes of an existing file durable (`fdatasync` of a fresh handle): for files

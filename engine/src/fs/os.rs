@@ -141,6 +141,10 @@ impl FileSystem for OsFs {
         fs::remove_file(path)
     }
 
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        fs::remove_dir(dir)
+    }
+
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
         let f = OpenOptions::new().write(true).open(path)?;
         f.set_len(len)?;

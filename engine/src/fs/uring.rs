@@ -495,6 +495,10 @@ impl FileSystem for UringFs {
         self.os.remove(path)
     }
 
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        self.os.remove_dir(dir)
+    }
+
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
         self.os.truncate(path, len)
     }

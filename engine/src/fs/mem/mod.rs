@@ -574,6 +574,30 @@ impl FileSystem for MemFs {
         Ok(())
     }
 
+    fn remove_dir(&self, dir: &Path) -> io::Result<()> {
+        let mut st = self.lock_state();
+        st.begin_op()?;
+        let dir = normalize(dir);
+        st.check_dir(&dir)?;
+        let Some(d) = st.dirs.get(&dir) else {
+            return Err(not_found(&dir));
+        };
+        let has_subdirs = st.dirs.keys().any(|p| p.parent() == Some(dir.as_path()));
+        if !d.live.is_empty() || has_subdirs {
+            return Err(io::Error::new(
+                io::ErrorKind::DirectoryNotEmpty,
+                format!("{} is not empty", dir.display()),
+            ));
+        }
+        // Like its creation, a directory's removal is durable at once.
+        if let Some(d) = st.dirs.remove(&dir) {
+            for id in d.durable.into_values() {
+                st.collect(id);
+            }
+        }
+        Ok(())
+    }
+
     fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
         let mut st = self.lock_state();
         st.begin_op()?;
