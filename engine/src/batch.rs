@@ -16,9 +16,22 @@ const _: () = assert!(HEADER_LEN == std::mem::size_of::<u64>() + std::mem::size_
 pub const FLAG_COMMIT_TIME: u32 = 1 << 31;
 /// Bytes of the commit time (milliseconds since the Unix epoch) of a batch flagged with it.
 pub const COMMIT_TIME_LEN: usize = 8;
-/// Bytes of the header this codec writes: the fixed part and the commit time.
-pub const TIMED_HEADER_LEN: usize = HEADER_LEN + COMMIT_TIME_LEN;
-const _: () = assert!(TIMED_HEADER_LEN == 20 && COMMIT_TIME_LEN == std::mem::size_of::<u64>());
+/// Bytes of a commit-time marker: a timed batch without entries.
+pub const TIME_MARKER_LEN: usize = HEADER_LEN + COMMIT_TIME_LEN;
+const _: () = assert!(TIME_MARKER_LEN == 20 && COMMIT_TIME_LEN == std::mem::size_of::<u64>());
+
+/// A commit-time marker (`docs/format/wal.md`): an empty batch carrying the commit time of the
+/// batches that follow it in the same WAL file, up to the next marker. `sequence` is the first
+/// sequence number of the group it precedes.
+pub fn time_marker(sequence: SequenceNumber, millis: u64) -> [u8; TIME_MARKER_LEN] {
+    let mut m = [0u8; TIME_MARKER_LEN];
+    let (seq, rest) = m.split_at_mut(8);
+    seq.copy_from_slice(&sequence.to_le_bytes());
+    let (count, time) = rest.split_at_mut(4);
+    count.copy_from_slice(&FLAG_COMMIT_TIME.to_le_bytes());
+    time.copy_from_slice(&millis.to_le_bytes());
+    m
+}
 
 /// Identifies a keyspace inside the database; never reused after a keyspace is dropped.
 pub type KeyspaceId = u32;
@@ -37,18 +50,9 @@ impl Default for BatchRep {
 }
 
 impl BatchRep {
-    /// An empty batch (sequence 0, commit time 0).
+    /// An empty batch (sequence 0).
     pub fn new() -> Self {
-        let mut rep = vec![0; TIMED_HEADER_LEN];
-        Self::write_count(&mut rep, 0);
-        BatchRep { rep, count: 0 }
-    }
-
-    fn write_count(rep: &mut [u8], count: u32) {
-        debug_assert!(count & FLAG_COMMIT_TIME == 0, "a batch never holds 2^31 entries");
-        if let Some(dst) = rep.get_mut(8..HEADER_LEN) {
-            dst.copy_from_slice(&(count | FLAG_COMMIT_TIME).to_le_bytes());
-        }
+        BatchRep { rep: vec![0; HEADER_LEN], count: 0 }
     }
 
     /// Appends a put.
@@ -70,7 +74,11 @@ impl BatchRep {
 
     fn bump(&mut self) {
         self.count = self.count.saturating_add(1);
-        Self::write_count(&mut self.rep, self.count);
+        debug_assert!(self.count & FLAG_COMMIT_TIME == 0, "a batch never holds 2^31 entries");
+        let c = self.count.to_le_bytes();
+        if let Some(dst) = self.rep.get_mut(8..HEADER_LEN) {
+            dst.copy_from_slice(&c);
+        }
     }
 
     /// Entries in the batch.
@@ -90,14 +98,6 @@ impl BatchRep {
         }
     }
 
-    /// Sets the commit time: milliseconds since the Unix epoch at which the batch's group was
-    /// committed.
-    pub fn set_commit_time(&mut self, millis: u64) {
-        if let Some(dst) = self.rep.get_mut(HEADER_LEN..TIMED_HEADER_LEN) {
-            dst.copy_from_slice(&millis.to_le_bytes());
-        }
-    }
-
     /// The encoded bytes (a WAL record payload).
     pub fn encoded(&self) -> &[u8] {
         &self.rep
@@ -106,8 +106,7 @@ impl BatchRep {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.rep.clear();
-        self.rep.resize(TIMED_HEADER_LEN, 0);
-        Self::write_count(&mut self.rep, 0);
+        self.rep.resize(HEADER_LEN, 0);
         self.count = 0;
     }
 
@@ -174,8 +173,9 @@ impl<'a> BatchEntries<'a> {
         self.sequence
     }
 
-    /// The commit time (milliseconds since the Unix epoch), if the batch carries one (batches
-    /// written before commit times were recorded do not).
+    /// The commit time (milliseconds since the Unix epoch) the batch carries: a commit-time
+    /// marker's, or `None` for an ordinary batch (whose time is the last marker's before it in
+    /// its WAL file).
     pub fn commit_time(&self) -> Option<u64> {
         self.commit_time
     }
@@ -236,10 +236,9 @@ mod tests {
         b.delete(7, b"k2");
         b.put(300, b"", b"");
         b.set_sequence(42);
-        b.set_commit_time(1_700_000_000_123);
         let e = BatchEntries::new(b.encoded(), 100, 100).unwrap();
         assert_eq!(e.sequence(), 42);
-        assert_eq!(e.commit_time(), Some(1_700_000_000_123));
+        assert_eq!(e.commit_time(), None);
         assert_eq!(e.entry_count(), 3);
         let got: Vec<_> = e.collect::<Result<_>>().unwrap();
         assert_eq!(
@@ -257,21 +256,28 @@ mod tests {
         let mut b = BatchRep::new();
         b.put(0, b"a", b"1");
         b.set_sequence(5);
-        b.set_commit_time(1_765_000_000_000);
-        let expected =
-            "05 00 00 00 00 00 00 00 01 00 00 80 00 b2 32 f2 9a 01 00 00 01 00 01 61 01 31";
-        assert_eq!(hex(b.encoded()), expected);
-        // The same bytes are the worked example of docs/format/wal.md.
+        assert_eq!(b.encoded(), &[5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'][..]);
+        assert_eq!(hex(b.encoded()), documented("batch::tests::worked_example_bytes"));
+        let marker = time_marker(5, 1_765_000_000_000);
+        assert_eq!(hex(&marker), documented("batch::tests::worked_example_marker"));
+        let e = BatchEntries::new(&marker, 100, 100).unwrap();
+        let (seq, time, count) = (e.sequence(), e.commit_time(), e.entry_count());
+        assert_eq!((seq, time, count), (5, Some(1_765_000_000_000), 0));
+        assert_eq!(e.count(), 0);
+    }
+
+    /// The bytes of the first text block after the mention of `test` in docs/format/wal.md.
+    fn documented(test: &str) -> String {
         let doc = include_str!("../../docs/format/wal.md");
-        let block = doc.split("test `batch::tests::worked_example_bytes`").nth(1).unwrap();
-        let documented: Vec<&str> = block
+        let block = doc.split(&format!("test `{test}`")).nth(1).unwrap();
+        let bytes: Vec<&str> = block
             .lines()
             .skip_while(|l| !l.starts_with("```text"))
             .skip(1)
             .take_while(|l| !l.starts_with("```"))
             .map(|l| l.split("   ").next().unwrap().trim())
             .collect();
-        assert_eq!(documented.join(" "), expected, "wal.md's batch example is out of date");
+        bytes.join(" ")
     }
 
     fn hex(b: &[u8]) -> String {
@@ -279,13 +285,16 @@ mod tests {
     }
 
     #[test]
-    fn untimed_batches_still_decode() {
-        // The format before commit times: sequence 5, count 1 without the flag.
-        let old = [5, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, b'a', 1, b'1'];
-        let e = BatchEntries::new(&old, 100, 100).unwrap();
-        assert_eq!((e.sequence(), e.commit_time(), e.entry_count()), (5, None, 1));
+    fn a_timed_batch_with_entries_decodes_too() {
+        // Writers only time empty batches (markers), but the flag is general.
+        let mut bytes = time_marker(9, 77).to_vec();
+        bytes[8] = 1;
+        bytes.extend_from_slice(&[2, 3, 1, b'k']);
+        let e = BatchEntries::new(&bytes, 100, 100).unwrap();
+        assert_eq!((e.sequence(), e.commit_time(), e.entry_count()), (9, Some(77), 1));
         let got: Vec<_> = e.collect::<Result<_>>().unwrap();
-        assert_eq!(got, vec![Entry { kind: ValueKind::Put, keyspace: 0, key: b"a", value: b"1" }]);
+        let want = Entry { kind: ValueKind::Delete, keyspace: 3, key: b"k", value: b"" };
+        assert_eq!(got, vec![want]);
     }
 
     #[test]

@@ -48,8 +48,8 @@ pub mod wal;
 
 pub use db::options::{IterOptions, Options, WalArchiveOptions, WalRecoveryMode, WriteOptions};
 pub use db::{
-    ArchiveStats, Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, LogUpdates,
-    LoggedBatch, LoggedEntry, Percentiles, RestorePoint, Restored, Snapshot, VerifyReport,
-    WriteBatch, DEFAULT_KEYSPACE,
+    ArchiveStats, Clock, Db, DbIterator, DbStats, Keyspace, KeyspaceStats, LevelStats, LogUpdates,
+    LoggedBatch, LoggedEntry, ManualClock, Percentiles, RestorePoint, Restored, Snapshot,
+    SystemClock, VerifyReport, WriteBatch, DEFAULT_KEYSPACE,
 };
 pub use error::{Error, Result};

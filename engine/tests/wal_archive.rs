@@ -9,7 +9,8 @@ mod common;
 use common::Rng;
 use shale_engine::fs::{FileSystem, MemFs};
 use shale_engine::{
-    Db, Error, IterOptions, Options, RestorePoint, WalArchiveOptions, WriteBatch, WriteOptions,
+    Db, Error, IterOptions, ManualClock, Options, RestorePoint, WalArchiveOptions, WriteBatch,
+    WriteOptions,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -21,9 +22,20 @@ type State = BTreeMap<String, BTreeMap<Vec<u8>, Vec<u8>>>;
 
 const DIR: &str = "/db";
 
+thread_local! {
+    /// Each test's clock (tests run on threads of their own): moved by hand, so that instants
+    /// fall where the test puts them.
+    static CLOCK: Arc<ManualClock> = Arc::new(ManualClock::new(1_765_000_000_000));
+}
+
+fn clock() -> Arc<ManualClock> {
+    CLOCK.with(Arc::clone)
+}
+
 fn options(fs: &MemFs) -> Options {
     Options {
         fs: Arc::new(fs.clone()),
+        clock: clock(),
         // Small memtables: WAL files fill, flush and move to the archive all the time.
         memtable_bytes_max: 32 << 10,
         background_flush: false,
@@ -144,7 +156,7 @@ fn a_restore_to_any_sequence_or_instant_equals_the_model_then() {
         }
         if i % 40 == 0 {
             // Distinct commit times, so that instants fall between batches.
-            std::thread::sleep(Duration::from_millis(2));
+            clock().advance(2);
         }
     }
     let stats = db.archive_stats().unwrap();
@@ -251,7 +263,7 @@ fn retention_and_the_size_bound_shrink_the_window_and_older_points_are_refused()
         h.write(&db, &["default"], &mut rng, false);
     }
     let early = h.points[10].0;
-    std::thread::sleep(Duration::from_millis(5));
+    clock().advance(5);
     db.take_archive_base().unwrap();
     for _ in 0..300 {
         h.write(&db, &["default"], &mut rng, false);
@@ -259,7 +271,7 @@ fn retention_and_the_size_bound_shrink_the_window_and_older_points_are_refused()
     let before = db.archive_stats().unwrap();
     assert_eq!(before.bases, 2);
     // A window of 1 ms: only the newest base (at or before its start) and the log after it stay.
-    std::thread::sleep(Duration::from_millis(5));
+    clock().advance(5);
     db.set_archive_retention(Duration::from_millis(1)).unwrap();
     db.maintain_archive().unwrap();
     let after = db.archive_stats().unwrap();

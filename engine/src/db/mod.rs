@@ -25,6 +25,7 @@ mod background;
 mod blob_gc;
 mod busy;
 pub(crate) mod checkpoint;
+mod clock;
 mod compact;
 mod flush;
 mod iter;
@@ -38,6 +39,7 @@ pub(crate) mod tail;
 mod write;
 
 pub use archive::{ArchiveStats, RestorePoint, Restored};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use iter::DbIterator;
 pub use keyspace::Keyspace;
 pub use recovery::DEFAULT_KEYSPACE;
@@ -80,6 +82,8 @@ pub(crate) struct CommitState {
     pub(crate) manifest_state: ManifestState,
     /// The commit time of the last group (ms since the Unix epoch): the next is never less.
     pub(crate) last_commit_ms: u64,
+    /// The commit time of the last marker written to the current WAL file (`None`: none yet).
+    pub(crate) wal_time: Option<u64>,
     /// The batches of the current WAL file (`None`: none yet).
     pub(crate) wal_span: Option<archive::WalSpan>,
     /// The batches of each sealed live WAL file, for the archive.
@@ -494,7 +498,7 @@ impl Db {
         core.log_edit(&mut cs, &edit)?;
         if let Some(a) = &core.archive {
             // Durable before any batch can name it.
-            let ms = archive::wall_clock_ms().max(cs.last_commit_ms);
+            let ms = core.opts.clock.now_ms().max(cs.last_commit_ms);
             if let Err(e) = a.keyspace_created(id, name, cs.last_seq, ms) {
                 core.poison(&e);
                 return Err(e);
@@ -559,7 +563,7 @@ impl Db {
         };
         core.log_edit(&mut cs, &edit)?;
         if let Some(a) = &core.archive {
-            let ms = archive::wall_clock_ms().max(cs.last_commit_ms);
+            let ms = core.opts.clock.now_ms().max(cs.last_commit_ms);
             a.keyspace_dropped(ks.id(), cs.last_seq, ms)?;
         }
         ks.state.dropped.store(true, Ordering::Release);

@@ -133,6 +133,9 @@ pub struct Options {
     /// A compaction starts a new blob file for the values it relocates once the current one
     /// holds this many bytes (default 256 MiB).
     pub blob_file_bytes_max: u64,
+    /// Where commit times, and the archive's notion of now, come from (default: the system's
+    /// real-time clock; tests set a [`crate::ManualClock`] to make the log's bytes reproducible).
+    pub clock: Arc<dyn crate::Clock>,
     /// The file system the database lives on. Default: the operating system's through io_uring
     /// where a ring can be set up, else through `pread`/`write` ([`IoBackend::Auto`], chosen by
     /// the measurements in `docs/benchmarks.md`, "I/O backends").
@@ -172,6 +175,7 @@ impl Default for Options {
             keyspace_blob_thresholds: std::collections::HashMap::new(),
             blob_gc_ratio: 0.5,
             blob_file_bytes_max: 256 << 20,
+            clock: Arc::new(crate::SystemClock),
             fs: IoBackend::Auto.file_system().unwrap_or_else(|_| Arc::new(OsFs)),
         }
     }

@@ -139,6 +139,8 @@ struct Replay<'a> {
     spans: BTreeMap<u64, Option<WalSpan>>,
     /// The latest commit time replayed.
     last_ms: u64,
+    /// The commit time of the last marker of the file being replayed.
+    file_time: Option<u64>,
 }
 
 impl Replay<'_> {
@@ -152,8 +154,11 @@ impl Replay<'_> {
                 self.last_seq
             )));
         }
+        if let Some(t) = entries.commit_time() {
+            self.file_time = Some(t);
+        }
         if count > 0 {
-            let ms = entries.commit_time().unwrap_or(0);
+            let ms = self.file_time.unwrap_or(0);
             let span = self.spans.entry(wal_number).or_default();
             WalSpan::extend(span, first, first + u64::from(count) - 1, ms);
             self.last_ms = self.last_ms.max(ms);
@@ -199,6 +204,7 @@ impl Replay<'_> {
         let file = self.fs.open(&path).map_err(|e| io_at(e, "opening", &path))?;
         let mut reader = LogReader::new(file, BATCH_BYTES_CEILING);
         let mode = self.opts.wal_recovery_mode;
+        self.file_time = None;
         loop {
             let (offset, why) = match reader.read_record()? {
                 LogEvent::Record { payload, offset, .. } => {
@@ -327,6 +333,7 @@ pub(crate) fn recover(
         last_seq: 0,
         spans: BTreeMap::new(),
         last_ms: 0,
+        file_time: None,
     };
     // WAL files replayed to their end (a salvaged one and those after it are not archived).
     let mut whole = wals.len();
@@ -492,6 +499,7 @@ pub(crate) fn recover(
             manifest,
             manifest_state: state,
             last_commit_ms: last_ms,
+            wal_time: None,
             wal_span: None,
             sealed_spans: BTreeMap::new(),
         },

@@ -61,6 +61,8 @@ pub struct LogUpdates {
     reading: Option<(u64, LogReader, bool, bool)>,
     /// The sequence the next batch must start at (once one was read): the log has no gap.
     next_seq: Option<SequenceNumber>,
+    /// The commit time of the last marker of the file being read.
+    file_time: Option<u64>,
     /// Batches that end before this sequence are skipped.
     from: SequenceNumber,
     /// The last sequence visible when the call was made: nothing after it is returned.
@@ -139,7 +141,16 @@ impl LogUpdates {
         visible: SequenceNumber,
         names: BTreeMap<KeyspaceId, String>,
     ) -> Self {
-        LogUpdates { files, reading: None, next_seq: None, from, visible, names, done: false }
+        LogUpdates {
+            files,
+            reading: None,
+            next_seq: None,
+            file_time: None,
+            from,
+            visible,
+            names,
+            done: false,
+        }
     }
 
     /// Refuses `from` when the log no longer holds it: its oldest batch starts after it (and
@@ -195,6 +206,7 @@ impl LogUpdates {
                 let Some(f) = self.files.pop_front() else { return Ok(None) };
                 let reader = LogReader::new(f.file, BATCH_BYTES_CEILING);
                 self.reading = Some((f.number, reader, self.files.is_empty(), f.archived));
+                self.file_time = None;
             }
             let Some((number, reader, is_last, archived)) = self.reading.as_mut() else {
                 return Ok(None);
@@ -228,7 +240,8 @@ impl LogUpdates {
             };
             let entries = BatchEntries::new(payload, KEY_LEN_CEILING, VALUE_LEN_CEILING)?;
             let sequence = entries.sequence();
-            let commit_time_ms = entries.commit_time();
+            self.file_time = entries.commit_time().or(self.file_time);
+            let commit_time_ms = self.file_time;
             let count32 = entries.entry_count();
             let count = u64::from(count32);
             if count == 0 {

@@ -423,21 +423,24 @@ impl Core {
         let mut any_sync = false;
         let mut inserts = 0usize;
         // One commit time for the group, never less than the last group's (`docs/format/wal.md`).
-        let now_ms = super::archive::wall_clock_ms().max(cs.last_commit_ms);
+        let now_ms = self.opts.clock.now_ms().max(cs.last_commit_ms);
         for p in group.iter_mut().filter(|p| p.outcome.is_none()) {
             any_sync |= p.sync;
             if !p.batch.is_empty() {
                 p.batch.rep.set_sequence(seq + 1);
-                p.batch.rep.set_commit_time(now_ms);
                 seq += u64::from(p.batch.rep.count());
                 inserts += 1;
             }
         }
-        let mut payloads = group
+        // The group's time goes in a marker before its batches when it differs from the last
+        // one this WAL file got (with a millisecond clock, once a millisecond at most).
+        let marker = (inserts > 0 && cs.wal_time != Some(now_ms))
+            .then(|| crate::batch::time_marker(cs.last_seq + 1, now_ms));
+        let batches = group
             .iter()
             .filter(|p| p.outcome.is_none() && !p.batch.is_empty())
-            .map(|p| p.batch.rep.encoded())
-            .peekable();
+            .map(|p| p.batch.rep.encoded());
+        let mut payloads = marker.iter().map(|m| m.as_slice()).chain(batches).peekable();
         if payloads.peek().is_some() || any_sync {
             // One append for the group, and one fsync if any writer asked for it (handed to the
             // file together, so a backend that can links them into one submission).
@@ -475,6 +478,7 @@ impl Core {
             let first = cs.last_seq + 1;
             super::archive::WalSpan::extend(&mut cs.wal_span, first, seq, now_ms);
             cs.last_commit_ms = now_ms;
+            cs.wal_time = Some(now_ms);
         }
         cs.last_seq = seq;
         let ticket = self.publisher.register(seq, inserts);
@@ -509,6 +513,7 @@ impl Core {
         self.opts.fs.sync_dir(&self.dir)?;
         cs.wal = LogWriter::new(Arc::clone(&file));
         let sealed = cs.wal_span.take();
+        cs.wal_time = None;
         cs.sealed_spans.insert(cs.wal_number, sealed);
         cs.wal_number = number;
         cs.live_wals.insert(number);

@@ -179,6 +179,10 @@ impl TestFs {
             direct_reads: direct,
             direct_writes: direct,
             blob_threshold_bytes: blobs.then_some(BLOB_TEST_THRESHOLD),
+            // A clock that stands still: the WAL's commit-time markers, and so every file's
+            // bytes, are the same in every run (the crash tests rebuild databases and count
+            // operations).
+            clock: Arc::new(shale_engine::ManualClock::new(1_765_000_000_000)),
             ..shale_engine::Options::default()
         }
     }

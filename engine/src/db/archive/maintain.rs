@@ -2,7 +2,7 @@
 //! reports. A background thread (`shale-archive`) runs [`Core::maintain_archive`] every second.
 
 use super::journal::Record;
-use super::{base_name, remove_dir_all, wall_clock_ms, Archive, Inner};
+use super::{base_name, remove_dir_all, Archive, Inner};
 use crate::db::Core;
 use crate::error::Result;
 use crate::filename;
@@ -111,7 +111,7 @@ impl Core {
         // Every batch up to `seq` was committed by now (and at no later time than the last
         // commit time, even if the clock stepped back).
         let last_commit = self.commit.lock().unwrap_or_else(|e| e.into_inner()).last_commit_ms;
-        let taken_ms = wall_clock_ms().max(last_commit);
+        let taken_ms = self.opts.clock.now_ms().max(last_commit);
         {
             let mut inner = archive.lock();
             archive.append(&mut inner, &Record::BaseTaken { number, seq, taken_ms })?;
@@ -125,7 +125,7 @@ impl Core {
     pub(crate) fn maintain_archive(&self) -> Result<()> {
         let Some(archive) = &self.archive else { return Ok(()) };
         archive.sync()?;
-        let now = wall_clock_ms();
+        let now = self.opts.clock.now_ms();
         let (live_first, last_seq) = self.live_log();
         let due = {
             let mut inner = archive.lock();

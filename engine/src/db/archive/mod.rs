@@ -66,13 +66,6 @@ fn parse_base(name: &str) -> Option<u64> {
     n.parse().ok()
 }
 
-/// Milliseconds since the Unix epoch, by the system clock.
-pub(crate) fn wall_clock_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// An archived WAL file.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ArchivedFile {
@@ -192,13 +185,15 @@ impl std::fmt::Debug for Archive {
 pub(crate) fn scan_span(fs: &dyn FileSystem, path: &Path) -> Result<Option<WalSpan>> {
     let mut reader = LogReader::new(fs.open(path)?, BATCH_BYTES_CEILING);
     let mut span = None;
+    let mut time = None;
     loop {
         match reader.read_record()? {
             LogEvent::Record { payload, .. } => {
                 let e = BatchEntries::new(payload, KEY_LEN_CEILING, VALUE_LEN_CEILING)?;
+                time = e.commit_time().or(time);
                 if e.entry_count() > 0 {
                     let last = e.sequence() + u64::from(e.entry_count()) - 1;
-                    WalSpan::extend(&mut span, e.sequence(), last, e.commit_time().unwrap_or(0));
+                    WalSpan::extend(&mut span, e.sequence(), last, time.unwrap_or(0));
                 }
             }
             LogEvent::End { .. } | LogEvent::TornTail { .. } => return Ok(span),
