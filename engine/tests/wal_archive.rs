@@ -335,3 +335,93 @@ fn an_unfinished_restore_cannot_be_opened_and_misuse_is_refused_by_name() {
     let e = Db::open("/cut", plain(&fs)).unwrap_err();
     assert!(e.to_string().contains("RESTORING"), "{e}");
 }
+
+/// Thread `t`'s keys: `t{t}/last` holds its last write's number, `t{t}/k{i % 40}` write `i`.
+fn thread_state(t: usize, upto: u64) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    for i in 1..=upto {
+        m.insert(format!("t{t}/k{:02}", i % 40).into_bytes(), i.to_string().into_bytes());
+    }
+    if upto > 0 {
+        m.insert(format!("t{t}/last").into_bytes(), upto.to_string().into_bytes());
+    }
+    m
+}
+
+/// For each thread, the number of its writes `state` holds; panics unless the state is exactly
+/// some prefix of each thread's writes (no batch split, none missing before a later one).
+fn prefixes(state: &State, threads: usize) -> Vec<u64> {
+    let empty = BTreeMap::new();
+    let all = state.get("default").unwrap_or(&empty);
+    (0..threads)
+        .map(|t| {
+            let prefix = format!("t{t}/");
+            let mine: BTreeMap<Vec<u8>, Vec<u8>> = all
+                .iter()
+                .filter(|(k, _)| k.starts_with(prefix.as_bytes()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let last = mine
+                .get(format!("t{t}/last").as_bytes())
+                .map_or(0, |v| String::from_utf8_lossy(v).parse::<u64>().unwrap());
+            assert_eq!(mine, thread_state(t, last), "thread {t}'s keys are not a prefix");
+            last
+        })
+        .collect()
+}
+
+#[test]
+fn restores_made_while_writers_run_hold_a_prefix_of_every_writer_and_move_forward() {
+    const THREADS: usize = 3;
+    let fs = MemFs::new();
+    let opts = Options {
+        background_flush: true,
+        clock: Arc::new(shale_engine::SystemClock),
+        ..options(&fs)
+    };
+    let db = Db::open(DIR, opts).unwrap();
+    db.take_archive_base().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (db, stop) = (db.clone(), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                let ks = db.default_keyspace();
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    let mut b = WriteBatch::new();
+                    let v = i.to_string();
+                    b.put(&ks, format!("t{t}/k{:02}", i % 40).as_bytes(), v.as_bytes());
+                    b.put(&ks, format!("t{t}/last").as_bytes(), v.as_bytes());
+                    db.write(b, WriteOptions { sync: i % 16 == 0 }).unwrap();
+                }
+                i
+            })
+        })
+        .collect();
+    let mut seen = vec![0u64; THREADS];
+    let mut n = 0;
+    for round in 0..12 {
+        std::thread::sleep(Duration::from_millis(15));
+        if round % 4 == 3 {
+            db.take_archive_base().unwrap();
+        }
+        // Alternately the latest state and a sequence chosen now: each later than the last.
+        let point = if round % 2 == 0 {
+            RestorePoint::Latest
+        } else {
+            RestorePoint::Sequence(db.latest_sequence())
+        };
+        let got = prefixes(&restored(&fs, &db, point, &mut n), THREADS);
+        for (t, (g, s)) in got.iter().zip(&seen).enumerate() {
+            assert!(g >= s, "round {round}: thread {t} went back from {s} to {g}");
+        }
+        seen = got;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written: Vec<u64> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    let got = prefixes(&restored(&fs, &db, RestorePoint::Latest, &mut n), THREADS);
+    assert_eq!(got, written, "after the writers stopped, the latest restore holds every write");
+    assert!(written.iter().all(|w| *w > 100), "the writers got going: {written:?}");
+}
