@@ -54,3 +54,61 @@ fn checkpoint_under_concurrent_writes_is_a_consistent_prefix() {
     assert_eq!(db.iter(&ks, IterOptions::all()).unwrap().count() as u64, written);
     assert!(db.checkpoint(dir.path().join("cp0")).is_err());
 }
+
+/// Every key and value of keyspace `name`.
+fn all_of(db: &Db, name: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let ks = db.keyspace(name).unwrap();
+    db.iter(&ks, IterOptions::all()).unwrap().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_checkpoint_of_some_keyspaces_holds_them_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options { memtable_bytes_max: 64 << 10, ..Options::default() };
+    let db = Db::open(dir.path().join("db"), opts.clone()).unwrap();
+    let (a, b, c) = (
+        db.create_keyspace("a").unwrap(),
+        db.create_keyspace("b").unwrap(),
+        db.create_keyspace("c").unwrap(),
+    );
+    let def = db.default_keyspace();
+    for i in 0..3000u32 {
+        let k = format!("k{i:05}");
+        for (ks, tag) in [(&a, "a"), (&b, "b"), (&c, "c"), (&def, "d")] {
+            db.put(ks, k.as_bytes(), format!("{tag}{i}").repeat(8).as_bytes()).unwrap();
+        }
+    }
+    // Some of it only in the WAL and the memtables.
+    db.delete(&a, b"k00007").unwrap();
+    let seq = db.checkpoint_keyspaces(&[&a, &c], dir.path().join("cp")).unwrap();
+    assert_eq!(seq, db.latest_sequence());
+    db.put(&a, b"later", b"x").unwrap();
+
+    let cp = Db::open(dir.path().join("cp"), opts.clone()).unwrap();
+    assert_eq!(cp.list_keyspaces(), vec!["a", "c", "default"]);
+    assert_eq!(all_of(&cp, "a").len(), 2999);
+    assert_eq!(all_of(&cp, "default"), vec![], "the default keyspace is there, empty");
+    let a_now: Vec<_> = all_of(&db, "a").into_iter().filter(|(k, _)| k != b"later").collect();
+    assert_eq!(all_of(&cp, "a"), a_now);
+    assert_eq!(all_of(&cp, "c"), all_of(&db, "c"));
+    assert!(cp.keyspace("b").is_err());
+    // Only the chosen keyspaces' tables were linked.
+    let cp_tables: usize =
+        cp.stats().keyspaces.iter().flat_map(|k| &k.levels).map(|l| l.files).sum();
+    let db_stats = db.stats();
+    let chosen: usize = db_stats
+        .keyspaces
+        .iter()
+        .filter(|k| k.name == "a" || k.name == "c")
+        .flat_map(|k| &k.levels)
+        .map(|l| l.files)
+        .sum();
+    assert!(
+        cp_tables > 0 && cp_tables <= chosen + 2,
+        "{cp_tables} tables in the copy, {chosen} chosen"
+    );
+    drop(cp);
+    // A dropped keyspace cannot be chosen.
+    db.drop_keyspace(&b).unwrap();
+    assert!(db.checkpoint_keyspaces(&[&b], dir.path().join("cp2")).is_err());
+}

@@ -10,6 +10,11 @@
 //!
 //! Opening the checkpoint replays the copied WAL: it holds exactly the writes up to the noted
 //! sequence, which `checkpoint` returns.
+//!
+//! A checkpoint of some keyspaces only (`Db::checkpoint_keyspaces`) writes a manifest naming
+//! just those (and the default keyspace, empty unless chosen) and links only their files; the
+//! WAL tail is copied whole, and its entries for the other keyspaces are skipped on open as
+//! those of dropped keyspaces are.
 
 use super::Core;
 use crate::error::{Error, Result};
@@ -43,6 +48,15 @@ pub(crate) fn copy_prefix(fs: &dyn FileSystem, from: &Path, to: &Path, len: u64)
 
 impl Core {
     pub(crate) fn checkpoint(&self, out: &Path) -> Result<SequenceNumber> {
+        self.checkpoint_of(out, None)
+    }
+
+    /// A checkpoint of every keyspace, or of those of `only` (by id).
+    pub(crate) fn checkpoint_of(
+        &self,
+        out: &Path,
+        only: Option<&[crate::batch::KeyspaceId]>,
+    ) -> Result<SequenceNumber> {
         let fs = self.opts.fs.as_ref();
         if fs.exists(out)? {
             return Err(Error::AlreadyExists(format!("checkpoint directory {}", out.display())));
@@ -62,6 +76,19 @@ impl Core {
             }
             (cs.manifest_state.clone(), cs.last_seq, wals)
         };
+        if let Some(only) = only {
+            let kept = |id: &crate::batch::KeyspaceId| only.contains(id);
+            let missing: Vec<_> =
+                only.iter().filter(|id| !state.keyspaces.contains_key(id)).collect();
+            if !missing.is_empty() {
+                return Err(Error::KeyspaceDropped(format!("keyspace ids {missing:?}")));
+            }
+            // The default keyspace stays (every database has it), empty unless chosen.
+            state.keyspaces.retain(|id, _| kept(id) || *id == 0);
+            state.files.retain(|id, _| kept(id));
+            state.blobs.retain(|id, _| kept(id));
+            state.keyspace_logs.retain(|id, _| kept(id) || *id == 0);
+        }
         let tables = state.live_files().map(filename::table);
         let blobs = state.live_blob_files().map(filename::blob);
         for name in tables.chain(blobs).collect::<Vec<_>>() {

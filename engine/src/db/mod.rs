@@ -718,6 +718,22 @@ impl Db {
         self.core().checkpoint(dir.as_ref())
     }
 
+    /// [`Db::checkpoint`] of `keyspaces` only: the copy holds them (and an empty default
+    /// keyspace, unless it is one of them), with their names; only their tables and blob files
+    /// are linked. For backups of one table's keyspaces.
+    pub fn checkpoint_keyspaces(
+        &self,
+        keyspaces: &[&Keyspace],
+        dir: impl AsRef<Path>,
+    ) -> Result<SequenceNumber> {
+        let core = self.core();
+        for ks in keyspaces {
+            core.check_keyspace(&ks.state)?;
+        }
+        let ids: Vec<_> = keyspaces.iter().map(|k| k.id()).collect();
+        core.checkpoint_of(dir.as_ref(), Some(&ids))
+    }
+
     /// Waits until background work is done: no memtable waiting for a flush, no compaction due
     /// or running, obsolete tables removed (RocksDB's `WaitForCompact`).
     pub fn wait_for_background_work(&self) -> Result<()> {
