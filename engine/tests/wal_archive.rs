@@ -394,7 +394,7 @@ fn restores_made_while_writers_run_hold_a_prefix_of_every_writer_and_move_forwar
                     let v = i.to_string();
                     b.put(&ks, format!("t{t}/k{:02}", i % 40).as_bytes(), v.as_bytes());
                     b.put(&ks, format!("t{t}/last").as_bytes(), v.as_bytes());
-                    db.write(b, WriteOptions { sync: i % 16 == 0 }).unwrap();
+                    db.write(b, WriteOptions { sync: i.is_multiple_of(16) }).unwrap();
                 }
                 i
             })
