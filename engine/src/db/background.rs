@@ -47,12 +47,12 @@ pub(crate) fn start(core: &Arc<Core>) -> std::io::Result<Vec<JoinHandle<()>>> {
     }
     // Recovery may have left L0 past its trigger.
     core.request_compaction();
-    if core.archive.is_some() {
+    if let Some(iv) = core.archive.as_ref().and_then(|a| a.opts.maintain_interval) {
         let c = Arc::clone(core);
         threads.push(
             std::thread::Builder::new()
                 .name("shale-archive".into())
-                .spawn(move || c.archive_loop())?,
+                .spawn(move || c.archive_loop(iv))?,
         );
     }
     if let Some(iv) = core.opts.wal_sync_interval {

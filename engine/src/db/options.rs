@@ -35,6 +35,10 @@ pub struct WalArchiveOptions {
     /// A new base checkpoint is taken once the newest is this old (default 1 hour): a restore
     /// replays at most this much of the log on top of its base.
     pub base_interval: Duration,
+    /// How often the archive thread syncs the journal, applies retention and takes bases
+    /// (default every second). `None`: no thread; the owner calls
+    /// [`crate::Db::maintain_archive`] itself (tests that count file operations do).
+    pub maintain_interval: Option<Duration>,
 }
 
 impl Default for WalArchiveOptions {
@@ -43,6 +47,7 @@ impl Default for WalArchiveOptions {
             retention: Duration::from_secs(35 * 24 * 3600),
             archive_bytes_max: 64 << 30,
             base_interval: Duration::from_secs(3600),
+            maintain_interval: Some(Duration::from_secs(1)),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The archive's upkeep: base checkpoints, retention, the journal's syncs, and what `stats`
-//! reports. A background thread (`shale-archive`) runs [`Core::maintain_archive`] every second.
+//! reports. A background thread (`shale-archive`) runs [`Core::maintain_archive`] every
+//! `WalArchiveOptions::maintain_interval`.
 
 use super::journal::Record;
 use super::{base_name, remove_dir_all, Archive, Inner};
@@ -10,9 +11,6 @@ use crate::key::SequenceNumber;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// How often the background thread looks at the archive.
-pub(crate) const MAINTAIN_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the WAL archive holds (`DbStats::archive`, `Db::archive_stats`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -227,14 +225,14 @@ impl Core {
         })
     }
 
-    /// The archive thread: upkeep every [`MAINTAIN_INTERVAL`]; a failure poisons the database.
-    pub(crate) fn archive_loop(self: Arc<Self>) {
+    /// The archive thread: upkeep every `interval`; a failure poisons the database.
+    pub(crate) fn archive_loop(self: Arc<Self>, interval: Duration) {
         loop {
             {
                 let bg = self.bg.lock().unwrap_or_else(|e| e.into_inner());
                 let (bg, _) = self
                     .bg_cv
-                    .wait_timeout_while(bg, MAINTAIN_INTERVAL, |s| !s.shutdown)
+                    .wait_timeout_while(bg, interval, |s| !s.shutdown)
                     .unwrap_or_else(|e| e.into_inner());
                 if bg.shutdown {
                     return;
