@@ -535,3 +535,35 @@ fn an_io_error_at_any_operation_then_power_loss_loses_no_restorable_point() {
     );
     assert!(*least <= 2 && *most >= 100, "faults struck all along: {least}..={most}");
 }
+
+#[test]
+fn a_window_of_zero_keeps_nothing_until_it_opens() {
+    let fs = MemFs::new();
+    let mut o = options(&fs);
+    o.wal_archive = Some(WalArchiveOptions { retention: Duration::ZERO, ..o.wal_archive.unwrap() });
+    let db = Db::open(DIR, o).unwrap();
+    let mut h = History::new(&db);
+    let mut rng = Rng::new(5);
+    for _ in 0..300 {
+        h.write(&db, &["default"], &mut rng, false);
+    }
+    db.maintain_archive().unwrap();
+    let s = db.archive_stats().unwrap();
+    assert_eq!((s.files, s.bases, s.earliest_restorable_ms), (0, 0, None), "{s:?}");
+    // Opened: the next round takes a base, and from then on the log is kept.
+    db.set_archive_retention(Duration::from_secs(3600)).unwrap();
+    db.maintain_archive().unwrap();
+    for _ in 0..300 {
+        h.write(&db, &["default"], &mut rng, false);
+    }
+    let s = db.archive_stats().unwrap();
+    assert!(s.bases == 1 && s.files > 0, "{s:?}");
+    let mut n = 0;
+    let got = restored(&fs, &db, RestorePoint::Latest, &mut n);
+    same(&got, &h.state, "latest");
+    // Closed again: everything goes at the next round.
+    db.set_archive_retention(Duration::ZERO).unwrap();
+    db.maintain_archive().unwrap();
+    let s = db.archive_stats().unwrap();
+    assert_eq!((s.files, s.bases), (0, 0), "{s:?}");
+}

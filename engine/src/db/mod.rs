@@ -459,6 +459,11 @@ impl Db {
         &self.core().dir
     }
 
+    /// The file system the database lives on (`Options::fs`).
+    pub fn file_system(&self) -> Arc<dyn crate::fs::FileSystem> {
+        Arc::clone(&self.core().opts.fs)
+    }
+
     /// The keyspace every database has ([`DEFAULT_KEYSPACE`]).
     pub fn default_keyspace(&self) -> Keyspace {
         self.core().default_ks.clone()

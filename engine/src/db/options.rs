@@ -27,7 +27,8 @@ pub enum WalRecoveryMode {
 pub struct WalArchiveOptions {
     /// How far back restores reach: archived WAL files and base checkpoints older than the
     /// window's start are removed (default 35 days, DynamoDB's longest recovery period). It can
-    /// be changed on an open database ([`crate::Db::set_archive_retention`]).
+    /// be changed on an open database ([`crate::Db::set_archive_retention`]). Zero makes the
+    /// archive dormant: WAL files are deleted as without one, and no base is taken.
     pub retention: Duration,
     /// Most bytes the archived WAL files may take (default 64 GiB): past it, the oldest go first
     /// (the window shrinks, and `stats` shows it).

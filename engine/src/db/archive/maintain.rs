@@ -134,7 +134,8 @@ impl Core {
             let newest = Archive::usable_bases(&inner, start).last().map(|(_, b)| b.taken_ms);
             let interval =
                 u64::try_from(archive.opts.base_interval.as_millis()).unwrap_or(u64::MAX);
-            newest.is_none_or(|t| now.saturating_sub(t) >= interval)
+            // A window of 0 keeps nothing (the archive is dormant): no base either.
+            archive.retention_ms() > 0 && newest.is_none_or(|t| now.saturating_sub(t) >= interval)
         };
         archive.sync()?;
         if due {
@@ -156,6 +157,20 @@ impl Core {
         last_seq: SequenceNumber,
     ) -> Result<()> {
         let removed_before = archive.removed.load(Ordering::Relaxed);
+        if archive.retention_ms() == 0 {
+            // Dormant: everything goes.
+            let files: Vec<u64> = inner.holdings.files.keys().copied().collect();
+            let bases: Vec<u64> = inner.holdings.bases.keys().copied().collect();
+            for n in files {
+                archive.remove_file(inner, n)?;
+                archive.removed.fetch_add(1, Ordering::Relaxed);
+            }
+            for n in bases {
+                archive.remove_base(inner, n)?;
+                archive.removed.fetch_add(1, Ordering::Relaxed);
+            }
+            return Ok(());
+        }
         let window_start = now.saturating_sub(archive.retention_ms());
         // Size bound first: the oldest files go.
         while inner.holdings.file_bytes() > archive.opts.archive_bytes_max {

@@ -311,7 +311,8 @@ impl Archive {
     /// then a crash leaves it in the database folder, and recovery archives it again.
     pub(crate) fn take_wal(&self, number: u64, span: Option<WalSpan>) -> Result<()> {
         let from = self.db_dir.join(filename::wal(number));
-        let Some(span) = span else {
+        // A window of 0 keeps nothing: the archive is dormant.
+        let Some(span) = span.filter(|_| self.retention_ms() > 0) else {
             self.fs.remove(&from)?;
             return Ok(());
         };
