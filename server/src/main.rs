@@ -205,6 +205,12 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let mut options = Options::default();
     engine.apply(&mut options)?;
+    // The WAL archive point-in-time recovery restores from: dormant (keeping nothing) until a
+    // table enables recovery (`docs/backup.md`).
+    options.wal_archive = Some(shale_engine::WalArchiveOptions {
+        retention: std::time::Duration::ZERO,
+        ..shale_engine::WalArchiveOptions::default()
+    });
     let in_memory = cli.in_memory || file.in_memory.unwrap_or(false);
     let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./shale-data"));
     let db = if in_memory {

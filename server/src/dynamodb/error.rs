@@ -68,6 +68,14 @@ pub enum DynamoError {
     /// `ThrottlingException`: an on-demand table past its maximum; `reasons` is its
     /// `throttlingReasons` list.
     Throttling { message: String, reasons: Json },
+    /// `TableNotFoundException` (backups and point-in-time recovery name a missing table so).
+    TableNotFound(String),
+    /// `TableAlreadyExistsException`: a restore's target table exists.
+    TableAlreadyExists(String),
+    /// `PointInTimeRecoveryUnavailableException`: the table's point-in-time recovery is off.
+    PointInTimeRecoveryUnavailable(String),
+    /// `InvalidRestoreTimeException`: the instant is outside the recovery window.
+    InvalidRestoreTime(String),
     /// `InternalServerError` (HTTP 500).
     Internal(String),
 }
@@ -119,6 +127,12 @@ impl DynamoError {
                 (SERVICE, "ProvisionedThroughputExceededException")
             }
             DynamoError::Throttling { .. } => (CORAL_AVAILABILITY, "ThrottlingException"),
+            DynamoError::TableNotFound(_) => (SERVICE, "TableNotFoundException"),
+            DynamoError::TableAlreadyExists(_) => (SERVICE, "TableAlreadyExistsException"),
+            DynamoError::PointInTimeRecoveryUnavailable(_) => {
+                (SERVICE, "PointInTimeRecoveryUnavailableException")
+            }
+            DynamoError::InvalidRestoreTime(_) => (SERVICE, "InvalidRestoreTimeException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }
@@ -144,6 +158,10 @@ impl DynamoError {
             | DynamoError::AccessDenied(m)
             | DynamoError::ExpiredIterator(m)
             | DynamoError::TrimmedDataAccess(m)
+            | DynamoError::TableNotFound(m)
+            | DynamoError::TableAlreadyExists(m)
+            | DynamoError::PointInTimeRecoveryUnavailable(m)
+            | DynamoError::InvalidRestoreTime(m)
             | DynamoError::Internal(m) => m.clone(),
             DynamoError::ProvisionedThroughputExceeded { message, .. }
             | DynamoError::Throttling { message, .. } => message.clone(),

@@ -7,11 +7,13 @@
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
+//! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 
 pub mod batch;
 pub mod items;
 pub mod limits;
 mod params;
+pub mod pitr;
 pub mod query;
 pub mod registry;
 pub mod tables;
@@ -163,6 +165,7 @@ impl Gateway {
             _stream_worker: worker,
         };
         g.jobs.resume(&g.job_context());
+        pitr::cleanup(&g)?;
         Ok(g)
     }
 

@@ -2,7 +2,7 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{batch, items, limits, query, tables, transact, ttl, Gateway, Input};
+use super::{batch, items, limits, pitr, query, tables, transact, ttl, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
 use crate::dynamodb::request;
@@ -92,6 +92,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("CreateTable", TableChange, tables::create),
     op!("DeleteItem", Write, items::delete),
     op!("DeleteTable", TableChange, tables::delete),
+    op!("DescribeContinuousBackups", Read, pitr::describe),
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
@@ -99,9 +100,11 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("ListTables", Read, tables::list),
     op!("PutItem", Write, items::put),
     op!("Query", Read, query::query),
+    op!("RestoreTableToPointInTime", TableChange, pitr::restore),
     op!("Scan", Read, query::scan),
     op!("TransactGetItems", Read, transact::get),
     op!("TransactWriteItems", Write, transact::write),
+    op!("UpdateContinuousBackups", TableChange, pitr::update),
     op!("UpdateItem", Write, items::update),
     op!("UpdateTable", TableChange, tables::update),
     op!("UpdateTimeToLive", TableChange, ttl::update),

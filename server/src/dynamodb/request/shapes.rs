@@ -364,3 +364,45 @@ pub struct ListTables<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DescribeLimits {}
+
+/// UpdateContinuousBackupsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct UpdateContinuousBackups<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub point_in_time_recovery_specification: Member<PointInTimeRecoverySpecification>,
+}
+
+/// PointInTimeRecoverySpecification.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct PointInTimeRecoverySpecification {
+    pub point_in_time_recovery_enabled: Member<bool>,
+    pub recovery_period_in_days: Member<i64>,
+}
+
+impl<'de> super::member::Shape<'de> for PointInTimeRecoverySpecification {
+    const EXPECTED: &'static str = "a structure or map";
+    fn map<A: serde::de::MapAccess<'de>>(map: A) -> Result<Member<Self>, A::Error> {
+        Self::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Member::Present)
+    }
+}
+
+/// RestoreTableToPointInTimeInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct RestoreTableToPointInTime<'a> {
+    pub source_table_arn: Member<Str<'a>>,
+    pub source_table_name: Member<Str<'a>>,
+    pub target_table_name: Member<Str<'a>>,
+    pub use_latest_restorable_time: Member<bool>,
+    /// A timestamp: seconds since the epoch, as a JSON number.
+    pub restore_date_time: Member<Json>,
+    pub billing_mode_override: Member<Str<'a>>,
+    pub global_secondary_index_override: Member<Json>,
+    pub local_secondary_index_override: Member<Json>,
+    pub provisioned_throughput_override: Member<Json>,
+    pub on_demand_throughput_override: Member<Json>,
+    #[serde(rename = "SSESpecificationOverride")]
+    pub sse_specification_override: Member<Json>,
+}

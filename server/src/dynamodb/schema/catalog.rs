@@ -323,6 +323,8 @@ mod tests {
             stream: None,
             ttl: None,
             on_demand: None,
+            pitr: None,
+            restored: None,
         }
     }
 

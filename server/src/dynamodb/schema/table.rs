@@ -119,6 +119,33 @@ pub struct TableMeta {
     /// An on-demand table's own maximum request units a second (`OnDemandThroughput`).
     #[serde(default)]
     pub on_demand: Option<OnDemand>,
+    /// Point-in-time recovery, while enabled.
+    #[serde(default)]
+    pub pitr: Option<PitrMeta>,
+    /// What the table was restored from, if it was (DescribeTable's `RestoreSummary`).
+    #[serde(default)]
+    pub restored: Option<RestoreMeta>,
+}
+
+/// A table's point-in-time recovery setting, while enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PitrMeta {
+    /// When it was (last) enabled, seconds since the epoch: no restore reaches before.
+    pub since: f64,
+    /// `RecoveryPeriodInDays` (1 to 35).
+    pub period_days: u32,
+}
+
+/// Where a restored table came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreMeta {
+    /// `SourceTableArn`.
+    pub source_table_arn: String,
+    /// The instant restored, seconds since the epoch (`RestoreDateTime`).
+    pub restore_time: f64,
+    /// True until every item is copied: a table left so by a crash is removed at the next
+    /// start.
+    pub in_progress: bool,
 }
 
 /// `OnDemandThroughput`: most read and write request units a second (-1: no maximum of the
@@ -291,6 +318,8 @@ impl TableMeta {
             stream: None,
             ttl: None,
             on_demand: None,
+            pitr: None,
+            restored: None,
         }
     }
 

@@ -178,6 +178,16 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
                 json!({"MaxReadRequestUnits": od.read, "MaxWriteRequestUnits": od.write}),
             );
         }
+        if let Some(r) = &m.restored {
+            o.insert(
+                "RestoreSummary".into(),
+                json!({
+                    "SourceTableArn": r.source_table_arn,
+                    "RestoreDateTime": r.restore_time,
+                    "RestoreInProgress": r.in_progress,
+                }),
+            );
+        }
         if m.billing == BillingMode::PayPerRequest {
             o.insert(
                 "TableThroughputModeSummary".into(),

@@ -87,12 +87,24 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
                 }),
                 ttl: None,
                 on_demand: input.on_demand,
+                pitr: None,
+                restored: None,
             }
         })?;
     if let Some(r) = &table.meta.stream {
         g.streams.create(&table.meta, r, created_ms)?;
     }
     Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
+}
+
+/// A new table's TableId (a restored table's too).
+pub(crate) fn new_table_id(name: &str, now: f64) -> String {
+    table_id(name, now)
+}
+
+/// A table's `TableDescription`, without counting its items.
+pub(crate) fn description_of(g: &Gateway, meta: &TableMeta) -> Json {
+    description(g, meta, None)
 }
 
 /// A stable, unique-enough TableId in UUID form.

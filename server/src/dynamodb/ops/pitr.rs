@@ -1,0 +1,519 @@
+//! Point-in-time recovery: UpdateContinuousBackups, DescribeContinuousBackups and
+//! RestoreTableToPointInTime, on the engine's WAL archive (`docs/backup.md`).
+//!
+//! The engine keeps one window for the whole database: the longest `RecoveryPeriodInDays` of
+//! the tables with recovery enabled (none: the archive is dormant and keeps nothing). A table's
+//! own window starts when its recovery was enabled, its period ago, or the engine's earliest
+//! restorable instant, whichever is latest; it ends now (every committed write is restorable at
+//! once, where DynamoDB's window ends about five minutes back).
+//!
+//! A restore rebuilds the whole database as of the instant in a folder of its own
+//! (`<data>/restores/<n>/`, [`shale_engine::Db::restore_to`]), reads the source table's
+//! definition there, creates the target table (with the indexes that were active then; no
+//! stream, TTL or recovery setting, as DynamoDB does) and copies the table's items, index
+//! entries and item-collection sizes into it, then removes the folder. Until the copy is
+//! done the table's `RestoreSummary` says `RestoreInProgress`; a table a crash leaves so is
+//! removed at the next start ([`cleanup`]).
+
+use crate::dynamodb::access;
+use crate::dynamodb::error::{validation, DResult, DynamoError};
+use crate::dynamodb::ops::tables::TableNameInput;
+use crate::dynamodb::ops::{now_secs, Gateway, Input};
+use crate::dynamodb::request::member::Str;
+use crate::dynamodb::request::{shapes, Constraints};
+use crate::dynamodb::schema::catalog::CATALOG_KEYSPACE;
+use crate::dynamodb::schema::index::IndexStatus;
+use crate::dynamodb::schema::table::{BillingMode, OnDemand, PitrMeta, RestoreMeta, TableMeta};
+use crate::iam::caller::Caller;
+use serde_json::{json, Value as Json};
+use shale_engine::{Db, IterOptions, Keyspace, Options, RestorePoint, WriteBatch};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// `RecoveryPeriodInDays` when UpdateContinuousBackups gives none.
+pub const RECOVERY_PERIOD_DAYS_DEFAULT: u32 = 35;
+/// The longest `RecoveryPeriodInDays`.
+pub const RECOVERY_PERIOD_DAYS_MAX: u32 = 35;
+/// Entries a restore copies per engine batch.
+const COPY_BATCH_ENTRIES: usize = 1000;
+/// The folder (inside the database's) where restores are built.
+pub const RESTORES_DIR: &str = "restores";
+
+const DAY_SECS: f64 = 86_400.0;
+
+/// A table name, or a table ARN of this region and account, as its name.
+fn name_of<'a>(g: &Gateway, name_or_arn: &'a str) -> DResult<&'a str> {
+    let prefix = g.table_arn("");
+    match name_or_arn.strip_prefix(&prefix) {
+        Some(name) => Ok(name),
+        None if name_or_arn.starts_with("arn:") => Err(validation(format!(
+            "Invalid TableArn: {name_or_arn} is not a table of this server"
+        ))),
+        None => Ok(name_or_arn),
+    }
+}
+
+fn table_not_found(name: &str) -> DynamoError {
+    DynamoError::TableNotFound(format!("Table not found: {name}"))
+}
+
+/// Gives the engine's archive the longest recovery period of the tables with recovery on (0:
+/// dormant).
+pub fn sync_retention(g: &Gateway) -> DResult<()> {
+    let days = g.catalog.tables().iter().filter_map(|t| t.pitr).map(|p| p.period_days).max();
+    if days.is_none() && g.db.archive_stats().is_none() {
+        // No table asks for recovery, and the database keeps no archive: nothing to do.
+        return Ok(());
+    }
+    let retention = Duration::from_secs(u64::from(days.unwrap_or(0)) * 86_400);
+    g.db.set_archive_retention(retention).map_err(|e| {
+        DynamoError::PointInTimeRecoveryUnavailable(format!(
+            "point-in-time recovery needs the engine's WAL archive: {e}"
+        ))
+    })
+}
+
+/// Removes what a crash left of restores: tables whose copy had not finished, and the folders
+/// they were built in.
+pub fn cleanup(g: &Gateway) -> DResult<()> {
+    for meta in g.catalog.tables() {
+        if meta.restored.as_ref().is_some_and(|r| r.in_progress) {
+            tracing::warn!("removing table {}: its restore did not finish", meta.name);
+            g.catalog.delete(&meta.name)?;
+        }
+    }
+    let fs = g.db.file_system();
+    let dir = g.db.path().join(RESTORES_DIR);
+    if fs.exists(&dir).map_err(internal)? {
+        for name in fs.list(&dir).map_err(internal)? {
+            remove_tree(g, &dir.join(name))?;
+        }
+    }
+    sync_retention(g)
+}
+
+fn internal(e: impl std::fmt::Display) -> DynamoError {
+    DynamoError::Internal(e.to_string())
+}
+
+/// Removes a restore folder (it holds files only).
+fn remove_tree(g: &Gateway, dir: &std::path::Path) -> DResult<()> {
+    let fs = g.db.file_system();
+    for name in fs.list(dir).map_err(internal)? {
+        fs.remove(&dir.join(name)).map_err(internal)?;
+    }
+    fs.remove_dir(dir).map_err(internal)
+}
+
+/// The table's recovery window in seconds since the epoch: `(earliest, latest)`.
+fn window(g: &Gateway, p: &PitrMeta) -> (f64, f64) {
+    let now = now_secs();
+    let engine =
+        g.db.archive_stats()
+            .and_then(|s| s.earliest_restorable_ms)
+            .map_or(now, |ms| ms as f64 / 1000.0);
+    let earliest = p.since.max(now - f64::from(p.period_days) * DAY_SECS).max(engine).min(now);
+    (earliest, now)
+}
+
+fn description(g: &Gateway, meta: &TableMeta) -> Json {
+    let pitr = match &meta.pitr {
+        Some(p) => {
+            let (earliest, latest) = window(g, p);
+            json!({
+                "PointInTimeRecoveryStatus": "ENABLED",
+                "RecoveryPeriodInDays": p.period_days,
+                "EarliestRestorableDateTime": earliest,
+                "LatestRestorableDateTime": latest,
+            })
+        }
+        None => json!({"PointInTimeRecoveryStatus": "DISABLED"}),
+    };
+    json!({
+        "ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": pitr,
+        }
+    })
+}
+
+/// UpdateContinuousBackups' input, checked.
+pub struct UpdateInput<'a> {
+    table_name: Str<'a>,
+    enabled: bool,
+    period_days: Option<u32>,
+}
+
+impl<'a> Input<'a> for UpdateInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        access::table(g, caller, action, name_of(g, &self.table_name)?, |_| {})
+    }
+
+    type Shape = shapes::UpdateContinuousBackups<'a>;
+
+    fn decode(w: shapes::UpdateContinuousBackups<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let name = w.table_name.get("TableName")?;
+        c.not_null("tableName", name.as_ref());
+        if let Some(n) = name.as_deref() {
+            c.len("tableName", &format!("'{n}'"), n.len(), 1, 1024);
+        }
+        let spec =
+            w.point_in_time_recovery_specification.get("PointInTimeRecoverySpecification")?;
+        let (mut enabled, mut period) = (None, None);
+        match spec {
+            None => c.not_null::<()>("pointInTimeRecoverySpecification", None),
+            Some(s) => {
+                enabled = s.point_in_time_recovery_enabled.get("PointInTimeRecoveryEnabled")?;
+                period = s.recovery_period_in_days.get("RecoveryPeriodInDays")?;
+                let at = "pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled";
+                c.not_null(at, enabled);
+                let at = "pointInTimeRecoverySpecification.recoveryPeriodInDays";
+                c.range(at, period, 1, i64::from(RECOVERY_PERIOD_DAYS_MAX));
+            }
+        }
+        c.finish()?;
+        let enabled = enabled.unwrap_or(false);
+        if !enabled && period.is_some() {
+            return Err(validation(
+                "RecoveryPeriodInDays can only be set when PointInTimeRecoveryEnabled is true",
+            ));
+        }
+        Ok(UpdateInput {
+            table_name: name.unwrap_or_default(),
+            enabled,
+            period_days: period.and_then(|p| u32::try_from(p).ok()),
+        })
+    }
+}
+
+pub fn update(g: &Gateway, input: UpdateInput) -> DResult<Json> {
+    let name = name_of(g, &input.table_name)?;
+    let now = now_secs();
+    let table = g
+        .catalog
+        .update(name, |m| {
+            m.pitr = match (input.enabled, m.pitr) {
+                (false, _) => None,
+                (true, old) => Some(PitrMeta {
+                    since: old.map_or(now, |p| p.since),
+                    period_days: input
+                        .period_days
+                        .or(old.map(|p| p.period_days))
+                        .unwrap_or(RECOVERY_PERIOD_DAYS_DEFAULT),
+                }),
+            };
+            Ok(())
+        })
+        .map_err(|e| match e {
+            DynamoError::ResourceNotFound(_) => table_not_found(name),
+            e => e,
+        })?;
+    sync_retention(g)?;
+    if input.enabled && g.db.archive_stats().is_some_and(|s| s.earliest_restorable_ms.is_none()) {
+        // The window starts with the first base: take it now rather than at the archive
+        // thread's next round.
+        g.db.take_archive_base()?;
+    }
+    Ok(description(g, &table.meta))
+}
+
+pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
+    let name = name_of(g, input.name())?;
+    let table = g.catalog.get(name).ok_or_else(|| table_not_found(name))?;
+    Ok(description(g, &table.meta))
+}
+
+/// RestoreTableToPointInTime's input, checked.
+pub struct RestoreInput<'a> {
+    source: Str<'a>,
+    target: Str<'a>,
+    /// Seconds since the epoch; `None`: the latest restorable time.
+    time: Option<f64>,
+    billing: Option<BillingMode>,
+    throughput: Option<(i64, i64)>,
+    on_demand: Option<OnDemand>,
+}
+
+/// `{"ReadCapacityUnits": r, "WriteCapacityUnits": w}` (or the on-demand names) as a pair.
+fn pair(v: &Json, what: &str, (a, b): (&str, &str), min: i64) -> DResult<(i64, i64)> {
+    let get = |k: &str| {
+        v.get(k)
+            .and_then(Json::as_i64)
+            .filter(|n| *n >= min)
+            .ok_or_else(|| validation(format!("{what}.{k} must be a number of at least {min}")))
+    };
+    Ok((get(a)?, get(b)?))
+}
+
+impl<'a> Input<'a> for RestoreInput<'a> {
+    fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
+        access::table(g, caller, action, name_of(g, &self.source)?, |_| {})?;
+        access::table(g, caller, action, &self.target, |_| {})
+    }
+
+    type Shape = shapes::RestoreTableToPointInTime<'a>;
+
+    fn decode(w: shapes::RestoreTableToPointInTime<'a>) -> DResult<Self> {
+        let mut c = Constraints::default();
+        let target = w.target_table_name.get("TargetTableName")?;
+        c.table_name("targetTableName", target.as_deref());
+        let source_name = w.source_table_name.get("SourceTableName")?;
+        if let Some(n) = source_name.as_deref() {
+            c.table_name("sourceTableName", Some(n));
+        }
+        let source_arn = w.source_table_arn.get("SourceTableArn")?;
+        let billing = w.billing_mode_override.get("BillingModeOverride")?;
+        c.one_of("billingModeOverride", billing.as_deref(), &["PROVISIONED", "PAY_PER_REQUEST"]);
+        c.finish()?;
+        let source = match (source_name, source_arn) {
+            (Some(n), None) => n,
+            (None, Some(a)) => a,
+            (Some(_), Some(_)) => {
+                return Err(validation(
+                    "Only one of SourceTableArn or SourceTableName may be given",
+                ))
+            }
+            (None, None) => {
+                return Err(validation("Either SourceTableArn or SourceTableName must be given"))
+            }
+        };
+        let latest = w.use_latest_restorable_time.get("UseLatestRestorableTime")?.unwrap_or(false);
+        let time = match w.restore_date_time.get("RestoreDateTime")? {
+            None => None,
+            Some(t) => Some(t.as_f64().ok_or_else(|| {
+                DynamoError::Serialization(
+                    "RestoreDateTime must be a timestamp (seconds since the epoch)".into(),
+                )
+            })?),
+        };
+        match (latest, time) {
+            (true, Some(_)) => {
+                return Err(validation(
+                    "Only one of RestoreDateTime or UseLatestRestorableTime may be given",
+                ))
+            }
+            (false, None) => {
+                return Err(validation(
+                    "Either RestoreDateTime or UseLatestRestorableTime must be given",
+                ))
+            }
+            _ => {}
+        }
+        // What this server cannot honour yet is refused by name, never ignored.
+        for (given, what) in [
+            (
+                w.global_secondary_index_override.get("GlobalSecondaryIndexOverride")?.is_some(),
+                "GlobalSecondaryIndexOverride",
+            ),
+            (
+                w.local_secondary_index_override.get("LocalSecondaryIndexOverride")?.is_some(),
+                "LocalSecondaryIndexOverride",
+            ),
+            (
+                w.sse_specification_override.get("SSESpecificationOverride")?.is_some(),
+                "SSESpecificationOverride",
+            ),
+        ] {
+            if given {
+                return Err(validation(format!(
+                    "{what} is not supported by this server: a restored table keeps the \
+                     source's indexes, and tables are not encrypted at rest"
+                )));
+            }
+        }
+        let throughput =
+            match w.provisioned_throughput_override.get("ProvisionedThroughputOverride")? {
+                Some(v) => Some(pair(
+                    &v,
+                    "ProvisionedThroughputOverride",
+                    ("ReadCapacityUnits", "WriteCapacityUnits"),
+                    1,
+                )?),
+                None => None,
+            };
+        let on_demand = match w.on_demand_throughput_override.get("OnDemandThroughputOverride")? {
+            Some(v) => {
+                let (read, write) = pair(
+                    &v,
+                    "OnDemandThroughputOverride",
+                    ("MaxReadRequestUnits", "MaxWriteRequestUnits"),
+                    -1,
+                )?;
+                Some(OnDemand { read, write })
+            }
+            None => None,
+        };
+        let billing = billing.as_deref().map(|b| {
+            if b == "PROVISIONED" {
+                BillingMode::Provisioned
+            } else {
+                BillingMode::PayPerRequest
+            }
+        });
+        Ok(RestoreInput {
+            source,
+            target: target.unwrap_or_default(),
+            time,
+            billing,
+            throughput,
+            on_demand,
+        })
+    }
+}
+
+/// Numbers the restore folders of this process.
+static NEXT_RESTORE: AtomicU64 = AtomicU64::new(1);
+
+pub fn restore(g: &Gateway, input: RestoreInput) -> DResult<Json> {
+    let source = name_of(g, &input.source)?.to_string();
+    let target: &str = &input.target;
+    let table = g
+        .catalog
+        .get(&source)
+        .ok_or_else(|| DynamoError::TableNotFound(format!("Source table not found: {source}")))?;
+    let pitr = table.meta.pitr.ok_or_else(|| {
+        DynamoError::PointInTimeRecoveryUnavailable(format!(
+            "Point in time recovery is not enabled for table '{source}'"
+        ))
+    })?;
+    if g.catalog.get(target).is_some() {
+        return Err(DynamoError::TableAlreadyExists(format!("Table already exists: {target}")));
+    }
+    let (earliest, latest) = window(g, &pitr);
+    let at = input.time.unwrap_or(latest);
+    if at < earliest.floor() || at > latest {
+        return Err(DynamoError::InvalidRestoreTime(format!(
+            "RestoreDateTime {at} is outside the recovery window of table '{source}': \
+             {earliest} to {latest}"
+        )));
+    }
+    let point = match input.time {
+        None => RestorePoint::Latest,
+        Some(t) => RestorePoint::Time((t * 1000.0).floor() as u64),
+    };
+    let out = g.db.path().join(RESTORES_DIR).join(format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT_RESTORE.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = rebuild(g, &input, &source, point, at, &out);
+    if g.db.file_system().exists(&out).unwrap_or(false) {
+        remove_tree(g, &out)?;
+    }
+    result
+}
+
+/// Restores the database as of `point` into `out`, and the source table there into the target.
+fn rebuild(
+    g: &Gateway,
+    input: &RestoreInput,
+    source: &str,
+    point: RestorePoint,
+    at: f64,
+    out: &PathBuf,
+) -> DResult<Json> {
+    g.db.restore_to(point, out, Options::default())?;
+    let opts = Options { fs: g.db.file_system(), create_if_missing: false, ..Options::default() };
+    let then = Db::open(out, opts)?;
+    let catalog = then.keyspace(CATALOG_KEYSPACE)?;
+    let old: TableMeta = match then.get(&catalog, source.as_bytes())? {
+        Some(json) => serde_json::from_slice(&json).map_err(internal)?,
+        None => {
+            return Err(DynamoError::InvalidRestoreTime(format!(
+                "Table '{source}' did not exist at {at}"
+            )))
+        }
+    };
+    let indexes: Vec<_> =
+        old.indexes.iter().filter(|i| i.status == IndexStatus::Active).cloned().collect();
+    let collections = old.collections.is_some();
+    let target: &str = &input.target;
+    let now = now_secs();
+    let source_arn = g.table_arn(source);
+    let made = g.catalog.create(
+        target,
+        (indexes.len(), collections, false),
+        |ks, index_ks, coll, _| {
+            let mut m = old.clone();
+            m.name = target.to_string();
+            m.keyspace = ks;
+            m.indexes = indexes
+                .iter()
+                .cloned()
+                .zip(index_ks)
+                .map(|(mut ix, k)| {
+                    ix.keyspace = k;
+                    ix.backfill = None;
+                    ix
+                })
+                .collect();
+            m.collections = coll;
+            m.stream = None;
+            m.ttl = None;
+            m.pitr = None;
+            m.created = now;
+            m.table_id = super::tables::new_table_id(target, now);
+            if let Some(b) = input.billing {
+                m.billing = b;
+                if b == BillingMode::PayPerRequest {
+                    m.pay_per_request_since = Some(now);
+                }
+            }
+            if let Some((read, write)) = input.throughput {
+                m.throughput.read = read;
+                m.throughput.write = write;
+            }
+            if input.on_demand.is_some() {
+                m.on_demand = input.on_demand;
+            }
+            m.restored = Some(RestoreMeta {
+                source_table_arn: source_arn.clone(),
+                restore_time: at,
+                in_progress: true,
+            });
+            m
+        },
+    )?;
+    let copied = (|| {
+        copy(g, &then, &old.keyspace, &made.ks)?;
+        for (ix, ks) in indexes.iter().zip(&made.index_ks) {
+            copy(g, &then, &ix.keyspace, ks)?;
+        }
+        if let (Some(from), Some(to)) = (&old.collections, &made.collections_ks) {
+            copy(g, &then, from, to)?;
+        }
+        g.db.sync_wal()?;
+        DResult::Ok(())
+    })();
+    drop(then);
+    if let Err(e) = copied {
+        let _ = g.catalog.delete(target);
+        return Err(e);
+    }
+    let done = g.catalog.update(target, |m| {
+        if let Some(r) = &mut m.restored {
+            r.in_progress = false;
+        }
+        Ok(())
+    })?;
+    Ok(json!({ "TableDescription": super::tables::description_of(g, &done.meta) }))
+}
+
+/// Copies every entry of keyspace `from` of `then` into `to` of the live database.
+fn copy(g: &Gateway, then: &Db, from: &str, to: &Keyspace) -> DResult<()> {
+    let src = then.keyspace(from)?;
+    let mut it = then.iter(&src, IterOptions::all())?;
+    let mut batch = WriteBatch::new();
+    while it.advance()? {
+        batch.put(to, it.key(), it.value());
+        if batch.len() >= COPY_BATCH_ENTRIES {
+            g.db.write(std::mem::take(&mut batch), shale_engine::WriteOptions::default())?;
+        }
+    }
+    if !batch.is_empty() {
+        g.db.write(batch, shale_engine::WriteOptions::default())?;
+    }
+    Ok(())
+}
