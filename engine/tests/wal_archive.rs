@@ -567,3 +567,35 @@ fn a_window_of_zero_keeps_nothing_until_it_opens() {
     let s = db.archive_stats().unwrap();
     assert_eq!((s.files, s.bases), (0, 0), "{s:?}");
 }
+
+#[test]
+fn a_window_set_outlives_the_options_of_the_next_open() {
+    let fs = MemFs::new();
+    let dormant = || {
+        let mut o = options(&fs);
+        o.wal_archive =
+            Some(WalArchiveOptions { retention: Duration::ZERO, ..o.wal_archive.unwrap() });
+        o
+    };
+    let db = Db::open(DIR, dormant()).unwrap();
+    db.set_archive_retention(Duration::from_secs(3600)).unwrap();
+    db.maintain_archive().unwrap();
+    let mut h = History::new(&db);
+    let mut rng = Rng::new(11);
+    for _ in 0..300 {
+        h.write(&db, &["default"], &mut rng, true);
+    }
+    drop(db);
+    // Reopened with options that say 0: the window set before holds, the WAL files recovery
+    // replays are archived, and everything is still restorable.
+    let db = Db::open(DIR, dormant()).unwrap();
+    db.maintain_archive().unwrap();
+    let s = db.archive_stats().unwrap();
+    assert_eq!(s.retention_ms, 3_600_000, "{s:?}");
+    let mut n = 0;
+    for i in [1, h.points.len() / 2, h.points.len() - 1] {
+        let (seq, _, want) = &h.points[i];
+        let got = restored(&fs, &db, RestorePoint::Sequence(*seq), &mut n);
+        same(&got, want, &format!("sequence {seq} after the reopen"));
+    }
+}

@@ -39,12 +39,12 @@ impl Db {
         core.take_archive_base(archive)
     }
 
-    /// Changes how far back the archive keeps the log (`WalArchiveOptions::retention`); what
-    /// falls out of the window goes at the archive thread's next round.
+    /// Changes how far back the archive keeps the log (`WalArchiveOptions::retention`),
+    /// durably: later opens keep this window whatever their options say, until it is set again.
+    /// What falls out of the window goes at the archive thread's next round.
     pub fn set_archive_retention(&self, retention: Duration) -> Result<()> {
         let archive = self.core().archive.as_ref().ok_or_else(no_archive)?;
-        archive.set_retention_ms(u64::try_from(retention.as_millis()).unwrap_or(u64::MAX));
-        Ok(())
+        archive.set_retention_ms(u64::try_from(retention.as_millis()).unwrap_or(u64::MAX))
     }
 
     /// Runs one round of the archive's upkeep now (journal sync, retention, a base if due), as

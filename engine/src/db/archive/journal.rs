@@ -16,6 +16,7 @@ pub(crate) const TYPE_FILE_ARCHIVED: u8 = 3;
 pub(crate) const TYPE_FILE_REMOVED: u8 = 4;
 pub(crate) const TYPE_BASE_TAKEN: u8 = 5;
 pub(crate) const TYPE_BASE_REMOVED: u8 = 6;
+pub(crate) const TYPE_RETENTION_SET: u8 = 7;
 /// Longest journal record: a keyspace creation with the longest name.
 pub(crate) const RECORD_LEN_MAX: usize = 1 + 4 + 8 + 8 + 5 + KEYSPACE_NAME_LEN_MAX;
 
@@ -69,6 +70,8 @@ pub(crate) enum Record {
     BaseTaken { number: u64, seq: SequenceNumber, taken_ms: u64 },
     /// Base checkpoint `number` left the archive.
     BaseRemoved { number: u64 },
+    /// The window is `ms` long from now on (it outlives the options of one open).
+    RetentionSet { ms: u64 },
 }
 
 impl Record {
@@ -107,6 +110,10 @@ impl Record {
             Record::BaseRemoved { number } => {
                 b.push(TYPE_BASE_REMOVED);
                 b.extend_from_slice(&number.to_le_bytes());
+            }
+            Record::RetentionSet { ms } => {
+                b.push(TYPE_RETENTION_SET);
+                b.extend_from_slice(&ms.to_le_bytes());
             }
         }
         debug_assert!(b.len() <= RECORD_LEN_MAX);
@@ -151,6 +158,7 @@ impl Record {
                 taken_ms: d.fixed64()?,
             },
             TYPE_BASE_REMOVED => Record::BaseRemoved { number: d.fixed64()? },
+            TYPE_RETENTION_SET => Record::RetentionSet { ms: d.fixed64()? },
             t => {
                 return Err(Error::corruption(format!("archive journal: unknown record type {t}")))
             }
@@ -180,6 +188,7 @@ mod tests {
             Record::FileRemoved { number: 12 },
             Record::BaseTaken { number: 20, seq: 77, taken_ms: 1_765_000_000_000 },
             Record::BaseRemoved { number: 20 },
+            Record::RetentionSet { ms: 3_024_000_000 },
         ];
         for r in &all {
             let enc = r.encode();

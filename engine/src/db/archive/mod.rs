@@ -100,6 +100,8 @@ pub(crate) struct Holdings {
     pub(crate) keyspaces: BTreeMap<KeyspaceId, KeyspaceLife>,
     /// Base checkpoints by number (so also by sequence: a later base holds more).
     pub(crate) bases: BTreeMap<u64, Base>,
+    /// The window's length last set ([`crate::Db::set_archive_retention`]), if ever.
+    pub(crate) retention_ms: Option<u64>,
 }
 
 impl Holdings {
@@ -125,6 +127,7 @@ impl Holdings {
             Record::BaseRemoved { number } => {
                 self.bases.remove(&number);
             }
+            Record::RetentionSet { ms } => self.retention_ms = Some(ms),
         }
     }
 
@@ -143,7 +146,8 @@ impl Holdings {
             seq: b.seq,
             taken_ms: b.taken_ms,
         });
-        ks.chain(files).chain(bases).collect()
+        let retention = self.retention_ms.map(|ms| Record::RetentionSet { ms });
+        ks.chain(files).chain(bases).chain(retention).collect()
     }
 
     /// Archived bytes in all.
@@ -270,7 +274,11 @@ impl Archive {
         }
         let journal = write_journal(fs.as_ref(), &dir, &holdings)?;
         fs.sync_dir(&dir)?;
-        let retention_ms = u64::try_from(opts.retention.as_millis()).unwrap_or(u64::MAX);
+        // A window set on an earlier open outlives the options: WAL files recovery archives
+        // below must not go for a window the owner has not set again yet.
+        let retention_ms = holdings
+            .retention_ms
+            .unwrap_or_else(|| u64::try_from(opts.retention.as_millis()).unwrap_or(u64::MAX));
         Ok(Archive {
             dir,
             db_dir: db_dir.to_path_buf(),
@@ -377,8 +385,16 @@ impl Archive {
         self.retention_ms.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn set_retention_ms(&self, ms: u64) {
-        self.retention_ms.store(ms, Ordering::Relaxed);
+    /// Sets the window's length, durably (it holds at the next open too).
+    pub(crate) fn set_retention_ms(&self, ms: u64) -> Result<()> {
+        {
+            let mut inner = self.lock();
+            if inner.holdings.retention_ms != Some(ms) {
+                self.append(&mut inner, &Record::RetentionSet { ms })?;
+            }
+            self.retention_ms.store(ms, Ordering::Relaxed);
+        }
+        self.sync()
     }
 
     /// Paths of the archived files holding batches from `from` on, oldest first, opened.
