@@ -17,6 +17,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
 )]
 
+pub mod backup;
 pub mod bounds;
 pub mod byte_reader;
 pub mod client;

@@ -170,3 +170,84 @@ fn a_restore_cut_by_sigkill_leaves_no_half_made_table() {
     );
     assert!(cut > 0, "no kill struck during a restore");
 }
+
+/// Backup folders in the data directory, and how many of them hold a manifest.
+fn backup_folders(data: &Path) -> (usize, usize) {
+    let Ok(dir) = std::fs::read_dir(data.join("backups")) else { return (0, 0) };
+    let folders: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+    let whole = folders.iter().filter(|f| f.join("MANIFEST").exists()).count();
+    (folders.len(), whole)
+}
+
+#[test]
+fn a_backup_cut_by_sigkill_is_available_or_absent_and_backups_outlive_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Some(dir.path()), &[]);
+    let addr = server.dynamo_addr.clone();
+    ok(
+        &addr,
+        "CreateTable",
+        &json!({"TableName": "source",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "BillingMode": "PAY_PER_REQUEST"}),
+    );
+    for chunk in 0..ITEMS / 25 {
+        let puts: Vec<Json> = (0..25)
+            .map(|i| {
+                json!({"PutRequest": {"Item": {"pk": {"S": format!("k{:05}", chunk * 25 + i)},
+                    "v": {"S": "y".repeat(300)}}}})
+            })
+            .collect();
+        ok(&addr, "BatchWriteItem", &json!({"RequestItems": {"source": puts}}));
+    }
+    let started = Instant::now();
+    ok(&addr, "CreateBackup", &json!({"TableName": "source", "BackupName": "timed"}));
+    let took = started.elapsed();
+    drop(server);
+
+    let cycles = 5u32;
+    let mut answered = 0;
+    for cycle in 0..cycles {
+        let server = Server::start(Some(dir.path()), &[]);
+        let addr = server.dynamo_addr.clone();
+        let t = {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
+                c.call(
+                    "CreateBackup",
+                    &json!({"TableName": "source", "BackupName": format!("b{cycle}")}),
+                )
+                .map_or(0, |(s, _)| s)
+            })
+        };
+        std::thread::sleep(took * cycle / cycles);
+        server.kill();
+        answered += usize::from(t.join().unwrap() == 200);
+
+        let server = Server::start(Some(dir.path()), &[]);
+        let addr = server.dynamo_addr.clone();
+        let (folders, whole) = backup_folders(dir.path());
+        assert_eq!(folders, whole, "cycle {cycle}: a half-made backup folder was left");
+        // Every backup listed is whole: it restores every item.
+        let list = ok(&addr, "ListBackups", &json!({"TableName": "source"}));
+        let arns: Vec<String> = list["BackupSummaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["BackupArn"].as_str().unwrap().to_string())
+            .collect();
+        let timed = ok(&addr, "DescribeBackup", &json!({"BackupArn": arns[0]}));
+        assert_eq!(
+            timed["BackupDescription"]["BackupDetails"]["BackupName"], "timed",
+            "cycle {cycle}: the first backup outlived the restarts"
+        );
+        let last = arns.last().unwrap();
+        let target = format!("fromBackup{cycle}");
+        ok(&addr, "RestoreTableFromBackup", &json!({"TargetTableName": target, "BackupArn": last}));
+        assert_eq!(count(&addr, &target, None), Some(ITEMS), "cycle {cycle}: restored from {last}");
+        assert!(server.terminate());
+    }
+    eprintln!("a backup takes {took:?}; {answered} of {cycles} cut backups were answered first");
+}

@@ -76,6 +76,12 @@ pub enum DynamoError {
     PointInTimeRecoveryUnavailable(String),
     /// `InvalidRestoreTimeException`: the instant is outside the recovery window.
     InvalidRestoreTime(String),
+    /// `BackupNotFoundException`.
+    BackupNotFound(String),
+    /// `BackupInUseException`: another operation on the backup is under way.
+    BackupInUse(String),
+    /// `TableInUseException`: the table is being restored or changed.
+    TableInUse(String),
     /// `InternalServerError` (HTTP 500).
     Internal(String),
 }
@@ -133,6 +139,9 @@ impl DynamoError {
                 (SERVICE, "PointInTimeRecoveryUnavailableException")
             }
             DynamoError::InvalidRestoreTime(_) => (SERVICE, "InvalidRestoreTimeException"),
+            DynamoError::BackupNotFound(_) => (SERVICE, "BackupNotFoundException"),
+            DynamoError::BackupInUse(_) => (SERVICE, "BackupInUseException"),
+            DynamoError::TableInUse(_) => (SERVICE, "TableInUseException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
     }
@@ -162,6 +171,9 @@ impl DynamoError {
             | DynamoError::TableAlreadyExists(m)
             | DynamoError::PointInTimeRecoveryUnavailable(m)
             | DynamoError::InvalidRestoreTime(m)
+            | DynamoError::BackupNotFound(m)
+            | DynamoError::BackupInUse(m)
+            | DynamoError::TableInUse(m)
             | DynamoError::Internal(m) => m.clone(),
             DynamoError::ProvisionedThroughputExceeded { message, .. }
             | DynamoError::Throttling { message, .. } => message.clone(),

@@ -8,7 +8,10 @@
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
+//! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
+//!   RestoreTableFromBackup.
 
+pub mod backups;
 pub mod batch;
 pub mod items;
 pub mod limits;
@@ -137,6 +140,8 @@ pub struct Gateway {
     pub(crate) jobs: Jobs,
     /// Every stream.
     pub(crate) streams: Arc<Streams>,
+    /// The on-demand backups.
+    pub(crate) backups: crate::backup::Backups,
     /// Rolls streams over and expires disabled ones (stopped when the gateway is dropped).
     _stream_worker: StreamWorker,
 }
@@ -151,7 +156,10 @@ impl Gateway {
         let metrics = Arc::new(DynamoMetrics::new(opts.metrics));
         let capacity =
             Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix, Arc::clone(&metrics));
+        let backups = crate::backup::Backups::open(db.clone())
+            .map_err(|e| DynamoError::Internal(format!("opening the backups: {e}")))?;
         let g = Gateway {
+            backups,
             capacity,
             metrics,
             db,

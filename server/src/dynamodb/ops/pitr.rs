@@ -19,7 +19,7 @@ use crate::dynamodb::access;
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::ops::tables::TableNameInput;
 use crate::dynamodb::ops::{now_secs, Gateway, Input};
-use crate::dynamodb::request::member::Str;
+use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::{shapes, Constraints};
 use crate::dynamodb::schema::catalog::CATALOG_KEYSPACE;
 use crate::dynamodb::schema::index::IndexStatus;
@@ -231,9 +231,7 @@ pub struct RestoreInput<'a> {
     target: Str<'a>,
     /// Seconds since the epoch; `None`: the latest restorable time.
     time: Option<f64>,
-    billing: Option<BillingMode>,
-    throughput: Option<(i64, i64)>,
-    on_demand: Option<OnDemand>,
+    overrides: Overrides,
 }
 
 /// `{"ReadCapacityUnits": r, "WriteCapacityUnits": w}` (or the on-demand names) as a pair.
@@ -301,66 +299,66 @@ impl<'a> Input<'a> for RestoreInput<'a> {
             }
             _ => {}
         }
-        // What this server cannot honour yet is refused by name, never ignored.
-        for (given, what) in [
-            (
-                w.global_secondary_index_override.get("GlobalSecondaryIndexOverride")?.is_some(),
-                "GlobalSecondaryIndexOverride",
-            ),
-            (
-                w.local_secondary_index_override.get("LocalSecondaryIndexOverride")?.is_some(),
-                "LocalSecondaryIndexOverride",
-            ),
-            (
-                w.sse_specification_override.get("SSESpecificationOverride")?.is_some(),
-                "SSESpecificationOverride",
-            ),
-        ] {
-            if given {
-                return Err(validation(format!(
-                    "{what} is not supported by this server: a restored table keeps the \
-                     source's indexes, and tables are not encrypted at rest"
-                )));
-            }
-        }
-        let throughput =
-            match w.provisioned_throughput_override.get("ProvisionedThroughputOverride")? {
-                Some(v) => Some(pair(
-                    &v,
-                    "ProvisionedThroughputOverride",
-                    ("ReadCapacityUnits", "WriteCapacityUnits"),
-                    1,
-                )?),
-                None => None,
-            };
-        let on_demand = match w.on_demand_throughput_override.get("OnDemandThroughputOverride")? {
-            Some(v) => {
-                let (read, write) = pair(
-                    &v,
-                    "OnDemandThroughputOverride",
-                    ("MaxReadRequestUnits", "MaxWriteRequestUnits"),
-                    -1,
-                )?;
-                Some(OnDemand { read, write })
-            }
-            None => None,
-        };
-        let billing = billing.as_deref().map(|b| {
-            if b == "PROVISIONED" {
-                BillingMode::Provisioned
-            } else {
-                BillingMode::PayPerRequest
-            }
-        });
-        Ok(RestoreInput {
-            source,
-            target: target.unwrap_or_default(),
-            time,
-            billing,
-            throughput,
-            on_demand,
-        })
+        let overrides = overrides(
+            billing.as_deref(),
+            [
+                (w.global_secondary_index_override, "GlobalSecondaryIndexOverride"),
+                (w.local_secondary_index_override, "LocalSecondaryIndexOverride"),
+                (w.sse_specification_override, "SSESpecificationOverride"),
+            ],
+            w.provisioned_throughput_override,
+            w.on_demand_throughput_override,
+        )?;
+        Ok(RestoreInput { source, target: target.unwrap_or_default(), time, overrides })
     }
+}
+
+/// The overrides of a restore (RestoreTableToPointInTime's and RestoreTableFromBackup's):
+/// `BillingModeOverride` (checked by the caller), the provisioned and on-demand throughput;
+/// `unsupported` (the index and SSE overrides) are refused by name, never ignored.
+pub(crate) fn overrides(
+    billing: Option<&str>,
+    unsupported: [(Member<Json>, &str); 3],
+    provisioned: Member<Json>,
+    on_demand: Member<Json>,
+) -> DResult<Overrides> {
+    for (member, what) in unsupported {
+        if member.get(what)?.is_some() {
+            return Err(validation(format!(
+                "{what} is not supported by this server: a restored table keeps the \
+                 source's indexes, and tables are not encrypted at rest"
+            )));
+        }
+    }
+    let throughput = match provisioned.get("ProvisionedThroughputOverride")? {
+        Some(v) => Some(pair(
+            &v,
+            "ProvisionedThroughputOverride",
+            ("ReadCapacityUnits", "WriteCapacityUnits"),
+            1,
+        )?),
+        None => None,
+    };
+    let on_demand = match on_demand.get("OnDemandThroughputOverride")? {
+        Some(v) => {
+            let (read, write) = pair(
+                &v,
+                "OnDemandThroughputOverride",
+                ("MaxReadRequestUnits", "MaxWriteRequestUnits"),
+                -1,
+            )?;
+            Some(OnDemand { read, write })
+        }
+        None => None,
+    };
+    let billing = billing.map(|b| {
+        if b == "PROVISIONED" {
+            BillingMode::Provisioned
+        } else {
+            BillingMode::PayPerRequest
+        }
+    });
+    Ok(Overrides { billing, throughput, on_demand })
 }
 
 /// Numbers the restore folders of this process.
@@ -426,12 +424,40 @@ fn rebuild(
             )))
         }
     };
+    let from = RestoreMeta {
+        source_backup_arn: None,
+        source_table_arn: g.table_arn(source),
+        restore_time: at,
+        in_progress: true,
+    };
+    restore_table(g, &then, &old, &input.target, &input.overrides, from)
+}
+
+/// What a restore may change of the source table's settings.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub billing: Option<BillingMode>,
+    pub throughput: Option<(i64, i64)>,
+    pub on_demand: Option<OnDemand>,
+}
+
+/// Makes table `target` from the table `old` of database `then` (a restored database, or a
+/// backup's): its definition (the indexes that were active; no stream, TTL or recovery setting)
+/// with `overrides`, then its items, index entries and item-collection sizes. The table is
+/// marked `from` with `in_progress` until the copy is done (a crash leaves it so, and the next
+/// start removes it); a failed copy removes it.
+pub(crate) fn restore_table(
+    g: &Gateway,
+    then: &Db,
+    old: &TableMeta,
+    target: &str,
+    overrides: &Overrides,
+    from: RestoreMeta,
+) -> DResult<Json> {
     let indexes: Vec<_> =
         old.indexes.iter().filter(|i| i.status == IndexStatus::Active).cloned().collect();
     let collections = old.collections.is_some();
-    let target: &str = &input.target;
     let now = now_secs();
-    let source_arn = g.table_arn(source);
     let made = g.catalog.create(
         target,
         (indexes.len(), collections, false),
@@ -455,39 +481,34 @@ fn rebuild(
             m.pitr = None;
             m.created = now;
             m.table_id = super::tables::new_table_id(target, now);
-            if let Some(b) = input.billing {
+            if let Some(b) = overrides.billing {
                 m.billing = b;
                 if b == BillingMode::PayPerRequest {
                     m.pay_per_request_since = Some(now);
                 }
             }
-            if let Some((read, write)) = input.throughput {
+            if let Some((read, write)) = overrides.throughput {
                 m.throughput.read = read;
                 m.throughput.write = write;
             }
-            if input.on_demand.is_some() {
-                m.on_demand = input.on_demand;
+            if overrides.on_demand.is_some() {
+                m.on_demand = overrides.on_demand;
             }
-            m.restored = Some(RestoreMeta {
-                source_table_arn: source_arn.clone(),
-                restore_time: at,
-                in_progress: true,
-            });
+            m.restored = Some(from);
             m
         },
     )?;
     let copied = (|| {
-        copy(g, &then, &old.keyspace, &made.ks)?;
+        copy(g, then, &old.keyspace, &made.ks)?;
         for (ix, ks) in indexes.iter().zip(&made.index_ks) {
-            copy(g, &then, &ix.keyspace, ks)?;
+            copy(g, then, &ix.keyspace, ks)?;
         }
         if let (Some(from), Some(to)) = (&old.collections, &made.collections_ks) {
-            copy(g, &then, from, to)?;
+            copy(g, then, from, to)?;
         }
         g.db.sync_wal()?;
         DResult::Ok(())
     })();
-    drop(then);
     if let Err(e) = copied {
         let _ = g.catalog.delete(target);
         return Err(e);

@@ -2,7 +2,7 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{batch, items, limits, pitr, query, tables, transact, ttl, Gateway, Input};
+use super::{backups, batch, items, limits, pitr, query, tables, transact, ttl, Gateway, Input};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
 use crate::dynamodb::request;
@@ -89,17 +89,22 @@ fn run<'a, I: Input<'a>>(
 pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("BatchGetItem", Read, batch::get),
     op!("BatchWriteItem", Write, batch::write),
+    op!("CreateBackup", TableChange, backups::create),
     op!("CreateTable", TableChange, tables::create),
+    op!("DeleteBackup", TableChange, backups::delete),
     op!("DeleteItem", Write, items::delete),
     op!("DeleteTable", TableChange, tables::delete),
+    op!("DescribeBackup", SlowRead, backups::describe),
     op!("DescribeContinuousBackups", Read, pitr::describe),
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
     op!("GetItem", Read, items::get),
+    op!("ListBackups", SlowRead, backups::list),
     op!("ListTables", Read, tables::list),
     op!("PutItem", Write, items::put),
     op!("Query", Read, query::query),
+    op!("RestoreTableFromBackup", TableChange, backups::restore),
     op!("RestoreTableToPointInTime", TableChange, pitr::restore),
     op!("Scan", Read, query::scan),
     op!("TransactGetItems", Read, transact::get),

@@ -406,3 +406,46 @@ pub struct RestoreTableToPointInTime<'a> {
     #[serde(rename = "SSESpecificationOverride")]
     pub sse_specification_override: Member<Json>,
 }
+
+/// CreateBackupInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct CreateBackup<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub backup_name: Member<Str<'a>>,
+}
+
+/// DescribeBackupInput and DeleteBackupInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct BackupArn<'a> {
+    pub backup_arn: Member<Str<'a>>,
+}
+
+/// ListBackupsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListBackups<'a> {
+    pub table_name: Member<Str<'a>>,
+    pub limit: Member<i64>,
+    /// Timestamps: seconds since the epoch, as JSON numbers.
+    pub time_range_lower_bound: Member<Json>,
+    pub time_range_upper_bound: Member<Json>,
+    pub exclusive_start_backup_arn: Member<Str<'a>>,
+    pub backup_type: Member<Str<'a>>,
+}
+
+/// RestoreTableFromBackupInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct RestoreTableFromBackup<'a> {
+    pub target_table_name: Member<Str<'a>>,
+    pub backup_arn: Member<Str<'a>>,
+    pub billing_mode_override: Member<Str<'a>>,
+    pub global_secondary_index_override: Member<Json>,
+    pub local_secondary_index_override: Member<Json>,
+    pub provisioned_throughput_override: Member<Json>,
+    pub on_demand_throughput_override: Member<Json>,
+    #[serde(rename = "SSESpecificationOverride")]
+    pub sse_specification_override: Member<Json>,
+}

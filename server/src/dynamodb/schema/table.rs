@@ -139,6 +139,9 @@ pub struct PitrMeta {
 /// Where a restored table came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RestoreMeta {
+    /// `SourceBackupArn`, for a restore from an on-demand backup.
+    #[serde(default)]
+    pub source_backup_arn: Option<String>,
     /// `SourceTableArn`.
     pub source_table_arn: String,
     /// The instant restored, seconds since the epoch (`RestoreDateTime`).

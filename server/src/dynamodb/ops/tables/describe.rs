@@ -179,14 +179,15 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
             );
         }
         if let Some(r) = &m.restored {
-            o.insert(
-                "RestoreSummary".into(),
-                json!({
-                    "SourceTableArn": r.source_table_arn,
-                    "RestoreDateTime": r.restore_time,
-                    "RestoreInProgress": r.in_progress,
-                }),
-            );
+            let mut s = json!({
+                "SourceTableArn": r.source_table_arn,
+                "RestoreDateTime": r.restore_time,
+                "RestoreInProgress": r.in_progress,
+            });
+            if let (Some(b), Json::Object(s)) = (&r.source_backup_arn, &mut s) {
+                s.insert("SourceBackupArn".into(), json!(b));
+            }
+            o.insert("RestoreSummary".into(), s);
         }
         if m.billing == BillingMode::PayPerRequest {
             o.insert(
