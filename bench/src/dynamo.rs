@@ -5,6 +5,7 @@
 //! ```text
 //! shale-bench dynamo --start shale,dynalite [--duration 10] [--write-markdown docs/benchmarks.md]
 //! shale-bench dynamo --target shale=127.0.0.1:8000
+//! shale-bench dynamo --backup --items 1000000 [--write-markdown docs/benchmarks.md]
 //! ```
 //!
 //! For each target, in turn: create table `bench` (hash `pk` S, range `sk` N, on demand), load
@@ -14,6 +15,7 @@
 //! 200 and the expected item or items); any failure fails the run, after the table is printed.
 
 mod async_conn;
+mod backup;
 mod phases;
 mod render;
 mod requests;
@@ -195,6 +197,9 @@ fn measure_spec(spec: &Spec, args: &DynamoArgs) -> BenchResult<TargetResult> {
 
 /// Runs the benchmark: every target in turn, then the table (and the markdown section).
 pub fn run(args: &DynamoArgs) -> BenchResult<()> {
+    if args.backup {
+        return backup::run(args);
+    }
     let specs = specs(args)?;
     // Every round measures every server; odd rounds in reverse order.
     let mut rounds: Vec<Vec<TargetResult>> = specs.iter().map(|_| Vec::new()).collect();

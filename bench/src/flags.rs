@@ -174,6 +174,11 @@ pub struct DynamoArgs {
     /// of the standard one.
     #[arg(long)]
     pub section: Option<String>,
+    /// Measure backups and restores instead (`shale` only: CreateBackup,
+    /// RestoreTableFromBackup and RestoreTableToPointInTime on a table of `--items` items;
+    /// markdown section `backup`, or `--section`).
+    #[arg(long)]
+    pub backup: bool,
     /// dynalite's cli.js (run with `node`), or `npx` to run `npx dynalite`.
     #[arg(long, default_value = "/work/dynalite/node_modules/dynalite/cli.js")]
     pub dynalite: String,

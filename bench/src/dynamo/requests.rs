@@ -204,7 +204,7 @@ impl Conn {
     }
 
     /// Calls a control-plane operation; returns the status and the body as text.
-    fn control(&mut self, op: &str, body: &str) -> BenchResult<(u16, String)> {
+    pub(crate) fn control(&mut self, op: &str, body: &str) -> BenchResult<(u16, String)> {
         let r = self.client.call_raw(op, body.as_bytes()).map_err(|e| format!("{op}: {e}"))?;
         Ok((r.status, String::from_utf8_lossy(&r.body).into_owned()))
     }
