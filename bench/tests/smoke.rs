@@ -96,6 +96,25 @@ fn unknown_workload_is_an_error() {
 }
 
 #[test]
+fn backup_mode_refuses_the_flags_it_would_ignore() {
+    for (flag, value) in [
+        ("--gsis", "1"),
+        ("--target", "shale=127.0.0.1:1"),
+        ("--start", "dynalite"),
+        ("--rounds", "2"),
+        ("--stream-view", "KEYS_ONLY"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_shale-bench"))
+            .args(["dynamo", "--backup", flag, value])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag) && stderr.contains("does not apply to --backup"), "{stderr}");
+    }
+}
+
+#[test]
 fn blob_flags_are_refused_where_they_would_be_ignored() {
     for (args, says) in [
         (&["--min_blob_size=100"][..], "--min_blob_size applies only with --enable_blob_files"),
