@@ -459,6 +459,13 @@ impl Db {
         &self.core().dir
     }
 
+    /// The time by the database's clock (`Options::clock`), in ms since the Unix epoch: the
+    /// clock commit times are read from, so a write committed after this call has a commit
+    /// time of at least this.
+    pub fn now_ms(&self) -> u64 {
+        self.core().opts.clock.now_ms()
+    }
+
     /// The file system the database lives on (`Options::fs`).
     pub fn file_system(&self) -> Arc<dyn crate::fs::FileSystem> {
         Arc::clone(&self.core().opts.fs)

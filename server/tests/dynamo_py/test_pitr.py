@@ -228,3 +228,46 @@ def test_refusals_name_their_cause(ddb, raw_ddb, tables):
     # Nothing was made by the refusals.
     with h.expect_error("ResourceNotFoundException"):
         ddb.describe_table(TableName=target)
+
+
+def test_a_deleted_table_restores_up_to_its_deletion(ddb, tables):
+    name = orders(tables)
+    ddb.update_continuous_backups(
+        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    for i in range(10):
+        ddb.put_item(TableName=name, Item=item(f"p{i % 2}", f"s{i}", "ada", i))
+    pause()
+    middle = time.time()
+    pause()
+    want_middle = scan_all(ddb, name)
+    for i in range(10, 15):
+        ddb.put_item(TableName=name, Item=item("late", f"s{i}", "bob", i))
+    want_end = scan_all(ddb, name)
+    pause()
+    ddb.delete_table(TableName=name)
+    h.wait_gone(ddb, name)
+    # Its recovery status is gone with it, but its window stays restorable.
+    with h.expect_error("TableNotFoundException"):
+        ddb.describe_continuous_backups(TableName=name)
+    at_end = tables(create=False)
+    ddb.restore_table_to_point_in_time(
+        SourceTableArn=h.table_arn(name), TargetTableName=at_end, UseLatestRestorableTime=True)
+    assert scan_all(ddb, at_end) == want_end
+    at_middle = tables(create=False)
+    ddb.restore_table_to_point_in_time(
+        SourceTableName=name, TargetTableName=at_middle, RestoreDateTime=middle)
+    assert scan_all(ddb, at_middle) == want_middle
+    # Not after the deletion.
+    with h.expect_error("InvalidRestoreTimeException"):
+        ddb.restore_table_to_point_in_time(
+            SourceTableName=name, TargetTableName=tables(create=False),
+            RestoreDateTime=time.time() + 5)
+    # A table deleted without recovery on is simply gone.
+    plain = tables(KeySchema=ks("pk"), AttributeDefinitions=[
+        {"AttributeName": "pk", "AttributeType": "S"}])
+    ddb.delete_table(TableName=plain)
+    h.wait_gone(ddb, plain)
+    with h.expect_error("TableNotFoundException", contains=plain):
+        ddb.restore_table_to_point_in_time(
+            SourceTableName=plain, TargetTableName=tables(create=False),
+            UseLatestRestorableTime=True)

@@ -17,6 +17,7 @@ pub mod items;
 pub mod limits;
 mod params;
 pub mod pitr;
+pub mod pitr_deleted;
 pub mod query;
 pub mod registry;
 pub mod tables;

@@ -62,11 +62,14 @@ fn table_not_found(name: &str) -> DynamoError {
 /// dormant).
 pub fn sync_retention(g: &Gateway) -> DResult<()> {
     let days = g.catalog.tables().iter().filter_map(|t| t.pitr).map(|p| p.period_days).max();
-    if days.is_none() && g.db.archive_stats().is_none() {
+    let live_ms = u64::from(days.unwrap_or(0)) * 86_400_000;
+    // Deleted tables may be restored for their period after the deletion.
+    let ms = live_ms.max(super::pitr_deleted::retention_ms(g)?);
+    if ms == 0 && g.db.archive_stats().is_none() {
         // No table asks for recovery, and the database keeps no archive: nothing to do.
         return Ok(());
     }
-    let retention = Duration::from_secs(u64::from(days.unwrap_or(0)) * 86_400);
+    let retention = Duration::from_millis(ms);
     g.db.set_archive_retention(retention).map_err(|e| {
         DynamoError::PointInTimeRecoveryUnavailable(format!(
             "point-in-time recovery needs the engine's WAL archive: {e}"
@@ -109,12 +112,19 @@ fn remove_tree(g: &Gateway, dir: &std::path::Path) -> DResult<()> {
 /// The table's recovery window in seconds since the epoch: `(earliest, latest)`.
 fn window(g: &Gateway, p: &PitrMeta) -> (f64, f64) {
     let now = now_secs();
-    let engine =
-        g.db.archive_stats()
-            .and_then(|s| s.earliest_restorable_ms)
-            .map_or(now, |ms| ms as f64 / 1000.0);
-    let earliest = p.since.max(now - f64::from(p.period_days) * DAY_SECS).max(engine).min(now);
+    let earliest = p
+        .since
+        .max(now - f64::from(p.period_days) * DAY_SECS)
+        .max(engine_earliest(g, now))
+        .min(now);
     (earliest, now)
+}
+
+/// The engine archive's earliest restorable instant in seconds (`none`: none yet).
+fn engine_earliest(g: &Gateway, none: f64) -> f64 {
+    g.db.archive_stats()
+        .and_then(|s| s.earliest_restorable_ms)
+        .map_or(none, |ms| ms as f64 / 1000.0)
 }
 
 fn description(g: &Gateway, meta: &TableMeta) -> Json {
@@ -367,19 +377,29 @@ static NEXT_RESTORE: AtomicU64 = AtomicU64::new(1);
 pub fn restore(g: &Gateway, input: RestoreInput) -> DResult<Json> {
     let source = name_of(g, &input.source)?.to_string();
     let target: &str = &input.target;
-    let table = g
-        .catalog
-        .get(&source)
-        .ok_or_else(|| DynamoError::TableNotFound(format!("Source table not found: {source}")))?;
-    let pitr = table.meta.pitr.ok_or_else(|| {
-        DynamoError::PointInTimeRecoveryUnavailable(format!(
-            "Point in time recovery is not enabled for table '{source}'"
-        ))
-    })?;
+    let (earliest, latest) = match g.catalog.get(&source) {
+        Some(table) => {
+            let pitr = table.meta.pitr.ok_or_else(|| {
+                DynamoError::PointInTimeRecoveryUnavailable(format!(
+                    "Point in time recovery is not enabled for table '{source}'"
+                ))
+            })?;
+            window(g, &pitr)
+        }
+        // A table deleted with recovery on: up to its deletion, for its period after.
+        None => match super::pitr_deleted::find(g, &source)? {
+            Some(d) => {
+                let (start, end) = d.window();
+                (start.max(engine_earliest(g, end)), end)
+            }
+            None => {
+                return Err(DynamoError::TableNotFound(format!("Source table not found: {source}")))
+            }
+        },
+    };
     if g.catalog.get(target).is_some() {
         return Err(DynamoError::TableAlreadyExists(format!("Table already exists: {target}")));
     }
-    let (earliest, latest) = window(g, &pitr);
     let at = input.time.unwrap_or(latest);
     if at < earliest.floor() || at > latest {
         return Err(DynamoError::InvalidRestoreTime(format!(
@@ -387,9 +407,11 @@ pub fn restore(g: &Gateway, input: RestoreInput) -> DResult<Json> {
              {earliest} to {latest}"
         )));
     }
+    // The latest restorable time of a live table is now (everything); of a deleted one, its
+    // deletion.
     let point = match input.time {
-        None => RestorePoint::Latest,
-        Some(t) => RestorePoint::Time((t * 1000.0).floor() as u64),
+        None if g.catalog.get(&source).is_some() => RestorePoint::Latest,
+        t => RestorePoint::Time((t.unwrap_or(at) * 1000.0).floor() as u64),
     };
     let out = g.db.path().join(RESTORES_DIR).join(format!(
         "{}-{}",

@@ -506,7 +506,11 @@ pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
+    let deleting = crate::dynamodb::ops::pitr_deleted::deleting_at(g);
     let table = g.catalog.delete(name)?;
+    // Its recovery window stays restorable for its period (and the archive keeps it).
+    crate::dynamodb::ops::pitr_deleted::note(g, &table.meta, deleting)?;
+    crate::dynamodb::ops::pitr::sync_retention(g)?;
     if let Some(r) = table.meta.stream.as_ref().filter(|r| r.enabled) {
         g.streams.disable(&r.arn)?;
     }
