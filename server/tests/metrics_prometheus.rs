@@ -116,6 +116,9 @@ fn prometheus_reads_dynamodb_and_engine_metrics_with_credentials() {
     assert!(sample(&scrape, "shale_engine_wal_syncs_total", &[]).is_some_and(|v| v >= 1.0));
     assert!(sample(&scrape, "shale_engine_user_bytes_total", &[]).is_some_and(|v| v > 0.0));
     assert!(scrape.samples.iter().any(|s| s.metric == "shale_engine_level_files"));
+    // The WAL archive is there, dormant: no table has point-in-time recovery on.
+    assert_eq!(sample(&scrape, "shale_engine_archive_retention_seconds", &[]), Some(0.0));
+    assert_eq!(sample(&scrape, "shale_engine_archive_bases", &[]), Some(0.0));
     // Without credentials: 401 asking for Basic; wrong ones refused.
     let (status, head, _) = get(&addr, "/metrics", None);
     assert_eq!(status, 401);

@@ -238,6 +238,35 @@ fn engine(out: &mut String, s: &DbStats) {
         family(out, name, "counter", help);
         let _ = writeln!(out, "{name} {v}");
     }
+    // The WAL archive point-in-time recovery restores from (`docs/backup.md`).
+    if let Some(a) = &s.archive {
+        let gauges: [(&str, &str, f64); 5] = [
+            ("shale_engine_archive_files", "Archived WAL files.", a.files as f64),
+            ("shale_engine_archive_bytes", "Bytes of archived WAL files.", a.file_bytes as f64),
+            ("shale_engine_archive_bases", "Base checkpoints in the archive.", a.bases as f64),
+            (
+                "shale_engine_archive_retention_seconds",
+                "How far back the archive keeps the log (0: dormant).",
+                a.retention_ms as f64 / 1e3,
+            ),
+            (
+                "shale_engine_archive_earliest_restorable_seconds",
+                "The earliest restorable instant, seconds since the epoch (0: none yet).",
+                a.earliest_restorable_ms.map_or(0.0, |ms| ms as f64 / 1e3),
+            ),
+        ];
+        for (name, help, v) in gauges {
+            family(out, name, "gauge", help);
+            let _ = writeln!(out, "{name} {v}");
+        }
+        family(
+            out,
+            "shale_engine_archive_removed_total",
+            "counter",
+            "Archived files and bases removed by retention or the size bound.",
+        );
+        let _ = writeln!(out, "shale_engine_archive_removed_total {}", a.removed);
+    }
     let gauges: [(&str, &str, f64); 3] = [
         (
             "shale_engine_block_cache_usage_bytes",
