@@ -10,11 +10,12 @@ use crate::backup::{BackupError, BackupRecord};
 use crate::dynamodb::access;
 use crate::dynamodb::error::{validation, DResult, DynamoError};
 use crate::dynamodb::ops::pitr::{self, Overrides};
+use crate::dynamodb::ops::tables::key_schema;
 use crate::dynamodb::ops::{now_secs, Gateway, Input};
 use crate::dynamodb::request::member::Str;
 use crate::dynamodb::request::{shapes, Constraints};
 use crate::dynamodb::schema::index::{IndexKind, Projection};
-use crate::dynamodb::schema::table::{KeyAttr, RestoreMeta, TableMeta};
+use crate::dynamodb::schema::table::{RestoreMeta, TableMeta};
 use crate::iam::caller::Caller;
 use serde_json::{json, Map, Value as Json};
 
@@ -29,14 +30,6 @@ fn store_error(e: BackupError) -> DynamoError {
 
 fn backup_not_found(arn: &str) -> DynamoError {
     DynamoError::BackupNotFound(format!("Backup not found: {arn}"))
-}
-
-fn key_schema(hash: &KeyAttr, range: Option<&KeyAttr>) -> Json {
-    let mut keys = vec![json!({"AttributeName": hash.name, "KeyType": "HASH"})];
-    if let Some(r) = range {
-        keys.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
-    }
-    Json::Array(keys)
 }
 
 fn details(r: &BackupRecord, status: &str) -> Json {
@@ -135,17 +128,6 @@ fn description(r: &BackupRecord, status: &str) -> Json {
     })
 }
 
-/// A table name, or a table ARN of this server, as its name.
-fn table_of<'a>(g: &Gateway, name_or_arn: &'a str) -> DResult<&'a str> {
-    match name_or_arn.strip_prefix(&g.table_arn("")) {
-        Some(name) => Ok(name),
-        None if name_or_arn.starts_with("arn:") => Err(validation(format!(
-            "Invalid TableArn: {name_or_arn} is not a table of this server"
-        ))),
-        None => Ok(name_or_arn),
-    }
-}
-
 /// CreateBackup's input, checked.
 pub struct CreateInput<'a> {
     table: Str<'a>,
@@ -154,7 +136,7 @@ pub struct CreateInput<'a> {
 
 impl<'a> Input<'a> for CreateInput<'a> {
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
-        access::table(g, caller, action, table_of(g, &self.table)?, |_| {})
+        access::table(g, caller, action, pitr::name_of(g, &self.table)?, |_| {})
     }
 
     type Shape = shapes::CreateBackup<'a>;
@@ -184,7 +166,7 @@ impl<'a> Input<'a> for CreateInput<'a> {
 }
 
 pub fn create(g: &Gateway, input: CreateInput) -> DResult<Json> {
-    let name = table_of(g, &input.table)?;
+    let name = pitr::name_of(g, &input.table)?;
     let table = g
         .catalog
         .get(name)
@@ -334,7 +316,7 @@ impl<'a> Input<'a> for ListInput<'a> {
 }
 
 pub fn list(g: &Gateway, input: ListInput) -> DResult<Json> {
-    let table = input.table.as_deref().map(|t| table_of(g, t)).transpose()?;
+    let table = input.table.as_deref().map(|t| pitr::name_of(g, t)).transpose()?;
     let mut all: Vec<BackupRecord> = if input.user {
         g.backups.list().map_err(store_error)?
     } else {

@@ -43,7 +43,7 @@ pub const RESTORES_DIR: &str = "restores";
 const DAY_SECS: f64 = 86_400.0;
 
 /// A table name, or a table ARN of this region and account, as its name.
-fn name_of<'a>(g: &Gateway, name_or_arn: &'a str) -> DResult<&'a str> {
+pub(crate) fn name_of<'a>(g: &Gateway, name_or_arn: &'a str) -> DResult<&'a str> {
     let prefix = g.table_arn("");
     match name_or_arn.strip_prefix(&prefix) {
         Some(name) => Ok(name),

@@ -63,7 +63,8 @@ fn count(g: &Gateway, ks: &Keyspace) -> DResult<(u64, u64)> {
     Ok((items, bytes))
 }
 
-fn key_schema(hash: &KeyAttr, range: Option<&KeyAttr>) -> Json {
+/// A `KeySchema` list: the hash key, then the range key if any.
+pub(crate) fn key_schema(hash: &KeyAttr, range: Option<&KeyAttr>) -> Json {
     let mut keys = vec![json!({"AttributeName": hash.name, "KeyType": "HASH"})];
     if let Some(r) = range {
         keys.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));

@@ -16,6 +16,7 @@ mod input;
 
 use crate::dynamodb::access;
 use crate::iam::caller::Caller;
+pub(crate) use describe::key_schema;
 use describe::{counts, description};
 pub use describe::{Counted, Counts, COUNT_EXACT_ITEMS_MAX, COUNT_REFRESH};
 pub use input::CreateTableInput;
