@@ -14,6 +14,7 @@
 //! throughput_decreases_per_day = 4
 //! alarm_evaluation_interval = 60  # seconds between evaluations of CloudWatch alarms
 //! alarm_webhook_allow = ["http://127.0.0.1:9000/"]  # where alarm actions may POST
+//! export_root = "/srv/buckets"    # folders that are the S3 buckets of exports and imports
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -79,6 +80,8 @@ pub struct FileConfig {
     pub alarm_evaluation_interval: Option<u64>,
     /// URL prefixes alarm webhooks may go to.
     pub alarm_webhook_allow: Option<Vec<String>>,
+    /// The folder of the buckets of exports and imports (default `<data_dir>/exports`).
+    pub export_root: Option<std::path::PathBuf>,
     /// `sigv4` (default) or `none`.
     pub auth: Option<String>,
     /// How far a signed request's date may be from the server's clock, in seconds (default 900).

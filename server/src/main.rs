@@ -105,6 +105,11 @@ struct Cli {
     /// to; comma-separated or repeated. Default: none (an alarm with actions is refused).
     #[arg(long)]
     alarm_webhook_allow: Option<Vec<String>>,
+    /// The folder whose subfolders are the S3 buckets of ExportTableToPointInTime and
+    /// ImportTable (bucket `b` is `<DIR>/b`, which must exist). Default: `<data-dir>/exports`;
+    /// none with --in-memory (exports and imports are then refused).
+    #[arg(long, value_name = "DIR")]
+    export_root: Option<PathBuf>,
     /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
@@ -293,6 +298,21 @@ fn run(cli: Cli) -> Result<(), String> {
             v => v.unwrap_or(shale_server::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY),
         },
         metrics: cli.metrics.or(file.metrics).unwrap_or(true),
+        export_root: match cli.export_root.or(file.export_root) {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(format!("--export-root {}: no such folder", dir.display()));
+                }
+                Some(dir)
+            }
+            None if in_memory => None,
+            None => {
+                let dir = data_dir.join("exports");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+                Some(dir)
+            }
+        },
         ..GatewayOptions::default()
     };
     let gateway = Arc::new(
@@ -300,6 +320,7 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| format!("opening the DynamoDB table catalog: {}", e.message()))?,
     );
     shale_server::dynamodb::expirer::start(&gateway);
+    shale_server::dynamodb::transfer::worker::start(&gateway);
     let metric_store = Arc::new(
         shale_server::cloudwatch::store::MetricStore::open(&db)
             .map_err(|e| format!("opening the metric store: {e}"))?,

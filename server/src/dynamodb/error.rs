@@ -80,6 +80,16 @@ pub enum DynamoError {
     BackupNotFound(String),
     /// `BackupInUseException`: another operation on the backup is under way.
     BackupInUse(String),
+    /// `InvalidExportTimeException`: ExportTime is outside the recovery window.
+    InvalidExportTime(String),
+    /// `ExportConflictException`: a ClientToken reused with other parameters.
+    ExportConflict(String),
+    /// `ExportNotFoundException`.
+    ExportNotFound(String),
+    /// `ImportConflictException`: a ClientToken reused for another table.
+    ImportConflict(String),
+    /// `ImportNotFoundException`.
+    ImportNotFound(String),
     /// `TableInUseException`: the table is being restored or changed.
     TableInUse(String),
     /// `InternalServerError` (HTTP 500).
@@ -141,6 +151,11 @@ impl DynamoError {
             DynamoError::InvalidRestoreTime(_) => (SERVICE, "InvalidRestoreTimeException"),
             DynamoError::BackupNotFound(_) => (SERVICE, "BackupNotFoundException"),
             DynamoError::BackupInUse(_) => (SERVICE, "BackupInUseException"),
+            DynamoError::InvalidExportTime(_) => (SERVICE, "InvalidExportTimeException"),
+            DynamoError::ExportConflict(_) => (SERVICE, "ExportConflictException"),
+            DynamoError::ExportNotFound(_) => (SERVICE, "ExportNotFoundException"),
+            DynamoError::ImportConflict(_) => (SERVICE, "ImportConflictException"),
+            DynamoError::ImportNotFound(_) => (SERVICE, "ImportNotFoundException"),
             DynamoError::TableInUse(_) => (SERVICE, "TableInUseException"),
             DynamoError::Internal(_) => (SERVICE, "InternalServerError"),
         }
@@ -173,6 +188,11 @@ impl DynamoError {
             | DynamoError::InvalidRestoreTime(m)
             | DynamoError::BackupNotFound(m)
             | DynamoError::BackupInUse(m)
+            | DynamoError::InvalidExportTime(m)
+            | DynamoError::ExportConflict(m)
+            | DynamoError::ExportNotFound(m)
+            | DynamoError::ImportConflict(m)
+            | DynamoError::ImportNotFound(m)
             | DynamoError::TableInUse(m)
             | DynamoError::Internal(m) => m.clone(),
             DynamoError::ProvisionedThroughputExceeded { message, .. }

@@ -29,4 +29,5 @@ pub mod request;
 pub mod schema;
 pub mod service;
 pub mod stream;
+pub mod transfer;
 pub mod write;

@@ -171,6 +171,9 @@ pub fn create(g: &Gateway, input: CreateInput) -> DResult<Json> {
         .catalog
         .get(name)
         .ok_or_else(|| DynamoError::TableNotFound(format!("Table not found: {name}")))?;
+    if table.meta.importing.is_some() {
+        return Err(DynamoError::TableInUse(format!("Table is being imported: {name}")));
+    }
     if table.meta.restored.as_ref().is_some_and(|r| r.in_progress) {
         return Err(DynamoError::TableInUse(format!("Table is being restored: {name}")));
     }

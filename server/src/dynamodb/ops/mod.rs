@@ -10,9 +10,13 @@
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
 //!   RestoreTableFromBackup.
+//! - [`exports`]: ExportTableToPointInTime, DescribeExport, ListExports; [`imports`]:
+//!   ImportTable, DescribeImport, ListImports.
 
 pub mod backups;
 pub mod batch;
+pub mod exports;
+pub mod imports;
 pub mod items;
 pub mod limits;
 mod params;
@@ -100,6 +104,9 @@ pub struct GatewayOptions {
     /// Decreases of a table's (or index's) provisioned throughput allowed any time in a UTC
     /// day (`--throughput-decreases-per-day`; DynamoDB's 4); after them, one an hour.
     pub throughput_decreases_per_day: i64,
+    /// Where the buckets of exports and imports are (`--export-root`): bucket `b` is the
+    /// folder `<root>/b`. `None`: exports and imports are refused.
+    pub export_root: Option<std::path::PathBuf>,
 }
 
 impl Default for GatewayOptions {
@@ -120,6 +127,7 @@ impl Default for GatewayOptions {
             clock: Arc::new(SystemClock),
             throughput_decreases_per_day: crate::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY,
             metrics: true,
+            export_root: None,
         }
     }
 }
@@ -143,6 +151,8 @@ pub struct Gateway {
     pub(crate) streams: Arc<Streams>,
     /// The on-demand backups.
     pub(crate) backups: crate::backup::Backups,
+    /// The exports and imports: records, queue, buckets.
+    pub(crate) transfers: crate::dynamodb::transfer::worker::Transfers,
     /// Rolls streams over and expires disabled ones (stopped when the gateway is dropped).
     _stream_worker: StreamWorker,
 }
@@ -159,8 +169,12 @@ impl Gateway {
             Capacity::new(Arc::clone(&opts.clock), opts.capacity, arn_prefix, Arc::clone(&metrics));
         let backups = crate::backup::Backups::open(db.clone())
             .map_err(|e| DynamoError::Internal(format!("opening the backups: {e}")))?;
+        let transfers =
+            crate::dynamodb::transfer::worker::Transfers::open(&db, opts.export_root.clone())
+                .map_err(crate::dynamodb::transfer::worker::store_error)?;
         let g = Gateway {
             backups,
+            transfers,
             capacity,
             metrics,
             db,
@@ -175,6 +189,7 @@ impl Gateway {
         };
         g.jobs.resume(&g.job_context());
         pitr::cleanup(&g)?;
+        crate::dynamodb::transfer::worker::recover(&g)?;
         Ok(g)
     }
 
@@ -247,8 +262,10 @@ impl Gateway {
     /// (An item request racing the table's deletion gets the engine's
     /// `Error::KeyspaceDropped`, which is ResourceNotFoundException too.)
     pub(crate) fn table(&self, name: &str) -> DResult<Arc<Table>> {
+        // A table being imported into is CREATING: not there yet for items.
         self.catalog
             .get(name)
+            .filter(|t| t.meta.importing.is_none())
             .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
     }
 

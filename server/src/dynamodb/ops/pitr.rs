@@ -24,10 +24,10 @@ use crate::dynamodb::request::{shapes, Constraints};
 use crate::dynamodb::schema::catalog::CATALOG_KEYSPACE;
 use crate::dynamodb::schema::index::IndexStatus;
 use crate::dynamodb::schema::table::{BillingMode, OnDemand, PitrMeta, RestoreMeta, TableMeta};
+use crate::dynamodb::transfer::Failure;
 use crate::iam::caller::Caller;
 use serde_json::{json, Value as Json};
 use shale_engine::{Db, IterOptions, Keyspace, Options, RestorePoint, WriteBatch};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -110,7 +110,7 @@ fn remove_tree(g: &Gateway, dir: &std::path::Path) -> DResult<()> {
 }
 
 /// The table's recovery window in seconds since the epoch: `(earliest, latest)`.
-fn window(g: &Gateway, p: &PitrMeta) -> (f64, f64) {
+pub(crate) fn window(g: &Gateway, p: &PitrMeta) -> (f64, f64) {
     let now = now_secs();
     let earliest = p
         .since
@@ -413,46 +413,86 @@ pub fn restore(g: &Gateway, input: RestoreInput) -> DResult<Json> {
         None if g.catalog.get(&source).is_some() => RestorePoint::Latest,
         t => RestorePoint::Time((t.unwrap_or(at) * 1000.0).floor() as u64),
     };
+    with_database_at(g, point, &source, |then, old| {
+        let Some(old) = old else {
+            return Err(DynamoError::InvalidRestoreTime(format!(
+                "Table '{source}' did not exist at {at}"
+            )));
+        };
+        let from = RestoreMeta {
+            source_backup_arn: None,
+            source_table_arn: g.table_arn(&source),
+            restore_time: at,
+            in_progress: true,
+        };
+        restore_table(g, then, &old, &input.target, &input.overrides, from)
+    })
+}
+
+/// Restores the whole database as of `point` into a folder of its own, opens it and runs `f` on
+/// it with table `name`'s definition then (`None`: there was no such table); the folder is
+/// removed after.
+pub(crate) fn with_database_at<T>(
+    g: &Gateway,
+    point: RestorePoint,
+    name: &str,
+    f: impl FnOnce(&Db, Option<TableMeta>) -> DResult<T>,
+) -> DResult<T> {
     let out = g.db.path().join(RESTORES_DIR).join(format!(
         "{}-{}",
         std::process::id(),
         NEXT_RESTORE.fetch_add(1, Ordering::Relaxed)
     ));
-    let result = rebuild(g, &input, &source, point, at, &out);
+    let result = (|| {
+        g.db.restore_to(point, &out, Options::default())?;
+        let opts =
+            Options { fs: g.db.file_system(), create_if_missing: false, ..Options::default() };
+        let then = Db::open(&out, opts)?;
+        let catalog = then.keyspace(CATALOG_KEYSPACE)?;
+        let old: Option<TableMeta> = match then.get(&catalog, name.as_bytes())? {
+            Some(json) => Some(serde_json::from_slice(&json).map_err(internal)?),
+            None => None,
+        };
+        f(&then, old)
+    })();
     if g.db.file_system().exists(&out).unwrap_or(false) {
         remove_tree(g, &out)?;
     }
     result
 }
 
-/// Restores the database as of `point` into `out`, and the source table there into the target.
-fn rebuild(
+/// Runs `f` on the database restored as of `at` (seconds since the epoch) and table `name`'s
+/// definition then (an export's view of its instant).
+pub(crate) fn with_table_at<T>(
     g: &Gateway,
-    input: &RestoreInput,
-    source: &str,
-    point: RestorePoint,
+    name: &str,
     at: f64,
-    out: &PathBuf,
-) -> DResult<Json> {
-    g.db.restore_to(point, out, Options::default())?;
-    let opts = Options { fs: g.db.file_system(), create_if_missing: false, ..Options::default() };
-    let then = Db::open(out, opts)?;
-    let catalog = then.keyspace(CATALOG_KEYSPACE)?;
-    let old: TableMeta = match then.get(&catalog, source.as_bytes())? {
-        Some(json) => serde_json::from_slice(&json).map_err(internal)?,
+    f: impl FnOnce(&Db, &TableMeta) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let point = RestorePoint::Time((at * 1000.0).floor() as u64);
+    let mut failure = None;
+    let done = with_database_at(g, point, name, |then, old| match old {
         None => {
-            return Err(DynamoError::InvalidRestoreTime(format!(
-                "Table '{source}' did not exist at {at}"
-            )))
+            failure = Some(Failure::new(
+                "InvalidExportTime",
+                format!("Table '{name}' did not exist at {at}"),
+            ));
+            Ok(None)
         }
-    };
-    let from = RestoreMeta {
-        source_backup_arn: None,
-        source_table_arn: g.table_arn(source),
-        restore_time: at,
-        in_progress: true,
-    };
-    restore_table(g, &then, &old, &input.target, &input.overrides, from)
+        Some(old) => match f(then, &old) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                failure = Some(e);
+                Ok(None)
+            }
+        },
+    });
+    match (done, failure) {
+        (Ok(Some(v)), _) => Ok(v),
+        (_, Some(f)) => Err(f),
+        (Err(e), None) => Err(Failure::new("InternalError", e.message())),
+        (Ok(None), None) => Err(Failure::new("InternalError", "the restore gave nothing")),
+    }
 }
 
 /// What a restore may change of the source table's settings.
@@ -517,6 +557,7 @@ pub(crate) fn restore_table(
                 m.on_demand = overrides.on_demand;
             }
             m.restored = Some(from);
+            m.importing = None;
             m
         },
     )?;

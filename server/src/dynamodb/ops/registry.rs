@@ -2,7 +2,10 @@
 //! needs, its handler, and how it is scheduled. The front door finds operations here
 //! ([`crate::http::service`]); nothing else lists operation names.
 
-use super::{backups, batch, items, limits, pitr, query, tables, transact, ttl, Gateway, Input};
+use super::{
+    backups, batch, exports, imports, items, limits, pitr, query, tables, transact, ttl, Gateway,
+    Input,
+};
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
 use crate::dynamodb::request;
@@ -96,11 +99,17 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DeleteTable", TableChange, tables::delete),
     op!("DescribeBackup", SlowRead, backups::describe),
     op!("DescribeContinuousBackups", Read, pitr::describe),
+    op!("DescribeExport", SlowRead, exports::describe),
+    op!("DescribeImport", SlowRead, imports::describe),
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
+    op!("ExportTableToPointInTime", TableChange, exports::export),
     op!("GetItem", Read, items::get),
+    op!("ImportTable", TableChange, imports::import),
     op!("ListBackups", SlowRead, backups::list),
+    op!("ListExports", SlowRead, exports::list),
+    op!("ListImports", SlowRead, imports::list),
     op!("ListTables", Read, tables::list),
     op!("PutItem", Write, items::put),
     op!("Query", Read, query::query),

@@ -407,6 +407,68 @@ pub struct RestoreTableToPointInTime<'a> {
     pub sse_specification_override: Member<Json>,
 }
 
+/// ExportTableToPointInTimeInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ExportTableToPointInTime<'a> {
+    pub table_arn: Member<Str<'a>>,
+    /// A timestamp: seconds since the epoch, as a JSON number.
+    pub export_time: Member<Json>,
+    pub client_token: Member<Str<'a>>,
+    pub s3_bucket: Member<Str<'a>>,
+    pub s3_bucket_owner: Member<Str<'a>>,
+    pub s3_prefix: Member<Str<'a>>,
+    pub s3_sse_algorithm: Member<Str<'a>>,
+    pub s3_sse_kms_key_id: Member<Str<'a>>,
+    pub export_format: Member<Str<'a>>,
+    pub export_type: Member<Str<'a>>,
+    pub incremental_export_specification: Member<Json>,
+}
+
+/// DescribeExportInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ExportArn<'a> {
+    pub export_arn: Member<Str<'a>>,
+}
+
+/// ListExportsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListExports<'a> {
+    pub table_arn: Member<Str<'a>>,
+    pub max_results: Member<i64>,
+    pub next_token: Member<Str<'a>>,
+}
+
+/// ImportTableInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ImportTable<'a> {
+    pub client_token: Member<Str<'a>>,
+    pub s3_bucket_source: Member<Json>,
+    pub input_format: Member<Str<'a>>,
+    pub input_format_options: Member<Json>,
+    pub input_compression_type: Member<Str<'a>>,
+    pub table_creation_parameters: Member<Json>,
+}
+
+/// DescribeImportInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ImportArn<'a> {
+    pub import_arn: Member<Str<'a>>,
+}
+
+/// ListImportsInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListImports<'a> {
+    pub table_arn: Member<Str<'a>>,
+    pub page_size: Member<i64>,
+    pub next_token: Member<Str<'a>>,
+}
+
 /// CreateBackupInput.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]

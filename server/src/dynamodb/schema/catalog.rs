@@ -325,6 +325,7 @@ mod tests {
             on_demand: None,
             pitr: None,
             restored: None,
+            importing: None,
         }
     }
 

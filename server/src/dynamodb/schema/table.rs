@@ -125,6 +125,10 @@ pub struct TableMeta {
     /// What the table was restored from, if it was (DescribeTable's `RestoreSummary`).
     #[serde(default)]
     pub restored: Option<RestoreMeta>,
+    /// The ARN of the ImportTable filling the table, while it runs: the table is `CREATING`,
+    /// item operations do not find it, and a crash leaves it to be removed at the next start.
+    #[serde(default)]
+    pub importing: Option<String>,
 }
 
 /// A table's point-in-time recovery setting, while enabled.
@@ -323,6 +327,7 @@ impl TableMeta {
             on_demand: None,
             pitr: None,
             restored: None,
+            importing: None,
         }
     }
 

@@ -128,7 +128,7 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
         "AttributeDefinitions": defs,
         "TableName": m.name,
         "KeySchema": keys,
-        "TableStatus": "ACTIVE",
+        "TableStatus": if m.importing.is_some() { "CREATING" } else { "ACTIVE" },
         "CreationDateTime": m.created,
         "ProvisionedThroughput": throughput(&m.throughput),
         "TableSizeBytes": bytes,

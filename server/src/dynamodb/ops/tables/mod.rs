@@ -36,6 +36,16 @@ use index_updates::IndexUpdate;
 use serde_json::{json, Value as Json};
 
 pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
+    let table = make(g, input, None)?;
+    Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
+}
+
+/// Makes the table CreateTable describes; `importing`: the ImportTable that will fill it.
+pub(crate) fn make(
+    g: &Gateway,
+    input: CreateTableInput,
+    importing: Option<String>,
+) -> DResult<std::sync::Arc<crate::dynamodb::schema::catalog::Table>> {
     let (name, billing) = (&*input.table_name, input.billing);
     let now = now_secs();
     let (read, write) = input.throughput.unwrap_or((0, 0));
@@ -90,12 +100,13 @@ pub fn create(g: &Gateway, input: CreateTableInput) -> DResult<Json> {
                 on_demand: input.on_demand,
                 pitr: None,
                 restored: None,
+                importing,
             }
         })?;
     if let Some(r) = &table.meta.stream {
         g.streams.create(&table.meta, r, created_ms)?;
     }
-    Ok(json!({ "TableDescription": description(g, &table.meta, None) }))
+    Ok(table)
 }
 
 /// A new table's TableId (a restored table's too).
@@ -159,6 +170,7 @@ fn table_gone(e: DynamoError, name: &str) -> DynamoError {
 pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    refuse_while_importing(&table.meta)?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
 }
@@ -354,6 +366,9 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         on_demand,
     } = input;
     let name: &str = &name;
+    if let Some(t) = g.catalog.get(name) {
+        refuse_while_importing(&t.meta)?;
+    }
     if let Some(stream) = stream {
         // A stream change stands alone (its own keyspace, its own registry entry), made after
         // the rest of the request; its refusals come first, so a refused request changes
@@ -501,6 +516,18 @@ fn unique_label(
         label = stream::label_of(ms);
     }
     (label, ms)
+}
+
+/// A table being imported into cannot be changed or deleted until the import ends.
+pub(crate) fn refuse_while_importing(m: &TableMeta) -> DResult<()> {
+    match &m.importing {
+        Some(_) => Err(DynamoError::ResourceInUse(format!(
+            "Attempt to change a resource which is still in use: Table is being created by an \
+             import: {}",
+            m.name
+        ))),
+        None => Ok(()),
+    }
 }
 
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
