@@ -11,7 +11,7 @@ use std::process::Command;
 
 fn tools_present() -> bool {
     let py = Command::new("python3")
-        .args(["-c", "import boto3, pytest"])
+        .args(["-c", "import boto3, pytest, zstandard"])
         .status()
         .is_ok_and(|s| s.success());
     let aws = Command::new("aws").arg("--version").output().is_ok_and(|o| o.status.success());
@@ -23,12 +23,15 @@ fn boto3_and_aws_cli_suite() {
     if !tools_present() {
         assert!(
             std::env::var_os("CI").is_none(),
-            "python3 with boto3 and pytest, and the aws CLI, are required (pip install boto3 awscli pytest)"
+            "python3 with boto3 and pytest, and the aws CLI, are required (pip install boto3 awscli pytest zstandard)"
         );
         eprintln!("skipped: python3 with boto3/pytest or the aws CLI is missing");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
+    // The buckets of exports and imports (test_exports.py makes its own in it).
+    let buckets = tempfile::tempdir().unwrap();
+    let root = buckets.path().to_str().unwrap();
     // Debug logging: the log checked for secrets below is as talkative as it gets in use.
     let server = Server::start_logging(
         Some(dir.path()),
@@ -41,6 +44,8 @@ fn boto3_and_aws_cli_suite() {
             "1",
             "--alarm-webhook-allow",
             "http://127.0.0.1:",
+            "--export-root",
+            root,
         ],
         "debug",
     );
@@ -50,6 +55,7 @@ fn boto3_and_aws_cli_suite() {
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", suite])
         .env("SHALE_DYNAMO_ENDPOINT", format!("http://{}", server.dynamo_addr))
         .env("SHALE_SECRETS_FILE", &secrets)
+        .env("SHALE_EXPORT_ROOT", root)
         .status()
         .unwrap();
     assert!(status.success(), "the boto3 / AWS CLI suite failed");

@@ -99,6 +99,14 @@ def wait_gone(client, name, timeout=30.0):
         time.sleep(0.02)
 
 
+def ks(hash_name, range_name=None):
+    """A KeySchema: the hash attribute, and the range one when given."""
+    out = [{"AttributeName": hash_name, "KeyType": "HASH"}]
+    if range_name:
+        out.append({"AttributeName": range_name, "KeyType": "RANGE"})
+    return out
+
+
 def key_schema(hash_key=("pk", "S"), range_key=None):
     ks = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
     ad = [{"AttributeName": hash_key[0], "AttributeType": hash_key[1]}]

@@ -10,11 +10,7 @@ import pytest
 import dynamo_helpers as h
 
 
-def ks(hash_name, range_name=None):
-    out = [{"AttributeName": hash_name, "KeyType": "HASH"}]
-    if range_name:
-        out.append({"AttributeName": range_name, "KeyType": "RANGE"})
-    return out
+ks = h.ks
 
 
 @pytest.fixture
