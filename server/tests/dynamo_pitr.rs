@@ -4,6 +4,10 @@
 //! fractional RestoreDateTime). Each restored table must equal the model's table at that
 //! instant, item for item, and its indexes must answer as the model's items say.
 //!
+//! Every third instant is also exported (ExportTableToPointInTime with that ExportTime): the
+//! export's items must be the model's then, and imported back (ImportTable) they must make the
+//! same table, its global index included.
+//!
 //! `SHALE_PITR_MODEL_OPS` (default 400) makes the run longer.
 
 use serde_json::{json, Value as Json};
@@ -29,7 +33,7 @@ fn ks(h: &str, r: Option<&str>) -> Json {
     Json::Array(k)
 }
 
-fn open() -> Gateway {
+fn open(export_root: &std::path::Path) -> Gateway {
     let opts = Options {
         fs: Arc::new(MemFs::new()),
         memtable_bytes_max: 64 << 10,
@@ -38,7 +42,12 @@ fn open() -> Gateway {
         ..Options::default()
     };
     let db = Db::open("/pitr", opts).unwrap();
-    Gateway::open(db, GatewayOptions { sync: false, ..GatewayOptions::default() }).unwrap()
+    let opts = GatewayOptions {
+        sync: false,
+        export_root: Some(export_root.to_path_buf()),
+        ..GatewayOptions::default()
+    };
+    Gateway::open(db, opts).unwrap()
 }
 
 /// Every item of `table`, by key.
@@ -154,11 +163,79 @@ fn write(g: &Gateway, m: &mut Model, rng: &mut Rng, n: u64) {
     }
 }
 
+/// Exports `src` as of `instant` (ms), checks the export's items against `want`, imports them
+/// into a new table and checks that too, its global index included.
+fn export_and_import(g: &Gateway, root: &std::path::Path, n: usize, instant: f64, want: &Model) {
+    use std::io::Read;
+    let run = shale_server::dynamodb::transfer::worker::run_pending;
+    let d = g
+        .handle(
+            "ExportTableToPointInTime",
+            &json!({"TableArn": "arn:aws:dynamodb:us-east-1:000000000000:table/src",
+                    "S3Bucket": "bkt", "ExportTime": instant / 1000.0}),
+        )
+        .unwrap_or_else(|e| panic!("export {n}: {e:?}"));
+    let arn = d["ExportDescription"]["ExportArn"].clone();
+    run(g);
+    let d = g.handle("DescribeExport", &json!({"ExportArn": arn})).unwrap()["ExportDescription"]
+        .clone();
+    assert_eq!(d["ExportStatus"], "COMPLETED", "export {n}: {d}");
+    let folder = std::path::Path::new(d["ExportManifest"].as_str().unwrap()).parent().unwrap();
+    let files =
+        std::fs::read_to_string(root.join("bkt").join(folder).join("manifest-files.json")).unwrap();
+    let mut got = Model::new();
+    for entry in files.lines() {
+        let f: Json = serde_json::from_str(entry).unwrap();
+        let raw =
+            std::fs::read(root.join("bkt").join(f["dataFileS3Key"].as_str().unwrap())).unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&raw[..]).read_to_string(&mut text).unwrap();
+        for line in text.lines() {
+            let it = serde_json::from_str::<Json>(line).unwrap()["Item"].clone();
+            let pk = it["pk"]["S"].as_str().unwrap().to_string();
+            let sk = it["sk"]["N"].as_str().unwrap().parse().unwrap();
+            got.insert((pk, sk), it);
+        }
+    }
+    assert_eq!(&got, want, "export {n} at {instant}");
+    let target = format!("imported{n}");
+    let d = g
+        .handle(
+            "ImportTable",
+            &json!({"S3BucketSource": {"S3Bucket": "bkt",
+                                       "S3KeyPrefix": format!("{}/data/", folder.display())},
+                    "InputFormat": "DYNAMODB_JSON", "InputCompressionType": "GZIP",
+                    "TableCreationParameters": {
+                        "TableName": target, "KeySchema": ks("pk", Some("sk")),
+                        "AttributeDefinitions": [
+                            {"AttributeName": "pk", "AttributeType": "S"},
+                            {"AttributeName": "sk", "AttributeType": "N"},
+                            {"AttributeName": "owner", "AttributeType": "S"},
+                            {"AttributeName": "at", "AttributeType": "N"}],
+                        "BillingMode": "PAY_PER_REQUEST",
+                        "GlobalSecondaryIndexes": [{"IndexName": "byOwner",
+                            "KeySchema": ks("owner", Some("at")),
+                            "Projection": {"ProjectionType": "ALL"}}]}}),
+        )
+        .unwrap_or_else(|e| panic!("import {n}: {e:?}"));
+    let arn = d["ImportTableDescription"]["ImportArn"].clone();
+    run(g);
+    let d = g.handle("DescribeImport", &json!({"ImportArn": arn})).unwrap();
+    assert_eq!(d["ImportTableDescription"]["ImportStatus"], "COMPLETED", "import {n}: {d}");
+    assert_eq!(&scan(g, &target), want, "import {n}: the table");
+    for owner in ["ada", "bob", "cy"] {
+        assert_eq!(by_owner(g, &target, owner), model_by_owner(want, owner), "import {n}: byOwner");
+    }
+    g.handle("DeleteTable", &json!({"TableName": target})).unwrap();
+}
+
 #[test]
 fn restores_to_instants_taken_while_a_writer_runs_equal_the_model_then() {
     let ops =
         std::env::var("SHALE_PITR_MODEL_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(400u64);
-    let g = Arc::new(open());
+    let buckets = tempfile::tempdir().unwrap();
+    std::fs::create_dir(buckets.path().join("bkt")).unwrap();
+    let g = Arc::new(open(buckets.path()));
     g.handle(
         "CreateTable",
         &json!({
@@ -230,6 +307,9 @@ fn restores_to_instants_taken_while_a_writer_runs_equal_the_model_then() {
             assert_eq!(lsi_count(&g, &target, &pk), count, "restore {n}: byAt {pk}");
         }
         g.handle("DeleteTable", &json!({"TableName": target})).unwrap();
+        if n % 3 == 0 {
+            export_and_import(&g, buckets.path(), n, instant, &want);
+        }
         restored += 1;
     }
     writer.join().unwrap();
