@@ -7,6 +7,7 @@
 mod inspect;
 mod remote;
 mod text;
+mod transfer;
 
 use clap::{Parser, Subcommand};
 use shale_engine::{Db, IterOptions, Keyspace, Options, WriteOptions};
@@ -112,6 +113,46 @@ enum Cmd {
     },
     /// Prints every record (write batch) of a WAL file.
     WalDump { file: PathBuf },
+    /// Exports DynamoDB table TABLE of the database, as it is now, into folder TO, laid out as
+    /// ExportTableToPointInTime lays it out in a bucket (the server must be stopped).
+    Export {
+        /// The table.
+        #[arg(long)]
+        table: String,
+        /// The folder standing for the bucket (created if missing).
+        #[arg(long)]
+        to: PathBuf,
+        /// The key prefix under it (`S3Prefix`).
+        #[arg(long)]
+        prefix: Option<String>,
+        /// `DYNAMODB_JSON` or `ION`.
+        #[arg(long, default_value = "DYNAMODB_JSON")]
+        format: String,
+    },
+    /// Imports the files under folder FROM into a new DynamoDB table of the database, as
+    /// ImportTable does (the server must be stopped). Exit code 1: some items were not imported
+    /// (the table keeps the others); 2: the import failed and left no table.
+    Import {
+        /// The folder standing for the bucket.
+        #[arg(long)]
+        from: PathBuf,
+        /// Only the files whose path under FROM starts with this (`S3KeyPrefix`).
+        #[arg(long, default_value = "")]
+        key_prefix: String,
+        /// `DYNAMODB_JSON`, `ION` or `CSV`.
+        #[arg(long)]
+        input_format: String,
+        /// `GZIP`, `ZSTD` or `NONE`.
+        #[arg(long, default_value = "NONE")]
+        input_compression_type: String,
+        /// `InputFormatOptions` as JSON (CSV's `Delimiter` and `HeaderList`), or file://PATH.
+        #[arg(long)]
+        input_format_options: Option<String>,
+        /// `TableCreationParameters` as JSON (the table's name, keys, indexes, billing), or
+        /// file://PATH, as the AWS CLI takes it.
+        #[arg(long)]
+        table_creation_parameters: String,
+    },
     /// Checks a blob file (header, footer, every record's checksum) and prints its counts, and
     /// with --scan every record.
     BlobDump {
@@ -135,6 +176,36 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             return inspect::blob_dump(file, *scan, out).map(|()| ExitCode::SUCCESS)
         }
         Cmd::WalDump { file } => return inspect::wal_dump(file, out).map(|()| ExitCode::SUCCESS),
+        _ => {}
+    }
+    // The DynamoDB commands open the database with its gateway.
+    if matches!(cli.cmd, Cmd::Export { .. } | Cmd::Import { .. }) && cli.addr.is_some() {
+        return Err("export and import work on a data directory (--db), not through --addr: \
+                    against a running server, use ExportTableToPointInTime and ImportTable"
+            .into());
+    }
+    match cli.cmd {
+        Cmd::Export { table, to, prefix, format } => {
+            return transfer::export(&cli.db, &table, &to, prefix.as_deref(), &format, out)
+        }
+        Cmd::Import {
+            from,
+            key_prefix,
+            input_format,
+            input_compression_type,
+            input_format_options,
+            table_creation_parameters,
+        } => {
+            let args = transfer::ImportArgs {
+                from,
+                key_prefix,
+                input_format,
+                input_compression_type,
+                input_format_options,
+                table_creation_parameters,
+            };
+            return transfer::import(&cli.db, args, out);
+        }
         _ => {}
     }
     if let Some(addr) = &cli.addr {
@@ -225,7 +296,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Cmd::ManifestDump => inspect::manifest_dump(&cli.db, out)?,
-        Cmd::SstDump { .. } | Cmd::WalDump { .. } | Cmd::BlobDump { .. } => {}
+        Cmd::SstDump { .. }
+        | Cmd::WalDump { .. }
+        | Cmd::BlobDump { .. }
+        | Cmd::Export { .. }
+        | Cmd::Import { .. } => {}
     }
     db.close().map_err(|e| e.to_string())?;
     Ok(code)

@@ -210,3 +210,152 @@ fn bad_input_gets_a_message_and_an_exit_code() {
     let o = Command::new(env!("CARGO_BIN_EXE_shale")).arg("frobnicate").output().unwrap();
     assert_eq!(o.status.code(), Some(2), "clap rejects unknown commands");
 }
+
+/// `shale import` then `shale export`: files in DynamoDB's formats become a table of the data
+/// directory and come back out, laid out as DynamoDB lays exports out.
+#[test]
+fn dynamodb_export_and_import_offline() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let bucket = dir.path().join("bucket");
+    std::fs::create_dir_all(bucket.join("in")).unwrap();
+    let mut lines = String::new();
+    for i in 0..2500 {
+        lines.push_str(&format!(
+            "{{\"Item\":{{\"pk\":{{\"S\":\"k{i:05}\"}},\"n\":{{\"N\":\"{i}\"}},\"g\":{{\"S\":\"g{}\"}}}}}}\n",
+            i % 3
+        ));
+    }
+    std::fs::write(bucket.join("in/items.json"), &lines).unwrap();
+    let table = |name: &str| {
+        format!(
+            "{{\"TableName\":\"{name}\",\"KeySchema\":[{{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}}],\
+             \"AttributeDefinitions\":[{{\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}},\
+             {{\"AttributeName\":\"g\",\"AttributeType\":\"S\"}}],\"BillingMode\":\"PAY_PER_REQUEST\",\
+             \"GlobalSecondaryIndexes\":[{{\"IndexName\":\"byG\",\"KeySchema\":[{{\"AttributeName\":\"g\",\"KeyType\":\"HASH\"}}],\
+             \"Projection\":{{\"ProjectionType\":\"ALL\"}}}}]}}"
+        )
+    };
+    let from = bucket.to_str().unwrap();
+    let t1 = table("tab1");
+    let said = ok(
+        &db,
+        &[
+            "import",
+            "--from",
+            from,
+            "--key-prefix",
+            "in/",
+            "--input-format",
+            "DYNAMODB_JSON",
+            "--table-creation-parameters",
+            &t1,
+        ],
+    );
+    assert!(said.contains("2500 imported into table tab1, 0 errors"), "{said}");
+    // Its export holds the same lines.
+    let out = dir.path().join("out");
+    let said =
+        ok(&db, &["export", "--table", "tab1", "--to", out.to_str().unwrap(), "--prefix", "p"]);
+    assert!(said.starts_with("exported 2500 items"), "{said}");
+    let folder =
+        std::fs::read_dir(out.join("p/AWSDynamoDB")).unwrap().next().unwrap().unwrap().path();
+    let manifest = std::fs::read_to_string(folder.join("manifest-files.json")).unwrap();
+    let key = manifest.split("\"dataFileS3Key\":\"").nth(1).unwrap().split('"').next().unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(out.join(key)).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    // The same items (as JSON values: member order aside).
+    let canonical = |t: &str| {
+        let mut v: Vec<String> = t
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(canonical(&text), canonical(&lines));
+    // And imports back (gzip), Ion too.
+    let data = format!("p/{}/data/", folder.strip_prefix(out.join("p")).unwrap().display());
+    let t2 = table("tab2");
+    let said = ok(
+        &db,
+        &[
+            "import",
+            "--from",
+            out.to_str().unwrap(),
+            "--key-prefix",
+            &data,
+            "--input-format",
+            "DYNAMODB_JSON",
+            "--input-compression-type",
+            "GZIP",
+            "--table-creation-parameters",
+            &t2,
+        ],
+    );
+    assert!(said.contains("2500 imported into table tab2"), "{said}");
+    let ion = dir.path().join("ion");
+    ok(&db, &["export", "--table", "tab2", "--to", ion.to_str().unwrap(), "--format", "ION"]);
+    let t3 = table("tab3");
+    let ion_data = std::fs::read_dir(ion.join("AWSDynamoDB")).unwrap().next().unwrap().unwrap();
+    let ion_data = format!("AWSDynamoDB/{}/data/", ion_data.file_name().to_str().unwrap());
+    let said = ok(
+        &db,
+        &[
+            "import",
+            "--from",
+            ion.to_str().unwrap(),
+            "--key-prefix",
+            &ion_data,
+            "--input-format",
+            "ION",
+            "--input-compression-type",
+            "GZIP",
+            "--table-creation-parameters",
+            &t3,
+        ],
+    );
+    assert!(said.contains("2500 imported into table tab3"), "{said}");
+    // A bad line: exit 1, the table kept with the rest.
+    std::fs::write(bucket.join("bad.json"), "{\"Item\":{\"pk\":{\"S\":\"a\"}}}\nnope\n").unwrap();
+    let o = shale(
+        &db,
+        &[
+            "import",
+            "--from",
+            from,
+            "--key-prefix",
+            "bad",
+            "--input-format",
+            "DYNAMODB_JSON",
+            "--table-creation-parameters",
+            &table("tab4"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 imported into table tab4, 1 errors"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("failed validation"));
+    // A table that exists, a missing folder, a bad format: exit 2, named.
+    for (args, says) in [
+        (vec!["--from", from, "--input-format", "ION"], "Table already exists"),
+        (vec!["--from", "/no/such/folder", "--input-format", "ION"], "no such folder"),
+        (vec!["--from", from, "--input-format", "XML"], "inputFormat"),
+    ] {
+        let mut all = vec!["import"];
+        all.extend(args);
+        all.extend(["--table-creation-parameters", &t1]);
+        let o = shale(&db, &all);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let o = shale(&db, &["export", "--table", "nope", "--to", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nope"));
+}

@@ -383,6 +383,47 @@ fn write(
     }
 }
 
+/// Writes an export of table `name` as it is now into folder `dir` (a bucket's folder, under
+/// `prefix`), on this thread and without recording it: `shale export` on a data directory.
+/// `progress` is called with the items and bytes written so far now and then.
+pub fn export_to_folder(
+    g: &Gateway,
+    name: &str,
+    dir: &std::path::Path,
+    prefix: Option<&str>,
+    format: DataFormat,
+    progress: &mut dyn FnMut(u64, u64),
+) -> DResult<(ExportSpec, writer::Exported)> {
+    if let Some(p) = prefix {
+        check_key_prefix(p, "the prefix").map_err(validation)?;
+    }
+    let table = g
+        .catalog
+        .get(name)
+        .filter(|t| t.meta.importing.is_none())
+        .ok_or_else(|| DynamoError::TableNotFound(format!("Table not found: {name}")))?;
+    let now = now_secs();
+    let id = new_id(now);
+    let table_arn = g.table_arn(name);
+    let spec = ExportSpec {
+        arn: format!("{table_arn}/export/{id}"),
+        id,
+        table_arn,
+        table_id: table.meta.table_id.clone(),
+        bucket: dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        bucket_owner: None,
+        prefix: prefix.map(str::to_string),
+        format,
+        start_time: now,
+        export_time: now,
+    };
+    let snap = g.db.snapshot();
+    let it = snap.iter(&table.ks, IterOptions::all())?;
+    let out = writer::write(dir, &spec, &mut Items { it }, progress)
+        .map_err(|f| DynamoError::Internal(f.to_string()))?;
+    Ok((spec, out))
+}
+
 /// DescribeExport's input.
 pub struct ArnInput<'a> {
     arn: Str<'a>,

@@ -259,6 +259,14 @@ pub fn import(g: &Gateway, input: ImportInput) -> DResult<Json> {
              buckets",
         ));
     }
+    let record = begin(g, input, now)?;
+    records.put_import(&record).map_err(store_error)?;
+    g.transfers.push(Job::Import { arn: record.arn.clone() });
+    Ok(json!({"ImportTableDescription": description(&record)}))
+}
+
+/// Makes the table an import fills (marked as being imported into), and the import's record.
+fn begin(g: &Gateway, input: ImportInput, now: f64) -> DResult<ImportRecord> {
     // The table's parameters are CreateTable's: decoded and checked by CreateTable's input.
     let body =
         serde_json::to_vec(&input.creation).map_err(|e| DynamoError::Internal(e.to_string()))?;
@@ -268,9 +276,9 @@ pub fn import(g: &Gateway, input: ImportInput) -> DResult<Json> {
     let table_arn = g.table_arn(&input.table_name);
     let arn = format!("{table_arn}/import/{id}");
     let table = tables::make(g, create, Some(arn.clone()))?;
-    let record = ImportRecord {
+    Ok(ImportRecord {
         id,
-        arn: arn.clone(),
+        arn,
         status: Status::InProgress,
         table_name: input.table_name.clone(),
         table_arn,
@@ -291,15 +299,12 @@ pub fn import(g: &Gateway, input: ImportInput) -> DResult<Json> {
         error_count: 0,
         failure_code: None,
         failure_message: None,
-    };
-    records.put_import(&record).map_err(store_error)?;
-    g.transfers.push(Job::Import { arn });
-    Ok(json!({"ImportTableDescription": description(&record)}))
+    })
 }
 
 /// What an import has counted.
 #[derive(Debug, Default)]
-struct Counts {
+pub struct Counts {
     bytes: u64,
     processed: u64,
     imported: u64,
@@ -327,11 +332,49 @@ pub(crate) fn run(g: &Gateway, arn: &str) {
         tracing::error!("import {arn} is queued but not recorded");
         return;
     };
+    let dir = match &g.transfers.buckets {
+        Some(b) => b.bucket(&r.bucket),
+        None => Err(Failure::new("InvalidExportRoot", "the server has no --export-root")),
+    };
+    carry_out(g, &mut r, dir, &mut |_, _| {});
+    if let Err(e) = records.put_import(&r) {
+        tracing::error!("recording the end of import {arn}: {e}");
+    }
+}
+
+/// Imports into folder `dir` (a bucket's folder) as the ImportTable request `request` says
+/// (its `S3BucketSource.S3Bucket` only named, not looked up), on this thread and without
+/// recording it: `shale import` on a data directory. `progress` is called with the entries
+/// read and bytes read so far now and then.
+pub fn import_from_folder(
+    g: &Gateway,
+    request: &Json,
+    dir: &std::path::Path,
+    progress: &mut dyn FnMut(u64, u64),
+) -> DResult<ImportRecord> {
+    let body = serde_json::to_vec(request).map_err(|e| DynamoError::Internal(e.to_string()))?;
+    let shape: shapes::ImportTable = req::parse(&body)?;
+    let input = ImportInput::decode(shape)?;
+    let mut r = begin(g, input, now_secs())?;
+    carry_out(g, &mut r, Ok(dir.to_path_buf()), progress);
+    Ok(r)
+}
+
+/// Fills the import's table from bucket folder `dir`, then ends the import in `r`: COMPLETED,
+/// FAILED with `ItemValidationError` (the table kept), or FAILED (the table removed).
+fn carry_out(
+    g: &Gateway,
+    r: &mut ImportRecord,
+    dir: Result<std::path::PathBuf, Failure>,
+    progress: &mut dyn FnMut(u64, u64),
+) {
+    let arn = r.arn.clone();
     let mut counts = Counts::default();
-    let table = g.catalog.get(&r.table_name).filter(|t| t.meta.importing.as_deref() == Some(arn));
-    let result = match &table {
-        Some(t) => load(g, &r, t, &mut counts),
-        None => Err(Failure::new("InternalError", format!("table {} is gone", r.table_name))),
+    let table = g.catalog.get(&r.table_name).filter(|t| t.meta.importing.as_deref() == Some(&*arn));
+    let result = match (&table, dir) {
+        (Some(t), Ok(dir)) => load(g, r, t, &dir, &mut counts, progress),
+        (None, _) => Err(Failure::new("InternalError", format!("table {} is gone", r.table_name))),
+        (_, Err(f)) => Err(f),
     };
     let finished = result.and_then(|()| {
         g.catalog
@@ -373,9 +416,6 @@ pub(crate) fn run(g: &Gateway, arn: &str) {
             r.failure_message = Some(f.message);
         }
     }
-    if let Err(e) = records.put_import(&r) {
-        tracing::error!("recording the end of import {arn}: {e}");
-    }
 }
 
 /// Reads the source and writes its items into `table`.
@@ -383,21 +423,17 @@ fn load(
     g: &Gateway,
     r: &ImportRecord,
     table: &Arc<Table>,
+    dir: &std::path::Path,
     counts: &mut Counts,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(), Failure> {
-    let buckets = g
-        .transfers
-        .buckets
-        .as_ref()
-        .ok_or_else(|| Failure::new("InvalidExportRoot", "the server has no --export-root"))?;
-    let dir = buckets.bucket(&r.bucket)?;
     if r.source.get("S3BucketOwner").and_then(Json::as_str).is_some_and(|o| o != g.opts.account) {
         return Err(Failure::new(
             "S3AccessDenied",
             format!("Access Denied: bucket {} is not owned by the given S3BucketOwner", r.bucket),
         ));
     }
-    let files = reader::list(&dir, &r.key_prefix)?;
+    let files = reader::list(dir, &r.key_prefix)?;
     let csv = r.format_options.as_ref().map(|o| {
         let mut c = Constraints::default();
         csv_options(o, &mut c).unwrap_or((b',', None))
@@ -432,6 +468,7 @@ fn load(
                             failed = Some(e.clone());
                             return Err(e);
                         }
+                        progress(counts.processed, counts.bytes);
                     }
                 }
             }
@@ -441,7 +478,9 @@ fn load(
             return Err(e);
         }
     }
-    flush(g, table, &mut chunk, counts, &r.arn)
+    flush(g, table, &mut chunk, counts, &r.arn)?;
+    progress(counts.processed, counts.bytes);
+    Ok(())
 }
 
 /// Writes the items of `chunk` (emptied): each checked as a PutItem's item; a key given twice

@@ -157,6 +157,10 @@ pub fn read_file(
     spec: &ReadSpec,
     each: &mut dyn FnMut(Entry) -> Result<(), Failure>,
 ) -> Result<u64, Failure> {
+    // An empty file (an export's `_started`) holds nothing, whatever its compression.
+    if std::fs::metadata(&file.path).is_ok_and(|m| m.len() == 0) {
+        return Ok(0);
+    }
     let mut input = BufReader::with_capacity(
         1 << 20,
         Counting { inner: open(file, spec.compression)?, bytes: 0 },
@@ -334,6 +338,10 @@ mod tests {
             assert!(bad[0].contains(&format!("{key} line 4")) && bad[0].contains("not valid JSON"));
             assert!(bad[1].contains("no Item") && bad[2].contains("besides Item"), "{bad:?}");
         }
+        // An empty file is empty whatever its compression (an export's `_started`).
+        std::fs::write(dir.path().join("empty"), b"").unwrap();
+        let (entries, n) = read(dir.path(), "empty", &spec(DataFormat::Ion, Compression::Gzip));
+        assert!(entries.is_empty() && n == 0);
         // A file that is not what its compression says fails the import.
         let file = SourceFile { key: "none".into(), path: dir.path().join("none") };
         let e =
