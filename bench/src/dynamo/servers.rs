@@ -47,6 +47,13 @@ pub(crate) struct Launched {
     dir: PathBuf,
 }
 
+impl Launched {
+    /// Its scratch folder (the data directory is `data/` in it).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
 impl Drop for Launched {
     fn drop(&mut self) {
         // The process group: `npx` runs dynalite in a child of its own.

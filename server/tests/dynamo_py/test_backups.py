@@ -118,9 +118,29 @@ def test_restore_overrides(ddb, tables, backups):
     assert t["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
     assert t["ProvisionedThroughput"]["ReadCapacityUnits"] == 4
     assert len(scan_all(ddb, target)) == 1
-    with h.expect_error("ValidationException", contains="LocalSecondaryIndexOverride"):
+    # Index overrides keep some (or none) of the indexes, each as it is.
+    by_owner_index = {"IndexName": "byOwner", "KeySchema": ks("owner", "sk"),
+                      "Projection": {"ProjectionType": "ALL"}}
+    none = tables(create=False)
+    t = ddb.restore_table_from_backup(TargetTableName=none, BackupArn=arn,
+                                      GlobalSecondaryIndexOverride=[])["TableDescription"]
+    assert "GlobalSecondaryIndexes" not in t
+    assert len(scan_all(ddb, none)) == 1
+    kept = tables(create=False)
+    t = ddb.restore_table_from_backup(TargetTableName=kept, BackupArn=arn,
+                                      GlobalSecondaryIndexOverride=[by_owner_index])["TableDescription"]
+    assert [i["IndexName"] for i in t["GlobalSecondaryIndexes"]] == ["byOwner"]
+    with h.expect_error("ValidationException", contains="has no global index nope"):
+        ddb.restore_table_from_backup(
+            TargetTableName=tables(create=False), BackupArn=arn,
+            GlobalSecondaryIndexOverride=[dict(by_owner_index, IndexName="nope")])
+    with h.expect_error("ValidationException", contains="does not match"):
+        ddb.restore_table_from_backup(
+            TargetTableName=tables(create=False), BackupArn=arn,
+            GlobalSecondaryIndexOverride=[dict(by_owner_index, Projection={"ProjectionType": "KEYS_ONLY"})])
+    with h.expect_error("ValidationException", contains="has no local index byOwner"):
         ddb.restore_table_from_backup(TargetTableName=tables(create=False), BackupArn=arn,
-                                      LocalSecondaryIndexOverride=[])
+                                      LocalSecondaryIndexOverride=[by_owner_index])
 
 
 def test_list_backups_filters_and_pages(ddb, tables, backups):

@@ -291,12 +291,13 @@ def test_export_refusals(ddb, raw_ddb, tables, bucket):
 def test_client_token_replays_and_conflicts(ddb, tables, bucket):
     src = tables()
     arn = table_arn(ddb, src)
-    first = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken="tok-1")
-    again = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken="tok-1")
+    tok = h.unique_name("tok")
+    first = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken=tok)
+    again = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken=tok)
     assert first["ExportDescription"]["ExportArn"] == again["ExportDescription"]["ExportArn"]
-    assert again["ExportDescription"]["ClientToken"] == "tok-1"
+    assert again["ExportDescription"]["ClientToken"] == tok
     with h.expect_error("ExportConflictException", contains="Duplicate request detected"):
-        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken="tok-1",
+        ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket, ClientToken=tok,
                                           ExportFormat="ION")
     # Without a token (botocore makes one up each time): two exports.
     a = ddb.export_table_to_point_in_time(TableArn=arn, S3Bucket=bucket)["ExportDescription"]
@@ -466,13 +467,14 @@ def test_import_refusals_and_failures(ddb, raw_ddb, tables, bucket):
 def test_import_client_token_and_listing(ddb, raw_ddb, tables, bucket):
     write_gz(bucket, "tok/f.json.gz", json.dumps({"Item": {"pk": {"S": "a"}, "sk": {"S": "b"}}}) + "\n")
     name, other = tables(create=False), tables(create=False)
+    tok = h.unique_name("imp")
     a = start_import(ddb, bucket, "tok/", "DYNAMODB_JSON", creation(name), compression="GZIP",
-                     ClientToken="imp-tok")
+                     ClientToken=tok)
     b = start_import(ddb, bucket, "tok/", "DYNAMODB_JSON", creation(name), compression="GZIP",
-                     ClientToken="imp-tok")
+                     ClientToken=tok)
     assert a["ImportArn"] == b["ImportArn"]
     with h.expect_error("ImportConflictException", contains="Duplicate request detected"):
-        start_import(ddb, bucket, "tok/", "DYNAMODB_JSON", creation(other), ClientToken="imp-tok")
+        start_import(ddb, bucket, "tok/", "DYNAMODB_JSON", creation(other), ClientToken=tok)
     wait_import(ddb, a["ImportArn"])
     arn = table_arn(ddb, name)
     listed = ddb.list_imports(TableArn=arn)["ImportSummaryList"]

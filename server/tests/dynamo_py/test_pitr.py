@@ -168,6 +168,25 @@ def test_latest_restorable_time_and_overrides(ddb, tables):
     # The restored table's own recovery is off, as in DynamoDB.
     p = ddb.describe_continuous_backups(TableName=target)["ContinuousBackupsDescription"]
     assert p["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    # Index overrides: the local index left out, the global one kept with its own throughput.
+    slim = tables(create=False)
+    d = ddb.restore_table_to_point_in_time(
+        SourceTableName=name, TargetTableName=slim, UseLatestRestorableTime=True,
+        BillingModeOverride="PROVISIONED",
+        ProvisionedThroughputOverride={"ReadCapacityUnits": 7, "WriteCapacityUnits": 3},
+        LocalSecondaryIndexOverride=[],
+        GlobalSecondaryIndexOverride=[{
+            "IndexName": "byOwner", "KeySchema": ks("owner", "at"),
+            "Projection": {"ProjectionType": "ALL"},
+            "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 1}}])["TableDescription"]
+    assert "LocalSecondaryIndexes" not in d
+    assert [(g["IndexName"], g["ProvisionedThroughput"]["ReadCapacityUnits"])
+            for g in d["GlobalSecondaryIndexes"]] == [("byOwner", 2)]
+    assert scan_all(ddb, slim) == scan_all(ddb, name)
+    got = ddb.query(TableName=slim, IndexName="byOwner", KeyConditionExpression="#o = :o",
+                    ExpressionAttributeNames={"#o": "owner"},
+                    ExpressionAttributeValues={":o": {"S": "ada"}})["Items"]
+    assert len(got) == 1
 
 
 def test_refusals_name_their_cause(ddb, raw_ddb, tables):
@@ -216,7 +235,8 @@ def test_refusals_name_their_cause(ddb, raw_ddb, tables):
     with h.expect_error("ValidationException", contains="GlobalSecondaryIndexOverride"):
         ddb.restore_table_to_point_in_time(
             SourceTableName=name, TargetTableName=target, UseLatestRestorableTime=True,
-            GlobalSecondaryIndexOverride=[])
+            GlobalSecondaryIndexOverride=[{"IndexName": "nope", "KeySchema": ks("a"),
+                                           "Projection": {"ProjectionType": "ALL"}}])
     with h.expect_error("ValidationException", contains="SSESpecificationOverride"):
         ddb.restore_table_to_point_in_time(
             SourceTableName=name, TargetTableName=target, UseLatestRestorableTime=True,

@@ -22,7 +22,7 @@ use crate::dynamodb::ops::{now_secs, Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::{shapes, Constraints};
 use crate::dynamodb::schema::catalog::CATALOG_KEYSPACE;
-use crate::dynamodb::schema::index::IndexStatus;
+use crate::dynamodb::schema::index::{IndexKind, IndexMeta, IndexStatus, Projection};
 use crate::dynamodb::schema::table::{BillingMode, OnDemand, PitrMeta, RestoreMeta, TableMeta};
 use crate::dynamodb::transfer::Failure;
 use crate::iam::caller::Caller;
@@ -328,18 +328,24 @@ impl<'a> Input<'a> for RestoreInput<'a> {
 /// `unsupported` (the index and SSE overrides) are refused by name, never ignored.
 pub(crate) fn overrides(
     billing: Option<&str>,
-    unsupported: [(Member<Json>, &str); 3],
+    [(global, _), (local, _), (sse, _)]: [(Member<Json>, &str); 3],
     provisioned: Member<Json>,
     on_demand: Member<Json>,
 ) -> DResult<Overrides> {
-    for (member, what) in unsupported {
-        if member.get(what)?.is_some() {
-            return Err(validation(format!(
-                "{what} is not supported by this server: a restored table keeps the \
-                 source's indexes, and tables are not encrypted at rest"
-            )));
-        }
+    if sse.get("SSESpecificationOverride")?.is_some() {
+        return Err(validation(
+            "SSESpecificationOverride is not supported by this server: tables are not \
+             encrypted at rest",
+        ));
     }
+    let global = match global.get("GlobalSecondaryIndexOverride")? {
+        Some(v) => Some(index_overrides(&v, "GlobalSecondaryIndexOverride", true)?),
+        None => None,
+    };
+    let local = match local.get("LocalSecondaryIndexOverride")? {
+        Some(v) => Some(index_overrides(&v, "LocalSecondaryIndexOverride", false)?),
+        None => None,
+    };
     let throughput = match provisioned.get("ProvisionedThroughputOverride")? {
         Some(v) => Some(pair(
             &v,
@@ -368,7 +374,117 @@ pub(crate) fn overrides(
             BillingMode::PayPerRequest
         }
     });
-    Ok(Overrides { billing, throughput, on_demand })
+    Ok(Overrides { billing, throughput, on_demand, global, local })
+}
+
+/// One entry of `GlobalSecondaryIndexOverride` / `LocalSecondaryIndexOverride`: an index of the
+/// source to keep, described as it is (name, key schema, projection), with, for a global one,
+/// its provisioned throughput.
+#[derive(Debug, Clone)]
+pub struct IndexOverride {
+    pub name: String,
+    pub hash: String,
+    pub range: Option<String>,
+    /// `ProjectionType` and `NonKeyAttributes`.
+    pub projection: (String, Vec<String>),
+    pub throughput: Option<(i64, i64)>,
+}
+
+fn index_overrides(v: &Json, what: &str, global: bool) -> DResult<Vec<IndexOverride>> {
+    let bad = |m: &str| validation(format!("{what}: {m}"));
+    let list = v.as_array().ok_or_else(|| bad("must be a list of indexes"))?;
+    let mut out: Vec<IndexOverride> = Vec::with_capacity(list.len());
+    for ix in list {
+        let name = ix["IndexName"].as_str().ok_or_else(|| bad("an index has no IndexName"))?;
+        let keys = ix["KeySchema"].as_array().ok_or_else(|| bad("an index has no KeySchema"))?;
+        let key = |ty: &str| {
+            keys.iter()
+                .find(|k| k["KeyType"] == ty)
+                .and_then(|k| k["AttributeName"].as_str())
+                .map(str::to_string)
+        };
+        let hash = key("HASH").ok_or_else(|| bad(&format!("index {name} has no HASH key")))?;
+        let p = &ix["Projection"];
+        let ty = p["ProjectionType"].as_str().unwrap_or("ALL").to_string();
+        let mut non_key: Vec<String> = p["NonKeyAttributes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        non_key.sort();
+        let throughput = match ix.get("ProvisionedThroughput") {
+            Some(t) if global => Some(pair(
+                t,
+                &format!("{what}.ProvisionedThroughput"),
+                ("ReadCapacityUnits", "WriteCapacityUnits"),
+                1,
+            )?),
+            Some(_) => return Err(bad("a local index has no ProvisionedThroughput of its own")),
+            None => None,
+        };
+        if out.iter().any(|o| o.name == name) {
+            return Err(bad(&format!("index {name} is named twice")));
+        }
+        out.push(IndexOverride {
+            name: name.to_string(),
+            hash,
+            range: key("RANGE"),
+            projection: (ty, non_key),
+            throughput,
+        });
+    }
+    Ok(out)
+}
+
+/// The indexes a restored table gets: those of the source (ACTIVE then) that the overrides
+/// keep, each override matching its index exactly (DynamoDB: "the indexes provided should match
+/// existing secondary indexes"; some or all may be left out).
+fn kept_indexes(old: &TableMeta, overrides: &Overrides) -> DResult<Vec<IndexMeta>> {
+    let active: Vec<&IndexMeta> =
+        old.indexes.iter().filter(|i| i.status == IndexStatus::Active).collect();
+    let mut kept = Vec::new();
+    for (kind, list, what) in [
+        (IndexKind::Global, &overrides.global, "GlobalSecondaryIndexOverride"),
+        (IndexKind::Local, &overrides.local, "LocalSecondaryIndexOverride"),
+    ] {
+        let of_kind = active.iter().filter(|i| i.kind == kind);
+        let Some(list) = list else {
+            kept.extend(of_kind.map(|i| (*i).clone()));
+            continue;
+        };
+        for o in list {
+            let Some(ix) = of_kind.clone().find(|i| i.name == o.name) else {
+                return Err(validation(format!(
+                    "{what}: table {} has no {} index {}",
+                    old.name,
+                    if kind == IndexKind::Global { "global" } else { "local" },
+                    o.name
+                )));
+            };
+            let mut non_key = match &ix.projection {
+                Projection::Include(n) => n.clone(),
+                _ => Vec::new(),
+            };
+            non_key.sort();
+            let same = ix.hash.name == o.hash
+                && ix.range.as_ref().map(|r| &r.name) == o.range.as_ref()
+                && ix.projection.type_name() == o.projection.0
+                && non_key == o.projection.1;
+            if !same {
+                return Err(validation(format!(
+                    "{what}: index {} does not match the source's (key schema and projection \
+                     must be as they are)",
+                    o.name
+                )));
+            }
+            let mut ix = (*ix).clone();
+            if let Some((read, write)) = o.throughput {
+                ix.throughput.read = read;
+                ix.throughput.write = write;
+            }
+            kept.push(ix);
+        }
+    }
+    Ok(kept)
 }
 
 /// Numbers the restore folders of this process.
@@ -501,6 +617,10 @@ pub struct Overrides {
     pub billing: Option<BillingMode>,
     pub throughput: Option<(i64, i64)>,
     pub on_demand: Option<OnDemand>,
+    /// The global indexes to keep (`None`: all).
+    pub global: Option<Vec<IndexOverride>>,
+    /// The local indexes to keep (`None`: all).
+    pub local: Option<Vec<IndexOverride>>,
 }
 
 /// Makes table `target` from the table `old` of database `then` (a restored database, or a
@@ -516,9 +636,8 @@ pub(crate) fn restore_table(
     overrides: &Overrides,
     from: RestoreMeta,
 ) -> DResult<Json> {
-    let indexes: Vec<_> =
-        old.indexes.iter().filter(|i| i.status == IndexStatus::Active).cloned().collect();
-    let collections = old.collections.is_some();
+    let indexes = kept_indexes(old, overrides)?;
+    let collections = indexes.iter().any(|i| i.kind == IndexKind::Local);
     let now = now_secs();
     let made = g.catalog.create(
         target,

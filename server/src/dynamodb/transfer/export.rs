@@ -13,8 +13,10 @@
 //! renamed to `<ExportId>` last: an export is there whole or not at all (a crash leaves only the
 //! `.partial` folder, which the next start removes).
 
+#![doc = include_str!("../../../../docs/format/export.md")]
+
 use super::{iso_millis, random_name, DataFormat, Failure, EXPORTS_FOLDER};
-use crate::dynamodb::model::value::{item_size, item_to_json, Item};
+use crate::dynamodb::model::value::{item_size, Item};
 use base64::Engine as _;
 use flate2::write::GzEncoder;
 use md5::{Digest, Md5};
@@ -146,9 +148,7 @@ pub fn encode_line(format: DataFormat, item: &Item, out: &mut String) {
     match format {
         DataFormat::Ion => super::ion::write_item(item, out),
         // CSV is an import format only; exports refuse it before they start.
-        DataFormat::DynamodbJson | DataFormat::Csv => {
-            out.push_str(&json!({ "Item": item_to_json(item) }).to_string());
-        }
+        DataFormat::DynamodbJson | DataFormat::Csv => super::ddb_json::write_item(item, out),
     }
 }
 
@@ -372,6 +372,27 @@ mod tests {
             // A second export under the same id is refused, the first left alone.
             let again = write(dir.path(), &s, &mut items(1).into_iter(), &mut |_, _| {});
             assert_eq!(again.unwrap_err().code, "ExportConflict");
+        }
+    }
+
+    #[test]
+    fn the_worked_example_of_docs_format_export() {
+        let doc = include_str!("../../../../docs/format/export.md");
+        let item = item_from_json(&json!({
+            "pk": {"S": "k1"}, "n": {"N": "600"}, "f": {"N": "-1.5"}, "b": {"B": "AP8="},
+            "ss": {"SS": ["a", "b"]},
+            "m": {"M": {"x y": {"L": [{"BOOL": true}, {"NULL": true}]}}},
+        }))
+        .unwrap();
+        for format in [DataFormat::DynamodbJson, DataFormat::Ion] {
+            let mut line = String::new();
+            encode_line(format, &item, &mut line);
+            assert!(doc.contains(&format!("```text\n{line}\n```")), "{line}");
+            let back = match format {
+                DataFormat::Ion => super::super::ion::item_of_line(&line).unwrap(),
+                _ => serde_json::from_str::<serde_json::Value>(&line).unwrap()["Item"].clone(),
+            };
+            assert_eq!(item_from_json(&back).unwrap(), item);
         }
     }
 

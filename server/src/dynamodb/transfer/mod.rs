@@ -4,7 +4,7 @@
 //!
 //! - [`export`]: writes one export (data files, manifests) and publishes it atomically.
 //! - [`import`]: reads the files under a key prefix, item by item, counting bad ones.
-//! - [`ion`], [`csv`]: the text formats besides DynamoDB JSON.
+//! - [`ddb_json`], [`ion`], [`csv`]: the text formats.
 //! - [`records`]: the exports' and imports' records (DescribeExport, ListImports and the rest).
 //! - [`worker`]: runs the jobs in the background, one at a time.
 //!
@@ -12,6 +12,7 @@
 //! `shale export` and `shale import` call [`export`] and [`import`] directly.
 
 pub mod csv;
+pub mod ddb_json;
 pub mod export;
 pub mod import;
 pub mod ion;
