@@ -102,9 +102,15 @@ impl AwsError {
         self
     }
 
-    /// `UnknownOperationException`: no operation of any service matches.
-    pub fn unknown_operation() -> AwsError {
-        AwsError::sender("UnknownOperationException", "").in_namespace(CORAL_SERVICE)
+    /// `UnknownOperationException`: no operation of any service matches `what` (the target,
+    /// action or path asked for, named in the message: DynamoDB's own answer has no message,
+    /// which clients show as an unknown error).
+    pub fn unknown_operation(what: &str) -> AwsError {
+        AwsError::sender(
+            "UnknownOperationException",
+            format!("This endpoint does not serve the operation {what}"),
+        )
+        .in_namespace(CORAL_SERVICE)
     }
 
     /// `SerializationException`: the body is not what the operation takes.
@@ -238,9 +244,11 @@ mod tests {
                    "message": "Requested resource not found", "Item": {"a": {"S": "x"}}})
         );
         // An empty message is left out.
+        assert_eq!(AwsError::sender("X", "").json_body(), json!({"__type": "X"}));
         assert_eq!(
-            AwsError::unknown_operation().json_body(),
-            json!({"__type": "com.amazon.coral.service#UnknownOperationException"})
+            AwsError::unknown_operation("DynamoDB_20120810.Frob").json_body(),
+            json!({"__type": "com.amazon.coral.service#UnknownOperationException",
+                   "message": "This endpoint does not serve the operation DynamoDB_20120810.Frob"})
         );
     }
 

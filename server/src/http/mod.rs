@@ -123,7 +123,11 @@ async fn dispatch(
     rid: &str,
 ) -> Result<Reply, (Wire, AwsError)> {
     let (parts, body) = req.into_parts();
-    let unknown = |wire| (wire, AwsError::unknown_operation());
+    // An operation this endpoint does not serve: named in the answer and logged.
+    let unknown = |wire, what: &str| {
+        tracing::info!("refused an unknown operation: {what}");
+        (wire, AwsError::unknown_operation(what))
+    };
     if parts.method == hyper::Method::GET && parts.uri.path() == "/metrics" {
         if let Some(page) = shared.services.metrics_page() {
             let scrape = || {
@@ -155,13 +159,13 @@ async fn dispatch(
             return Ok(Reply::new(200, "text/plain", HEALTH_LINE.as_bytes().to_vec()))
         }
         Detected::Json10 { prefix, operation } => {
-            let json = || unknown(Wire::Json10);
+            let json = || unknown(Wire::Json10, &format!("{prefix}.{operation}"));
             let s = shared.services.by_json_prefix(prefix).ok_or_else(json)?;
             let op = s.find(operation).ok_or_else(json)?;
             (Wire::Json10, Some(s), Some(op))
         }
         Detected::RpcV2Cbor { service, operation } => {
-            let cbor = || unknown(Wire::RpcV2Cbor);
+            let cbor = || unknown(Wire::RpcV2Cbor, &format!("{service}.{operation}"));
             let s = shared.services.by_cbor_service(service).ok_or_else(cbor)?;
             let op = s.find(operation).ok_or_else(cbor)?;
             (Wire::RpcV2Cbor, Some(s), Some(op))
@@ -176,14 +180,25 @@ async fn dispatch(
                     let s = shared
                         .services
                         .by_query_scope(Some(&scope))
-                        .ok_or_else(|| unknown(Wire::Json10))?;
+                        .ok_or_else(|| unknown(Wire::Json10, &format!("of service {scope}")))?;
                     let xmlns = s.address().query.map_or("", |q| q.1);
                     (Wire::Query { xmlns }, Some(s), None)
                 }
                 None => (Wire::Query { xmlns: shared.services.first_query_xmlns() }, None, None),
             }
         }
-        Detected::Unknown => return Err(unknown(Wire::Json10)),
+        Detected::Unknown => {
+            let target = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+            let what = match target {
+                Some(t) => format!("{t:?} (X-Amz-Target is <service>_<version>.<Operation>)"),
+                None => format!(
+                    "{} {} (no X-Amz-Target, query Action or known path)",
+                    parts.method,
+                    parts.uri.path()
+                ),
+            };
+            return Err(unknown(Wire::Json10, &what));
+        }
     };
     // 2. Bound and read the body (a request without credentials is refused first).
     shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
@@ -230,7 +245,7 @@ async fn dispatch(
             let wire = Wire::Query { xmlns: s.address().query.map_or("", |q| q.1) };
             (wire, s)
         }
-        (None, None) => return Err(unknown(Wire::Json10)),
+        (None, None) => return Err(unknown(Wire::Json10, parts.uri.path())),
     };
     // 3. Authenticate (a GET's signature covers its empty body).
     let caller = shared
@@ -249,7 +264,7 @@ async fn dispatch(
         (None, Some(form)) => {
             service.find(form.action().unwrap_or("")).ok_or_else(|| (wire, invalid_action(form)))?
         }
-        (None, None) => return Err(unknown(wire)),
+        (None, None) => return Err(unknown(wire, parts.uri.path())),
     };
     // 4. Authorize and run (timed for `x-shale-trace`, or as a sample).
     let traced = trace::requested(&parts.headers).map_err(|e| (wire, e))?;

@@ -132,7 +132,7 @@ impl<S: Service> Dispatch for S {
     fn call(&self, i: usize, call: &Call<'_>) -> Result<Reply, AwsError> {
         match self.operations().get(i) {
             Some(op) => Service::call(self, op, call),
-            None => Err(AwsError::unknown_operation()),
+            None => Err(AwsError::unknown_operation(&format!("number {i}"))),
         }
     }
 

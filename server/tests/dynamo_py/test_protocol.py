@@ -122,8 +122,10 @@ def test_unknown_operation():
     status, headers, data = post(TARGET + "FrobnicateTable", "{}")
     assert status == 400
     check_crc(headers, data)
-    typ, _ = error_type(data)
+    typ, msg = error_type(data)
     assert typ == "com.amazon.coral.service#UnknownOperationException"
+    # DynamoDB answers with no message (clients then show "UnknownError"): this one names it.
+    assert "FrobnicateTable" in msg
     assert_server_alive()
 
 
@@ -132,8 +134,9 @@ def test_unknown_operation():
 def test_bad_target(target):
     status, _, data = post(target, "{}")
     assert status == 400
-    typ, _ = error_type(data)
+    typ, msg = error_type(data)
     assert typ == "com.amazon.coral.service#UnknownOperationException"
+    assert target in msg
 
 
 def test_missing_target():

@@ -24,6 +24,9 @@ use shale_engine::{DbIterator, IterOptions, Keyspace, Snapshot};
 
 /// The most ListExports answers in one page (the model's `ListExportsMaxLimit`).
 pub const LIST_EXPORTS_MAX: i64 = 25;
+/// Most exports in progress at once (DynamoDB's quota): more are refused with
+/// LimitExceededException.
+pub const EXPORTS_IN_PROGRESS_MAX: usize = 300;
 /// How long a ClientToken names its export (DynamoDB's 8 hours).
 pub const CLIENT_TOKEN_SECS: f64 = 8.0 * 3600.0;
 
@@ -242,6 +245,17 @@ pub fn export(g: &Gateway, input: ExportInput) -> DResult<Json> {
         .get(&name)
         .filter(|t| t.meta.importing.is_none())
         .ok_or_else(|| DynamoError::TableNotFound(format!("Table not found: {name}")))?;
+    let running = records
+        .exports()
+        .map_err(store_error)?
+        .iter()
+        .filter(|r| r.status == Status::InProgress)
+        .count();
+    if running >= EXPORTS_IN_PROGRESS_MAX {
+        return Err(DynamoError::LimitExceeded(format!(
+            "There are {running} exports in progress, the most at once ({EXPORTS_IN_PROGRESS_MAX})"
+        )));
+    }
     let Some(recovery) = table.meta.pitr else {
         return Err(DynamoError::PointInTimeRecoveryUnavailable(format!(
             "Point in time recovery is not enabled for table '{name}'"

@@ -34,6 +34,9 @@ use std::sync::Arc;
 
 /// The most ListImports answers in one page (the model's `ListImportsMaxLimit`).
 pub const LIST_IMPORTS_MAX: i64 = 25;
+/// Most imports in progress at once (DynamoDB's quota): more are refused with
+/// LimitExceededException.
+pub const IMPORTS_IN_PROGRESS_MAX: usize = 50;
 /// Items an import writes per engine batch.
 pub const IMPORT_BATCH_ITEMS: usize = 1000;
 /// Bad entries an import logs (the rest are only counted).
@@ -258,6 +261,17 @@ pub fn import(g: &Gateway, input: ImportInput) -> DResult<Json> {
             "Imports are off: start the server with --export-root DIR, whose folders are the \
              buckets",
         ));
+    }
+    let running = records
+        .imports()
+        .map_err(store_error)?
+        .iter()
+        .filter(|r| r.status == Status::InProgress)
+        .count();
+    if running >= IMPORTS_IN_PROGRESS_MAX {
+        return Err(DynamoError::LimitExceeded(format!(
+            "There are {running} imports in progress, the most at once ({IMPORTS_IN_PROGRESS_MAX})"
+        )));
     }
     let record = begin(g, input, now)?;
     records.put_import(&record).map_err(store_error)?;

@@ -677,6 +677,8 @@ pub(crate) fn restore_table(
             }
             m.restored = Some(from);
             m.importing = None;
+            // Deletion protection is the table's, not restored with it (its class is).
+            m.deletion_protection = false;
             m
         },
     )?;

@@ -245,6 +245,21 @@ pub struct TableDefinition<'a> {
     pub global_secondary_index_updates: Member<Vec<Member<GlobalSecondaryIndexUpdate<'a>>>>,
     pub stream_specification: Member<StreamSpecification<'a>>,
     pub on_demand_throughput: Member<OnDemandThroughput<'a>>,
+    pub deletion_protection_enabled: Member<bool>,
+    pub table_class: Member<Str<'a>>,
+    #[serde(rename = "SSESpecification")]
+    pub sse_specification: Member<Json>,
+    pub warm_throughput: Member<Json>,
+    /// CreateTable's.
+    pub tags: Member<Json>,
+    /// CreateTable's.
+    pub resource_policy: Member<Json>,
+    /// UpdateTable's.
+    pub replica_updates: Member<Json>,
+    /// UpdateTable's.
+    pub multi_region_consistency: Member<Json>,
+    /// UpdateTable's.
+    pub global_table_witness_updates: Member<Json>,
 }
 
 /// OnDemandThroughput.

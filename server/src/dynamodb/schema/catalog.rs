@@ -326,6 +326,8 @@ mod tests {
             pitr: None,
             restored: None,
             importing: None,
+            deletion_protection: false,
+            table_class: None,
         }
     }
 

@@ -129,6 +129,12 @@ pub struct TableMeta {
     /// item operations do not find it, and a crash leaves it to be removed at the next start.
     #[serde(default)]
     pub importing: Option<String>,
+    /// `DeletionProtectionEnabled`: DeleteTable refuses the table while it is on.
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// `TableClass`, once given (CreateTable or UpdateTable); none: STANDARD, never set.
+    #[serde(default)]
+    pub table_class: Option<String>,
 }
 
 /// A table's point-in-time recovery setting, while enabled.
@@ -328,6 +334,8 @@ impl TableMeta {
             pitr: None,
             restored: None,
             importing: None,
+            deletion_protection: false,
+            table_class: None,
         }
     }
 

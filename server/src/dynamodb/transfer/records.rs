@@ -1,7 +1,8 @@
 //! The records of exports and imports, in the keyspace `dynamo.transfers`: key `e/<ExportArn>`
 //! or `i/<ImportArn>`, value the record as JSON, written with sync. A record is written when the
 //! job is accepted (`IN_PROGRESS`) and again when it ends; one found `IN_PROGRESS` at start was
-//! cut short by a crash ([`super::worker::recover`]).
+//! cut short by a crash ([`super::worker::recover`]). A record goes [`RECORD_RETENTION_SECS`]
+//! after its job ended (DynamoDB lists exports and imports of the past 90 days).
 
 use super::{Compression, DataFormat};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,8 @@ use std::ops::Bound;
 
 /// The keyspace of the records.
 pub const TRANSFERS_KEYSPACE: &str = "dynamo.transfers";
+/// How long a finished job's record is kept: 90 days.
+pub const RECORD_RETENTION_SECS: f64 = 90.0 * 86_400.0;
 const EXPORT_PREFIX: &str = "e/";
 const IMPORT_PREFIX: &str = "i/";
 
@@ -152,6 +155,26 @@ impl Records {
             out.push(serde_json::from_slice(it.value()).map_err(err)?);
         }
         Ok(out)
+    }
+
+    /// Removes the records of jobs that ended more than [`RECORD_RETENTION_SECS`] before `now`.
+    pub fn prune(&self, now: f64) -> Result<(), StoreError> {
+        let old = |end: Option<f64>| end.is_some_and(|e| now - e > RECORD_RETENTION_SECS);
+        for r in self.exports()? {
+            if old(r.end_time) {
+                self.remove(format!("{EXPORT_PREFIX}{}", r.arn))?;
+            }
+        }
+        for r in self.imports()? {
+            if old(r.end_time) {
+                self.remove(format!("{IMPORT_PREFIX}{}", r.arn))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn remove(&self, key: String) -> Result<(), StoreError> {
+        self.db.delete_with(&self.ks, key.as_bytes(), WriteOptions::SYNC).map_err(err)
     }
 
     pub fn put_export(&self, r: &ExportRecord) -> Result<(), StoreError> {

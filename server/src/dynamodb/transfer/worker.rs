@@ -69,6 +69,9 @@ fn run(g: &Gateway, job: Job) {
         Job::Export { arn, now } => exports::run(g, &arn, now),
         Job::Import { arn } => imports::run(g, &arn),
     }
+    if let Err(e) = g.transfers.records.prune(now_secs()) {
+        tracing::warn!("removing old export and import records: {e}");
+    }
 }
 
 /// Runs the queued jobs now, on this thread (tests; the offline CLI).
@@ -97,6 +100,7 @@ pub fn start(gateway: &Arc<Gateway>) {
 /// marked `FAILED`.
 pub fn recover(g: &Gateway) -> DResult<()> {
     let t = &g.transfers;
+    t.records.prune(now_secs()).map_err(store_error)?;
     let message = "The server stopped while the job ran; nothing of it was kept";
     for mut r in t.records.exports().map_err(store_error)? {
         if r.status != Status::InProgress {

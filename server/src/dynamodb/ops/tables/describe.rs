@@ -135,8 +135,11 @@ pub(super) fn description(g: &Gateway, m: &TableMeta, counts: Option<Counts>) ->
         "ItemCount": items,
         "TableArn": table_arn.clone(),
         "TableId": m.table_id,
-        "DeletionProtectionEnabled": false,
+        "DeletionProtectionEnabled": m.deletion_protection,
     });
+    if let (Some(class), Json::Object(o)) = (&m.table_class, &mut d) {
+        o.insert("TableClassSummary".into(), json!({ "TableClass": class }));
+    }
     if let Json::Object(o) = &mut d {
         let mut summary = Map::new();
         summary.insert("BillingMode".into(), json!(m.billing.name()));

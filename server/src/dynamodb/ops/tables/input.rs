@@ -14,6 +14,7 @@ use crate::dynamodb::schema::index::IndexKind;
 use crate::dynamodb::schema::table::{BillingMode, KeyAttr, OnDemand, ScalarType};
 use crate::dynamodb::stream::ViewType;
 use crate::iam::caller::Caller;
+use serde_json::Value as Json;
 
 pub(super) fn key_schema(
     ks: Member<Vec<Member<shapes::KeySchemaElement>>>,
@@ -151,6 +152,41 @@ pub(super) struct TableMembers<'a, T> {
     pub stream: Option<(bool, Option<ViewType>)>,
     /// `OnDemandThroughput`: the read and write maximums given.
     pub on_demand: Option<(Option<i64>, Option<i64>)>,
+    /// `DeletionProtectionEnabled`.
+    pub deletion_protection: Option<bool>,
+    /// `TableClass`.
+    pub table_class: Option<String>,
+}
+
+/// The table classes.
+pub const TABLE_CLASSES: &[&str] = &["STANDARD", "STANDARD_INFREQUENT_ACCESS"];
+
+/// Refuses, by name, the members of CreateTable and UpdateTable this server does not serve
+/// (never dropped silently): tags (not yet), encryption at rest with a key of one's own (tables
+/// are not encrypted; `SSESpecification` with `Enabled` false, the default, is accepted), warm
+/// throughput, resource policies, global tables.
+fn refuse_unserved(w: &TableDefinition) -> DResult<()> {
+    let given = [
+        (w.tags.is_given(), "Tags"),
+        (w.warm_throughput.is_given(), "WarmThroughput"),
+        (w.resource_policy.is_given(), "ResourcePolicy"),
+        (w.replica_updates.is_given(), "ReplicaUpdates"),
+        (w.multi_region_consistency.is_given(), "MultiRegionConsistency"),
+        (w.global_table_witness_updates.is_given(), "GlobalTableWitnessUpdates"),
+    ];
+    if let Some((_, what)) = given.iter().find(|(g, _)| *g) {
+        return Err(validation(format!("{what} is not supported by this server")));
+    }
+    if let Member::Present(sse) = &w.sse_specification {
+        if sse.get("Enabled").and_then(Json::as_bool) == Some(true) || sse.get("SSEType").is_some()
+        {
+            return Err(validation(
+                "SSESpecification is not supported by this server: tables are not encrypted at \
+                 rest (only Enabled false, the default, is accepted)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads `StreamSpecification` (its members' constraints into `c`).
@@ -179,13 +215,28 @@ pub(super) fn table_members<'a, T>(
     let name = take(&mut w.table_name).get("TableName")?;
     c.table_name("tableName", name.as_deref());
     let between = between(&mut c, &mut w)?;
-    let billing = billing_mode(w.billing_mode, &mut c)?;
-    let throughput = throughput(w.provisioned_throughput, &mut c, "")?;
-    let stream = stream_specification(w.stream_specification, &mut c)?;
-    let on_demand = on_demand(w.on_demand_throughput, &mut c)?;
+    let billing = billing_mode(take(&mut w.billing_mode), &mut c)?;
+    let throughput = throughput(take(&mut w.provisioned_throughput), &mut c, "")?;
+    let stream = stream_specification(take(&mut w.stream_specification), &mut c)?;
+    let on_demand = on_demand(take(&mut w.on_demand_throughput), &mut c)?;
+    let deletion_protection =
+        take(&mut w.deletion_protection_enabled).get("DeletionProtectionEnabled")?;
+    let table_class = take(&mut w.table_class).get("TableClass")?;
+    c.one_of("tableClass", table_class.as_deref(), TABLE_CLASSES);
     c.finish()?;
+    refuse_unserved(&w)?;
     let name = name.unwrap_or_default();
-    Ok(TableMembers { name, between, billing, throughput, stream, on_demand })
+    let table_class = table_class.map(|t| t.to_string());
+    Ok(TableMembers {
+        name,
+        between,
+        billing,
+        throughput,
+        stream,
+        on_demand,
+        deletion_protection,
+        table_class,
+    })
 }
 
 /// CreateTable's input, decoded and checked before the handler runs.
@@ -204,6 +255,10 @@ pub struct CreateTableInput<'a> {
     pub stream: Option<ViewType>,
     /// Its `OnDemandThroughput` maximums.
     pub on_demand: Option<OnDemand>,
+    /// `DeletionProtectionEnabled`.
+    pub deletion_protection: bool,
+    /// `TableClass`, when given.
+    pub table_class: Option<String>,
 }
 
 /// The refusal of `OnDemandThroughput` for a provisioned table.
@@ -242,7 +297,16 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             let local = indexes::read(take(&mut w.local_secondary_indexes), IndexKind::Local, c)?;
             Ok(Definitions { keys, defs, global, local })
         })?;
-        let TableMembers { name, between, billing, throughput: pt, stream, on_demand } = m;
+        let TableMembers {
+            name,
+            between,
+            billing,
+            throughput: pt,
+            stream,
+            on_demand,
+            deletion_protection,
+            table_class,
+        } = m;
         let Definitions { keys, defs, global, local } = between;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
@@ -379,6 +443,8 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             stream,
             on_demand: on_demand
                 .map(|(r, w)| OnDemand { read: r.unwrap_or(-1), write: w.unwrap_or(-1) }),
+            deletion_protection: deletion_protection.unwrap_or(false),
+            table_class,
         })
     }
 }

@@ -101,6 +101,8 @@ pub(crate) fn make(
                 pitr: None,
                 restored: None,
                 importing,
+                deletion_protection: input.deletion_protection,
+                table_class: input.table_class,
             }
         })?;
     if let Some(r) = &table.meta.stream {
@@ -170,7 +172,6 @@ fn table_gone(e: DynamoError, name: &str) -> DynamoError {
 pub fn describe(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
-    refuse_while_importing(&table.meta)?;
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     Ok(json!({ "Table": description(g, &table.meta, Some(c)) }))
 }
@@ -228,6 +229,10 @@ pub struct UpdateTableInput<'a> {
     stream: Option<Option<ViewType>>,
     /// New `OnDemandThroughput` maximums (each -1: none; `None`: unchanged).
     on_demand: Option<(Option<i64>, Option<i64>)>,
+    /// `DeletionProtectionEnabled`, when given.
+    deletion_protection: Option<bool>,
+    /// `TableClass`, when given.
+    table_class: Option<String>,
 }
 
 impl<'a> Input<'a> for UpdateTableInput<'a> {
@@ -251,6 +256,8 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             between: (definitions, updates),
             stream,
             on_demand,
+            deletion_protection,
+            table_class,
         } = members;
         let no_updates = updates.as_ref().is_none_or(Vec::is_empty);
         if billing.is_none()
@@ -258,6 +265,8 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             && no_updates
             && stream.is_none()
             && on_demand.is_none()
+            && deletion_protection.is_none()
+            && table_class.is_none()
         {
             return Err(validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required"));
         }
@@ -291,6 +300,8 @@ impl<'a> Input<'a> for UpdateTableInput<'a> {
             index_updates,
             stream,
             on_demand,
+            deletion_protection,
+            table_class,
         })
     }
 }
@@ -364,6 +375,8 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         index_updates,
         stream,
         on_demand,
+        deletion_protection,
+        table_class,
     } = input;
     let name: &str = &name;
     if let Some(t) = g.catalog.get(name) {
@@ -375,7 +388,12 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         // nothing.
         let t = g.catalog.get(name).ok_or_else(|| not_found(name))?;
         check_stream_change(&t.meta, stream)?;
-        if billing.is_some() || !index_updates.is_empty() || on_demand.is_some() {
+        let other = billing.is_some()
+            || !index_updates.is_empty()
+            || on_demand.is_some()
+            || deletion_protection.is_some()
+            || table_class.is_some();
+        if other {
             update(
                 g,
                 UpdateTableInput {
@@ -386,6 +404,8 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
                     index_updates,
                     stream: None,
                     on_demand,
+                    deletion_protection,
+                    table_class,
                 },
             )?;
         }
@@ -411,6 +431,12 @@ pub fn update(g: &Gateway, input: UpdateTableInput) -> DResult<Json> {
         }
         if m.billing == BillingMode::Provisioned {
             m.on_demand = None;
+        }
+        if let Some(on) = deletion_protection {
+            m.deletion_protection = on;
+        }
+        if let Some(class) = &table_class {
+            m.table_class = Some(class.clone());
         }
         job = index_updates::apply(m, &index_updates, &definitions, keyspace, now, free_decreases)?;
         Ok(())
@@ -533,6 +559,14 @@ pub(crate) fn refuse_while_importing(m: &TableMeta) -> DResult<()> {
 pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
+    refuse_while_importing(&table.meta)?;
+    if table.meta.deletion_protection {
+        return Err(DynamoError::ResourceInUse(
+            "Resource cannot be deleted as it is currently protected against deletion. Disable \
+             deletion protection first."
+                .into(),
+        ));
+    }
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
     let deleting = crate::dynamodb::ops::pitr_deleted::deleting_at(g);
     let table = g.catalog.delete(name)?;
