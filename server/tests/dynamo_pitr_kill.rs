@@ -52,7 +52,8 @@ fn count(addr: &str, table: &str, index: Option<&str>) -> Option<u64> {
 }
 
 fn restore(addr: &str, target: &str, at: f64) -> (u16, Json) {
-    let mut c = DynamoClient::connect(addr, &common::root()).unwrap();
+    // The kill may come before the connection: then nothing was asked.
+    let Ok(mut c) = DynamoClient::connect(addr, &common::root()) else { return (0, Json::Null) };
     c.call(
         "RestoreTableToPointInTime",
         &json!({"SourceTableName": "source", "TargetTableName": target, "RestoreDateTime": at}),
@@ -214,7 +215,8 @@ fn a_backup_cut_by_sigkill_is_available_or_absent_and_backups_outlive_restarts()
         let t = {
             let addr = addr.clone();
             std::thread::spawn(move || {
-                let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
+                // The kill may come before the connection: then nothing was asked.
+                let Ok(mut c) = DynamoClient::connect(&addr, &common::root()) else { return 0 };
                 c.call(
                     "CreateBackup",
                     &json!({"TableName": "source", "BackupName": format!("b{cycle}")}),
