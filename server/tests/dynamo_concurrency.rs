@@ -1,7 +1,8 @@
 //! Isolation of the DynamoDB gateway under concurrency, against the real server process:
 //! 16 clients race conditional increments (optimistic read-then-conditional-write loops and
 //! atomic ADDs) on one item, and transfers between two items with TransactWriteItems while
-//! readers check every TransactGetItems view. No update may be lost, no transaction torn.
+//! readers check every TransactGetItems view; half the clients do the same in PartiQL
+//! (ExecuteStatement, ExecuteTransaction). No update may be lost, no transaction torn.
 
 mod common;
 
@@ -67,17 +68,34 @@ fn conditional_increments_lose_no_update() {
                         continue;
                     }
                     // Optimistic: read, then write n+1 only if n is unchanged; retry on conflict.
+                    // Every other optimistic client does it in PartiQL.
+                    let partiql = t % 2 == 1;
                     loop {
-                        let got = ok(&mut c, "GetItem", json!({
-                            "TableName": "counters", "Key": {"pk": {"S": "c"}}, "ConsistentRead": true
-                        }));
-                        let n = number(&got["Item"], "n");
-                        let (status, out) = c.call("UpdateItem", &json!({
-                            "TableName": "counters", "Key": {"pk": {"S": "c"}},
-                            "UpdateExpression": "SET n = :new",
-                            "ConditionExpression": "n = :old",
-                            "ExpressionAttributeValues": {":new": {"N": (n + 1).to_string()}, ":old": {"N": n.to_string()}}
-                        })).unwrap();
+                        let n = if partiql {
+                            let got = ok(&mut c, "ExecuteStatement", json!({
+                                "Statement": "SELECT n FROM counters WHERE pk = 'c'", "ConsistentRead": true
+                            }));
+                            number(&got["Items"][0], "n")
+                        } else {
+                            let got = ok(&mut c, "GetItem", json!({
+                                "TableName": "counters", "Key": {"pk": {"S": "c"}}, "ConsistentRead": true
+                            }));
+                            number(&got["Item"], "n")
+                        };
+                        let (new, old) = ((n + 1).to_string(), n.to_string());
+                        let (status, out) = if partiql {
+                            c.call("ExecuteStatement", &json!({
+                                "Statement": "UPDATE counters SET n = ? WHERE pk = 'c' AND n = ?",
+                                "Parameters": [{"N": new}, {"N": old}]
+                            })).unwrap()
+                        } else {
+                            c.call("UpdateItem", &json!({
+                                "TableName": "counters", "Key": {"pk": {"S": "c"}},
+                                "UpdateExpression": "SET n = :new",
+                                "ConditionExpression": "n = :old",
+                                "ExpressionAttributeValues": {":new": {"N": new}, ":old": {"N": old}}
+                            })).unwrap()
+                        };
                         if status == 200 {
                             break;
                         }
@@ -135,17 +153,29 @@ fn transactions_are_atomic_and_isolated() {
                 for i in 0..per_client {
                     let (from, to) = if (t + i) % 2 == 0 { ("a", "b") } else { ("b", "a") };
                     let amount = 1 + (t + i) % 7;
-                    let (status, out) = c.call("TransactWriteItems", &json!({"TransactItems": [
-                        {"Update": {"TableName": "bank", "Key": {"pk": {"S": from}},
-                            "UpdateExpression": "SET bal = bal - :x", "ConditionExpression": "bal >= :x",
-                            "ExpressionAttributeValues": {":x": {"N": amount.to_string()}}}},
-                        {"Update": {"TableName": "bank", "Key": {"pk": {"S": to}},
-                            "UpdateExpression": "SET bal = bal + :x",
-                            "ExpressionAttributeValues": {":x": {"N": amount.to_string()}}}},
-                        {"Update": {"TableName": "bank", "Key": {"pk": {"S": "count"}},
-                            "UpdateExpression": "ADD n :one",
-                            "ExpressionAttributeValues": {":one": {"N": "1"}}}}
-                    ]})).unwrap();
+                    // Half the clients transfer with PartiQL's ExecuteTransaction.
+                    let (status, out) = if t % 2 == 1 {
+                        let x = json!({"N": amount.to_string()});
+                        c.call("ExecuteTransaction", &json!({"TransactStatements": [
+                            {"Statement": "UPDATE bank SET bal = bal - ? WHERE pk = ? AND bal >= ?",
+                             "Parameters": [x, {"S": from}, x]},
+                            {"Statement": "UPDATE bank SET bal = bal + ? WHERE pk = ?",
+                             "Parameters": [x, {"S": to}]},
+                            {"Statement": "UPDATE bank SET n = n + 1 WHERE pk = 'count'"}
+                        ]})).unwrap()
+                    } else {
+                        c.call("TransactWriteItems", &json!({"TransactItems": [
+                            {"Update": {"TableName": "bank", "Key": {"pk": {"S": from}},
+                                "UpdateExpression": "SET bal = bal - :x", "ConditionExpression": "bal >= :x",
+                                "ExpressionAttributeValues": {":x": {"N": amount.to_string()}}}},
+                            {"Update": {"TableName": "bank", "Key": {"pk": {"S": to}},
+                                "UpdateExpression": "SET bal = bal + :x",
+                                "ExpressionAttributeValues": {":x": {"N": amount.to_string()}}}},
+                            {"Update": {"TableName": "bank", "Key": {"pk": {"S": "count"}},
+                                "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+                        ]})).unwrap()
+                    };
                     if status == 200 {
                         committed.fetch_add(1, Ordering::Relaxed);
                     } else {
@@ -166,14 +196,26 @@ fn transactions_are_atomic_and_isolated() {
                 let mut c = DynamoClient::connect(&addr, &common::root()).unwrap();
                 let mut views = 0;
                 while !stop.load(Ordering::Relaxed) || views == 0 {
-                    let out = ok(
-                        &mut c,
-                        "TransactGetItems",
-                        json!({"TransactItems": [
-                            {"Get": {"TableName": "bank", "Key": {"pk": {"S": "a"}}}},
-                            {"Get": {"TableName": "bank", "Key": {"pk": {"S": "b"}}}}
-                        ]}),
-                    );
+                    // Alternately TransactGetItems and PartiQL's ExecuteTransaction of SELECTs.
+                    let out = if views % 2 == 0 {
+                        ok(
+                            &mut c,
+                            "TransactGetItems",
+                            json!({"TransactItems": [
+                                {"Get": {"TableName": "bank", "Key": {"pk": {"S": "a"}}}},
+                                {"Get": {"TableName": "bank", "Key": {"pk": {"S": "b"}}}}
+                            ]}),
+                        )
+                    } else {
+                        ok(
+                            &mut c,
+                            "ExecuteTransaction",
+                            json!({"TransactStatements": [
+                                {"Statement": "SELECT bal FROM bank WHERE pk = 'a'"},
+                                {"Statement": "SELECT bal FROM bank WHERE pk = 'b'"}
+                            ]}),
+                        )
+                    };
                     let a = number(&out["Responses"][0]["Item"], "bal");
                     let b = number(&out["Responses"][1]["Item"], "bal");
                     assert_eq!(a + b, 200, "a torn transaction: a={a} b={b}");

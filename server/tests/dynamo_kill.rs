@@ -1,6 +1,6 @@
 //! SIGKILL the real server while DynamoDB clients write (default durability: each write
 //! answered after its fsync), restart it, and check that every acknowledged write is there:
-//! the table itself, every acknowledged PutItem, and each writer's counter (UpdateItem ADD),
+//! the table itself, every acknowledged PutItem and PartiQL INSERT, and each writer's counter (UpdateItem ADD),
 //! which must equal its acknowledged increments, or one more when the last increment's answer
 //! was lost with the server. `SHALE_DYNAMO_KILL_CYCLES` sets the cycle count (default 5).
 
@@ -50,11 +50,26 @@ fn verify(addr: &str, acked: &mut [Acked]) {
         );
         a.increments = n;
         a.increment_unsure = false;
-        for pk in &a.puts {
-            let (status, out) =
-                c.call("GetItem", &json!({"TableName": TABLE, "Key": {"pk": {"S": pk}}})).unwrap();
-            assert_eq!(status, 200, "{out}");
-            assert_eq!(out["Item"]["pk"]["S"], pk.as_str(), "acknowledged put {pk} lost");
+        for (i, pk) in a.puts.iter().enumerate() {
+            // Read back by GetItem and by a PartiQL SELECT, alternately.
+            let item = if i % 2 == 0 {
+                let (status, out) = c
+                    .call("GetItem", &json!({"TableName": TABLE, "Key": {"pk": {"S": pk}}}))
+                    .unwrap();
+                assert_eq!(status, 200, "{out}");
+                out["Item"].clone()
+            } else {
+                let stmt = format!("SELECT * FROM {TABLE} WHERE pk = ?");
+                let (status, out) = c
+                    .call(
+                        "ExecuteStatement",
+                        &json!({"Statement": stmt, "Parameters": [{"S": pk}]}),
+                    )
+                    .unwrap();
+                assert_eq!(status, 200, "{out}");
+                out["Items"][0].clone()
+            };
+            assert_eq!(item["pk"]["S"], pk.as_str(), "acknowledged put {pk} lost");
         }
     }
 }
@@ -72,11 +87,19 @@ fn write_until_stopped(addr: &str, w: usize, cycle: u64, stop: &AtomicBool, acke
                        "UpdateExpression": "ADD n :one",
                        "ExpressionAttributeValues": {":one": {"N": "1"}}}),
             )
-        } else {
+        } else if i % 4 == 1 {
             let pk = format!("item-{w}-{cycle}-{i}");
             (
                 "PutItem",
                 json!({"TableName": TABLE, "Item": {"pk": {"S": pk}, "v": {"N": i.to_string()}}}),
+            )
+        } else {
+            // PartiQL's INSERT takes the same write path.
+            let pk = format!("item-{w}-{cycle}-{i}");
+            (
+                "ExecuteStatement",
+                json!({"Statement": format!("INSERT INTO {TABLE} VALUE {{'pk': ?, 'v': {i}}}"),
+                       "Parameters": [{"S": pk}]}),
             )
         };
         if op == "UpdateItem" {
@@ -88,6 +111,8 @@ fn write_until_stopped(addr: &str, w: usize, cycle: u64, stop: &AtomicBool, acke
                     acked.increments += 1;
                     acked.increment_unsure = false;
                 } else if let Some(pk) = body["Item"]["pk"]["S"].as_str() {
+                    acked.puts.push(pk.to_string());
+                } else if let Some(pk) = body["Parameters"][0]["S"].as_str() {
                     acked.puts.push(pk.to_string());
                 }
             }

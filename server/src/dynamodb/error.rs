@@ -54,6 +54,8 @@ pub enum DynamoError {
     /// `ItemCollectionSizeLimitExceededException`: a write would take an item collection (a
     /// partition of a table with local indexes) past its size limit.
     ItemCollectionSizeLimitExceeded,
+    /// `DuplicateItemException`: a PartiQL INSERT of an item whose key exists.
+    DuplicateItem,
     /// `AccessDeniedException`: the caller's policies do not allow the request.
     AccessDenied(String),
     /// `RequestLimitExceeded` (too many requests in flight).
@@ -135,6 +137,7 @@ impl DynamoError {
             DynamoError::ItemCollectionSizeLimitExceeded => {
                 (SERVICE, "ItemCollectionSizeLimitExceededException")
             }
+            DynamoError::DuplicateItem => (SERVICE, "DuplicateItemException"),
             DynamoError::RequestLimitExceeded(_) => (SERVICE, "RequestLimitExceeded"),
             DynamoError::AccessDenied(_) => (CORAL_SERVICE, "AccessDeniedException"),
             DynamoError::ExpiredIterator(_) => (SERVICE, "ExpiredIteratorException"),
@@ -213,6 +216,7 @@ impl DynamoError {
                 "Transaction is ongoing for the idempotency token".into()
             }
             DynamoError::ItemCollectionSizeLimitExceeded => "Collection size exceeded.".into(),
+            DynamoError::DuplicateItem => "Duplicate primary key exists in table".into(),
             DynamoError::IdempotentParameterMismatch => "The request uses the same client token as a previous, but non-identical request. Do not reuse a client token with different requests, unless the requests are identical.".into(),
         }
     }

@@ -25,6 +25,7 @@ pub mod limits;
 pub mod metrics;
 pub mod model;
 pub mod ops;
+pub mod partiql;
 pub mod request;
 pub mod schema;
 pub mod service;

@@ -6,6 +6,7 @@
 //! - [`query`]: Query and Scan.
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
+//! - [`partiql`]: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction.
 //! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
@@ -20,6 +21,7 @@ pub mod imports;
 pub mod items;
 pub mod limits;
 mod params;
+pub mod partiql;
 pub mod pitr;
 pub mod pitr_deleted;
 pub mod query;

@@ -3,8 +3,8 @@
 //! ([`crate::http::service`]); nothing else lists operation names.
 
 use super::{
-    backups, batch, exports, imports, items, limits, pitr, query, tables, transact, ttl, Gateway,
-    Input,
+    backups, batch, exports, imports, items, limits, partiql, pitr, query, tables, transact, ttl,
+    Gateway, Input,
 };
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
@@ -90,6 +90,7 @@ fn run<'a, I: Input<'a>>(
 
 /// Every operation the service serves, by name.
 pub static OPERATIONS: &[Operation<Handler>] = &[
+    op!("BatchExecuteStatement", Write, partiql::batch::batch),
     op!("BatchGetItem", Read, batch::get),
     op!("BatchWriteItem", Write, batch::write),
     op!("CreateBackup", TableChange, backups::create),
@@ -104,6 +105,8 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
+    op!("ExecuteStatement", Write, partiql::execute),
+    op!("ExecuteTransaction", Write, partiql::transaction::transaction),
     op!("ExportTableToPointInTime", TableChange, exports::export),
     op!("GetItem", Read, items::get),
     op!("ImportTable", TableChange, imports::import),

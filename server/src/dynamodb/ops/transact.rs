@@ -48,7 +48,7 @@ pub struct Tokens(Mutex<HashMap<String, (Instant, u64, TokenState)>>);
 impl Tokens {
     /// Claims `token` for a request with fingerprint `fp`: `Ok(None)` to go ahead, `Ok(Some(r))`
     /// to answer `r` again.
-    fn claim(&self, token: &str, fp: u64) -> DResult<Option<Json>> {
+    pub(crate) fn claim(&self, token: &str, fp: u64) -> DResult<Option<Json>> {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         if let Some((at, seen, state)) = map.get(token) {
@@ -77,7 +77,7 @@ impl Tokens {
     }
 
     /// Records the answer (`None`: the transaction failed, so the token is free again).
-    fn finish(&self, token: &str, answer: Option<&Json>) {
+    pub(crate) fn finish(&self, token: &str, answer: Option<&Json>) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match answer {
             Some(a) => {
@@ -94,7 +94,7 @@ impl Tokens {
 
 /// A hash of `v`'s `Debug` form (deterministic: the request shapes hold ordered maps only),
 /// streamed into the hasher.
-fn fingerprint(v: &impl std::fmt::Debug) -> u64 {
+pub(crate) fn fingerprint(v: &impl std::fmt::Debug) -> u64 {
     struct Hashing(xxhash_rust::xxh3::Xxh3);
     impl std::fmt::Write for Hashing {
         fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -184,7 +184,7 @@ fn key_cancellation(errors: Vec<Option<String>>) -> DynamoError {
     DynamoError::TransactionCanceled { reasons }
 }
 
-fn multiple_ops() -> DynamoError {
+pub(crate) fn multiple_ops() -> DynamoError {
     validation("Transaction request cannot include multiple operations on one item")
 }
 
@@ -415,24 +415,30 @@ fn run_write(
             let reasons = refusals
                 .into_iter()
                 .zip(return_old)
-                .map(|(r, &old)| match r {
-                    None => json!({"Code": "None"}),
-                    Some(Refusal::Condition(item)) => {
-                        let mut j = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
-                        if let (true, Some(item), Json::Object(o)) = (old, item, &mut j) {
-                            o.insert("Item".into(), item_to_json(&item));
-                        }
-                        j
-                    }
-                    Some(Refusal::Invalid(DynamoError::ItemCollectionSizeLimitExceeded)) => {
-                        json!({"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."})
-                    }
-                    Some(Refusal::Invalid(e)) => json!({"Code": "ValidationError", "Message": e.message()}),
-                    Some(Refusal::Throttled(t)) => throttled_reason(&t),
-                })
+                .map(|(r, &old)| cancellation_reason(r, old))
                 .collect();
             Err(DynamoError::TransactionCanceled { reasons })
         }
+    }
+}
+
+/// The cancellation reason of one action of a refused transaction (`return_old`: the item
+/// is returned when its condition failed).
+pub(crate) fn cancellation_reason(r: Option<Refusal>, return_old: bool) -> Json {
+    match r {
+        None => json!({"Code": "None"}),
+        Some(Refusal::Condition(item)) => {
+            let mut j = json!({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"});
+            if let (true, Some(item), Json::Object(o)) = (return_old, item, &mut j) {
+                o.insert("Item".into(), item_to_json(&item));
+            }
+            j
+        }
+        Some(Refusal::Invalid(DynamoError::ItemCollectionSizeLimitExceeded)) => {
+            json!({"Code": "ItemCollectionSizeLimitExceeded", "Message": "Collection size exceeded."})
+        }
+        Some(Refusal::Invalid(e)) => json!({"Code": "ValidationError", "Message": e.message()}),
+        Some(Refusal::Throttled(t)) => throttled_reason(&t),
     }
 }
 

@@ -526,3 +526,48 @@ pub struct RestoreTableFromBackup<'a> {
     #[serde(rename = "SSESpecificationOverride")]
     pub sse_specification_override: Member<Json>,
 }
+
+/// `Parameters` of a PartiQL statement: attribute values, validated as read.
+pub type Parameters = Member<Vec<ValueMember>>;
+
+/// ExecuteStatementInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ExecuteStatement<'a> {
+    pub statement: Member<Str<'a>>,
+    pub parameters: Parameters,
+    pub consistent_read: Member<bool>,
+    pub next_token: Member<Str<'a>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+    pub limit: Member<i64>,
+    pub return_values_on_condition_check_failure: Member<Str<'a>>,
+}
+
+/// BatchExecuteStatementInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct BatchExecuteStatement<'a> {
+    pub statements: Member<Vec<Member<BatchStatementRequest<'a>>>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+}
+
+/// BatchStatementRequest, and ParameterizedStatement (ExecuteTransaction's, which has no
+/// ConsistentRead: refused when given there).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct BatchStatementRequest<'a> {
+    pub statement: Member<Str<'a>>,
+    pub parameters: Parameters,
+    pub consistent_read: Member<bool>,
+    pub return_values_on_condition_check_failure: Member<Str<'a>>,
+}
+structure!(BatchStatementRequest);
+
+/// ExecuteTransactionInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ExecuteTransaction<'a> {
+    pub transact_statements: Member<Vec<Member<BatchStatementRequest<'a>>>>,
+    pub client_request_token: Member<Str<'a>>,
+    pub return_consumed_capacity: Member<Str<'a>>,
+}

@@ -349,3 +349,59 @@ pub fn scan(g: &Gateway, input: ScanInput) -> DResult<Json> {
     let source = source(&table, input.index_name.as_deref(), &input.walk)?;
     page(g, &source, &input.walk, IterOptions::all(), input.segment)
 }
+
+/// A PartiQL `SELECT`'s read of one page ([`crate::dynamodb::ops::partiql`]): a Query of one
+/// partition (narrowed by a sort key condition) or a Scan, with its whole `WHERE` clause as
+/// the filter. A partition or sort key value of another type than the key's selects nothing
+/// by that condition, as PartiQL's comparison of different types is false.
+pub(crate) struct PartiqlRead<'r> {
+    pub table: &'r crate::dynamodb::schema::catalog::Table,
+    pub index: Option<&'r str>,
+    pub filter: Option<crate::dynamodb::expr::Condition>,
+    pub projection: Option<Vec<crate::dynamodb::expr::path::Path>>,
+    pub consistent: bool,
+    pub mode: Mode,
+    pub limit: Option<usize>,
+    pub start: Option<Item>,
+    /// The partition key value and the sort key condition of a Query; `None` for a Scan.
+    pub partition: Option<(crate::dynamodb::model::value::AttrValue, Option<KeyOp>)>,
+    pub reverse: bool,
+}
+
+pub(crate) fn partiql_page(g: &Gateway, r: PartiqlRead) -> DResult<Json> {
+    let select = match (&r.projection, r.index) {
+        (Some(_), _) => Select::Specific,
+        (None, Some(_)) => Select::Projected,
+        (None, None) => Select::All,
+    };
+    let parsed = Parsed { filter: r.filter, projection: r.projection, ..Parsed::default() };
+    let w = Walk {
+        select,
+        limit: r.limit,
+        consistent: r.consistent,
+        mode: r.mode,
+        parsed,
+        start: r.start,
+    };
+    let source = source(r.table, r.index, &w)?;
+    let mut opts = match r.partition {
+        None => IterOptions::all(),
+        Some((hash, sort)) => {
+            if hash.type_name() != source.hash().ty.name() {
+                return Ok(serde_json::json!({"Items": [], "Count": 0, "ScannedCount": 0}));
+            }
+            let hash_cond = (source.hash().name.clone(), KeyOp::Eq(hash));
+            let range = source.range().map(|r| r.name.clone());
+            let with_sort = match (sort, range) {
+                (Some(op), Some(name)) => key_range(&source, &[hash_cond.clone(), (name, op)]).ok(),
+                _ => None,
+            };
+            match with_sort {
+                Some(o) => o,
+                None => key_range(&source, &[hash_cond])?,
+            }
+        }
+    };
+    opts.reverse = r.reverse;
+    page(g, &source, &w, opts, None)
+}

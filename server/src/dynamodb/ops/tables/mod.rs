@@ -560,11 +560,12 @@ pub fn delete(g: &Gateway, input: TableNameInput) -> DResult<Json> {
     let name: &str = &input.table_name;
     let table = g.catalog.get(name).ok_or_else(|| not_found(name))?;
     refuse_while_importing(&table.meta)?;
+    // DynamoDB answers a ValidationException here (the code AWS's clients check for, e.g.
+    // aws-nuke's DynamoDB table remover).
     if table.meta.deletion_protection {
-        return Err(DynamoError::ResourceInUse(
+        return Err(validation(
             "Resource cannot be deleted as it is currently protected against deletion. Disable \
-             deletion protection first."
-                .into(),
+             deletion protection first.",
         ));
     }
     let c = counts(g, &table).map_err(|e| table_gone(e, name))?;
