@@ -7,6 +7,7 @@
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
+//! - [`tags`]: TagResource, UntagResource, ListTagsOfResource.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
 //!   RestoreTableFromBackup.
@@ -25,6 +26,7 @@ pub mod pitr_deleted;
 pub mod query;
 pub mod registry;
 pub mod tables;
+pub mod tags;
 pub mod transact;
 pub mod ttl;
 

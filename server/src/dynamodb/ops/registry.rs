@@ -3,8 +3,8 @@
 //! ([`crate::http::service`]); nothing else lists operation names.
 
 use super::{
-    backups, batch, exports, imports, items, limits, pitr, query, tables, transact, ttl, Gateway,
-    Input,
+    backups, batch, exports, imports, items, limits, pitr, query, tables, tags, transact, ttl,
+    Gateway, Input,
 };
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
@@ -111,13 +111,16 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("ListExports", SlowRead, exports::list),
     op!("ListImports", SlowRead, imports::list),
     op!("ListTables", Read, tables::list),
+    op!("ListTagsOfResource", Read, tags::list),
     op!("PutItem", Write, items::put),
     op!("Query", Read, query::query),
     op!("RestoreTableFromBackup", TableChange, backups::restore),
     op!("RestoreTableToPointInTime", TableChange, pitr::restore),
     op!("Scan", Read, query::scan),
+    op!("TagResource", TableChange, tags::tag),
     op!("TransactGetItems", Read, transact::get),
     op!("TransactWriteItems", Write, transact::write),
+    op!("UntagResource", TableChange, tags::untag),
     op!("UpdateContinuousBackups", TableChange, pitr::update),
     op!("UpdateItem", Write, items::update),
     op!("UpdateTable", TableChange, tables::update),

@@ -251,7 +251,7 @@ pub struct TableDefinition<'a> {
     pub sse_specification: Member<Json>,
     pub warm_throughput: Member<Json>,
     /// CreateTable's.
-    pub tags: Member<Json>,
+    pub tags: Member<Vec<Member<Tag<'a>>>>,
     /// CreateTable's.
     pub resource_policy: Member<Json>,
     /// UpdateTable's.
@@ -525,4 +525,37 @@ pub struct RestoreTableFromBackup<'a> {
     pub on_demand_throughput_override: Member<Json>,
     #[serde(rename = "SSESpecificationOverride")]
     pub sse_specification_override: Member<Json>,
+}
+
+/// Tag.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct Tag<'a> {
+    pub key: Member<Str<'a>>,
+    pub value: Member<Str<'a>>,
+}
+structure!(Tag);
+
+/// TagResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TagResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub tags: Member<Vec<Member<Tag<'a>>>>,
+}
+
+/// UntagResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct UntagResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub tag_keys: Member<Vec<Member<Str<'a>>>>,
+}
+
+/// ListTagsOfResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListTagsOfResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub next_token: Member<Str<'a>>,
 }
