@@ -1,4 +1,5 @@
-"""Tags: TagResource, UntagResource, ListTagsOfResource, CreateTable's Tags.
+"""Tags (TagResource, UntagResource, ListTagsOfResource, CreateTable's Tags) and
+DescribeEndpoints.
 
 Where the expected answers come from:
 - **ack-api-quirks**: the DynamoDB catalogue of the AWS Controllers for Kubernetes lab, whose
@@ -10,7 +11,7 @@ Where the expected answers come from:
 - **Alternator** (ScyllaDB's test/alternator/test_tag.py, run against DynamoDB): an index ARN's
   message, Tags=[] refused by TagResource.
 - **AWS documentation**: RestoreTableFromBackup ("You must manually set up the following on the
-  restored table: ... Tags"); the Tag shape's limits.
+  restored table: ... Tags"); DescribeEndpoints' shape; the Tag shape's limits.
 """
 
 import pytest
@@ -269,4 +270,12 @@ def test_iam_actions(iam_env, ddb, names, table):
             u.arn, "dynamodb:TagResource", h.table_arn(name))):
         create(u.ddb, name, Tags=[{"Key": "k", "Value": "v"}])
     create(u.ddb, name)
+
+
+def test_describe_endpoints(ddb):
+    got = ddb.describe_endpoints()
+    host, port = h.host_port()
+    # DescribeEndpoints' shape (the API reference): one endpoint, cached 1440 minutes. The
+    # address is the gateway's own, host and port.
+    assert got["Endpoints"] == [{"Address": f"{host}:{port}", "CachePeriodInMinutes": 1440}]
 

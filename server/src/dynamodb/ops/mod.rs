@@ -6,7 +6,8 @@
 //! - [`query`]: Query and Scan.
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
-//! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
+//! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits;
+//!   [`endpoints`]: DescribeEndpoints.
 //! - [`tags`]: TagResource, UntagResource, ListTagsOfResource.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
@@ -16,6 +17,7 @@
 
 pub mod backups;
 pub mod batch;
+pub mod endpoints;
 pub mod exports;
 pub mod imports;
 pub mod items;
@@ -155,6 +157,9 @@ pub struct Gateway {
     pub(crate) backups: crate::backup::Backups,
     /// The exports and imports: records, queue, buckets.
     pub(crate) transfers: crate::dynamodb::transfer::worker::Transfers,
+    /// The address clients reach the gateway at, once the front door has bound it
+    /// (DescribeEndpoints answers it).
+    pub(crate) endpoint: std::sync::OnceLock<String>,
     /// Rolls streams over and expires disabled ones (stopped when the gateway is dropped).
     _stream_worker: StreamWorker,
 }
@@ -187,6 +192,7 @@ impl Gateway {
             opts,
             jobs: Jobs::default(),
             streams,
+            endpoint: std::sync::OnceLock::new(),
             _stream_worker: worker,
         };
         g.jobs.resume(&g.job_context());
@@ -229,6 +235,12 @@ impl Gateway {
     /// The gateway's options.
     pub fn options(&self) -> &GatewayOptions {
         &self.opts
+    }
+
+    /// Tells the gateway the address clients reach it at (`host:port`, the front door's bound
+    /// address), which DescribeEndpoints answers; the first address told is kept.
+    pub fn set_endpoint(&self, address: String) {
+        let _ = self.endpoint.set(address);
     }
 
     /// The ARN of the table called `name`.

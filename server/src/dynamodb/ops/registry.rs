@@ -3,8 +3,8 @@
 //! ([`crate::http::service`]); nothing else lists operation names.
 
 use super::{
-    backups, batch, exports, imports, items, limits, pitr, query, tables, tags, transact, ttl,
-    Gateway, Input,
+    backups, batch, endpoints, exports, imports, items, limits, pitr, query, tables, tags,
+    transact, ttl, Gateway, Input,
 };
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
@@ -99,6 +99,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DeleteTable", TableChange, tables::delete),
     op!("DescribeBackup", SlowRead, backups::describe),
     op!("DescribeContinuousBackups", Read, pitr::describe),
+    op!("DescribeEndpoints", Read, endpoints::describe),
     op!("DescribeExport", SlowRead, exports::describe),
     op!("DescribeImport", SlowRead, imports::describe),
     op!("DescribeLimits", Read, limits::describe),

@@ -559,3 +559,8 @@ pub struct ListTagsOfResource<'a> {
     pub resource_arn: Member<Str<'a>>,
     pub next_token: Member<Str<'a>>,
 }
+
+/// DescribeEndpointsRequest: no members.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DescribeEndpoints {}
