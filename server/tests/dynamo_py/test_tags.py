@@ -1,5 +1,5 @@
-"""Tags (TagResource, UntagResource, ListTagsOfResource, CreateTable's Tags) and
-DescribeEndpoints.
+"""Tags (TagResource, UntagResource, ListTagsOfResource, CreateTable's Tags), DescribeEndpoints
+and the Kinesis streaming destination operations.
 
 Where the expected answers come from:
 - **ack-api-quirks**: the DynamoDB catalogue of the AWS Controllers for Kubernetes lab, whose
@@ -279,3 +279,27 @@ def test_describe_endpoints(ddb):
     # address is the gateway's own, host and port.
     assert got["Endpoints"] == [{"Address": f"{host}:{port}", "CachePeriodInMinutes": 1440}]
 
+
+def test_kinesis_streaming_destinations(ddb, raw_ddb, table):
+    got = ddb.describe_kinesis_streaming_destination(TableName=table)
+    assert got["TableName"] == table
+    assert got["KinesisDataStreamDestinations"] == []
+    by_arn = ddb.describe_kinesis_streaming_destination(TableName=h.table_arn(table))
+    assert by_arn["TableName"] == table
+    missing = h.unique_name("missing")
+    # ack DDB-TABLE-070.
+    with h.expect_error("ResourceNotFoundException",
+                        message=f"Requested resource not found: Table: {missing} not found"):
+        ddb.describe_kinesis_streaming_destination(TableName=missing)
+    stream = f"arn:aws:kinesis:{h.REGION}:{h.ACCOUNT}:stream/orders"
+    for op, call in [
+        ("EnableKinesisStreamingDestination", ddb.enable_kinesis_streaming_destination),
+        ("DisableKinesisStreamingDestination", ddb.disable_kinesis_streaming_destination),
+        ("UpdateKinesisStreamingDestination", ddb.update_kinesis_streaming_destination),
+    ]:
+        with h.expect_error("ValidationException", contains=[op, "Kinesis Data Streams"]):
+            call(TableName=table, StreamArn=stream)
+        with h.expect_error("ResourceNotFoundException"):
+            call(TableName=missing, StreamArn=stream)
+    with h.expect_error("ValidationException", contains="'streamArn' failed to satisfy"):
+        raw_ddb.enable_kinesis_streaming_destination(TableName=table)

@@ -9,6 +9,8 @@
 //! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits;
 //!   [`endpoints`]: DescribeEndpoints.
 //! - [`tags`]: TagResource, UntagResource, ListTagsOfResource.
+//! - [`kinesis`]: DescribeKinesisStreamingDestination (none), and the refusal of Enable-,
+//!   Disable- and UpdateKinesisStreamingDestination.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
 //!   RestoreTableFromBackup.
@@ -21,6 +23,7 @@ pub mod endpoints;
 pub mod exports;
 pub mod imports;
 pub mod items;
+pub mod kinesis;
 pub mod limits;
 mod params;
 pub mod pitr;

@@ -3,7 +3,7 @@
 //! ([`crate::http::service`]); nothing else lists operation names.
 
 use super::{
-    backups, batch, endpoints, exports, imports, items, limits, pitr, query, tables, tags,
+    backups, batch, endpoints, exports, imports, items, kinesis, limits, pitr, query, tables, tags,
     transact, ttl, Gateway, Input,
 };
 use crate::dynamodb::error::DResult;
@@ -102,9 +102,12 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DescribeEndpoints", Read, endpoints::describe),
     op!("DescribeExport", SlowRead, exports::describe),
     op!("DescribeImport", SlowRead, imports::describe),
+    op!("DescribeKinesisStreamingDestination", Read, kinesis::describe),
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
+    op!("DisableKinesisStreamingDestination", Read, kinesis::disable),
+    op!("EnableKinesisStreamingDestination", Read, kinesis::enable),
     op!("ExportTableToPointInTime", TableChange, exports::export),
     op!("GetItem", Read, items::get),
     op!("ImportTable", TableChange, imports::import),
@@ -124,6 +127,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("UntagResource", TableChange, tags::untag),
     op!("UpdateContinuousBackups", TableChange, pitr::update),
     op!("UpdateItem", Write, items::update),
+    op!("UpdateKinesisStreamingDestination", Read, kinesis::update),
     op!("UpdateTable", TableChange, tables::update),
     op!("UpdateTimeToLive", TableChange, ttl::update),
 ];

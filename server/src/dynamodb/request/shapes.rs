@@ -564,3 +564,18 @@ pub struct ListTagsOfResource<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DescribeEndpoints {}
+
+/// DescribeKinesisStreamingDestinationInput, KinesisStreamingDestinationInput (Enable and
+/// Disable) and UpdateKinesisStreamingDestinationInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct KinesisStreamingDestination<'a> {
+    /// A table name or ARN.
+    pub table_name: Member<Str<'a>>,
+    /// Enable's, Disable's and Update's.
+    pub stream_arn: Member<Str<'a>>,
+    /// Enable's and Disable's.
+    pub enable_kinesis_streaming_configuration: Member<Json>,
+    /// Update's.
+    pub update_kinesis_streaming_configuration: Member<Json>,
+}
