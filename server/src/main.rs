@@ -461,6 +461,8 @@ fn run(cli: Cli) -> Result<(), String> {
             .await
             .map_err(|e| format!("binding {dynamodb_addr}: {e}"))?;
         let http_local = http_listener.local_addr().map_err(|e| e.to_string())?;
+        // DescribeEndpoints answers the address bound (the port given when it was 0).
+        gateway.set_endpoint(http_local.to_string());
         // Scripts and tests wait for these lines (and read the ports from them).
         tracing::info!("dynamodb gateway listening on {http_local}");
         tracing::info!("kv protocol listening on {local}");

@@ -17,6 +17,21 @@ pub const TABLE_NAME_LEN_MIN: usize = 3;
 /// Longest table name.
 pub const TABLE_NAME_LEN_MAX: usize = 255;
 
+// Tags.
+
+/// Most tags on one table (DynamoDB's 50; a TagResource that would take a table past it, and an
+/// UntagResource naming more keys, are refused).
+pub const TAGS_PER_RESOURCE_MAX: usize = 50;
+/// Longest tag key, in Unicode characters (DynamoDB's 128).
+pub const TAG_KEY_LEN_MAX: usize = 128;
+/// Longest tag value, in Unicode characters (DynamoDB's 256; a value may be empty).
+pub const TAG_VALUE_LEN_MAX: usize = 256;
+/// Longest `ResourceArn` (the model's).
+pub const RESOURCE_ARN_LEN_MAX: usize = 1283;
+/// Most tags one ListTagsOfResource page holds: every tag a table may have, so one page holds
+/// them all (DynamoDB answers 50 tags without a `NextToken`).
+pub const LIST_TAGS_PAGE_MAX: usize = TAGS_PER_RESOURCE_MAX;
+
 // Items.
 
 /// Partition key values are at most 2048 bytes, sort key values 1024 (DynamoDB's limits).

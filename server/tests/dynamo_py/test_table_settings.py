@@ -1,7 +1,10 @@
 """CreateTable's and UpdateTable's settings besides keys and capacity: DeletionProtectionEnabled
 (honoured: DeleteTable refuses a protected table), TableClass (kept and described), and the
-members this server does not serve (Tags, SSESpecification with a key, WarmThroughput,
-ResourcePolicy, global tables), each refused with a message naming it, never dropped."""
+members this server does not serve (SSESpecification with a key, WarmThroughput,
+ResourcePolicy, global tables), each refused with a message naming it, never dropped.
+CreateTable's Tags are in test_tags.py."""
+
+import json
 
 import pytest
 
@@ -69,7 +72,6 @@ def test_table_class_is_kept(ddb, raw_ddb, names):
 
 
 @pytest.mark.parametrize("member,value", [
-    ("Tags", [{"Key": "team", "Value": "storage"}]),
     ("SSESpecification", {"Enabled": True}),
     ("SSESpecification", {"SSEType": "KMS"}),
     ("WarmThroughput", {"ReadUnitsPerSecond": 12000}),
@@ -97,3 +99,17 @@ def test_update_table_refuses_what_it_does_not_serve_by_name(ddb, names):
         ddb.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
     with h.expect_error("ValidationException", contains="SSESpecification"):
         ddb.update_table(TableName=name, SSESpecification={"Enabled": True})
+
+
+def test_update_table_refuses_tags_by_name(ddb, names):
+    """Tags is not UpdateTable's (SDKs do not send it): a raw request with it is refused by
+    name, not dropped."""
+    name = names()
+    create(ddb, name)
+    body = json.dumps({"TableName": name, "DeletionProtectionEnabled": False,
+                       "Tags": [{"Key": "k", "Value": "v"}]})
+    status, _, data = h.raw_request(
+        "POST", headers=h.signed_headers("DynamoDB_20120810.UpdateTable", body), body=body)
+    assert status == 400, data
+    code, _, msg = h.json_error(data)
+    assert code == "ValidationException" and "Tags" in msg and "TagResource" in msg, data

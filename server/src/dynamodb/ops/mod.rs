@@ -7,7 +7,11 @@
 //! - [`batch`]: BatchGetItem and BatchWriteItem.
 //! - [`transact`]: TransactWriteItems and TransactGetItems.
 //! - [`partiql`]: ExecuteStatement, BatchExecuteStatement and ExecuteTransaction.
-//! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits.
+//! - [`ttl`]: UpdateTimeToLive and DescribeTimeToLive; [`limits`]: DescribeLimits;
+//!   [`endpoints`]: DescribeEndpoints.
+//! - [`tags`]: TagResource, UntagResource, ListTagsOfResource.
+//! - [`kinesis`]: DescribeKinesisStreamingDestination (none), and the refusal of Enable-,
+//!   Disable- and UpdateKinesisStreamingDestination.
 //! - [`pitr`]: UpdateContinuousBackups, DescribeContinuousBackups, RestoreTableToPointInTime.
 //! - [`backups`]: CreateBackup, DescribeBackup, ListBackups, DeleteBackup,
 //!   RestoreTableFromBackup.
@@ -16,9 +20,11 @@
 
 pub mod backups;
 pub mod batch;
+pub mod endpoints;
 pub mod exports;
 pub mod imports;
 pub mod items;
+pub mod kinesis;
 pub mod limits;
 mod params;
 pub mod partiql;
@@ -27,6 +33,7 @@ pub mod pitr_deleted;
 pub mod query;
 pub mod registry;
 pub mod tables;
+pub mod tags;
 pub mod transact;
 pub mod ttl;
 
@@ -155,6 +162,9 @@ pub struct Gateway {
     pub(crate) backups: crate::backup::Backups,
     /// The exports and imports: records, queue, buckets.
     pub(crate) transfers: crate::dynamodb::transfer::worker::Transfers,
+    /// The address clients reach the gateway at, once the front door has bound it
+    /// (DescribeEndpoints answers it).
+    pub(crate) endpoint: std::sync::OnceLock<String>,
     /// Rolls streams over and expires disabled ones (stopped when the gateway is dropped).
     _stream_worker: StreamWorker,
 }
@@ -187,6 +197,7 @@ impl Gateway {
             opts,
             jobs: Jobs::default(),
             streams,
+            endpoint: std::sync::OnceLock::new(),
             _stream_worker: worker,
         };
         g.jobs.resume(&g.job_context());
@@ -229,6 +240,12 @@ impl Gateway {
     /// The gateway's options.
     pub fn options(&self) -> &GatewayOptions {
         &self.opts
+    }
+
+    /// Tells the gateway the address clients reach it at (`host:port`, the front door's bound
+    /// address), which DescribeEndpoints answers; the first address told is kept.
+    pub fn set_endpoint(&self, address: String) {
+        let _ = self.endpoint.set(address);
     }
 
     /// The ARN of the table called `name`.

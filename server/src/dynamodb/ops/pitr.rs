@@ -679,6 +679,8 @@ pub(crate) fn restore_table(
             m.importing = None;
             // Deletion protection is the table's, not restored with it (its class is).
             m.deletion_protection = false;
+            // Nor are its tags (DynamoDB: tags are to be set up again on a restored table).
+            m.tags.clear();
             m
         },
     )?;

@@ -3,8 +3,8 @@
 //! ([`crate::http::service`]); nothing else lists operation names.
 
 use super::{
-    backups, batch, exports, imports, items, limits, partiql, pitr, query, tables, transact, ttl,
-    Gateway, Input,
+    backups, batch, endpoints, exports, imports, items, kinesis, limits, partiql, pitr, query,
+    tables, tags, transact, ttl, Gateway, Input,
 };
 use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
@@ -100,11 +100,15 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("DeleteTable", TableChange, tables::delete),
     op!("DescribeBackup", SlowRead, backups::describe),
     op!("DescribeContinuousBackups", Read, pitr::describe),
+    op!("DescribeEndpoints", Read, endpoints::describe),
     op!("DescribeExport", SlowRead, exports::describe),
     op!("DescribeImport", SlowRead, imports::describe),
+    op!("DescribeKinesisStreamingDestination", Read, kinesis::describe),
     op!("DescribeLimits", Read, limits::describe),
     op!("DescribeTable", SlowRead, tables::describe),
     op!("DescribeTimeToLive", Read, ttl::describe),
+    op!("DisableKinesisStreamingDestination", Read, kinesis::disable),
+    op!("EnableKinesisStreamingDestination", Read, kinesis::enable),
     op!("ExecuteStatement", Write, partiql::execute),
     op!("ExecuteTransaction", Write, partiql::transaction::transaction),
     op!("ExportTableToPointInTime", TableChange, exports::export),
@@ -114,15 +118,19 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("ListExports", SlowRead, exports::list),
     op!("ListImports", SlowRead, imports::list),
     op!("ListTables", Read, tables::list),
+    op!("ListTagsOfResource", Read, tags::list),
     op!("PutItem", Write, items::put),
     op!("Query", Read, query::query),
     op!("RestoreTableFromBackup", TableChange, backups::restore),
     op!("RestoreTableToPointInTime", TableChange, pitr::restore),
     op!("Scan", Read, query::scan),
+    op!("TagResource", TableChange, tags::tag),
     op!("TransactGetItems", Read, transact::get),
     op!("TransactWriteItems", Write, transact::write),
+    op!("UntagResource", TableChange, tags::untag),
     op!("UpdateContinuousBackups", TableChange, pitr::update),
     op!("UpdateItem", Write, items::update),
+    op!("UpdateKinesisStreamingDestination", Read, kinesis::update),
     op!("UpdateTable", TableChange, tables::update),
     op!("UpdateTimeToLive", TableChange, ttl::update),
 ];

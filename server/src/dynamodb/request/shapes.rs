@@ -251,7 +251,7 @@ pub struct TableDefinition<'a> {
     pub sse_specification: Member<Json>,
     pub warm_throughput: Member<Json>,
     /// CreateTable's.
-    pub tags: Member<Json>,
+    pub tags: Member<Vec<Member<Tag<'a>>>>,
     /// CreateTable's.
     pub resource_policy: Member<Json>,
     /// UpdateTable's.
@@ -570,4 +570,57 @@ pub struct ExecuteTransaction<'a> {
     pub transact_statements: Member<Vec<Member<BatchStatementRequest<'a>>>>,
     pub client_request_token: Member<Str<'a>>,
     pub return_consumed_capacity: Member<Str<'a>>,
+}
+
+/// Tag.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct Tag<'a> {
+    pub key: Member<Str<'a>>,
+    pub value: Member<Str<'a>>,
+}
+structure!(Tag);
+
+/// TagResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct TagResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub tags: Member<Vec<Member<Tag<'a>>>>,
+}
+
+/// UntagResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct UntagResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub tag_keys: Member<Vec<Member<Str<'a>>>>,
+}
+
+/// ListTagsOfResourceInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct ListTagsOfResource<'a> {
+    pub resource_arn: Member<Str<'a>>,
+    pub next_token: Member<Str<'a>>,
+}
+
+/// DescribeEndpointsRequest: no members.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DescribeEndpoints {}
+
+/// DescribeKinesisStreamingDestinationInput, KinesisStreamingDestinationInput (Enable and
+/// Disable) and UpdateKinesisStreamingDestinationInput.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase", bound(deserialize = "'de: 'a"))]
+pub struct KinesisStreamingDestination<'a> {
+    /// A table name or ARN.
+    pub table_name: Member<Str<'a>>,
+    /// Enable's, Disable's and Update's.
+    pub stream_arn: Member<Str<'a>>,
+    /// Enable's and Disable's.
+    pub enable_kinesis_streaming_configuration: Member<Json>,
+    /// Update's.
+    pub update_kinesis_streaming_configuration: Member<Json>,
 }

@@ -328,6 +328,7 @@ mod tests {
             importing: None,
             deletion_protection: false,
             table_class: None,
+            tags: Default::default(),
         }
     }
 

@@ -135,6 +135,11 @@ pub struct TableMeta {
     /// `TableClass`, once given (CreateTable or UpdateTable); none: STANDARD, never set.
     #[serde(default)]
     pub table_class: Option<String>,
+    /// Its tags, key → value (CreateTable's `Tags`, TagResource, UntagResource; at most
+    /// [`crate::dynamodb::limits::TAGS_PER_RESOURCE_MAX`]). A restore does not copy them, as
+    /// DynamoDB's restores do not.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// A table's point-in-time recovery setting, while enabled.
@@ -336,6 +341,7 @@ impl TableMeta {
             importing: None,
             deletion_protection: false,
             table_class: None,
+            tags: Default::default(),
         }
     }
 

@@ -6,6 +6,7 @@ use super::indexes::{self, IndexDef};
 use crate::dynamodb::access;
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::limits::CAPACITY_MAX;
+use crate::dynamodb::ops::tags::{read_tags, Tags, TAG_RESOURCE_ACTION};
 use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
 use crate::dynamodb::request::shapes::{self, TableDefinition};
@@ -162,12 +163,17 @@ pub(super) struct TableMembers<'a, T> {
 pub const TABLE_CLASSES: &[&str] = &["STANDARD", "STANDARD_INFREQUENT_ACCESS"];
 
 /// Refuses, by name, the members of CreateTable and UpdateTable this server does not serve
-/// (never dropped silently): tags (not yet), encryption at rest with a key of one's own (tables
-/// are not encrypted; `SSESpecification` with `Enabled` false, the default, is accepted), warm
-/// throughput, resource policies, global tables.
+/// (never dropped silently): encryption at rest with a key of one's own (tables are not
+/// encrypted; `SSESpecification` with `Enabled` false, the default, is accepted), warm
+/// throughput, resource policies, global tables; and UpdateTable's `Tags` (not one of its
+/// members; CreateTable takes them out of the shape before).
 fn refuse_unserved(w: &TableDefinition) -> DResult<()> {
+    if w.tags.is_given() {
+        return Err(validation(
+            "Tags is not a member of UpdateTable: tag a table with TagResource",
+        ));
+    }
     let given = [
-        (w.tags.is_given(), "Tags"),
         (w.warm_throughput.is_given(), "WarmThroughput"),
         (w.resource_policy.is_given(), "ResourcePolicy"),
         (w.replica_updates.is_given(), "ReplicaUpdates"),
@@ -259,6 +265,8 @@ pub struct CreateTableInput<'a> {
     pub deletion_protection: bool,
     /// `TableClass`, when given.
     pub table_class: Option<String>,
+    /// `Tags` (none when not given).
+    pub tags: Tags,
 }
 
 /// The refusal of `OnDemandThroughput` for a provisioned table.
@@ -272,16 +280,23 @@ pub struct NewIndex {
 }
 
 /// What CreateTable's `between` reads.
-struct Definitions {
+struct Definitions<'a> {
     keys: Vec<(String, String)>,
     defs: Vec<(String, String)>,
     global: Option<Vec<IndexDef>>,
     local: Option<Vec<IndexDef>>,
+    /// `Tags`, checked once the rest is.
+    tags: Option<Vec<Member<shapes::Tag<'a>>>>,
 }
 
 impl<'a> Input<'a> for CreateTableInput<'a> {
+    /// CreateTable, and with `Tags` TagResource too (as DynamoDB asks for both).
     fn authorize(&self, g: &Gateway, caller: &Caller, action: &'static str) -> DResult<()> {
-        access::table(g, caller, action, &self.table_name, |_| {})
+        access::table(g, caller, action, &self.table_name, |_| {})?;
+        if !self.tags.is_empty() {
+            access::table(g, caller, TAG_RESOURCE_ACTION, &self.table_name, |_| {})?;
+        }
+        Ok(())
     }
 
     type Shape = TableDefinition<'a>;
@@ -295,7 +310,8 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             let global =
                 indexes::read(take(&mut w.global_secondary_indexes), IndexKind::Global, c)?;
             let local = indexes::read(take(&mut w.local_secondary_indexes), IndexKind::Local, c)?;
-            Ok(Definitions { keys, defs, global, local })
+            let tags = take(&mut w.tags).get("Tags")?;
+            Ok(Definitions { keys, defs, global, local, tags })
         })?;
         let TableMembers {
             name,
@@ -307,7 +323,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             deletion_protection,
             table_class,
         } = m;
-        let Definitions { keys, defs, global, local } = between;
+        let Definitions { keys, defs, global, local, tags } = between;
 
         let billing = billing.unwrap_or(BillingMode::Provisioned);
         match billing {
@@ -432,6 +448,8 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
             Some((true, None)) => return Err(validation("One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required")),
             Some((false, Some(_))) => return Err(validation("One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified")),
         };
+        // An empty list is no tags (TagResource refuses one; CreateTable takes it).
+        let tags = tags.map(read_tags).transpose()?.unwrap_or_default();
         Ok(CreateTableInput {
             table_name: name,
             hash,
@@ -445,6 +463,7 @@ impl<'a> Input<'a> for CreateTableInput<'a> {
                 .map(|(r, w)| OnDemand { read: r.unwrap_or(-1), write: w.unwrap_or(-1) }),
             deletion_protection: deletion_protection.unwrap_or(false),
             table_class,
+            tags,
         })
     }
 }

@@ -103,6 +103,7 @@ pub(crate) fn make(
                 importing,
                 deletion_protection: input.deletion_protection,
                 table_class: input.table_class,
+                tags: input.tags,
             }
         })?;
     if let Some(r) = &table.meta.stream {
