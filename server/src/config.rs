@@ -15,6 +15,7 @@
 //! alarm_evaluation_interval = 60  # seconds between evaluations of CloudWatch alarms
 //! alarm_webhook_allow = ["http://127.0.0.1:9000/"]  # where alarm actions may POST
 //! export_root = "/srv/buckets"    # folders that are the S3 buckets of exports and imports
+//! cors_origins = ["http://localhost:3000"]  # web pages that may call it (CORS); "*": any, "none"
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -88,6 +89,9 @@ pub struct FileConfig {
     pub auth_clock_skew_secs: Option<u64>,
     /// The endpoint's region (default us-east-1).
     pub region: Option<String>,
+    /// The web origins allowed by CORS: a comma list or a list of origins, `"*"` for any,
+    /// `"none"` for none (default: `"*"` under `auth = "sigv4"`, none under `"none"`).
+    pub cors_origins: Option<OneOrMany>,
     /// PEM certificate chain and key: both front doors serve TLS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -99,6 +103,26 @@ pub struct FileConfig {
     /// The HTTP front door (`[http]`).
     #[serde(default)]
     pub http: HttpConfig,
+}
+
+/// A string or a list of strings (`cors_origins = "*"` or `cors_origins = ["https://a", …]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    /// One string (itself maybe a comma list).
+    One(String),
+    /// Several.
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings.
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// Engine options (each absent one keeps the engine's default).
@@ -326,6 +350,10 @@ mod tests {
         assert_eq!(f.http.limits().connections_max, 3);
         assert_eq!(f.http.limits().body_bytes_max, HttpLimits::default().body_bytes_max);
         assert!(toml::from_str::<FileConfig>("[http]\nframe_len_max = 1").is_err());
+        let f: FileConfig = toml::from_str("cors_origins = \"*\"").unwrap();
+        assert_eq!(f.cors_origins.map(OneOrMany::into_vec), Some(vec!["*".to_string()]));
+        let f: FileConfig = toml::from_str("cors_origins = [\"http://a\", \"http://b\"]").unwrap();
+        assert_eq!(f.cors_origins.map(OneOrMany::into_vec).map(|v| v.len()), Some(2));
         let bad: FileConfig = toml::from_str("[engine]\ncompression = \"lz4\"").unwrap();
         assert!(bad.engine.apply(&mut Options::default()).is_err());
     }

@@ -10,6 +10,7 @@
 //! - [`dynamodb`]: the DynamoDB service (`docs/dynamodb.md`): registry, typed inputs,
 //!   operations, expressions, table catalog and data model.
 //! - [`namespace`]: the keyspace prefixes the services reserve.
+//! - [`startup`]: the first minute: sockets bound before the database opens, the startup summary.
 //! - [`dynamo_client`]: a small blocking HTTP client for the gateway (tests and benchmarks).
 
 #![cfg_attr(
@@ -30,6 +31,7 @@ pub mod iam;
 pub mod kv;
 pub mod listener;
 pub mod namespace;
+pub mod startup;
 pub mod streams;
 pub mod sts;
 pub mod tls;

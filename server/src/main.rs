@@ -17,6 +17,7 @@ use shale_engine::{Db, Options};
 use shale_server::config::FileConfig;
 use shale_server::dynamodb::capacity::throttle::Enforcement;
 use shale_server::dynamodb::ops::{Gateway, GatewayOptions};
+use shale_server::http::cors::Cors;
 use shale_server::http::{self as aws_http, Auth, Services};
 use shale_server::iam::caller::Authenticator;
 use shale_server::iam::seal::Sealer;
@@ -27,6 +28,7 @@ use shale_server::iam::store::root::{
 use shale_server::iam::store::{Account, Store};
 use shale_server::kv::handlers::Handler;
 use shale_server::kv::server::{self, Limits};
+use shale_server::startup::{self, ListenAddr};
 use shale_server::sts::Sts;
 use shale_server::tls::Tls;
 use std::path::PathBuf;
@@ -110,7 +112,13 @@ struct Cli {
     /// none with --in-memory (exports and imports are then refused).
     #[arg(long, value_name = "DIR")]
     export_root: Option<PathBuf>,
-    /// Largest DynamoDB request body, in bytes. Default: 16 MiB.
+    /// The web origins (scheme://host[:port]) whose pages a browser lets call the HTTP front
+    /// door (CORS), comma-separated; `*` for any, `none` for none. Default: `*` with --auth
+    /// sigv4 (as DynamoDB: every request is signed anyway), none with --auth none.
+    #[arg(long)]
+    cors_origins: Option<Vec<String>>,
+    /// Largest DynamoDB request body, in bytes (a gzip body's, once decompressed). Default:
+    /// 16 MiB.
     #[arg(long)]
     dynamodb_body_bytes_max: Option<usize>,
     /// How requests are authenticated: sigv4 (default: every request's SigV4 signature is
@@ -183,7 +191,7 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e}");
+            // Once, on stderr, whatever the log filter (not through the log as well).
             eprintln!("shale-server: {e}");
             ExitCode::FAILURE
         }
@@ -191,6 +199,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    // 1. Every setting, from the flags and the file, checked before anything is made.
     let file = match &cli.config {
         Some(p) => FileConfig::load(p)?,
         None => FileConfig::default(),
@@ -218,17 +227,6 @@ fn run(cli: Cli) -> Result<(), String> {
     });
     let in_memory = cli.in_memory || file.in_memory.unwrap_or(false);
     let data_dir = cli.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./shale-data"));
-    let db = if in_memory {
-        options.fs = Arc::new(MemFs::new());
-        Db::open("/shale-data", options)
-    } else {
-        Db::open(&data_dir, options)
-    }
-    .map_err(|e| format!("opening the database: {e}"))?;
-    tracing::info!(
-        "database open: {}",
-        if in_memory { "in memory".to_string() } else { data_dir.display().to_string() }
-    );
 
     let mut limits = Limits::default();
     let scan_limit_max = file.kv.apply(&mut limits).unwrap_or(SCAN_LIMIT_MAX_DEFAULT);
@@ -244,12 +242,32 @@ fn run(cli: Cli) -> Result<(), String> {
     if let Some(v) = cli.idle_timeout_secs {
         limits.idle_timeout = Duration::from_secs(v);
     }
-    let kv_addr = cli.kv_addr.or(file.kv_addr).unwrap_or_else(|| "127.0.0.1:7070".to_string());
-    let dynamodb_addr =
-        cli.dynamodb_addr.or(file.dynamodb_addr).unwrap_or_else(|| "127.0.0.1:8000".to_string());
+    let config = cli.config.as_deref();
+    let kv_addr = ListenAddr::pick(
+        "--kv-addr",
+        cli.kv_addr,
+        "kv_addr",
+        file.kv_addr,
+        config,
+        "127.0.0.1:7070",
+    );
+    let dynamodb_addr = ListenAddr::pick(
+        "--dynamodb-addr",
+        cli.dynamodb_addr,
+        "dynamodb_addr",
+        file.dynamodb_addr,
+        config,
+        "127.0.0.1:8000",
+    );
+    let metrics_addr = match (cli.metrics_addr, file.metrics_addr) {
+        (None, None) => None,
+        (given, from_file) => {
+            Some(ListenAddr::pick("--metrics-addr", given, "metrics_addr", from_file, config, ""))
+        }
+    };
     let region = cli.region.or(file.region).unwrap_or_else(|| "us-east-1".to_string());
     let account = Account { region: region.clone(), ..Account::default() };
-    let gateway_opts = GatewayOptions {
+    let mut gateway_opts = GatewayOptions {
         region: region.clone(),
         account: account.id.clone(),
         sync: cli.dynamodb_sync.or(file.dynamodb_sync).unwrap_or(true),
@@ -298,22 +316,110 @@ fn run(cli: Cli) -> Result<(), String> {
             v => v.unwrap_or(shale_server::dynamodb::limits::THROUGHPUT_DECREASES_PER_DAY),
         },
         metrics: cli.metrics.or(file.metrics).unwrap_or(true),
-        export_root: match cli.export_root.or(file.export_root) {
-            Some(dir) => {
-                if !dir.is_dir() {
-                    return Err(format!("--export-root {}: no such folder", dir.display()));
-                }
-                Some(dir)
-            }
-            None if in_memory => None,
-            None => {
-                let dir = data_dir.join("exports");
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| format!("creating {}: {e}", dir.display()))?;
-                Some(dir)
-            }
-        },
         ..GatewayOptions::default()
+    };
+    // `None`: `<data-dir>/exports`, made once the database is open.
+    let export_root = match cli.export_root.or(file.export_root) {
+        Some(dir) if !dir.is_dir() => {
+            return Err(format!("--export-root {}: no such folder", dir.display()))
+        }
+        given => given,
+    };
+    let webhook_allow: Vec<String> = cli
+        .alarm_webhook_allow
+        .or(file.alarm_webhook_allow)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|s| s.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for url in &webhook_allow {
+        if !url.starts_with("http://") {
+            return Err(format!("--alarm-webhook-allow takes http:// URL prefixes, not {url:?}"));
+        }
+    }
+    let alarm_interval = match cli.alarm_evaluation_interval.or(file.alarm_evaluation_interval) {
+        Some(0) => return Err("alarm_evaluation_interval must be at least 1 second".into()),
+        v => Duration::from_secs(v.unwrap_or(60)),
+    };
+    let signed = match cli.auth.or(file.auth).as_deref() {
+        None | Some("sigv4") => true,
+        Some("none") => false,
+        Some(other) => return Err(format!("--auth must be sigv4 or none, not {other:?}")),
+    };
+    let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
+        (Some(id), Some(secret)) => {
+            // Checked now; resolved with the other sources once the database is open.
+            RootCredentials::new(id.clone(), secret.clone())?;
+            Some((id, secret))
+        }
+        (None, None) => None,
+        _ => {
+            return Err("give both the root access key id and the root secret access key \
+                        (SHALE_ROOT_ACCESS_KEY_ID and SHALE_ROOT_SECRET_ACCESS_KEY), or neither"
+                .into())
+        }
+    };
+    let clock_skew_max =
+        Duration::from_secs(cli.auth_clock_skew_secs.or(file.auth_clock_skew_secs).unwrap_or(900));
+    let cors = match cli.cors_origins.or(file.cors_origins.map(|o| o.into_vec())) {
+        Some(origins) => Cors::parse(&origins).map_err(|e| e.to_string())?,
+        None => Cors::default_for(signed),
+    };
+    let (tls, tls_cert) = match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
+        (Some(cert), Some(key)) => (Some(Tls::load(&cert, &key)?), Some(cert)),
+        (None, None) => (None, None),
+        _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
+    };
+    let mut http_limits = file.http.limits();
+    if let Some(v) = cli.dynamodb_body_bytes_max {
+        http_limits.body_bytes_max = v;
+    }
+
+    // 2. Every listening socket, before the database is opened: an address in use fails here,
+    // and the data directory is never touched.
+    let kv_listener = startup::bind(&kv_addr).map_err(|e| e.to_string())?;
+    let http_listener = startup::bind(&dynamodb_addr).map_err(|e| e.to_string())?;
+    let metrics_listener =
+        metrics_addr.as_ref().map(startup::bind).transpose().map_err(|e| e.to_string())?;
+
+    // 3. The database and what lives in it.
+    let durability = startup::Durability {
+        in_memory,
+        dynamodb_sync: gateway_opts.sync,
+        wal_sync_interval: options.wal_sync_interval,
+    };
+    let io_backend = match (in_memory, options.direct_reads) {
+        (true, _) => "none".to_string(),
+        (false, direct) => {
+            let name = startup::io_backend_name(options.fs.as_ref());
+            if direct {
+                format!("{name}, O_DIRECT")
+            } else {
+                name
+            }
+        }
+    };
+    tracing::debug!(
+        "opening the database {}",
+        if in_memory { "in memory".to_string() } else { data_dir.display().to_string() }
+    );
+    let db = if in_memory {
+        options.fs = Arc::new(MemFs::new());
+        Db::open("/shale-data", options)
+    } else {
+        Db::open(&data_dir, options)
+    }
+    .map_err(|e| format!("opening the database: {e}"))?;
+    gateway_opts.export_root = match export_root {
+        Some(dir) => Some(dir),
+        None if in_memory => None,
+        None => {
+            let dir = data_dir.join("exports");
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("creating {}: {e}", dir.display()))?;
+            Some(dir)
+        }
     };
     let gateway = Arc::new(
         Gateway::open(db.clone(), gateway_opts)
@@ -330,19 +436,6 @@ fn run(cli: Cli) -> Result<(), String> {
         shale_server::cloudwatch::alarms::Alarms::open(&db)
             .map_err(|e| format!("opening the alarms: {e}"))?,
     );
-    let webhook_allow: Vec<String> = cli
-        .alarm_webhook_allow
-        .or(file.alarm_webhook_allow)
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|s| s.split(',').map(str::trim).map(str::to_string).collect::<Vec<_>>())
-        .filter(|s| !s.is_empty())
-        .collect();
-    for url in &webhook_allow {
-        if !url.starts_with("http://") {
-            return Err(format!("--alarm-webhook-allow takes http:// URL prefixes, not {url:?}"));
-        }
-    }
     let cloudwatch = Arc::new(shale_server::cloudwatch::CloudWatch::new(
         Arc::clone(&metric_store),
         alarms,
@@ -353,10 +446,6 @@ fn run(cli: Cli) -> Result<(), String> {
             webhook_allow,
         },
     )?);
-    let alarm_interval = match cli.alarm_evaluation_interval.or(file.alarm_evaluation_interval) {
-        Some(0) => return Err("alarm_evaluation_interval must be at least 1 second".into()),
-        v => Duration::from_secs(v.unwrap_or(60)),
-    };
     shale_server::cloudwatch::alarms::evaluate::start(&cloudwatch, alarm_interval);
     // A sample of the requests' latency breakdowns, for the Prometheus page (kept when
     // requests are counted in the metrics).
@@ -368,16 +457,6 @@ fn run(cli: Cli) -> Result<(), String> {
             shale_server::cloudwatch::prometheus::render(gateway.metrics(), &db.stats(), &traces)
         })
     };
-    let metrics_addr = cli.metrics_addr.or(file.metrics_addr);
-    let auth_mode = cli.auth.or(file.auth).unwrap_or_else(|| "sigv4".to_string());
-    let given = match (cli.root_access_key_id, cli.root_secret_access_key) {
-        (Some(id), Some(secret)) => Some((id, secret)),
-        (None, None) => None,
-        _ => {
-            return Err("give both the root access key id and the root secret access key                         (SHALE_ROOT_ACCESS_KEY_ID and SHALE_ROOT_SECRET_ACCESS_KEY), or neither"
-                .into())
-        }
-    };
     let store_dir = (!in_memory).then_some(data_dir.as_path());
     let sealer = match store_dir {
         Some(dir) => Sealer::open(dir)?,
@@ -387,85 +466,70 @@ fn run(cli: Cli) -> Result<(), String> {
         Store::open(db.clone(), sealer, account.clone())
             .map_err(|e| format!("opening the IAM store: {e}"))?,
     );
-    let auth = match auth_mode.as_str() {
-        "sigv4" => {
-            let (root, source) = RootCredentials::resolve(given, store_dir)?;
-            match source {
-                RootSource::Generated => {
-                    // Printed once, on stderr, never through the log.
-                    eprintln!(
-                        "shale-server: generated root credentials{}:
-                           AWS_ACCESS_KEY_ID={}
-  AWS_SECRET_ACCESS_KEY={}",
-                        store_dir.map_or(String::new(), |d| format!(
-                            " (saved in {})",
-                            d.join(ROOT_CREDENTIALS_FILE).display()
-                        )),
-                        root.access_key_id,
-                        root.secret_access_key
-                    );
-                }
-                RootSource::File => tracing::info!(
-                    "root credentials: access key id {} (from {})",
+    let (auth, auth_summary) = if signed {
+        let (root, source) = RootCredentials::resolve(given, store_dir)?;
+        let from = match source {
+            RootSource::Generated => {
+                // Printed once, on stderr, never through the log.
+                eprintln!(
+                    "shale-server: generated root credentials{}:\n  AWS_ACCESS_KEY_ID={}\n  AWS_SECRET_ACCESS_KEY={}",
+                    store_dir.map_or(String::new(), |d| format!(
+                        " (saved in {})",
+                        d.join(ROOT_CREDENTIALS_FILE).display()
+                    )),
                     root.access_key_id,
-                    ROOT_CREDENTIALS_FILE
-                ),
-                RootSource::Given => {
-                    tracing::info!("root credentials: access key id {}", root.access_key_id)
-                }
+                    root.secret_access_key
+                );
+                "generated now, printed above".to_string()
             }
-            let options = VerifierOptions {
-                clock_skew_max: Duration::from_secs(
-                    cli.auth_clock_skew_secs.or(file.auth_clock_skew_secs).unwrap_or(900),
-                ),
-                ..VerifierOptions::default()
-            };
-            let authenticator = Arc::new(Authenticator::new(Arc::clone(&store), root));
-            Auth::sigv4(authenticator, region.clone(), options)
-        }
-        "none" => {
-            tracing::warn!(
-                "--auth none: requests are not authenticated and every caller may do everything"
-            );
-            Auth::None { account: account.id.clone() }
-        }
-        other => return Err(format!("--auth must be sigv4 or none, not {other:?}")),
-    };
-    let tls = match (cli.tls_cert.or(file.tls_cert), cli.tls_key.or(file.tls_key)) {
-        (Some(cert), Some(key)) => {
-            let tls = Tls::load(&cert, &key)?;
-            tracing::info!("TLS on both front doors (certificate {})", cert.display());
-            Some(tls)
-        }
-        (None, None) => None,
-        _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
+            RootSource::File => format!("from {ROOT_CREDENTIALS_FILE}"),
+            RootSource::Given => "given".to_string(),
+        };
+        let summary =
+            format!("sigv4, region {region}, root access key id {} ({from})", root.access_key_id);
+        let options = VerifierOptions { clock_skew_max, ..VerifierOptions::default() };
+        let authenticator = Arc::new(Authenticator::new(Arc::clone(&store), root));
+        (Auth::sigv4(authenticator, region.clone(), options), summary)
+    } else {
+        tracing::warn!(
+            "--auth none: requests are not authenticated and every caller may do everything"
+        );
+        let summary = "none: requests are not authenticated, every caller may do everything";
+        (Auth::None { account: account.id.clone() }, summary.to_string())
     };
     // The key-value protocol authenticates as the HTTP front door does, with the same keys.
     let kv_auth = Arc::new(shale_server::kv::auth::KvAuth::of(&auth));
-    let mut http_limits = file.http.limits();
-    if let Some(v) = cli.dynamodb_body_bytes_max {
-        http_limits.body_bytes_max = v;
-    }
     let handler = Arc::new(Handler::new(db, scan_limit_max, limits.frame_len_max));
 
+    // 4. Serve.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("shale-server")
         .build()
         .map_err(|e| format!("starting the runtime: {e}"))?;
     runtime.block_on(async {
-        let listener =
-            TcpListener::bind(&kv_addr).await.map_err(|e| format!("binding {kv_addr}: {e}"))?;
-        let local = listener.local_addr().map_err(|e| e.to_string())?;
-        let http_listener = TcpListener::bind(&dynamodb_addr)
-            .await
-            .map_err(|e| format!("binding {dynamodb_addr}: {e}"))?;
-        let http_local = http_listener.local_addr().map_err(|e| e.to_string())?;
+        let listener = TcpListener::from_std(kv_listener).map_err(|e| e.to_string())?;
+        let http_listener = TcpListener::from_std(http_listener).map_err(|e| e.to_string())?;
+        let metrics_listener =
+            metrics_listener.map(TcpListener::from_std).transpose().map_err(|e| e.to_string())?;
+        let local_addr = |l: &TcpListener| l.local_addr().map_err(|e| e.to_string());
+        let summary = startup::Summary {
+            version: env!("CARGO_PKG_VERSION"),
+            data_dir: (!in_memory)
+                .then(|| std::fs::canonicalize(&data_dir).unwrap_or_else(|_| data_dir.clone())),
+            io_backend,
+            durability,
+            auth: auth_summary,
+            tls_cert,
+            cors: cors.describe(),
+            dynamodb: local_addr(&http_listener)?,
+            kv: local_addr(&listener)?,
+            metrics: metrics_listener.as_ref().map(local_addr).transpose()?,
+        };
         // DescribeEndpoints answers the address bound (the port given when it was 0).
-        gateway.set_endpoint(http_local.to_string());
-        // Scripts and tests wait for these lines (and read the ports from them).
-        tracing::info!("dynamodb gateway listening on {http_local}");
-        tracing::info!("kv protocol listening on {local}");
+        gateway.set_endpoint(summary.dynamodb.to_string());
+        // Once; scripts and tests wait for its `listening on` lines (and read the ports).
+        tracing::info!("{summary}");
         let (stop_tx, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
             wait_for_signal().await;
@@ -478,33 +542,25 @@ fn run(cli: Cli) -> Result<(), String> {
             .with(Arc::new(Iam::new(Arc::clone(&store))) as _)
             .with(Arc::new(Sts::new(Arc::clone(&store))) as _)
             .with(Arc::clone(&cloudwatch) as _)
-            .with_metrics_page(Arc::clone(&metrics_page));
+            .with_metrics_page(Arc::clone(&metrics_page))
+            .with_cors(cors.clone());
         let services = match &traces {
             Some(t) => services.with_traces(Arc::clone(t)),
             None => services,
         };
         // `--metrics-addr`: the Prometheus page on a port of its own too (same credentials).
-        let metrics_task = match metrics_addr {
-            Some(addr) => {
-                let l =
-                    TcpListener::bind(&addr).await.map_err(|e| format!("binding {addr}: {e}"))?;
-                tracing::info!(
-                    "metrics listening on {}",
-                    l.local_addr().map_err(|e| e.to_string())?
-                );
-                let only = Services::new().with_metrics_page(Arc::clone(&metrics_page));
-                let auth = auth.clone_for_metrics();
-                Some(tokio::spawn(aws_http::serve(
-                    l,
-                    only,
-                    http_limits.clone(),
-                    auth,
-                    tls.clone(),
-                    stop_rx.clone(),
-                )))
-            }
-            None => None,
-        };
+        let metrics_task = metrics_listener.map(|l| {
+            let only = Services::new().with_metrics_page(Arc::clone(&metrics_page)).with_cors(cors);
+            let auth = auth.clone_for_metrics();
+            tokio::spawn(aws_http::serve(
+                l,
+                only,
+                http_limits.clone(),
+                auth,
+                tls.clone(),
+                stop_rx.clone(),
+            ))
+        });
         let gateway_task = tokio::spawn(aws_http::serve(
             http_listener,
             services,

@@ -20,9 +20,12 @@
 //!    (XML out), [`cbor`] (CBOR ↔ JSON values); JSON 1.0 bodies are `serde_json`.
 //!    [`model::Model`] drives all three from a botocore service model, so one service
 //!    implementation on JSON values answers every protocol (CloudWatch).
+//!    A gzip body (`Content-Encoding: gzip`) is inflated within the same bound
+//!    ([`encoding::gunzip`]) once its signature has been checked against the bytes sent.
 //! 5. [`response::Reply`]: the answer, with its request id ([`request_id`]) and `x-amz-crc32`
 //!    (on every answer; DynamoDB's clients check it); [`AwsError`] renders itself in each
-//!    protocol's error form.
+//!    protocol's error form. [`encoding::gzip_reply`] compresses a large answer for a client
+//!    whose `Accept-Encoding` allows it (`x-amz-crc32` is then of the compressed bytes).
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)
@@ -31,6 +34,7 @@
 
 pub mod body;
 pub mod cbor;
+pub mod encoding;
 pub mod error;
 pub mod model;
 pub mod protocol;

@@ -3,19 +3,27 @@
 //!
 //! One dispatch path for every request, whatever its protocol and service:
 //!
+//! 0. **CORS preflight**: an `OPTIONS` preflight is answered at once, without credentials
+//!    ([`cors`]);
 //! 1. **route**: [`shale_aws::protocol::detect`] gives the protocol; the service is found by its
 //!    address ([`service::Services`]) and the operation by name in the service's registry
-//!    (a query-protocol request names its operation in the body, so it is found after step 3);
+//!    (a query-protocol request names its operation in the body, so it is found after step 4);
 //! 2. **bound and read**: the body, within `body_bytes_max` and the shared `request_bytes_max`
-//!    budget ([`shale_aws::body`]), once a request without any credentials is refused;
-//! 3. **authenticate**: the SigV4 signature, verified against the root's and the IAM store's
-//!    keys ([`auth`]), gives the [`crate::iam::caller::Caller`];
-//! 4. **authorize and run**: the operation authorizes its caller for its action, resources
+//!    budget ([`shale_aws::body`]), once a request without any credentials is refused (and one
+//!    whose `Content-Encoding` is not gzip or identity);
+//! 3. **authenticate**: the SigV4 signature, over the body as sent, verified against the
+//!    root's and the IAM store's keys ([`auth`]), gives the [`crate::iam::caller::Caller`];
+//! 4. **decode**: a gzip body inflated within `body_bytes_max` on a blocking thread
+//!    ([`shale_aws::encoding::gunzip`]; for a query request whose service only its `Action`
+//!    names, before step 3, which then follows);
+//! 5. **authorize and run**: the operation authorizes its caller for its action, resources
 //!    and condition keys, then runs, on the connection's task or a blocking thread, as the
 //!    service says; timed, with the engine's breakdown, when the request asks
 //!    (`x-shale-trace: 1`) and for a sample of requests ([`trace`]);
-//! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form, with
-//!    a request id and `x-amz-crc32`.
+//! 6. **encode**: the service's answer, or an [`AwsError`] in the protocol's error form,
+//!    gzip-compressed when the request accepts it and it is long enough
+//!    ([`shale_aws::encoding::gzip_reply`]), with a request id, `x-amz-crc32` (of the bytes
+//!    sent), and the CORS headers when the request's `Origin` is allowed.
 //!
 //! `GET /` answers DynamoDB's health line; `GET /metrics` the Prometheus page (when the
 //! endpoint serves one), authenticated by SigV4 or HTTP Basic (access key id and secret) and
@@ -24,6 +32,7 @@
 //! body.
 
 pub mod auth;
+pub mod cors;
 pub mod service;
 pub mod trace;
 
@@ -37,6 +46,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use service::Call;
 pub use service::Services;
 use shale_aws::body::{BodyLimits, ByteBudget};
+use shale_aws::encoding::{self, RequestCoding};
 use shale_aws::protocol::{self, Detected};
 use shale_aws::query::Form;
 use shale_aws::request_id::request_id;
@@ -103,6 +113,13 @@ async fn handle(
     peer: Peer,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let rid = request_id();
+    let cors = shared.services.cors();
+    // 0. A CORS preflight is answered before anything else (a browser sends no credentials).
+    if let Some(preflight) = cors.preflight(req.method(), req.headers()) {
+        return Ok(preflight.into_http(&rid));
+    }
+    let allow_origin = cors.for_request(req.headers());
+    let gzip = encoding::accepts_gzip(req.headers());
     let reply = match dispatch(req, &shared, peer, &rid).await {
         Ok(reply) => reply,
         Err((wire, e)) => {
@@ -112,7 +129,35 @@ async fn handle(
             e.reply(wire, &rid)
         }
     };
-    Ok(reply.into_http(&rid))
+    let reply = if gzip { compress(reply).await } else { reply };
+    let mut response = reply.into_http(&rid);
+    cors.decorate(allow_origin, response.headers_mut());
+    Ok(response)
+}
+
+/// Answers longer than this are compressed on a blocking thread rather than on the
+/// connection's task.
+pub const GZIP_INLINE_BYTES_MAX: usize = 64 << 10;
+
+/// [`encoding::gzip_reply`], on a blocking thread for a large answer.
+async fn compress(reply: Reply) -> Reply {
+    if reply.body.len() <= GZIP_INLINE_BYTES_MAX {
+        return encoding::gzip_reply(reply);
+    }
+    match tokio::task::spawn_blocking(move || encoding::gzip_reply(reply)).await {
+        Ok(reply) => reply,
+        // Only a runtime shutting down cancels it (compressing into memory does not fail).
+        Err(e) => Reply::new(500, "text/plain", format!("compressing the answer: {e}").into()),
+    }
+}
+
+/// A gzip request body inflated within `body_bytes_max`, on a blocking thread.
+async fn inflate(raw: Bytes, body_bytes_max: usize) -> Result<Bytes, AwsError> {
+    match tokio::task::spawn_blocking(move || encoding::gunzip(&raw, body_bytes_max)).await {
+        Ok(Ok(decoded)) => Ok(Bytes::from(decoded)),
+        Ok(Err(e)) => Err(e.into()),
+        Err(e) => Err(AwsError::internal(format!("the request's task failed: {e}"))),
+    }
 }
 
 /// The dispatch path (see the module doc).
@@ -202,18 +247,41 @@ async fn dispatch(
     };
     // 2. Bound and read the body (a request without credentials is refused first).
     shared.auth.precheck(&parts, wire).map_err(|e| (wire, e))?;
+    let coding = RequestCoding::of(&parts.headers).map_err(|e| (wire, AwsError::from(e)))?;
     let declared = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let held = shale_aws::body::read_body(body, declared, &shared.body, &shared.budget)
+    let internal = |wire, e: AwsError| match (e.fault, service) {
+        // The wire layer's own failure is the service's internal error.
+        (Fault::Receiver, Some(s)) => (wire, s.internal(e.message)),
+        _ => (wire, e),
+    };
+    let mut held = shale_aws::body::read_body(body, declared, coding, &shared.body, &shared.budget)
         .await
-        .map_err(|e| match (e.fault, service) {
-            // The wire layer's own failure is the service's internal error.
-            (Fault::Receiver, Some(s)) => (wire, s.internal(e.message)),
-            _ => (wire, e),
-        })?;
+        .map_err(|e| internal(wire, e))?;
+    // 3. Authenticate (a GET's signature covers its empty body; a compressed body's, the bytes
+    // sent), before a compressed body is inflated when the service is known already.
+    let raw = held.bytes.clone();
+    let authenticate = |s: &Arc<dyn service::Dispatch>, wire| {
+        let (ip, secure) = (Some(peer.addr.ip()), peer.secure);
+        shared.auth.authenticate(&parts, &raw, wire, s.signing_name(), ip, secure)
+    };
+    let early = match service {
+        Some(s) => Some(authenticate(s, wire).map_err(|e| (wire, e))?),
+        None => None,
+    };
+    let body = match coding {
+        RequestCoding::Identity => raw.clone(),
+        RequestCoding::Gzip => {
+            let decoded = inflate(raw.clone(), shared.body.body_bytes_max)
+                .await
+                .map_err(|e| internal(wire, e))?;
+            held.keep_share(raw.len() + decoded.len());
+            decoded
+        }
+    };
     // A query request's form: the body, or the query string of a GET.
     let payload: Bytes = if query_get {
         // SigV4 reads a raw `+` in the query string as a plus sign; a form decoder would read
@@ -221,7 +289,7 @@ async fn dispatch(
         let query = parts.uri.query().unwrap_or("").replace('+', "%2B");
         Bytes::from(query.into_bytes())
     } else {
-        held.bytes.clone()
+        body
     };
     let form = match wire {
         Wire::Query { .. } => Some(Form::parse(&payload).map_err(|e| (wire, e))?),
@@ -247,18 +315,10 @@ async fn dispatch(
         }
         (None, None) => return Err(unknown(Wire::Json10, parts.uri.path())),
     };
-    // 3. Authenticate (a GET's signature covers its empty body).
-    let caller = shared
-        .auth
-        .authenticate(
-            &parts,
-            &held.bytes,
-            wire,
-            service.signing_name(),
-            Some(peer.addr.ip()),
-            peer.secure,
-        )
-        .map_err(|e| (wire, e))?;
+    let caller = match early {
+        Some(caller) => caller,
+        None => authenticate(service, wire).map_err(|e| (wire, e))?,
+    };
     let op = match (op, &form) {
         (Some(op), _) => op,
         (None, Some(form)) => {
@@ -266,7 +326,7 @@ async fn dispatch(
         }
         (None, None) => return Err(unknown(wire, parts.uri.path())),
     };
-    // 4. Authorize and run (timed for `x-shale-trace`, or as a sample).
+    // 5. Authorize and run (timed for `x-shale-trace`, or as a sample).
     let traced = trace::requested(&parts.headers).map_err(|e| (wire, e))?;
     let key = (service.name(), service.op_name(op));
     let traces = shared.services.traces().cloned();

@@ -144,13 +144,15 @@ impl<S: Service> Dispatch for S {
 /// Renders the Prometheus page of `GET /metrics`.
 pub type MetricsPage = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
-/// The services of one endpoint, its `GET /metrics` page when it serves one, and where its
-/// requests' latency breakdowns are summed when it keeps them.
+/// The services of one endpoint, its `GET /metrics` page when it serves one, where its
+/// requests' latency breakdowns are summed when it keeps them, and which web origins may call
+/// it ([`super::cors`]; none unless set).
 #[derive(Default, Clone)]
 pub struct Services {
     services: Vec<std::sync::Arc<dyn Dispatch>>,
     metrics_page: Option<MetricsPage>,
     traces: Option<std::sync::Arc<super::trace::Traces>>,
+    cors: super::cors::Cors,
 }
 
 impl Services {
@@ -191,6 +193,17 @@ impl Services {
     pub fn with_traces(mut self, traces: std::sync::Arc<super::trace::Traces>) -> Services {
         self.traces = Some(traces);
         self
+    }
+
+    /// With the web origins `cors` allows.
+    pub fn with_cors(mut self, cors: super::cors::Cors) -> Services {
+        self.cors = cors;
+        self
+    }
+
+    /// The web origins allowed.
+    pub fn cors(&self) -> &super::cors::Cors {
+        &self.cors
     }
 
     /// Where the requests' latency breakdowns are summed, when they are.

@@ -1,11 +1,17 @@
 """The DynamoDB JSON protocol over raw HTTP: headers, CRC32, error envelopes for unknown
 operations, bad JSON and missing authentication, the GET / health check, content types,
-truncated and oversize bodies, and that the server keeps serving after all of them."""
+truncated and oversize bodies, CORS (as a browser asks), gzip request and response bodies, and
+that the server keeps serving after all of them."""
 
+import gzip
 import http.client
 import json
 import socket
 import zlib
+
+import botocore.awsrequest
+import botocore.retryhandler
+import urllib3
 
 import pytest
 
@@ -266,6 +272,209 @@ def test_oversize_body():
     finally:
         c.close()
     assert_server_alive()
+
+
+# ---------------------------------------------------------------------------------------------
+# CORS: the server runs with the default origins (`*`, as DynamoDB answers). Refused origins are
+# tested against a server of their own (server/tests/dynamo_http.rs).
+
+ORIGIN = "http://localhost:3000"
+SDK_HEADERS = "amz-sdk-invocation-id,amz-sdk-request,authorization,content-type,x-amz-date," \
+    "x-amz-target,x-amz-user-agent"
+
+
+def options(headers):
+    c = conn()
+    try:
+        c.request("OPTIONS", "/", headers=headers)
+        resp = c.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        c.close()
+
+
+def test_cors_preflight_needs_no_credentials_and_echoes_the_headers_asked_for():
+    # What a browser sends before the JavaScript SDK's POST: no credentials at all.
+    status, headers, _ = options({"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                                  "Access-Control-Request-Headers": SDK_HEADERS})
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "*"
+    assert "POST" in headers["access-control-allow-methods"]
+    assert headers["access-control-allow-headers"] == SDK_HEADERS
+    assert int(headers["access-control-max-age"]) > 0
+    # Asked for no headers: the SDKs' own.
+    status, headers, _ = options({"Origin": ORIGIN, "Access-Control-Request-Method": "POST"})
+    assert status == 200
+    allowed = headers["access-control-allow-headers"]
+    for name in SDK_HEADERS.split(",") + ["x-amz-security-token", "content-encoding"]:
+        assert name in allowed
+
+
+def test_cors_headers_on_answers_and_errors():
+    exposed = lambda hs: [x.strip().lower() for x in hs["access-control-expose-headers"].split(",")]
+    status, headers, _ = post(TARGET + "ListTables", "{}", headers={"Origin": ORIGIN})
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "*"
+    assert {"x-amzn-requestid", "x-amz-crc32"} <= set(exposed(headers))
+    # Errors too: the service's, the protocol's, and a request with no credentials.
+    for target, sign in [(TARGET + "DescribeTable", True), (TARGET + "Frob", True),
+                         (TARGET + "ListTables", False)]:
+        status, headers, _ = post(target, '{"TableName": "nope"}', sign=sign,
+                                  headers={"Origin": ORIGIN})
+        assert status == 400, target
+        assert headers["access-control-allow-origin"] == "*"
+        assert "x-amzn-requestid" in exposed(headers)
+    # No Origin (not a browser): no CORS header.
+    _, headers, _ = post(TARGET + "ListTables", "{}")
+    assert "access-control-allow-origin" not in headers
+
+
+def test_cors_as_a_browser_library_sees_it():
+    # urllib3 (botocore's HTTP library) as a stand-in for a page's fetch: the preflight, then
+    # the signed call, accepting gzip as browsers do.
+    http = urllib3.PoolManager()
+    pre = http.request("OPTIONS", h.ENDPOINT + "/", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target,authorization,x-amz-date"},
+        timeout=30)
+    assert pre.status == 200 and pre.headers["Access-Control-Allow-Origin"] == "*"
+    body = b"{}"
+    hdrs = h.signed_headers(TARGET + "ListTables", body,
+                            extra={"Origin": ORIGIN, "Accept-Encoding": "gzip, deflate, br"})
+    r = http.request("POST", h.ENDPOINT + "/", body=body, headers=hdrs, timeout=30)
+    assert r.status == 200 and "TableNames" in json.loads(r.data)
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+# ---------------------------------------------------------------------------------------------
+# gzip
+
+
+def test_gzip_request_signed_over_the_compressed_bytes(table):
+    item = {"TableName": table, "Item": {"pk": {"S": "gz"}, "v": {"S": "x" * 5000}}}
+    body = gzip.compress(json.dumps(item).encode())
+    assert len(body) < 1000
+    # botocore's signer hashes the body as sent: the compressed bytes.
+    status, _, data = post(TARGET + "PutItem", body, headers={"Content-Encoding": "gzip"})
+    assert status == 200, data
+    status, _, data = post(TARGET + "GetItem", json.dumps(
+        {"TableName": table, "Key": {"pk": {"S": "gz"}}, "ConsistentRead": True}))
+    assert json.loads(data)["Item"]["v"]["S"] == "x" * 5000
+    # Signed over the decompressed body instead: the signature does not match what was sent.
+    plain = json.dumps(item).encode()
+    hdrs = h.signed_headers(TARGET + "PutItem", plain, extra={"Content-Encoding": "gzip"})
+    c = conn()
+    try:
+        c.request("POST", "/", body=body, headers=hdrs)
+        resp = c.getresponse()
+        data = resp.read()
+    finally:
+        c.close()
+    assert resp.status == 400
+    assert error_type(data)[0] == "com.amazon.coral.service#InvalidSignatureException"
+
+
+def test_corrupt_gzip_and_unknown_codings_are_refused():
+    whole = gzip.compress(b"{}")
+    for bad in [b"{}", whole[:-4], whole[:10] + bytes([whole[10] ^ 0xff]) + whole[11:]]:
+        status, headers, data = post(TARGET + "ListTables", bad,
+                                     headers={"Content-Encoding": "gzip"})
+        assert status == 400, data
+        check_crc(headers, data)
+        typ, msg = error_type(data)
+        assert typ == "com.amazon.coral.service#SerializationException"
+        assert "gzip" in msg
+    status, _, data = post(TARGET + "ListTables", b"{}", headers={"Content-Encoding": "br"})
+    assert status == 415
+    typ, msg = error_type(data)
+    assert typ == "com.amazon.coral.service#SerializationException" and '"br"' in msg
+    assert_server_alive()
+
+
+def test_gzip_bomb_is_refused():
+    # 64 MiB of spaces in 64 KiB: past the 16 MiB bound once inflated.
+    bomb = gzip.compress(b" " * (64 << 20), compresslevel=9)
+    assert len(bomb) < 128 << 10
+    status, _, data = post(TARGET + "ListTables", bomb, headers={"Content-Encoding": "gzip"})
+    assert status == 413
+    typ, msg = error_type(data)
+    assert typ == "com.amazon.coral.service#RequestEntityTooLarge"
+    assert "decompressed" in msg
+    assert_server_alive()
+
+
+def put_big_item(table, size=8000):
+    item = {"TableName": table, "Item": {"pk": {"S": "big"}, "v": {"S": "abc" * (size // 3)}}}
+    status, _, data = post(TARGET + "PutItem", json.dumps(item))
+    assert status == 200, data
+    return json.dumps({"TableName": table, "Key": {"pk": {"S": "big"}}, "ConsistentRead": True})
+
+
+class RawBody:
+    """The raw stream of an AWSResponse: the bytes as they came off the wire."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def stream(self, *args, **kwargs):
+        yield self.data
+
+
+def botocore_crc32_check(status, headers, data):
+    """botocore's own DynamoDB CRC32 check (retryhandler.CRC32Checker, on the raw body it reads
+    with decode_content=False); raises botocore's ChecksumError on a mismatch."""
+    response = botocore.awsrequest.AWSResponse(h.ENDPOINT, status, headers, RawBody(data))
+    checker = botocore.retryhandler.CRC32Checker(header="x-amz-crc32")
+    assert not checker._check_response(1, (response, {}))
+
+
+def test_gzip_answer_when_accepted_and_its_crc32_is_of_the_bytes_sent(table):
+    get = put_big_item(table)
+    status, headers, data = post(TARGET + "GetItem", get, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["content-encoding"] == "gzip"
+    assert int(headers["content-length"]) == len(data)
+    decoded = gzip.decompress(data)
+    assert len(data) < len(decoded) // 4
+    assert json.loads(decoded)["Item"]["pk"] == {"S": "big"}
+    # The checksum is of the compressed bytes (as DynamoDB, and as every SDK checks it).
+    assert int(headers["x-amz-crc32"]) == zlib.crc32(data)
+    botocore_crc32_check(status, headers, data)
+    # Not asked (http.client sends `Accept-Encoding: identity`), or refused: plain.
+    for accept in [None, "gzip;q=0", "br"]:
+        status, headers, plain = post(TARGET + "GetItem", get,
+                                      headers=accept and {"Accept-Encoding": accept})
+        assert "content-encoding" not in headers, accept
+        assert plain == decoded
+        botocore_crc32_check(status, headers, plain)
+    # A short answer stays plain even when gzip is accepted.
+    _, headers, _ = post(TARGET + "ListTables", '{"Limit": 1}', headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in headers
+    # A client that inflates answers itself (urllib3 with its default decode_content).
+    hdrs = h.signed_headers(TARGET + "GetItem", get.encode(), extra={"Accept-Encoding": "gzip"})
+    r = urllib3.PoolManager().request("POST", h.ENDPOINT + "/", body=get.encode(), headers=hdrs,
+                                      timeout=30)
+    assert r.headers["Content-Encoding"] == "gzip"
+    assert json.loads(r.data)["Item"]["pk"] == {"S": "big"}
+
+
+def test_boto3_compresses_cloudwatch_put_metric_data_and_it_is_served():
+    # botocore gzips PutMetricData bodies of 10 KB and more (the operation's requestcompression
+    # trait): the server takes them.
+    cw = h.make_service_client("cloudwatch")
+    seen = []
+    cw.meta.events.register("before-send.cloudwatch.PutMetricData",
+                            lambda request, **kw: seen.append(request.headers.get("Content-Encoding")))
+    namespace = h.unique_name("gz")
+    data = [{"MetricName": f"m{i}", "Value": float(i), "Unit": "Count",
+             "Dimensions": [{"Name": "d", "Value": "v" * 40}]} for i in range(300)]
+    cw.put_metric_data(Namespace=namespace, MetricData=data)
+    assert seen and seen[0] in (b"gzip", "gzip"), seen
+    names = set()
+    for page in cw.get_paginator("list_metrics").paginate(Namespace=namespace):
+        names.update(m["MetricName"] for m in page["Metrics"])
+    assert names == {f"m{i}" for i in range(300)}
 
 
 def test_server_still_serves_after_abuse(ddb, table):
