@@ -40,6 +40,12 @@ pub const PARTITION_KEY_LEN_MAX: usize = 2048;
 pub const SORT_KEY_LEN_MAX: usize = 1024;
 /// Deepest nesting of maps and lists DynamoDB accepts.
 pub const ATTRIBUTE_NESTING_MAX: usize = 32;
+/// The longest attribute name (and key of a map value), in bytes; key attributes are bounded
+/// by [`KEY_ATTRIBUTE_NAME_LEN_MAX`] through the key schema.
+pub const ATTRIBUTE_NAME_LEN_MAX: usize = 65535;
+/// The longest name of a key attribute (of the table or an index) and of an attribute an
+/// index projects, in bytes (the model's `KeySchemaAttributeName`, `NonKeyAttributeName`).
+pub const KEY_ATTRIBUTE_NAME_LEN_MAX: usize = 255;
 /// Largest item (DynamoDB's 400 KB).
 pub const ITEM_SIZE_MAX: usize = 400 * 1024;
 

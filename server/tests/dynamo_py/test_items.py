@@ -647,6 +647,26 @@ def test_update_creates_missing_item(ddb, table):
     assert get(ddb, table, {"pk": {"S": "bare"}}) == {"pk": {"S": "bare"}}
 
 
+def test_update_that_only_removes_creates_no_item(ddb, table):
+    """An update of a missing item that only removes (REMOVE, DELETE from a set, legacy DELETE)
+    has nothing to remove and makes no item: issue #21 from DynamoDB's behaviour, and the
+    AttributeUpdates reference ("If no item with the specified key is found: DELETE - Nothing
+    happens; there is no attribute to delete")."""
+    for key, kw in [
+        ("r1", {"UpdateExpression": "REMOVE a, b"}),
+        ("r2", {"UpdateExpression": "DELETE s :v", "ExpressionAttributeValues": {":v": {"SS": ["x"]}}}),
+        ("r3", {"UpdateExpression": "REMOVE a DELETE s :v", "ExpressionAttributeValues": {":v": {"NS": ["1"]}}}),
+        ("r4", {"AttributeUpdates": {"a": {"Action": "DELETE"}}}),
+    ]:
+        resp = ddb.update_item(TableName=table, Key={"pk": {"S": key}}, ReturnValues="ALL_NEW", **kw)
+        assert "Attributes" not in resp, key
+        assert get(ddb, table, {"pk": {"S": key}}) is None, key
+    # With anything that adds, the item is made.
+    ddb.update_item(TableName=table, Key={"pk": {"S": "r5"}}, UpdateExpression="REMOVE a SET b = :b",
+                    ExpressionAttributeValues={":b": {"N": "1"}})
+    assert get(ddb, table, {"pk": {"S": "r5"}}) == {"pk": {"S": "r5"}, "b": {"N": "1"}}
+
+
 # ---------------------------------------------------------------------------------------------
 # ProjectionExpression
 

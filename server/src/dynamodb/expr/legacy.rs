@@ -165,8 +165,11 @@ impl Comparison {
 
     /// The types each operator takes in filters and key conditions.
     fn check_types(&self) -> Result<(), ExprError> {
+        // EQ and NE take every type, lists and maps included (the Condition reference: "EQ is
+        // supported for all data types, including lists and maps"; Alternator's
+        // test_query_filter_eq and test_query_filter_ne, written against DynamoDB).
         let allowed: &[&str] = match self.op.as_str() {
-            "EQ" | "NE" => &["S", "N", "B", "SS", "NS", "BS"],
+            "EQ" | "NE" => return Ok(()),
             "BEGINS_WITH" => &["S", "B"],
             "NULL" | "NOT_NULL" => &[],
             _ => &["S", "N", "B"],

@@ -139,6 +139,9 @@ impl WriteOp {
                 }
                 None
             }
+            // An update of a missing item that only takes away has nothing to take: it makes
+            // no item, as in DynamoDB (a bare UpdateItem does make one).
+            Action::Update(Some(u)) if old.is_none() && u.only_removes() => None,
             Action::Update(u) => {
                 let mut item = old.cloned().unwrap_or_else(|| self.key_item.clone());
                 if let Some(u) = u {
@@ -214,7 +217,9 @@ pub fn execute(
     let mut tickets = Vec::new();
     let now_ms = stream::now_ms();
     for ((op, out), table) in ops.iter().zip(&mut outcomes).zip(&tables) {
-        if matches!(op.action, Action::Check) {
+        // A check writes nothing; neither does a change from no item to no item (a delete or
+        // a removing update of a missing item).
+        if matches!(op.action, Action::Check) || (out.old.is_none() && out.new.is_none()) {
             continue;
         }
         match &out.new {

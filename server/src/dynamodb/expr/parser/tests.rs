@@ -173,7 +173,10 @@ fn empty_and_too_long() {
     assert_eq!(err(""), "The expression can not be empty;");
     assert_eq!(err("  "), "The expression can not be empty;");
     let long = format!("a = :x{}", " ".repeat(4096));
-    assert_eq!(err(&long), "Expression size has exceeded the maximum allowed size");
+    assert_eq!(
+        err(&long),
+        "Expression size has exceeded the maximum allowed size; expression size: 4102"
+    );
 }
 
 #[test]

@@ -135,7 +135,8 @@ pub(crate) fn clash_message(kind: Clash, one: &Path, two: &Path) -> String {
 pub(crate) fn check_text(s: &str, kind: &str) -> Result<(), ExprError> {
     if s.len() > EXPRESSION_LEN_MAX {
         return Err(ExprError(format!(
-            "Invalid {kind}: Expression size has exceeded the maximum allowed size"
+            "Invalid {kind}: Expression size has exceeded the maximum allowed size; expression size: {}",
+            s.len()
         )));
     }
     if s.trim().is_empty() {

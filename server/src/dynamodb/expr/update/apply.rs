@@ -77,6 +77,12 @@ impl Update {
         &self.actions
     }
 
+    /// Whether the update only takes away (REMOVE, and DELETE from a set): applied to a
+    /// missing item, it leaves no item (DynamoDB creates none).
+    pub fn only_removes(&self) -> bool {
+        self.actions.iter().all(|a| matches!(a, Action::Remove(_) | Action::Delete(..)))
+    }
+
     /// Every path the update writes or removes, in the order written (for the "cannot update
     /// key attribute" check and UPDATED_OLD/UPDATED_NEW).
     pub fn paths(&self) -> Vec<&Path> {

@@ -39,6 +39,16 @@ mod apply;
 
 const KIND: &str = "UpdateExpression";
 
+/// The functions of condition expressions: known to DynamoDB, but not allowed in an update.
+const CONDITION_FUNCTIONS: &[&str] = &[
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "begins_with",
+    "contains",
+    "size",
+];
+
 /// DynamoDB's precedence among the errors held while parsing an update expression.
 const UPDATE_ORDER: &[&[Check]] = &[
     &[Check::TooManyOperators],
@@ -255,8 +265,14 @@ impl Parser<'_, '_, '_, '_> {
                 let mut ops: Vec<UpdateOperand> =
                     args.into_iter().map(|a| self.update_operand(a)).collect();
                 if name != "if_not_exists" && name != "list_append" {
+                    // A condition function is known, but not here.
+                    let known = CONDITION_FUNCTIONS.contains(&name.as_str());
                     self.note(Check::UnknownFunction, || {
-                        format!("Invalid function name; function: {name}")
+                        if known {
+                            format!("The function is not allowed in an update expression; function: {name}")
+                        } else {
+                            format!("Invalid function name; function: {name}")
+                        }
                     });
                     return dummy();
                 }
@@ -270,6 +286,12 @@ impl Parser<'_, '_, '_, '_> {
                         UpdateOperand::IfNotExists(p, Box::new(b))
                     }
                     ("list_append", Some(a), Some(b)) => {
+                        // DynamoDB does not nest list_append (if_not_exists nests).
+                        if [&a, &b].iter().any(|x| matches!(x, UpdateOperand::ListAppend(..))) {
+                            self.note(Check::Function, || {
+                                "The function is not allowed to be used this way in an expression; function: list_append".to_string()
+                            });
+                        }
                         for x in [&a, &b] {
                             if let UpdateOperand::Value(v) = x {
                                 if !matches!(v, AttrValue::L(_)) {

@@ -156,7 +156,14 @@ fn parse_time_errors() {
         err(" remove Absolute "),
         "Attribute name is a reserved keyword; reserved keyword: Absolute"
     );
-    assert_eq!(err("set a = size(b)"), "Invalid function name; function: size");
+    assert_eq!(
+        err("set a = size(b)"),
+        "The function is not allowed in an update expression; function: size"
+    );
+    assert_eq!(
+        err("set a = list_append(list_append(a, :l), :l)"),
+        "The function is not allowed to be used this way in an expression; function: list_append"
+    );
     assert_eq!(
         err("set #c = if_not_exist(:s) set c = d"),
         "Invalid function name; function: if_not_exist"

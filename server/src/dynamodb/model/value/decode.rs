@@ -8,7 +8,7 @@
 //! set, and "more than one datatypes" before anything inside the value.
 
 use super::{b64, invalid, set, shape, AttrValue, Invalid, Item};
-use crate::dynamodb::limits::ATTRIBUTE_NESTING_MAX;
+use crate::dynamodb::limits::{ATTRIBUTE_NAME_LEN_MAX, ATTRIBUTE_NESTING_MAX};
 use crate::dynamodb::model::lenient::{
     drain_map, drain_seq, visit_any, AnyVisitor, Checked, Scalar,
 };
@@ -185,6 +185,11 @@ impl<'de> AnyVisitor<'de> for Inner<'_> {
     }
 }
 
+/// DynamoDB's refusal of an attribute name (of an item, or a key of a nested map) longer than
+/// [`ATTRIBUTE_NAME_LEN_MAX`] bytes.
+pub const ATTRIBUTE_NAME_TOO_LARGE: &str =
+    "Attribute name is too large, must be less than 65536 bytes";
+
 /// The attributes of a map (an item, or an `M` value at `depth`): the failure of the first
 /// attribute by name is the one reported.
 pub fn attributes<'de, A: MapAccess<'de>>(
@@ -194,7 +199,13 @@ pub fn attributes<'de, A: MapAccess<'de>>(
     let mut out = BTreeMap::new();
     let mut failed: BTreeMap<String, Invalid> = BTreeMap::new();
     while let Some(name) = map.next_key::<String>()? {
-        match map.next_value_seed(ValueSeed { depth })? {
+        let value = map.next_value_seed(ValueSeed { depth })?;
+        let value = if name.len() > ATTRIBUTE_NAME_LEN_MAX {
+            Err(invalid(ATTRIBUTE_NAME_TOO_LARGE))
+        } else {
+            value
+        };
+        match value {
             Ok(v) => {
                 failed.remove(&name);
                 out.insert(name, v);

@@ -129,6 +129,9 @@ fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
     let (filter, projection) = (take(&mut w.filter_expression), take(&mut w.projection_expression));
     let (attributes_to_get, op) =
         (take(&mut w.attributes_to_get), take(&mut w.conditional_operator));
+    // The projection parameter named in Select's messages.
+    let projection_param =
+        if attributes_to_get.is_given() { "AttributesToGet" } else { "ProjectionExpression" };
     let ex = if query {
         Expressions::read(ExprMembers {
             names,
@@ -159,10 +162,13 @@ fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
     };
     let parsed = ex.parse()?;
     let has_projection = parsed.projection.is_some();
+    // DynamoDB's messages (the conformance captures of Query and Scan `Select`): a projection
+    // with a Select that returns whole items is refused first, then ALL_PROJECTED_ATTRIBUTES
+    // without an index.
     let whole = |select: Select, name: &str| {
         if has_projection {
             return Err(validation(format!(
-                "Cannot specify the ProjectionExpression when choosing to get {name}"
+                "Cannot specify the {projection_param} when choosing to get {name}"
             )));
         }
         Ok(select)
@@ -172,18 +178,19 @@ fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
         None if index => Select::Projected,
         None | Some("ALL_ATTRIBUTES") => whole(Select::All, "ALL_ATTRIBUTES")?,
         Some("ALL_PROJECTED_ATTRIBUTES") => {
+            let select = whole(Select::Projected, "ALL_PROJECTED_ATTRIBUTES")?;
             if !index {
                 return Err(validation(
                     "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
                 ));
             }
-            whole(Select::Projected, "ALL_PROJECTED_ATTRIBUTES")?
+            select
         }
-        Some("COUNT") => whole(Select::Count, "COUNT")?,
+        Some("COUNT") => whole(Select::Count, "only the Count")?,
         _ => {
             if !has_projection {
                 return Err(validation(
-                    "One or more parameter values were invalid: SPECIFIC_ATTRIBUTES must be specified with a ProjectionExpression or AttributesToGet",
+                    "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
                 ));
             }
             Select::Specific

@@ -7,7 +7,7 @@ use super::source::Source;
 use super::{Select, Walk};
 use crate::bounds::{max_lower, min_upper};
 use crate::dynamodb::capacity::{read_units, Consumed};
-use crate::dynamodb::error::DResult;
+use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::expr::path::{projection, Step};
 use crate::dynamodb::limits::PAGE_BYTES_MAX;
 use crate::dynamodb::model::key;
@@ -50,14 +50,6 @@ pub(super) fn page(
     mut opts: IterOptions,
     segment: Option<(u64, u64)>,
 ) -> DResult<Json> {
-    if let Some(start) = &w.start {
-        let k = source.start_key(start)?;
-        if opts.reverse {
-            opts.upper = min_upper(opts.upper, Bound::Excluded(k));
-        } else {
-            opts.lower = max_lower(opts.lower, Bound::Excluded(k));
-        }
-    }
     // A parallel Scan's segment is a part of the key space: the partitions whose position
     // (`key::partition_position`) falls in its share of the positions. It walks from the first
     // key that can hold its first position and stops at the first partition past its share.
@@ -66,6 +58,24 @@ pub(super) fn page(
             |s: u64| u64::try_from((u128::from(s) << 64) / u128::from(total)).unwrap_or(u64::MAX);
         (at(seg), (seg + 1 < total).then(|| at(seg + 1)))
     });
+    if let Some(start) = &w.start {
+        let k = source.start_key(start)?;
+        // A segment's ExclusiveStartKey must be one of its own keys (DynamoDB's message, as
+        // dynalite's test of a key from another segment records it).
+        if let (Some((from, to)), Some((seg, total))) = (share, segment) {
+            let position = key::partition_position(&k);
+            if position < from || to.is_some_and(|to| position >= to) {
+                return Err(validation(format!(
+                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {seg}"
+                )));
+            }
+        }
+        if opts.reverse {
+            opts.upper = min_upper(opts.upper, Bound::Excluded(k));
+        } else {
+            opts.lower = max_lower(opts.lower, Bound::Excluded(k));
+        }
+    }
     if let Some((from, _)) = share {
         let tag = key::tag_of(source.hash().ty.name());
         opts.lower = max_lower(opts.lower, Bound::Included(key::position_lower_bound(tag, from)));

@@ -5,8 +5,8 @@
 use super::input::{name_type_pairs, throughput};
 use crate::dynamodb::error::{validation, DResult};
 use crate::dynamodb::limits::{
-    GLOBAL_INDEXES_MAX, INDEX_NAME_LEN_MAX, INDEX_NAME_LEN_MIN, LOCAL_INDEXES_MAX,
-    NON_KEY_ATTRIBUTES_MAX, PROJECTED_ATTRIBUTES_MAX,
+    GLOBAL_INDEXES_MAX, INDEX_NAME_LEN_MAX, INDEX_NAME_LEN_MIN, KEY_ATTRIBUTE_NAME_LEN_MAX,
+    LOCAL_INDEXES_MAX, NON_KEY_ATTRIBUTES_MAX, PROJECTED_ATTRIBUTES_MAX,
 };
 use crate::dynamodb::request::member::Member;
 use crate::dynamodb::request::shapes::SecondaryIndex;
@@ -112,6 +112,14 @@ pub fn read_one(
                         a.into_iter().filter_map(|a| a.present().map(|a| a.into_owned())).collect()
                     });
                 if let Some(a) = &attrs {
+                    // Each name is a key-sized name (the model's NonKeyAttributeName).
+                    if a.iter().any(|n| n.is_empty() || n.len() > KEY_ATTRIBUTE_NAME_LEN_MAX) {
+                        c.add(
+                            &format!("'[{}]'", a.join(", ")),
+                            &format!("{projection_at}.nonKeyAttributes"),
+                            &format!("Member must satisfy constraint: [Member must have length less than or equal to {KEY_ATTRIBUTE_NAME_LEN_MAX}, Member must have length greater than or equal to 1]"),
+                        );
+                    }
                     c.len(
                         &format!("{projection_at}.nonKeyAttributes"),
                         &format!("'[{}]'", a.join(", ")),

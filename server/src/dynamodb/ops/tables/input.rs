@@ -5,7 +5,7 @@
 use super::indexes::{self, IndexDef};
 use crate::dynamodb::access;
 use crate::dynamodb::error::{validation, DResult};
-use crate::dynamodb::limits::CAPACITY_MAX;
+use crate::dynamodb::limits::{CAPACITY_MAX, KEY_ATTRIBUTE_NAME_LEN_MAX};
 use crate::dynamodb::ops::tags::{read_tags, Tags, TAG_RESOURCE_ACTION};
 use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::request::member::{Member, Str};
@@ -56,6 +56,10 @@ pub(super) fn name_type_pairs<'a>(
         let name = name.get("AttributeName")?;
         let ty = ty.get(member)?;
         c.not_null(&format!("{at}.{}.member.attributeName", i + 1), name.as_ref());
+        if let Some(n) = name.as_deref() {
+            let name_at = format!("{at}.{}.member.attributeName", i + 1);
+            c.len(&name_at, &format!("'{n}'"), n.len(), 1, KEY_ATTRIBUTE_NAME_LEN_MAX);
+        }
         c.not_null(&format!("{at}.{}.member.{member_at}", i + 1), ty.as_ref());
         c.one_of(&format!("{at}.{}.member.{member_at}", i + 1), ty.as_deref(), allowed);
         if let (Some(n), Some(t)) = (name, ty) {
