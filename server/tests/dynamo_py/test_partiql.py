@@ -216,16 +216,23 @@ def test_limit_and_next_token_page_through_everything(ddb, table_hr):
         run(ddb, f"DELETE FROM \"{t}\" WHERE pk = 'p' AND sk = '000'", Limit=1)
 
 
-def test_select_from_an_index(ddb, make_table):
-    name = h.unique_name("pq")
+def table_with_index(ddb, prefix, projection, **extra):
+    """A table keyed by pk (S) with a global index `byG` on g (S); its name."""
+    name = h.unique_name(prefix)
     ddb.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                               {"AttributeName": "g", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [
-            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": projection}}],
+        **extra)
     h.wait_active(ddb, name)
+    return name
+
+
+def test_select_from_an_index(ddb):
+    name = table_with_index(ddb, "pq", "ALL")
     try:
         for i in range(4):
             ddb.put_item(TableName=name, Item={"pk": {"S": f"k{i}"}, "g": {"S": "even" if i % 2 == 0 else "odd"}})
@@ -346,17 +353,9 @@ def test_batch_and_transaction_limits(raw_ddb, table):
         raw_ddb.execute_statement(Statement="SELECT * FROM t WHERE a = '" + "x" * 8200 + "'")
 
 
-def test_partiql_writes_feed_streams_and_indexes_like_any_write(ddb, make_table):
-    name = h.unique_name("pqs")
-    ddb.create_table(
-        TableName=name, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "g", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[{"IndexName": "byG", "KeySchema": [
-            {"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "KEYS_ONLY"}}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
-    h.wait_active(ddb, name)
+def test_partiql_writes_feed_streams_and_indexes_like_any_write(ddb):
+    name = table_with_index(ddb, "pqs", "KEYS_ONLY", StreamSpecification={
+        "StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
     try:
         run(ddb, f"INSERT INTO \"{name}\" VALUE {{'pk': 'a', 'g': 'one'}}")
         run(ddb, f"UPDATE \"{name}\" SET g = 'two' WHERE pk = 'a'")

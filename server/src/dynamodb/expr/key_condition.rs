@@ -185,7 +185,8 @@ fn collect(c: &Condition, out: &mut Vec<(String, KeyOp)>) -> Result<(), ExprErro
     Ok(())
 }
 
-fn flip(op: CmpOp) -> CmpOp {
+/// `v op path` as `path op' v`.
+pub(crate) fn flip(op: CmpOp) -> CmpOp {
     match op {
         CmpOp::Lt => CmpOp::Gt,
         CmpOp::Le => CmpOp::Ge,

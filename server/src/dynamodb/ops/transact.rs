@@ -27,13 +27,14 @@ use crate::dynamodb::request::shapes::{TransactAction, TransactGetItems, Transac
 use crate::dynamodb::request::{
     return_collection_metrics, return_old_on_failure, table_name, Constraints,
 };
+use crate::dynamodb::schema::catalog::Table;
 use crate::dynamodb::schema::table::KeyError;
 use crate::dynamodb::write::collections::per_table_json;
 use crate::dynamodb::write::{check_item_size, execute, Action, Gate, Refusal, WriteOp};
 use crate::iam::caller::Caller;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 enum TokenState {
@@ -509,14 +510,28 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
         if !seen.insert((table.meta.keyspace.clone(), key.clone())) {
             return Err(multiple_ops());
         }
-        plans.push((table, key, paths));
+        plans.push(TransactGet { table, key, condition: None, projection: paths });
     }
     if key_errors.iter().any(Option::is_some) {
         return Err(key_cancellation(key_errors));
     }
-    // Every table read must have capacity, or the transaction is cancelled.
+    run_gets(g, plans, mode)
+}
+
+/// One read of a read transaction (TransactGetItems, or ExecuteTransaction's SELECTs).
+pub(crate) struct TransactGet {
+    pub table: Arc<Table>,
+    pub key: Vec<u8>,
+    /// A PartiQL `WHERE` clause: the item is answered only when it holds.
+    pub condition: Option<Condition>,
+    pub projection: Option<Vec<Path>>,
+}
+
+/// Runs the reads of a read transaction from one snapshot, at twice a consistent read's units;
+/// a table without read capacity cancels the whole transaction.
+pub(crate) fn run_gets(g: &Gateway, plans: Vec<TransactGet>, mode: Mode) -> DResult<Json> {
     let throttles: Vec<Option<Throttled>> =
-        plans.iter().map(|(table, _, _)| g.capacity.admit_read(&table.meta, None).err()).collect();
+        plans.iter().map(|p| g.capacity.admit_read(&p.table.meta, None).err()).collect();
     if throttles.iter().any(Option::is_some) {
         let reasons = throttles
             .iter()
@@ -527,7 +542,7 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
     let snap = g.db.snapshot();
     let mut responses = Vec::with_capacity(plans.len());
     let mut consumed = PerTable::default();
-    for (table, key, paths) in plans {
+    for TransactGet { table, key, condition, projection: paths } in plans {
         let item = match snap.get(&table.ks, &key)? {
             Some(b) => Some(crate::dynamodb::ops::decode(&b)?),
             None => None,
@@ -536,6 +551,7 @@ pub fn get(g: &Gateway, input: TransactGetItemsInput) -> DResult<Json> {
         let units = Consumed::reads(2.0 * read_units(size, true));
         g.charge_read(&table, &units);
         consumed.add(&table.meta.name, &units);
+        let item = item.filter(|i| condition.as_ref().is_none_or(|c| c.eval(i)));
         responses.push(match (item, &paths) {
             (Some(i), Some(p)) => json!({"Item": item_to_json(&projection(&i, p))}),
             (Some(i), None) => json!({"Item": item_to_json(&i)}),

@@ -5,6 +5,7 @@
 //! attribute its `WHERE` clause sets equal to a value. The whole `WHERE` clause is still
 //! evaluated on every item read, so the plan only decides where to look.
 
+use crate::dynamodb::expr::key_condition::flip;
 use crate::dynamodb::expr::path::{Path, Step};
 use crate::dynamodb::expr::{CmpOp, Condition, KeyOp, Operand};
 use crate::dynamodb::model::value::{AttrValue, Item};
@@ -133,17 +134,6 @@ fn key_op(op: CmpOp, v: AttrValue) -> Option<KeyOp> {
         CmpOp::Gt => Some(KeyOp::Gt(v)),
         CmpOp::Ge => Some(KeyOp::Ge(v)),
         CmpOp::Ne => None,
-    }
-}
-
-/// `v op path` as `path op' v`.
-fn flip(op: CmpOp) -> CmpOp {
-    match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
-        other => other,
     }
 }
 

@@ -4,7 +4,7 @@
 //! (a `BatchStatementError`) when it failed; one statement's failure does not stop the
 //! others.
 
-use super::write::{plan, run};
+use super::write::{key_names, plan, run};
 use super::{authorize_statement, read_statement, Parsed};
 use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
@@ -118,10 +118,7 @@ fn read(g: &Gateway, s: &Select, consistent: bool, consumed: &mut PerTable) -> D
         return Err(validation("A batch reads tables, not indexes"));
     }
     let table = g.table(&s.table)?;
-    let mut keys = vec![table.meta.hash.name.as_str()];
-    if let Some(r) = &table.meta.range {
-        keys.push(&r.name);
-    }
+    let keys = key_names(&table);
     let condition = s.condition.as_ref();
     let key_item = condition.and_then(|c| key_of(c, &keys)).ok_or_else(|| {
         validation("Select statements within BatchExecuteStatement must specify the equality value of all the primary key attributes")

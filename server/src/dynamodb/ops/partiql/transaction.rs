@@ -4,15 +4,15 @@
 //! path, or none of them, with DynamoDB's cancellation reasons (`DuplicateItem` for an
 //! `INSERT` whose key exists) and its `ClientRequestToken` idempotency.
 
-use super::write::{plan, KEY_NOT_NAMED};
+use super::write::{key_names, plan, KEY_NOT_NAMED};
 use super::{authorize_statement, read_statement};
-use crate::dynamodb::capacity::{read_units, Consumed, Mode, PerTable};
+use crate::dynamodb::capacity::{Mode, PerTable};
 use crate::dynamodb::error::{validation, DResult, DynamoError};
-use crate::dynamodb::expr::path::projection;
 use crate::dynamodb::limits::{TOKEN_LEN_MAX, TRANSACT_ITEMS_MAX};
-use crate::dynamodb::model::value::{item_size, item_to_json};
-use crate::dynamodb::ops::transact::{cancellation_reason, fingerprint, multiple_ops};
-use crate::dynamodb::ops::{decode, Gateway, Input};
+use crate::dynamodb::ops::transact::{
+    cancellation_reason, fingerprint, multiple_ops, run_gets, TransactGet,
+};
+use crate::dynamodb::ops::{Gateway, Input};
 use crate::dynamodb::partiql::plan::key_of;
 use crate::dynamodb::partiql::Statement;
 use crate::dynamodb::request::member::Member;
@@ -147,8 +147,7 @@ pub fn transaction(g: &Gateway, input: TransactionInput) -> DResult<Json> {
     result
 }
 
-/// A transaction of `SELECT`s, each naming one item: read from one snapshot, at twice the
-/// consistent read's units.
+/// A transaction of `SELECT`s, each naming one item (run as TransactGetItems runs).
 fn reads(g: &Gateway, statements: Vec<Statement>, mode: Mode) -> DResult<Json> {
     let mut plans = Vec::with_capacity(statements.len());
     let mut seen = BTreeSet::new();
@@ -158,10 +157,7 @@ fn reads(g: &Gateway, statements: Vec<Statement>, mode: Mode) -> DResult<Json> {
             return Err(validation("A transaction reads tables, not indexes"));
         }
         let table = g.table(&s.table)?;
-        let mut keys = vec![table.meta.hash.name.as_str()];
-        if let Some(r) = &table.meta.range {
-            keys.push(&r.name);
-        }
+        let keys = key_names(&table);
         let key_item = s
             .condition
             .as_ref()
@@ -171,38 +167,7 @@ fn reads(g: &Gateway, statements: Vec<Statement>, mode: Mode) -> DResult<Json> {
         if !seen.insert((table.meta.keyspace.clone(), key.clone())) {
             return Err(multiple_ops());
         }
-        plans.push((table, key, s));
+        plans.push(TransactGet { table, key, condition: s.condition, projection: s.projection });
     }
-    let throttles: Vec<_> =
-        plans.iter().map(|(t, _, _)| g.capacity.admit_read(&t.meta, None).err()).collect();
-    if throttles.iter().any(Option::is_some) {
-        let reasons = throttles
-            .into_iter()
-            .map(|t| cancellation_reason(t.map(Refusal::Throttled), false))
-            .collect();
-        return Err(DynamoError::TransactionCanceled { reasons });
-    }
-    let snap = g.db.snapshot();
-    let mut responses = Vec::with_capacity(plans.len());
-    let mut consumed = PerTable::default();
-    for (table, key, s) in plans {
-        let item = match snap.get(&table.ks, &key)? {
-            Some(b) => Some(decode(&b)?),
-            None => None,
-        };
-        let units = Consumed::reads(2.0 * read_units(item.as_ref().map_or(0, item_size), true));
-        g.charge_read(&table, &units);
-        consumed.add(&table.meta.name, &units);
-        let item = item.filter(|i| s.condition.as_ref().is_none_or(|c| c.eval(i)));
-        responses.push(match (item, &s.projection) {
-            (Some(i), Some(p)) => json!({"Item": item_to_json(&projection(&i, p))}),
-            (Some(i), None) => json!({"Item": item_to_json(&i)}),
-            (None, _) => json!({}),
-        });
-    }
-    let mut out = json!({ "Responses": responses });
-    if let (Json::Object(o), Some(c)) = (&mut out, consumed.to_json(mode)) {
-        o.insert("ConsumedCapacity".into(), c);
-    }
-    Ok(out)
+    run_gets(g, plans, mode)
 }

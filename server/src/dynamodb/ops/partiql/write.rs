@@ -36,7 +36,8 @@ pub(crate) struct Planned {
     pub insert: bool,
 }
 
-fn key_names(table: &Table) -> Vec<&str> {
+/// The names of `table`'s key attributes.
+pub(crate) fn key_names(table: &Table) -> Vec<&str> {
     let mut k = vec![table.meta.hash.name.as_str()];
     if let Some(r) = &table.meta.range {
         k.push(&r.name);
