@@ -16,6 +16,7 @@
 //! alarm_webhook_allow = ["http://127.0.0.1:9000/"]  # where alarm actions may POST
 //! export_root = "/srv/buckets"    # folders that are the S3 buckets of exports and imports
 //! cors_origins = ["http://localhost:3000"]  # web pages that may call it (CORS); "*": any, "none"
+//! console = true                  # serve the web console at /console/ on the gateway's port
 //!
 //! [engine]
 //! memtable_bytes_max = 67108864
@@ -92,6 +93,8 @@ pub struct FileConfig {
     /// The web origins allowed by CORS: a comma list or a list of origins, `"*"` for any,
     /// `"none"` for none (default: `"*"` under `auth = "sigv4"`, none under `"none"`).
     pub cors_origins: Option<OneOrMany>,
+    /// Whether the web console is served at `/console/` on the gateway's port (default true).
+    pub console: Option<bool>,
     /// PEM certificate chain and key: both front doors serve TLS.
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -350,6 +353,8 @@ mod tests {
         assert_eq!(f.http.limits().connections_max, 3);
         assert_eq!(f.http.limits().body_bytes_max, HttpLimits::default().body_bytes_max);
         assert!(toml::from_str::<FileConfig>("[http]\nframe_len_max = 1").is_err());
+        let f: FileConfig = toml::from_str("console = false").unwrap();
+        assert_eq!(f.console, Some(false));
         let f: FileConfig = toml::from_str("cors_origins = \"*\"").unwrap();
         assert_eq!(f.cors_origins.map(OneOrMany::into_vec), Some(vec!["*".to_string()]));
         let f: FileConfig = toml::from_str("cors_origins = [\"http://a\", \"http://b\"]").unwrap();

@@ -117,6 +117,10 @@ struct Cli {
     /// sigv4 (as DynamoDB: every request is signed anyway), none with --auth none.
     #[arg(long)]
     cors_origins: Option<Vec<String>>,
+    /// Whether the web console is served at /console/ on the gateway's port (its pages call
+    /// the public APIs with SigV4-signed requests; see docs/console.md). Default: true.
+    #[arg(long)]
+    console: Option<bool>,
     /// Largest DynamoDB request body, in bytes (a gzip body's, once decompressed). Default:
     /// 16 MiB.
     #[arg(long)]
@@ -265,6 +269,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Some(ListenAddr::pick("--metrics-addr", given, "metrics_addr", from_file, config, ""))
         }
     };
+    let console = cli.console.or(file.console).unwrap_or(true);
     let region = cli.region.or(file.region).unwrap_or_else(|| "us-east-1".to_string());
     let account = Account { region: region.clone(), ..Account::default() };
     let mut gateway_opts = GatewayOptions {
@@ -525,6 +530,7 @@ fn run(cli: Cli) -> Result<(), String> {
             dynamodb: local_addr(&http_listener)?,
             kv: local_addr(&listener)?,
             metrics: metrics_listener.as_ref().map(local_addr).transpose()?,
+            console,
         };
         // DescribeEndpoints answers the address bound (the port given when it was 0).
         gateway.set_endpoint(summary.dynamodb.to_string());
@@ -543,7 +549,8 @@ fn run(cli: Cli) -> Result<(), String> {
             .with(Arc::new(Sts::new(Arc::clone(&store))) as _)
             .with(Arc::clone(&cloudwatch) as _)
             .with_metrics_page(Arc::clone(&metrics_page))
-            .with_cors(cors.clone());
+            .with_cors(cors.clone())
+            .with_console(console);
         let services = match &traces {
             Some(t) => services.with_traces(Arc::clone(t)),
             None => services,

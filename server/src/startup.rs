@@ -151,6 +151,8 @@ pub struct Summary {
     pub kv: SocketAddr,
     /// The Prometheus page's own address, if any.
     pub metrics: Option<SocketAddr>,
+    /// Whether the web console is served (at `/console/` on the gateway's port).
+    pub console: bool,
 }
 
 impl fmt::Display for Summary {
@@ -182,6 +184,11 @@ impl fmt::Display for Summary {
              Prometheus page at /metrics)",
             self.dynamodb
         )?;
+        if self.console {
+            writeln!(f, "  console:    {scheme}://{}/console/", self.dynamodb)?;
+        } else {
+            writeln!(f, "  console:    off")?;
+        }
         writeln!(f, "  dynamodb gateway listening on {}", self.dynamodb)?;
         write!(f, "  kv protocol listening on {}", self.kv)?;
         if let Some(m) = self.metrics {
@@ -243,6 +250,7 @@ mod tests {
             dynamodb: "127.0.0.1:8000".parse().unwrap(),
             kv: "127.0.0.1:7070".parse().unwrap(),
             metrics: Some("127.0.0.1:9100".parse().unwrap()),
+            console: true,
         };
         let text = s.to_string();
         for part in [
@@ -254,6 +262,7 @@ mod tests {
             "tls:        off",
             "cors:       any origin (*)",
             "endpoint:   http://127.0.0.1:8000",
+            "console:    http://127.0.0.1:8000/console/",
         ] {
             assert!(text.contains(part), "{part}: {text}");
         }
@@ -266,9 +275,11 @@ mod tests {
             durability: Durability { in_memory: true, ..s.durability },
             tls_cert: Some(PathBuf::from("cert.pem")),
             metrics: None,
+            console: false,
             ..s
         }
         .to_string();
+        assert!(memory.contains("console:    off"), "{memory}");
         assert!(memory.contains("data:       in memory"), "{memory}");
         assert!(memory.contains("durability: none: in memory"), "{memory}");
         assert!(memory.contains("https://127.0.0.1:8000"), "{memory}");

@@ -316,6 +316,7 @@ fn the_startup_summary_names_everything_once() {
         "tls:        off".into(),
         "cors:       any origin (*)".into(),
         format!("endpoint:   http://{} (DynamoDB", server.dynamo_addr),
+        format!("console:    http://{}/console/", server.dynamo_addr),
         format!("dynamodb gateway listening on {}", server.dynamo_addr),
         format!("kv protocol listening on {}", server.addr),
     ] {

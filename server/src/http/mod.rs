@@ -25,6 +25,7 @@
 //!    ([`shale_aws::encoding::gzip_reply`]), with a request id, `x-amz-crc32` (of the bytes
 //!    sent), and the CORS headers when the request's `Origin` is allowed.
 //!
+//! `GET /console/…` serves the web console's embedded files when it is on ([`console`]).
 //! `GET /` answers DynamoDB's health line; `GET /metrics` the Prometheus page (when the
 //! endpoint serves one), authenticated by SigV4 or HTTP Basic (access key id and secret) and
 //! authorized for `cloudwatch:GetMetricData`. Bounds: `body_bytes_max`, `request_bytes_max`,
@@ -32,6 +33,7 @@
 //! body.
 
 pub mod auth;
+pub mod console;
 pub mod cors;
 pub mod service;
 pub mod trace;
@@ -173,6 +175,11 @@ async fn dispatch(
         tracing::info!("refused an unknown operation: {what}");
         (wire, AwsError::unknown_operation(what))
     };
+    // The web console's static files (no data in them, so no credentials).
+    if let Some(reply) = console::answer(&parts.method, parts.uri.path(), shared.services.console())
+    {
+        return Ok(reply);
+    }
     if parts.method == hyper::Method::GET && parts.uri.path() == "/metrics" {
         if let Some(page) = shared.services.metrics_page() {
             let scrape = || {

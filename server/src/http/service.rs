@@ -145,14 +145,16 @@ impl<S: Service> Dispatch for S {
 pub type MetricsPage = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
 
 /// The services of one endpoint, its `GET /metrics` page when it serves one, where its
-/// requests' latency breakdowns are summed when it keeps them, and which web origins may call
-/// it ([`super::cors`]; none unless set).
+/// requests' latency breakdowns are summed when it keeps them, which web origins may call
+/// it ([`super::cors`]; none unless set), and whether it serves the web console (not unless
+/// set).
 #[derive(Default, Clone)]
 pub struct Services {
     services: Vec<std::sync::Arc<dyn Dispatch>>,
     metrics_page: Option<MetricsPage>,
     traces: Option<std::sync::Arc<super::trace::Traces>>,
     cors: super::cors::Cors,
+    console: bool,
 }
 
 impl Services {
@@ -199,6 +201,17 @@ impl Services {
     pub fn with_cors(mut self, cors: super::cors::Cors) -> Services {
         self.cors = cors;
         self
+    }
+
+    /// With the web console served under `/console/` ([`super::console`]).
+    pub fn with_console(mut self, on: bool) -> Services {
+        self.console = on;
+        self
+    }
+
+    /// Whether the web console is served.
+    pub fn console(&self) -> bool {
+        self.console
     }
 
     /// The web origins allowed.
