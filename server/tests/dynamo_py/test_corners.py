@@ -168,7 +168,9 @@ def test_expression_length_just_past_the_bound(ddb, table):
 
 
 def test_select_validation(ddb, table):
-    """[conf: tier1/query/select, tier1/scan/select, tier3/error-messages/query]"""
+    """Scan answers these bare and Query in the constraint envelope ("1 validation error
+    detected: ") [conf: tier1/query/select, tier1/scan/select, tier3/error-messages/query];
+    moto's tests/test_dynamodb/test_dynamodb_select.py, checked against AWS."""
     cases = [
         ({"Select": "SPECIFIC_ATTRIBUTES"},
          "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"),
@@ -186,7 +188,7 @@ def test_select_validation(ddb, table):
     for kw, msg in cases:
         with expect_error("ValidationException", msg):
             ddb.scan(TableName=table, **kw)
-        with expect_error("ValidationException", msg):
+        with expect_error("ValidationException", "1 validation error detected: " + msg):
             ddb.query(TableName=table, KeyConditionExpression="pk = :p",
                       ExpressionAttributeValues={":p": {"S": "x"}}, **kw) if "AttributesToGet" not in kw \
                 else ddb.query(TableName=table, KeyConditions={"pk": {"ComparisonOperator": "EQ",

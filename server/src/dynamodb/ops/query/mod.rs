@@ -165,10 +165,13 @@ fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
     // DynamoDB's messages (the conformance captures of Query and Scan `Select`): a projection
     // with a Select that returns whole items is refused first, then ALL_PROJECTED_ATTRIBUTES
     // without an index.
+    // Query wraps them in the constraint envelope, Scan answers them bare (moto's tests of
+    // Select, checked against AWS; the conformance suite's Query error messages).
+    let envelope = if query { "1 validation error detected: " } else { "" };
     let whole = |select: Select, name: &str| {
         if has_projection {
             return Err(validation(format!(
-                "Cannot specify the {projection_param} when choosing to get {name}"
+                "{envelope}Cannot specify the {projection_param} when choosing to get {name}"
             )));
         }
         Ok(select)
@@ -180,18 +183,18 @@ fn read_walk(w: &mut shapes::Walk, query: bool) -> DResult<Walk> {
         Some("ALL_PROJECTED_ATTRIBUTES") => {
             let select = whole(Select::Projected, "ALL_PROJECTED_ATTRIBUTES")?;
             if !index {
-                return Err(validation(
-                    "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
-                ));
+                return Err(validation(format!(
+                    "{envelope}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+                )));
             }
             select
         }
         Some("COUNT") => whole(Select::Count, "only the Count")?,
         _ => {
             if !has_projection {
-                return Err(validation(
-                    "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-                ));
+                return Err(validation(format!(
+                    "{envelope}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
+                )));
             }
             Select::Specific
         }
