@@ -2,7 +2,10 @@
 //! with their content types and security headers, every file the page references, the
 //! redirect, 404s, `--console false`; and the console's JavaScript itself under `node --test`
 //! (`server/console/test/`: the SigV4 signer against botocore's signatures, and the client the
-//! browser uses creating, listing, describing and deleting a table on this server).
+//! browser uses creating, listing, describing and deleting a table on this server); and the
+//! pages themselves clicked through in headless Chromium (`server/tests/console_e2e/`, Debian's
+//! `chromium` driven by playwright-core from its lockfile), with dynamodb-admin pointed at the
+//! same server. Screenshots land in `target/console-screenshots/`.
 
 mod common;
 
@@ -229,3 +232,77 @@ fn the_console_javascript_passes_its_node_tests() {
     assert!(report.contains("# skipped 0"), "{report}");
     assert!(server.terminate());
 }
+
+/// What the browser tests need: Debian's Chromium and the harness's npm packages
+/// (`npm ci` in `server/tests/console_e2e`); `None` when both are there, else what is missing.
+fn browser_missing(e2e: &Path) -> Option<String> {
+    let chromium = std::env::var("SHALE_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let mut missing = Vec::new();
+    if !node_present() {
+        missing.push("node".to_string());
+    }
+    if !Path::new(&chromium).exists() {
+        missing.push(format!("{chromium} (apt-get install chromium)"));
+    }
+    if !e2e.join("node_modules/playwright-core").exists() {
+        missing.push(format!("{}/node_modules (npm ci there)", e2e.display()));
+    }
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// `node --test server/tests/console_e2e/*.test.mjs`: each workflow of the console clicked
+/// through in headless Chromium against one real server (with a data directory, so that
+/// backups and restores run as in production), one file after another.
+#[test]
+fn the_console_pages_pass_their_browser_tests() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/console_e2e");
+    if let Some(missing) = browser_missing(&e2e) {
+        assert!(std::env::var_os("CI").is_none(), "the browser tests need {missing} under CI");
+        eprintln!("skipped: the console's browser tests need {missing}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Some(dir.path()), BROWSER_SERVER_ARGS);
+    let mut files: Vec<String> = std::fs::read_dir(&e2e)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+    let out = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=tap"])
+        .args(&files)
+        .current_dir(&e2e)
+        .env("SHALE_ENDPOINT", format!("http://{}", server.dynamo_addr))
+        .env("SHALE_ACCESS_KEY_ID", common::ROOT_ACCESS_KEY_ID)
+        .env("SHALE_SECRET_ACCESS_KEY", common::ROOT_SECRET_ACCESS_KEY)
+        .env("SHALE_SCREENSHOTS", &screenshots)
+        .env_remove("SHALE_CONSOLE_DIR")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the console's browser tests failed (screenshots in {}):\n{report}{}",
+        screenshots.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Every file ran its tests, none skipped.
+    assert!(report.contains("# skipped 0"), "{report}");
+    assert!(report.contains("# fail 0"), "{report}");
+    assert!(server.terminate());
+}
+
+/// The server the browser tests run against: TTL scanned every second with a short cooldown
+/// between TTL changes, so that the TTL page sees its effects within a test, and index
+/// backfills paced at 20 items a second, so that the Indexes page shows one in progress.
+const BROWSER_SERVER_ARGS: &[&str] = &[
+    "--ttl-scan-interval",
+    "1",
+    "--ttl-change-cooldown",
+    "3",
+    "--dynamodb-backfill-items-per-sec",
+    "20",
+];

@@ -224,6 +224,11 @@ fn x_shale_trace_answers_the_engine_breakdown_and_the_page_sums_it() {
     ];
     let engine: u64 = stages.iter().map(|s| f[*s]).sum();
     assert!(f["operation_nanos"] >= engine, "{f:?}");
+    // The gateway's own steps: decoding and encoding took time, and everything measured is
+    // within the operation.
+    assert!(f["decode_nanos"] > 0 && f["encode_nanos"] > 0, "{f:?}");
+    let steps = f["decode_nanos"] + f["authorize_nanos"] + f["encode_nanos"];
+    assert!(f["operation_nanos"] >= engine + steps, "{f:?}");
 
     // A read of the item just written: found in a memtable, no file read, nothing written.
     let get = r#"{"TableName": "traced", "Key": {"pk": {"S": "a"}}}"#;

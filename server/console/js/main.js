@@ -1,5 +1,6 @@
-// The console's router: `location.hash` names the page (`#/tables`, `#/create`,
-// `#/table/<name>`, `#/signin`); every page but sign-in needs saved credentials.
+// The console's router: `location.hash` names the page (`#/tables`, `#/create`, `#/backups`,
+// `#/access…`, `#/table/<name>` and `#/table/<name>/<tab>[/<rest>]`, `#/signin`); every page
+// but sign-in needs saved credentials. A table's pages share its header and tabs (tabs.js).
 
 import { h, replace, errorBox } from './dom.js';
 import * as session from './session.js';
@@ -7,17 +8,49 @@ import { signinPage } from './pages/signin.js';
 import { tablesPage } from './pages/tables.js';
 import { createTablePage } from './pages/create_table.js';
 import { tablePage } from './pages/table.js';
+import { itemsPage } from './pages/items.js';
+import { explorePage } from './pages/explore.js';
+import { indexesPage } from './pages/indexes.js';
+import { streamsPage } from './pages/streams.js';
+import { ttlPage } from './pages/ttl.js';
+import { tableBackupsPage, backupsPage } from './pages/backups.js';
+import { metricsPage } from './pages/metrics.js';
+import { accessPage } from './pages/access.js';
+import { tableHeader } from './tabs.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 
-/** Each route: a pattern of the hash and its page. */
+/** A table's pages by tab (`#/table/<name>/<tab>`): the page and its title. */
+const TABLE_PAGES = {
+  '': [tablePage, 'Overview'],
+  items: [itemsPage, 'Items'],
+  explore: [explorePage, 'Query / Scan'],
+  indexes: [indexesPage, 'Indexes'],
+  streams: [streamsPage, 'Streams'],
+  ttl: [ttlPage, 'TTL'],
+  backups: [tableBackupsPage, 'Backups'],
+  metrics: [metricsPage, 'Metrics'],
+};
+
+/** Each route: a pattern of the hash, its page and title. */
 const ROUTES = [
   [/^#\/signin$/, signinPage, 'Sign in'],
   [/^#\/tables$/, tablesPage, 'Tables'],
   [/^#\/create$/, createTablePage, 'Create table'],
-  [/^#\/table\/(.+)$/, tablePage, 'Table'],
+  [/^#\/backups$/, backupsPage, 'Backups'],
+  [/^#\/access(?:\/(.*))?$/, accessPage, 'Access'],
+  // `#/table/<name>[/<tab>[/<rest>]]`: the page gets params [name, tab, rest].
+  [/^#\/table\/([^/]+)(?:\/([a-z-]+)(?:\/(.*))?)?$/, null, 'Table'],
+];
+
+/** The top navigation: `[hash, label]`; a link is current on its page and below it. */
+const NAV = [
+  ['#/tables', 'Tables'],
+  ['#/create', 'Create table'],
+  ['#/backups', 'Backups'],
+  ['#/access', 'Access'],
 ];
 
 /** Goes to `hash` (rendering it even when it is the current one). */
@@ -31,10 +64,9 @@ function chrome(signedIn) {
   replace(
     nav,
     signedIn
-      ? [
-          h('a', { href: '#/tables', 'aria-current': current === '#/tables' ? 'page' : false }, 'Tables'),
-          h('a', { href: '#/create', 'aria-current': current === '#/create' ? 'page' : false }, 'Create table'),
-        ]
+      ? NAV.map(([hash, label]) =>
+          h('a', { href: hash, 'aria-current': current === hash || current.startsWith(`${hash}/`) ? 'page' : false }, label),
+        )
       : [],
   );
   const c = session.load();
@@ -76,11 +108,24 @@ async function render() {
     replace(main, h('h1', {}, 'Not found'), h('p', {}, 'No page at ', h('code', {}, hash), '. ', h('a', { href: '#/tables' }, 'Tables')));
     return;
   }
-  const [re, page, title] = route;
-  const params = hash.match(re).slice(1).map(decodeURIComponent);
-  document.title = `${title} · Shale console`;
+  let [re, page, title] = route;
+  const params = hash.match(re).slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
   const root = h('div', {});
-  replace(main, root);
+  if (page === null) {
+    // One table's page: its header and tabs, then the tab's own page.
+    const [name, tab] = params;
+    const known = TABLE_PAGES[tab];
+    if (!known) {
+      replace(main, h('h1', {}, 'Not found'), h('p', {}, 'No tab ', h('code', {}, tab), ' of a table. ', h('a', { href: '#/tables' }, 'Tables')));
+      return;
+    }
+    [page, title] = known;
+    title = `${name} · ${title}`;
+    replace(main, tableHeader(name, tab), root);
+  } else {
+    replace(main, root);
+  }
+  document.title = `${title} · Shale console`;
   const ctx = {
     api: creds ? session.apiFor(creds) : null,
     params,
@@ -95,7 +140,7 @@ async function render() {
   }
   // Keyboard users land on the page's heading (or its first field).
   if (ctx.current() && !main.contains(document.activeElement)) {
-    const first = root.querySelector('[autofocus]') || root.querySelector('h1');
+    const first = main.querySelector('[autofocus]') || main.querySelector('h1');
     if (first) {
       if (!first.hasAttribute('tabindex') && first.tagName === 'H1') first.setAttribute('tabindex', '-1');
       first.focus();

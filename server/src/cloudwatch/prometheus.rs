@@ -135,6 +135,10 @@ fn request_traces(out: &mut String, traces: &[((&'static str, &'static str), Tra
             };
             if kind == "seconds" {
                 let _ = writeln!(out, "{} {}", at("operation"), sum.operation_nanos as f64 / 1e9);
+                for (step, v) in sum.steps.iter() {
+                    let what = step.name().trim_end_matches("_nanos");
+                    let _ = writeln!(out, "{} {}", at(what), v as f64 / 1e9);
+                }
             }
             for (stat, v) in sum.engine.iter() {
                 let (k, what) = trace::prometheus_kind(stat);

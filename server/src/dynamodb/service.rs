@@ -15,6 +15,7 @@ use super::error::DynamoError;
 use super::ops::registry::{self, Handler};
 use super::ops::Gateway;
 use crate::http::service::{Address, Call, Operation, Service};
+use crate::http::trace::{self, Step};
 use shale_aws::protocol::JSON_1_0_CONTENT_TYPE;
 use shale_aws::{AwsError, Reply};
 
@@ -46,7 +47,10 @@ impl Service for Gateway {
 
     fn call(&self, op: &Operation<Handler>, call: &Call<'_>) -> Result<Reply, AwsError> {
         match self.run(op, call.body, call.caller) {
-            Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
+            Ok(v) => {
+                let body = trace::step(Step::Encode, || v.to_string().into_bytes());
+                Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, body))
+            }
             Err(e) => Err(e.to_aws()),
         }
     }

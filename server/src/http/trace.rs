@@ -5,7 +5,8 @@
 //!
 //! An operation runs on one thread from decoding to encoding (on the connection's task or on
 //! a blocking thread, never across an `await`), so the context of that thread over the call is
-//! the operation's.
+//! the operation's. The gateway's own steps (decoding the input, authorizing the caller,
+//! encoding the answer) are timed on that thread too, by [`step`], while the operation is.
 //!
 #![doc = include_str!("../../../docs/format/trace.md")]
 
@@ -38,21 +39,102 @@ pub fn requested(headers: &hyper::HeaderMap) -> Result<bool, AwsError> {
     }
 }
 
-/// One operation's breakdown: its whole time and the engine's figures.
+/// A step of the gateway's own in an operation, timed by [`step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Parsing the request body and decoding it into the operation's input.
+    Decode,
+    /// Authorizing the caller (IAM policy evaluation).
+    Authorize,
+    /// Encoding the answer into the response body.
+    Encode,
+}
+
+impl Step {
+    /// Every step, in the header's order.
+    pub const ALL: [Step; 3] = [Step::Decode, Step::Authorize, Step::Encode];
+
+    /// Its figure's name in the header (`decode_nanos`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Decode => "decode_nanos",
+            Step::Authorize => "authorize_nanos",
+            Step::Encode => "encode_nanos",
+        }
+    }
+}
+
+/// Nanoseconds of the gateway's steps in one operation (or summed over several).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Steps([u64; Step::ALL.len()]);
+
+impl Steps {
+    /// The nanoseconds of `step`.
+    pub fn get(&self, step: Step) -> u64 {
+        self.0[step as usize]
+    }
+
+    fn add_nanos(&mut self, step: Step, nanos: u64) {
+        let v = &mut self.0[step as usize];
+        *v = v.saturating_add(nanos);
+    }
+
+    fn add(&mut self, other: &Steps) {
+        for s in Step::ALL {
+            self.add_nanos(s, other.get(s));
+        }
+    }
+
+    /// Every step with its nanoseconds, in [`Step::ALL`]'s order.
+    pub fn iter(&self) -> impl Iterator<Item = (Step, u64)> + '_ {
+        Step::ALL.into_iter().map(|s| (s, self.get(s)))
+    }
+}
+
+thread_local! {
+    /// The steps of the operation this thread is timing, `None` when it times none.
+    static STEPS: Cell<Option<Steps>> = const { Cell::new(None) };
+}
+
+/// Runs `f`, the gateway's step `which` of an operation, timing it when the operation is
+/// timed ([`run`]); otherwise only one thread-local read.
+pub fn step<R>(which: Step, f: impl FnOnce() -> R) -> R {
+    if STEPS.with(|s| s.get().is_none()) {
+        return f();
+    }
+    let started = Instant::now();
+    let r = f();
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    STEPS.with(|s| {
+        if let Some(mut steps) = s.get() {
+            steps.add_nanos(which, nanos);
+            s.set(Some(steps));
+        }
+    });
+    r
+}
+
+/// One operation's breakdown: its whole time, the gateway's steps and the engine's figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Trace {
     /// Nanoseconds of the operation: decoding, authorizing, running and encoding it.
     pub operation_nanos: u64,
     /// The engine's figures over it.
     pub engine: PerfContext,
+    /// The gateway's steps within it.
+    pub steps: Steps,
 }
 
 impl Trace {
-    /// The `x-shale-trace` header value: `operation_nanos=…` then every engine figure by
-    /// name, in [`Stat::ALL`]'s order, comma-and-space separated.
+    /// The `x-shale-trace` header value: `operation_nanos=…`, every engine figure by name in
+    /// [`Stat::ALL`]'s order, then the gateway's steps in [`Step::ALL`]'s order,
+    /// comma-and-space separated.
     pub fn header_value(&self) -> String {
         let mut out = format!("operation_nanos={}", self.operation_nanos);
         for (s, v) in self.engine.iter() {
+            let _ = write!(out, ", {}={v}", s.name());
+        }
+        for (s, v) in self.steps.iter() {
             let _ = write!(out, ", {}={v}", s.name());
         }
         out
@@ -98,9 +180,11 @@ pub fn run<R>(
         return (f(), None);
     }
     let started = Instant::now();
+    let outer = STEPS.with(|s| s.replace(Some(Steps::default())));
     let (r, engine) = perf::measure(PerfLevel::Time, f);
+    let steps = STEPS.with(|s| s.replace(outer)).unwrap_or_default();
     let operation_nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    let trace = Trace { operation_nanos, engine };
+    let trace = Trace { operation_nanos, engine, steps };
     if let Some(t) = traces {
         t.add(key, &trace);
     }
@@ -116,6 +200,8 @@ pub struct TraceSum {
     pub operation_nanos: u64,
     /// Their engine figures.
     pub engine: PerfContext,
+    /// Their gateway steps.
+    pub steps: Steps,
 }
 
 /// The timed requests so far, summed by (service, operation).
@@ -136,6 +222,7 @@ impl Traces {
         sum.requests += 1;
         sum.operation_nanos = sum.operation_nanos.saturating_add(t.operation_nanos);
         sum.engine.add(&t.engine);
+        sum.steps.add(&t.steps);
     }
 
     /// Every (service, operation) timed, with its sum.
@@ -189,8 +276,14 @@ mod tests {
                 }
                 let ((), t) = run(None, true, ("svc", "Other"), || ());
                 assert!(t.is_some());
-                let ((), t) = run(Some(&traces), true, ("svc", "Traced"), || ());
-                assert!(t.is_some_and(|t| t.operation_nanos > 0));
+                let ((), t) = run(Some(&traces), true, ("svc", "Traced"), || {
+                    step(Step::Decode, || std::thread::sleep(std::time::Duration::from_millis(1)))
+                });
+                let t = t.unwrap();
+                assert!(t.steps.get(Step::Decode) >= 1_000_000, "{t:?}");
+                assert!(t.operation_nanos >= t.steps.get(Step::Decode), "{t:?}");
+                // Outside a timed operation a step is not timed (and costs one check).
+                step(Step::Encode, || ());
             });
         });
         let sums = traces.sums();
@@ -207,25 +300,31 @@ mod tests {
             .with(Stat::FilterNegatives, 1)
             .with(Stat::BlockCacheHits, 1)
             .with(Stat::BlockCacheNanos, 150);
-        let value = Trace { operation_nanos: 42_000, engine }.header_value();
+        let mut steps = Steps::default();
+        steps.add_nanos(Step::Decode, 9500);
+        steps.add_nanos(Step::Encode, 2300);
+        let value = Trace { operation_nanos: 42_000, engine, steps }.header_value();
         assert!(doc.contains(&format!("\n{TRACE_HEADER}: {value}\n")), "{value}");
         // The table lists every figure, in order.
         let rows: Vec<&str> = doc
             .lines()
             .filter_map(|l| l.strip_prefix("| ")?.split(" | `").nth(1)?.split('`').next())
             .collect();
-        let names: Vec<&str> =
-            std::iter::once("operation_nanos").chain(Stat::ALL.iter().map(|s| s.name())).collect();
+        let names: Vec<&str> = std::iter::once("operation_nanos")
+            .chain(Stat::ALL.iter().map(|s| s.name()))
+            .chain(Step::ALL.iter().map(|s| s.name()))
+            .collect();
         assert_eq!(rows, names);
         assert!(doc.contains(&format!("one request in {SAMPLE_EVERY} ")));
     }
 
     #[test]
     fn header_value_round_trips_and_names_every_figure() {
-        let t = Trace { operation_nanos: 5, engine: PerfContext::default() };
+        let t =
+            Trace { operation_nanos: 5, engine: PerfContext::default(), steps: Steps::default() };
         let v = t.header_value();
         let parsed = parse(&v).unwrap();
-        assert_eq!(parsed.len(), 1 + Stat::ALL.len());
+        assert_eq!(parsed.len(), 1 + Stat::ALL.len() + Step::ALL.len());
         assert_eq!(parsed.first(), Some(&("operation_nanos".to_string(), 5)));
         assert_eq!(parse("a=1, b"), None);
         assert_eq!(prometheus_kind(Stat::WalNanos), ("seconds", "wal"));

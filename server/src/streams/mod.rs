@@ -11,6 +11,7 @@ mod ops;
 use crate::dynamodb::error::{DResult, DynamoError};
 use crate::dynamodb::ops::Gateway;
 use crate::http::service::{Address, Call, Operation, Service};
+use crate::http::trace::{self, Step};
 use crate::iam::caller::Caller;
 use serde_json::Value as Json;
 use shale_aws::protocol::JSON_1_0_CONTENT_TYPE;
@@ -93,7 +94,10 @@ impl Service for Streams {
 
     fn call(&self, op: &Operation<Handler>, call: &Call<'_>) -> Result<Reply, AwsError> {
         match (op.handler.run)(&self.gateway, call.body, call.caller) {
-            Ok(v) => Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, v.to_string().into_bytes())),
+            Ok(v) => {
+                let body = trace::step(Step::Encode, || v.to_string().into_bytes());
+                Ok(Reply::new(200, JSON_1_0_CONTENT_TYPE, body))
+            }
             Err(e) => Err(e.to_aws()),
         }
     }

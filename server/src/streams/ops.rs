@@ -14,6 +14,7 @@ use crate::dynamodb::stream::live::ShardInfo;
 use crate::dynamodb::stream::now_ms;
 use crate::dynamodb::stream::registry::Entry;
 use crate::dynamodb::stream::shards::{format_seq, parse_seq};
+use crate::http::trace::{self, Step};
 use crate::iam::caller::Caller;
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
@@ -69,7 +70,7 @@ fn authorize(caller: &Caller, action: &str, arn: &str) -> DResult<()> {
     if caller.is_unrestricted() {
         return Ok(());
     }
-    access::check(caller, action, arn, &caller.context())
+    trace::step(Step::Authorize, || access::check(caller, action, arn, &caller.context()))
 }
 
 /// The stream an API call names (`Invalid StreamArn` for what is not a stream ARN).
@@ -95,7 +96,7 @@ fn shard_missing() -> DynamoError {
 }
 
 pub fn list_streams(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
-    let w: ListStreamsShape = parse(body)?;
+    let w: ListStreamsShape = trace::step(Step::Decode, || parse(body))?;
     let mut c = Constraints::default();
     let table = w.table_name.get("TableName")?;
     if table.is_some() {
@@ -111,7 +112,7 @@ pub fn list_streams(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> 
             return Err(validation("Invalid ExclusiveStartStreamArn"));
         }
     }
-    access::account_wide(caller, "dynamodb:ListStreams")?;
+    trace::step(Step::Authorize, || access::account_wide(caller, "dynamodb:ListStreams"))?;
     let limit = usize::try_from(limit.unwrap_or(STREAMS_PAGE_MAX)).unwrap_or(0);
     let mut matching = g.streams().all().into_iter().filter(|e| {
         table.as_deref().is_none_or(|t| e.meta.table_name == t)
@@ -151,7 +152,7 @@ fn shard_json(s: &ShardInfo) -> Json {
 }
 
 pub fn describe_stream(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
-    let w: DescribeStreamShape = parse(body)?;
+    let w: DescribeStreamShape = trace::step(Step::Decode, || parse(body))?;
     let mut c = Constraints::default();
     let arn = w.stream_arn.get("StreamArn")?;
     c.not_null("streamArn", arn.as_ref());
@@ -193,7 +194,7 @@ pub fn describe_stream(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Jso
 }
 
 pub fn get_shard_iterator(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
-    let w: GetShardIteratorShape = parse(body)?;
+    let w: GetShardIteratorShape = trace::step(Step::Decode, || parse(body))?;
     let mut c = Constraints::default();
     let arn = w.stream_arn.get("StreamArn")?;
     c.not_null("streamArn", arn.as_ref());
@@ -267,7 +268,7 @@ pub fn get_shard_iterator(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<
 
 pub fn get_records(g: &Gateway, body: &[u8], caller: &Caller) -> DResult<Json> {
     let started = std::time::Instant::now();
-    let w: GetRecordsShape = parse(body)?;
+    let w: GetRecordsShape = trace::step(Step::Decode, || parse(body))?;
     let mut c = Constraints::default();
     let given = w.shard_iterator.get("ShardIterator")?;
     c.not_null("shardIterator", given.as_ref());

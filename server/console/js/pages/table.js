@@ -49,8 +49,6 @@ export async function tablePage(root, ctx) {
   const body = h('div', {});
   replace(
     root,
-    h('p', {}, h('a', { href: '#/tables' }, '← Tables')),
-    h('h1', {}, name),
     h('div', { class: 'toolbar' }, h('button', { type: 'button', onclick: () => load() }, 'Refresh')),
     body,
   );

@@ -10,6 +10,7 @@ use crate::dynamodb::error::DResult;
 use crate::dynamodb::metrics;
 use crate::dynamodb::request;
 use crate::http::service::Operation;
+use crate::http::trace::{self, Step};
 use crate::iam::caller::Caller;
 use serde_json::Value as Json;
 use std::time::Instant;
@@ -67,14 +68,14 @@ fn run<'a, I: Input<'a>>(
     handler: fn(&Gateway, I) -> DResult<Json>,
 ) -> DResult<Json> {
     let started = Instant::now();
-    let input = match request::parse(body).and_then(I::decode) {
+    let input = match trace::step(Step::Decode, || request::parse(body).and_then(I::decode)) {
         Ok(input) => input,
         Err(e) => {
             g.metrics.error(None, &[], &e);
             return Err(e);
         }
     };
-    if let Err(e) = input.authorize(g, caller, action) {
+    if let Err(e) = trace::step(Step::Authorize, || input.authorize(g, caller, action)) {
         g.metrics.error(None, &[], &e);
         return Err(e);
     }

@@ -1,0 +1,314 @@
+// Groups: the list (ListGroups, Marker paging; CreateGroup; Delete), one group's page (GetGroup
+// with its members: AddUserToGroup, RemoveUserFromGroup; its policies) and a user's groups
+// (ListGroupsForUser) on the user's page.
+
+import { h, replace, errorBox, field, select } from '../dom.js';
+import { page, record, members, find, result, text, listAll } from '../xml.js';
+import { accessHeader, pager, listTable, when, groupHash, userHash, confirmInRow, confirmInSlot, notice, setFlash, takeFlash, plural, add } from './access_common.js';
+import { inlineSection, attachedSection } from './access_perms.js';
+import { confirmDelete } from './access_delete.js';
+import { nameProblem, pathProblem } from './access_users.js';
+
+/** Most groups a user may be in (IAM's quota). */
+const GROUPS_PER_USER_MAX = 10;
+/** Members of a group shown at most. */
+const MEMBERS_SHOWN = 100;
+
+export async function groupsPage(root, ctx) {
+  const said = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const body = h('div', {});
+  const createSlot = h('div', {});
+  const pages = pager(() => load(), [25, 50, 100], 'Groups a page');
+  const createButton = h('button', { type: 'button', class: 'primary', onclick: () => openCreate() }, 'Create group');
+  const flash = takeFlash();
+  replace(
+    root,
+    accessHeader('groups', 'Groups'),
+    h('p', { class: 'muted' }, 'A group gives its policies to every user in it.'),
+    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
+    flash ? notice(flash) : null,
+    said,
+    createSlot,
+    status,
+    body,
+  );
+
+  function openCreate() {
+    if (createSlot.firstChild) return createSlot.querySelector('input').focus();
+    const name = field({ label: 'Group name', hint: 'up to 128 letters, digits and + = , . @ _ -', type: 'text', autocomplete: 'off', spellcheck: 'false' });
+    const path = field({ label: 'Path (optional)', hint: 'default /', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/' });
+    const errors = h('div', { 'aria-live': 'polite' });
+    const go = h('button', { type: 'submit', class: 'primary' }, 'Create group');
+    const close = () => {
+      replace(createSlot);
+      createButton.focus();
+    };
+    replace(
+      createSlot,
+      h(
+        'form',
+        {
+          class: 'panel',
+          'aria-label': 'Create group',
+          onkeydown: (ev) => ev.key === 'Escape' && close(),
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            const n = name.input.value.trim();
+            const p = path.input.value.trim();
+            const bad = nameProblem(n, 'A group name', 128) || pathProblem(p);
+            if (bad) {
+              replace(errors, errorBox({ code: 'Check', message: bad }));
+              return;
+            }
+            go.disabled = true;
+            try {
+              await ctx.api.iam('CreateGroup', { GroupName: n, Path: p || undefined });
+            } catch (e) {
+              go.disabled = false;
+              replace(errors, errorBox(e));
+              return;
+            }
+            setFlash(`Created group ${n}. Next: add users to it, and give it permissions with a policy.`);
+            ctx.navigate(groupHash(n));
+          },
+        },
+        h('h2', {}, 'Create group'),
+        errors,
+        h('div', { class: 'row' }, name.el, path.el),
+        h('div', { class: 'toolbar' }, go, h('button', { type: 'button', onclick: close }, 'Cancel')),
+      ),
+    );
+    name.input.focus();
+  }
+
+  async function load() {
+    replace(status, h('p', { class: 'muted' }, 'Loading…'));
+    let doc;
+    try {
+      doc = await ctx.api.iam('ListGroups', { MaxItems: pages.size(), Marker: pages.marker() });
+    } catch (e) {
+      if (ctx.current()) replace(status, errorBox(e));
+      return;
+    }
+    if (!ctx.current()) return;
+    replace(status);
+    const p = page(doc, 'Groups');
+    pages.update(p.truncated, p.marker);
+    if (!p.items.length) {
+      replace(body, h('p', { class: 'muted' }, pages.page() === 1 ? 'No groups yet.' : 'No more groups.'));
+      return;
+    }
+    const rows = p.items.map((m) => {
+      const g = record(m, ['GroupName', 'Path', 'GroupId', 'CreateDate']);
+      const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${g.GroupName}` }, 'Delete');
+      const tr = h('tr', {},
+        h('td', {}, h('a', { href: groupHash(g.GroupName) }, g.GroupName)),
+        h('td', {}, h('code', {}, g.Path)),
+        h('td', {}, h('code', {}, g.GroupId)),
+        h('td', { class: 'nowrap' }, when(g.CreateDate)),
+        h('td', {}, del));
+      del.addEventListener('click', () =>
+        confirmDelete(ctx, 'group', g.GroupName, del, (o) => confirmInRow(tr, 5, del, o), () => {
+          replace(said, notice(`Deleted group ${g.GroupName}.`));
+          load();
+        }),
+      );
+      return tr;
+    });
+    replace(body, listTable(['Name', 'Path', 'Group id', 'Created', ''], rows, 'Groups'),
+      h('p', { class: 'muted' }, `Page ${pages.page()}: ${plural(rows.length, 'group')}${p.truncated ? '; more on the next page' : ''}.`));
+  }
+
+  await load();
+}
+
+export async function groupPage(root, ctx, name) {
+  const flash = takeFlash();
+  replace(root, accessHeader('groups', name, [['#/access/groups', 'Groups']]), h('p', { class: 'muted' }, 'Loading…'));
+  let g;
+  try {
+    const doc = await ctx.api.iam('GetGroup', { GroupName: name, MaxItems: 1 });
+    g = record(find(result(doc), 'Group'), ['GroupName', 'Path', 'GroupId', 'Arn', 'CreateDate']);
+  } catch (e) {
+    if (!ctx.current()) return;
+    root.lastChild.remove();
+    root.append(errorBox(e));
+    return;
+  }
+  if (!ctx.current()) return;
+  root.lastChild.remove();
+  const deleteSlot = h('div', {});
+  const del = h('button', { type: 'button', class: 'danger' }, 'Delete group');
+  del.addEventListener('click', () =>
+    confirmDelete(ctx, 'group', g.GroupName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
+      setFlash(`Deleted group ${g.GroupName}.`);
+      ctx.navigate('#/access/groups');
+    }),
+  );
+  add(
+    root,
+    flash ? notice(flash) : null,
+    h('section', { class: 'panel', 'aria-label': 'Summary' },
+      h('div', { class: 'toolbar' },
+        h('dl', { class: 'facts grow cols2' },
+          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, g.Arn)),
+          h('dt', {}, 'Group id'), h('dd', {}, h('code', {}, g.GroupId)),
+          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, g.Path)),
+          h('dt', {}, 'Created'), h('dd', {}, when(g.CreateDate))),
+        del),
+      deleteSlot),
+    membersSection(ctx, g.GroupName),
+    h('div', { class: 'grid2' }, inlineSection(ctx, 'group', g.GroupName), attachedSection(ctx, 'group', g.GroupName)),
+  );
+}
+
+/** The members of group `name`: the list (GetGroup), Add user, Remove. */
+function membersSection(ctx, name) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const said = h('div', { 'aria-live': 'polite' });
+  const userField = field({ label: 'Add a user', hint: 'its name', type: 'text', autocomplete: 'off', spellcheck: 'false', list: `users_${name}` });
+  const datalist = h('datalist', { id: `users_${name}` });
+  const add = h('form', {
+    class: 'row',
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      const u = userField.input.value.trim();
+      if (!u) return userField.input.focus();
+      try {
+        await ctx.api.iam('AddUserToGroup', { GroupName: name, UserName: u });
+      } catch (e) {
+        replace(said, errorBox(e));
+        return;
+      }
+      userField.input.value = '';
+      replace(said, notice(`Added ${u} to ${name}.`));
+      load();
+    },
+  }, userField.el, datalist, h('div', { class: 'field narrow' }, h('button', { type: 'submit' }, 'Add user')));
+  userField.input.addEventListener('focus', async () => {
+    if (datalist.firstChild) return;
+    try {
+      const { items } = await listAll(ctx.api.iam, 'ListUsers', {}, 'Users', 1000);
+      replace(datalist, items.map((m) => h('option', { value: text(m, 'UserName') })));
+    } catch {
+      // Typing the name still works.
+    }
+  }, { once: true });
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'members_h' }, h('h2', { id: 'members_h' }, 'Members'), add, said, body);
+
+  async function load() {
+    let doc;
+    try {
+      doc = await ctx.api.iam('GetGroup', { GroupName: name, MaxItems: MEMBERS_SHOWN });
+    } catch (e) {
+      if (ctx.current()) replace(body, errorBox(e));
+      return;
+    }
+    if (!ctx.current()) return;
+    const p = page(doc, 'Users');
+    if (!p.items.length) {
+      replace(body, h('p', { class: 'muted' }, 'No members.'));
+      return;
+    }
+    const rows = p.items.map((m) => {
+      const u = text(m, 'UserName');
+      const rm = h('button', { type: 'button', class: 'danger', 'aria-label': `Remove ${u}` }, 'Remove');
+      const tr = h('tr', {}, h('td', {}, h('a', { href: userHash(u) }, u)), h('td', { class: 'nowrap' }, when(text(m, 'CreateDate'))), h('td', {}, rm));
+      rm.addEventListener('click', () => confirmInRow(tr, 3, rm, {
+        message: h('p', {}, 'Remove ', h('strong', {}, u), ` from ${name}? It loses what the group's policies allow.`),
+        confirmLabel: 'Remove',
+        run: () => ctx.api.iam('RemoveUserFromGroup', { GroupName: name, UserName: u }),
+        onDone: load,
+      }));
+      return tr;
+    });
+    replace(body, listTable(['User', 'Created', ''], rows, 'Members'), p.truncated ? h('p', { class: 'muted' }, `The first ${MEMBERS_SHOWN} members are shown.`) : null);
+  }
+  load();
+  return panel;
+}
+
+/** The groups of user `name` (ListGroupsForUser), Add to group, Remove. */
+export function userGroupsSection(ctx, name) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const said = h('div', { 'aria-live': 'polite' });
+  const picker = h('div', {});
+  const addButton = h('button', { type: 'button', onclick: () => openAdd() }, 'Add to group');
+  const panel = h('section', { class: 'panel', 'aria-labelledby': 'groups_h' },
+    h('div', { class: 'toolbar' }, h('h2', { id: 'groups_h' }, 'Groups'), h('span', { class: 'spacer' }), addButton),
+    said, picker, body);
+  let mine = [];
+
+  async function openAdd() {
+    replace(said);
+    let all;
+    try {
+      ({ items: all } = await listAll(ctx.api.iam, 'ListGroups', {}, 'Groups', 1000));
+    } catch (e) {
+      replace(said, errorBox(e));
+      return;
+    }
+    const names = all.map((m) => text(m, 'GroupName')).filter((g) => !mine.includes(g));
+    const close = () => {
+      replace(picker);
+      addButton.focus();
+    };
+    if (!names.length) {
+      replace(said, h('p', { class: 'muted' }, all.length ? 'The user is in every group already. ' : 'There are no groups yet. ', h('a', { href: '#/access/groups' }, 'Groups')));
+      return;
+    }
+    const choice = select(names, names[0], { id: `addgroup_${name}` });
+    replace(picker, h('form', {
+      class: 'row',
+      onkeydown: (ev) => ev.key === 'Escape' && close(),
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await ctx.api.iam('AddUserToGroup', { GroupName: choice.value, UserName: name });
+        } catch (e) {
+          replace(said, errorBox(e));
+          return;
+        }
+        replace(said, notice(`Added ${name} to ${choice.value}.`));
+        close();
+        load();
+      },
+    }, h('div', { class: 'field' }, h('label', { for: choice.id }, 'Group'), choice),
+    h('div', { class: 'field narrow' }, h('button', { type: 'submit', class: 'primary' }, 'Add')),
+    h('div', { class: 'field narrow' }, h('button', { type: 'button', onclick: close }, 'Cancel'))));
+    choice.focus();
+  }
+
+  async function load() {
+    let doc;
+    try {
+      doc = await ctx.api.iam('ListGroupsForUser', { UserName: name, MaxItems: 100 });
+    } catch (e) {
+      if (ctx.current()) replace(body, errorBox(e));
+      return;
+    }
+    if (!ctx.current()) return;
+    const groups = members(doc, 'Groups').map((m) => record(m, ['GroupName', 'Path']));
+    mine = groups.map((g) => g.GroupName);
+    addButton.disabled = groups.length >= GROUPS_PER_USER_MAX;
+    if (!groups.length) {
+      replace(body, h('p', { class: 'muted' }, 'In no group.'));
+      return;
+    }
+    const rows = groups.map((g) => {
+      const rm = h('button', { type: 'button', class: 'danger', 'aria-label': `Remove from ${g.GroupName}` }, 'Remove');
+      const tr = h('tr', {}, h('td', {}, h('a', { href: groupHash(g.GroupName) }, g.GroupName)), h('td', {}, h('code', {}, g.Path)), h('td', {}, rm));
+      rm.addEventListener('click', () => confirmInRow(tr, 3, rm, {
+        message: h('p', {}, `Remove ${name} from `, h('strong', {}, g.GroupName), '? It loses what the group\'s policies allow.'),
+        confirmLabel: 'Remove',
+        run: () => ctx.api.iam('RemoveUserFromGroup', { GroupName: g.GroupName, UserName: name }),
+        onDone: load,
+      }));
+      return tr;
+    });
+    replace(body, listTable(['Group', 'Path', ''], rows, 'Groups of the user'), h('p', { class: 'muted' }, `${groups.length} of at most ${GROUPS_PER_USER_MAX}.`));
+  }
+  load();
+  return panel;
+}

@@ -1,0 +1,310 @@
+// Managed policies: the list (`#/access/policies`: ListPolicies by scope, Marker paging;
+// Delete), Create (`#/access/policies/new`, or `new/<arn>` to start from a copy), and one
+// policy (`#/access/policies/<arn>`: GetPolicy, its default version's document, where it is
+// attached; versions and editing when the server has ListPolicyVersions/CreatePolicyVersion).
+
+import { h, replace, errorBox, field, select } from '../dom.js';
+import { page, record, find, result, text, members, decodeDocument } from '../xml.js';
+import { accessHeader, pager, listTable, when, policyHash, userHash, groupHash, roleHash, confirmInRow, confirmInSlot, notice, setFlash, takeFlash, add } from './access_common.js';
+import { policyEditor } from './access_editor.js';
+import { policyNameProblem } from './access_perms.js';
+import { pathProblem } from './access_users.js';
+import { confirmDelete, policyAttachments } from './access_delete.js';
+
+/** Largest managed policy document, in characters without whitespace (IAM's quota). */
+export const MANAGED_POLICY_SIZE_MAX = 6144;
+const SCOPES = [['Local', 'Customer managed'], ['AWS', 'AWS managed'], ['All', 'All']];
+const FIELDS = ['PolicyName', 'PolicyId', 'Arn', 'Path', 'DefaultVersionId', 'AttachmentCount', 'IsAttachable', 'Description', 'CreateDate', 'UpdateDate'];
+
+const isAwsManaged = (arn) => arn.startsWith('arn:aws:iam::aws:');
+
+export async function policiesPage(root, ctx) {
+  let scope = 'Local';
+  const said = h('div', { 'aria-live': 'polite' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const body = h('div', {});
+  const pages = pager(() => load(), [25, 50, 100], 'Policies a page');
+  const scopeSelect = select(SCOPES, scope, {
+    'aria-label': 'Which policies',
+    onchange: (ev) => {
+      scope = ev.target.value;
+      pages.reset();
+      load();
+    },
+  });
+  const flash = takeFlash();
+  replace(
+    root,
+    accessHeader('policies', 'Managed policies'),
+    h('p', { class: 'muted' }, 'A managed policy is attached to any number of users, groups and roles. Customer managed policies are this account\'s own; AWS managed ones are built in.'),
+    h('div', { class: 'toolbar' },
+      h('a', { class: 'button primary', href: '#/access/policies/new' }, 'Create policy'),
+      h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
+      h('span', { class: 'spacer' }), scopeSelect, pages.controls),
+    flash ? notice(flash) : null,
+    said,
+    status,
+    body,
+  );
+
+  async function load() {
+    replace(status, h('p', { class: 'muted' }, 'Loading…'));
+    let doc;
+    try {
+      doc = await ctx.api.iam('ListPolicies', { Scope: scope, MaxItems: pages.size(), Marker: pages.marker() });
+    } catch (e) {
+      if (ctx.current()) replace(status, errorBox(e));
+      return;
+    }
+    if (!ctx.current()) return;
+    replace(status);
+    const p = page(doc, 'Policies');
+    pages.update(p.truncated, p.marker);
+    if (!p.items.length) {
+      replace(body, h('p', { class: 'muted' }, scope === 'Local' && pages.page() === 1 ? ['No customer managed policies yet. ', h('a', { href: '#/access/policies/new' }, 'Create one'), '.'] : 'No policies.'));
+      return;
+    }
+    const rows = p.items.map((m) => {
+      const x = record(m, FIELDS);
+      const aws = isAwsManaged(x.Arn);
+      const del = aws ? null : h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${x.PolicyName}` }, 'Delete');
+      const tr = h('tr', {},
+        h('td', {}, h('a', { href: policyHash(x.Arn) }, x.PolicyName), x.Description ? h('div', { class: 'hint' }, x.Description) : null),
+        h('td', {}, aws ? 'AWS managed' : 'Customer managed'),
+        h('td', {}, h('code', {}, x.Path)),
+        h('td', { class: 'num' }, x.AttachmentCount),
+        h('td', { class: 'nowrap' }, when(x.CreateDate)),
+        h('td', {}, del));
+      if (del) {
+        del.addEventListener('click', () =>
+          confirmDelete(ctx, 'policy', x.PolicyName, del, (o) => confirmInRow(tr, 6, del, o), () => {
+            replace(said, notice(`Deleted policy ${x.PolicyName}.`));
+            load();
+          }, { arn: x.Arn, count: Number(x.AttachmentCount) || 0 }),
+        );
+      }
+      return tr;
+    });
+    replace(body, listTable(['Name', 'Type', 'Path', ['Attached to', 'num'], 'Created', ''], rows, 'Managed policies'),
+      h('p', { class: 'muted' }, `Page ${pages.page()}: ${rows.length} polic${rows.length === 1 ? 'y' : 'ies'}${p.truncated ? '; more on the next page' : ''}.`));
+  }
+
+  await load();
+}
+
+/** The default version's document of policy `arn` (as JSON text, re-indented when it parses). */
+async function documentOf(ctx, arn, versionId) {
+  const doc = await ctx.api.iam('GetPolicyVersion', { PolicyArn: arn, VersionId: versionId });
+  const raw = decodeDocument(text(find(result(doc), 'PolicyVersion'), 'Document'));
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
+}
+
+/** `#/access/policies/new[/<arn>]`: CreatePolicy, from scratch or from a copy of `fromArn`. */
+export async function createPolicyPage(root, ctx, fromArn) {
+  const errors = h('div', { 'aria-live': 'polite' });
+  replace(root, accessHeader('policies', 'Create policy', [['#/access/policies', 'Policies']]), errors);
+  let start = '';
+  let description = '';
+  if (fromArn) {
+    try {
+      const p = record(find(result(await ctx.api.iam('GetPolicy', { PolicyArn: fromArn })), 'Policy'), FIELDS);
+      start = await documentOf(ctx, fromArn, p.DefaultVersionId || 'v1');
+      description = p.Description;
+      root.append(notice('Starting from a copy of ', h('code', {}, fromArn), '. Give the new policy its own name.'));
+    } catch (e) {
+      if (!ctx.current()) return;
+      errors.append(errorBox(e));
+    }
+  }
+  if (!ctx.current()) return;
+  const name = field({ label: 'Policy name', hint: 'up to 128 letters, digits and + = , . @ _ -', type: 'text', autocomplete: 'off', spellcheck: 'false', autofocus: true });
+  const path = field({ label: 'Path (optional)', hint: 'default /', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/' });
+  const desc = field({ label: 'Description (optional)', hint: 'up to 1,000 characters; cannot be changed later', type: 'text', autocomplete: 'off', value: description, maxlength: '1000' });
+  const editor = policyEditor(ctx, { value: start, kind: 'identity', sizeMax: MANAGED_POLICY_SIZE_MAX });
+  const go = h('button', { type: 'submit', class: 'primary' }, 'Create policy');
+  root.append(h('form', {
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      replace(errors);
+      const n = name.input.value.trim();
+      const p = path.input.value.trim();
+      const bad = policyNameProblem(n) || pathProblem(p);
+      if (bad) {
+        replace(errors, errorBox({ code: 'Check', message: bad }));
+        (policyNameProblem(n) ? name : path).input.focus();
+        return;
+      }
+      if (!editor.checkToSave()) {
+        editor.textarea.focus();
+        return;
+      }
+      go.disabled = true;
+      let doc;
+      try {
+        doc = await ctx.api.iam('CreatePolicy', { PolicyName: n, Path: p || undefined, Description: desc.input.value.trim() || undefined, PolicyDocument: editor.value });
+      } catch (e) {
+        go.disabled = false;
+        if (['MalformedPolicyDocument', 'LimitExceeded'].includes(e.code)) editor.serverError(e);
+        else {
+          replace(errors, errorBox(e));
+          name.input.focus();
+        }
+        return;
+      }
+      setFlash(`Created policy ${n}. Attach it to users, groups or roles from their pages.`);
+      ctx.navigate(policyHash(text(find(result(doc), 'Policy'), 'Arn')));
+    },
+  },
+  h('div', { class: 'panel' }, h('div', { class: 'row' }, name.el, path.el), desc.el, editor.el),
+  h('div', { class: 'toolbar' }, go, h('a', { class: 'button', href: '#/access/policies' }, 'Cancel'))));
+}
+
+/** `#/access/policies/<arn>`: one managed policy. */
+export async function policyPage(root, ctx, arn) {
+  const flash = takeFlash();
+  replace(root, accessHeader('policies', 'Policy', [['#/access/policies', 'Policies']]), h('p', { class: 'muted' }, 'Loading…'));
+  let p;
+  try {
+    p = record(find(result(await ctx.api.iam('GetPolicy', { PolicyArn: arn })), 'Policy'), FIELDS);
+  } catch (e) {
+    if (!ctx.current()) return;
+    root.lastChild.remove();
+    root.append(errorBox(e));
+    return;
+  }
+  if (!ctx.current()) return;
+  root.querySelector('h1').textContent = p.PolicyName;
+  root.lastChild.remove();
+  const aws = isAwsManaged(arn);
+  const deleteSlot = h('div', {});
+  const del = aws ? null : h('button', { type: 'button', class: 'danger' }, 'Delete policy');
+  if (del) {
+    del.addEventListener('click', () => confirmDelete(ctx, 'policy', p.PolicyName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
+      setFlash(`Deleted policy ${p.PolicyName}.`);
+      ctx.navigate('#/access/policies');
+    }, { arn, count: Number(p.AttachmentCount) || 0 }));
+  }
+  const docSection = h('section', { class: 'panel', 'aria-labelledby': 'doc_h' }, h('h2', { id: 'doc_h' }, 'Policy document'), h('p', { class: 'muted' }, 'Loading…'));
+  add(
+    root,
+    flash ? notice(flash) : null,
+    h('section', { class: 'panel', 'aria-label': 'Summary' },
+      h('div', { class: 'toolbar' },
+        h('dl', { class: 'facts grow cols2' },
+          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, p.Arn)),
+          h('dt', {}, 'Type'), h('dd', {}, aws ? 'AWS managed' : 'Customer managed'),
+          h('dt', {}, 'Policy id'), h('dd', {}, h('code', {}, p.PolicyId)),
+          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, p.Path)),
+          p.Description ? [h('dt', {}, 'Description'), h('dd', {}, p.Description)] : null,
+          h('dt', {}, 'Default version'), h('dd', {}, p.DefaultVersionId),
+          h('dt', {}, 'Attached to'), h('dd', {}, `${p.AttachmentCount} ${p.AttachmentCount === '1' ? 'user, group or role' : 'users, groups or roles'}`),
+          h('dt', {}, 'Created'), h('dd', {}, when(p.CreateDate)),
+          h('dt', {}, 'Updated'), h('dd', {}, when(p.UpdateDate))),
+        h('div', { class: 'stack' },
+          h('a', { class: 'button', href: `#/access/policies/new/${encodeURIComponent(arn)}` }, 'Create a copy'),
+          del)),
+      deleteSlot),
+    docSection,
+    Number(p.AttachmentCount) > 0 ? attachmentsSection(ctx, p) : null,
+  );
+  await showDocument(ctx, docSection, p, aws);
+}
+
+/** The document of the default version, and the versions when the server keeps several. */
+async function showDocument(ctx, section, p, aws) {
+  const heading = section.firstChild;
+  let current;
+  try {
+    current = await documentOf(ctx, p.Arn, p.DefaultVersionId || 'v1');
+  } catch (e) {
+    if (ctx.current()) replace(section, heading, errorBox(e));
+    return;
+  }
+  // Versions: ListPolicyVersions and CreatePolicyVersion, where the server has them.
+  let versions = null;
+  let versionsError = null;
+  try {
+    const doc = await ctx.api.iam('ListPolicyVersions', { PolicyArn: p.Arn });
+    versions = members(doc, 'Versions').map((m) => record(m, ['VersionId', 'IsDefaultVersion', 'CreateDate']));
+  } catch (e) {
+    versionsError = e;
+  }
+  if (!ctx.current()) return;
+  const view = () => {
+    const editButton = versions && !aws ? h('button', { type: 'button', class: 'primary', onclick: edit }, 'Edit') : null;
+    replace(
+      section,
+      h('div', { class: 'toolbar' }, heading, h('span', { class: 'muted' }, `version ${p.DefaultVersionId} (default)`), h('span', { class: 'spacer' }), editButton),
+      h('pre', { class: 'policy-doc', tabindex: '0', 'aria-label': 'Policy document' }, current),
+      versions
+        ? listTable(['Version', 'Default', 'Created'], versions.map((v) => h('tr', {}, h('td', {}, v.VersionId), h('td', {}, v.IsDefaultVersion === 'true' ? 'Default' : ''), h('td', { class: 'nowrap' }, when(v.CreateDate)))), 'Versions')
+        : aws
+          ? null
+          : h('p', { class: 'muted' },
+            versionsError && versionsError.code === 'InvalidAction'
+              ? 'This server keeps one version of a managed policy (v1) and has no CreatePolicyVersion, so a policy is not edited in place: create a copy with the changes, attach the copy where this one is attached, then detach and delete this one.'
+              : `The versions could not be listed${versionsError ? ` (${versionsError.code}: ${versionsError.message})` : ''}.`),
+    );
+  };
+  const edit = () => {
+    const editor = policyEditor(ctx, { value: current, kind: 'identity', sizeMax: MANAGED_POLICY_SIZE_MAX });
+    const save = h('button', { type: 'submit', class: 'primary' }, 'Save as the new default version');
+    replace(section, heading, h('form', {
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        if (!editor.checkToSave()) return editor.textarea.focus();
+        save.disabled = true;
+        try {
+          await ctx.api.iam('CreatePolicyVersion', { PolicyArn: p.Arn, PolicyDocument: editor.value, SetAsDefault: 'true' });
+        } catch (e) {
+          save.disabled = false;
+          editor.serverError(e);
+          return;
+        }
+        setFlash(`Saved a new default version of ${p.PolicyName}.`);
+        ctx.navigate(policyHash(p.Arn));
+      },
+    }, editor.el, h('p', { class: 'muted' }, 'IAM keeps at most 5 versions of a policy: delete an old one first when there are 5.'),
+    h('div', { class: 'toolbar' }, save, h('button', { type: 'button', onclick: view }, 'Cancel'))));
+    editor.textarea.focus();
+  };
+  view();
+}
+
+/** Where the policy is attached (found by looking through users, groups and roles). */
+function attachmentsSection(ctx, p) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Looking through the users, groups and roles…'));
+  const said = h('div', { 'aria-live': 'polite' });
+  const HASH = { user: userHash, group: groupHash, role: roleHash };
+  const DETACH = { user: ['DetachUserPolicy', 'UserName'], group: ['DetachGroupPolicy', 'GroupName'], role: ['DetachRolePolicy', 'RoleName'] };
+  (async () => {
+    let where;
+    try {
+      where = await policyAttachments(ctx, p.Arn, Number(p.AttachmentCount));
+    } catch (e) {
+      if (ctx.current()) replace(body, errorBox(e));
+      return;
+    }
+    if (!ctx.current()) return;
+    const rows = where.map(([kind, n]) => {
+      const b = h('button', { type: 'button', class: 'danger', 'aria-label': `Detach from ${n}` }, 'Detach');
+      const tr = h('tr', {}, h('td', {}, kind), h('td', {}, h('a', { href: HASH[kind](n) }, n)), h('td', {}, b));
+      b.addEventListener('click', () => confirmInRow(tr, 3, b, {
+        message: h('p', {}, `Detach ${p.PolicyName} from ${kind} `, h('strong', {}, n), '? It loses what the policy allows.'),
+        confirmLabel: 'Detach',
+        run: () => ctx.api.iam(DETACH[kind][0], { [DETACH[kind][1]]: n, PolicyArn: p.Arn }),
+        onDone: () => {
+          tr.remove();
+          replace(said, notice(`Detached from ${kind} ${n}.`));
+        },
+      }));
+      return tr;
+    });
+    replace(body, rows.length ? listTable(['Kind', 'Name', ''], rows, 'Attached to') : h('p', { class: 'muted' }, 'Not found on any user, group or role (the first 1,000 of each were looked through).'));
+  })();
+  return h('section', { class: 'panel', 'aria-labelledby': 'att_h' }, h('h2', { id: 'att_h' }, 'Attached to'), said, body);
+}

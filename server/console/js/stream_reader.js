@@ -1,0 +1,146 @@
+// Reading a DynamoDB stream live, shard by shard (no DOM: Node imports it unchanged).
+//
+// `streamReader(streams, arn, { position, onShards, maxShards })` answers a reader whose
+// `poll()` reads what is new: on the first call it describes the stream and takes an iterator
+// of each shard (`LATEST`: the open shards, from now on; `TRIM_HORIZON`: every shard, from the
+// oldest record kept), then each call runs GetRecords once on every shard not yet drained and
+// answers the new records (each with `shardId`), oldest first. A shard whose NextShardIterator
+// is null is drained (closed and read to its end): the stream is described again, and shards
+// it did not know (the children of a rollover, the shards of a re-enabled stream) are read
+// from their start, so nothing between them is missed. It also re-describes every
+// `describeEvery` polls, to see the stream's status. An expired iterator (15 minutes, after a
+// long pause) is taken again after the last record read (or at LATEST when none was); a
+// trimmed position is taken again at TRIM_HORIZON (`gaps` counts those).
+
+const DESCRIBE_PAGES = 10;
+
+/** Orders records of several shards: by approximate time, then sequence number (as numbers). */
+export function compareRecords(a, b) {
+  const ta = a.dynamodb?.ApproximateCreationDateTime ?? 0;
+  const tb = b.dynamodb?.ApproximateCreationDateTime ?? 0;
+  if (ta !== tb) return ta - tb;
+  const sa = (a.dynamodb?.SequenceNumber || '').replace(/^0+/, '');
+  const sb = (b.dynamodb?.SequenceNumber || '').replace(/^0+/, '');
+  return sa.length - sb.length || (sa < sb ? -1 : sa > sb ? 1 : 0);
+}
+
+/**
+ * @param {(op: string, body: object) => Promise<object>} streams - `ctx.api.streams`
+ * @param {string} arn - the stream's ARN
+ * @param {{position?: 'LATEST'|'TRIM_HORIZON', onShards?: Function, maxShards?: number,
+ *   describeEvery?: number, limit?: number}} [options]
+ */
+export function streamReader(streams, arn, { position = 'LATEST', onShards, maxShards = 64, describeEvery = 10, limit = 100 } = {}) {
+  /** Each shard by id: `{ id, parent, start, end, iterator, type, lastSeq, done, read }`. */
+  const shards = new Map();
+  const state = { arn, status: null, viewType: null, polls: 0, gaps: 0, needDescribe: true, first: true, shards };
+
+  async function describe() {
+    const all = [];
+    let start;
+    let d;
+    for (let page = 0; page < DESCRIBE_PAGES; page++) {
+      const body = { StreamArn: arn, Limit: 100 };
+      if (start) body.ExclusiveStartShardId = start;
+      d = (await streams('DescribeStream', body)).StreamDescription;
+      all.push(...(d.Shards || []));
+      start = d.LastEvaluatedShardId;
+      if (!start) break;
+    }
+    state.status = d.StreamStatus;
+    state.viewType = d.StreamViewType;
+    state.label = d.StreamLabel;
+    state.created = d.CreationRequestDateTime;
+    state.truncated = !!start;
+    const listed = new Set();
+    for (const sh of all) {
+      listed.add(sh.ShardId);
+      const known = shards.get(sh.ShardId);
+      const end = sh.SequenceNumberRange?.EndingSequenceNumber || null;
+      if (known) {
+        known.end = end;
+        continue;
+      }
+      const s = { id: sh.ShardId, parent: sh.ParentShardId || null, start: sh.SequenceNumberRange?.StartingSequenceNumber || null, end, iterator: null, type: 'TRIM_HORIZON', lastSeq: null, done: false, read: 0 };
+      if (state.first && position === 'LATEST') {
+        // From now on: the open shards at their tip; closed ones hold only the past.
+        if (end) s.done = true;
+        else s.type = 'LATEST';
+      }
+      shards.set(sh.ShardId, s);
+    }
+    // A shard no longer listed was trimmed away: nothing more to read there.
+    for (const s of shards.values()) if (!listed.has(s.id)) s.done = true;
+    state.first = false;
+    state.needDescribe = false;
+    if (onShards) onShards(state);
+  }
+
+  async function readShard(s) {
+    if (!s.iterator) {
+      const body = { StreamArn: arn, ShardId: s.id, ShardIteratorType: s.type };
+      if (s.type === 'AFTER_SEQUENCE_NUMBER') body.SequenceNumber = s.lastSeq;
+      try {
+        s.iterator = (await streams('GetShardIterator', body)).ShardIterator;
+      } catch (e) {
+        if (e.code === 'TrimmedDataAccessException') {
+          state.gaps++;
+          s.type = 'TRIM_HORIZON';
+          return [];
+        }
+        if (e.code === 'ResourceNotFoundException') {
+          s.done = true;
+          return [];
+        }
+        throw e;
+      }
+    }
+    let r;
+    try {
+      r = await streams('GetRecords', { ShardIterator: s.iterator, Limit: limit });
+    } catch (e) {
+      s.iterator = null;
+      if (e.code === 'ExpiredIteratorException') {
+        s.type = s.lastSeq ? 'AFTER_SEQUENCE_NUMBER' : 'LATEST';
+        return [];
+      }
+      if (e.code === 'TrimmedDataAccessException') {
+        state.gaps++;
+        s.type = 'TRIM_HORIZON';
+        return [];
+      }
+      if (e.code === 'ResourceNotFoundException') {
+        s.done = true;
+        return [];
+      }
+      throw e;
+    }
+    const records = r.Records || [];
+    if (records.length) s.lastSeq = records[records.length - 1].dynamodb?.SequenceNumber || s.lastSeq;
+    s.read += records.length;
+    s.iterator = r.NextShardIterator || null;
+    if (!s.iterator) {
+      s.done = true;
+      state.needDescribe = true;
+    }
+    return records.map((rec) => Object.assign(rec, { shardId: s.id }));
+  }
+
+  return {
+    state,
+    /** Reads what is new on every shard once; answers the new records, oldest first. */
+    async poll() {
+      if (state.needDescribe || state.polls % describeEvery === 0) await describe();
+      state.polls++;
+      const active = [...shards.values()].filter((s) => !s.done).slice(0, maxShards);
+      const got = await Promise.all(active.map(readShard));
+      if (state.needDescribe) {
+        // A shard was drained: its children (already listed, or listed now) are read next poll.
+        await describe();
+      }
+      return got.flat().sort(compareRecords);
+    },
+    /** The shards being read now. */
+    reading: () => [...shards.values()].filter((s) => !s.done).length,
+  };
+}
