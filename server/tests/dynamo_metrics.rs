@@ -104,6 +104,17 @@ fn metrics_count_known_traffic_per_minute_and_survive_a_restart() {
         minute_stats(&store, &key("ProvisionedWriteCapacityUnits", &t), m0).map(|s| s.max),
         Some(7.0)
     );
+    // A change of capacity is sampled at once, not at the next minute.
+    let update = json!({"TableName": "tbl",
+        "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 9}});
+    g.handle("UpdateTable", &update).unwrap();
+    h.pass(&g, &store);
+    let s = minute_stats(&store, &key("ProvisionedWriteCapacityUnits", &t), m0).unwrap();
+    assert_eq!((s.min, s.max, s.count), (7.0, 9.0, 2.0));
+    // Unchanged, it is not sampled again within the minute.
+    h.pass(&g, &store);
+    let s = minute_stats(&store, &key("ProvisionedWriteCapacityUnits", &t), m0).unwrap();
+    assert_eq!(s.count, 2.0);
     // The next minute: throttles.
     clock.advance(60.0);
     for _ in 0..700 {

@@ -2,17 +2,16 @@
 // Details (DescribeBackup: the source table as backed up), Restore (RestoreTableFromBackup to a
 // new table, js/restore.js) and Delete (DeleteBackup, after a confirmation; Escape cancels).
 //
-// `backupList(ctx, { showTable, pageSize })` answers `{ el, load(filter), reload() }`;
+// `backupList(ctx, { showTable, pageSize })` answers `{ el, load(filter, message), reload(message) }`;
 // `filter` holds ListBackups' members (TableName, BackupType, TimeRangeLowerBound,
 // TimeRangeUpperBound).
 
-import { h, replace, errorBox } from './dom.js';
-import { bytes, count, time, billing, keyOf } from './format.js';
+import { h, replace, errorBox, facts, notice, showNotice } from './dom.js';
+import { bytes, count, time, billing, keyLabel } from './format.js';
+import { pager } from './pager.js';
+import { confirmation } from './confirm.js';
+import { tableHash } from './tabs.js';
 import { restoreForm } from './restore.js';
-
-function facts(pairs) {
-  return h('dl', { class: 'facts' }, pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
-}
 
 /** A restored table's suggested name: `<source>-restored`, within 255 characters. */
 function suggestion(tableName) {
@@ -21,38 +20,27 @@ function suggestion(tableName) {
 
 export function backupList(ctx, { showTable = false, pageSize = 25 } = {}) {
   let filter = {};
-  // The start ARN of each page shown so far (paging back pops it).
-  const starts = [undefined];
+  const said = h('div', { 'aria-live': 'polite' });
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
-  const prev = h('button', { type: 'button', onclick: () => { starts.pop(); fetchPage(); } }, '← Previous');
-  const next = h('button', { type: 'button' }, 'Next →');
-  const refresh = h('button', { type: 'button', onclick: () => fetchPage() }, 'Refresh list');
-  const pager = h('div', { class: 'toolbar' }, refresh, h('span', { class: 'spacer' }), prev, next);
+  const pages = pager({
+    status,
+    size: pageSize,
+    current: ctx.current,
+    load: async ({ start, size, page: number, live }) => {
+      const page = await ctx.api.dynamodb('ListBackups', { ...filter, Limit: size, ExclusiveStartBackupArn: start });
+      if (!live()) return null;
+      show(page.BackupSummaries || [], number);
+      return page.LastEvaluatedBackupArn;
+    },
+  });
+  const refresh = h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh list');
   const columns = (showTable ? 1 : 0) + 6;
-  const el = h('div', { class: 'backup-list' }, pager, status, body);
+  const el = h('div', { class: 'backup-list' }, h('div', { class: 'toolbar' }, refresh, h('span', { class: 'spacer' }), pages.controls), said, status, body);
 
-  async function fetchPage(message) {
-    const start = starts[starts.length - 1];
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let page;
-    try {
-      page = await ctx.api.dynamodb('ListBackups', { ...filter, Limit: pageSize, ExclusiveStartBackupArn: start });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status, message ? h('div', { class: 'notice', role: 'status' }, message) : null);
-    const list = page.BackupSummaries || [];
-    prev.disabled = starts.length === 1;
-    next.disabled = !page.LastEvaluatedBackupArn;
-    next.onclick = () => {
-      starts.push(page.LastEvaluatedBackupArn);
-      fetchPage();
-    };
+  function show(list, number) {
     if (list.length === 0) {
-      replace(body, h('p', { class: 'muted' }, starts.length === 1 ? 'No backups.' : 'No more backups.'));
+      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No backups.' : 'No more backups.'));
       return;
     }
     replace(
@@ -77,7 +65,7 @@ export function backupList(ctx, { showTable = false, pageSize = 25 } = {}) {
         ),
         list.map(row),
       ),
-      h('p', { class: 'muted' }, `Page ${starts.length}: ${list.length} backup${list.length === 1 ? '' : 's'}, ${pageSize} a page, oldest first.`),
+      h('p', { class: 'muted' }, `Page ${number}: ${list.length} backup${list.length === 1 ? '' : 's'}, ${pageSize} a page, oldest first.`),
     );
   }
 
@@ -89,7 +77,7 @@ export function backupList(ctx, { showTable = false, pageSize = 25 } = {}) {
     const main = h(
       'tr',
       {},
-      showTable ? h('td', {}, h('a', { href: `#/table/${encodeURIComponent(b.TableName)}/backups` }, b.TableName)) : null,
+      showTable ? h('td', {}, h('a', { href: tableHash(b.TableName, 'backups') }, b.TableName)) : null,
       h('td', {}, h('span', { class: 'backup-name' }, b.BackupName), h('br', {}), h('code', { class: 'arn' }, b.BackupArn)),
       h('td', {}, h('span', { class: `status ${b.BackupStatus}` }, b.BackupStatus)),
       h('td', { class: 'created' }, time(b.BackupCreationDateTime)),
@@ -136,47 +124,36 @@ export function backupList(ctx, { showTable = false, pageSize = 25 } = {}) {
       if (expand(restore, f.el, 'backup-restore')) f.focus();
     });
     del.addEventListener('click', () => {
-      const errors = h('div', { 'aria-live': 'polite' });
-      const go = h('button', { type: 'button', class: 'danger primary' }, 'Delete backup');
-      const box = h(
-        'div',
-        {
-          onkeydown: (ev) => {
-            if (ev.key === 'Escape') {
-              ev.preventDefault();
-              close();
-            }
-          },
+      const box = confirmation({
+        message: h('p', {}, 'Delete backup ', h('strong', {}, b.BackupName), ` of ${b.TableName}? It cannot be restored afterwards; the table itself is not touched.`),
+        confirmLabel: 'Delete backup',
+        label: `Delete backup ${b.BackupName}`,
+        run: () => ctx.api.dynamodb('DeleteBackup', { BackupArn: b.BackupArn }),
+        onCancel: close,
+        onDone: () => {
+          // The list is drawn again without this row: the focus goes to the message.
+          showNotice(said, `Backup ${b.BackupName} deleted.`);
+          pages.reload();
         },
-        errors,
-        h('p', {}, 'Delete backup ', h('strong', {}, b.BackupName), ` of ${b.TableName}? It cannot be restored afterwards; the table itself is not touched.`),
-        h('div', { class: 'toolbar' }, go, h('button', { type: 'button', onclick: close }, 'Cancel')),
-      );
-      go.addEventListener('click', async () => {
-        go.disabled = true;
-        try {
-          await ctx.api.dynamodb('DeleteBackup', { BackupArn: b.BackupArn });
-          fetchPage(`Backup ${b.BackupName} deleted.`);
-        } catch (e) {
-          replace(errors, errorBox(e));
-          go.disabled = false;
-        }
       });
-      if (expand(del, box, 'confirm')) go.focus();
+      if (expand(del, box, 'confirm')) box.focus();
     });
     return tbody;
   }
 
   return {
     el,
-    /** Shows the first page of the backups `f` selects. */
+    /** Shows the first page of the backups `f` selects (and `message`, when given, above it). */
     load(f = {}, message) {
       filter = f;
-      starts.length = 1;
-      return fetchPage(message);
+      replace(said, message ? notice(message) : null);
+      return pages.first();
     },
-    /** Shows the current page again. */
-    reload: (message) => fetchPage(message),
+    /** Shows the current page again (and `message`, when given, above it). */
+    reload(message) {
+      replace(said, message ? notice(message) : null);
+      return pages.reload();
+    },
   };
 }
 
@@ -185,7 +162,6 @@ function describe(d) {
   const b = d.BackupDetails || {};
   const s = d.SourceTableDetails || {};
   const f = d.SourceTableFeatureDetails || {};
-  const tableLike = { BillingModeSummary: { BillingMode: s.BillingMode }, ProvisionedThroughput: s.ProvisionedThroughput };
   const names = (list) => (list && list.length ? list.map((i) => i.IndexName).join(', ') : 'None');
   return h(
     'div',
@@ -211,12 +187,12 @@ function describe(d) {
       facts([
         ['Table', s.TableName],
         ['Table ARN', s.TableArn ? h('code', {}, s.TableArn) : null],
-        ['Created', s.TableCreationDateTime ? time(s.TableCreationDateTime) : null],
-        ['Partition key', keyOf(s.KeySchema, [], 'HASH')],
-        ['Sort key', keyOf(s.KeySchema, [], 'RANGE')],
+        ['Created', time(s.TableCreationDateTime)],
+        ['Partition key', keyLabel(s.KeySchema, [], 'HASH')],
+        ['Sort key', keyLabel(s.KeySchema, [], 'RANGE')],
         ['Items', count(s.ItemCount)],
         ['Size', bytes(s.TableSizeBytes)],
-        ['Billing mode', s.BillingMode || s.ProvisionedThroughput ? billing(tableLike) : null],
+        ['Billing mode', s.BillingMode || s.ProvisionedThroughput ? billing(s) : null],
         ['Global indexes', names(f.GlobalSecondaryIndexes)],
         ['Local indexes', names(f.LocalSecondaryIndexes)],
         ['Stream', f.StreamDescription?.StreamEnabled ? f.StreamDescription.StreamViewType : 'Disabled'],

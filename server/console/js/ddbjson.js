@@ -1,10 +1,12 @@
 // DynamoDB JSON: attribute values as the API carries them (`{ "S": "x" }`, `{ "N": "1.5" }`,
 // `{ "M": { … } }`, …), and the helpers the pages share to show, key, check and size them.
 //
-// - `TYPES`, `TYPE_NAMES`: the ten type descriptors and their names;
+// - `TYPES`, `TYPE_NAMES`: the ten type descriptors and their names; `KEY_TYPES`: the three a
+//   key (or an index's key) may have;
 // - `typeOf(av)`: the descriptor of an attribute value;
 // - `displayValue(av, max)`: one line of text for a table cell;
 // - `keyNames(keySchema)`, `keyOf(item, keySchema)`: the key attributes of an item;
+// - `keyText(key)`: a key as text (`pk = a, sk = 1`);
 // - `validateItem(item)`, `validateValue(av, path)`: a clear error naming the attribute path
 //   of the first malformed value (`ItemError`, with `.path`);
 // - `parseItem(text)`: JSON text → a checked item (JSON syntax errors with line and column);
@@ -31,7 +33,10 @@ export const TYPE_NAMES = {
   BS: 'Binary set',
 };
 
-/** The largest item DynamoDB stores, in bytes. */
+/** The types a key attribute may have (S, N, B), as `[descriptor, name]` options. */
+export const KEY_TYPES = ['S', 'N', 'B'].map((t) => [t, TYPE_NAMES[t]]);
+
+/** The largest item DynamoDB stores, in bytes: 400 KB of 1,024 bytes (409,600 bytes). */
 export const ITEM_SIZE_MAX = 400 * 1024;
 
 /** An error in an item, at `path` (`address.city`, `tags[2]`; `''` for the item itself). */
@@ -137,6 +142,16 @@ export function keyOf(item, keySchema) {
     if (item && hasOwn(item, name)) Object.defineProperty(out, name, { value: item[name], enumerable: true, writable: true, configurable: true });
   }
   return out;
+}
+
+/**
+ * A key (an item of key attributes, or any item: every attribute is listed) as text:
+ * `pk = a, sk = 1`, each value as `displayValue` shows it, cut at `max` characters.
+ */
+export function keyText(key, max = 60) {
+  return Object.entries(key || {})
+    .map(([k, av]) => `${k} = ${displayValue(av, max)}`)
+    .join(', ');
 }
 
 /**

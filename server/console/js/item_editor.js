@@ -15,12 +15,8 @@
 //   naming the attribute path, after marking and focusing the control at fault.
 
 import { h, replace } from './dom.js';
+import { bytes } from './format.js';
 import { TYPES, TYPE_NAMES, ItemError, pathJoin, validateItem, validateValue, parseItem, formatItem, itemSize, typeOf, displayValue, ITEM_SIZE_MAX } from './ddbjson.js';
-
-/** `76 B`, `12.3 KB` (KB of 1024 bytes, as DynamoDB's 400 KB item limit counts them). */
-function sizeText(n) {
-  return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KB`;
-}
 
 const TEXT_TYPES = new Set(['S', 'N', 'B']);
 const SET_TYPES = new Set(['SS', 'NS', 'BS']);
@@ -282,7 +278,7 @@ export function itemEditor({ item = {}, keys = [], mode = 'create', view = 'form
     'aria-label': 'Item in DynamoDB JSON',
     onkeydown: submitOnCtrlEnter,
   });
-  const size = h('span', { class: 'muted ie-size', 'aria-live': 'off' });
+  const size = h('span', { class: 'muted ie-size', 'aria-live': 'off', title: `1 KB = 1,024 bytes: an item holds at most ${ITEM_SIZE_MAX.toLocaleString('en-US')} bytes, its names and values counted as DynamoDB counts them.` });
   const formButton = h('button', { type: 'button', onclick: () => switchTo('form') }, 'Form');
   const jsonButton = h('button', { type: 'button', onclick: () => switchTo('json') }, 'DynamoDB JSON');
   const editor = {
@@ -355,7 +351,8 @@ export function itemEditor({ item = {}, keys = [], mode = 'create', view = 'form
       } catch {
         n = null;
       }
-      size.textContent = n === null ? 'Item size: —' : `Item size: ${sizeText(n)} of ${ITEM_SIZE_MAX / 1024} KB`;
+      // KB of 1,024 bytes, as DynamoDB counts its 400 KB limit (format.bytes).
+      size.textContent = n === null ? 'Item size: —' : `Item size: ${bytes(n)} of ${bytes(ITEM_SIZE_MAX)}`;
       size.classList.toggle('error-text', n !== null && n > ITEM_SIZE_MAX);
     });
   }

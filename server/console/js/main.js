@@ -93,6 +93,23 @@ function chrome(signedIn) {
 
 let generation = 0;
 
+/** The page shown for an address that names none: `what` says which part is unknown. */
+function notFound(...what) {
+  const h1 = h('h1', { tabindex: '-1' }, 'Not found');
+  replace(main, h1, h('p', {}, ...what, ' ', h('a', { href: '#/tables' }, 'Tables')));
+  document.title = 'Not found · Shale console';
+  h1.focus();
+}
+
+/** The route's captures, URL-decoded; null when one is not valid percent-encoding (`%E0`). */
+function decodeParams(match) {
+  try {
+    return match.slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
+  } catch {
+    return null;
+  }
+}
+
 async function render() {
   const mine = ++generation;
   let hash = location.hash || '#/tables';
@@ -105,21 +122,24 @@ async function render() {
   const route = ROUTES.find(([re]) => re.test(hash));
   chrome(!!creds);
   if (!route) {
-    replace(main, h('h1', {}, 'Not found'), h('p', {}, 'No page at ', h('code', {}, hash), '. ', h('a', { href: '#/tables' }, 'Tables')));
+    notFound('No page at ', h('code', {}, hash), '.');
     return;
   }
   let [re, page, title] = route;
-  const params = hash.match(re).slice(1).map((p) => (p === undefined ? '' : decodeURIComponent(p)));
+  const params = decodeParams(hash.match(re));
+  if (!params) {
+    notFound('The address ', h('code', {}, hash), ' is not valid (a % not followed by an encoded character).');
+    return;
+  }
   const root = h('div', {});
   if (page === null) {
     // One table's page: its header and tabs, then the tab's own page.
     const [name, tab] = params;
-    const known = TABLE_PAGES[tab];
-    if (!known) {
-      replace(main, h('h1', {}, 'Not found'), h('p', {}, 'No tab ', h('code', {}, tab), ' of a table. ', h('a', { href: '#/tables' }, 'Tables')));
+    if (!Object.hasOwn(TABLE_PAGES, tab)) {
+      notFound('No tab ', h('code', {}, tab), ' of a table.');
       return;
     }
-    [page, title] = known;
+    [page, title] = TABLE_PAGES[tab];
     title = `${name} · ${title}`;
     replace(main, tableHeader(name, tab), root);
   } else {

@@ -6,20 +6,19 @@
 //
 // `pitrPanel(ctx, table)` answers `{ el, load() }`.
 
-import { h, replace, errorBox, field } from './dom.js';
+import { h, replace, errorBox, field, facts, notice, focusOn } from './dom.js';
 import { time } from './format.js';
+import { confirmInSlot } from './confirm.js';
 import { restoreForm } from './restore.js';
 
 const PERIOD_MIN = 1;
 const PERIOD_MAX = 35;
 
-function facts(pairs) {
-  return h('dl', { class: 'facts' }, pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
-}
-
-/** Seconds since the epoch as the value of a `datetime-local` input, read as UTC. */
+/** Seconds since the epoch as the value of a `datetime-local` input, read as UTC; '' when there is no such time. */
 export function inputValue(seconds) {
-  return new Date(Math.floor(seconds) * 1000).toISOString().slice(0, 19);
+  const n = Number(seconds);
+  if (seconds === undefined || seconds === null || seconds === '' || !Number.isFinite(n)) return '';
+  return new Date(Math.floor(n) * 1000).toISOString().slice(0, 19);
 }
 
 /** A `datetime-local` value (`2026-12-07T12:08` or with seconds) read as UTC: seconds, or NaN. */
@@ -48,14 +47,11 @@ export function pitrPanel(ctx, table) {
     return r.ContinuousBackupsDescription?.PointInTimeRecoveryDescription || {};
   }
 
+  /** UpdateContinuousBackups, then the panel drawn again with `message` (which takes the focus). */
   async function update(spec, message) {
     replace(errors);
-    try {
-      await ctx.api.dynamodb('UpdateContinuousBackups', { TableName: table, PointInTimeRecoverySpecification: spec });
-      await load(message);
-    } catch (e) {
-      replace(errors, errorBox(e));
-    }
+    await ctx.api.dynamodb('UpdateContinuousBackups', { TableName: table, PointInTimeRecoverySpecification: spec });
+    await load(message, true);
   }
 
   function periodForm(p, enabled) {
@@ -82,8 +78,13 @@ export function pitrPanel(ctx, table) {
             return;
           }
           go.disabled = true;
-          await update({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: n }, enabled ? `Recovery period set to ${n} days.` : 'Point-in-time recovery is on.');
-          go.disabled = false;
+          try {
+            await update({ PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: n }, enabled ? `Recovery period set to ${n} days.` : 'Point-in-time recovery is on.');
+          } catch (e) {
+            replace(errors, errorBox(e));
+          } finally {
+            go.disabled = false;
+          }
         },
       },
       days.el,
@@ -92,43 +93,30 @@ export function pitrPanel(ctx, table) {
   }
 
   function turnOff(holder, opener) {
-    if (holder.firstChild) return;
-    const go = h('button', { type: 'button', class: 'danger primary' }, 'Turn off');
-    const cancel = () => {
-      replace(holder);
-      opener.focus();
-    };
-    go.addEventListener('click', () => update({ PointInTimeRecoveryEnabled: false }, 'Point-in-time recovery is off.'));
-    replace(
-      holder,
-      h(
-        'div',
-        {
-          class: 'confirm-box',
-          onkeydown: (ev) => {
-            if (ev.key === 'Escape') {
-              ev.preventDefault();
-              cancel();
-            }
-          },
-        },
-        h('p', {}, 'Turn off point-in-time recovery? The restorable window is discarded: turning it on again starts a new window from then.'),
-        h('div', { class: 'toolbar' }, go, h('button', { type: 'button', onclick: cancel }, 'Cancel')),
-      ),
-    );
-    go.focus();
+    if (holder.firstChild) {
+      holder.querySelector('button.primary')?.focus();
+      return;
+    }
+    confirmInSlot(holder, opener, {
+      message: h('p', {}, 'Turn off point-in-time recovery? The restorable window is discarded: turning it on again starts a new window from then.'),
+      confirmLabel: 'Turn off',
+      label: 'Turn off point-in-time recovery',
+      run: () => update({ PointInTimeRecoveryEnabled: false }, 'Point-in-time recovery is off.'),
+    });
   }
 
   function restoreToTime(p) {
     const latest = h('input', { type: 'radio', name: 'pitr-when', value: 'latest', checked: true, id: 'pitr-latest' });
     const chosen = h('input', { type: 'radio', name: 'pitr-when', value: 'time', id: 'pitr-time' });
+    // The window as described; a time the server left out leaves that end open.
+    const earliest = Number.isFinite(Number(p.EarliestRestorableDateTime)) ? Math.ceil(p.EarliestRestorableDateTime) : undefined;
     const when = field({
       label: 'Date and time (UTC)',
       type: 'datetime-local',
       step: '1',
       value: inputValue(p.LatestRestorableDateTime),
-      min: inputValue(Math.ceil(p.EarliestRestorableDateTime)),
-      hint: `from ${time(Math.ceil(p.EarliestRestorableDateTime))} to now`,
+      min: inputValue(earliest) || undefined,
+      hint: earliest !== undefined ? `from ${time(earliest)} to now` : 'up to now',
       disabled: true,
     });
     const sync = () => {
@@ -169,22 +157,30 @@ export function pitrPanel(ctx, table) {
     return f.el;
   }
 
-  async function load(message) {
+  let seq = 0;
+  /**
+   * Describes and draws the panel, with `message` above. `focus`: the control that had the focus
+   * (Refresh, a form's button, a confirmation) is replaced: the message takes it, or the new Refresh.
+   */
+  async function load(message, focus = false) {
+    const mine = ++seq;
     let p;
     try {
       p = await describe();
     } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
+      if (ctx.current() && mine === seq) replace(body, errorBox(e));
       return;
     }
-    if (!ctx.current()) return;
+    if (!ctx.current() || mine !== seq) return;
+    const said = message ? notice(message) : null;
     const enabled = p.PointInTimeRecoveryStatus === 'ENABLED';
     const offHolder = h('div', {});
     const off = h('button', { type: 'button', class: 'danger' }, 'Turn off…');
+    const refresh = h('button', { type: 'button', onclick: () => load(null, true) }, 'Refresh');
     off.addEventListener('click', () => turnOff(offHolder, off));
     replace(
       body,
-      message ? h('div', { class: 'notice', role: 'status' }, message) : null,
+      said,
       h(
         'div',
         { class: 'grid2' },
@@ -197,7 +193,7 @@ export function pitrPanel(ctx, table) {
             ['Earliest restorable', enabled ? time(p.EarliestRestorableDateTime) : null],
             ['Latest restorable', enabled ? `${time(p.LatestRestorableDateTime)} (now)` : null],
           ]),
-          h('div', { class: 'toolbar pitr-actions' }, h('button', { type: 'button', onclick: () => load() }, 'Refresh'), enabled ? off : null),
+          h('div', { class: 'toolbar pitr-actions' }, refresh, enabled ? off : null),
           offHolder,
           periodForm(p, enabled),
           h('p', { class: 'muted' }, enabled
@@ -207,6 +203,7 @@ export function pitrPanel(ctx, table) {
         enabled ? h('div', {}, restoreToTime(p)) : null,
       ),
     );
+    if (focus) focusOn(said || refresh);
   }
 
   return { el, load };

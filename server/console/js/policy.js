@@ -126,7 +126,8 @@ export function parseJson(text) {
 
   function object(path) {
     i++;
-    const out = {};
+    // No prototype: a member named `__proto__` or `constructor` is a member like any other.
+    const out = Object.create(null);
     ws();
     if (text[i] === '}') {
       i++;
@@ -141,7 +142,7 @@ export function parseJson(text) {
       if (text[i] !== ':') fail(`Expected ':' after the property name "${key}" but found ${describe()}`);
       i++;
       const sub = [...path, key];
-      if (Object.prototype.hasOwnProperty.call(out, key)) duplicates.push({ path: pathString(sub), offset: keyAt });
+      if (Object.hasOwn(out, key)) duplicates.push({ path: pathString(sub), offset: keyAt });
       out[key] = value(sub);
       ws();
       if (text[i] === ',') {
@@ -229,6 +230,7 @@ export function parseJson(text) {
 // The grammar.
 
 const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const has = (o, k) => Object.hasOwn(o, k);
 const typeName = (v) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : isObject(v) ? 'an object' : `a ${typeof v}`);
 
 /** A date the server's Date operators take: ISO 8601 date (and time) or epoch seconds. */
@@ -303,7 +305,7 @@ export function validatePolicy(text, { kind = 'identity', sizeMax } = {}) {
   unknownFields(doc, [], TOP_FIELDS, err);
   let variables = false;
   let versionKnown = true;
-  if (!('Version' in doc)) {
+  if (!has(doc, 'Version')) {
     warn([], 'No Version: the document is read as version 2008-10-17, which has no policy variables (${aws:username} …). Add "Version": "2012-10-17".');
   } else if (!VERSIONS.includes(doc.Version)) {
     err(['Version'], `Version must be "2012-10-17" or "2008-10-17", not ${JSON.stringify(doc.Version)}.`);
@@ -311,9 +313,9 @@ export function validatePolicy(text, { kind = 'identity', sizeMax } = {}) {
   } else {
     variables = doc.Version === '2012-10-17';
   }
-  if ('Id' in doc && typeof doc.Id !== 'string') err(['Id'], `Id must be a string, not ${typeName(doc.Id)}.`);
+  if (has(doc, 'Id') && typeof doc.Id !== 'string') err(['Id'], `Id must be a string, not ${typeName(doc.Id)}.`);
 
-  if (!('Statement' in doc)) {
+  if (!has(doc, 'Statement')) {
     err([], 'Missing required field Statement (a statement object, or an array of them).');
   } else {
     const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
@@ -367,19 +369,19 @@ function stringList(v, path, what, err) {
 
 /** Exactly one of `a` and `b` of statement `s`: answers the field's name, or null. */
 function either(s, a, b, path, err, required) {
-  if (a in s && b in s) {
+  if (has(s, a) && has(s, b)) {
     err([...path, b], `A statement has ${a} or ${b}, not both.`);
     return null;
   }
-  if (a in s) return a;
-  if (b in s) return b;
+  if (has(s, a)) return a;
+  if (has(s, b)) return b;
   if (required) err(path, required);
   return null;
 }
 
 function statement(s, path, { kind, err, warn, sids }) {
   unknownFields(s, path, STATEMENT_FIELDS, err);
-  if ('Sid' in s) {
+  if (has(s, 'Sid')) {
     if (typeof s.Sid !== 'string') err([...path, 'Sid'], `Sid must be a string, not ${typeName(s.Sid)}.`);
     else if (!/^[0-9A-Za-z]*$/.test(s.Sid)) err([...path, 'Sid'], 'Sid may hold only letters and digits ([0-9A-Za-z]*).');
     else if (s.Sid) {
@@ -387,7 +389,7 @@ function statement(s, path, { kind, err, warn, sids }) {
       else sids.set(s.Sid, pathString(path));
     }
   }
-  if (!('Effect' in s)) err(path, 'Missing required field Effect ("Allow" or "Deny").');
+  if (!has(s, 'Effect')) err(path, 'Missing required field Effect ("Allow" or "Deny").');
   else if (s.Effect !== 'Allow' && s.Effect !== 'Deny') {
     const fold = typeof s.Effect === 'string' && ['allow', 'deny'].includes(s.Effect.toLowerCase());
     err([...path, 'Effect'], fold ? `Effect is case-sensitive: "${s.Effect[0].toUpperCase()}${s.Effect.slice(1).toLowerCase()}".` : `Effect must be "Allow" or "Deny", not ${JSON.stringify(s.Effect)}.`);
@@ -400,11 +402,11 @@ function statement(s, path, { kind, err, warn, sids }) {
   }
 
   if (kind === 'trust') {
-    for (const f of ['Resource', 'NotResource']) if (f in s) err([...path, f], `A role's trust policy has no ${f}: it names who may assume the role (Principal).`);
+    for (const f of ['Resource', 'NotResource']) if (has(s, f)) err([...path, f], `A role's trust policy has no ${f}: it names who may assume the role (Principal).`);
     const pf = either(s, 'Principal', 'NotPrincipal', path, err, 'A trust policy statement must have Principal or NotPrincipal.');
     if (pf) principal(s[pf], [...path, pf], err);
   } else {
-    for (const f of ['Principal', 'NotPrincipal']) if (f in s) err([...path, f], `This policy is attached to an identity, so it names no ${f}.`);
+    for (const f of ['Principal', 'NotPrincipal']) if (has(s, f)) err([...path, f], `This policy is attached to an identity, so it names no ${f}.`);
     const rf = either(s, 'Resource', 'NotResource', path, err, 'A statement must have Resource or NotResource ("*" or ARNs).');
     if (rf) {
       const list = stringList(s[rf], [...path, rf], rf, err);
@@ -414,7 +416,7 @@ function statement(s, path, { kind, err, warn, sids }) {
       });
     }
   }
-  if ('Condition' in s) condition(s.Condition, [...path, 'Condition'], { err, warn });
+  if (has(s, 'Condition')) condition(s.Condition, [...path, 'Condition'], { err, warn });
 }
 
 function action(a, path, err, warn) {
@@ -430,7 +432,7 @@ function action(a, path, err, warn) {
   else if (/[*?]/.test(vendor)) err(path, `The service prefix of ${JSON.stringify(a)} may not have wildcards.`);
   else if (!/^[A-Za-z0-9.-]+$/.test(vendor)) err(path, `Service prefix ${JSON.stringify(vendor)} is not valid.`);
   else {
-    const known = ACTIONS[vendor.toLowerCase()];
+    const known = has(ACTIONS, vendor.toLowerCase()) ? ACTIONS[vendor.toLowerCase()] : null;
     if (!known) {
       warn(path, `This server has no ${vendor} service: the action never applies.`);
     } else if (!/[*?]/.test(name) && !known.some((k) => k.toLowerCase() === name.toLowerCase())) {
@@ -524,11 +526,61 @@ function condition(c, path, { err, warn }) {
   }
 }
 
-/** The document re-indented with 2 spaces, or null when it is not JSON. */
+/**
+ * The document re-indented with 2 spaces (as `JSON.stringify(…, null, 2)` lays it out), or null
+ * when it is not JSON. Only the whitespace between tokens changes: every number keeps the text
+ * it was written with (`12345678901234567891`, `1.50`), every string its escapes, and a key given
+ * twice stays twice (a warning says so).
+ */
 export function formatPolicy(text) {
+  const t = String(text);
   try {
-    return JSON.stringify(parseJson(String(text)).value, null, 2);
+    parseJson(t);
   } catch {
     return null;
   }
+  const WS = ' \t\n\r';
+  let out = '';
+  let depth = 0;
+  const newline = () => `\n${'  '.repeat(depth)}`;
+  for (let i = 0; i < t.length; ) {
+    const c = t[i];
+    if (WS.includes(c)) {
+      i++;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (t[j] !== '"') j += t[j] === '\\' ? 2 : 1;
+      out += t.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '{' || c === '[') {
+      let j = i + 1;
+      while (WS.includes(t[j])) j++;
+      const close = c === '{' ? '}' : ']';
+      if (t[j] === close) {
+        out += c + close;
+        i = j + 1;
+      } else {
+        depth++;
+        out += c + newline();
+        i++;
+      }
+    } else if (c === '}' || c === ']') {
+      depth--;
+      out += newline() + c;
+      i++;
+    } else if (c === ',') {
+      out += `,${newline()}`;
+      i++;
+    } else if (c === ':') {
+      out += ': ';
+      i++;
+    } else {
+      // A number, true, false or null: as written.
+      let j = i;
+      while (j < t.length && !`${WS},:]}`.includes(t[j])) j++;
+      out += t.slice(i, j);
+      i = j;
+    }
+  }
+  return out;
 }

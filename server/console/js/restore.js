@@ -12,10 +12,10 @@
 // Errors (the client's checks and the server's, say TableAlreadyExistsException) are shown at
 // the top of the form; a success replaces the form's controls by the restored table.
 
-import { h, replace, errorBox, field, select } from './dom.js';
+import { h, replace, errorBox, field, select, labelled, focusOn, showError } from './dom.js';
+import { TABLE_NAME, TABLE_NAME_RULE, capacityFields } from './schema_fields.js';
+import { tableHash } from './tabs.js';
 
-/** DynamoDB's table names: 3 to 255 of `a-z A-Z 0-9 _ . -`. */
-export const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 /** How long the restored table's status is polled at most. */
 const POLL_MS = 10 * 60 * 1000;
 
@@ -28,25 +28,15 @@ export function billingOverride() {
       ['PROVISIONED', 'Provisioned'],
     ],
     '',
-    { id: `bo_${Math.random().toString(36).slice(2, 8)}` },
   );
-  const rcu = field({ label: 'Read capacity units', type: 'number', min: '1', step: '1', value: '5' });
-  const wcu = field({ label: 'Write capacity units', type: 'number', min: '1', step: '1', value: '5' });
-  const units = h('div', { class: 'inline-form hidden' }, rcu.el, wcu.el);
-  mode.addEventListener('change', () => units.classList.toggle('hidden', mode.value !== 'PROVISIONED'));
-  const el = h(
-    'div',
-    {},
-    h('div', { class: 'field' }, h('label', { for: mode.id }, 'Billing mode of the new table'), mode),
-    units,
-  );
+  const units = capacityFields();
+  units.show(false);
+  mode.addEventListener('change', () => units.show(mode.value === 'PROVISIONED'));
+  const el = h('div', {}, labelled('Billing mode of the new table', mode).el, units.el);
   function overrides() {
     if (!mode.value) return {};
     if (mode.value === 'PAY_PER_REQUEST') return { BillingModeOverride: 'PAY_PER_REQUEST' };
-    const r = Number(rcu.input.value);
-    const w = Number(wcu.input.value);
-    if (!Number.isInteger(r) || r < 1 || !Number.isInteger(w) || w < 1) throw new Error('Read and write capacity units must be whole numbers of at least 1.');
-    return { BillingModeOverride: 'PROVISIONED', ProvisionedThroughputOverride: { ReadCapacityUnits: r, WriteCapacityUnits: w } };
+    return { BillingModeOverride: 'PROVISIONED', ProvisionedThroughputOverride: units.value() };
   }
   return { el, overrides };
 }
@@ -58,7 +48,7 @@ export function restoredTable(ctx, name, firstStatus) {
     'div',
     { class: 'notice', role: 'status' },
     'Restored into ',
-    h('a', { href: `#/table/${encodeURIComponent(name)}` }, name),
+    h('a', { href: tableHash(name) }, name),
     ': ',
     status,
   );
@@ -86,7 +76,7 @@ export function restoredTable(ctx, name, firstStatus) {
 
 export function restoreForm(ctx, { title, suggested = '', fields = [], prepare = () => ({}), send, onCancel, submitLabel = 'Restore' }) {
   const errors = h('div', { 'aria-live': 'polite' });
-  const target = field({ label: 'New table name', type: 'text', value: suggested, required: true, spellcheck: 'false', autocomplete: 'off', hint: '3–255 of a-z A-Z 0-9 _ . -; must not exist' });
+  const target = field({ label: 'New table name', type: 'text', value: suggested, required: true, spellcheck: 'false', autocomplete: 'off', hint: `${TABLE_NAME_RULE}; must not exist` });
   const billing = billingOverride();
   const go = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const controls = h(
@@ -116,10 +106,10 @@ export function restoreForm(ctx, { title, suggested = '', fields = [], prepare =
         const name = target.input.value.trim();
         let body;
         try {
-          if (!TABLE_NAME.test(name)) throw new Error('The new table name must be 3 to 255 letters, digits, underscores, dots or dashes.');
+          if (!TABLE_NAME.test(name)) throw new Error(`The new table name must be ${TABLE_NAME_RULE}.`);
           body = { TargetTableName: name, ...(await prepare()), ...billing.overrides() };
         } catch (e) {
-          replace(errors, errorBox(e));
+          showError(errors, e);
           return;
         }
         go.disabled = true;
@@ -134,11 +124,14 @@ export function restoreForm(ctx, { title, suggested = '', fields = [], prepare =
             target.input.value = '';
             target.input.focus();
           });
+          const restored = restoredTable(ctx, t.TableName || name, t.TableStatus);
           replace(
             controls,
-            restoredTable(ctx, t.TableName || name, t.TableStatus),
+            restored,
             h('div', { class: 'toolbar' }, again, onCancel ? h('button', { type: 'button', onclick: onCancel }, 'Close') : null),
           );
+          // The Restore button is gone: the focus goes to what happened.
+          focusOn(restored);
         } catch (e) {
           replace(errors, errorBox(e));
         } finally {

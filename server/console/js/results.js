@@ -3,9 +3,10 @@
 // hides each column; each row may have an Open action.
 //
 // `resultsTable(items, { keyNames, onOpen, hidden, max })` answers
-// `{ el, columns(), allColumns(), setItems(items) }`:
+// `{ el, columns(), setItems(items) }`:
 // - `keyNames`: the key attributes to put first (the table's, then the index's), in order;
-// - `onOpen(item)`: when given, each row starts with an Open button calling it;
+// - `onOpen(item, button)`: when given, each row starts with an Open button calling it (with
+//   the button, to give the focus back to);
 // - `hidden`: a Set of column names to hide; the picker adds to and removes from it, so a
 //   caller that keeps the Set keeps the user's choice across new results;
 // - `max`: the characters a cell shows before it is cut (its title holds the whole value);
@@ -13,7 +14,7 @@
 // - `setItems(items)`: shows other items (after Load more, say), keeping the picked columns.
 
 import { h, replace } from './dom.js';
-import { typeOf, displayValue } from './ddbjson.js';
+import { typeOf, displayValue, keyOf, keyText } from './ddbjson.js';
 
 /** The column names of `items`: `keyNames` first (those any item has), then the others as first seen. */
 export function columnsOf(items, keyNames = []) {
@@ -111,13 +112,6 @@ export function resultsTable(items, { keyNames = [], onOpen, hidden = new Set(),
     );
   }
 
-  function keyText(item) {
-    return keyNames
-      .filter((k) => item[k] !== undefined)
-      .map((k) => `${k}=${displayValue(item[k], 40)}`)
-      .join(', ');
-  }
-
   function renderTable() {
     const cols = visible();
     note.textContent = current.length === 0 ? '' : `${current.length.toLocaleString('en-US')} item${current.length === 1 ? '' : 's'}`;
@@ -136,7 +130,7 @@ export function resultsTable(items, { keyNames = [], onOpen, hidden = new Set(),
           h(
             'tr',
             {},
-            onOpen ? h('th', { scope: 'col', class: 'rs-act' }, h('span', { class: 'rs-sr' }, 'Actions')) : null,
+            onOpen ? h('th', { scope: 'col', class: 'rs-act' }, h('span', { class: 'sr-only' }, 'Actions')) : null,
             cols.map((c) => h('th', { scope: 'col', class: keySet.has(c) ? 'rs-key' : false }, c)),
           ),
         ),
@@ -151,7 +145,7 @@ export function resultsTable(items, { keyNames = [], onOpen, hidden = new Set(),
                 ? h(
                     'td',
                     { class: 'rs-act' },
-                    h('button', { type: 'button', class: 'rs-open', 'aria-label': `Open item ${keyText(item)}`.trim(), onclick: () => onOpen(item) }, 'Open'),
+                    h('button', { type: 'button', class: 'rs-open', 'aria-label': `Open item ${keyText(keyOf(item, keyNames), 40)}`.trim(), onclick: (ev) => onOpen(item, ev.currentTarget) }, 'Open'),
                   )
                 : null,
               cols.map((c) => cell(item[c])),
@@ -170,5 +164,5 @@ export function resultsTable(items, { keyNames = [], onOpen, hidden = new Set(),
   }
 
   setItems(current);
-  return { el, columns: visible, allColumns: () => all.slice(), setItems };
+  return { el, columns: visible, setItems };
 }

@@ -9,10 +9,19 @@
 // it did not know (the children of a rollover, the shards of a re-enabled stream) are read
 // from their start, so nothing between them is missed. It also re-describes every
 // `describeEvery` polls, to see the stream's status. An expired iterator (15 minutes, after a
-// long pause) is taken again after the last record read (or at LATEST when none was); a
-// trimmed position is taken again at TRIM_HORIZON (`gaps` counts those).
+// long pause) is taken again after the last record read, or, when none was read yet, as the
+// shard was first read (TRIM_HORIZON stays TRIM_HORIZON: nothing is skipped); a trimmed
+// position is taken again at TRIM_HORIZON (`gaps` counts those).
+//
+// `poll(alive)` checks `alive()` before each request and stops as soon as it is false (the
+// page was left, the view paused or restarted): no request is made after that, and what was
+// read already is answered. A shard's error does not lose the other shards' records: it is
+// kept in `state.error` (null after a poll without one) and the shard is read again next poll.
 
 const DESCRIBE_PAGES = 10;
+
+/** Thrown instead of making a request once `alive()` is false. */
+const STOPPED = Symbol('stopped');
 
 /** Orders records of several shards: by approximate time, then sequence number (as numbers). */
 export function compareRecords(a, b) {
@@ -31,18 +40,18 @@ export function compareRecords(a, b) {
  *   describeEvery?: number, limit?: number}} [options]
  */
 export function streamReader(streams, arn, { position = 'LATEST', onShards, maxShards = 64, describeEvery = 10, limit = 100 } = {}) {
-  /** Each shard by id: `{ id, parent, start, end, iterator, type, lastSeq, done, read }`. */
+  /** Each shard by id: `{ id, parent, start, end, iterator, type, startType, lastSeq, done, read }`. */
   const shards = new Map();
-  const state = { arn, status: null, viewType: null, polls: 0, gaps: 0, needDescribe: true, first: true, shards };
+  const state = { arn, status: null, viewType: null, polls: 0, gaps: 0, needDescribe: true, first: true, error: null, shards };
 
-  async function describe() {
+  async function describe(call) {
     const all = [];
     let start;
     let d;
     for (let page = 0; page < DESCRIBE_PAGES; page++) {
       const body = { StreamArn: arn, Limit: 100 };
       if (start) body.ExclusiveStartShardId = start;
-      d = (await streams('DescribeStream', body)).StreamDescription;
+      d = (await call('DescribeStream', body)).StreamDescription;
       all.push(...(d.Shards || []));
       start = d.LastEvaluatedShardId;
       if (!start) break;
@@ -67,6 +76,7 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
         if (end) s.done = true;
         else s.type = 'LATEST';
       }
+      s.startType = s.type;
       shards.set(sh.ShardId, s);
     }
     // A shard no longer listed was trimmed away: nothing more to read there.
@@ -76,13 +86,14 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
     if (onShards) onShards(state);
   }
 
-  async function readShard(s) {
+  async function readShard(s, call) {
     if (!s.iterator) {
       const body = { StreamArn: arn, ShardId: s.id, ShardIteratorType: s.type };
       if (s.type === 'AFTER_SEQUENCE_NUMBER') body.SequenceNumber = s.lastSeq;
       try {
-        s.iterator = (await streams('GetShardIterator', body)).ShardIterator;
+        s.iterator = (await call('GetShardIterator', body)).ShardIterator;
       } catch (e) {
+        if (e === STOPPED) throw e;
         if (e.code === 'TrimmedDataAccessException') {
           state.gaps++;
           s.type = 'TRIM_HORIZON';
@@ -97,13 +108,10 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
     }
     let r;
     try {
-      r = await streams('GetRecords', { ShardIterator: s.iterator, Limit: limit });
+      r = await call('GetRecords', { ShardIterator: s.iterator, Limit: limit });
     } catch (e) {
+      if (e === STOPPED) throw e;
       s.iterator = null;
-      if (e.code === 'ExpiredIteratorException') {
-        s.type = s.lastSeq ? 'AFTER_SEQUENCE_NUMBER' : 'LATEST';
-        return [];
-      }
       if (e.code === 'TrimmedDataAccessException') {
         state.gaps++;
         s.type = 'TRIM_HORIZON';
@@ -113,6 +121,10 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
         s.done = true;
         return [];
       }
+      // The iterator is taken again after the last record read; with none read yet, from where
+      // the shard was first read (an expired iterator, or any other failure).
+      s.type = s.lastSeq ? 'AFTER_SEQUENCE_NUMBER' : s.startType;
+      if (e.code === 'ExpiredIteratorException') return [];
       throw e;
     }
     const records = r.Records || [];
@@ -128,17 +140,39 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
 
   return {
     state,
-    /** Reads what is new on every shard once; answers the new records, oldest first. */
-    async poll() {
-      if (state.needDescribe || state.polls % describeEvery === 0) await describe();
+    /**
+     * Reads what is new on every shard once; answers the new records, oldest first. Makes no
+     * request once `alive()` is false. Throws only when the stream cannot be described.
+     */
+    async poll(alive = () => true) {
+      const call = (op, body) => {
+        if (!alive()) throw STOPPED;
+        return streams(op, body);
+      };
+      state.error = null;
+      try {
+        if (state.needDescribe || state.polls % describeEvery === 0) await describe(call);
+      } catch (e) {
+        if (e === STOPPED) return [];
+        throw e;
+      }
       state.polls++;
       const active = [...shards.values()].filter((s) => !s.done).slice(0, maxShards);
-      const got = await Promise.all(active.map(readShard));
-      if (state.needDescribe) {
-        // A shard was drained: its children (already listed, or listed now) are read next poll.
-        await describe();
+      const got = await Promise.allSettled(active.map((s) => readShard(s, call)));
+      const records = [];
+      for (const g of got) {
+        if (g.status === 'fulfilled') records.push(...g.value);
+        else if (g.reason !== STOPPED && !state.error) state.error = g.reason;
       }
-      return got.flat().sort(compareRecords);
+      if (state.needDescribe && alive()) {
+        // A shard was drained: its children (already listed, or listed now) are read next poll.
+        try {
+          await describe(call);
+        } catch (e) {
+          if (e !== STOPPED && !state.error) state.error = e;
+        }
+      }
+      return records.sort(compareRecords);
     },
     /** The shards being read now. */
     reading: () => [...shards.values()].filter((s) => !s.done).length,

@@ -15,9 +15,9 @@ export const TABLE_TABS = [
   ['metrics', 'Metrics'],
 ];
 
-/** `#/table/<name>` or `#/table/<name>/<tab>`. */
-export function tableHash(name, tab = '') {
-  return `#/table/${encodeURIComponent(name)}${tab ? `/${tab}` : ''}`;
+/** `#/table/<name>`, `#/table/<name>/<tab>` or `#/table/<name>/<tab>/<rest>` (`rest` as given). */
+export function tableHash(name, tab = '', rest = '') {
+  return `#/table/${encodeURIComponent(name)}${tab ? `/${tab}` : ''}${tab && rest ? `/${rest}` : ''}`;
 }
 
 /** The back link, the `<h1>` and the tab bar of table `name` with `current` selected. */

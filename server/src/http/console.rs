@@ -97,6 +97,9 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/stream_reader.js", JS),
     asset!("js/trace_view.js", JS),
     asset!("js/xml.js", JS),
+    asset!("js/confirm.js", JS),
+    asset!("js/pager.js", JS),
+    asset!("js/schema_fields.js", JS),
 ];
 
 /// The file at `path` under [`PREFIX`] (`""` is `index.html`).

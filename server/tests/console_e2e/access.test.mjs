@@ -167,6 +167,8 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
     await page.getByRole('button', { name: `Delete ${key.accessKeyId}` }).click();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
     await page.getByText(`Deleted access key ${key.accessKeyId}.`).waitFor();
+    // The row and its confirmation went: the message has the focus.
+    assert.equal(await page.getByText(`Deleted access key ${key.accessKeyId}.`).evaluate((el) => el === document.activeElement), true);
     await assert.rejects(keyed.dynamodb('GetItem', { TableName: table, Key: { pk: { S: 'a' } } }), { code: 'UnrecognizedClientException' });
 
     // Delete the managed policy from its page: it is detached from the user first.
@@ -189,6 +191,7 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
     await page.getByLabel(`Type ${user} to confirm`).fill(user);
     await confirm.getByRole('button', { name: 'Remove it and delete' }).click();
     await page.getByText(`Deleted user ${user}.`).waitFor();
+    assert.equal(await page.getByText(`Deleted user ${user}.`).evaluate((el) => el === document.activeElement), true);
     assert.match((await iamRaw('GetUser', { UserName: user })).text, /NoSuchEntity/);
   } finally {
     await c.close();
@@ -279,4 +282,29 @@ test('the console\'s policy checks agree with the server', { skip }, async () =>
   } finally {
     await removeUser(name);
   }
+});
+
+test('policy documents: Format keeps every number as written; __proto__ is a member like another', async () => {
+  const { formatPolicy, validatePolicy, parseJson } = await import('../../console/js/policy.js');
+  const text = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*",' +
+    '"Condition":{"NumericLessThan":{"x:big":12345678901234567891,"x:dec":1.50,"x:exp":1E+2}}},"Id":"a\\u0041"}';
+  const formatted = formatPolicy(text);
+  assert.match(formatted, /"x:big": 12345678901234567891,/);
+  assert.match(formatted, /"x:dec": 1\.50,/);
+  assert.match(formatted, /"x:exp": 1E\+2\n/);
+  assert.match(formatted, /"Id": "a\\u0041"/, 'strings as written');
+  assert.equal(formatPolicy(formatted), formatted);
+  assert.equal(formatPolicy('{"a": [] , "b": {}}'), '{\n  "a": [],\n  "b": {}\n}');
+  assert.equal(formatPolicy('{"a": '), null);
+  // Laid out as JSON.stringify lays it out.
+  const doc = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['a:b', 'c:d'], Resource: '*' }] };
+  assert.equal(formatPolicy(JSON.stringify(doc)), JSON.stringify(doc, null, 2));
+  // `__proto__` and `constructor` are members, not the prototype or an inherited name.
+  const parsed = parseJson('{"__proto__": {"polluted": 1}, "constructor": 2}').value;
+  assert.equal(Object.getPrototypeOf(parsed), null);
+  assert.deepEqual(Object.keys(parsed), ['__proto__', 'constructor']);
+  assert.equal({}.polluted, undefined);
+  const r = validatePolicy('{"Version":"2012-10-17","__proto__":{},"Statement":{"Effect":"Allow","Action":"constructor:GetItem","Resource":"*"}}');
+  assert.deepEqual(r.errors.map((e) => e.path), ['__proto__']);
+  assert.deepEqual(r.warnings.map((w) => w.message), ['This server has no constructor service: the action never applies.']);
 });

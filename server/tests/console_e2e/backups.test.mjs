@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { openConsole, skip, unique, api, until } from './lib.mjs';
 import { parseUtc, checkInWindow, inputValue } from '../../console/js/pitr.js';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function itemCount(table) {
   const r = await api().dynamodb('Scan', { TableName: table, Select: 'COUNT' });
@@ -24,6 +23,9 @@ test('restore times are read as UTC and checked against the window', () => {
   assert.ok(Number.isNaN(parseUtc('')));
   assert.ok(Number.isNaN(parseUtc('12/07/2026')));
   assert.equal(inputValue(Date.UTC(2026, 11, 7, 12, 8, 48, 700) / 1000), '2026-12-07T12:08:48');
+  // A window time the server left out: no value, no RangeError.
+  assert.equal(inputValue(undefined), '');
+  assert.equal(inputValue(null), '');
   const w = { EarliestRestorableDateTime: 1000.372, LatestRestorableDateTime: 2000.5 };
   assert.equal(checkInWindow(1000, w), null, 'the earliest second itself');
   assert.equal(checkInWindow(2000, w), null);
@@ -156,12 +158,15 @@ test('backups, restores and point-in-time recovery through the console', { skip 
     await page.getByRole('button', { name: 'Delete backup' }).click();
     await page.getByText(`Backup ${backupName} deleted.`).waitFor();
     await page.getByText('No backups.').waitFor();
+    // The row holding the focused button went: the message has the focus.
+    assert.equal(await page.getByText(`Backup ${backupName} deleted.`).evaluate((el) => el === document.activeElement), true);
     assert.equal((await a.dynamodb('ListBackups', { TableName: name })).BackupSummaries.length, 0);
 
     // Recovery off, after a confirmation.
     await pitr.getByRole('button', { name: 'Turn off…' }).click();
     await pitr.getByRole('button', { name: 'Turn off', exact: true }).click();
     await pitr.getByText('Point-in-time recovery is off.').waitFor();
+    assert.equal(await pitr.getByText('Point-in-time recovery is off.').evaluate((el) => el === document.activeElement), true, 'the panel was drawn again: the message has the focus');
     assert.equal(
       (await a.dynamodb('DescribeContinuousBackups', { TableName: name })).ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus,
       'DISABLED',

@@ -52,7 +52,7 @@ async function startAdmin() {
   };
   try {
     const url = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`dynamodb-admin did not start:\n${out}`)), 10000);
+      const timer = setTimeout(() => reject(new Error(`dynamodb-admin did not start:\n${out}`)), 30000);
       const onData = () => {
         const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (m) {

@@ -177,7 +177,10 @@ test('query, scan in parallel, pick columns, export, latency breakdown, errors i
     assert.ok(!(await headers()).includes('note'), 'the note column is hidden');
     assert.match(await page.getByText(/^Columns \(/).textContent(), /Columns \(\d+ of \d+\)/);
 
-    // Exports: CSV of the visible columns, JSON of every loaded item.
+    // Exports: CSV of the visible columns, JSON of every loaded item. The formula protection is
+    // on by default, and the page says what it does.
+    assert.equal(await page.getByLabel('Protect against spreadsheet formulas').isChecked(), true);
+    await page.getByText(/is run as a formula by a spreadsheet/).waitFor();
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     assert.match(csvDownload.suggestedFilename(), new RegExp(`^${name}_.*\\.csv$`));
     const csv = await readFile(await csvDownload.path(), 'utf8');
@@ -229,6 +232,8 @@ test('query, scan in parallel, pick columns, export, latency breakdown, errors i
     assert.equal(decodeURIComponent(edit), `#/table/${name}/items/edit/{"pk":{"S":"${firstPk}"},"sk":{"S":"order#001"}}`);
     await page.keyboard.press('Escape');
     await opened.waitFor({ state: 'detached' });
+    // The focus is back on the row's Open button.
+    assert.equal(await rows.nth(0).getByRole('button', { name: /^Open item/ }).evaluate((el) => el === document.activeElement), true);
 
     await c.screenshot('explore-scan', { fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1200 } });
 
@@ -294,6 +299,13 @@ test('expressions use placeholders only; CSV quoting; column order', () => {
   const long = { pk: { S: 'x'.repeat(500) } };
   assert.equal(csvOf([long], ['pk']), `pk\r\n${'x'.repeat(500)}\r\n`, 'values are not cut');
   assert.equal(csvOf([{ t: { S: 'line 1\r\nline 2' } }], ['t']), 't\r\n"line 1\r\nline 2"\r\n', 'a string exactly');
+  // Formula protection (on by default): a cell a spreadsheet would run gets a leading ', numbers
+  // excepted; off, every value exactly.
+  const risky = [{ f: { S: '=HYPERLINK("http://x")' }, p: { S: '+1+1' }, m: { S: '-2+3' }, a: { S: '@SUM(A1)' }, t: { S: '\tx' }, n: { N: '-5' }, s: { S: 'a=b' } }];
+  const cols = ['f', 'p', 'm', 'a', 't', 'n', 's'];
+  assert.equal(csvOf(risky, cols), `f,p,m,a,t,n,s\r\n"'=HYPERLINK(""http://x"")",'+1+1,'-2+3,'@SUM(A1),'\tx,-5,a=b\r\n`);
+  assert.equal(csvOf(risky, cols, { protect: false }), `f,p,m,a,t,n,s\r\n"=HYPERLINK(""http://x"")",+1+1,-2+3,@SUM(A1),\tx,-5,a=b\r\n`);
+  assert.equal(csvOf([], ['=x']), `'=x\r\n`, 'a column name too');
   assert.deepEqual(JSON.parse(jsonOf(items)), items);
   assert.deepEqual(columnsOf([{ b: {}, a: {}, sk: {} }, { c: {}, pk: {} }], ['pk', 'sk', 'gone']), ['pk', 'sk', 'b', 'a', 'c']);
 });

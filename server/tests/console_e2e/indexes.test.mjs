@@ -48,6 +48,21 @@ test('indexes: create a GSI on a live table, see it backfill, edit capacity, del
     // The percentage is CloudWatch's OnlineIndexPercentageProgress (harvested every second).
     await row.getByText(/Backfilling: [0-9]+%/).waitFor();
     await c.screenshot('indexes-backfill');
+    // Two refreshes fail (an injected 500): the error is shown, and the page keeps refreshing,
+    // waiting longer after each failure, until the next one succeeds.
+    let failures = 0;
+    const api_ = (u) => new URL(u).pathname === '/';
+    await page.route(api_, async (route) => {
+      if ((route.request().headers()['x-amz-target'] || '').endsWith('.DescribeTable') && failures < 2) {
+        failures++;
+        return route.fulfill({ status: 500, contentType: 'application/x-amz-json-1.0', body: JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected failure' }) });
+      }
+      return route.continue();
+    });
+    await page.getByRole('alert').filter({ hasText: 'injected failure' }).waitFor();
+    await page.getByRole('status').getByText(/^Not refreshed: trying again in \d+ s\.$/).waitFor();
+    await until('the page to refresh again', async () => failures === 2 && (await page.getByRole('alert').filter({ hasText: 'injected failure' }).count()) === 0);
+    await page.unroute(api_);
     const during = await a.dynamodb('DescribeTable', { TableName: name });
     const g = during.Table.GlobalSecondaryIndexes[0];
     assert.equal(g.IndexName, 'by_email');
@@ -83,13 +98,11 @@ test('indexes: create a GSI on a live table, see it backfill, edit capacity, del
     assert.equal(after.Table.GlobalSecondaryIndexes[0].ProvisionedThroughput.ReadCapacityUnits, 12);
 
     // The table's capacity.
-    const cap = page.getByRole('region', { name: 'Table capacity' });
     await page.getByLabel('Read capacity units').last().fill('60');
     await page.getByRole('button', { name: 'Update table capacity' }).click();
     await page.getByText('Table capacity set to 60 RCU, 400 WCU.').waitFor();
     await until('the table capacity', async () => (await a.dynamodb('DescribeTable', { TableName: name })).Table.ProvisionedThroughput.ReadCapacityUnits === 60);
     await c.screenshot('indexes-list', { fullPage: true });
-    void cap;
 
     // Delete: Escape cancels the confirmation; typing the name deletes it.
     await row.getByRole('button', { name: 'Delete' }).click();
@@ -99,7 +112,7 @@ test('indexes: create a GSI on a live table, see it backfill, edit capacity, del
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.getByLabel('Type by_email to confirm').fill('by_email');
     await page.getByRole('button', { name: 'Delete index' }).click();
-    await page.getByText('No global secondary indexes.').waitFor({ timeout: 20000 });
+    await page.getByText('No global secondary indexes.').waitFor({ timeout: 30000 });
     const gone = await a.dynamodb('DescribeTable', { TableName: name });
     assert.equal((gone.Table.GlobalSecondaryIndexes || []).length, 0);
   } finally {

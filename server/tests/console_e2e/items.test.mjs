@@ -1,9 +1,10 @@
 // The Items tab: creates an item through the typed form (a nested map, a list, a string set),
 // edits it in the DynamoDB JSON view (switching views back and forth), shows the errors of an
 // invalid JSON, a bad number, a changed key, a duplicate key and a too-long key in place,
-// copies it as a new item under another key,
-// deletes it with the confirmation (Escape cancels first); browses 60 items 25 a page with
-// Next and Previous. Everything checked on the page and through the API. Also the DynamoDB
+// copies it as a new item under another key, refuses to save an item deleted meanwhile
+// (nothing written; then saved as a new item on request), deletes it with the confirmation
+// (Escape cancels first); browses 60 items 25 a page with Next and Previous (a double click
+// moves one page; an answer overtaken by a later request is dropped). Everything checked on the page and through the API. Also the DynamoDB
 // JSON helpers (js/ddbjson.js) in Node, without a server.
 // Screenshots: items-browse, items-edit-form, items-edit-json, items-error.
 
@@ -11,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openConsole, skip, unique, api, until } from './lib.mjs';
 import * as ddb from '../../console/js/ddbjson.js';
+import { bytes } from '../../console/js/format.js';
 
 async function createTable(name, withSort) {
   const a = api();
@@ -95,7 +97,7 @@ test('create through the form, edit in JSON, errors in place, delete', { skip },
 
     // Edit: the key is read-only now; the page shows the item as GetItem loaded it.
     await c.goto(`#/table/${name}/items`);
-    await page.getByRole('button', { name: /Open item pk=user#1/ }).click();
+    await page.getByRole('button', { name: /Open item pk = user#1/ }).click();
     await page.getByRole('region', { name: /Latency breakdown: GetItem/ }).waitFor();
     assert.equal(await page.getByLabel('Value of pk').getAttribute('readonly'), '');
     assert.equal(await page.getByLabel('Value of address.city').inputValue(), 'Paris');
@@ -151,8 +153,23 @@ test('create through the form, edit in JSON, errors in place, delete', { skip },
     await page.getByLabel('Value of pk').fill('user#3');
     await page.getByRole('button', { name: 'Create item' }).click();
     await page.getByText(/^Created at/).waitFor();
-    const copy = (await api().dynamodb('GetItem', { TableName: name, Key: { ...KEY, pk: { S: 'user#3' } } })).Item;
+    const copyKey = { ...KEY, pk: { S: 'user#3' } };
+    const copy = (await api().dynamodb('GetItem', { TableName: name, Key: copyKey })).Item;
     assert.deepEqual({ ...copy, pk: KEY.pk }, edited);
+
+    // Someone deletes the copy while it is open here: Save is refused (a save never brings an
+    // item back), nothing is written; "Save it as a new item" then creates it, on request.
+    await api().dynamodb('DeleteItem', { TableName: name, Key: copyKey });
+    await page.getByLabel('Value of name').fill('Grace');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await alert.filter({ hasText: /ConditionalCheckFailedException.*no longer exists/ }).waitFor();
+    assert.equal((await api().dynamodb('GetItem', { TableName: name, Key: copyKey, ConsistentRead: true })).Item, undefined, 'nothing was written');
+    assert.equal(await page.getByLabel('Value of name').inputValue(), 'Grace', 'the edit is kept');
+    await page.getByRole('button', { name: 'Save it as a new item' }).click();
+    const createdAgain = page.getByText(/^Created again at/);
+    await createdAgain.waitFor();
+    assert.equal(await createdAgain.evaluate((el) => el === document.activeElement), true, "the message has the focus");
+    assert.equal((await api().dynamodb('GetItem', { TableName: name, Key: copyKey, ConsistentRead: true })).Item.name.S, 'Grace');
 
     // Back to the first item, to delete it.
     await c.goto(`#/table/${name}/items/edit/${encodeURIComponent(JSON.stringify(KEY))}`);
@@ -224,8 +241,23 @@ test('browse 60 items 25 a page with Next and Previous', { skip }, async () => {
     const next = page.getByRole('button', { name: 'Next →' });
     const prev = page.getByRole('button', { name: '← Previous' });
     assert.equal(await prev.isDisabled(), true);
-    await next.click();
+    // Scans slowed down: while a page loads both buttons are disabled, so a double click on
+    // Next sends one Scan and moves one page.
+    const scans = [];
+    const api_ = (u) => new URL(u).pathname === '/';
+    await page.route(api_, async (route) => {
+      if ((route.request().headers()['x-amz-target'] || '').endsWith('.Scan')) {
+        scans.push(JSON.parse(route.request().postData()).Limit);
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      await route.continue();
+    });
+    await next.dblclick();
+    assert.equal(await next.isDisabled(), true, 'Next is disabled while the page loads');
+    assert.equal(await prev.isDisabled(), true, 'Previous is disabled while the page loads');
     await summary.filter({ hasText: 'Page 2' }).waitFor();
+    assert.deepEqual(scans, [25], 'one Scan for a double click');
+    await page.unroute(api_);
     const second = await keysShown();
     assert.equal(second.length, 25);
     for (const k of second) seen.add(k);
@@ -239,12 +271,26 @@ test('browse 60 items 25 a page with Next and Previous', { skip }, async () => {
     await prev.click();
     await summary.filter({ hasText: 'Page 2' }).waitFor();
     assert.deepEqual(await keysShown(), second);
-    // A bigger page size starts over.
+    // A bigger page size starts over, even while a Refresh of 25 items is still on its way:
+    // that answer, overtaken, is dropped when it comes.
+    await page.route(api_, async (route) => {
+      const body = JSON.parse(route.request().postData() || '{}');
+      if ((route.request().headers()['x-amz-target'] || '').endsWith('.Scan') && body.Limit === 25) await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const stale = page.waitForResponse((r) => (r.request().headers()['x-amz-target'] || '').endsWith('.Scan') && JSON.parse(r.request().postData()).Limit === 25);
+    await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByLabel('Items a page').selectOption('100');
-    await summary.filter({ hasText: 'Page 1' }).waitFor();
+    await summary.filter({ hasText: 'at most 100' }).waitFor();
     await until('60 rows', async () => (await rows.count()) === 60);
+    await (await stale).finished();
+    // Time for the page to handle that answer (it must drop it).
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    assert.match(await summary.textContent(), /^Page 1 · items 1–60 \(60 on this page, at most 100\)/, 'the overtaken answer is not shown');
+    assert.equal(await rows.count(), 60);
+    await page.unroute(api_);
     // Opening a row leads to its editor.
-    await page.getByRole('button', { name: 'Open item pk=item-07' }).click();
+    await page.getByRole('button', { name: 'Open item pk = item-07' }).click();
     await page.waitForURL((u) => u.hash.includes('/items/edit/'));
     assert.equal(await page.getByLabel('Value of n').inputValue(), '7');
   } finally {
@@ -300,4 +346,10 @@ test('ddbjson: types, display, keys, checks, format', () => {
   assert.equal(ddb.formatItem({ pk: { S: 'a' }, tags: { SS: ['x', 'y'] } }), '{\n  "pk": {"S": "a"},\n  "tags": {"SS": ["x", "y"]}\n}');
   // Sizes as DynamoDB counts them: names plus values (a number: 1 + one byte per two digits).
   assert.equal(ddb.itemSize({ pk: { S: 'abc' }, n: { N: '12345' } }), 2 + 3 + 1 + 4);
+  // KB of 1,024 bytes everywhere, as DynamoDB's 400 KB item limit counts them.
+  assert.equal(ddb.ITEM_SIZE_MAX, 409600);
+  assert.equal(bytes(ddb.ITEM_SIZE_MAX), '400 KB');
+  assert.equal(bytes(1536), '1.5 KB');
+  assert.equal(bytes(76), '76 B');
+  assert.equal(ddb.keyText({ pk: { S: 'a' }, sk: { N: '1' } }), 'pk = a, sk = 1');
 });

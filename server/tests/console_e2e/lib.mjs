@@ -79,7 +79,7 @@ export async function openConsole({ width = 1280, height = 800 } = {}) {
   });
   const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
   const page = await context.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(30000);
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
   if (consoleDir) {

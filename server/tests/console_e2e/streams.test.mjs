@@ -1,9 +1,12 @@
 // The Streams tab: enables the table's stream with a view type through the page, then writes
 // through the API and sees each record (INSERT, MODIFY with its old and new images, REMOVE)
-// appear live, newest first, without a reload; pauses (a write stays unseen) and resumes (it
-// shows); restarts from LATEST (nothing old comes back); disables the stream; leaving the page
-// stops the polling. Checked on the
-// page and through the API. Screenshot: streams-live.
+// appear live, newest first, without a reload; pauses (no GetRecords is sent while paused: the
+// request log says so) and resumes (the write made meanwhile shows); restarts from LATEST
+// (nothing old comes back); disables the stream; leaving the page stops the polling (no
+// Streams request once the last one in flight is done). Checked on the page, in the requests
+// and through the API. Also the reader in Node: a rollover, expired iterators (taken again
+// where the shard was first read when nothing was read yet), stopping between two requests.
+// Screenshot: streams-live.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,6 +52,33 @@ test('streams: the reader follows a rollover and renews an expired iterator', as
   assert.equal(r.reading(), 1);
 });
 
+test('streams: an iterator expired before any record is taken again at its start; poll stops when told', async () => {
+  // One open shard read from TRIM_HORIZON; its first iterator expires before anything is read.
+  const calls = [];
+  let expired = false;
+  const api = async (op, body) => {
+    calls.push([op, body.ShardIteratorType || body.ShardIterator || '']);
+    if (op === 'DescribeStream') return { StreamDescription: { StreamStatus: 'ENABLED', Shards: [{ ShardId: 'A', SequenceNumberRange: { StartingSequenceNumber: '1' } }] } };
+    if (op === 'GetShardIterator') return { ShardIterator: `${body.ShardIteratorType}${calls.length}` };
+    if (!expired) {
+      expired = true;
+      throw Object.assign(new Error('expired'), { code: 'ExpiredIteratorException' });
+    }
+    return { Records: [{ eventName: 'INSERT', dynamodb: { SequenceNumber: '1', ApproximateCreationDateTime: 1 } }], NextShardIterator: 'next' };
+  };
+  const r = streamReader(api, 'arn', { position: 'TRIM_HORIZON' });
+  assert.deepEqual(await r.poll(), []);
+  assert.deepEqual((await r.poll()).map((x) => x.dynamodb.SequenceNumber), ['1'], 'the record written before the expiry is not skipped');
+  assert.deepEqual(calls.filter((c) => c[0] === 'GetShardIterator').map((c) => c[1]), ['TRIM_HORIZON', 'TRIM_HORIZON']);
+  // alive() false: no request at all; false after the first request: none after it.
+  const before = calls.length;
+  assert.deepEqual(await r.poll(() => false), []);
+  assert.equal(calls.length, before);
+  let n = 0;
+  await r.poll(() => n++ < 1);
+  assert.equal(calls.length, before + 1);
+});
+
 test('streams: enable, see records live, pause and resume, disable', { skip }, async () => {
   const a = api();
   const name = unique('e2e_st');
@@ -61,6 +91,17 @@ test('streams: enable, see records live, pause and resume, disable', { skip }, a
   const c = await openConsole();
   const { page } = c;
   const records = page.locator('tbody tr.st-record');
+  // Every DynamoDB Streams request the page sends: [time, operation].
+  const sent = [];
+  page.on('request', (r) => {
+    const t = r.headers()['x-amz-target'] || '';
+    if (t.startsWith('DynamoDBStreams')) sent.push([Date.now(), t.split('.')[1]]);
+  });
+  /** Waits until no Streams request was sent for `ms`; answers how many were sent since `from`. */
+  const quiet = async (ms, from = 0) => {
+    await until(`no Streams request for ${ms} ms`, async () => Date.now() - (sent.at(-1)?.[0] ?? 0) > ms, 20000);
+    return sent.length - from;
+  };
   try {
     await c.signIn(undefined, `#/table/${name}/streams`);
     await page.getByText('Not reading: the table has no stream.').waitFor();
@@ -84,20 +125,26 @@ test('streams: enable, see records live, pause and resume, disable', { skip }, a
     await a.dynamodb('PutItem', { TableName: name, Item: { pk: { S: 'beta' }, tags: { SS: ['x', 'y'] } } });
     await a.dynamodb('DeleteItem', { TableName: name, Key: { pk: { S: 'alpha' } } });
     await records.filter({ hasText: 'REMOVE' }).waitFor();
-    await until('four records', async () => (await records.count()) === 4, 10000);
+    await until('four records', async () => (await records.count()) === 4, 30000);
     assert.match(await records.first().textContent(), /REMOVE/);
     assert.match(await records.last().textContent(), /INSERT.*alpha/);
     await page.getByRole('status').getByText(/4 records read, 4 shown/).waitFor();
     await c.screenshot('streams-live', { fullPage: true });
 
-    // Paused: a write is not read; resumed: it is.
+    // Paused: no GetRecords is sent (the poll in flight, if any, stops before its next request);
+    // resumed: the write made meanwhile shows.
     await page.getByRole('button', { name: 'Pause' }).click();
     await page.getByRole('status').getByText(/^Paused/).waitFor();
+    await quiet(500);
+    const paused = sent.length;
     await a.dynamodb('PutItem', { TableName: name, Item: { pk: { S: 'gamma' } } });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Three poll periods (1 s each) with no request at all.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.deepEqual(sent.slice(paused).map((x) => x[1]), [], 'no Streams request while paused');
     assert.equal(await records.filter({ hasText: 'gamma' }).count(), 0);
     await page.getByRole('button', { name: 'Resume' }).click();
     await records.filter({ hasText: 'gamma' }).waitFor();
+    assert.ok(sent.slice(paused).some((x) => x[1] === 'GetRecords'), 'GetRecords again once resumed');
 
     // Restart from LATEST: the view starts empty and old records do not come back.
     await page.getByRole('button', { name: 'Clear' }).click();
@@ -115,19 +162,14 @@ test('streams: enable, see records live, pause and resume, disable', { skip }, a
     const after = await a.dynamodb('DescribeTable', { TableName: name });
     assert.ok(!after.Table.StreamSpecification?.StreamEnabled);
     await page.getByRole('button', { name: `Read stream ${d.Table.LatestStreamLabel}` }).waitFor();
-    await page.getByText(/\(DISABLED\)/).waitFor({ timeout: 15000 });
+    await page.getByText(/\(DISABLED\)/).waitFor({ timeout: 30000 });
 
-    // Leaving the page stops the polling: no GetRecords once the next page is shown.
+    // Leaving the page stops the polling: once the poll in flight is done, no more requests.
     await page.getByRole('navigation', { name: 'Table' }).getByRole('link', { name: 'TTL' }).click();
     await page.getByRole('heading', { name: 'Time to live' }).waitFor();
-    await new Promise((r) => setTimeout(r, 300));
-    const late = [];
-    page.on('request', (r) => {
-      const t = r.headers()['x-amz-target'] || '';
-      if (t.startsWith('DynamoDBStreams')) late.push(t);
-    });
+    const left = await quiet(1500).then(() => sent.length);
     await new Promise((r) => setTimeout(r, 2500));
-    assert.deepEqual(late, []);
+    assert.deepEqual(sent.slice(left).map((x) => x[1]), [], 'no Streams request after leaving the page');
   } finally {
     await c.close();
     await a.dynamodb('DeleteTable', { TableName: name }).catch(() => {});

@@ -205,7 +205,7 @@ export function policyEditor(ctx, { value = '', kind = 'identity', sizeMax, size
         h(
           'div',
           { class: 'toolbar' },
-          h('label', { for: id, class: 'inline-label' }, label),
+          h('label', { for: id, class: 'inline' }, label),
           h('span', { class: 'spacer' }),
           h('button', { type: 'button', onclick: format }, 'Format'),
           h('button', { type: 'button', onclick: () => check() }, 'Check'),

@@ -2,9 +2,10 @@
 // with its members: AddUserToGroup, RemoveUserFromGroup; its policies) and a user's groups
 // (ListGroupsForUser) on the user's page.
 
-import { h, replace, errorBox, field, select } from '../dom.js';
+import { h, replace, errorBox, field, select, append, facts, notice, showNotice } from '../dom.js';
 import { page, record, members, find, result, text, listAll } from '../xml.js';
-import { accessHeader, pager, listTable, when, groupHash, userHash, confirmInRow, confirmInSlot, notice, setFlash, takeFlash, plural, add } from './access_common.js';
+import { confirmInRow, confirmInSlot } from '../confirm.js';
+import { accessHeader, iamPager, listTable, when, groupHash, userHash, setFlash, takeFlash, plural } from './access_common.js';
 import { inlineSection, attachedSection } from './access_perms.js';
 import { confirmDelete } from './access_delete.js';
 import { nameProblem, pathProblem } from './access_users.js';
@@ -19,14 +20,20 @@ export async function groupsPage(root, ctx) {
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
   const createSlot = h('div', {});
-  const pages = pager(() => load(), [25, 50, 100], 'Groups a page');
+  const pages = iamPager(ctx, {
+    status,
+    label: 'Groups a page',
+    listPath: 'Groups',
+    list: (Marker, MaxItems) => ctx.api.iam('ListGroups', { MaxItems, Marker }),
+    show,
+  });
   const createButton = h('button', { type: 'button', class: 'primary', onclick: () => openCreate() }, 'Create group');
   const flash = takeFlash();
   replace(
     root,
     accessHeader('groups', 'Groups'),
     h('p', { class: 'muted' }, 'A group gives its policies to every user in it.'),
-    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
+    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
     flash ? notice(flash) : null,
     said,
     createSlot,
@@ -82,21 +89,9 @@ export async function groupsPage(root, ctx) {
     name.input.focus();
   }
 
-  async function load() {
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListGroups', { MaxItems: pages.size(), Marker: pages.marker() });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status);
-    const p = page(doc, 'Groups');
-    pages.update(p.truncated, p.marker);
+  function show(p, number) {
     if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, pages.page() === 1 ? 'No groups yet.' : 'No more groups.'));
+      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No groups yet.' : 'No more groups.'));
       return;
     }
     const rows = p.items.map((m) => {
@@ -110,17 +105,17 @@ export async function groupsPage(root, ctx) {
         h('td', {}, del));
       del.addEventListener('click', () =>
         confirmDelete(ctx, 'group', g.GroupName, del, (o) => confirmInRow(tr, 5, del, o), () => {
-          replace(said, notice(`Deleted group ${g.GroupName}.`));
-          load();
+          showNotice(said, `Deleted group ${g.GroupName}.`);
+          pages.reload();
         }),
       );
       return tr;
     });
     replace(body, listTable(['Name', 'Path', 'Group id', 'Created', ''], rows, 'Groups'),
-      h('p', { class: 'muted' }, `Page ${pages.page()}: ${plural(rows.length, 'group')}${p.truncated ? '; more on the next page' : ''}.`));
+      h('p', { class: 'muted' }, `Page ${number}: ${plural(rows.length, 'group')}${p.truncated ? '; more on the next page' : ''}.`));
   }
 
-  await load();
+  await pages.reload();
 }
 
 export async function groupPage(root, ctx, name) {
@@ -146,16 +141,17 @@ export async function groupPage(root, ctx, name) {
       ctx.navigate('#/access/groups');
     }),
   );
-  add(
+  append(
     root,
     flash ? notice(flash) : null,
     h('section', { class: 'panel', 'aria-label': 'Summary' },
       h('div', { class: 'toolbar' },
-        h('dl', { class: 'facts grow cols2' },
-          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, g.Arn)),
-          h('dt', {}, 'Group id'), h('dd', {}, h('code', {}, g.GroupId)),
-          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, g.Path)),
-          h('dt', {}, 'Created'), h('dd', {}, when(g.CreateDate))),
+        facts([
+          ['ARN', h('code', {}, g.Arn)],
+          ['Group id', h('code', {}, g.GroupId)],
+          ['Path', h('code', {}, g.Path)],
+          ['Created', when(g.CreateDate)],
+        ], 'grow cols2'),
         del),
       deleteSlot),
     membersSection(ctx, g.GroupName),
@@ -219,7 +215,10 @@ function membersSection(ctx, name) {
         message: h('p', {}, 'Remove ', h('strong', {}, u), ` from ${name}? It loses what the group's policies allow.`),
         confirmLabel: 'Remove',
         run: () => ctx.api.iam('RemoveUserFromGroup', { GroupName: name, UserName: u }),
-        onDone: load,
+        onDone: () => {
+          showNotice(said, `Removed ${u} from ${name}.`);
+          load();
+        },
       }));
       return tr;
     });
@@ -303,7 +302,10 @@ export function userGroupsSection(ctx, name) {
         message: h('p', {}, `Remove ${name} from `, h('strong', {}, g.GroupName), '? It loses what the group\'s policies allow.'),
         confirmLabel: 'Remove',
         run: () => ctx.api.iam('RemoveUserFromGroup', { GroupName: g.GroupName, UserName: name }),
-        onDone: load,
+        onDone: () => {
+          showNotice(said, `Removed ${name} from ${g.GroupName}.`);
+          load();
+        },
       }));
       return tr;
     });

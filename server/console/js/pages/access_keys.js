@@ -1,9 +1,10 @@
 // A user's access keys: ListAccessKeys; CreateAccessKey, whose secret is shown this once (with
 // copy buttons and a warning); UpdateAccessKey (active / inactive); DeleteAccessKey.
 
-import { h, replace, errorBox } from '../dom.js';
+import { h, replace, errorBox, facts, showNotice } from '../dom.js';
 import { members, record, find, result } from '../xml.js';
-import { listTable, when, confirmInRow, notice, copyButton } from './access_common.js';
+import { confirmInRow } from '../confirm.js';
+import { listTable, when, copyButton } from './access_common.js';
 
 /** Most access keys a user may have (IAM's quota). */
 export const KEYS_MAX = 2;
@@ -50,8 +51,7 @@ export function keysSection(ctx, name) {
         // The secret leaves the page for good.
         secretInput.value = '';
         replace(fresh);
-        replace(said, notice(`Key ${k.AccessKeyId} is ready. Its secret is no longer shown anywhere.`));
-        createButton.focus();
+        showNotice(said, `Key ${k.AccessKeyId} is ready. Its secret is no longer shown anywhere.`);
       },
     }, 'Done: I saved the secret');
     replace(
@@ -62,9 +62,10 @@ export function keysSection(ctx, name) {
         h('p', { class: 'secret-warning', role: 'alert' },
           h('strong', {}, 'Copy the secret access key now. '),
           'This is the only time it is shown: the server keeps it sealed and never answers it again. If it is lost, create another key and delete this one.'),
-        h('dl', { class: 'facts' },
-          h('dt', {}, 'Access key id'), h('dd', {}, h('div', { class: 'copy-row' }, idInput, copyButton('Copy key id', () => k.AccessKeyId, idInput))),
-          h('dt', {}, 'Secret access key'), h('dd', {}, h('div', { class: 'copy-row' }, secretInput, copyButton('Copy secret', () => k.SecretAccessKey, secretInput)))),
+        facts([
+          ['Access key id', h('div', { class: 'copy-row' }, idInput, copyButton('Copy key id', () => k.AccessKeyId, idInput))],
+          ['Secret access key', h('div', { class: 'copy-row' }, secretInput, copyButton('Copy secret', () => k.SecretAccessKey, secretInput))],
+        ]),
         h('div', { class: 'toolbar' }, done),
       ),
     );
@@ -102,20 +103,22 @@ export function keysSection(ctx, name) {
         h('td', {}, toggle, ' ', del),
       );
       toggle.addEventListener('click', () => {
-        const go = async () => {
-          await ctx.api.iam('UpdateAccessKey', { UserName: name, AccessKeyId: k.AccessKeyId, Status: active ? 'Inactive' : 'Active' });
-          replace(said, notice(`Key ${k.AccessKeyId} is now ${active ? 'inactive: requests signed with it are refused' : 'active'}.`));
-          await load();
+        const go = () => ctx.api.iam('UpdateAccessKey', { UserName: name, AccessKeyId: k.AccessKeyId, Status: active ? 'Inactive' : 'Active' });
+        // The row is drawn again: the focus goes to the message.
+        const done = () => {
+          showNotice(said, `Key ${k.AccessKeyId} is now ${active ? 'inactive: requests signed with it are refused' : 'active'}.`);
+          load();
         };
         if (active) {
           confirmInRow(tr, 4, toggle, {
             message: h('p', {}, 'Make ', h('code', {}, k.AccessKeyId), ' inactive? Requests signed with it are refused until it is made active again.', mine ? ' This console is signed in with it: you will be signed out of the server\'s point of view.' : ''),
             confirmLabel: 'Make inactive',
             run: go,
+            onDone: done,
           });
         } else {
           toggle.disabled = true;
-          go().catch((e) => {
+          go().then(done, (e) => {
             toggle.disabled = false;
             replace(said, errorBox(e));
           });
@@ -128,7 +131,7 @@ export function keysSection(ctx, name) {
             mine ? 'This console is signed in with it. ' : '', 'This cannot be undone.'),
           run: () => ctx.api.iam('DeleteAccessKey', { UserName: name, AccessKeyId: k.AccessKeyId }),
           onDone: () => {
-            replace(said, notice(`Deleted access key ${k.AccessKeyId}.`));
+            showNotice(said, `Deleted access key ${k.AccessKeyId}.`);
             load();
           },
         }),

@@ -2,9 +2,11 @@
 // edited on their own page) and its attached managed policies (ListAttached…Policies,
 // Attach…Policy with a picker, Detach…Policy).
 
-import { h, replace, errorBox, field } from '../dom.js';
+import { h, replace, errorBox, field, notice, showNotice } from '../dom.js';
 import { strings, members, text, page, listAll, decodeDocument } from '../xml.js';
-import { listTable, confirmInRow, policyHash, accessHeader, notice, setFlash, takeFlash } from './access_common.js';
+import { confirmInRow } from '../confirm.js';
+import { formatPolicy } from '../policy.js';
+import { listTable, policyHash, accessHeader, setFlash, takeFlash } from './access_common.js';
 import { policyEditor } from './access_editor.js';
 
 /** What each kind of owner is called, and its quotas (docs/security.md). */
@@ -38,11 +40,13 @@ export function policyNameProblem(n) {
 /** The inline policies panel of `kind` `name`. */
 export function inlineSection(ctx, kind, name) {
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const said = h('div', { 'aria-live': 'polite' });
   const panel = h(
     'section',
     { class: 'panel', 'aria-labelledby': `inline_h` },
     h('div', { class: 'toolbar' }, h('h2', { id: 'inline_h' }, 'Inline policies'), h('span', { class: 'spacer' }),
       h('a', { class: 'button', href: inlineHash(kind, name) }, 'Add inline policy')),
+    said,
     body,
   );
   async function load() {
@@ -67,7 +71,10 @@ export function inlineSection(ctx, kind, name) {
         confirmInRow(tr, 2, del, {
           message: h('p', {}, 'Delete the inline policy ', h('strong', {}, p), ` of ${name}? What it allows is no longer allowed.`),
           run: () => ctx.api.iam(act(kind, 'Delete'), { [param(kind)]: name, PolicyName: p }),
-          onDone: load,
+          onDone: () => {
+            showNotice(said, `Deleted the inline policy ${p}.`);
+            load();
+          },
         }),
       );
       return tr;
@@ -123,7 +130,7 @@ export function attachedSection(ctx, kind, name) {
           confirmLabel: 'Detach',
           run: () => ctx.api.iam(act(kind, 'Detach'), { [param(kind)]: name, PolicyArn: p.arn }),
           onDone: () => {
-            replace(said, notice(`Detached ${p.name}.`));
+            showNotice(said, `Detached ${p.name}.`);
             load();
           },
         }),
@@ -187,9 +194,8 @@ export function attachedSection(ctx, kind, name) {
             return;
           }
           replace(picker);
-          replace(said, notice(`Attached ${p.name}.`));
-          await load();
-          attachButton.focus();
+          showNotice(said, `Attached ${p.name}.`);
+          load();
         });
         return h('tr', {},
           h('td', { title: p.arn }, p.name, p.description ? h('div', { class: 'hint' }, p.description) : null),
@@ -255,7 +261,7 @@ export async function inlinePolicyPage(root, ctx, kind, owner, policyName) {
   root.lastChild.remove();
   const used = others.reduce((n, x) => n + x.size, 0);
   const editor = policyEditor(ctx, {
-    value: current ? prettyOrAsIs(current) : '',
+    value: current ? formatPolicy(current) ?? current : '',
     kind: 'identity',
     sizeMax: o.inlineMax - used,
     sizeNote: used ? `${o.inlineMax.toLocaleString('en-US')} for all of this ${kind}'s inline policies; the others use ${used.toLocaleString('en-US')}` : `the quota of all this ${kind}'s inline policies`,
@@ -304,13 +310,4 @@ export async function inlinePolicyPage(root, ctx, kind, owner, policyName) {
   );
   root.append(form);
   if (!isNew) editor.textarea.focus();
-}
-
-/** A document re-indented when it is JSON, else as it is. */
-function prettyOrAsIs(s) {
-  try {
-    return JSON.stringify(JSON.parse(s), null, 2);
-  } catch {
-    return s;
-  }
 }

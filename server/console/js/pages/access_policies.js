@@ -3,9 +3,11 @@
 // policy (`#/access/policies/<arn>`: GetPolicy, its default version's document, where it is
 // attached; versions and editing when the server has ListPolicyVersions/CreatePolicyVersion).
 
-import { h, replace, errorBox, field, select } from '../dom.js';
-import { page, record, find, result, text, members, decodeDocument } from '../xml.js';
-import { accessHeader, pager, listTable, when, policyHash, userHash, groupHash, roleHash, confirmInRow, confirmInSlot, notice, setFlash, takeFlash, add } from './access_common.js';
+import { h, replace, errorBox, field, select, append, facts, notice, showNotice } from '../dom.js';
+import { record, find, result, text, members, decodeDocument } from '../xml.js';
+import { confirmInRow, confirmInSlot } from '../confirm.js';
+import { formatPolicy } from '../policy.js';
+import { accessHeader, iamPager, listTable, when, policyHash, userHash, groupHash, roleHash, setFlash, takeFlash } from './access_common.js';
 import { policyEditor } from './access_editor.js';
 import { policyNameProblem } from './access_perms.js';
 import { pathProblem } from './access_users.js';
@@ -23,13 +25,18 @@ export async function policiesPage(root, ctx) {
   const said = h('div', { 'aria-live': 'polite' });
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
-  const pages = pager(() => load(), [25, 50, 100], 'Policies a page');
+  const pages = iamPager(ctx, {
+    status,
+    label: 'Policies a page',
+    listPath: 'Policies',
+    list: (Marker, MaxItems) => ctx.api.iam('ListPolicies', { Scope: scope, MaxItems, Marker }),
+    show,
+  });
   const scopeSelect = select(SCOPES, scope, {
     'aria-label': 'Which policies',
     onchange: (ev) => {
       scope = ev.target.value;
-      pages.reset();
-      load();
+      pages.first();
     },
   });
   const flash = takeFlash();
@@ -39,7 +46,7 @@ export async function policiesPage(root, ctx) {
     h('p', { class: 'muted' }, 'A managed policy is attached to any number of users, groups and roles. Customer managed policies are this account\'s own; AWS managed ones are built in.'),
     h('div', { class: 'toolbar' },
       h('a', { class: 'button primary', href: '#/access/policies/new' }, 'Create policy'),
-      h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
+      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'),
       h('span', { class: 'spacer' }), scopeSelect, pages.controls),
     flash ? notice(flash) : null,
     said,
@@ -47,21 +54,9 @@ export async function policiesPage(root, ctx) {
     body,
   );
 
-  async function load() {
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListPolicies', { Scope: scope, MaxItems: pages.size(), Marker: pages.marker() });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status);
-    const p = page(doc, 'Policies');
-    pages.update(p.truncated, p.marker);
+  function show(p, number) {
     if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, scope === 'Local' && pages.page() === 1 ? ['No customer managed policies yet. ', h('a', { href: '#/access/policies/new' }, 'Create one'), '.'] : 'No policies.'));
+      replace(body, h('p', { class: 'muted' }, scope === 'Local' && number === 1 ? ['No customer managed policies yet. ', h('a', { href: '#/access/policies/new' }, 'Create one'), '.'] : 'No policies.'));
       return;
     }
     const rows = p.items.map((m) => {
@@ -78,29 +73,25 @@ export async function policiesPage(root, ctx) {
       if (del) {
         del.addEventListener('click', () =>
           confirmDelete(ctx, 'policy', x.PolicyName, del, (o) => confirmInRow(tr, 6, del, o), () => {
-            replace(said, notice(`Deleted policy ${x.PolicyName}.`));
-            load();
+            showNotice(said, `Deleted policy ${x.PolicyName}.`);
+            pages.reload();
           }, { arn: x.Arn, count: Number(x.AttachmentCount) || 0 }),
         );
       }
       return tr;
     });
     replace(body, listTable(['Name', 'Type', 'Path', ['Attached to', 'num'], 'Created', ''], rows, 'Managed policies'),
-      h('p', { class: 'muted' }, `Page ${pages.page()}: ${rows.length} polic${rows.length === 1 ? 'y' : 'ies'}${p.truncated ? '; more on the next page' : ''}.`));
+      h('p', { class: 'muted' }, `Page ${number}: ${rows.length} polic${rows.length === 1 ? 'y' : 'ies'}${p.truncated ? '; more on the next page' : ''}.`));
   }
 
-  await load();
+  await pages.reload();
 }
 
 /** The default version's document of policy `arn` (as JSON text, re-indented when it parses). */
 async function documentOf(ctx, arn, versionId) {
   const doc = await ctx.api.iam('GetPolicyVersion', { PolicyArn: arn, VersionId: versionId });
   const raw = decodeDocument(text(find(result(doc), 'PolicyVersion'), 'Document'));
-  try {
-    return JSON.stringify(JSON.parse(raw), null, 2);
-  } catch {
-    return raw;
-  }
+  return formatPolicy(raw) ?? raw;
 }
 
 /** `#/access/policies/new[/<arn>]`: CreatePolicy, from scratch or from a copy of `fromArn`. */
@@ -189,21 +180,22 @@ export async function policyPage(root, ctx, arn) {
     }, { arn, count: Number(p.AttachmentCount) || 0 }));
   }
   const docSection = h('section', { class: 'panel', 'aria-labelledby': 'doc_h' }, h('h2', { id: 'doc_h' }, 'Policy document'), h('p', { class: 'muted' }, 'Loading…'));
-  add(
+  append(
     root,
     flash ? notice(flash) : null,
     h('section', { class: 'panel', 'aria-label': 'Summary' },
       h('div', { class: 'toolbar' },
-        h('dl', { class: 'facts grow cols2' },
-          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, p.Arn)),
-          h('dt', {}, 'Type'), h('dd', {}, aws ? 'AWS managed' : 'Customer managed'),
-          h('dt', {}, 'Policy id'), h('dd', {}, h('code', {}, p.PolicyId)),
-          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, p.Path)),
-          p.Description ? [h('dt', {}, 'Description'), h('dd', {}, p.Description)] : null,
-          h('dt', {}, 'Default version'), h('dd', {}, p.DefaultVersionId),
-          h('dt', {}, 'Attached to'), h('dd', {}, `${p.AttachmentCount} ${p.AttachmentCount === '1' ? 'user, group or role' : 'users, groups or roles'}`),
-          h('dt', {}, 'Created'), h('dd', {}, when(p.CreateDate)),
-          h('dt', {}, 'Updated'), h('dd', {}, when(p.UpdateDate))),
+        facts([
+          ['ARN', h('code', {}, p.Arn)],
+          ['Type', aws ? 'AWS managed' : 'Customer managed'],
+          ['Policy id', h('code', {}, p.PolicyId)],
+          ['Path', h('code', {}, p.Path)],
+          p.Description ? ['Description', p.Description] : null,
+          ['Default version', p.DefaultVersionId],
+          ['Attached to', `${p.AttachmentCount} ${p.AttachmentCount === '1' ? 'user, group or role' : 'users, groups or roles'}`],
+          ['Created', when(p.CreateDate)],
+          ['Updated', when(p.UpdateDate)],
+        ], 'grow cols2'),
         h('div', { class: 'stack' },
           h('a', { class: 'button', href: `#/access/policies/new/${encodeURIComponent(arn)}` }, 'Create a copy'),
           del)),
@@ -299,7 +291,7 @@ function attachmentsSection(ctx, p) {
         run: () => ctx.api.iam(DETACH[kind][0], { [DETACH[kind][1]]: n, PolicyArn: p.Arn }),
         onDone: () => {
           tr.remove();
-          replace(said, notice(`Detached from ${kind} ${n}.`));
+          showNotice(said, `Detached from ${kind} ${n}.`);
         },
       }));
       return tr;

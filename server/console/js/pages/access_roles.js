@@ -2,9 +2,11 @@
 // trust policy with its editor, description, session length) and one role's page (GetRole: its
 // trust policy, session length; its inline and attached policies).
 
-import { h, replace, errorBox, field } from '../dom.js';
-import { page, record, find, result, decodeDocument } from '../xml.js';
-import { accessHeader, pager, listTable, when, roleHash, confirmInRow, confirmInSlot, notice, setFlash, takeFlash, plural, add } from './access_common.js';
+import { h, replace, errorBox, field, append, facts, notice, showNotice } from '../dom.js';
+import { record, find, result, decodeDocument } from '../xml.js';
+import { confirmInRow, confirmInSlot } from '../confirm.js';
+import { formatPolicy } from '../policy.js';
+import { accessHeader, iamPager, listTable, when, roleHash, setFlash, takeFlash, plural } from './access_common.js';
 import { inlineSection, attachedSection } from './access_perms.js';
 import { confirmDelete } from './access_delete.js';
 import { policyEditor } from './access_editor.js';
@@ -25,7 +27,13 @@ export async function rolesPage(root, ctx) {
   const said = h('div', { 'aria-live': 'polite' });
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
-  const pages = pager(() => load(), [25, 50, 100], 'Roles a page');
+  const pages = iamPager(ctx, {
+    status,
+    label: 'Roles a page',
+    listPath: 'Roles',
+    list: (Marker, MaxItems) => ctx.api.iam('ListRoles', { MaxItems, Marker }),
+    show,
+  });
   const flash = takeFlash();
   replace(
     root,
@@ -33,28 +41,16 @@ export async function rolesPage(root, ctx) {
     h('p', { class: 'muted' }, 'A role has no keys of its own: those its trust policy allows assume it (STS AssumeRole) and get temporary credentials with its permissions.'),
     h('div', { class: 'toolbar' },
       h('a', { class: 'button primary', href: '#/access/roles/new' }, 'Create role'),
-      h('button', { type: 'button', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
+      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
     flash ? notice(flash) : null,
     said,
     status,
     body,
   );
 
-  async function load() {
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListRoles', { MaxItems: pages.size(), Marker: pages.marker() });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status);
-    const p = page(doc, 'Roles');
-    pages.update(p.truncated, p.marker);
+  function show(p, number) {
     if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, pages.page() === 1 ? 'No roles yet.' : 'No more roles.'));
+      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No roles yet.' : 'No more roles.'));
       return;
     }
     const rows = p.items.map((m) => {
@@ -67,16 +63,16 @@ export async function rolesPage(root, ctx) {
         h('td', { class: 'nowrap' }, when(r.CreateDate)),
         h('td', {}, del));
       del.addEventListener('click', () => confirmDelete(ctx, 'role', r.RoleName, del, (o) => confirmInRow(tr, 5, del, o), () => {
-        replace(said, notice(`Deleted role ${r.RoleName}.`));
-        load();
+        showNotice(said, `Deleted role ${r.RoleName}.`);
+        pages.reload();
       }));
       return tr;
     });
     replace(body, listTable(['Name', 'Path', 'Longest session', 'Created', ''], rows, 'Roles'),
-      h('p', { class: 'muted' }, `Page ${pages.page()}: ${plural(rows.length, 'role')}${p.truncated ? '; more on the next page' : ''}.`));
+      h('p', { class: 'muted' }, `Page ${number}: ${plural(rows.length, 'role')}${p.truncated ? '; more on the next page' : ''}.`));
   }
 
-  await load();
+  await pages.reload();
 }
 
 /** `#/access/roles/new`: CreateRole. */
@@ -133,30 +129,28 @@ export async function rolePage(root, ctx, name) {
   }
   if (!ctx.current()) return;
   root.lastChild.remove();
-  let trust = decodeDocument(r.AssumeRolePolicyDocument);
-  try {
-    trust = JSON.stringify(JSON.parse(trust), null, 2);
-  } catch {
-    // Shown as stored.
-  }
+  // Re-indented when it is JSON (each number as written), else shown as stored.
+  const stored = decodeDocument(r.AssumeRolePolicyDocument);
+  const trust = formatPolicy(stored) ?? stored;
   const deleteSlot = h('div', {});
   const del = h('button', { type: 'button', class: 'danger' }, 'Delete role');
   del.addEventListener('click', () => confirmDelete(ctx, 'role', r.RoleName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
     setFlash(`Deleted role ${r.RoleName}.`);
     ctx.navigate('#/access/roles');
   }));
-  add(
+  append(
     root,
     flash ? notice(flash) : null,
     h('section', { class: 'panel', 'aria-label': 'Summary' },
       h('div', { class: 'toolbar' },
-        h('dl', { class: 'facts grow cols2' },
-          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, r.Arn)),
-          h('dt', {}, 'Role id'), h('dd', {}, h('code', {}, r.RoleId)),
-          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, r.Path)),
-          r.Description ? [h('dt', {}, 'Description'), h('dd', {}, r.Description)] : null,
-          h('dt', {}, 'Longest session'), h('dd', {}, duration(r.MaxSessionDuration)),
-          h('dt', {}, 'Created'), h('dd', {}, when(r.CreateDate))),
+        facts([
+          ['ARN', h('code', {}, r.Arn)],
+          ['Role id', h('code', {}, r.RoleId)],
+          ['Path', h('code', {}, r.Path)],
+          r.Description ? ['Description', r.Description] : null,
+          ['Longest session', duration(r.MaxSessionDuration)],
+          ['Created', when(r.CreateDate)],
+        ], 'grow cols2'),
         del),
       deleteSlot),
     h('section', { class: 'panel', 'aria-labelledby': 'trust_h' },

@@ -1,9 +1,10 @@
 // One user (`#/access/users/<name>`): what GetUser answers, its access keys, its groups, its
 // inline and attached policies, and Delete (removing what it has first, once confirmed).
 
-import { h, replace, errorBox } from '../dom.js';
+import { h, replace, errorBox, append, facts, notice } from '../dom.js';
 import { find, result, record } from '../xml.js';
-import { accessHeader, when, notice, takeFlash, confirmInSlot, setFlash, add } from './access_common.js';
+import { confirmInSlot } from '../confirm.js';
+import { accessHeader, when, takeFlash, setFlash } from './access_common.js';
 import { keysSection } from './access_keys.js';
 import { inlineSection, attachedSection } from './access_perms.js';
 import { userGroupsSection } from './access_groups.js';
@@ -19,7 +20,7 @@ export async function userPage(root, ctx, name) {
   } catch (e) {
     if (!ctx.current()) return;
     root.lastChild.remove();
-    add(root, errorBox(e), e.code === 'NoSuchEntity' ? h('p', {}, h('a', { href: '#/access/users' }, 'Back to the users')) : null);
+    append(root, errorBox(e), e.code === 'NoSuchEntity' ? h('p', {}, h('a', { href: '#/access/users' }, 'Back to the users')) : null);
     return;
   }
   if (!ctx.current()) return;
@@ -32,7 +33,7 @@ export async function userPage(root, ctx, name) {
       ctx.navigate('#/access/users');
     }),
   );
-  add(
+  append(
     root,
     flash ? notice(flash) : null,
     h(
@@ -41,14 +42,12 @@ export async function userPage(root, ctx, name) {
       h(
         'div',
         { class: 'toolbar' },
-        h(
-          'dl',
-          { class: 'facts grow cols2' },
-          h('dt', {}, 'ARN'), h('dd', {}, h('code', {}, u.Arn)),
-          h('dt', {}, 'User id'), h('dd', {}, h('code', {}, u.UserId)),
-          h('dt', {}, 'Path'), h('dd', {}, h('code', {}, u.Path)),
-          h('dt', {}, 'Created'), h('dd', {}, when(u.CreateDate)),
-        ),
+        facts([
+          ['ARN', h('code', {}, u.Arn)],
+          ['User id', h('code', {}, u.UserId)],
+          ['Path', h('code', {}, u.Path)],
+          ['Created', when(u.CreateDate)],
+        ], 'grow cols2'),
         del,
       ),
       deleteSlot,

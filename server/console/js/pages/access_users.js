@@ -1,9 +1,10 @@
 // Users (`#/access/users`): ListUsers a page at a time (Marker), CreateUser (name, optional
 // path), and Delete (removing its keys, policies and group memberships first, once confirmed).
 
-import { h, replace, errorBox, field } from '../dom.js';
-import { page, record } from '../xml.js';
-import { accessHeader, pager, listTable, when, userHash, confirmInRow, notice, setFlash, takeFlash } from './access_common.js';
+import { h, replace, errorBox, field, notice, showNotice } from '../dom.js';
+import { record } from '../xml.js';
+import { confirmInRow } from '../confirm.js';
+import { accessHeader, iamPager, listTable, when, userHash, setFlash, takeFlash } from './access_common.js';
 import { confirmDelete } from './access_delete.js';
 
 /** A name's check (1–64 of `[\w+=,.@-]`): the problem, or ''. */
@@ -26,14 +27,20 @@ export async function usersPage(root, ctx) {
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
   const createSlot = h('div', {});
-  const pages = pager(() => load(), [25, 50, 100], 'Users a page');
+  const pages = iamPager(ctx, {
+    status,
+    label: 'Users a page',
+    listPath: 'Users',
+    list: (Marker, MaxItems) => ctx.api.iam('ListUsers', { MaxItems, Marker }),
+    show,
+  });
   const createButton = h('button', { type: 'button', class: 'primary', onclick: () => openCreate() }, 'Create user');
   const flash = takeFlash();
   replace(
     root,
     accessHeader('users', 'Users'),
     h('p', { class: 'muted' }, 'IAM users: identities with long-term access keys. What a user may do is what its policies (its own, and its groups\') allow.'),
-    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => load() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
+    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
     flash ? notice(flash) : null,
     said,
     createSlot,
@@ -93,21 +100,9 @@ export async function usersPage(root, ctx) {
     name.input.focus();
   }
 
-  async function load() {
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListUsers', { MaxItems: pages.size(), Marker: pages.marker() });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status);
-    const p = page(doc, 'Users');
-    pages.update(p.truncated, p.marker);
+  function show(p, number) {
     if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, pages.page() === 1 ? 'No users yet. Create one to give a program or a person its own access key.' : 'No more users.'));
+      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No users yet. Create one to give a program or a person its own access key.' : 'No more users.'));
       return;
     }
     const rows = p.items.map((m) => {
@@ -124,8 +119,8 @@ export async function usersPage(root, ctx) {
       );
       del.addEventListener('click', () =>
         confirmDelete(ctx, 'user', u.UserName, del, (options) => confirmInRow(tr, 5, del, options), () => {
-          replace(said, notice(`Deleted user ${u.UserName}.`));
-          load();
+          showNotice(said, `Deleted user ${u.UserName}.`);
+          pages.reload();
         }),
       );
       return tr;
@@ -133,9 +128,9 @@ export async function usersPage(root, ctx) {
     replace(
       body,
       listTable(['Name', 'Path', 'User id', 'Created', ''], rows, 'Users'),
-      h('p', { class: 'muted' }, `Page ${pages.page()}: ${rows.length} user${rows.length === 1 ? '' : 's'}${p.truncated ? '; more on the next page' : ''}.`),
+      h('p', { class: 'muted' }, `Page ${number}: ${rows.length} user${rows.length === 1 ? '' : 's'}${p.truncated ? '; more on the next page' : ''}.`),
     );
   }
 
-  await load();
+  await pages.reload();
 }

@@ -5,11 +5,12 @@
 
 import { h, replace, errorBox, field, select } from '../dom.js';
 import { time } from '../format.js';
+import { TABLE_NAME, TABLE_NAME_RULE } from '../schema_fields.js';
 import { backupList } from '../backup_list.js';
 import { pitrPanel } from '../pitr.js';
 
-/** DynamoDB's backup names: 3 to 255 of `a-z A-Z 0-9 _ . -`. */
-const BACKUP_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+/** DynamoDB's backup names follow its table names' rule: 3 to 255 of `a-z A-Z 0-9 _ . -`. */
+const BACKUP_NAME = TABLE_NAME;
 
 /** `<table>-20261207-120848`, within 255 characters. */
 function suggestedName(table) {
@@ -22,7 +23,7 @@ export async function tableBackupsPage(root, ctx) {
   const list = backupList(ctx, { showTable: false });
   const pitr = pitrPanel(ctx, name);
   const errors = h('div', { 'aria-live': 'polite' });
-  const backupName = field({ label: 'Backup name', type: 'text', class: 'grow', value: suggestedName(name), spellcheck: 'false', autocomplete: 'off', hint: '3–255 of a-z A-Z 0-9 _ . -' });
+  const backupName = field({ label: 'Backup name', type: 'text', class: 'grow', value: suggestedName(name), spellcheck: 'false', autocomplete: 'off', hint: TABLE_NAME_RULE });
   const create = h('button', { type: 'submit', class: 'primary' }, 'Create backup');
   const form = h(
     'form',
@@ -34,7 +35,7 @@ export async function tableBackupsPage(root, ctx) {
         replace(errors);
         const bn = backupName.input.value.trim();
         if (!BACKUP_NAME.test(bn)) {
-          replace(errors, errorBox(new Error('A backup name is 3 to 255 letters, digits, underscores, dots or dashes.')));
+          replace(errors, errorBox(new Error(`A backup name is ${TABLE_NAME_RULE}.`)));
           backupName.input.focus();
           return;
         }

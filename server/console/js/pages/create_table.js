@@ -1,58 +1,19 @@
 // Create table: name, keys, billing mode, and global and local secondary indexes.
 
-import { h, replace, errorBox, field, select } from '../dom.js';
-
-const TYPES = [['S', 'String'], ['N', 'Number'], ['B', 'Binary']];
-const PROJECTIONS = [['ALL', 'All attributes'], ['KEYS_ONLY', 'Keys only'], ['INCLUDE', 'Keys and listed attributes']];
-
-/** A key's name and type side by side. */
-function keyFields(label, optional) {
-  const name = field({ label, hint: optional ? '(optional)' : '', type: 'text', spellcheck: 'false', required: !optional });
-  const type = select(TYPES, 'S', { 'aria-label': `${label}: type` });
-  const typeField = h('div', { class: 'field narrow' }, h('label', {}, 'Type'), type);
-  return { els: [name.el, typeField], name: name.input, type };
-}
-
-/** Capacity units, shown when the table is provisioned. */
-function capacityFields(provisioned) {
-  const rcu = field({ label: 'Read capacity units', type: 'number', min: '1', value: '5', class: 'narrow' });
-  const wcu = field({ label: 'Write capacity units', type: 'number', min: '1', value: '5', class: 'narrow' });
-  const el = h('div', { class: 'row' }, rcu.el, wcu.el);
-  const show = (on) => el.classList.toggle('hidden', !on);
-  show(provisioned());
-  return {
-    el,
-    show,
-    value: () => ({ ReadCapacityUnits: Number(rcu.input.value), WriteCapacityUnits: Number(wcu.input.value) }),
-  };
-}
-
-function projectionFields() {
-  const type = select(PROJECTIONS, 'ALL', { 'aria-label': 'Projection' });
-  const attrs = field({ label: 'Projected attributes', hint: '(comma-separated)', type: 'text', spellcheck: 'false' });
-  attrs.el.classList.add('hidden');
-  type.addEventListener('change', () => attrs.el.classList.toggle('hidden', type.value !== 'INCLUDE'));
-  return {
-    els: [h('div', { class: 'field' }, h('label', {}, 'Projection'), type), attrs.el],
-    value: () => {
-      const p = { ProjectionType: type.value };
-      if (type.value === 'INCLUDE') {
-        p.NonKeyAttributes = attrs.input.value.split(',').map((s) => s.trim()).filter(Boolean);
-      }
-      return p;
-    },
-  };
-}
+import { h, replace, field, showError } from '../dom.js';
+import { TABLE_NAME_INPUT, keyFields, projectionFields, capacityFields } from '../schema_fields.js';
+import { tableHash } from '../tabs.js';
 
 export async function createTablePage(root, ctx) {
   const errors = h('div', { 'aria-live': 'polite' });
-  const name = field({ label: 'Table name', type: 'text', spellcheck: 'false', required: true, autofocus: true, pattern: '[a-zA-Z0-9_.\\-]{3,255}', title: '3 to 255 letters, digits, _ - .' });
+  const name = field({ label: 'Table name', type: 'text', spellcheck: 'false', autocomplete: 'off', required: true, autofocus: true, ...TABLE_NAME_INPUT });
   const pk = keyFields('Partition key', false);
   const sk = keyFields('Sort key', true);
   const onDemand = h('input', { type: 'radio', name: 'billing', value: 'PAY_PER_REQUEST', checked: true });
   const provisionedRadio = h('input', { type: 'radio', name: 'billing', value: 'PROVISIONED' });
   const provisioned = () => provisionedRadio.checked;
-  const capacity = capacityFields(provisioned);
+  const capacity = capacityFields();
+  capacity.show(false);
   const gsis = [];
   const lsis = [];
   const gsiList = h('div', {});
@@ -65,11 +26,12 @@ export async function createTablePage(root, ctx) {
   provisionedRadio.addEventListener('change', onBilling);
 
   function addGsi() {
-    const n = field({ label: 'Index name', type: 'text', spellcheck: 'false', required: true });
+    const n = field({ label: 'Index name', type: 'text', spellcheck: 'false', autocomplete: 'off', required: true, ...TABLE_NAME_INPUT });
     const gpk = keyFields('Partition key', false);
     const gsk = keyFields('Sort key', true);
     const proj = projectionFields();
-    const cap = capacityFields(provisioned);
+    const cap = capacityFields();
+    cap.show(provisioned());
     const g = { name: n.input, pk: gpk, sk: gsk, proj, capacity: cap };
     const remove = h('button', { type: 'button', class: 'danger' }, 'Remove index');
     const box = h('fieldset', {}, h('legend', {}, 'Global secondary index'), h('div', { class: 'row' }, n.el, ...gpk.els, ...gsk.els), h('div', { class: 'row' }, ...proj.els), cap.el, remove);
@@ -84,7 +46,7 @@ export async function createTablePage(root, ctx) {
   }
 
   function addLsi() {
-    const n = field({ label: 'Index name', type: 'text', spellcheck: 'false', required: true });
+    const n = field({ label: 'Index name', type: 'text', spellcheck: 'false', autocomplete: 'off', required: true, ...TABLE_NAME_INPUT });
     const lsk = keyFields('Sort key', false);
     const proj = projectionFields();
     const l = { name: n.input, sk: lsk, proj };
@@ -175,13 +137,10 @@ export async function createTablePage(root, ctx) {
     try {
       const r = request();
       await ctx.api.dynamodb('CreateTable', r);
-      ctx.navigate(`#/table/${encodeURIComponent(r.TableName)}`);
+      ctx.navigate(tableHash(r.TableName));
     } catch (e) {
       if (!ctx.current()) return;
-      replace(errors, errorBox(e));
-      errors.scrollIntoView({ block: 'nearest' });
-      errors.firstChild.setAttribute('tabindex', '-1');
-      errors.firstChild.focus();
+      showError(errors, e);
     } finally {
       submit.disabled = false;
     }

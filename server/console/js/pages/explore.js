@@ -4,9 +4,9 @@
 // request is built with placeholders (condition_builder.js), asks for the consumed capacity and
 // the server's latency breakdown (`x-shale-trace`), and is shown beside its results.
 
-import { h, replace, errorBox, select } from '../dom.js';
-import { count } from '../format.js';
-import { keyNames, keyOf, TYPE_NAMES, formatItem, displayValue } from '../ddbjson.js';
+import { h, replace, errorBox, select, labelled, uid, focusOn } from '../dom.js';
+import { count, consumed } from '../format.js';
+import { keyNames, keyOf, keyText, TYPE_NAMES, formatItem } from '../ddbjson.js';
 import { resultsTable } from '../results.js';
 import { exportButtons } from '../export.js';
 import { FormError, KEY_OPS, arity, toValue, placeholders, condition, splitNames, projection, filterEditor } from '../condition_builder.js';
@@ -20,15 +20,6 @@ export const MAX_ROWS = 2000;
 const PAGE_SIZES = [10, 25, 50, 100, 250, 500, 1000];
 /** The most parallel scan segments. */
 const MAX_SEGMENTS = 16;
-
-let ids = 0;
-const uid = (p) => `ex_${p}_${++ids}`;
-
-/** A `<label>` and control in a `.field` div; answers `{ el, label, input }`. */
-function labelled(control, text, cls = '') {
-  const label = h('label', { for: control.id }, text);
-  return { el: h('div', { class: `field ${cls}` }, label, control), label, input: control };
-}
 
 /** What the page may read from: the table and each index, with their keys and types. */
 function sourcesOf(t) {
@@ -66,9 +57,9 @@ export async function explorePage(root, ctx) {
 
   // --- The form -----------------------------------------------------------------------------
   let mode = rest === 'scan' ? 'Scan' : 'Query';
-  const modeGroup = uid('mode');
+  const modeGroup = uid('ex_mode');
   const modeRadios = ['Query', 'Scan'].map((m) => {
-    const input = h('input', { type: 'radio', name: modeGroup, value: m, id: uid('mode') });
+    const input = h('input', { type: 'radio', name: modeGroup, value: m, id: uid('ex_mode') });
     input.checked = m === mode;
     input.addEventListener('change', () => {
       if (input.checked) setMode(m);
@@ -77,18 +68,14 @@ export async function explorePage(root, ctx) {
   });
   const modeField = h('fieldset', { class: 'ex-mode' }, h('legend', {}, 'Operation'), h('div', { class: 'radios' }, modeRadios.map((r) => r.el)));
 
-  const source = labelled(
-    select(sources.map((s, i) => [String(i), sourceLabel(s, name)]), '0', { id: uid('src') }),
-    'Read from',
-    'ex-source',
-  );
-  const pageSize = labelled(select(PAGE_SIZES.map(String), '100', { id: uid('limit') }), 'Page size', 'narrow');
+  const source = labelled('Read from', select(sources.map((s, i) => [String(i), sourceLabel(s, name)]), '0', { id: uid('ex_src') }), 'ex-source');
+  const pageSize = labelled('Page size', select(PAGE_SIZES.map(String), '100', { id: uid('ex_limit') }), 'narrow');
   pageSize.label.append(h('span', { class: 'hint' }, ' (Limit)'));
 
-  const pk = labelled(h('input', { type: 'text', id: uid('pk'), autocomplete: 'off', spellcheck: 'false' }), 'Partition key', 'ex-pk');
-  const skOp = labelled(select(KEY_OPS, '', { id: uid('skop') }), 'Sort key', 'ex-skop');
-  const sk1 = labelled(h('input', { type: 'text', id: uid('sk1'), autocomplete: 'off', spellcheck: 'false' }), 'Value', 'ex-sk');
-  const sk2 = labelled(h('input', { type: 'text', id: uid('sk2'), autocomplete: 'off', spellcheck: 'false' }), 'and', 'ex-sk');
+  const pk = labelled('Partition key', h('input', { type: 'text', id: uid('ex_pk'), autocomplete: 'off', spellcheck: 'false' }), 'ex-pk');
+  const skOp = labelled('Sort key', select(KEY_OPS, '', { id: uid('ex_skop') }), 'ex-skop');
+  const sk1 = labelled('Value', h('input', { type: 'text', id: uid('ex_sk1'), autocomplete: 'off', spellcheck: 'false' }), 'ex-sk');
+  const sk2 = labelled('and', h('input', { type: 'text', id: uid('ex_sk2'), autocomplete: 'off', spellcheck: 'false' }), 'ex-sk');
   const noSortKey = h('p', { class: 'muted ex-nosk' }, 'This key schema has no sort key.');
   const keyFields = h(
     'fieldset',
@@ -99,13 +86,13 @@ export async function explorePage(root, ctx) {
 
   const filters = filterEditor();
 
-  const proj = labelled(h('input', { type: 'text', id: uid('proj'), autocomplete: 'off', spellcheck: 'false', placeholder: 'all attributes' }), 'Attributes to get', 'ex-proj');
+  const proj = labelled('Attributes to get', h('input', { type: 'text', id: uid('ex_proj'), autocomplete: 'off', spellcheck: 'false', placeholder: 'all attributes' }), 'ex-proj');
   proj.label.append(h('span', { class: 'hint' }, ' comma-separated'));
-  const order = labelled(select([['asc', 'Ascending'], ['desc', 'Descending']], 'asc', { id: uid('order') }), 'Sort key order', 'narrow ex-order');
-  const consistentBox = h('input', { type: 'checkbox', id: uid('cr') });
+  const order = labelled('Sort key order', select([['asc', 'Ascending'], ['desc', 'Descending']], 'asc', { id: uid('ex_order') }), 'narrow ex-order');
+  const consistentBox = h('input', { type: 'checkbox', id: uid('ex_cr') });
   const consistentHint = h('span', { class: 'hint' });
   const consistent = h('div', { class: 'field ex-check' }, h('label', { for: consistentBox.id }, consistentBox, ' Strongly consistent read', consistentHint));
-  const segments = labelled(h('input', { type: 'number', id: uid('seg'), min: '1', max: String(MAX_SEGMENTS), step: '1', value: '1' }), 'Parallel segments', 'narrow ex-seg');
+  const segments = labelled('Parallel segments', h('input', { type: 'number', id: uid('ex_seg'), min: '1', max: String(MAX_SEGMENTS), step: '1', value: '1' }), 'narrow ex-seg');
   segments.label.append(h('span', { class: 'hint' }, ` (1–${MAX_SEGMENTS})`));
 
   const runButton = h('button', { type: 'submit', class: 'primary' }, 'Run');
@@ -216,7 +203,7 @@ export async function explorePage(root, ctx) {
   const results = h('div', { class: 'ex-results' });
   const opened = h('div', {});
   let run = null;
-  const traceId = uid('trace_panel');
+  const traceId = uid('ex_trace_panel');
 
   const loadMore = h('button', { type: 'button', onclick: () => step(run) }, 'Load more');
   const exports = exportButtons({
@@ -225,9 +212,17 @@ export async function explorePage(root, ctx) {
     base: name,
   });
 
-  /** Shows `item` (a row's Open) as DynamoDB JSON above the results; Escape or Close hides it. */
-  function openItem(item) {
-    const close = h('button', { type: 'button', onclick: () => replace(opened) }, 'Close');
+  /**
+   * Shows `item` (a row's Open) as DynamoDB JSON above the results; Escape or Close hides it and
+   * gives the focus back to the row's Open button (`opener`).
+   */
+  function openItem(item, opener) {
+    const closeItem = () => {
+      replace(opened);
+      if (opener && opener.isConnected) opener.focus();
+      else focusOn(results.querySelector('.ex-items h2'));
+    };
+    const close = h('button', { type: 'button', onclick: closeItem }, 'Close');
     const keys = (run ? run.keys : tableKeys).filter((k) => item[k] !== undefined);
     const whole = tableKeys.every((k) => item[k] !== undefined);
     const panel = h(
@@ -237,7 +232,7 @@ export async function explorePage(root, ctx) {
         'div',
         { class: 'toolbar' },
         h('h2', {}, 'Item'),
-        h('span', { class: 'muted' }, keys.map((k) => `${k} = ${displayValue(item[k], 60)}`).join(' · ')),
+        h('span', { class: 'muted' }, keyText(keyOf(item, keys))),
         h('span', { class: 'spacer' }),
         whole
           ? h('a', { class: 'button', href: itemsHash(name, 'edit', keyOf(item, table.KeySchema)) }, 'Edit in Items')
@@ -247,7 +242,7 @@ export async function explorePage(root, ctx) {
       h('pre', { class: 'ex-json', tabindex: '0', 'aria-label': 'The item as DynamoDB JSON' }, formatItem(item)),
     );
     panel.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') replace(opened);
+      if (e.key === 'Escape') closeItem();
     });
     replace(opened, panel);
     close.focus();
@@ -259,7 +254,7 @@ export async function explorePage(root, ctx) {
     try {
       req = build();
     } catch (e) {
-      if (!(e instanceof FormError)) throw e;
+      // A FormError says which field is wrong; anything else is shown in place too.
       replace(formError, errorBox(e));
       return;
     }
@@ -346,6 +341,7 @@ export async function explorePage(root, ctx) {
         'section',
         { class: 'panel ex-items', 'aria-label': 'Items' },
         h('div', { class: 'toolbar' }, h('h2', { tabindex: '-1' }, 'Items'), h('span', { class: 'spacer' }), loadMore, exports.el),
+        exports.help,
         r.truncated ? h('p', { class: 'notice' }, `Only the first ${count(MAX_ROWS)} items are kept. Narrow the key condition or the filter to see the others.`) : null,
         r.table.el,
       ),
@@ -380,10 +376,6 @@ function jumpTo(e, id) {
   }
 }
 
-function capacityText(n) {
-  return `${Number(n.toFixed(2)).toLocaleString('en-US')} RCU`;
-}
-
 /** Count, ScannedCount, capacity and requests of run `r`; per segment for a parallel scan. */
 function summaryPanel(r, { busy, more, traceId }) {
   const total = (k) => r.segs.reduce((s, x) => s + x[k], 0);
@@ -392,7 +384,7 @@ function summaryPanel(r, { busy, more, traceId }) {
   const facts = [
     ['Count', count(total('count')), 'items returned (after the filter)'],
     ['ScannedCount', count(total('scanned')), 'items read (before the filter)'],
-    ['Consumed capacity', capacityText(total('capacity')), 'summed over the requests'],
+    ['Consumed capacity', consumed(total('capacity'), 'read', true), 'summed over the requests'],
     ['Requests', count(r.requests.length), r.segments > 1 ? `${r.segments} segments in parallel` : 'one a page'],
     [
       'Server time',
@@ -427,7 +419,7 @@ function summaryPanel(r, { busy, more, traceId }) {
                 h('td', { class: 'num' }, count(s.pages)),
                 h('td', { class: 'num' }, count(s.count)),
                 h('td', { class: 'num' }, count(s.scanned)),
-                h('td', { class: 'num' }, capacityText(s.capacity)),
+                h('td', { class: 'num' }, consumed(s.capacity, 'read', true)),
                 h('td', {}, s.done ? 'done' : 'more'),
               ),
             ),
@@ -467,7 +459,7 @@ function tracePanel(r, id) {
   const choice = select(
     [['all', n === 1 ? `The run’s only request (${r.requests[0].label})` : `The whole run: ${n} requests, summed`], ...r.requests.map((q, i) => [String(i), q.label])],
     'all',
-    { id: uid('trace') },
+    { id: uid('ex_trace') },
   );
   const view = h('div', {});
   const note = h('p', { class: 'hint' });
@@ -491,7 +483,7 @@ function tracePanel(r, id) {
   choice.addEventListener('change', show);
   replace(
     panel,
-    h('div', { class: 'toolbar' }, h('h2', {}, 'Latency breakdown'), h('span', { class: 'spacer' }), h('label', { for: choice.id, class: 'ex-inline' }, 'Show'), choice),
+    h('div', { class: 'toolbar' }, h('h2', {}, 'Latency breakdown'), h('span', { class: 'spacer' }), h('label', { for: choice.id, class: 'inline' }, 'Show'), choice),
     note,
     view,
   );

@@ -5,78 +5,24 @@
 // (UpdateTable GlobalSecondaryIndexUpdates), and the provisioned capacity of the table and of
 // each global index.
 
-import { h, replace, errorBox, field, select } from '../dom.js';
-import { keyOf, bytes, count, projection, time } from '../format.js';
+import { h, replace, errorBox, field, facts, notice, showNotice, showError } from '../dom.js';
+import { keyLabel, bytes, count, projection, time, capacity, isProvisioned } from '../format.js';
+import { confirmInRow } from '../confirm.js';
+import { TABLE_NAME_INPUT, keyFields, projectionFields, capacityFields } from '../schema_fields.js';
 
-const TYPES = [['S', 'String'], ['N', 'Number'], ['B', 'Binary']];
-const TYPE_NAMES = Object.fromEntries(TYPES);
-const PROJECTIONS = [['ALL', 'All attributes'], ['KEYS_ONLY', 'Keys only'], ['INCLUDE', 'Keys and listed attributes']];
 /** Statuses that change on their own: the page refreshes every second while one is shown. */
 const BUSY = new Set(['CREATING', 'UPDATING', 'DELETING']);
 const POLL_MS = 1000;
-
-let ids = 0;
-
-/** A labelled field around an existing control (a select). */
-function labelled(label, control, cls = '') {
-  control.id = control.id || `ix_${++ids}`;
-  return h('div', { class: `field ${cls}` }, h('label', { for: control.id }, label), control);
-}
-
-function isProvisioned(t) {
-  return ((t.BillingModeSummary && t.BillingModeSummary.BillingMode) || 'PROVISIONED') === 'PROVISIONED';
-}
-
-/** Capacity units as `5 RCU, 5 WCU`, or `On-demand` (with its maximums when set). */
-function capacityText(t, p, onDemand) {
-  if (!isProvisioned(t)) {
-    const max = [];
-    if (onDemand?.MaxReadRequestUnits > 0) max.push(`max ${onDemand.MaxReadRequestUnits} RRU`);
-    if (onDemand?.MaxWriteRequestUnits > 0) max.push(`max ${onDemand.MaxWriteRequestUnits} WRU`);
-    return max.length ? `On-demand (${max.join(', ')})` : 'On-demand';
-  }
-  return `${p?.ReadCapacityUnits ?? '?'} RCU, ${p?.WriteCapacityUnits ?? '?'} WCU`;
-}
-
-/** A form to type `name` before `onConfirm()` runs; Escape or Cancel closes it. */
-function confirmForm({ name, what, button, onConfirm, onClose }) {
-  const input = h('input', { type: 'text', 'aria-label': `Type ${name} to confirm`, spellcheck: 'false', autocomplete: 'off' });
-  const go = h('button', { type: 'submit', class: 'danger primary', disabled: true }, button);
-  const errors = h('div', { 'aria-live': 'polite' });
-  input.addEventListener('input', () => {
-    go.disabled = input.value !== name;
-  });
-  const form = h(
-    'form',
-    {
-      onsubmit: async (ev) => {
-        ev.preventDefault();
-        if (input.value !== name) return;
-        go.disabled = true;
-        try {
-          await onConfirm();
-        } catch (e) {
-          replace(errors, errorBox(e));
-          go.disabled = false;
-        }
-      },
-      onkeydown: (ev) => {
-        if (ev.key === 'Escape') onClose();
-      },
-    },
-    errors,
-    h('p', {}, what, ' Type ', h('strong', {}, name), ' to confirm:'),
-    h('div', { class: 'toolbar' }, input, go, h('button', { type: 'button', onclick: onClose }, 'Cancel')),
-  );
-  return { form, focus: () => input.focus() };
-}
+/** After a failed refresh, the next one waits twice as long, up to this. */
+const RETRY_MAX_MS = 30000;
+const COLUMNS = 9;
 
 /** Read and write capacity fields with a submit button; Escape cancels when `onClose` is given. */
 function capacityForm({ p, button, onSave, onClose }) {
-  const rcu = field({ label: 'Read capacity units', type: 'number', min: '1', step: '1', required: true, value: String(p?.ReadCapacityUnits ?? 5), class: 'narrow' });
-  const wcu = field({ label: 'Write capacity units', type: 'number', min: '1', step: '1', required: true, value: String(p?.WriteCapacityUnits ?? 5), class: 'narrow' });
+  const cap = capacityFields(p);
   const errors = h('div', { 'aria-live': 'polite' });
   const save = h('button', { type: 'submit', class: 'primary' }, button);
+  cap.el.append(h('div', { class: 'field' }, save, onClose ? [' ', h('button', { type: 'button', onclick: onClose }, 'Cancel')] : null));
   const form = h(
     'form',
     {
@@ -86,9 +32,9 @@ function capacityForm({ p, button, onSave, onClose }) {
         save.disabled = true;
         replace(errors);
         try {
-          await onSave({ ReadCapacityUnits: Number(rcu.input.value), WriteCapacityUnits: Number(wcu.input.value) });
+          await onSave(cap.value());
         } catch (e) {
-          replace(errors, errorBox(e));
+          showError(errors, e);
         } finally {
           save.disabled = false;
         }
@@ -98,18 +44,18 @@ function capacityForm({ p, button, onSave, onClose }) {
       },
     },
     errors,
-    h('div', { class: 'row' }, rcu.el, wcu.el, h('div', { class: 'field' }, save, onClose ? [' ', h('button', { type: 'button', onclick: onClose }, 'Cancel')] : null)),
+    cap.el,
   );
   // A refresh shows the current capacity in the fields the user has not changed.
   const edited = new Set();
-  for (const f of [rcu, wcu]) f.input.addEventListener('input', () => edited.add(f.input));
+  for (const input of [cap.rcu, cap.wcu]) input.addEventListener('input', () => edited.add(input));
   form.addEventListener('submit', () => edited.clear());
   return {
     form,
-    focus: () => rcu.input.focus(),
+    focus: () => cap.rcu.focus(),
     set(pt) {
-      if (!edited.has(rcu.input)) rcu.input.value = String(pt?.ReadCapacityUnits ?? 5);
-      if (!edited.has(wcu.input)) wcu.input.value = String(pt?.WriteCapacityUnits ?? 5);
+      if (!edited.has(cap.rcu)) cap.rcu.value = String(pt?.ReadCapacityUnits ?? 5);
+      if (!edited.has(cap.wcu)) cap.wcu.value = String(pt?.WriteCapacityUnits ?? 5);
     },
   };
 }
@@ -170,17 +116,19 @@ export async function indexesPage(root, ctx) {
     else closeCreate();
   });
 
-  function notice(text) {
-    replace(notices, h('div', { class: 'notice' }, text));
+  /** Says what was done (without moving the focus). */
+  function say(text) {
+    replace(notices, notice(text));
   }
 
-  function schedule(busy) {
+  /** Refreshes again after `ms` (none when 0). */
+  function schedule(ms) {
     clearTimeout(timer);
     timer = null;
-    if (busy && ctx.current()) {
+    if (ms && ctx.current()) {
       timer = setTimeout(() => {
         if (ctx.current()) load();
-      }, POLL_MS);
+      }, ms);
     }
   }
 
@@ -222,6 +170,11 @@ export async function indexesPage(root, ctx) {
     }
   }
 
+  /** Whether the last refresh saw something changing (the page polls while it does). */
+  let changing = false;
+  /** The wait before the next refresh after a failed one (0: none failed). */
+  let retryMs = 0;
+
   async function load() {
     const mine = ++generation;
     clearTimeout(timer);
@@ -231,11 +184,19 @@ export async function indexesPage(root, ctx) {
     } catch (e) {
       if (!ctx.current() || mine !== generation) return;
       replace(loadErrors, errorBox(e));
-      replace(statusText, 'Not refreshed.');
       replace(statusClock);
-      schedule(false);
+      if (changing && e.code !== 'ResourceNotFoundException') {
+        // A failed refresh while an index changes: try again, waiting longer each time.
+        retryMs = Math.min(RETRY_MAX_MS, retryMs ? retryMs * 2 : POLL_MS * 2);
+        replace(statusText, `Not refreshed: trying again in ${retryMs / 1000} s.`);
+        schedule(retryMs);
+      } else {
+        replace(statusText, 'Not refreshed.');
+        schedule(0);
+      }
       return;
     }
+    retryMs = 0;
     const t = d.Table;
     const gsis = t.GlobalSecondaryIndexes || [];
     const progress = await progressOf(gsis.filter((g) => g.IndexStatus === 'CREATING').map((g) => g.IndexName));
@@ -245,12 +206,12 @@ export async function indexesPage(root, ctx) {
     renderGsis(t, gsis, progress);
     renderLsis(t);
     renderCapacity(t);
-    const busy = BUSY.has(t.TableStatus) || gsis.some((g) => BUSY.has(g.IndexStatus));
+    changing = BUSY.has(t.TableStatus) || gsis.some((g) => BUSY.has(g.IndexStatus));
     const at = new Date().toLocaleTimeString();
-    const text = busy ? `Table ${t.TableStatus}; an index is changing: refreshing every second` : `Table ${t.TableStatus}`;
+    const text = changing ? `Table ${t.TableStatus}; an index is changing: refreshing every second` : `Table ${t.TableStatus}`;
     if (statusText.textContent !== text) replace(statusText, text);
     replace(statusClock, ` · refreshed ${at}`);
-    schedule(busy);
+    schedule(changing ? POLL_MS : 0);
   }
 
   function statusCell(g, p) {
@@ -300,10 +261,10 @@ export async function indexesPage(root, ctx) {
       r.data = g;
       const c = r.cells;
       replace(c.status, statusCell(g, progress[g.IndexName]));
-      replace(c.pk, keyOf(g.KeySchema, t.AttributeDefinitions, 'HASH'));
-      replace(c.sk, keyOf(g.KeySchema, t.AttributeDefinitions, 'RANGE'));
+      replace(c.pk, keyLabel(g.KeySchema, t.AttributeDefinitions, 'HASH'));
+      replace(c.sk, keyLabel(g.KeySchema, t.AttributeDefinitions, 'RANGE'));
       replace(c.projection, projection(g.Projection));
-      replace(c.capacity, capacityText(t, g.ProvisionedThroughput, g.OnDemandThroughput));
+      replace(c.capacity, capacity(t, g.ProvisionedThroughput, g.OnDemandThroughput));
       replace(c.items, count(g.ItemCount));
       replace(c.size, bytes(g.IndexSizeBytes));
       const s = g.IndexStatus || 'ACTIVE';
@@ -316,15 +277,15 @@ export async function indexesPage(root, ctx) {
   function gsiRow(indexName) {
     const cells = {};
     for (const k of ['status', 'pk', 'sk', 'projection', 'capacity', 'items', 'size']) cells[k] = h('td', { class: k === 'items' || k === 'size' ? 'num' : false });
-    const edit = h('button', { type: 'button' }, 'Edit capacity');
-    const del = h('button', { type: 'button', class: 'danger' }, 'Delete');
+    const edit = h('button', { type: 'button', 'aria-label': `Edit capacity of ${indexName}` }, 'Edit capacity');
+    const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${indexName}` }, 'Delete');
     const main = h('tr', {}, h('th', { scope: 'row' }, indexName), cells.status, cells.pk, cells.sk, cells.projection, cells.capacity, cells.items, cells.size, h('td', { class: 'ix-actions' }, edit, del));
     const tbody = h('tbody', {}, main);
     const r = { tbody, cells, edit, del, data: null };
-    /** Opens `build(close)`'s form in a row under the index (one at a time). */
+    /** Opens `build(close)`'s form in a row under the index (one at a time, as the delete confirmation). */
     const openRow = (cls, opener, build) => {
       tbody.querySelector('.ix-extra')?.remove();
-      const td = h('td', { colspan: '9' });
+      const td = h('td', { colspan: String(COLUMNS) });
       const tr = h('tr', { class: `ix-extra ${cls}` }, td);
       const close = () => {
         tr.remove();
@@ -335,22 +296,22 @@ export async function indexesPage(root, ctx) {
       tbody.append(tr);
       f.focus();
     };
-    del.addEventListener('click', () =>
-      openRow('confirm', del, (close) =>
-        confirmForm({
-          name: indexName,
-          what: ['Delete the global secondary index ', h('strong', {}, indexName), '? Queries on it stop working; the table’s items stay.'],
-          button: 'Delete index',
-          onClose: close,
-          onConfirm: async () => {
-            await ctx.api.dynamodb('UpdateTable', { TableName: name, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: indexName } }] });
-            notice(`Deleting index ${indexName}.`);
-            close();
-            load();
-          },
-        }),
-      ),
-    );
+    del.addEventListener('click', () => {
+      if (!tbody.querySelector('.ix-extra.confirm')) tbody.querySelector('.ix-extra')?.remove();
+      confirmInRow(main, COLUMNS, del, {
+        rowClass: 'ix-extra',
+        message: h('p', {}, 'Delete the global secondary index ', h('strong', {}, indexName), '? Queries on it stop working; the table’s items stay.'),
+        typeToConfirm: indexName,
+        confirmLabel: 'Delete index',
+        label: `Delete index ${indexName}`,
+        run: () => ctx.api.dynamodb('UpdateTable', { TableName: name, GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: indexName } }] }),
+        onDone: () => {
+          // The row goes once the index is gone: the focus goes to the message.
+          showNotice(notices, `Deleting index ${indexName}.`);
+          load();
+        },
+      });
+    });
     edit.addEventListener('click', () =>
       openRow('editing', edit, (close) =>
         capacityForm({
@@ -359,7 +320,7 @@ export async function indexesPage(root, ctx) {
           onClose: close,
           onSave: async (pt) => {
             await ctx.api.dynamodb('UpdateTable', { TableName: name, GlobalSecondaryIndexUpdates: [{ Update: { IndexName: indexName, ProvisionedThroughput: pt } }] });
-            notice(`Capacity of index ${indexName} set to ${pt.ReadCapacityUnits} RCU, ${pt.WriteCapacityUnits} WCU.`);
+            say(`Capacity of index ${indexName} set to ${pt.ReadCapacityUnits} RCU, ${pt.WriteCapacityUnits} WCU.`);
             close();
             load();
           },
@@ -389,8 +350,8 @@ export async function indexesPage(root, ctx) {
               'tr',
               {},
               h('th', { scope: 'row' }, i.IndexName),
-              h('td', {}, keyOf(i.KeySchema, t.AttributeDefinitions, 'HASH')),
-              h('td', {}, keyOf(i.KeySchema, t.AttributeDefinitions, 'RANGE')),
+              h('td', {}, keyLabel(i.KeySchema, t.AttributeDefinitions, 'HASH')),
+              h('td', {}, keyLabel(i.KeySchema, t.AttributeDefinitions, 'RANGE')),
               h('td', {}, projection(i.Projection)),
               h('td', { class: 'num' }, count(i.ItemCount)),
               h('td', { class: 'num' }, bytes(i.IndexSizeBytes)),
@@ -406,27 +367,23 @@ export async function indexesPage(root, ctx) {
   function renderCapacity(t) {
     if (!isProvisioned(t)) {
       tableCapacity = null;
-      replace(capacityBody, h('p', {}, capacityText(t, null, t.OnDemandThroughput), h('span', { class: 'muted' }, ': the table and its global indexes are billed by request; there is no capacity to set.')));
+      replace(capacityBody, h('p', {}, capacity(t, null, t.OnDemandThroughput), h('span', { class: 'muted' }, ': the table and its global indexes are billed by request; there is no capacity to set.')));
       return;
     }
     const p = t.ProvisionedThroughput || {};
-    const facts = h(
-      'dl',
-      { class: 'facts' },
-      [
-        ['Provisioned', capacityText(t, p)],
-        ['Last increase', p.LastIncreaseDateTime ? time(p.LastIncreaseDateTime) : '—'],
-        ['Last decrease', p.LastDecreaseDateTime ? time(p.LastDecreaseDateTime) : '—'],
-        ['Decreases today', String(p.NumberOfDecreasesToday ?? 0)],
-      ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
-    );
+    const shown = facts([
+      ['Provisioned', capacity(t, p)],
+      ['Last increase', time(p.LastIncreaseDateTime)],
+      ['Last decrease', time(p.LastDecreaseDateTime)],
+      ['Decreases today', String(p.NumberOfDecreasesToday ?? 0)],
+    ]);
     if (!tableCapacity) {
       tableCapacity = capacityForm({
         p,
         button: 'Update table capacity',
         onSave: async (pt) => {
           await ctx.api.dynamodb('UpdateTable', { TableName: name, ProvisionedThroughput: pt });
-          notice(`Table capacity set to ${pt.ReadCapacityUnits} RCU, ${pt.WriteCapacityUnits} WCU.`);
+          say(`Table capacity set to ${pt.ReadCapacityUnits} RCU, ${pt.WriteCapacityUnits} WCU.`);
           load();
         },
       });
@@ -440,7 +397,7 @@ export async function indexesPage(root, ctx) {
     } else {
       tableCapacity.set(p);
     }
-    replace(tableCapacityFacts, facts);
+    replace(tableCapacityFacts, shown);
   }
 
   // ---- Create a global index ----
@@ -452,35 +409,17 @@ export async function indexesPage(root, ctx) {
     createButton.focus();
   }
 
-  function keyFields(label, optional) {
-    const n = field({ label, hint: optional ? '(optional)' : '', type: 'text', spellcheck: 'false', autocomplete: 'off', required: !optional });
-    const type = select(TYPES, 'S', {});
-    const hint = h('span', { class: 'hint' });
-    const typeField = labelled(`${label}: type`, type, 'narrow');
-    typeField.append(hint);
-    // A name the table already defines keeps its type (one attribute, one type).
-    n.input.addEventListener('input', () => {
-      const def = (table?.AttributeDefinitions || []).find((a) => a.AttributeName === n.input.value.trim());
-      type.disabled = !!def;
-      if (def) type.value = def.AttributeType;
-      replace(hint, def ? `defined as ${TYPE_NAMES[def.AttributeType] || def.AttributeType}` : '');
-    });
-    return { els: [n.el, typeField], name: n.input, type };
-  }
-
   function openCreate() {
     if (!table) return;
     const errors = h('div', { 'aria-live': 'polite' });
-    const indexName = field({ id: 'ix-create-name', label: 'Index name', type: 'text', spellcheck: 'false', autocomplete: 'off', required: true, pattern: '[a-zA-Z0-9_.\\-]{3,255}', title: '3 to 255 letters, digits, _ - .' });
-    const pk = keyFields('Partition key', false);
-    const sk = keyFields('Sort key', true);
-    const projType = select(PROJECTIONS, 'ALL', {});
-    const attrs = field({ label: 'Projected attributes', hint: '(comma-separated, besides the keys)', type: 'text', spellcheck: 'false' });
-    attrs.el.classList.add('hidden');
-    projType.addEventListener('change', () => attrs.el.classList.toggle('hidden', projType.value !== 'INCLUDE'));
+    const indexName = field({ id: 'ix-create-name', label: 'Index name', type: 'text', spellcheck: 'false', autocomplete: 'off', required: true, ...TABLE_NAME_INPUT });
+    // A name the table already defines keeps its type (one attribute, one type).
+    const defined = (n) => (table?.AttributeDefinitions || []).find((a) => a.AttributeName === n)?.AttributeType || null;
+    const pk = keyFields('Partition key', false, defined);
+    const sk = keyFields('Sort key', true, defined);
+    const proj = projectionFields();
     const provisioned = isProvisioned(table);
-    const rcu = field({ label: 'Read capacity units', type: 'number', min: '1', step: '1', value: String(table.ProvisionedThroughput?.ReadCapacityUnits || 5), class: 'narrow' });
-    const wcu = field({ label: 'Write capacity units', type: 'number', min: '1', step: '1', value: String(table.ProvisionedThroughput?.WriteCapacityUnits || 5), class: 'narrow' });
+    const cap = capacityFields(table.ProvisionedThroughput);
     const submit = h('button', { type: 'submit', class: 'primary' }, 'Create index');
 
     function request() {
@@ -497,13 +436,8 @@ export async function indexesPage(root, ctx) {
       if (!hash) throw Object.assign(new Error('An index needs a partition key.'), { code: 'FormError' });
       const keySchema = [{ AttributeName: hash, KeyType: 'HASH' }];
       if (range) keySchema.push({ AttributeName: range, KeyType: 'RANGE' });
-      const p = { ProjectionType: projType.value };
-      if (projType.value === 'INCLUDE') {
-        p.NonKeyAttributes = attrs.input.value.split(',').map((s) => s.trim()).filter(Boolean);
-        if (p.NonKeyAttributes.length === 0) throw Object.assign(new Error('INCLUDE needs at least one projected attribute.'), { code: 'FormError' });
-      }
-      const create = { IndexName: indexName.input.value.trim(), KeySchema: keySchema, Projection: p };
-      if (provisioned) create.ProvisionedThroughput = { ReadCapacityUnits: Number(rcu.input.value), WriteCapacityUnits: Number(wcu.input.value) };
+      const create = { IndexName: indexName.input.value.trim(), KeySchema: keySchema, Projection: proj.value() };
+      if (provisioned) create.ProvisionedThroughput = cap.value();
       return {
         TableName: name,
         AttributeDefinitions: [...defs].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
@@ -523,14 +457,12 @@ export async function indexesPage(root, ctx) {
             const r = request();
             await ctx.api.dynamodb('UpdateTable', r);
             if (!ctx.current()) return;
-            notice(`Creating index ${r.GlobalSecondaryIndexUpdates[0].Create.IndexName}: the server is backfilling it from the table's items.`);
+            say(`Creating index ${r.GlobalSecondaryIndexUpdates[0].Create.IndexName}: the server is backfilling it from the table's items.`);
             closeCreate();
             load();
           } catch (e) {
             if (!ctx.current()) return;
-            replace(errors, errorBox(e));
-            errors.firstChild.setAttribute('tabindex', '-1');
-            errors.firstChild.focus();
+            showError(errors, e);
           } finally {
             submit.disabled = false;
           }
@@ -542,8 +474,8 @@ export async function indexesPage(root, ctx) {
       errors,
       indexName.el,
       h('div', { class: 'row' }, ...pk.els, ...sk.els),
-      h('div', { class: 'row' }, labelled('Projection', projType), attrs.el),
-      provisioned ? h('div', { class: 'row' }, rcu.el, wcu.el) : h('p', { class: 'muted' }, 'The table is on-demand: the index is billed by request too.'),
+      h('div', { class: 'row' }, ...proj.els),
+      provisioned ? cap.el : h('p', { class: 'muted' }, 'The table is on-demand: the index is billed by request too.'),
       h('p', { class: 'muted' }, 'Items without the index’s key attributes (or with another type) are not in the index. The server backfills one index at a time.'),
       h('div', { class: 'toolbar' }, submit, h('button', { type: 'button', onclick: closeCreate }, 'Cancel')),
     );

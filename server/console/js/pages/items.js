@@ -2,14 +2,18 @@
 // - browse: Scan a page at a time (25, 50 or 100 items; Previous and Next walk a stack of
 //   LastEvaluatedKeys), key attributes first, the page's item count and consumed capacity;
 // - create (`/new`): PutItem on the condition that no item has the key;
-// - edit (`/edit/<key>`): GetItem (consistent) to load, PutItem to save, DeleteItem after a
-//   confirmation; each of these asks for the server's latency breakdown, shown under the editor.
+// - edit (`/edit/<key>`): GetItem (consistent) to load, PutItem to save on the condition that
+//   the item still exists (a save never brings back an item deleted meanwhile: the page says so
+//   and offers to save it as a new item), DeleteItem after a confirmation; each of these asks
+//   for the server's latency breakdown, shown under the editor.
 // The editor itself (form and DynamoDB JSON views) is js/item_editor.js.
 
-import { h, replace, errorBox, select } from '../dom.js';
-import { count } from '../format.js';
-import { keyOf, keyNames, displayValue, formatItem } from '../ddbjson.js';
+import { h, replace, errorBox, notice, focusOn } from '../dom.js';
+import { count, consumed } from '../format.js';
+import { keyOf, keyNames, keyText, formatItem } from '../ddbjson.js';
 import { resultsTable } from '../results.js';
+import { pager } from '../pager.js';
+import { confirmInSlot } from '../confirm.js';
 import { itemEditor } from '../item_editor.js';
 import { traceView } from '../trace_view.js';
 import { tableHash } from '../tabs.js';
@@ -31,13 +35,6 @@ export function itemsHash(table, what = '', key) {
   return base;
 }
 
-/** `pk = "a", sk = 1`: a key as text. */
-function keyText(key) {
-  return Object.entries(key)
-    .map(([k, av]) => `${k} = ${displayValue(av, 60)}`)
-    .join(', ');
-}
-
 /** The key attributes of `table` as the editor takes them: `[{ name, type, role }]`. */
 function keysOf(table) {
   const types = new Map((table.AttributeDefinitions || []).map((d) => [d.AttributeName, d.AttributeType]));
@@ -46,12 +43,6 @@ function keysOf(table) {
     const k = table.KeySchema.find((x) => x.AttributeName === name);
     return { name, type: types.get(name) || 'S', role: roles[k.KeyType] || 'key' };
   });
-}
-
-/** `1.5 read capacity units` of an answer's ConsumedCapacity, or ''. */
-function capacityText(answer, kind) {
-  const units = answer && answer.ConsumedCapacity && answer.ConsumedCapacity.CapacityUnits;
-  return typeof units === 'number' ? `${units} ${kind} capacity unit${units === 1 ? '' : 's'}` : '';
 }
 
 export async function itemsPage(root, ctx) {
@@ -93,14 +84,23 @@ function browse(root, ctx, table) {
   const status = h('div', { 'aria-live': 'polite' });
   const summary = h('p', { class: 'muted items-summary' });
   const body = h('div', {});
-  const prev = h('button', { type: 'button', onclick: () => { state.starts.pop(); load(); } }, '← Previous');
-  const next = h('button', { type: 'button', disabled: true }, 'Next →');
-  const sizes = select(PAGE_SIZES.map((n) => [String(n), `${n} a page`]), String(state.size), {
-    'aria-label': 'Items a page',
-    onchange: (ev) => {
-      state.size = Number(ev.target.value);
-      state.starts = [undefined];
-      load();
+  const pages = pager({
+    status,
+    sizes: PAGE_SIZES,
+    label: 'Items a page',
+    state,
+    current: ctx.current,
+    load: async ({ start, size, page: number, live }) => {
+      const page = await ctx.api.dynamodb('Scan', {
+        TableName: name,
+        Limit: size,
+        ExclusiveStartKey: start,
+        ConsistentRead: state.consistent || undefined,
+        ReturnConsumedCapacity: 'TOTAL',
+      });
+      if (!live()) return null;
+      show(page, number, size);
+      return page.LastEvaluatedKey;
     },
   });
   const consistent = h('input', {
@@ -109,7 +109,7 @@ function browse(root, ctx, table) {
     checked: state.consistent,
     onchange: () => {
       state.consistent = consistent.checked;
-      load();
+      pages.reload();
     },
   });
   replace(
@@ -126,56 +126,26 @@ function browse(root, ctx, table) {
       'div',
       { class: 'toolbar' },
       h('a', { href: itemsHash(name, 'new'), class: 'button primary' }, 'Create item'),
-      h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
-      h('label', { for: 'items_consistent', class: 'items-check' }, consistent, 'Consistent read'),
+      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'),
+      h('label', { for: 'items_consistent', class: 'check' }, consistent, 'Consistent read'),
       h('span', { class: 'spacer' }),
-      sizes,
-      prev,
-      next,
+      pages.controls,
     ),
     status,
     summary,
     body,
   );
 
-  async function load() {
-    const start = state.starts[state.starts.length - 1];
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    prev.disabled = true;
-    next.disabled = true;
-    let page;
-    try {
-      page = await ctx.api.dynamodb('Scan', {
-        TableName: name,
-        Limit: state.size,
-        ExclusiveStartKey: start,
-        ConsistentRead: state.consistent || undefined,
-        ReturnConsumedCapacity: 'TOTAL',
-      });
-    } catch (e) {
-      if (!ctx.current()) return;
-      replace(status, errorBox(e));
-      prev.disabled = state.starts.length === 1;
-      return;
-    }
-    if (!ctx.current()) return;
-    replace(status);
+  function show(page, number, size) {
     const items = page.Items || [];
-    const number = state.starts.length;
-    const first = (number - 1) * state.size + 1;
-    prev.disabled = number === 1;
-    next.disabled = !page.LastEvaluatedKey;
-    next.onclick = () => {
-      state.starts.push(page.LastEvaluatedKey);
-      load();
-    };
-    const capacity = capacityText(page, 'read');
+    const first = (number - 1) * size + 1;
+    const capacity = consumed(page, 'read');
     replace(
       summary,
       `Page ${number} · `,
       items.length === 0
         ? 'no items'
-        : `items ${count(first)}–${count(first + items.length - 1)} (${items.length} on this page, at most ${state.size})`,
+        : `items ${count(first)}–${count(first + items.length - 1)} (${items.length} on this page, at most ${size})`,
       capacity ? ` · ${capacity} consumed` : '',
       ` · ${state.consistent ? 'strongly' : 'eventually'} consistent`,
       page.LastEvaluatedKey ? '' : ' · end of the table',
@@ -201,7 +171,7 @@ function browse(root, ctx, table) {
     replace(body, results.el);
   }
 
-  return load();
+  return pages.reload();
 }
 
 /** Create (`key` null) or edit (the item of `key`) one item. */
@@ -233,8 +203,10 @@ async function editPage(root, ctx, table, key) {
     );
   }
 
+  /** Shows `children` in the status area under the editor; answers the first one. */
   function say(...children) {
     replace(status, ...children);
+    return status.firstChild;
   }
 
   if (key === null) {
@@ -273,12 +245,11 @@ async function editPage(root, ctx, table, key) {
     );
     return;
   }
-  say(h('p', { class: 'muted' }, `Loaded with a consistent GetItem${capacityText(got, 'read') ? ` (${capacityText(got, 'read')})` : ''}.`));
+  say(h('p', { class: 'muted' }, `Loaded with a consistent GetItem${consumed(got, 'read') ? ` (${consumed(got, 'read')})` : ''}.`));
   return form('edit', got.Item);
 
   /** Shows the editor of `item` in `mode` ('create' or 'edit'). */
   function form(mode, item) {
-    let confirming = null;
     if (mode === 'create') replace(heading, 'Create item');
     else replace(heading, 'Item ', h('code', {}, keyText(keyOf(item, table.KeySchema))));
     const editor = itemEditor({
@@ -325,16 +296,24 @@ async function editPage(root, ctx, table, key) {
       }
     }
 
-    async function submit() {
+    /**
+     * Saves the item: a new one on the condition that no item has its key; an edit on the
+     * condition that the item still exists (deleted meanwhile, it is not brought back: the
+     * refusal says so and offers to save it as a new item, `asNew`).
+     */
+    async function submit(asNew = false) {
       const it = current();
       if (!it) return;
+      const creating = mode === 'create' || asNew;
       save.disabled = true;
-      say(h('p', { class: 'muted' }, mode === 'create' ? 'Creating…' : 'Saving…'));
-      const request = { TableName: name, Item: it, ReturnConsumedCapacity: 'TOTAL' };
-      if (mode === 'create') {
-        request.ConditionExpression = 'attribute_not_exists(#pk)';
-        request.ExpressionAttributeNames = { '#pk': keys[0].name };
-      }
+      say(h('p', { class: 'muted' }, creating ? 'Creating…' : 'Saving…'));
+      const request = {
+        TableName: name,
+        Item: it,
+        ReturnConsumedCapacity: 'TOTAL',
+        ConditionExpression: creating ? 'attribute_not_exists(#pk)' : 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': keys[0].name },
+      };
       let answer;
       try {
         answer = await ctx.api.dynamodb('PutItem', request, { trace: true });
@@ -342,8 +321,8 @@ async function editPage(root, ctx, table, key) {
         if (!ctx.current()) return;
         save.disabled = false;
         showTrace('PutItem', e);
-        if (e.code === 'ConditionalCheckFailedException' && mode === 'create') {
-          const k = keyOf(it, table.KeySchema);
+        const k = keyOf(it, table.KeySchema);
+        if (e.code === 'ConditionalCheckFailedException' && creating) {
           say(
             errorBox({
               code: e.code,
@@ -352,6 +331,20 @@ async function editPage(root, ctx, table, key) {
             }),
             h('p', {}, h('a', { href: itemsHash(name, 'edit', k) }, 'Open the existing item')),
           );
+        } else if (e.code === 'ConditionalCheckFailedException') {
+          say(
+            errorBox({
+              code: e.code,
+              message: `The item ${keyText(k)} no longer exists: it was deleted after this page loaded it. Nothing was written, so it was not brought back.`,
+              requestId: e.requestId,
+            }),
+            h(
+              'div',
+              { class: 'toolbar' },
+              h('button', { type: 'button', onclick: () => submit(true) }, 'Save it as a new item'),
+              h('a', { href: itemsHash(name), class: 'button' }, 'Back to the items'),
+            ),
+          );
         } else {
           say(errorBox(e));
         }
@@ -359,17 +352,19 @@ async function editPage(root, ctx, table, key) {
       }
       if (!ctx.current()) return;
       showTrace('PutItem', answer);
-      const capacity = capacityText(answer, 'write');
+      const capacity = consumed(answer, 'write');
       const when = new Date().toLocaleTimeString();
       if (mode === 'create') {
         // The page becomes the new item's editor; the address follows without reloading.
         const k = keyOf(it, table.KeySchema);
         history.replaceState(null, '', itemsHash(name, 'edit', k));
         form('edit', it);
-        say(h('p', { class: 'notice', role: 'status' }, `Created at ${when}${capacity ? ` (${capacity})` : ''}.`));
+        say(notice(`Created at ${when}${capacity ? ` (${capacity})` : ''}.`));
       } else {
         save.disabled = false;
-        say(h('p', { class: 'notice', role: 'status' }, `Saved at ${when}${capacity ? ` (${capacity})` : ''}.`));
+        const done = say(notice(`${asNew ? 'Created again' : 'Saved'} at ${when}${capacity ? ` (${capacity})` : ''}.`));
+        // Save it as a new item was in the message this replaces: the focus goes to the new one.
+        if (asNew) focusOn(done);
       }
     }
 
@@ -385,52 +380,36 @@ async function editPage(root, ctx, table, key) {
       ctx.navigate(itemsHash(name, 'new'));
     }
 
-    function askDelete() {
-      if (confirming) return;
+    function askDelete(ev) {
+      const opener = ev.currentTarget;
       const k = keyOf(item, table.KeySchema);
-      const cancel = () => {
-        confirming.remove();
-        confirming = null;
-        deleteButton.focus();
-      };
-      const deleteButton = actions.querySelector('button.danger');
-      const yes = h('button', { type: 'button', class: 'danger primary', onclick: () => remove(k) }, 'Delete');
-      confirming = h(
-        'div',
-        {
-          class: 'confirm items-confirm',
-          role: 'alertdialog',
-          'aria-label': 'Confirm delete',
-          onkeydown: (ev) => {
-            if (ev.key === 'Escape') {
-              ev.preventDefault();
-              cancel();
-            }
-          },
-        },
-        h('p', {}, 'Delete the item ', h('code', {}, keyText(k)), '? This cannot be undone.'),
-        h('div', { class: 'toolbar' }, yes, h('button', { type: 'button', onclick: cancel }, 'Cancel')),
-      );
-      confirmBox.append(confirming);
-      yes.focus();
-    }
-
-    async function remove(k) {
-      for (const b of confirming.querySelectorAll('button')) b.disabled = true;
-      let answer;
-      try {
-        answer = await ctx.api.dynamodb('DeleteItem', { TableName: name, Key: k, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }, { trace: true });
-      } catch (e) {
-        if (!ctx.current()) return;
-        showTrace('DeleteItem', e);
-        for (const b of confirming.querySelectorAll('button')) b.disabled = false;
-        say(errorBox(e));
+      if (confirmBox.firstChild) {
+        confirmBox.querySelector('button.primary')?.focus();
         return;
       }
-      if (!ctx.current()) return;
+      let answer = null;
+      confirmInSlot(confirmBox, opener, {
+        message: h('p', {}, 'Delete the item ', h('code', {}, keyText(k)), '? This cannot be undone.'),
+        label: 'Confirm delete',
+        run: async () => {
+          try {
+            answer = await ctx.api.dynamodb('DeleteItem', { TableName: name, Key: k, ReturnValues: 'ALL_OLD', ReturnConsumedCapacity: 'TOTAL' }, { trace: true });
+          } catch (e) {
+            showTrace('DeleteItem', e);
+            throw e;
+          }
+        },
+        onDone: () => {
+          if (ctx.current()) deleted(k, answer);
+        },
+      });
+    }
+
+    /** The page after the item of key `k` was deleted (`answer`: DeleteItem's). */
+    function deleted(k, answer) {
       showTrace('DeleteItem', answer);
       const old = answer.Attributes;
-      const capacity = capacityText(answer, 'write');
+      const capacity = consumed(answer, 'write');
       const back = h('a', { href: itemsHash(name), class: 'button primary' }, 'Back to the items');
       replace(
         formBox,
@@ -453,7 +432,7 @@ async function editPage(root, ctx, table, key) {
               ? h('button', { type: 'button', onclick: () => { draft = { table: name, item: old }; ctx.navigate(itemsHash(name, 'new')); } }, 'Restore it (opens the create form)')
               : null,
           ),
-          old ? h('details', {}, h('summary', {}, 'The deleted item'), h('pre', { class: 'mono items-old' }, formatItem(old))) : null,
+          old ? h('details', {}, h('summary', {}, 'The deleted item'), h('pre', { class: 'items-old' }, formatItem(old))) : null,
         ),
       );
       back.focus();

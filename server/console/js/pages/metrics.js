@@ -7,8 +7,9 @@
 // What the server publishes: docs/monitoring.md.
 
 import { h, replace, errorBox, select } from '../dom.js';
-import { bytes, count, billing } from '../format.js';
+import { bytes, count, billing, isProvisioned } from '../format.js';
 import { lineChart } from '../chart.js';
+import { tableHash } from '../tabs.js';
 
 const NS = 'AWS/DynamoDB';
 
@@ -77,7 +78,7 @@ function opsOf(found, metric) {
 function chartsOf(table, t, found, period, latencyStat) {
   const td = [{ Name: 'TableName', Value: table }];
   const opDims = (op) => [...td, { Name: 'Operation', Value: op }];
-  const provisioned = (t && (t.BillingModeSummary?.BillingMode || 'PROVISIONED') === 'PROVISIONED') || found.tableMetrics.has('ProvisionedReadCapacityUnits');
+  const provisioned = (t && isProvisioned(t)) || found.tableMetrics.has('ProvisionedReadCapacityUnits');
   const per = periodLabel(period);
   const capacity = (kind, dims, extra = []) => [
     { label: `Consumed ${kind.toLowerCase()}`, metric: `Consumed${kind}CapacityUnits`, dims, stat: 'Sum', perSecond: true },
@@ -192,7 +193,7 @@ export async function metricsPage(root, ctx) {
     id: 'metrics-range',
     onchange: (ev) => {
       range = RANGES.find((r) => r[0] === ev.target.value) || RANGES[0];
-      history.replaceState(null, '', `#/table/${encodeURIComponent(name)}/metrics/${range[0]}`);
+      history.replaceState(null, '', tableHash(name, 'metrics', range[0]));
       load();
     },
   });
@@ -220,7 +221,7 @@ export async function metricsPage(root, ctx) {
       h('label', { for: 'metrics-stat', class: 'inline' }, 'Latency statistic'),
       statSelect,
       refresh,
-      h('label', { for: 'metrics-auto', class: 'inline check' }, auto, ` Auto-refresh every ${AUTO_REFRESH_SECONDS} s`),
+      h('label', { for: 'metrics-auto', class: 'check' }, auto, ` Auto-refresh every ${AUTO_REFRESH_SECONDS} s`),
       h('span', { class: 'spacer' }),
       stamp,
     ),

@@ -5,16 +5,19 @@ import * as session from '../session.js';
 
 export async function signinPage(root, ctx) {
   const saved = session.load() || {};
-  const key = field({ label: 'Access key id', type: 'text', name: 'accessKeyId', autocomplete: 'username', spellcheck: 'false', required: true, autofocus: true, value: saved.accessKeyId || '' });
-  const secret = field({ label: 'Secret access key', type: 'password', name: 'secretAccessKey', autocomplete: 'current-password', required: true });
+  // autocomplete off on every field: a password manager must not offer to save the secret key
+  // (it is kept in this tab only), nor fill it in elsewhere.
+  const key = field({ label: 'Access key id', type: 'text', name: 'accessKeyId', autocomplete: 'off', spellcheck: 'false', required: true, autofocus: true, value: saved.accessKeyId || '' });
+  const secret = field({ label: 'Secret access key', type: 'password', name: 'secretAccessKey', autocomplete: 'off', required: true });
   const token = field({ label: 'Session token', hint: '(optional: for temporary credentials from STS)', type: 'password', name: 'sessionToken', autocomplete: 'off' });
-  const region = field({ label: 'Region', type: 'text', name: 'region', spellcheck: 'false', value: saved.region || 'us-east-1', required: true });
+  const region = field({ label: 'Region', type: 'text', name: 'region', spellcheck: 'false', autocomplete: 'off', value: saved.region || 'us-east-1', required: true });
   const errors = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const form = h(
     'form',
     {
       class: 'panel',
+      autocomplete: 'off',
       onsubmit: async (ev) => {
         ev.preventDefault();
         const creds = {

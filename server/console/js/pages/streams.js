@@ -4,9 +4,9 @@
 // records: every shard read once a second while the page is shown (stream_reader.js), newest
 // first, the last MAX_RECORDS kept; pause and resume; from LATEST or TRIM_HORIZON.
 
-import { h, replace, errorBox, select } from '../dom.js';
+import { h, replace, errorBox, select, labelled, facts, notice, showError } from '../dom.js';
 import { time } from '../format.js';
-import { displayValue } from '../ddbjson.js';
+import { displayValue, keyText } from '../ddbjson.js';
 import { streamReader } from '../stream_reader.js';
 
 const VIEW_TYPES = [
@@ -25,22 +25,9 @@ const MAX_RECORDS = 200;
 const MAX_SHARDS_SHOWN = 100;
 const POLL_MS = 1000;
 
-let ids = 0;
-function labelled(label, control) {
-  control.id = control.id || `st_${++ids}`;
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control);
-}
-
 /** `00000000000000000012` as `12`. */
 function seq(s) {
   return s ? s.replace(/^0+(?=\d)/, '') : '—';
-}
-
-/** `pk = "a", sk = 3`. */
-function keysText(keys) {
-  return Object.entries(keys || {})
-    .map(([k, v]) => `${k} = ${displayValue(v, 60)}`)
-    .join(', ');
 }
 
 /** An image as compact text (its whole text as the title when cut). */
@@ -60,7 +47,7 @@ function recordRow(r) {
     h('td', {}, h('span', { class: `st-event ${r.eventName}` }, r.eventName), ttl ? h('span', { class: 'muted', title: `by ${r.userIdentity.principalId}` }, ' (TTL)') : null),
     h('td', { class: 'st-time' }, time(d.ApproximateCreationDateTime)),
     h('td', { class: 'num' }, h('span', { title: `${d.SequenceNumber} in ${r.shardId}` }, seq(d.SequenceNumber))),
-    h('td', {}, h('code', {}, keysText(d.Keys))),
+    h('td', {}, h('code', {}, keyText(d.Keys))),
     h('td', {}, image(d.OldImage)),
     h('td', {}, image(d.NewImage)),
   );
@@ -83,7 +70,7 @@ export async function streamsPage(root, ctx) {
   const enableForm = h(
     'form',
     { class: 'st-form', onsubmit: (ev) => { ev.preventDefault(); setStream(true); } },
-    h('div', { class: 'row' }, labelled('View type', viewType), h('div', { class: 'field' }, enableButton)),
+    h('div', { class: 'row' }, labelled('View type', viewType).el, h('div', { class: 'field' }, enableButton)),
     h('p', { class: 'muted' }, 'What each record holds: the item after the change, before it, both, or only its key attributes.'),
   );
   const disableButton = h('button', { type: 'button', class: 'danger', onclick: () => setStream(false) }, 'Disable stream');
@@ -117,7 +104,7 @@ export async function streamsPage(root, ctx) {
     { class: 'panel', 'aria-labelledby': 'st-live-h' },
     h('h2', { id: 'st-live-h' }, 'Live records'),
     liveWhich,
-    h('div', { class: 'toolbar st-live-controls' }, labelled('Start from', position), restartButton, pauseButton, clearButton),
+    h('div', { class: 'toolbar st-live-controls' }, labelled('Start from', position).el, restartButton, pauseButton, clearButton),
     liveLine,
     liveErrors,
     recordsTable,
@@ -218,14 +205,21 @@ export async function streamsPage(root, ctx) {
   }
 
   async function loop(mine) {
+    // A poll stops between two requests once the view is paused or restarted, or the page left.
+    const alive = () => reader === mine && !paused && ctx.current();
     while (reader === mine && ctx.current()) {
       if (!paused) {
         try {
-          const records = await mine.poll();
+          const records = await mine.poll(alive);
           if (reader !== mine || !ctx.current()) return;
           add(records);
-          replace(liveErrors);
-          status(`last read ${new Date().toLocaleTimeString()}`);
+          if (mine.state.error) {
+            replace(liveErrors, errorBox(mine.state.error));
+            status('retrying every second');
+          } else {
+            replace(liveErrors);
+            status(`last read ${new Date().toLocaleTimeString()}`);
+          }
         } catch (e) {
           if (reader !== mine || !ctx.current()) return;
           replace(liveErrors, errorBox(e));
@@ -250,16 +244,12 @@ export async function streamsPage(root, ctx) {
     const on = !!spec?.StreamEnabled;
     replace(
       settingBody,
-      h(
-        'dl',
-        { class: 'facts' },
-        [
-          ['Status', h('span', { class: `status ${on ? 'ENABLED' : 'DISABLED'}` }, on ? 'ENABLED' : 'DISABLED')],
-          ['View type', on ? spec.StreamViewType : '—'],
-          ['Latest label', t.LatestStreamLabel || '—'],
-          ['Latest ARN', t.LatestStreamArn ? h('code', {}, t.LatestStreamArn) : '—'],
-        ].map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
-      ),
+      facts([
+        ['Status', h('span', { class: `status ${on ? 'ENABLED' : 'DISABLED'}` }, on ? 'ENABLED' : 'DISABLED')],
+        ['View type', on ? spec.StreamViewType : null],
+        ['Latest label', t.LatestStreamLabel],
+        ['Latest ARN', t.LatestStreamArn ? h('code', {}, t.LatestStreamArn) : null],
+      ]),
     );
     enableForm.classList.toggle('hidden', on);
     disableBox.classList.toggle('hidden', !on);
@@ -280,7 +270,7 @@ export async function streamsPage(root, ctx) {
         h(
           'table',
           { class: 'list' },
-          h('thead', {}, h('tr', {}, ['Label', 'ARN', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Label'), h('th', { scope: 'col' }, 'ARN'), h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')))),
           h(
             'tbody',
             {},
@@ -337,7 +327,7 @@ export async function streamsPage(root, ctx) {
       const spec = on ? { StreamEnabled: true, StreamViewType: viewType.value } : { StreamEnabled: false };
       await ctx.api.dynamodb('UpdateTable', { TableName: name, StreamSpecification: spec });
       if (!ctx.current()) return;
-      replace(notices, h('div', { class: 'notice' }, on ? `Stream enabled (${viewType.value}).` : 'Stream disabled: its shards are closed; what it recorded stays readable.'));
+      replace(notices, notice(on ? `Stream enabled (${viewType.value}).` : 'Stream disabled: its shards are closed; what it recorded stays readable.'));
       // A new stream is read from its start, so the first changes are not missed.
       if (on) position.value = 'TRIM_HORIZON';
       // The stream read now changed state: its reader describes it again on its next poll.
@@ -346,9 +336,7 @@ export async function streamsPage(root, ctx) {
       (on ? disableButton : enableButton).focus();
     } catch (e) {
       if (!ctx.current()) return;
-      replace(errors, errorBox(e));
-      errors.firstChild.setAttribute('tabindex', '-1');
-      errors.firstChild.focus();
+      showError(errors, e);
     } finally {
       button.disabled = false;
     }

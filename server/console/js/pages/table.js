@@ -1,18 +1,8 @@
 // Table overview: DescribeTable (keys, capacity, indexes, stream, ARN), DescribeTimeToLive
 // and DescribeContinuousBackups, each section showing its own error in place.
 
-import { h, replace, errorBox } from '../dom.js';
-import { keyOf, bytes, count, billing, time, projection } from '../format.js';
-
-function facts(pairs) {
-  return h('dl', { class: 'facts' }, pairs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v ?? '—')]));
-}
-
-function capacityOf(t, p) {
-  const mode = (t.BillingModeSummary && t.BillingModeSummary.BillingMode) || 'PROVISIONED';
-  if (mode === 'PAY_PER_REQUEST') return 'On-demand';
-  return `${p?.ReadCapacityUnits ?? '?'} RCU, ${p?.WriteCapacityUnits ?? '?'} WCU`;
-}
+import { h, replace, errorBox, facts } from '../dom.js';
+import { keyLabel, bytes, count, billing, capacity, time, projection } from '../format.js';
 
 function indexTable(t, indexes, global) {
   if (!indexes || indexes.length === 0) return h('p', { class: 'muted' }, 'None.');
@@ -32,10 +22,10 @@ function indexTable(t, indexes, global) {
           {},
           h('td', {}, i.IndexName),
           h('td', {}, i.IndexStatus ? h('span', { class: `status ${i.IndexStatus}` }, i.IndexStatus, i.Backfilling ? ' (backfilling)' : '') : 'ACTIVE'),
-          h('td', {}, keyOf(i.KeySchema, t.AttributeDefinitions, 'HASH')),
-          h('td', {}, keyOf(i.KeySchema, t.AttributeDefinitions, 'RANGE')),
+          h('td', {}, keyLabel(i.KeySchema, t.AttributeDefinitions, 'HASH')),
+          h('td', {}, keyLabel(i.KeySchema, t.AttributeDefinitions, 'RANGE')),
           h('td', {}, projection(i.Projection)),
-          global ? h('td', {}, capacityOf(t, i.ProvisionedThroughput)) : null,
+          global ? h('td', {}, capacity(t, i.ProvisionedThroughput, i.OnDemandThroughput)) : null,
           h('td', { class: 'num' }, count(i.ItemCount)),
           h('td', { class: 'num' }, bytes(i.IndexSizeBytes)),
         ),
@@ -53,14 +43,16 @@ export async function tablePage(root, ctx) {
     body,
   );
 
+  let seq = 0;
   async function load() {
+    const mine = ++seq;
     replace(body, h('p', { class: 'muted' }, 'Loading…'));
     const [d, ttl, backups] = await Promise.allSettled([
       ctx.api.dynamodb('DescribeTable', { TableName: name }),
       ctx.api.dynamodb('DescribeTimeToLive', { TableName: name }),
       ctx.api.dynamodb('DescribeContinuousBackups', { TableName: name }),
     ]);
-    if (!ctx.current()) return;
+    if (!ctx.current() || mine !== seq) return;
     if (d.status === 'rejected') {
       replace(body, errorBox(d.reason));
       return;
@@ -81,8 +73,8 @@ export async function tablePage(root, ctx) {
           ['Continuous backups', pitr.ContinuousBackupsStatus],
           ['Point-in-time recovery', h('span', { class: `status ${p?.PointInTimeRecoveryStatus}` }, p?.PointInTimeRecoveryStatus)],
           ['Recovery period', p?.RecoveryPeriodInDays ? `${p.RecoveryPeriodInDays} days` : null],
-          ['Earliest restorable', p?.EarliestRestorableDateTime ? time(p.EarliestRestorableDateTime) : null],
-          ['Latest restorable', p?.LatestRestorableDateTime ? time(p.LatestRestorableDateTime) : null],
+          ['Earliest restorable', time(p?.EarliestRestorableDateTime)],
+          ['Latest restorable', time(p?.LatestRestorableDateTime)],
         ])
       : errorBox(backups.reason);
     replace(
@@ -110,11 +102,11 @@ export async function tablePage(root, ctx) {
           { class: 'panel' },
           h('h2', {}, 'Keys and capacity'),
           facts([
-            ['Partition key', keyOf(t.KeySchema, t.AttributeDefinitions, 'HASH')],
-            ['Sort key', keyOf(t.KeySchema, t.AttributeDefinitions, 'RANGE')],
+            ['Partition key', keyLabel(t.KeySchema, t.AttributeDefinitions, 'HASH')],
+            ['Sort key', keyLabel(t.KeySchema, t.AttributeDefinitions, 'RANGE')],
             ['Billing mode', billing(t)],
-            ['Last increase', t.ProvisionedThroughput?.LastIncreaseDateTime ? time(t.ProvisionedThroughput.LastIncreaseDateTime) : null],
-            ['Last decrease', t.ProvisionedThroughput?.LastDecreaseDateTime ? time(t.ProvisionedThroughput.LastDecreaseDateTime) : null],
+            ['Last increase', time(t.ProvisionedThroughput?.LastIncreaseDateTime)],
+            ['Last decrease', time(t.ProvisionedThroughput?.LastDecreaseDateTime)],
             ['Decreases today', t.ProvisionedThroughput?.NumberOfDecreasesToday],
           ]),
         ),

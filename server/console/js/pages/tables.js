@@ -1,25 +1,32 @@
-// Tables: ListTables a page at a time, DescribeTable of each, and Delete with the table's
-// name typed to confirm.
+// Tables: ListTables a page at a time (js/pager.js), DescribeTable of each, and Delete with the
+// table's name typed to confirm (js/confirm.js).
 
-import { h, replace, errorBox, select } from '../dom.js';
-import { keyOf, bytes, count, billing } from '../format.js';
+import { h, replace, errorBox, showNotice } from '../dom.js';
+import { keyLabel, bytes, count, billing } from '../format.js';
+import { pager } from '../pager.js';
+import { confirmInRow } from '../confirm.js';
+import { tableHash } from '../tabs.js';
 
 const PAGE_SIZES = [10, 25, 50, 100];
+const COLUMNS = 8;
 
 export async function tablesPage(root, ctx) {
-  // The start name of each page shown so far (paging back pops it).
-  const starts = [undefined];
-  let size = 25;
+  const said = h('div', { 'aria-live': 'polite' });
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
-  const prev = h('button', { type: 'button', onclick: () => { starts.pop(); load(); } }, '← Previous');
-  const next = h('button', { type: 'button' }, 'Next →');
-  const sizes = select(PAGE_SIZES.map((n) => [String(n), `${n} a page`]), String(size), {
-    'aria-label': 'Tables a page',
-    onchange: (ev) => {
-      size = Number(ev.target.value);
-      starts.length = 1;
-      load();
+  const pages = pager({
+    status,
+    sizes: PAGE_SIZES,
+    size: 25,
+    label: 'Tables a page',
+    current: ctx.current,
+    load: async ({ start, size, page: number, live }) => {
+      const page = await ctx.api.dynamodb('ListTables', { Limit: size, ExclusiveStartTableName: start });
+      const names = page.TableNames || [];
+      const described = await Promise.allSettled(names.map((n) => ctx.api.dynamodb('DescribeTable', { TableName: n })));
+      if (!live()) return null;
+      show(names, described, number);
+      return page.LastEvaluatedTableName;
     },
   });
   replace(
@@ -29,43 +36,20 @@ export async function tablesPage(root, ctx) {
       'div',
       { class: 'toolbar' },
       h('a', { href: '#/create', class: 'button primary' }, 'Create table'),
-      h('button', { type: 'button', onclick: () => load() }, 'Refresh'),
+      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'),
       h('span', { class: 'spacer' }),
-      sizes,
-      prev,
-      next,
+      pages.controls,
     ),
+    said,
     status,
     body,
   );
 
-  async function load() {
-    const start = starts[starts.length - 1];
-    replace(status, h('p', { class: 'muted' }, 'Loading…'));
-    let page;
-    try {
-      page = await ctx.api.dynamodb('ListTables', { Limit: size, ExclusiveStartTableName: start });
-    } catch (e) {
-      if (ctx.current()) replace(status, errorBox(e));
-      return;
-    }
-    const names = page.TableNames || [];
-    const described = await Promise.allSettled(
-      names.map((n) => ctx.api.dynamodb('DescribeTable', { TableName: n })),
-    );
-    if (!ctx.current()) return;
-    replace(status);
-    prev.disabled = starts.length === 1;
-    next.disabled = !page.LastEvaluatedTableName;
-    next.onclick = () => {
-      starts.push(page.LastEvaluatedTableName);
-      load();
-    };
+  function show(names, described, number) {
     if (names.length === 0) {
-      replace(body, h('p', { class: 'muted' }, 'No tables. ', h('a', { href: '#/create' }, 'Create one'), '.'));
+      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No tables. ' : 'No more tables. ', h('a', { href: '#/create' }, 'Create one'), '.'));
       return;
     }
-    const rows = names.map((name, i) => row(name, described[i]));
     replace(
       body,
       h(
@@ -81,78 +65,47 @@ export async function tablesPage(root, ctx) {
             h('th', { scope: 'col', class: 'num' }, 'Items'),
             h('th', { scope: 'col', class: 'num' }, 'Size'),
             h('th', { scope: 'col' }, 'Billing mode'),
-            h('th', { scope: 'col' }, h('span', { class: 'hidden' }, 'Actions')),
+            h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')),
           ),
         ),
-        rows,
+        names.map((name, i) => row(name, described[i])),
       ),
-      h('p', { class: 'muted' }, `Page ${starts.length}: ${names.length} table${names.length === 1 ? '' : 's'}.`),
+      h('p', { class: 'muted' }, `Page ${number}: ${names.length} table${names.length === 1 ? '' : 's'}.`),
     );
   }
 
   function row(name, d) {
-    const link = h('a', { href: `#/table/${encodeURIComponent(name)}` }, name);
-    const tbody = h('tbody', {});
-    const del = h('button', { type: 'button', class: 'danger' }, 'Delete');
-    const cells =
-      d.status === 'fulfilled'
-        ? (() => {
-            const t = d.value.Table;
-            return [
-              h('td', {}, h('span', { class: `status ${t.TableStatus}` }, t.TableStatus)),
-              h('td', {}, keyOf(t.KeySchema, t.AttributeDefinitions, 'HASH')),
-              h('td', {}, keyOf(t.KeySchema, t.AttributeDefinitions, 'RANGE')),
-              h('td', { class: 'num' }, count(t.ItemCount)),
-              h('td', { class: 'num' }, bytes(t.TableSizeBytes)),
-              h('td', {}, billing(t)),
-            ];
-          })()
-        : [h('td', { colspan: '6' }, errorBox(d.reason))];
-    const main = h('tr', {}, h('td', {}, link), cells, h('td', {}, del));
-    del.addEventListener('click', () => confirmDelete(tbody, main, name, del));
-    tbody.append(main);
-    return tbody;
-  }
-
-  function confirmDelete(tbody, mainRow, name, opener) {
-    if (tbody.querySelector('.confirm')) return;
-    const input = h('input', { type: 'text', 'aria-label': `Type ${name} to confirm`, spellcheck: 'false', autocomplete: 'off' });
-    const go = h('button', { type: 'submit', class: 'danger primary', disabled: true }, 'Delete table');
-    const errors = h('div', { 'aria-live': 'polite' });
-    const close = () => {
-      confirmRow.remove();
-      opener.focus();
-    };
-    input.addEventListener('input', () => {
-      go.disabled = input.value !== name;
-    });
-    const form = h(
-      'form',
-      {
-        onsubmit: async (ev) => {
-          ev.preventDefault();
-          if (input.value !== name) return;
-          go.disabled = true;
-          try {
-            await ctx.api.dynamodb('DeleteTable', { TableName: name });
-            load();
-          } catch (e) {
-            replace(errors, errorBox(e));
-            go.disabled = false;
-          }
+    const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${name}` }, 'Delete');
+    let cells;
+    if (d.status === 'fulfilled') {
+      const t = d.value.Table;
+      cells = [
+        h('td', {}, h('span', { class: `status ${t.TableStatus}` }, t.TableStatus)),
+        h('td', {}, keyLabel(t.KeySchema, t.AttributeDefinitions, 'HASH')),
+        h('td', {}, keyLabel(t.KeySchema, t.AttributeDefinitions, 'RANGE')),
+        h('td', { class: 'num' }, count(t.ItemCount)),
+        h('td', { class: 'num' }, bytes(t.TableSizeBytes)),
+        h('td', {}, billing(t)),
+      ];
+    } else {
+      cells = [h('td', { colspan: String(COLUMNS - 2) }, errorBox(d.reason))];
+    }
+    const main = h('tr', {}, h('td', {}, h('a', { href: tableHash(name) }, name)), cells, h('td', {}, del));
+    del.addEventListener('click', () =>
+      confirmInRow(main, COLUMNS, del, {
+        message: h('p', {}, 'Delete ', h('strong', {}, name), ' and every item in it? This cannot be undone.'),
+        typeToConfirm: name,
+        confirmLabel: 'Delete table',
+        label: `Delete table ${name}`,
+        run: () => ctx.api.dynamodb('DeleteTable', { TableName: name }),
+        onDone: () => {
+          showNotice(said, 'Deleting table ', h('strong', {}, name), ': it leaves the list once the server has removed it.');
+          pages.reload();
         },
-        onkeydown: (ev) => {
-          if (ev.key === 'Escape') close();
-        },
-      },
-      errors,
-      h('p', {}, 'Delete ', h('strong', {}, name), ' and every item in it? This cannot be undone. Type the table\'s name to confirm:'),
-      h('div', { class: 'toolbar' }, input, go, h('button', { type: 'button', onclick: close }, 'Cancel')),
+      }),
     );
-    const confirmRow = h('tr', { class: 'confirm' }, h('td', { colspan: '8' }, form));
-    mainRow.after(confirmRow);
-    input.focus();
+    return h('tbody', {}, main);
   }
 
-  await load();
+  await pages.reload();
 }

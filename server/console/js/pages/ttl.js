@@ -4,7 +4,8 @@
 // items' keys and TTL attribute, each value read as a date and judged expired or not, with the
 // scan's latency breakdown (trace_view.js) under a disclosure.
 
-import { h, replace, errorBox, field } from '../dom.js';
+import { h, replace, errorBox, field, facts, notice, showError } from '../dom.js';
+import { time } from '../format.js';
 import { keyNames, displayValue, typeOf, TYPE_NAMES } from '../ddbjson.js';
 import { traceView } from '../trace_view.js';
 
@@ -40,7 +41,7 @@ export function judge(av, now = Date.now() / 1000) {
   const s = Number(av.N);
   if (!Number.isFinite(s) || s < 0) return { state: 'ignored', note: 'not a time in epoch seconds: never expires' };
   if (s > SECONDS_MAX) return { state: 'ignored', note: 'far in the future: milliseconds rather than seconds?' };
-  const date = new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+  const date = time(s);
   if (s <= now) return { state: 'expired', date, note: `expired ${relative(s, now)}: deleted at the next pass` };
   return { state: 'live', date, note: `expires ${relative(s, now)}` };
 }
@@ -56,7 +57,7 @@ export async function ttlPage(root, ctx) {
   const enable = h('button', { type: 'submit', class: 'primary' }, 'Enable TTL');
   const disable = h('button', { type: 'button', class: 'danger' }, 'Disable TTL');
   const enableForm = h('form', { class: 'ttl-form', onsubmit: (ev) => { ev.preventDefault(); change(true); } }, h('div', { class: 'row' }, attr.el, h('div', { class: 'field' }, enable)));
-  const disableBox = h('div', { class: 'toolbar' }, disable);
+  const disableBox = h('div', { class: 'toolbar ttl-form' }, disable);
   const previewBody = h('div', {});
   const previewStatus = h('p', { class: 'muted', role: 'status' });
   const scanButton = h('button', { type: 'button' }, 'Scan first page');
@@ -106,14 +107,10 @@ export async function ttlPage(root, ctx) {
     const on = s === 'ENABLED' || s === 'ENABLING';
     replace(
       statusBody,
-      h(
-        'dl',
-        { class: 'facts' },
-        h('dt', {}, 'Status'),
-        h('dd', {}, h('span', { class: `status ${s}` }, s)),
-        h('dt', {}, 'Attribute'),
-        h('dd', {}, setting?.AttributeName ? h('code', {}, setting.AttributeName) : '—'),
-      ),
+      facts([
+        ['Status', h('span', { class: `status ${s}` }, s)],
+        ['Attribute', setting?.AttributeName ? h('code', {}, setting.AttributeName) : null],
+      ]),
     );
     enableForm.classList.toggle('hidden', on);
     disableBox.classList.toggle('hidden', !on);
@@ -146,15 +143,13 @@ export async function ttlPage(root, ctx) {
       const r = await ctx.api.dynamodb('UpdateTimeToLive', { TableName: name, TimeToLiveSpecification: { Enabled: on, AttributeName: attributeName } });
       if (!ctx.current()) return;
       const spec = r.TimeToLiveSpecification || {};
-      replace(notices, h('div', { class: 'notice' }, spec.Enabled ? `TTL enabled on ${spec.AttributeName}.` : `TTL disabled (it was on ${spec.AttributeName}).`));
+      replace(notices, notice(spec.Enabled ? `TTL enabled on ${spec.AttributeName}.` : `TTL disabled (it was on ${spec.AttributeName}).`));
       await load();
       (on ? disable : attr.input).focus();
       if (on) preview(null);
     } catch (e) {
       if (!ctx.current()) return;
-      replace(errors, errorBox(e));
-      errors.firstChild.setAttribute('tabindex', '-1');
-      errors.firstChild.focus();
+      showError(errors, e);
     } finally {
       button.disabled = false;
     }

@@ -12,7 +12,7 @@ use crate::dynamodb::ops::Gateway;
 use crate::dynamodb::schema::index::{IndexKind, IndexStatus};
 use crate::dynamodb::schema::table::BillingMode;
 use shale_engine::DbStats;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -81,24 +81,38 @@ pub fn take_all(metrics: &DynamoMetrics) -> Points {
     p
 }
 
-/// Each provisioned table's (and global index's) provisioned capacity, one sample each.
-fn provisioned(g: &Gateway) -> Points {
+/// Provisioned capacity already sampled this minute, by (table, index; `""` the table
+/// itself): the (read, write) units sampled.
+type SampledCapacity = BTreeMap<(String, String), (i64, i64)>;
+
+/// Each provisioned table's (and global index's) provisioned capacity: one sample a minute,
+/// plus one as soon as a table appears or its capacity changes (so that a new table's line
+/// starts with its first second, not at the next minute). `sampled` holds this minute's.
+fn provisioned(g: &Gateway, sampled: &mut SampledCapacity) -> Points {
     let mut p = Points::new();
     for m in g.catalog.tables() {
         if m.billing != BillingMode::Provisioned {
             continue;
         }
-        let mut sample = |name: &str, d: &[(&str, &str)], v: i64| {
-            p.push((SeriesKey::new(NAMESPACE, name, dims(d)), "Count", Stats::one(v as f64)));
+        let mut sample = |index: &str, read: i64, write: i64| {
+            let key = (m.name.clone(), index.to_string());
+            if sampled.get(&key) == Some(&(read, write)) {
+                return;
+            }
+            sampled.insert(key, (read, write));
+            let mut d = vec![("TableName", m.name.as_str())];
+            if !index.is_empty() {
+                d.push(("GlobalSecondaryIndexName", index));
+            }
+            for (name, v) in
+                [("ProvisionedReadCapacityUnits", read), ("ProvisionedWriteCapacityUnits", write)]
+            {
+                p.push((SeriesKey::new(NAMESPACE, name, dims(&d)), "Count", Stats::one(v as f64)));
+            }
         };
-        let d = [("TableName", m.name.as_str())];
-        sample("ProvisionedReadCapacityUnits", &d, m.throughput.read);
-        sample("ProvisionedWriteCapacityUnits", &d, m.throughput.write);
+        sample("", m.throughput.read, m.throughput.write);
         for ix in m.indexes.iter().filter(|ix| ix.kind == IndexKind::Global) {
-            let d =
-                [("TableName", m.name.as_str()), ("GlobalSecondaryIndexName", ix.name.as_str())];
-            sample("ProvisionedReadCapacityUnits", &d, ix.throughput.read);
-            sample("ProvisionedWriteCapacityUnits", &d, ix.throughput.write);
+            sample(&ix.name, ix.throughput.read, ix.throughput.write);
         }
     }
     p
@@ -108,6 +122,8 @@ fn provisioned(g: &Gateway) -> Points {
 #[derive(Debug, Default)]
 pub struct Harvester {
     sampled_minute: Option<i64>,
+    /// The provisioned capacity sampled in `sampled_minute`.
+    sampled_capacity: SampledCapacity,
     trimmed_minute: Option<i64>,
     /// The global indexes being backfilled at the last pass, by (table, index).
     backfilling: BTreeSet<(String, String)>,
@@ -168,16 +184,17 @@ impl Harvester {
         p
     }
 
-    /// One pass: cells into the store, provisioned capacity once a minute, the progress of
-    /// index backfills, a flush, a trim once an hour.
+    /// One pass: cells into the store, provisioned capacity (once a minute, and at once when
+    /// it is new or changed), the progress of index backfills, a flush, a trim once an hour.
     pub fn pass(&mut self, g: &Gateway, store: &MetricStore) {
         let minute = minute_of(g.opts.clock.now());
         let mut points = take_all(&g.metrics);
         points.extend(self.index_progress(g));
         if self.sampled_minute != Some(minute) {
             self.sampled_minute = Some(minute);
-            points.extend(provisioned(g));
+            self.sampled_capacity.clear();
         }
+        points.extend(provisioned(g, &mut self.sampled_capacity));
         g.metrics.add_totals(&points);
         let refused = store.record_all(points, minute);
         if refused > 0 {

@@ -15,7 +15,7 @@
 //! | ConditionalCheckFailedRequests | TableName | each failed condition of a single-item write |
 //! | TransactionConflict | TableName | each transaction refused for an item another one holds |
 //! | TimeToLiveDeletedItemCount | TableName | each item the TTL expirer deletes |
-//! | ProvisionedReadCapacityUnits, ProvisionedWriteCapacityUnits | TableName (+ GlobalSecondaryIndexName) | sampled each second |
+//! | ProvisionedReadCapacityUnits, ProvisionedWriteCapacityUnits | TableName (+ GlobalSecondaryIndexName) | sampled once a minute, and within a second of a table's creation or a change of its capacity |
 //! | ReturnedBytes, ReturnedRecordsCount | TableName, StreamLabel, Operation (GetRecords) | each DynamoDB Streams GetRecords |
 //! | SuccessfulRequestLatency | TableName, Operation (GetRecords) | each successful GetRecords |
 //! | OnlineIndexPercentageProgress | TableName, GlobalSecondaryIndexName | sampled each second while a global index is backfilled, 100 once done |
