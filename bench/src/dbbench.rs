@@ -33,7 +33,7 @@ pub fn args(
     let threads = flags.threads.max(1);
     // After a write workload, let compaction settle (db_bench sleeps ~5 s for it) so that the
     // stats' W-Amp covers the workload's compactions, as Shale's figure does.
-    let wait = if workload.writes() { ",waitforcompaction" } else { "" };
+    let wait = if workload.writes() && flags.db_bench_settle { ",waitforcompaction" } else { "" };
     let mut a = vec![
         format!("--benchmarks={}{wait},stats", workload.name()),
         format!("--db={}", dir.display()),
@@ -341,5 +341,21 @@ Level    Files   Size     Score Read(GB)  Rn(GB) Rnp1(GB) Write(GB) Wnew(GB) Mov
             parse_report_csv("secs_elapsed,interval_qps\n1,152538\n2,100\n"),
             vec![152538.0, 100.0]
         );
+    }
+
+    #[test]
+    fn write_workloads_wait_for_compaction_unless_told_not_to() {
+        use crate::flags::Cli;
+        use clap::Parser;
+        let mut flags = Cli::parse_from(["shale-bench"]).flags;
+        let dir = Path::new("/tmp/db");
+        let benchmarks = |f: &Flags, w: Workload| args(f, w, 0, dir, Path::new("/tmp/r")).remove(0);
+        assert_eq!(
+            benchmarks(&flags, Workload::FillRandom),
+            "--benchmarks=fillrandom,waitforcompaction,stats"
+        );
+        assert_eq!(benchmarks(&flags, Workload::ReadRandom), "--benchmarks=readrandom,stats");
+        flags.db_bench_settle = false;
+        assert_eq!(benchmarks(&flags, Workload::FillRandom), "--benchmarks=fillrandom,stats");
     }
 }

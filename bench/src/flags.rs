@@ -55,6 +55,13 @@ pub struct IoArgs {
     /// Runs of every configuration (round-robin); the report shows the median.
     #[arg(long, default_value_t = 3)]
     pub repeat: usize,
+    /// After each write workload, let db_bench wait for RocksDB's compactions (its
+    /// `waitforcompaction`, which sleeps about 5 s) so that its W-Amp covers them as Shale's
+    /// does; `false` for quick runs such as the smoke tests, whose RocksDB W-Amp then leaves
+    /// the compactions still pending out.
+    #[arg(long = "db_bench_settle", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", value_parser = parse_bool)]
+    pub db_bench_settle: bool,
     /// Reader thread counts.
     #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
     pub threads: Vec<usize>,
@@ -209,6 +216,13 @@ pub struct ReportArgs {
     /// Runs of the whole plan; each figure is the median of its engine's runs.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// After each write workload, let db_bench wait for RocksDB's compactions (its
+    /// `waitforcompaction`, which sleeps about 5 s) so that its W-Amp covers them as Shale's
+    /// does; `false` for quick runs such as the smoke tests, whose RocksDB W-Amp then leaves
+    /// the compactions still pending out.
+    #[arg(long = "db_bench_settle", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", value_parser = parse_bool)]
+    pub db_bench_settle: bool,
 }
 
 /// Which engine runs the workloads in this process.
@@ -338,6 +352,13 @@ pub struct Flags {
     #[arg(long = "enable_blob_files", num_args = 0..=1, default_missing_value = "true",
           default_value = "false", value_parser = parse_bool)]
     pub enable_blob_files: bool,
+    /// After each write workload, let db_bench wait for RocksDB's compactions (its
+    /// `waitforcompaction`, which sleeps about 5 s) so that its W-Amp covers them as Shale's
+    /// does; `false` for quick runs such as the smoke tests, whose RocksDB W-Amp then leaves
+    /// the compactions still pending out.
+    #[arg(long = "db_bench_settle", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", value_parser = parse_bool)]
+    pub db_bench_settle: bool,
     /// The smallest value that goes to a blob file (with `--enable_blob_files`).
     #[arg(long = "min_blob_size", default_value_t = 0)]
     pub min_blob_size: u64,

@@ -124,6 +124,7 @@ fn base_flags(args: &IoArgs) -> Flags {
     f.num = args.num;
     f.cache_size = args.cache_size;
     f.duration = args.duration;
+    f.db_bench_settle = args.db_bench_settle;
     f.db = args.db.clone();
     f.seed = 801;
     f.progress = "never".into();
@@ -295,7 +296,7 @@ pub fn run(args: &IoArgs) -> BenchResult<()> {
 
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let command = format!(
-        "cargo run --release -p shale-bench -- io --num {} --cache_size {} --duration {} --repeat {} --threads {} --sync_threads {} --sync_writes {} --batches {} --write_num {}",
+        "cargo run --release -p shale-bench -- io --num {} --cache_size {} --duration {} --repeat {} --threads {} --sync_threads {} --sync_writes {} --batches {} --write_num {}{}",
         args.num,
         args.cache_size,
         args.duration,
@@ -305,6 +306,7 @@ pub fn run(args: &IoArgs) -> BenchResult<()> {
         args.sync_writes,
         join(&args.batches),
         args.write_num,
+        if args.db_bench_settle { "" } else { " --db_bench_settle=false" },
     );
     let machine = crate::report::machine();
     let section = render(args, &rows, &command, &machine, minutes, &rocks_version, &flagged);

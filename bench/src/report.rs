@@ -46,6 +46,7 @@ fn standard_flags(args: &ReportArgs) -> Flags {
     f.num = ((STANDARD_KEYS * args.scale) as u64).max(1000);
     f.cache_size = STANDARD_CACHE;
     f.duration = args.duration;
+    f.db_bench_settle = args.db_bench_settle;
     f.db = args.db.clone();
     f.compare = Some(args.db_bench.clone());
     f.seed = 301;
@@ -249,8 +250,9 @@ pub fn run(args: &ReportArgs) -> BenchResult<()> {
     let sessions = medians(&runs);
     let minutes = started.elapsed().as_secs_f64() / 60.0;
     let features = if cfg!(feature = "rocksdb") { " --features rocksdb" } else { "" };
+    let settle = if args.db_bench_settle { "" } else { " --db_bench_settle=false" };
     let command = format!(
-        "cargo run --release -p shale-bench{features} -- report --scale {} --duration {} --runs {}",
+        "cargo run --release -p shale-bench{features} -- report --scale {} --duration {} --runs {}{settle}",
         args.scale, args.duration, args.runs
     );
     let outcomes: Vec<Outcome> = sessions.iter().flat_map(|s| s.outcomes.iter().cloned()).collect();
