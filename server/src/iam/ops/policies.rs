@@ -571,13 +571,13 @@ pub(super) fn delete_version(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<
     }
     iam.store().change(|e| {
         let p = e.state.policies.get_mut(&parn).ok_or_else(|| no_such_policy(&parn))?;
-        let at = number
-            .and_then(|n| p.versions.iter().position(|v| v.number == n))
+        let n = number
+            .filter(|n| p.version(*n).is_some())
             .ok_or_else(|| no_such_version(&parn, version, "deletable"))?;
-        if p.versions[at].number == p.default_version {
+        if n == p.default_version {
             return Err(delete_conflict("Cannot delete the default version of a policy."));
         }
-        p.versions.remove(at);
+        p.versions.retain(|v| v.number != n);
         e.policy(&parn);
         Ok(())
     })?;

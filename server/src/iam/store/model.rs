@@ -93,6 +93,9 @@ pub struct PolicyVersion {
     pub created: u64,
 }
 
+/// What [`ManagedPolicy::operative`] answers for a policy without versions (none is made).
+static NO_VERSION: PolicyVersion = PolicyVersion { number: 0, document: String::new(), created: 0 };
+
 impl PolicyVersion {
     /// The version id, `v<number>`.
     pub fn id(&self) -> String {
@@ -124,9 +127,10 @@ impl ManagedPolicy {
 
     /// The default version.
     pub fn operative(&self) -> &PolicyVersion {
-        // The record's invariant (checked when it is read, kept by every change): the default
-        // version is among the versions.
-        self.version(self.default_version).unwrap_or(&self.versions[0])
+        // The record's invariant (made when it is read, kept by every change): the default
+        // version is among the versions. Were it not, a version without a document: it does
+        // not parse, so it allows nothing.
+        self.version(self.default_version).or(self.versions.first()).unwrap_or(&NO_VERSION)
     }
 
     /// The default version's document: what policy evaluation uses.
@@ -190,7 +194,7 @@ impl TryFrom<PolicyRecord> for ManagedPolicy {
         if versions.iter().any(|v| v.number == 0) {
             return Err("a policy version numbered 0".into());
         }
-        if versions.windows(2).any(|w| w[0].number == w[1].number) {
+        if versions.iter().zip(versions.iter().skip(1)).any(|(a, b)| a.number == b.number) {
             return Err(format!("policy {} has two versions with one number", r.name));
         }
         let highest = versions.last().map_or(1, |v| v.number);
