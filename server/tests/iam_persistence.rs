@@ -136,6 +136,94 @@ fn identities_survive_restart_and_kill_and_no_secret_is_logged() {
     }
 }
 
+/// A managed policy's versions and its default survive a clean restart and `kill -9`; the
+/// default decides what an attached user's key may do before and after; a deleted version's id
+/// is not given again after a restart.
+#[test]
+fn policy_versions_survive_restart_and_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = common::root();
+    let server = Server::start(Some(dir.path()), &[]);
+    let addr = server.dynamo_addr.clone();
+    let ok = |a: &common::aws::Answer| {
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.body.clone()
+    };
+    let allow = |action: &str| {
+        json!({"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]})
+        .to_string()
+    };
+    let arn = "arn:aws:iam::000000000000:policy/lister";
+    let iam = |addr: &str, params: &[(&str, &str)]| query(addr, "iam", params, &root);
+    let (v1, v2, v3) =
+        (allow("dynamodb:ListTables"), allow("dynamodb:DescribeLimits"), allow("s3:*"));
+    ok(&iam(
+        &addr,
+        &[("Action", "CreatePolicy"), ("PolicyName", "lister"), ("PolicyDocument", &v1)],
+    ));
+    ok(&iam(&addr, &[("Action", "CreateUser"), ("UserName", "carol")]));
+    ok(&iam(&addr, &[("Action", "AttachUserPolicy"), ("UserName", "carol"), ("PolicyArn", arn)]));
+    let carol =
+        credentials_of(&iam(&addr, &[("Action", "CreateAccessKey"), ("UserName", "carol")]));
+    assert_eq!(lists_tables(&addr, &carol).0, 200);
+    let create = |addr: &str, doc: &str, default: &str| {
+        let a = iam(
+            addr,
+            &[
+                ("Action", "CreatePolicyVersion"),
+                ("PolicyArn", arn),
+                ("PolicyDocument", doc),
+                ("SetAsDefault", default),
+            ],
+        );
+        ok(&a);
+        a.field("VersionId").unwrap()
+    };
+    assert_eq!(create(&addr, &v2, "true"), "v2");
+    assert_eq!(lists_tables(&addr, &carol).1, "AccessDeniedException");
+    assert_eq!(create(&addr, &v3, "false"), "v3");
+    ok(&iam(&addr, &[("Action", "DeletePolicyVersion"), ("PolicyArn", arn), ("VersionId", "v3")]));
+    let versions = |addr: &str| {
+        let body = ok(&iam(addr, &[("Action", "ListPolicyVersions"), ("PolicyArn", arn)]));
+        body.split("<VersionId>")
+            .skip(1)
+            .map(|s| s[..s.find('<').unwrap()].to_string())
+            .collect::<Vec<_>>()
+    };
+    let default_of = |addr: &str| {
+        iam(addr, &[("Action", "GetPolicy"), ("PolicyArn", arn)]).field("DefaultVersionId")
+    };
+    assert_eq!(versions(&addr), ["v2", "v1"]);
+
+    // A clean restart: the same versions, the same default, the same refusal.
+    assert!(server.terminate());
+    let server = Server::start(Some(dir.path()), &[]);
+    let addr = server.dynamo_addr.clone();
+    assert_eq!(versions(&addr), ["v2", "v1"]);
+    assert_eq!(default_of(&addr).as_deref(), Some("v2"));
+    assert_eq!(lists_tables(&addr, &carol).1, "AccessDeniedException");
+    let got =
+        iam(&addr, &[("Action", "GetPolicyVersion"), ("PolicyArn", arn), ("VersionId", "v1")]);
+    assert!(ok(&got).contains("dynamodb%3AListTables"), "{}", got.body);
+    // v3 was given before the restart: the next version is v4.
+    assert_eq!(create(&addr, &v3, "false"), "v4");
+    ok(&iam(
+        &addr,
+        &[("Action", "SetDefaultPolicyVersion"), ("PolicyArn", arn), ("VersionId", "v1")],
+    ));
+    assert_eq!(lists_tables(&addr, &carol).0, 200);
+
+    // kill -9: what was answered is there.
+    server.kill();
+    let server = Server::start(Some(dir.path()), &[]);
+    let addr = server.dynamo_addr.clone();
+    assert_eq!(versions(&addr), ["v4", "v2", "v1"]);
+    assert_eq!(default_of(&addr).as_deref(), Some("v1"));
+    assert_eq!(lists_tables(&addr, &carol).0, 200);
+    assert!(server.terminate());
+}
+
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {

@@ -407,7 +407,7 @@ impl Authenticator {
         let managed = |arns: &std::collections::BTreeSet<String>, out: &mut Vec<Arc<Policy>>| {
             for arn in arns {
                 if let Some(p) = state.policy(arn) {
-                    out.push(parse(&p.document)?);
+                    out.push(parse(p.document())?);
                 }
             }
             Ok::<(), String>(())

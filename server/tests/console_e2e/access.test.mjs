@@ -3,8 +3,11 @@
 // and a grammar error shown in place first, then the read-only template for one table), and
 // proves it with the new key: GetItem allowed, PutItem refused. Then creates a managed policy
 // from the LeadingKeys template, attaches it (PutItem of the user's own item allowed, another's
-// refused), deletes the key (the key stops working), the managed policy (detached from the
-// user first) and the user (its inline policy deleted first). Screenshots: access-users, access-user, access-policy-editor.
+// refused), edits it (saved as v2, the default: the key's next PutItem follows it; v1 made the
+// default again takes it back), deletes the key (the key stops working), the managed policy
+// (detached from the user and its v2 deleted first) and the user (its inline policy deleted
+// first). Screenshots: access-users, access-user, access-policy-editor,
+// access-policy-versions.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -163,6 +166,33 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
     await page.evaluate(() => window.scrollTo(0, 0));
     await c.screenshot('access-user');
 
+    // Edit the managed policy: the new document is saved as v2, the default, and decides the
+    // key's next request; v1 made the default again takes it back.
+    await c.goto('#/access/policies');
+    await page.getByRole('link', { name: managed }).click();
+    await page.getByRole('heading', { name: managed }).waitFor();
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    await page.getByLabel('Policy document (JSON)').fill(JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: '*' }],
+    }, null, 2));
+    await page.getByRole('button', { name: 'Save as the new default version' }).click();
+    await page.getByText(`Saved a new default version of ${managed}.`).waitFor();
+    const versions = page.getByRole('table', { name: 'Versions' });
+    await versions.getByRole('row', { name: /v2\s*Default/ }).waitFor();
+    await keyed.dynamodb('PutItem', { TableName: table, Item: { pk: { S: 'someone-else' } } });
+    await page.getByRole('button', { name: 'Make v1 the default' }).click();
+    await versions.getByRole('button', { name: 'Make default', exact: true }).click();
+    await page.getByText(`v1 is the default version of ${managed}.`).waitFor();
+    await versions.getByRole('row', { name: /v1\s*Default/ }).waitFor();
+    await versions.scrollIntoViewIfNeeded();
+    await c.screenshot('access-policy-versions');
+    await assert.rejects(keyed.dynamodb('PutItem', { TableName: table, Item: { pk: { S: 'someone-else' } } }), { code: 'AccessDeniedException' });
+    const managedArn = new RegExp(`<Arn>([^<]*:policy/${managed})</Arn>`).exec((await iamRaw('ListPolicies', { Scope: 'Local' })).text)[1];
+    assert.match((await iamRaw('ListPolicyVersions', { PolicyArn: managedArn })).text, /<VersionId>v2<\/VersionId>\s*<IsDefaultVersion>false<\/IsDefaultVersion>/);
+    await c.goto(`#/access/users/${user}`);
+    await page.getByRole('heading', { name: user }).waitFor();
+
     // Delete the key: it stops working.
     await page.getByRole('button', { name: `Delete ${key.accessKeyId}` }).click();
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -178,8 +208,9 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
     await page.getByRole('region', { name: 'Attached to' }).getByRole('link', { name: user }).waitFor();
     await page.getByRole('button', { name: 'Delete policy' }).click();
     await page.getByText('attached to 1 user, group or role').waitFor();
+    await page.getByText('1 version besides the default').waitFor();
     await page.getByLabel(`Type ${managed} to confirm`).fill(managed);
-    await page.getByRole('button', { name: 'Remove it and delete' }).click();
+    await page.getByRole('button', { name: 'Remove them and delete' }).click();
     await page.getByText(`Deleted policy ${managed}.`).waitFor();
     assert.doesNotMatch((await iamRaw('ListPolicies', { Scope: 'Local' })).text, new RegExp(managed));
 
@@ -199,7 +230,10 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
     await removeUser(user);
     const listed = (await iamRaw('ListPolicies', { Scope: 'Local' })).text;
     const arn = new RegExp(`<Arn>([^<]*:policy/${managed})</Arn>`).exec(listed);
-    if (arn) await iamRaw('DeletePolicy', { PolicyArn: arn[1] });
+    if (arn) {
+      await iamRaw('DeletePolicyVersion', { PolicyArn: arn[1], VersionId: 'v2' });
+      await iamRaw('DeletePolicy', { PolicyArn: arn[1] });
+    }
   }
 });
 

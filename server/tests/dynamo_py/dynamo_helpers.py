@@ -477,6 +477,11 @@ class IamEnv:
                 _quietly(iam.detach_role_policy, RoleName=name, PolicyArn=p["PolicyArn"])
             _quietly(iam.delete_role, RoleName=name)
         for arn in self.policies:
+            # IAM deletes a policy only once its versions but the default are deleted.
+            listed = _quietly(iam.list_policy_versions, PolicyArn=arn) or {}
+            for v in listed.get("Versions", []):
+                if not v["IsDefaultVersion"]:
+                    _quietly(iam.delete_policy_version, PolicyArn=arn, VersionId=v["VersionId"])
             _quietly(iam.delete_policy, PolicyArn=arn)
 
 

@@ -1,6 +1,7 @@
 // Deleting a user, group, role or managed policy as the AWS console does: IAM refuses to delete
 // one that still has access keys, inline policies, attached policies or group members, or a
-// policy still attached somewhere (DeleteConflict), so the confirmation lists them, and
+// policy still attached somewhere or with versions besides the default (DeleteConflict), so the
+// confirmation lists them, and
 // confirming removes them first, then the entity itself (a retry resumes where it stopped).
 
 import { h } from '../dom.js';
@@ -112,11 +113,21 @@ export async function policyAttachments(ctx, arn, count) {
 const DETACH = { user: 'DetachUserPolicy', group: 'DetachGroupPolicy', role: 'DetachRolePolicy' };
 
 PLANS.policy = async (ctx, name, { arn, count }) => {
-  const where = count > 0 ? await policyAttachments(ctx, arn, count) : [];
+  const [where, versions] = await Promise.all([
+    count > 0 ? policyAttachments(ctx, arn, count) : [],
+    // IAM deletes a policy only once its versions but the default are deleted.
+    listAll(ctx.api.iam, 'ListPolicyVersions', { PolicyArn: arn }, 'Versions', MAX).then((r) => r.items
+      .filter((m) => text(m, 'IsDefaultVersion') !== 'true')
+      .map((m) => text(m, 'VersionId'))),
+  ]);
   return {
-    parts: [[`attached to ${plural(where.length, 'user, group or role', 'users, groups or roles')}`, where.map(([k, n]) => `${k} ${n}`), 'detached; they lose what it allows']],
+    parts: [
+      [`attached to ${plural(where.length, 'user, group or role', 'users, groups or roles')}`, where.map(([k, n]) => `${k} ${n}`), 'detached; they lose what it allows'],
+      [plural(versions.length, 'version besides the default', 'versions besides the default'), versions, 'deleted'],
+    ],
     steps: [
       ...where.map(([k, n]) => [`Detaching from ${k} ${n}…`, () => ctx.api.iam(DETACH[k], { [`${k[0].toUpperCase()}${k.slice(1)}Name`]: n, PolicyArn: arn })]),
+      ...versions.map((v) => [`Deleting version ${v}…`, () => ctx.api.iam('DeletePolicyVersion', { PolicyArn: arn, VersionId: v })]),
       [`Deleting policy ${name}…`, () => ctx.api.iam('DeletePolicy', { PolicyArn: arn })],
     ],
   };
@@ -155,12 +166,12 @@ export async function confirmDelete(ctx, kind, name, opener, place, onDone, extr
     h('p', {}, `Delete ${kind} `, h('strong', {}, name), '? This cannot be undone.'),
     pending.length
       ? [
-          h('p', {}, kind === 'policy' ? 'IAM deletes only a policy attached nowhere, so it is detached first:' : 'IAM deletes only an empty one, so these are removed first:'),
+          h('p', {}, kind === 'policy' ? 'IAM deletes only a policy attached nowhere and with no version but the default, so these go first:' : 'IAM deletes only an empty one, so these are removed first:'),
           h('ul', {}, pending.map(([what, list, note]) =>
             h('li', {}, h('strong', {}, what), ': ', list.slice(0, 10).join(', '), list.length > 10 ? `, and ${list.length - 10} more` : '', note ? h('span', { class: 'muted' }, ` (${note})`) : null))),
         ]
       : null,
-    why ? h('p', { class: 'muted' }, `What it still has could not be listed (${why.code || 'error'}: ${why.message}); the server refuses the delete while ${kind === 'policy' ? 'it is attached' : 'it has keys, policies or members'}.`) : null,
+    why ? h('p', { class: 'muted' }, `What it still has could not be listed (${why.code || 'error'}: ${why.message}); the server refuses the delete while ${kind === 'policy' ? 'it is attached or has versions besides the default' : 'it has keys, policies or members'}.`) : null,
   );
   const steps = plan ? plan.steps : [[`Deleting ${kind} ${name}…`, () => BARE[kind](ctx, name, extra)]];
   let done = 0;

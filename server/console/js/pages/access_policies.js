@@ -1,7 +1,8 @@
 // Managed policies: the list (`#/access/policies`: ListPolicies by scope, Marker paging;
 // Delete), Create (`#/access/policies/new`, or `new/<arn>` to start from a copy), and one
 // policy (`#/access/policies/<arn>`: GetPolicy, its default version's document, where it is
-// attached; versions and editing when the server has ListPolicyVersions/CreatePolicyVersion).
+// attached; its versions (ListPolicyVersions; Make default, Delete) and Edit, which saves the
+// document as a new default version (CreatePolicyVersion)).
 
 import { h, replace, errorBox, field, select, append, facts, notice, showNotice } from '../dom.js';
 import { record, find, result, text, members, decodeDocument } from '../xml.js';
@@ -233,7 +234,7 @@ async function showDocument(ctx, section, p, aws) {
       h('div', { class: 'toolbar' }, heading, h('span', { class: 'muted' }, `version ${p.DefaultVersionId} (default)`), h('span', { class: 'spacer' }), editButton),
       h('pre', { class: 'policy-doc', tabindex: '0', 'aria-label': 'Policy document' }, current),
       versions
-        ? listTable(['Version', 'Default', 'Created'], versions.map((v) => h('tr', {}, h('td', {}, v.VersionId), h('td', {}, v.IsDefaultVersion === 'true' ? 'Default' : ''), h('td', { class: 'nowrap' }, when(v.CreateDate)))), 'Versions')
+        ? listTable(aws ? ['Version', 'Default', 'Created'] : ['Version', 'Default', 'Created', ''], versions.map(versionRow), 'Versions')
         : aws
           ? null
           : h('p', { class: 'muted' },
@@ -241,6 +242,36 @@ async function showDocument(ctx, section, p, aws) {
               ? 'This server keeps one version of a managed policy (v1) and has no CreatePolicyVersion, so a policy is not edited in place: create a copy with the changes, attach the copy where this one is attached, then detach and delete this one.'
               : `The versions could not be listed${versionsError ? ` (${versionsError.code}: ${versionsError.message})` : ''}.`),
     );
+  };
+  // A version besides the default: made the default, or deleted (IAM never deletes the default).
+  const versionRow = (v) => {
+    const tr = h('tr', {}, h('td', {}, v.VersionId), h('td', {}, v.IsDefaultVersion === 'true' ? 'Default' : ''), h('td', { class: 'nowrap' }, when(v.CreateDate)));
+    if (aws) return tr;
+    if (v.IsDefaultVersion === 'true') {
+      tr.append(h('td', {}));
+      return tr;
+    }
+    const reload = (message) => {
+      setFlash(message);
+      ctx.navigate(policyHash(p.Arn));
+    };
+    const makeDefault = h('button', { type: 'button', 'aria-label': `Make ${v.VersionId} the default` }, 'Make default');
+    makeDefault.addEventListener('click', () => confirmInRow(tr, 4, makeDefault, {
+      message: h('p', {}, `Make ${v.VersionId} the default version of ${p.PolicyName}? Every user, group and role it is attached to gets what ${v.VersionId} allows at once.`),
+      confirmLabel: 'Make default',
+      danger: false,
+      run: () => ctx.api.iam('SetDefaultPolicyVersion', { PolicyArn: p.Arn, VersionId: v.VersionId }),
+      onDone: () => reload(`${v.VersionId} is the default version of ${p.PolicyName}.`),
+    }));
+    const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${v.VersionId}` }, 'Delete');
+    del.addEventListener('click', () => confirmInRow(tr, 4, del, {
+      message: h('p', {}, `Delete version ${v.VersionId} of ${p.PolicyName}? This cannot be undone.`),
+      confirmLabel: 'Delete',
+      run: () => ctx.api.iam('DeletePolicyVersion', { PolicyArn: p.Arn, VersionId: v.VersionId }),
+      onDone: () => reload(`Deleted version ${v.VersionId} of ${p.PolicyName}.`),
+    }));
+    tr.append(h('td', { class: 'nowrap' }, makeDefault, ' ', del));
+    return tr;
   };
   const edit = () => {
     const editor = policyEditor(ctx, { value: current, kind: 'identity', sizeMax: MANAGED_POLICY_SIZE_MAX });

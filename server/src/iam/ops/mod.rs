@@ -9,6 +9,8 @@ mod groups;
 mod keys;
 mod policies;
 mod roles;
+#[cfg(test)]
+mod tests;
 mod users;
 
 use super::error::{access_denied, validation};
@@ -35,12 +37,14 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("CreateAccessKey", keys::create),
     op!("CreateGroup", groups::create),
     op!("CreatePolicy", policies::create),
+    op!("CreatePolicyVersion", policies::create_version),
     op!("CreateRole", roles::create),
     op!("CreateUser", users::create),
     op!("DeleteAccessKey", keys::delete),
     op!("DeleteGroup", groups::delete),
     op!("DeleteGroupPolicy", policies::delete_group_inline),
     op!("DeletePolicy", policies::delete),
+    op!("DeletePolicyVersion", policies::delete_version),
     op!("DeleteRole", roles::delete),
     op!("DeleteRolePolicy", policies::delete_role_inline),
     op!("DeleteUser", users::delete),
@@ -64,6 +68,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("ListGroups", groups::list),
     op!("ListGroupsForUser", groups::list_for_user),
     op!("ListPolicies", policies::list),
+    op!("ListPolicyVersions", policies::list_versions),
     op!("ListRolePolicies", policies::list_role_inline),
     op!("ListRoles", roles::list),
     op!("ListUserPolicies", policies::list_user_inline),
@@ -72,6 +77,7 @@ pub static OPERATIONS: &[Operation<Handler>] = &[
     op!("PutRolePolicy", policies::put_role_inline),
     op!("PutUserPolicy", policies::put_user_inline),
     op!("RemoveUserFromGroup", groups::remove_user),
+    op!("SetDefaultPolicyVersion", policies::set_default_version),
     op!("UpdateAccessKey", keys::update),
 ];
 

@@ -1,6 +1,11 @@
 //! Policies: inline policies of users, groups and roles (Put/Get/List/Delete…Policy); customer
-//! managed policies (CreatePolicy, GetPolicy, GetPolicyVersion, ListPolicies, DeletePolicy);
-//! attaching managed policies (Attach/Detach/ListAttached…Policies).
+//! managed policies (CreatePolicy, GetPolicy, ListPolicies, DeletePolicy) and their versions
+//! (CreatePolicyVersion, GetPolicyVersion, ListPolicyVersions, DeletePolicyVersion,
+//! SetDefaultPolicyVersion); attaching managed policies (Attach/Detach/ListAttached…Policies).
+//!
+//! A managed policy has at most [`POLICY_VERSIONS_MAX`] versions, `v1`, `v2`, … (a deleted
+//! version's id is never given again); its default version is the one policy evaluation uses,
+//! so changing it changes what the policy allows on the next request.
 //!
 //! Documents are validated by the policy parser ([`crate::iam::policy`]) before they are
 //! stored: a document that does not parse is `MalformedPolicyDocument`, and a stored one
@@ -16,8 +21,8 @@ use crate::iam::error::{
 };
 use crate::iam::policy::{Policy, PolicyKind};
 use crate::iam::service::{Iam, XMLNS};
-use crate::iam::store::model::ManagedPolicy;
-use crate::iam::store::{builtin, State, MANAGED_POLICIES_MAX};
+use crate::iam::store::model::{ManagedPolicy, PolicyVersion};
+use crate::iam::store::{builtin, State, MANAGED_POLICIES_MAX, POLICY_VERSIONS_MAX};
 use crate::iam::xml::{iso8601, Answer};
 use shale_aws::query::{Form, XmlWriter};
 use shale_aws::{AwsError, Reply};
@@ -350,7 +355,7 @@ fn write_policy(w: &mut XmlWriter, parn: &str, p: &ManagedPolicy, attachments: u
     w.leaf("PolicyId", &p.id);
     w.leaf("Arn", parn);
     w.leaf("Path", &p.path);
-    w.leaf("DefaultVersionId", "v1");
+    w.leaf("DefaultVersionId", &p.operative().id());
     w.leaf("AttachmentCount", &attachments.to_string());
     w.leaf("PermissionsBoundaryUsageCount", "0");
     w.leaf("IsAttachable", "true");
@@ -358,24 +363,20 @@ fn write_policy(w: &mut XmlWriter, parn: &str, p: &ManagedPolicy, attachments: u
         w.leaf("Description", d);
     }
     w.leaf("CreateDate", &iso8601(p.created));
-    w.leaf("UpdateDate", &iso8601(p.created));
+    w.leaf("UpdateDate", &iso8601(p.updated()));
 }
 
 pub(super) fn create(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
     let pname = policy_name(form)?.to_string();
     let path = path(form)?;
-    let doc = document(form, "PolicyDocument", PolicyKind::Identity)?.to_string();
+    let doc = managed_document(form)?;
     let description = form.get("Description").map(str::to_string);
     if description.as_ref().is_some_and(|d| d.chars().count() > 1000) {
         return Err(validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 1000"));
     }
     let parn = arn(iam, "policy", &path, &pname);
     authorize(call, "iam:CreatePolicy", &parn)?;
-    if policy_size(&doc) > MANAGED_POLICY_SIZE_MAX {
-        return Err(limit_exceeded(format!(
-            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE_MAX}"
-        )));
-    }
+    check_managed_size(&doc)?;
     let p = iam.store().change(|e| {
         if e.state.policies.values().any(|p| p.name.eq_ignore_ascii_case(&pname)) {
             return Err(already_exists(format!(
@@ -387,14 +388,14 @@ pub(super) fn create(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, A
                 "Cannot exceed quota for PoliciesPerAccount: {MANAGED_POLICIES_MAX}"
             )));
         }
-        let p = ManagedPolicy {
-            name: pname.clone(),
-            id: crate::iam::ids::id("ANPA", 17).map_err(crate::iam::error::service_failure)?,
-            path: path.clone(),
-            created: now(),
-            document: doc.clone(),
-            description: description.clone(),
-        };
+        let p = ManagedPolicy::new(
+            pname.clone(),
+            crate::iam::ids::id("ANPA", 17).map_err(crate::iam::error::service_failure)?,
+            path.clone(),
+            now(),
+            doc.clone(),
+            description.clone(),
+        );
         e.state.policies.insert(parn.clone(), p.clone());
         e.policy(&parn);
         Ok(p)
@@ -422,26 +423,188 @@ pub(super) fn get(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsE
     Ok(a.finish(call.request_id))
 }
 
+/// The `VersionId` parameter: its number, or None for an id of IAM's pattern that no version
+/// of this server has (`v1.x`: IAM's pattern allows a suffix; `v` and a number too large).
+fn version_id(form: &Form) -> Result<(&str, Option<u32>), AwsError> {
+    let v = required(form, "VersionId")?;
+    let (digits, suffix) = match v.strip_prefix('v') {
+        Some(rest) => rest.split_once('.').map_or((rest, None), |(d, s)| (d, Some(s))),
+        None => ("", None),
+    };
+    let ok = !digits.is_empty()
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && suffix.is_none_or(|s| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if !ok {
+        return Err(validation(format!(
+            "1 validation error detected: Value '{v}' at 'versionId' failed to satisfy constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?"
+        )));
+    }
+    let number = if suffix.is_some() { None } else { digits.parse::<u32>().ok() };
+    Ok((v, number))
+}
+
+/// A managed policy's document from `PolicyDocument`, validated as CreatePolicy and
+/// CreatePolicyVersion validate it.
+fn managed_document(form: &Form) -> Result<String, AwsError> {
+    Ok(document(form, "PolicyDocument", PolicyKind::Identity)?.to_string())
+}
+
+/// IAM's quota on a managed policy document's size.
+fn check_managed_size(doc: &str) -> Result<(), AwsError> {
+    if policy_size(doc) > MANAGED_POLICY_SIZE_MAX {
+        return Err(limit_exceeded(format!(
+            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE_MAX}"
+        )));
+    }
+    Ok(())
+}
+
+/// An optional boolean parameter (`true`/`false`, as the SDKs send them).
+fn flag(form: &Form, param: &str) -> Result<bool, AwsError> {
+    match form.get(param) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(v) => {
+            Err(validation(format!("Invalid value '{v}' for {param}: expected true or false")))
+        }
+    }
+}
+
+/// The refusal of a change to an AWS managed policy's versions.
+fn aws_managed(parn: &str) -> AwsError {
+    invalid_input(format!("Cannot modify an AWS managed policy: {parn}"))
+}
+
+fn write_version(w: &mut XmlWriter, v: &PolicyVersion, default: bool, document: bool) {
+    if document {
+        w.leaf("Document", &encode_document(&v.document));
+    }
+    w.leaf("VersionId", &v.id());
+    w.leaf("IsDefaultVersion", if default { "true" } else { "false" });
+    w.leaf("CreateDate", &iso8601(v.created));
+}
+
+pub(super) fn create_version(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
+    let parn = policy_arn(form)?.to_string();
+    let doc = managed_document(form)?;
+    let set_as_default = flag(form, "SetAsDefault")?;
+    authorize(call, "iam:CreatePolicyVersion", &parn)?;
+    check_managed_size(&doc)?;
+    if builtin::get(&parn).is_some() {
+        return Err(aws_managed(&parn));
+    }
+    let v = iam.store().change(|e| {
+        let p = e.state.policies.get_mut(&parn).ok_or_else(|| no_such_policy(&parn))?;
+        if p.versions.len() >= POLICY_VERSIONS_MAX {
+            return Err(limit_exceeded(format!(
+                "A managed policy can have up to {POLICY_VERSIONS_MAX} versions. Before you create a new version, you must delete an existing version."
+            )));
+        }
+        let number = p.last_version.checked_add(1).ok_or_else(|| {
+            limit_exceeded("Cannot exceed the number of versions a policy can be given.")
+        })?;
+        let v = PolicyVersion { number, document: doc.clone(), created: now() };
+        p.versions.push(v.clone());
+        p.last_version = number;
+        if set_as_default {
+            p.default_version = number;
+        }
+        e.policy(&parn);
+        Ok(v)
+    })?;
+    let mut a = Answer::new("CreatePolicyVersion", XMLNS);
+    a.w().open("PolicyVersion");
+    write_version(a.w(), &v, set_as_default, false);
+    a.w().close("PolicyVersion");
+    Ok(a.finish(call.request_id))
+}
+
+fn no_such_version(parn: &str, version: &str, why: &str) -> AwsError {
+    no_such_entity(format!("Policy {parn} version {version} does not exist or is not {why}."))
+}
+
 pub(super) fn get_version(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
     let parn = policy_arn(form)?;
-    let version = required(form, "VersionId")?;
+    let (version, number) = version_id(form)?;
     authorize(call, "iam:GetPolicyVersion", parn)?;
     let state = iam.store().state();
     let p = state.policy(parn).ok_or_else(|| no_such_policy(parn))?;
-    if version != "v1" {
-        return Err(no_such_entity(format!(
-            "Policy {parn} version {version} does not exist or is not attachable."
-        )));
-    }
+    let v = number
+        .and_then(|n| p.version(n))
+        .ok_or_else(|| no_such_version(parn, version, "attachable"))?;
     let mut a = Answer::new("GetPolicyVersion", XMLNS);
-    let w = a.w();
-    w.open("PolicyVersion");
-    w.leaf("Document", &encode_document(&p.document));
-    w.leaf("VersionId", "v1");
-    w.leaf("IsDefaultVersion", "true");
-    w.leaf("CreateDate", &iso8601(p.created));
-    w.close("PolicyVersion");
+    a.w().open("PolicyVersion");
+    write_version(a.w(), v, v.number == p.default_version, true);
+    a.w().close("PolicyVersion");
     Ok(a.finish(call.request_id))
+}
+
+pub(super) fn list_versions(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
+    let parn = policy_arn(form)?;
+    let paging = paging(form)?;
+    authorize(call, "iam:ListPolicyVersions", parn)?;
+    let state = iam.store().state();
+    let p = state.policy(parn).ok_or_else(|| no_such_policy(parn))?;
+    // Newest first, as IAM lists them: keys that sort that way.
+    let rows: Vec<(String, &PolicyVersion)> =
+        p.versions.iter().rev().map(|v| (format!("{:010}", u32::MAX - v.number), v)).collect();
+    let page = Page::of(rows.iter().map(|(k, v)| (k, *v)), &paging);
+    let mut a = Answer::new("ListPolicyVersions", XMLNS);
+    a.w().open("Versions");
+    for v in &page.items {
+        a.w().open("member");
+        write_version(a.w(), v, v.number == p.default_version, false);
+        a.w().close("member");
+    }
+    a.w().close("Versions");
+    page.finish(a.w());
+    Ok(a.finish(call.request_id))
+}
+
+pub(super) fn delete_version(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
+    let parn = policy_arn(form)?.to_string();
+    let (version, number) = version_id(form)?;
+    authorize(call, "iam:DeletePolicyVersion", &parn)?;
+    if builtin::get(&parn).is_some() {
+        return Err(aws_managed(&parn));
+    }
+    iam.store().change(|e| {
+        let p = e.state.policies.get_mut(&parn).ok_or_else(|| no_such_policy(&parn))?;
+        let n = number
+            .filter(|n| p.version(*n).is_some())
+            .ok_or_else(|| no_such_version(&parn, version, "deletable"))?;
+        if n == p.default_version {
+            return Err(delete_conflict("Cannot delete the default version of a policy."));
+        }
+        p.versions.retain(|v| v.number != n);
+        e.policy(&parn);
+        Ok(())
+    })?;
+    Ok(Answer::empty("DeletePolicyVersion", XMLNS).finish(call.request_id))
+}
+
+pub(super) fn set_default_version(
+    iam: &Iam,
+    form: &Form,
+    call: &Call<'_>,
+) -> Result<Reply, AwsError> {
+    let parn = policy_arn(form)?.to_string();
+    let (version, number) = version_id(form)?;
+    authorize(call, "iam:SetDefaultPolicyVersion", &parn)?;
+    if builtin::get(&parn).is_some() {
+        return Err(aws_managed(&parn));
+    }
+    iam.store().change(|e| {
+        let p = e.state.policies.get_mut(&parn).ok_or_else(|| no_such_policy(&parn))?;
+        let n = number
+            .filter(|n| p.version(*n).is_some())
+            .ok_or_else(|| no_such_version(&parn, version, "attachable"))?;
+        p.default_version = n;
+        e.policy(&parn);
+        Ok(())
+    })?;
+    Ok(Answer::empty("SetDefaultPolicyVersion", XMLNS).finish(call.request_id))
 }
 
 pub(super) fn list(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, AwsError> {
@@ -508,6 +671,11 @@ pub(super) fn delete(iam: &Iam, form: &Form, call: &Call<'_>) -> Result<Reply, A
         }
         if attachment_count(e.state, &parn) > 0 {
             return Err(delete_conflict("Cannot delete a policy attached to entities."));
+        }
+        if e.state.policies.get(&parn).is_some_and(|p| p.versions.len() > 1) {
+            return Err(delete_conflict(
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
+            ));
         }
         e.state.policies.remove(&parn);
         e.policy(&parn);

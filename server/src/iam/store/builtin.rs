@@ -37,14 +37,14 @@ const BUILTIN: &[(&str, &str, &str)] = &[
 pub const AWS_POLICY_ARN_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
 fn policy(name: &str, id: &str, document: &str) -> ManagedPolicy {
-    ManagedPolicy {
-        name: name.into(),
-        id: id.into(),
-        path: "/".into(),
-        created: 1_420_070_400, // 2015-01-01
-        document: document.into(),
-        description: None,
-    }
+    ManagedPolicy::new(
+        name.into(),
+        id.into(),
+        "/".into(),
+        1_420_070_400, // 2015-01-01
+        document.into(),
+        None,
+    )
 }
 
 /// The AWS managed policy with `arn`.
@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn every_builtin_parses_and_is_found() {
         for (arn, p) in all() {
-            Policy::parse(&p.document, PolicyKind::Identity).unwrap();
+            Policy::parse(p.document(), PolicyKind::Identity).unwrap();
             assert_eq!(get(&arn), Some(p));
         }
         assert_eq!(get("arn:aws:iam::aws:policy/Nope"), None);

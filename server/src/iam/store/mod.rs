@@ -32,6 +32,8 @@ pub const GROUPS_MAX: usize = 300;
 pub const ROLES_MAX: usize = 1000;
 /// Most customer managed policies.
 pub const MANAGED_POLICIES_MAX: usize = 1500;
+/// Most versions of one managed policy.
+pub const POLICY_VERSIONS_MAX: usize = 5;
 /// Most access keys of one user.
 pub const KEYS_PER_USER_MAX: usize = 2;
 /// Most live STS sessions at once (expired ones are reclaimed as new ones are made).

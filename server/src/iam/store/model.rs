@@ -58,17 +58,178 @@ pub struct Role {
     pub attached: BTreeSet<String>,
 }
 
-/// A customer managed policy (one version, `v1`).
+/// A customer managed policy: its versions (at most
+/// [`POLICY_VERSIONS_MAX`](super::POLICY_VERSIONS_MAX)), one of them the default, which is the
+/// one policy evaluation uses.
+///
+/// Persisted as a [`PolicyRecord`]: the default version's document in `document` (so a record
+/// written before versions existed, which has only that, is a policy with one version, `v1`)
+/// and the other versions beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PolicyRecord", into = "PolicyRecord")]
 pub struct ManagedPolicy {
     pub name: String,
     /// `ANPA…`.
     pub id: String,
     pub path: String,
     pub created: u64,
+    pub description: Option<String>,
+    /// Every version, in increasing number (never empty; holds `default_version`).
+    pub versions: Vec<PolicyVersion>,
+    /// The number of the default version (`v2` is 2).
+    pub default_version: u32,
+    /// The highest version number ever given: the next version is `last_version + 1`, so a
+    /// deleted version's id is never given again.
+    pub last_version: u32,
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// The version's number: its id is `v<number>`.
+    pub number: u32,
+    pub document: String,
+    /// Seconds since the epoch.
+    pub created: u64,
+}
+
+/// What [`ManagedPolicy::operative`] answers for a policy without versions (none is made).
+static NO_VERSION: PolicyVersion = PolicyVersion { number: 0, document: String::new(), created: 0 };
+
+impl PolicyVersion {
+    /// The version id, `v<number>`.
+    pub fn id(&self) -> String {
+        format!("v{}", self.number)
+    }
+}
+
+impl ManagedPolicy {
+    /// A new policy with one version, `v1`, the default.
+    pub fn new(
+        name: String,
+        id: String,
+        path: String,
+        created: u64,
+        document: String,
+        description: Option<String>,
+    ) -> ManagedPolicy {
+        ManagedPolicy {
+            name,
+            id,
+            path,
+            created,
+            description,
+            versions: vec![PolicyVersion { number: 1, document, created }],
+            default_version: 1,
+            last_version: 1,
+        }
+    }
+
+    /// The default version.
+    pub fn operative(&self) -> &PolicyVersion {
+        // The record's invariant (made when it is read, kept by every change): the default
+        // version is among the versions. Were it not, a version without a document: it does
+        // not parse, so it allows nothing.
+        self.version(self.default_version).or(self.versions.first()).unwrap_or(&NO_VERSION)
+    }
+
+    /// The default version's document: what policy evaluation uses.
+    pub fn document(&self) -> &str {
+        &self.operative().document
+    }
+
+    /// The version numbered `number`.
+    pub fn version(&self, number: u32) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.number == number)
+    }
+
+    /// When the policy was last updated, as IAM's `UpdateDate` says: when its most recent
+    /// version was created (its creation, while it has one version).
+    pub fn updated(&self) -> u64 {
+        self.versions.iter().map(|v| v.created).max().unwrap_or(self.created).max(self.created)
+    }
+}
+
+/// A managed policy as its `policy/<ARN>` record holds it (`docs/format/iam.md`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PolicyRecord {
+    pub name: String,
+    pub id: String,
+    pub path: String,
+    pub created: u64,
+    /// The default version's document.
     pub document: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// The default version's number (absent in records written before versions: 1).
+    #[serde(default = "first_version")]
+    pub default_version: u32,
+    /// When the default version was created (absent: `created`).
+    #[serde(default)]
+    pub default_created: Option<u64>,
+    /// The highest version number ever given (absent: the highest number present).
+    #[serde(default)]
+    pub last_version: Option<u32>,
+    /// The versions other than the default, in increasing number.
+    #[serde(default)]
+    pub versions: Vec<PolicyVersion>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+impl TryFrom<PolicyRecord> for ManagedPolicy {
+    type Error = String;
+
+    fn try_from(r: PolicyRecord) -> Result<ManagedPolicy, String> {
+        let default = PolicyVersion {
+            number: r.default_version,
+            document: r.document,
+            created: r.default_created.unwrap_or(r.created),
+        };
+        let mut versions = r.versions;
+        versions.push(default);
+        versions.sort_by_key(|v| v.number);
+        if versions.iter().any(|v| v.number == 0) {
+            return Err("a policy version numbered 0".into());
+        }
+        if versions.iter().zip(versions.iter().skip(1)).any(|(a, b)| a.number == b.number) {
+            return Err(format!("policy {} has two versions with one number", r.name));
+        }
+        let highest = versions.last().map_or(1, |v| v.number);
+        let last_version = r.last_version.unwrap_or(highest).max(highest);
+        Ok(ManagedPolicy {
+            name: r.name,
+            id: r.id,
+            path: r.path,
+            created: r.created,
+            description: r.description,
+            versions,
+            default_version: r.default_version,
+            last_version,
+        })
+    }
+}
+
+impl From<ManagedPolicy> for PolicyRecord {
+    fn from(p: ManagedPolicy) -> PolicyRecord {
+        let (default, others): (Vec<PolicyVersion>, Vec<PolicyVersion>) =
+            p.versions.into_iter().partition(|v| v.number == p.default_version);
+        let default = default.into_iter().next();
+        PolicyRecord {
+            name: p.name,
+            id: p.id,
+            path: p.path,
+            created: p.created,
+            default_created: Some(default.as_ref().map_or(p.created, |d| d.created)),
+            document: default.map(|d| d.document).unwrap_or_default(),
+            description: p.description,
+            default_version: p.default_version,
+            last_version: Some(p.last_version),
+            versions: others,
+        }
+    }
 }
 
 /// Active or Inactive.

@@ -1,4 +1,4 @@
-use super::model::{SessionOf, User};
+use super::model::{ManagedPolicy, PolicyVersion, SessionOf, User};
 use super::*;
 use crate::iam::seal::Sealer;
 use shale_engine::fs::MemFs;
@@ -121,4 +121,134 @@ fn the_documented_record_decodes() {
     assert_eq!(user_key(&u.name), "user/alice");
     // And what the store writes for it reads back the same.
     assert_eq!(serde_json::from_slice::<User>(&serde_json::to_vec(&u).unwrap()).unwrap(), u);
+}
+
+fn versioned_policy() -> ManagedPolicy {
+    let mut p = ManagedPolicy::new(
+        "readers".into(),
+        "ANPAREADERS".into(),
+        "/".into(),
+        10,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem","Resource":"*"}]}"#.into(),
+        Some("read".into()),
+    );
+    p.versions.push(PolicyVersion {
+        number: 2,
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:Query","Resource":"*"}]}"#.into(),
+        created: 20,
+    });
+    p.versions.push(PolicyVersion { number: 4, document: "{}".into(), created: 40 });
+    p.default_version = 2;
+    p.last_version = 5;
+    p
+}
+
+#[test]
+fn policy_versions_persist() {
+    let fs = Arc::new(MemFs::new());
+    let arn = "arn:aws:iam::000000000000:policy/readers";
+    {
+        let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
+        store
+            .change(|e| {
+                e.state.policies.insert(arn.into(), versioned_policy());
+                e.policy(arn);
+                Ok(())
+            })
+            .unwrap();
+    }
+    let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
+    let p = store.state().policies[arn].clone();
+    assert_eq!(p, versioned_policy());
+    assert_eq!(p.operative().id(), "v2");
+    assert!(p.document().contains("dynamodb:Query"));
+    assert_eq!(p.updated(), 40);
+    // On disk: the default version's document where a one-version policy keeps it.
+    let raw = store.db.get(&store.ks, policy_key(arn).as_bytes()).unwrap().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert!(r["document"].as_str().unwrap().contains("dynamodb:Query"));
+    assert_eq!(r["default_version"], 2);
+    assert_eq!(r["default_created"], 20);
+    assert_eq!(r["last_version"], 5);
+    let others: Vec<u64> =
+        r["versions"].as_array().unwrap().iter().map(|v| v["number"].as_u64().unwrap()).collect();
+    assert_eq!(others, [1, 4]);
+}
+
+/// A record written before policies had versions (the format this server wrote until then).
+const OLD_POLICY_RECORD: &str = r#"{"name":"legacy","id":"ANPALEGACY","path":"/team/","created":1796515200,"document":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"dynamodb:GetItem\",\"Resource\":\"*\"}]}","description":"old"}"#;
+
+#[test]
+fn an_old_policy_record_opens_as_one_version() {
+    let fs = Arc::new(MemFs::new());
+    let arn = "arn:aws:iam::000000000000:policy/team/legacy";
+    {
+        let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
+        let mut batch = WriteBatch::new();
+        batch.put(&store.ks, policy_key(arn).as_bytes(), OLD_POLICY_RECORD.as_bytes());
+        store.db.write(batch, WriteOptions { sync: true }).unwrap();
+    }
+    let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
+    let p = store.state().policies[arn].clone();
+    assert_eq!(
+        (p.name.as_str(), p.path.as_str(), p.description.as_deref()),
+        ("legacy", "/team/", Some("old"))
+    );
+    assert_eq!(p.versions.len(), 1);
+    let v1 = p.operative();
+    assert_eq!((v1.id(), v1.created), ("v1".to_string(), 1_796_515_200));
+    assert!(v1.document.contains("dynamodb:GetItem"));
+    assert_eq!((p.default_version, p.last_version, p.updated()), (1, 1, 1_796_515_200));
+    // Written again (as any change to it writes it), it reads back the same.
+    store
+        .change(|e| {
+            e.policy(arn);
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    let store = Store::open(db(&fs), Sealer::with_key(&[1; 32]), Account::default()).unwrap();
+    assert_eq!(store.state().policies[arn], p);
+}
+
+#[test]
+fn a_policy_record_with_repeated_versions_does_not_load() {
+    let mut r: serde_json::Value = serde_json::from_str(OLD_POLICY_RECORD).unwrap();
+    r["versions"] = serde_json::json!([{"number": 1, "document": "{}", "created": 1}]);
+    let e = serde_json::from_value::<ManagedPolicy>(r.clone()).unwrap_err();
+    assert!(e.to_string().contains("two versions"), "{e}");
+    r["versions"] = serde_json::json!([{"number": 0, "document": "{}", "created": 1}]);
+    assert!(serde_json::from_value::<ManagedPolicy>(r.clone()).is_err());
+    // A `last_version` below a version present is raised to it: ids are never given twice.
+    r["versions"] = serde_json::json!([{"number": 7, "document": "{}", "created": 1}]);
+    r["last_version"] = serde_json::json!(3);
+    assert_eq!(serde_json::from_value::<ManagedPolicy>(r).unwrap().last_version, 7);
+}
+
+/// The policy worked example of `docs/format/iam.md`.
+#[test]
+fn the_documented_policy_record_decodes() {
+    let doc = include_str!("../../../../docs/format/iam.md");
+    let start = doc.find("value {\"name\":\"readers\"").unwrap() + "value ".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let json: String = doc[start..end].lines().map(str::trim).collect();
+    let p: ManagedPolicy = serde_json::from_str(&json).unwrap();
+    assert_eq!(p.name, "readers");
+    assert_eq!(p.id.len(), 21);
+    assert_eq!(crate::iam::xml::iso8601(p.created), "2026-12-06T00:00:00Z");
+    assert_eq!(p.operative().id(), "v2");
+    assert_eq!(crate::iam::xml::iso8601(p.operative().created), "2026-12-07T00:00:00Z");
+    assert_eq!(crate::iam::xml::iso8601(p.updated()), "2026-12-07T00:00:00Z");
+    let ids: Vec<String> = p.versions.iter().rev().map(|v| v.id()).collect();
+    assert_eq!(ids, ["v2", "v1"]);
+    assert_eq!(p.last_version + 1, 4);
+    for v in &p.versions {
+        crate::iam::policy::Policy::parse(&v.document, crate::iam::policy::PolicyKind::Identity)
+            .unwrap();
+    }
+    assert!(p.document().contains("dynamodb:Query"));
+    assert!(!p.version(1).unwrap().document.contains("dynamodb:Query"));
+    // What the store writes for it reads back the same, field for field.
+    let written: serde_json::Value = serde_json::to_value(&p).unwrap();
+    assert_eq!(written, serde_json::from_str::<serde_json::Value>(&json).unwrap());
 }
