@@ -86,6 +86,23 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
     if (onShards) onShards(state);
   }
 
+  /**
+   * Whether failure `e` of shard `s` is one the reader gets over: its records trimmed (a gap
+   * counted; read again from the oldest kept), or the shard gone (done with it).
+   */
+  function settled(s, e) {
+    if (e.code === 'TrimmedDataAccessException') {
+      state.gaps++;
+      s.type = 'TRIM_HORIZON';
+      return true;
+    }
+    if (e.code === 'ResourceNotFoundException') {
+      s.done = true;
+      return true;
+    }
+    return false;
+  }
+
   async function readShard(s, call) {
     if (!s.iterator) {
       const body = { StreamArn: arn, ShardId: s.id, ShardIteratorType: s.type };
@@ -94,15 +111,7 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
         s.iterator = (await call('GetShardIterator', body)).ShardIterator;
       } catch (e) {
         if (e === STOPPED) throw e;
-        if (e.code === 'TrimmedDataAccessException') {
-          state.gaps++;
-          s.type = 'TRIM_HORIZON';
-          return [];
-        }
-        if (e.code === 'ResourceNotFoundException') {
-          s.done = true;
-          return [];
-        }
+        if (settled(s, e)) return [];
         throw e;
       }
     }
@@ -112,15 +121,7 @@ export function streamReader(streams, arn, { position = 'LATEST', onShards, maxS
     } catch (e) {
       if (e === STOPPED) throw e;
       s.iterator = null;
-      if (e.code === 'TrimmedDataAccessException') {
-        state.gaps++;
-        s.type = 'TRIM_HORIZON';
-        return [];
-      }
-      if (e.code === 'ResourceNotFoundException') {
-        s.done = true;
-        return [];
-      }
+      if (settled(s, e)) return [];
       // The iterator is taken again after the last record read; with none read yet, from where
       // the shard was first read (an expired iterator, or any other failure).
       s.type = s.lastSeq ? 'AFTER_SEQUENCE_NUMBER' : s.startType;

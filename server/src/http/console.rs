@@ -73,6 +73,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("js/pages/backups.js", JS),
     asset!("js/pages/metrics.js", JS),
     asset!("js/pages/access.js", JS),
+    asset!("js/pages/access_list.js", JS),
     asset!("js/backup_list.js", JS),
     asset!("js/chart.js", JS),
     asset!("js/condition_builder.js", JS),

@@ -6,12 +6,14 @@
 // refused), edits it (saved as v2, the default: the key's next PutItem follows it; v1 made the
 // default again takes it back), deletes the key (the key stops working), the managed policy
 // (detached from the user and its v2 deleted first) and the user (its inline policy deleted
-// first). Screenshots: access-users, access-user, access-policy-editor,
-// access-policy-versions.
+// first). Groups and roles: a group created through the form in place, the list 25 a page
+// (Next, Previous, 100 a page), a group and a role deleted from their rows. Screenshots:
+// access-users, access-user, access-policy-editor, access-policy-versions, access-groups,
+// access-roles.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openConsole, skip, unique, api, endpoint, credentials } from './lib.mjs';
+import { openConsole, skip, unique, api, endpoint, credentials, createTable } from './lib.mjs';
 import { client } from '../../console/js/api.js';
 
 /** IAM's raw XML answer of `action` (Node has no DOMParser): `{ ok, text }`. */
@@ -38,12 +40,7 @@ test('users, access keys, the policy editor, managed policies', { skip }, async 
   const table = unique('e2e_access');
   const user = unique('e2e_user').replace(/_/g, '-');
   const managed = unique('e2e_own_items');
-  await root.dynamodb('CreateTable', {
-    TableName: table,
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createTable(root, table);
   await root.dynamodb('PutItem', { TableName: table, Item: { pk: { S: 'a' }, v: { N: '1' } } });
 
   const c = await openConsole();
@@ -245,6 +242,73 @@ async function removeUser(name) {
   for (const a of await all('ListAttachedUserPolicies', 'PolicyArn')) await iamRaw('DetachUserPolicy', { UserName: name, PolicyArn: a });
   await iamRaw('DeleteUser', { UserName: name });
 }
+
+test('groups and roles: the lists render, page, create and delete in place', { skip }, async () => {
+  const prefix = unique('e2e-grp').replace(/_/g, '-');
+  // 26 groups: more than one page of 25.
+  const groups = Array.from({ length: 26 }, (_, i) => `${prefix}-${String(i).padStart(2, '0')}`);
+  const role = unique('e2e-role').replace(/_/g, '-');
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] });
+  for (const g of groups.slice(1)) assert.ok((await iamRaw('CreateGroup', { GroupName: g })).ok, `CreateGroup ${g}`);
+  assert.ok((await iamRaw('CreateRole', { RoleName: role, AssumeRolePolicyDocument: trust, Description: 'for the list test', MaxSessionDuration: 5400 })).ok);
+  const c = await openConsole();
+  const { page } = c;
+  try {
+    // Create a group through the form in place: its page, with the message.
+    await c.signIn(undefined, '#/access/groups');
+    await page.getByRole('heading', { name: 'Groups' }).waitFor();
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByLabel('Group name').fill('bad name');
+    await page.getByLabel('Group name').press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'A group name holds letters' }).waitFor();
+    await page.getByLabel('Group name').fill(groups[0]);
+    await page.getByLabel('Group name').press('Enter');
+    await page.waitForURL((u) => u.hash === `#/access/groups/${groups[0]}`);
+    await page.getByText(`Created group ${groups[0]}.`).waitFor();
+    assert.match((await iamRaw('GetGroup', { GroupName: groups[0] })).text, new RegExp(`<GroupName>${groups[0]}</GroupName>`));
+
+    // The list, 25 a page: Next and Previous.
+    await c.goto('#/access/groups');
+    const list = page.getByRole('table', { name: 'Groups' });
+    await list.waitFor();
+    assert.equal(await list.locator('tbody tr').count(), 25);
+    await page.getByText('Page 1: 25 groups; more on the next page.').waitFor();
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByText(/^Page 2: \d+ groups?/).waitFor();
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByText('Page 1: 25 groups; more on the next page.').waitFor();
+    // 100 a page: every group of this test on one page; delete one from its row.
+    await page.getByLabel('Groups a page').selectOption('100');
+    await page.getByRole('link', { name: groups[25] }).waitFor();
+    await c.screenshot('access-groups');
+    await page.getByRole('button', { name: `Delete ${groups[0]}` }).click();
+    await page.getByLabel(`Type ${groups[0]} to confirm`).fill(groups[0]);
+    await page.locator('tr.confirm').getByRole('button', { name: 'Delete group' }).click();
+    await page.getByText(`Deleted group ${groups[0]}.`).waitFor();
+    assert.match((await iamRaw('GetGroup', { GroupName: groups[0] })).text, /NoSuchEntity/);
+    assert.equal(await page.getByRole('link', { name: groups[0], exact: true }).count(), 0);
+
+    // Roles: the row (description, longest session), Create's own page, Delete from the row.
+    await page.getByRole('link', { name: 'Roles', exact: true }).click();
+    const roles = page.getByRole('table', { name: 'Roles' });
+    const row = roles.locator('tr').filter({ has: page.getByRole('link', { name: role }) });
+    await row.waitFor();
+    assert.match(await row.textContent(), /for the list test/);
+    assert.match(await row.textContent(), /1 h 30 min/);
+    await page.getByText(/^Page 1: \d+ roles?/).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Create role' }).getAttribute('href'), '#/access/roles/new');
+    await c.screenshot('access-roles');
+    await page.getByRole('button', { name: `Delete ${role}` }).click();
+    await page.getByLabel(`Type ${role} to confirm`).fill(role);
+    await page.locator('tr.confirm').getByRole('button', { name: 'Delete role' }).click();
+    await page.getByText(`Deleted role ${role}.`).waitFor();
+    assert.match((await iamRaw('GetRole', { RoleName: role })).text, /NoSuchEntity/);
+  } finally {
+    await c.close();
+    for (const g of groups) await iamRaw('DeleteGroup', { GroupName: g });
+    await iamRaw('DeleteRole', { RoleName: role });
+  }
+});
 
 test('a user that cannot list users sees the refusal in place', { skip }, async () => {
   // Not every visitor is the root: the console signs every request, and IAM's refusal is shown.

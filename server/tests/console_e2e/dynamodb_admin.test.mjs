@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openConsole, skip, unique, api, endpoint, credentials } from './lib.mjs';
+import { openConsole, skip, unique, api, endpoint, credentials, createTable } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const adminBin = join(here, 'node_modules', 'dynamodb-admin', 'dist', 'dynamodb-admin.js');
@@ -91,35 +91,12 @@ test('dynamodb-admin lists the tables and items of the gateway', { skip, timeout
   const ddb = api();
   const orders = unique('dda_orders');
   const users = unique('dda_users');
-  await ddb.dynamodb('CreateTable', {
-    TableName: orders,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'customer', AttributeType: 'S' },
-      { AttributeName: 'order_no', AttributeType: 'N' },
-      { AttributeName: 'status', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'customer', KeyType: 'HASH' },
-      { AttributeName: 'order_no', KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'by_status',
-        KeySchema: [
-          { AttributeName: 'status', KeyType: 'HASH' },
-          { AttributeName: 'order_no', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
+  await createTable(ddb, orders, {
+    hash: 'customer',
+    range: ['order_no', 'N'],
+    indexes: [{ name: 'by_status', hash: 'status', range: ['order_no', 'N'] }],
   });
-  await ddb.dynamodb('CreateTable', {
-    TableName: users,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-  });
+  await createTable(ddb, users, { hash: 'id' });
   const nested = {
     customer: { S: 'ann' },
     order_no: { N: '1' },

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { openConsole, skip, unique, api, until } from './lib.mjs';
+import { openConsole, skip, unique, api, until, createTable } from './lib.mjs';
 import { placeholders, condition, projection, splitNames, toValue, FormError } from '../../console/js/condition_builder.js';
 import { csvOf, csvField, jsonOf } from '../../console/js/export.js';
 import { columnsOf } from '../../console/js/results.js';
@@ -41,31 +41,7 @@ function itemsOf() {
 }
 
 async function setup(a, name) {
-  await a.dynamodb('CreateTable', {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'status', AttributeType: 'S' },
-      { AttributeName: 'amount', AttributeType: 'N' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: 'by_status',
-        KeySchema: [
-          { AttributeName: 'status', KeyType: 'HASH' },
-          { AttributeName: 'amount', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
-  });
-  await until('the table to be active', async () => (await a.dynamodb('DescribeTable', { TableName: name })).Table.TableStatus === 'ACTIVE');
+  await createTable(a, name, { range: 'sk', indexes: [{ name: 'by_status', hash: 'status', range: ['amount', 'N'] }] });
   const items = itemsOf();
   for (let i = 0; i < items.length; i += 25) {
     await a.dynamodb('BatchWriteItem', { RequestItems: { [name]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } });

@@ -123,3 +123,25 @@ export async function openConsole({ width = 1280, height = 800 } = {}) {
   };
   return console;
 }
+
+/**
+ * Creates an on-demand table `name` through client `a` and waits for it to be ACTIVE. Keys are
+ * an attribute name (a string) or `[name, type]`: `hash` (default `pk`), `range` (optional),
+ * and global indexes `{ name, hash, range }` (projecting ALL).
+ */
+export async function createTable(a, name, { hash = 'pk', range, indexes = [] } = {}) {
+  const types = new Map();
+  const schema = (...keys) =>
+    keys.filter(Boolean).map((k, i) => {
+      const [n, t] = Array.isArray(k) ? k : [k, 'S'];
+      types.set(n, t);
+      return { AttributeName: n, KeyType: i ? 'RANGE' : 'HASH' };
+    });
+  const body = { TableName: name, BillingMode: 'PAY_PER_REQUEST', KeySchema: schema(hash, range) };
+  if (indexes.length) {
+    body.GlobalSecondaryIndexes = indexes.map((x) => ({ IndexName: x.name, KeySchema: schema(x.hash, x.range), Projection: { ProjectionType: 'ALL' } }));
+  }
+  body.AttributeDefinitions = [...types].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
+  await a.dynamodb('CreateTable', body);
+  await until(`table ${name} to be active`, async () => (await a.dynamodb('DescribeTable', { TableName: name })).Table.TableStatus === 'ACTIVE');
+}

@@ -10,7 +10,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openConsole, skip, unique, api, until } from './lib.mjs';
+import { openConsole, skip, unique, api, until, createTable } from './lib.mjs';
 import { compareRecords, streamReader } from '../../console/js/stream_reader.js';
 
 test('streams: records of several shards in order', () => {
@@ -82,12 +82,7 @@ test('streams: an iterator expired before any record is taken again at its start
 test('streams: enable, see records live, pause and resume, disable', { skip }, async () => {
   const a = api();
   const name = unique('e2e_st');
-  await a.dynamodb('CreateTable', {
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createTable(a, name);
   const c = await openConsole();
   const { page } = c;
   const records = page.locator('tbody tr.st-record');

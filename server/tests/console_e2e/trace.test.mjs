@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openConsole, skip, unique, api, screenshotDir } from './lib.mjs';
+import { openConsole, skip, unique, api, screenshotDir, createTable } from './lib.mjs';
 import { traceModel, nanos, shareText } from '../../console/js/trace_view.js';
 
 const GET = {
@@ -60,12 +60,7 @@ test('trace model: nesting, derived rows, units, unknown figures', () => {
 test('trace view of a real GetItem and PutItem in the browser', { skip }, async () => {
   const name = unique('e2e_trace');
   const a = api();
-  await a.dynamodb('CreateTable', {
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await createTable(a, name);
   const c = await openConsole();
   const { page } = c;
   try {

@@ -2,7 +2,7 @@
 // IAM's List actions (Marker: js/pager.js), messages kept across a navigation, and who is
 // signed in. Confirmations are js/confirm.js.
 
-import { h, replace } from '../dom.js';
+import { h, append, replace, errorBox } from '../dom.js';
 import { text, page } from '../xml.js';
 import { pager } from '../pager.js';
 
@@ -59,6 +59,54 @@ export function iamPager(ctx, { status, label, listPath, list, show }) {
       return p.truncated ? p.marker : null;
     },
   });
+}
+
+/** A name's check (1–`max` of `[\w+=,.@-]`): the problem, or ''. */
+export function nameProblem(n, what = 'A user name', max = 64) {
+  if (!n) return `${what} is required.`;
+  if (n.length > max) return `${what} has at most ${max} characters.`;
+  if (!/^[\w+=,.@-]+$/.test(n)) return `${what} holds letters, digits and + = , . @ _ - only.`;
+  return '';
+}
+
+/** A path's check (`/` or `/a/b/`, printable ASCII): the problem, or ''. */
+export function pathProblem(p) {
+  if (p === '/' || p === '') return '';
+  if (p.length > 512 || !/^\/[\x21-\x7e]+\/$/.test(p)) return 'A path starts and ends with / (such as /engineering/), printable characters without spaces.';
+  return '';
+}
+
+/**
+ * What a page shows, loaded while its "Loading…" line (`root`'s last child) stands: `load()`'s
+ * answer once the line is gone; or null when the user navigated away, or when it failed (its
+ * error then stands in the line's place, followed by `more(e)`).
+ */
+export async function loadBelow(root, ctx, load, more = () => null) {
+  let v;
+  try {
+    v = await load();
+  } catch (e) {
+    if (ctx.current()) {
+      root.lastChild.remove();
+      append(root, errorBox(e), more(e));
+    }
+    return null;
+  }
+  if (!ctx.current()) return null;
+  root.lastChild.remove();
+  return v;
+}
+
+/** `load()`'s answer for a section; or null when the user navigated away, or when it failed (its error then shown in `body`). */
+export async function loadSection(ctx, body, load) {
+  let v;
+  try {
+    v = await load();
+  } catch (e) {
+    if (ctx.current()) replace(body, errorBox(e));
+    return null;
+  }
+  return ctx.current() ? v : null;
 }
 
 /** `1 access key`, `2 access keys`. */

@@ -4,9 +4,10 @@
 // confirmation lists them, and
 // confirming removes them first, then the entity itself (a retry resumes where it stopped).
 
-import { h } from '../dom.js';
+import { h, facts } from '../dom.js';
 import { listAll, text, members } from '../xml.js';
-import { plural } from './access_common.js';
+import { confirmInSlot } from '../confirm.js';
+import { plural, setFlash } from './access_common.js';
 
 /** Entities listed at most when planning (beyond that the server's DeleteConflict says so). */
 const MAX = 1000;
@@ -190,4 +191,25 @@ export async function confirmDelete(ctx, kind, name, opener, place, onDone, extr
     },
     onDone,
   });
+}
+
+/**
+ * The Summary panel of one entity's page: its `facts` (`[[label, value], …]`), `actions`, and
+ * Delete `<kind>` (unless not `deletable`), confirmed below them, then back to the list
+ * (`back`) with a message. `extra`: confirmDelete's.
+ */
+export function summaryPanel(ctx, { kind, name, facts: pairs, back, actions = null, deletable = true, extra }) {
+  const slot = h('div', {});
+  const del = deletable ? h('button', { type: 'button', class: 'danger' }, `Delete ${kind}`) : null;
+  if (del) {
+    del.addEventListener('click', () =>
+      confirmDelete(ctx, kind, name, del, (o) => confirmInSlot(slot, del, o), () => {
+        setFlash(`Deleted ${kind} ${name}.`);
+        ctx.navigate(back);
+      }, extra),
+    );
+  }
+  return h('section', { class: 'panel', 'aria-label': 'Summary' },
+    h('div', { class: 'toolbar' }, facts(pairs, 'grow cols2'), actions ? h('div', { class: 'stack' }, actions, del) : del),
+    slot);
 }

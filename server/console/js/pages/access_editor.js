@@ -161,36 +161,33 @@ export function policyEditor(ctx, { value = '', kind = 'identity', sizeMax, size
     return true;
   }
 
+  /** Replaces the whole text with `s` (one undo step); with `top`, then shows it from its start. */
+  function replaceAll(s, top = true) {
+    textarea.focus();
+    textarea.select();
+    insert(s);
+    if (top) {
+      textarea.setSelectionRange(0, 0);
+      textarea.scrollTop = 0;
+    }
+    status();
+  }
+
   function format() {
     const out = formatPolicy(textarea.value);
     if (out === null) {
       check();
       return;
     }
-    textarea.focus();
-    textarea.select();
-    insert(out);
-    textarea.setSelectionRange(0, 0);
-    textarea.scrollTop = 0;
-    status();
+    replaceAll(out);
   }
 
   const templateBox = templates(ctx, kind, (text) => {
     const previous = textarea.value;
-    textarea.focus();
-    textarea.select();
-    insert(text);
-    textarea.setSelectionRange(0, 0);
-    textarea.scrollTop = 0;
-    status();
+    replaceAll(text);
     check();
     return previous;
-  }, (previous) => {
-    textarea.focus();
-    textarea.select();
-    insert(previous);
-    status();
-  });
+  }, (previous) => replaceAll(previous, false));
 
   const el = h(
     'div',

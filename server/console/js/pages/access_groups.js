@@ -2,158 +2,66 @@
 // with its members: AddUserToGroup, RemoveUserFromGroup; its policies) and a user's groups
 // (ListGroupsForUser) on the user's page.
 
-import { h, replace, errorBox, field, select, append, facts, notice, showNotice } from '../dom.js';
+import { h, replace, errorBox, field, select, append, notice, showNotice } from '../dom.js';
 import { page, record, members, find, result, text, listAll } from '../xml.js';
-import { confirmInRow, confirmInSlot } from '../confirm.js';
-import { accessHeader, iamPager, listTable, when, groupHash, userHash, setFlash, takeFlash, plural } from './access_common.js';
+import { confirmInRow } from '../confirm.js';
+import { accessHeader, listTable, when, groupHash, userHash, takeFlash, loadBelow, loadSection } from './access_common.js';
+import { entityListPage } from './access_list.js';
 import { inlineSection, attachedSection } from './access_perms.js';
-import { confirmDelete } from './access_delete.js';
-import { nameProblem, pathProblem } from './access_users.js';
+import { summaryPanel } from './access_delete.js';
 
 /** Most groups a user may be in (IAM's quota). */
 const GROUPS_PER_USER_MAX = 10;
 /** Members of a group shown at most. */
 const MEMBERS_SHOWN = 100;
 
-export async function groupsPage(root, ctx) {
-  const said = h('div', { 'aria-live': 'polite' });
-  const status = h('div', { 'aria-live': 'polite' });
-  const body = h('div', {});
-  const createSlot = h('div', {});
-  const pages = iamPager(ctx, {
-    status,
-    label: 'Groups a page',
+export function groupsPage(root, ctx) {
+  return entityListPage(root, ctx, {
+    section: 'groups',
+    title: 'Groups',
+    intro: 'A group gives its policies to every user in it.',
+    kind: 'group',
+    action: 'ListGroups',
     listPath: 'Groups',
-    list: (Marker, MaxItems) => ctx.api.iam('ListGroups', { MaxItems, Marker }),
-    show,
+    fields: ['GroupName', 'Path', 'GroupId', 'CreateDate'],
+    name: (g) => g.GroupName,
+    href: (g) => groupHash(g.GroupName),
+    heads: ['Path', 'Group id'],
+    cells: (g) => [h('td', {}, h('code', {}, g.Path)), h('td', {}, h('code', {}, g.GroupId))],
+    empty: (number) => (number === 1 ? 'No groups yet.' : 'No more groups.'),
+    create: {
+      label: 'Create group',
+      nameLabel: 'Group name',
+      max: 128,
+      pathHint: 'default /',
+      action: 'CreateGroup',
+      param: 'GroupName',
+      hash: groupHash,
+      flash: (n) => `Created group ${n}. Next: add users to it, and give it permissions with a policy.`,
+    },
   });
-  const createButton = h('button', { type: 'button', class: 'primary', onclick: () => openCreate() }, 'Create group');
-  const flash = takeFlash();
-  replace(
-    root,
-    accessHeader('groups', 'Groups'),
-    h('p', { class: 'muted' }, 'A group gives its policies to every user in it.'),
-    h('div', { class: 'toolbar' }, createButton, h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
-    flash ? notice(flash) : null,
-    said,
-    createSlot,
-    status,
-    body,
-  );
-
-  function openCreate() {
-    if (createSlot.firstChild) return createSlot.querySelector('input').focus();
-    const name = field({ label: 'Group name', hint: 'up to 128 letters, digits and + = , . @ _ -', type: 'text', autocomplete: 'off', spellcheck: 'false' });
-    const path = field({ label: 'Path (optional)', hint: 'default /', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: '/' });
-    const errors = h('div', { 'aria-live': 'polite' });
-    const go = h('button', { type: 'submit', class: 'primary' }, 'Create group');
-    const close = () => {
-      replace(createSlot);
-      createButton.focus();
-    };
-    replace(
-      createSlot,
-      h(
-        'form',
-        {
-          class: 'panel',
-          'aria-label': 'Create group',
-          onkeydown: (ev) => ev.key === 'Escape' && close(),
-          onsubmit: async (ev) => {
-            ev.preventDefault();
-            const n = name.input.value.trim();
-            const p = path.input.value.trim();
-            const bad = nameProblem(n, 'A group name', 128) || pathProblem(p);
-            if (bad) {
-              replace(errors, errorBox({ code: 'Check', message: bad }));
-              return;
-            }
-            go.disabled = true;
-            try {
-              await ctx.api.iam('CreateGroup', { GroupName: n, Path: p || undefined });
-            } catch (e) {
-              go.disabled = false;
-              replace(errors, errorBox(e));
-              return;
-            }
-            setFlash(`Created group ${n}. Next: add users to it, and give it permissions with a policy.`);
-            ctx.navigate(groupHash(n));
-          },
-        },
-        h('h2', {}, 'Create group'),
-        errors,
-        h('div', { class: 'row' }, name.el, path.el),
-        h('div', { class: 'toolbar' }, go, h('button', { type: 'button', onclick: close }, 'Cancel')),
-      ),
-    );
-    name.input.focus();
-  }
-
-  function show(p, number) {
-    if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No groups yet.' : 'No more groups.'));
-      return;
-    }
-    const rows = p.items.map((m) => {
-      const g = record(m, ['GroupName', 'Path', 'GroupId', 'CreateDate']);
-      const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${g.GroupName}` }, 'Delete');
-      const tr = h('tr', {},
-        h('td', {}, h('a', { href: groupHash(g.GroupName) }, g.GroupName)),
-        h('td', {}, h('code', {}, g.Path)),
-        h('td', {}, h('code', {}, g.GroupId)),
-        h('td', { class: 'nowrap' }, when(g.CreateDate)),
-        h('td', {}, del));
-      del.addEventListener('click', () =>
-        confirmDelete(ctx, 'group', g.GroupName, del, (o) => confirmInRow(tr, 5, del, o), () => {
-          showNotice(said, `Deleted group ${g.GroupName}.`);
-          pages.reload();
-        }),
-      );
-      return tr;
-    });
-    replace(body, listTable(['Name', 'Path', 'Group id', 'Created', ''], rows, 'Groups'),
-      h('p', { class: 'muted' }, `Page ${number}: ${plural(rows.length, 'group')}${p.truncated ? '; more on the next page' : ''}.`));
-  }
-
-  await pages.reload();
 }
 
 export async function groupPage(root, ctx, name) {
   const flash = takeFlash();
   replace(root, accessHeader('groups', name, [['#/access/groups', 'Groups']]), h('p', { class: 'muted' }, 'Loading…'));
-  let g;
-  try {
-    const doc = await ctx.api.iam('GetGroup', { GroupName: name, MaxItems: 1 });
-    g = record(find(result(doc), 'Group'), ['GroupName', 'Path', 'GroupId', 'Arn', 'CreateDate']);
-  } catch (e) {
-    if (!ctx.current()) return;
-    root.lastChild.remove();
-    root.append(errorBox(e));
-    return;
-  }
-  if (!ctx.current()) return;
-  root.lastChild.remove();
-  const deleteSlot = h('div', {});
-  const del = h('button', { type: 'button', class: 'danger' }, 'Delete group');
-  del.addEventListener('click', () =>
-    confirmDelete(ctx, 'group', g.GroupName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
-      setFlash(`Deleted group ${g.GroupName}.`);
-      ctx.navigate('#/access/groups');
-    }),
-  );
+  const g = await loadBelow(root, ctx, async () =>
+    record(find(result(await ctx.api.iam('GetGroup', { GroupName: name, MaxItems: 1 })), 'Group'), ['GroupName', 'Path', 'GroupId', 'Arn', 'CreateDate']));
+  if (!g) return;
   append(
     root,
     flash ? notice(flash) : null,
-    h('section', { class: 'panel', 'aria-label': 'Summary' },
-      h('div', { class: 'toolbar' },
-        facts([
-          ['ARN', h('code', {}, g.Arn)],
-          ['Group id', h('code', {}, g.GroupId)],
-          ['Path', h('code', {}, g.Path)],
-          ['Created', when(g.CreateDate)],
-        ], 'grow cols2'),
-        del),
-      deleteSlot),
+    summaryPanel(ctx, {
+      kind: 'group',
+      name: g.GroupName,
+      back: '#/access/groups',
+      facts: [
+        ['ARN', h('code', {}, g.Arn)],
+        ['Group id', h('code', {}, g.GroupId)],
+        ['Path', h('code', {}, g.Path)],
+        ['Created', when(g.CreateDate)],
+      ],
+    }),
     membersSection(ctx, g.GroupName),
     h('div', { class: 'grid2' }, inlineSection(ctx, 'group', g.GroupName), attachedSection(ctx, 'group', g.GroupName)),
   );
@@ -194,14 +102,8 @@ function membersSection(ctx, name) {
   const panel = h('section', { class: 'panel', 'aria-labelledby': 'members_h' }, h('h2', { id: 'members_h' }, 'Members'), add, said, body);
 
   async function load() {
-    let doc;
-    try {
-      doc = await ctx.api.iam('GetGroup', { GroupName: name, MaxItems: MEMBERS_SHOWN });
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const doc = await loadSection(ctx, body, () => ctx.api.iam('GetGroup', { GroupName: name, MaxItems: MEMBERS_SHOWN }));
+    if (!doc) return;
     const p = page(doc, 'Users');
     if (!p.items.length) {
       replace(body, h('p', { class: 'muted' }, 'No members.'));
@@ -280,14 +182,8 @@ export function userGroupsSection(ctx, name) {
   }
 
   async function load() {
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListGroupsForUser', { UserName: name, MaxItems: 100 });
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const doc = await loadSection(ctx, body, () => ctx.api.iam('ListGroupsForUser', { UserName: name, MaxItems: 100 }));
+    if (!doc) return;
     const groups = members(doc, 'Groups').map((m) => record(m, ['GroupName', 'Path']));
     mine = groups.map((g) => g.GroupName);
     addButton.disabled = groups.length >= GROUPS_PER_USER_MAX;

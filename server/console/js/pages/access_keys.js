@@ -4,7 +4,7 @@
 import { h, replace, errorBox, facts, showNotice } from '../dom.js';
 import { members, record, find, result } from '../xml.js';
 import { confirmInRow } from '../confirm.js';
-import { listTable, when, copyButton } from './access_common.js';
+import { listTable, when, copyButton, loadSection } from './access_common.js';
 
 /** Most access keys a user may have (IAM's quota). */
 export const KEYS_MAX = 2;
@@ -74,14 +74,8 @@ export function keysSection(ctx, name) {
   }
 
   async function load() {
-    let doc;
-    try {
-      doc = await ctx.api.iam('ListAccessKeys', { UserName: name, MaxItems: 100 });
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const doc = await loadSection(ctx, body, () => ctx.api.iam('ListAccessKeys', { UserName: name, MaxItems: 100 }));
+    if (!doc) return;
     const keys = members(doc, 'AccessKeyMetadata').map((m) => record(m, ['AccessKeyId', 'Status', 'CreateDate']));
     createButton.disabled = keys.length >= KEYS_MAX;
     createButton.title = createButton.disabled ? `A user has at most ${KEYS_MAX} access keys: delete one first.` : '';

@@ -6,7 +6,7 @@ import { h, replace, errorBox, field, notice, showNotice } from '../dom.js';
 import { strings, members, text, page, listAll, decodeDocument } from '../xml.js';
 import { confirmInRow } from '../confirm.js';
 import { formatPolicy } from '../policy.js';
-import { listTable, policyHash, accessHeader, setFlash, takeFlash } from './access_common.js';
+import { listTable, policyHash, accessHeader, setFlash, takeFlash, loadBelow, loadSection } from './access_common.js';
 import { policyEditor } from './access_editor.js';
 
 /** What each kind of owner is called, and its quotas (docs/security.md). */
@@ -50,14 +50,8 @@ export function inlineSection(ctx, kind, name) {
     body,
   );
   async function load() {
-    let doc;
-    try {
-      doc = await ctx.api.iam(act(kind, 'List', 'Policies'), { [param(kind)]: name, MaxItems: INLINE_SHOWN });
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const doc = await loadSection(ctx, body, () => ctx.api.iam(act(kind, 'List', 'Policies'), { [param(kind)]: name, MaxItems: INLINE_SHOWN }));
+    if (!doc) return;
     const names = strings(doc, 'PolicyNames');
     if (!names.length) {
       replace(body, h('p', { class: 'muted' }, `No inline policies. An inline policy belongs to this ${kind} alone.`));
@@ -106,14 +100,8 @@ export function attachedSection(ctx, kind, name) {
   let attached = [];
 
   async function load() {
-    let doc;
-    try {
-      doc = await ctx.api.iam(act(kind, 'ListAttached', 'Policies'), { [param(kind)]: name, MaxItems: 100 });
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const doc = await loadSection(ctx, body, () => ctx.api.iam(act(kind, 'ListAttached', 'Policies'), { [param(kind)]: name, MaxItems: 100 }));
+    if (!doc) return;
     attached = members(doc, 'AttachedPolicies').map((m) => ({ name: text(m, 'PolicyName'), arn: text(m, 'PolicyArn') }));
     attachButton.disabled = attached.length >= ATTACHED_MAX;
     attachButton.title = attachButton.disabled ? `At most ${ATTACHED_MAX} managed policies may be attached.` : '';
@@ -237,28 +225,23 @@ export async function inlinePolicyPage(root, ctx, kind, owner, policyName) {
     h('p', { class: 'muted' }, 'Loading…'),
   );
   // The owner's other inline policies count against the same quota.
-  let others = [];
-  let current = '';
-  try {
+  const loaded = await loadBelow(root, ctx, async () => {
     const doc = await ctx.api.iam(act(kind, 'List', 'Policies'), { [param(kind)]: owner, MaxItems: 100 });
     const names = strings(doc, 'PolicyNames');
+    let current = '';
     if (!isNew) {
       const got = await ctx.api.iam(act(kind, 'Get'), { [param(kind)]: owner, PolicyName: policyName });
       current = decodeDocument(text(got, 'PolicyDocument'));
     }
     const rest = names.filter((n) => n !== policyName).slice(0, 20);
-    others = await Promise.all(rest.map(async (n) => {
+    const others = await Promise.all(rest.map(async (n) => {
       const d = await ctx.api.iam(act(kind, 'Get'), { [param(kind)]: owner, PolicyName: n });
       return { name: n, size: decodeDocument(text(d, 'PolicyDocument')).replace(/\s/g, '').length };
     }));
-  } catch (e) {
-    if (!ctx.current()) return;
-    root.lastChild.remove();
-    errors.append(errorBox(e));
-    return;
-  }
-  if (!ctx.current()) return;
-  root.lastChild.remove();
+    return { others, current };
+  });
+  if (!loaded) return;
+  const { others, current } = loaded;
   const used = others.reduce((n, x) => n + x.size, 0);
   const editor = policyEditor(ctx, {
     value: current ? formatPolicy(current) ?? current : '',

@@ -4,15 +4,15 @@
 // attached; its versions (ListPolicyVersions; Make default, Delete) and Edit, which saves the
 // document as a new default version (CreatePolicyVersion)).
 
-import { h, replace, errorBox, field, select, append, facts, notice, showNotice } from '../dom.js';
+import { h, replace, errorBox, field, select, append, notice, showNotice } from '../dom.js';
 import { record, find, result, text, members, decodeDocument } from '../xml.js';
-import { confirmInRow, confirmInSlot } from '../confirm.js';
+import { confirmInRow } from '../confirm.js';
 import { formatPolicy } from '../policy.js';
-import { accessHeader, iamPager, listTable, when, policyHash, userHash, groupHash, roleHash, setFlash, takeFlash } from './access_common.js';
+import { accessHeader, listTable, when, policyHash, userHash, groupHash, roleHash, setFlash, takeFlash, pathProblem, loadBelow, loadSection } from './access_common.js';
+import { entityListPage } from './access_list.js';
 import { policyEditor } from './access_editor.js';
 import { policyNameProblem } from './access_perms.js';
-import { pathProblem } from './access_users.js';
-import { confirmDelete, policyAttachments } from './access_delete.js';
+import { summaryPanel, policyAttachments } from './access_delete.js';
 
 /** Largest managed policy document, in characters without whitespace (IAM's quota). */
 export const MANAGED_POLICY_SIZE_MAX = 6144;
@@ -21,71 +21,38 @@ const FIELDS = ['PolicyName', 'PolicyId', 'Arn', 'Path', 'DefaultVersionId', 'At
 
 const isAwsManaged = (arn) => arn.startsWith('arn:aws:iam::aws:');
 
-export async function policiesPage(root, ctx) {
+export function policiesPage(root, ctx) {
   let scope = 'Local';
-  const said = h('div', { 'aria-live': 'polite' });
-  const status = h('div', { 'aria-live': 'polite' });
-  const body = h('div', {});
-  const pages = iamPager(ctx, {
-    status,
-    label: 'Policies a page',
+  return entityListPage(root, ctx, {
+    section: 'policies',
+    title: 'Managed policies',
+    intro: 'A managed policy is attached to any number of users, groups and roles. Customer managed policies are this account\'s own; AWS managed ones are built in.',
+    kind: 'policy',
+    many: 'policies',
+    action: 'ListPolicies',
     listPath: 'Policies',
-    list: (Marker, MaxItems) => ctx.api.iam('ListPolicies', { Scope: scope, MaxItems, Marker }),
-    show,
+    params: () => ({ Scope: scope }),
+    fields: FIELDS,
+    name: (x) => x.PolicyName,
+    href: (x) => policyHash(x.Arn),
+    heads: ['Type', 'Path', ['Attached to', 'num']],
+    cells: (x) => [
+      h('td', {}, isAwsManaged(x.Arn) ? 'AWS managed' : 'Customer managed'),
+      h('td', {}, h('code', {}, x.Path)),
+      h('td', { class: 'num' }, x.AttachmentCount),
+    ],
+    empty: (number) => (scope === 'Local' && number === 1 ? ['No customer managed policies yet. ', h('a', { href: '#/access/policies/new' }, 'Create one'), '.'] : 'No policies.'),
+    create: { label: 'Create policy', href: '#/access/policies/new' },
+    controls: (pages) => select(SCOPES, scope, {
+      'aria-label': 'Which policies',
+      onchange: (ev) => {
+        scope = ev.target.value;
+        pages.first();
+      },
+    }),
+    deletable: (x) => !isAwsManaged(x.Arn),
+    deleteExtra: (x) => ({ arn: x.Arn, count: Number(x.AttachmentCount) || 0 }),
   });
-  const scopeSelect = select(SCOPES, scope, {
-    'aria-label': 'Which policies',
-    onchange: (ev) => {
-      scope = ev.target.value;
-      pages.first();
-    },
-  });
-  const flash = takeFlash();
-  replace(
-    root,
-    accessHeader('policies', 'Managed policies'),
-    h('p', { class: 'muted' }, 'A managed policy is attached to any number of users, groups and roles. Customer managed policies are this account\'s own; AWS managed ones are built in.'),
-    h('div', { class: 'toolbar' },
-      h('a', { class: 'button primary', href: '#/access/policies/new' }, 'Create policy'),
-      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'),
-      h('span', { class: 'spacer' }), scopeSelect, pages.controls),
-    flash ? notice(flash) : null,
-    said,
-    status,
-    body,
-  );
-
-  function show(p, number) {
-    if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, scope === 'Local' && number === 1 ? ['No customer managed policies yet. ', h('a', { href: '#/access/policies/new' }, 'Create one'), '.'] : 'No policies.'));
-      return;
-    }
-    const rows = p.items.map((m) => {
-      const x = record(m, FIELDS);
-      const aws = isAwsManaged(x.Arn);
-      const del = aws ? null : h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${x.PolicyName}` }, 'Delete');
-      const tr = h('tr', {},
-        h('td', {}, h('a', { href: policyHash(x.Arn) }, x.PolicyName), x.Description ? h('div', { class: 'hint' }, x.Description) : null),
-        h('td', {}, aws ? 'AWS managed' : 'Customer managed'),
-        h('td', {}, h('code', {}, x.Path)),
-        h('td', { class: 'num' }, x.AttachmentCount),
-        h('td', { class: 'nowrap' }, when(x.CreateDate)),
-        h('td', {}, del));
-      if (del) {
-        del.addEventListener('click', () =>
-          confirmDelete(ctx, 'policy', x.PolicyName, del, (o) => confirmInRow(tr, 6, del, o), () => {
-            showNotice(said, `Deleted policy ${x.PolicyName}.`);
-            pages.reload();
-          }, { arn: x.Arn, count: Number(x.AttachmentCount) || 0 }),
-        );
-      }
-      return tr;
-    });
-    replace(body, listTable(['Name', 'Type', 'Path', ['Attached to', 'num'], 'Created', ''], rows, 'Managed policies'),
-      h('p', { class: 'muted' }, `Page ${number}: ${rows.length} polic${rows.length === 1 ? 'y' : 'ies'}${p.truncated ? '; more on the next page' : ''}.`));
-  }
-
-  await pages.reload();
 }
 
 /** The default version's document of policy `arn` (as JSON text, re-indented when it parses). */
@@ -159,48 +126,33 @@ export async function createPolicyPage(root, ctx, fromArn) {
 export async function policyPage(root, ctx, arn) {
   const flash = takeFlash();
   replace(root, accessHeader('policies', 'Policy', [['#/access/policies', 'Policies']]), h('p', { class: 'muted' }, 'Loading…'));
-  let p;
-  try {
-    p = record(find(result(await ctx.api.iam('GetPolicy', { PolicyArn: arn })), 'Policy'), FIELDS);
-  } catch (e) {
-    if (!ctx.current()) return;
-    root.lastChild.remove();
-    root.append(errorBox(e));
-    return;
-  }
-  if (!ctx.current()) return;
+  const p = await loadBelow(root, ctx, async () => record(find(result(await ctx.api.iam('GetPolicy', { PolicyArn: arn })), 'Policy'), FIELDS));
+  if (!p) return;
   root.querySelector('h1').textContent = p.PolicyName;
-  root.lastChild.remove();
   const aws = isAwsManaged(arn);
-  const deleteSlot = h('div', {});
-  const del = aws ? null : h('button', { type: 'button', class: 'danger' }, 'Delete policy');
-  if (del) {
-    del.addEventListener('click', () => confirmDelete(ctx, 'policy', p.PolicyName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
-      setFlash(`Deleted policy ${p.PolicyName}.`);
-      ctx.navigate('#/access/policies');
-    }, { arn, count: Number(p.AttachmentCount) || 0 }));
-  }
   const docSection = h('section', { class: 'panel', 'aria-labelledby': 'doc_h' }, h('h2', { id: 'doc_h' }, 'Policy document'), h('p', { class: 'muted' }, 'Loading…'));
   append(
     root,
     flash ? notice(flash) : null,
-    h('section', { class: 'panel', 'aria-label': 'Summary' },
-      h('div', { class: 'toolbar' },
-        facts([
-          ['ARN', h('code', {}, p.Arn)],
-          ['Type', aws ? 'AWS managed' : 'Customer managed'],
-          ['Policy id', h('code', {}, p.PolicyId)],
-          ['Path', h('code', {}, p.Path)],
-          p.Description ? ['Description', p.Description] : null,
-          ['Default version', p.DefaultVersionId],
-          ['Attached to', `${p.AttachmentCount} ${p.AttachmentCount === '1' ? 'user, group or role' : 'users, groups or roles'}`],
-          ['Created', when(p.CreateDate)],
-          ['Updated', when(p.UpdateDate)],
-        ], 'grow cols2'),
-        h('div', { class: 'stack' },
-          h('a', { class: 'button', href: `#/access/policies/new/${encodeURIComponent(arn)}` }, 'Create a copy'),
-          del)),
-      deleteSlot),
+    summaryPanel(ctx, {
+      kind: 'policy',
+      name: p.PolicyName,
+      back: '#/access/policies',
+      facts: [
+        ['ARN', h('code', {}, p.Arn)],
+        ['Type', aws ? 'AWS managed' : 'Customer managed'],
+        ['Policy id', h('code', {}, p.PolicyId)],
+        ['Path', h('code', {}, p.Path)],
+        p.Description ? ['Description', p.Description] : null,
+        ['Default version', p.DefaultVersionId],
+        ['Attached to', `${p.AttachmentCount} ${p.AttachmentCount === '1' ? 'user, group or role' : 'users, groups or roles'}`],
+        ['Created', when(p.CreateDate)],
+        ['Updated', when(p.UpdateDate)],
+      ],
+      actions: h('a', { class: 'button', href: `#/access/policies/new/${encodeURIComponent(arn)}` }, 'Create a copy'),
+      deletable: !aws,
+      extra: { arn, count: Number(p.AttachmentCount) || 0 },
+    }),
     docSection,
     Number(p.AttachmentCount) > 0 ? attachmentsSection(ctx, p) : null,
   );
@@ -305,14 +257,8 @@ function attachmentsSection(ctx, p) {
   const HASH = { user: userHash, group: groupHash, role: roleHash };
   const DETACH = { user: ['DetachUserPolicy', 'UserName'], group: ['DetachGroupPolicy', 'GroupName'], role: ['DetachRolePolicy', 'RoleName'] };
   (async () => {
-    let where;
-    try {
-      where = await policyAttachments(ctx, p.Arn, Number(p.AttachmentCount));
-    } catch (e) {
-      if (ctx.current()) replace(body, errorBox(e));
-      return;
-    }
-    if (!ctx.current()) return;
+    const where = await loadSection(ctx, body, () => policyAttachments(ctx, p.Arn, Number(p.AttachmentCount)));
+    if (!where) return;
     const rows = where.map(([kind, n]) => {
       const b = h('button', { type: 'button', class: 'danger', 'aria-label': `Detach from ${n}` }, 'Detach');
       const tr = h('tr', {}, h('td', {}, kind), h('td', {}, h('a', { href: HASH[kind](n) }, n)), h('td', {}, b));

@@ -2,15 +2,14 @@
 // trust policy with its editor, description, session length) and one role's page (GetRole: its
 // trust policy, session length; its inline and attached policies).
 
-import { h, replace, errorBox, field, append, facts, notice, showNotice } from '../dom.js';
+import { h, replace, errorBox, field, append, notice } from '../dom.js';
 import { record, find, result, decodeDocument } from '../xml.js';
-import { confirmInRow, confirmInSlot } from '../confirm.js';
 import { formatPolicy } from '../policy.js';
-import { accessHeader, iamPager, listTable, when, roleHash, setFlash, takeFlash, plural } from './access_common.js';
+import { accessHeader, when, roleHash, setFlash, takeFlash, nameProblem, pathProblem, loadBelow } from './access_common.js';
+import { entityListPage } from './access_list.js';
 import { inlineSection, attachedSection } from './access_perms.js';
-import { confirmDelete } from './access_delete.js';
+import { summaryPanel } from './access_delete.js';
 import { policyEditor } from './access_editor.js';
-import { nameProblem, pathProblem } from './access_users.js';
 
 const FIELDS = ['RoleName', 'RoleId', 'Arn', 'Path', 'CreateDate', 'Description', 'MaxSessionDuration', 'AssumeRolePolicyDocument'];
 
@@ -23,56 +22,22 @@ function duration(s) {
   return [hours ? `${hours} h` : '', minutes ? `${minutes} min` : ''].filter(Boolean).join(' ');
 }
 
-export async function rolesPage(root, ctx) {
-  const said = h('div', { 'aria-live': 'polite' });
-  const status = h('div', { 'aria-live': 'polite' });
-  const body = h('div', {});
-  const pages = iamPager(ctx, {
-    status,
-    label: 'Roles a page',
+export function rolesPage(root, ctx) {
+  return entityListPage(root, ctx, {
+    section: 'roles',
+    title: 'Roles',
+    intro: 'A role has no keys of its own: those its trust policy allows assume it (STS AssumeRole) and get temporary credentials with its permissions.',
+    kind: 'role',
+    action: 'ListRoles',
     listPath: 'Roles',
-    list: (Marker, MaxItems) => ctx.api.iam('ListRoles', { MaxItems, Marker }),
-    show,
+    fields: FIELDS,
+    name: (r) => r.RoleName,
+    href: (r) => roleHash(r.RoleName),
+    heads: ['Path', 'Longest session'],
+    cells: (r) => [h('td', {}, h('code', {}, r.Path)), h('td', {}, duration(r.MaxSessionDuration))],
+    empty: (number) => (number === 1 ? 'No roles yet.' : 'No more roles.'),
+    create: { label: 'Create role', href: '#/access/roles/new' },
   });
-  const flash = takeFlash();
-  replace(
-    root,
-    accessHeader('roles', 'Roles'),
-    h('p', { class: 'muted' }, 'A role has no keys of its own: those its trust policy allows assume it (STS AssumeRole) and get temporary credentials with its permissions.'),
-    h('div', { class: 'toolbar' },
-      h('a', { class: 'button primary', href: '#/access/roles/new' }, 'Create role'),
-      h('button', { type: 'button', onclick: () => pages.reload() }, 'Refresh'), h('span', { class: 'spacer' }), pages.controls),
-    flash ? notice(flash) : null,
-    said,
-    status,
-    body,
-  );
-
-  function show(p, number) {
-    if (!p.items.length) {
-      replace(body, h('p', { class: 'muted' }, number === 1 ? 'No roles yet.' : 'No more roles.'));
-      return;
-    }
-    const rows = p.items.map((m) => {
-      const r = record(m, FIELDS);
-      const del = h('button', { type: 'button', class: 'danger', 'aria-label': `Delete ${r.RoleName}` }, 'Delete');
-      const tr = h('tr', {},
-        h('td', {}, h('a', { href: roleHash(r.RoleName) }, r.RoleName), r.Description ? h('div', { class: 'hint' }, r.Description) : null),
-        h('td', {}, h('code', {}, r.Path)),
-        h('td', {}, duration(r.MaxSessionDuration)),
-        h('td', { class: 'nowrap' }, when(r.CreateDate)),
-        h('td', {}, del));
-      del.addEventListener('click', () => confirmDelete(ctx, 'role', r.RoleName, del, (o) => confirmInRow(tr, 5, del, o), () => {
-        showNotice(said, `Deleted role ${r.RoleName}.`);
-        pages.reload();
-      }));
-      return tr;
-    });
-    replace(body, listTable(['Name', 'Path', 'Longest session', 'Created', ''], rows, 'Roles'),
-      h('p', { class: 'muted' }, `Page ${number}: ${plural(rows.length, 'role')}${p.truncated ? '; more on the next page' : ''}.`));
-  }
-
-  await pages.reload();
 }
 
 /** `#/access/roles/new`: CreateRole. */
@@ -118,41 +83,27 @@ export async function createRolePage(root, ctx) {
 export async function rolePage(root, ctx, name) {
   const flash = takeFlash();
   replace(root, accessHeader('roles', name, [['#/access/roles', 'Roles']]), h('p', { class: 'muted' }, 'Loading…'));
-  let r;
-  try {
-    r = record(find(result(await ctx.api.iam('GetRole', { RoleName: name })), 'Role'), FIELDS);
-  } catch (e) {
-    if (!ctx.current()) return;
-    root.lastChild.remove();
-    root.append(errorBox(e));
-    return;
-  }
-  if (!ctx.current()) return;
-  root.lastChild.remove();
+  const r = await loadBelow(root, ctx, async () => record(find(result(await ctx.api.iam('GetRole', { RoleName: name })), 'Role'), FIELDS));
+  if (!r) return;
   // Re-indented when it is JSON (each number as written), else shown as stored.
   const stored = decodeDocument(r.AssumeRolePolicyDocument);
   const trust = formatPolicy(stored) ?? stored;
-  const deleteSlot = h('div', {});
-  const del = h('button', { type: 'button', class: 'danger' }, 'Delete role');
-  del.addEventListener('click', () => confirmDelete(ctx, 'role', r.RoleName, del, (o) => confirmInSlot(deleteSlot, del, o), () => {
-    setFlash(`Deleted role ${r.RoleName}.`);
-    ctx.navigate('#/access/roles');
-  }));
   append(
     root,
     flash ? notice(flash) : null,
-    h('section', { class: 'panel', 'aria-label': 'Summary' },
-      h('div', { class: 'toolbar' },
-        facts([
-          ['ARN', h('code', {}, r.Arn)],
-          ['Role id', h('code', {}, r.RoleId)],
-          ['Path', h('code', {}, r.Path)],
-          r.Description ? ['Description', r.Description] : null,
-          ['Longest session', duration(r.MaxSessionDuration)],
-          ['Created', when(r.CreateDate)],
-        ], 'grow cols2'),
-        del),
-      deleteSlot),
+    summaryPanel(ctx, {
+      kind: 'role',
+      name: r.RoleName,
+      back: '#/access/roles',
+      facts: [
+        ['ARN', h('code', {}, r.Arn)],
+        ['Role id', h('code', {}, r.RoleId)],
+        ['Path', h('code', {}, r.Path)],
+        r.Description ? ['Description', r.Description] : null,
+        ['Longest session', duration(r.MaxSessionDuration)],
+        ['Created', when(r.CreateDate)],
+      ],
+    }),
     h('section', { class: 'panel', 'aria-labelledby': 'trust_h' },
       h('h2', { id: 'trust_h' }, 'Trust policy'),
       h('p', { class: 'muted' }, 'Who may assume the role. This server has no UpdateAssumeRolePolicy: to change it, create a new role.'),
